@@ -1,0 +1,138 @@
+/**
+ * Table shapes. These are not GraphQL types: the API maps them explicitly, so a column never
+ * leaks into the schema by accident. Foreign keys are plain uuid columns (with real FK
+ * constraints in the migrations); contexts read each other through use cases, not joins.
+ */
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+const timestamps = {
+  createdAt: p.datetime().columnType('timestamptz'),
+  updatedAt: p.datetime().columnType('timestamptz'),
+};
+
+export const OrganizationSchema = defineEntity({
+  name: 'Organization',
+  tableName: 'organization',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(200),
+    kind: p.enum(['BRAND', 'VENDOR', 'OPERATOR'] as const),
+    vendorType: p.enum(['IN_HOUSE', 'OUTSOURCER'] as const).nullable(),
+    parentBrandId: p.uuid().nullable(),
+    skills: p.array().columnType('text[]'),
+    certifications: p.array().columnType('text[]'),
+    status: p.enum(['ACTIVE', 'SUSPENDED'] as const),
+    ...timestamps,
+  },
+});
+export type Organization = InferEntity<typeof OrganizationSchema>;
+
+export const ApiKeySchema = defineEntity({
+  name: 'ApiKey',
+  tableName: 'api_key',
+  properties: {
+    id: p.uuid().primary(),
+    organizationId: p.uuid().index(),
+    role: p.enum(['OPERATOR', 'BRAND', 'VENDOR', 'FINANCE'] as const),
+    /** Public identifying part of the key, e.g. "k3x9a0b2" in bx_k3x9a0b2_... */
+    prefix: p.string().length(16).unique(),
+    /** SHA-256 of the whole key, hex. The key itself is never stored. */
+    hash: p.string().length(64),
+    label: p.string().length(200),
+    createdAt: p.datetime().columnType('timestamptz'),
+    revokedAt: p.datetime().columnType('timestamptz').nullable(),
+  },
+});
+export type ApiKey = InferEntity<typeof ApiKeySchema>;
+
+/** One interval of a spike, as stored (JSON on the spike: intervals never change after posting). */
+export interface StoredInterval {
+  index: number;
+  startsAt: string;
+  requiredSeats: number;
+  forecastContacts: number | null;
+  ahtSeconds: number | null;
+  trafficErlangs: number | null;
+  agents: number | null;
+  serviceLevelAtRequired: number | null;
+}
+
+export const DemandSpikeSchema = defineEntity({
+  name: 'DemandSpike',
+  tableName: 'demand_spike',
+  properties: {
+    id: p.uuid().primary(),
+    brandId: p.uuid().index(),
+    title: p.string().length(200),
+    channel: p.enum(['VOICE', 'CHAT', 'EMAIL'] as const),
+    requiredSkills: p.array().columnType('text[]'),
+    requiredCertifications: p.array().columnType('text[]'),
+    timeZone: p.string().length(64),
+    intervalMinutes: p.integer(),
+    intervals: p.json<StoredInterval[]>().columnType('jsonb'),
+    serviceLevelTarget: p.double(),
+    serviceLevelSeconds: p.integer(),
+    maxOccupancy: p.double(),
+    shrinkage: p.double(),
+    chatConcurrency: p.integer(),
+    reserveRateMinor: p.bigint('bigint'),
+    currency: p.string().length(3),
+    minQualityScore: p.double().nullable(),
+    maxVendorShare: p.double().nullable(),
+    qualityWeight: p.double(),
+    biddingClosesAt: p.datetime().columnType('timestamptz'),
+    outsourcingModel: p.enum(['NETWORK_DELIVERED', 'ENTERPRISE_ROUTED', 'VIRTUALIZED'] as const),
+    status: p.enum(['DRAFT', 'OPEN', 'CLOSED', 'AWARDED', 'IN_DELIVERY', 'COMPLETED', 'SETTLED', 'CANCELLED'] as const),
+    idempotencyKey: p.string().length(200).nullable(),
+    payloadHash: p.string().length(64).nullable(),
+    ...timestamps,
+  },
+});
+export type DemandSpike = InferEntity<typeof DemandSpikeSchema>;
+
+export interface StoredOffer {
+  index: number;
+  seats: number;
+}
+
+export const BidSchema = defineEntity({
+  name: 'Bid',
+  tableName: 'bid',
+  properties: {
+    id: p.uuid().primary(),
+    spikeId: p.uuid().index(),
+    vendorId: p.uuid().index(),
+    status: p.enum(['ACTIVE', 'WON', 'PARTIAL', 'LOST', 'WITHDRAWN'] as const),
+    rateMinor: p.bigint('bigint'),
+    currency: p.string().length(3),
+    offered: p.json<StoredOffer[]>().columnType('jsonb'),
+    minSeatsPerInterval: p.integer().nullable(),
+    minTotalSeatHours: p.double().nullable(),
+    note: p.text().nullable(),
+    version: p.integer(),
+    idempotencyKey: p.string().length(200),
+    payloadHash: p.string().length(64),
+    /** Time of the last placement or revision: the tie-break in clearing. */
+    submittedAt: p.datetime().columnType('timestamptz'),
+    ...timestamps,
+  },
+});
+export type Bid = InferEntity<typeof BidSchema>;
+
+export const StateTransitionSchema = defineEntity({
+  name: 'StateTransition',
+  tableName: 'state_transition',
+  properties: {
+    id: p.uuid().primary(),
+    entityType: p.string().length(32),
+    entityId: p.uuid().index(),
+    fromStatus: p.string().length(32).nullable(),
+    toStatus: p.string().length(32),
+    actorOrganizationId: p.uuid().nullable(),
+    actorApiKeyId: p.uuid().nullable(),
+    at: p.datetime().columnType('timestamptz'),
+  },
+});
+export type StateTransition = InferEntity<typeof StateTransitionSchema>;
+
+export const entities = [OrganizationSchema, ApiKeySchema, DemandSpikeSchema, BidSchema, StateTransitionSchema];
