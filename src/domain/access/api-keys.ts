@@ -1,0 +1,130 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiKeySchema, OrganizationSchema, type ApiKey } from '../../persistence/entities.js';
+import type { Clock } from '../shared/clock.js';
+import { uuidv7 } from '../shared/ids.js';
+import { AccessError, fail, ok, type Result } from '../shared/result.js';
+import { ROLES_BY_KIND, type Principal, type Role } from './principal.js';
+
+/**
+ * API keys look like `bx_<prefix>_<secret>`. The prefix (8 characters) identifies the key in
+ * logs and lists; only the SHA-256 of the whole key is stored, and a presented key is compared
+ * with it in constant time. The key is shown once, when issued.
+ */
+const KEY_PATTERN = /^bx_([a-z0-9]{8})_([A-Za-z0-9_-]{32,})$/;
+const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function generateKey(): { key: string; prefix: string } {
+  const bytes = randomBytes(8);
+  const prefix = Array.from(bytes, (b) => PREFIX_ALPHABET[b % PREFIX_ALPHABET.length]).join('');
+  const secret = randomBytes(32).toString('base64url');
+  return { key: `bx_${prefix}_${secret}`, prefix };
+}
+
+export function parseKey(key: string): { prefix: string } | null {
+  const m = KEY_PATTERN.exec(key);
+  return m ? { prefix: m[1]! } : null;
+}
+
+interface KeyRow {
+  id: string;
+  hash: string;
+  role: Role;
+  revoked_at: Date | null;
+  organization_id: string;
+  kind: Principal['organizationKind'];
+  vendor_type: Principal['vendorType'];
+  parent_brand_id: string | null;
+}
+
+/**
+ * Resolves a presented key to its principal, or null when it is unknown, malformed or revoked.
+ * Looks the key up on every request (no cache), so a revocation takes effect at once.
+ */
+export async function authenticate(em: EntityManager, presented: string): Promise<Principal | null> {
+  const parsed = parseKey(presented);
+  if (!parsed) return null;
+  const rows = await em.execute<KeyRow[]>(
+    `select k.id, k.hash, k.role, k.revoked_at, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id
+       from api_key k join organization o on o.id = k.organization_id
+      where k.prefix = ?`,
+    [parsed.prefix],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const expected = Buffer.from(row.hash, 'hex');
+  const actual = Buffer.from(hashKey(presented), 'hex');
+  if (!timingSafeEqual(expected, actual) || row.revoked_at !== null) return null;
+  return {
+    apiKeyId: row.id,
+    organizationId: row.organization_id,
+    organizationKind: row.kind,
+    role: row.role,
+    vendorType: row.vendor_type,
+    parentBrandId: row.parent_brand_id,
+  };
+}
+
+export interface IssuedKey {
+  apiKey: ApiKey;
+  /** The whole key: returned once, never stored. */
+  secret: string;
+}
+
+/**
+ * Issues a key to an organisation. The operator issues to anyone; a BRAND or VENDOR key issues
+ * keys for its own organisation only. The role must fit the organisation's kind.
+ */
+export async function issueApiKey(
+  em: EntityManager,
+  clock: Clock,
+  actor: Principal,
+  cmd: { organizationId: string; role: Role; label: string },
+  presetKey?: string,
+): Promise<Result<IssuedKey>> {
+  if (actor.role === 'FINANCE' || (actor.role !== 'OPERATOR' && actor.organizationId !== cmd.organizationId)) {
+    throw new AccessError('FORBIDDEN', 'Only the operator, or the organisation itself, may issue its keys');
+  }
+  const org = await em.findOne(OrganizationSchema, { id: cmd.organizationId });
+  if (!org) throw new AccessError('NOT_FOUND', `No organisation ${cmd.organizationId}`);
+  if (!ROLES_BY_KIND[org.kind].includes(cmd.role)) {
+    return fail('VALIDATION', `A ${org.kind} organisation cannot hold a ${cmd.role} key (allowed: ${ROLES_BY_KIND[org.kind].join(', ')})`, 'role');
+  }
+  const generated = presetKey ? { key: presetKey, prefix: parseKey(presetKey)!.prefix } : generateKey();
+  const apiKey = em.create(ApiKeySchema, {
+    id: uuidv7(),
+    organizationId: org.id,
+    role: cmd.role,
+    prefix: generated.prefix,
+    hash: hashKey(generated.key),
+    label: cmd.label,
+    createdAt: clock.now(),
+    revokedAt: null,
+  });
+  await em.flush();
+  return ok({ apiKey, secret: generated.key });
+}
+
+/** Revokes a key; the next request with it is UNAUTHENTICATED. Revoking twice is harmless. */
+export async function revokeApiKey(em: EntityManager, clock: Clock, actor: Principal, apiKeyId: string): Promise<ApiKey> {
+  const key = await em.findOne(ApiKeySchema, { id: apiKeyId });
+  const mayRevoke = key && (actor.role === 'OPERATOR' || (actor.role !== 'FINANCE' && key.organizationId === actor.organizationId));
+  if (!key || !mayRevoke) throw new AccessError('NOT_FOUND', `No API key ${apiKeyId} that this key may revoke`);
+  if (!key.revokedAt) {
+    key.revokedAt = clock.now();
+    await em.flush();
+  }
+  return key;
+}
+
+/** Keys of the caller's organisation (the operator may name any organisation). Hashes are never returned. */
+export async function listApiKeys(em: EntityManager, actor: Principal, organizationId: string): Promise<ApiKey[]> {
+  if (actor.role !== 'OPERATOR' && actor.organizationId !== organizationId) {
+    throw new AccessError('FORBIDDEN', 'A key may only list its own organisation’s keys');
+  }
+  return em.find(ApiKeySchema, { organizationId }, { orderBy: { id: 'asc' }, limit: 500 });
+}

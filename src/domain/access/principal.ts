@@ -1,0 +1,37 @@
+import { AccessError } from '../shared/result.js';
+
+export type Role = 'OPERATOR' | 'BRAND' | 'VENDOR' | 'FINANCE';
+export type OrganizationKind = 'BRAND' | 'VENDOR' | 'OPERATOR';
+export type VendorType = 'IN_HOUSE' | 'OUTSOURCER';
+
+/** Who is calling: resolved from the API key on every request. */
+export interface Principal {
+  apiKeyId: string;
+  organizationId: string;
+  organizationKind: OrganizationKind;
+  role: Role;
+  vendorType: VendorType | null;
+  parentBrandId: string | null;
+}
+
+/** Roles an API key may carry for each kind of organisation. FINANCE fits every kind. */
+export const ROLES_BY_KIND: Record<OrganizationKind, readonly Role[]> = {
+  OPERATOR: ['OPERATOR', 'FINANCE'],
+  BRAND: ['BRAND', 'FINANCE'],
+  VENDOR: ['VENDOR', 'FINANCE'],
+};
+
+/** The principal, or UNAUTHENTICATED when the request carried no key. */
+export function authenticated(principal: Principal | null): Principal {
+  if (!principal) throw new AccessError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"');
+  return principal;
+}
+
+/** The principal when its role is one of `roles`; FORBIDDEN otherwise. */
+export function requireRole(principal: Principal | null, ...roles: Role[]): Principal {
+  const p = authenticated(principal);
+  if (!roles.includes(p.role)) {
+    throw new AccessError('FORBIDDEN', `This operation needs one of the roles ${roles.join(', ')}; the key has ${p.role}`);
+  }
+  return p;
+}

@@ -1,0 +1,165 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BidSchema, DemandSpikeSchema, OrganizationSchema, type Bid, type DemandSpike } from '../../persistence/entities.js';
+import { requireRole, type Principal } from '../access/principal.js';
+import { eligibilityFailures } from '../demand/eligibility.js';
+import { biddingIsOver } from '../demand/spikes.js';
+import type { QualityScores } from '../quality/quality-scores.js';
+import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
+import type { Clock } from '../shared/clock.js';
+import { uuidv7 } from '../shared/ids.js';
+import { AccessError, fail, ok, type Result } from '../shared/result.js';
+import { validateBidTerms, type BidTerms } from './bid-terms.js';
+
+export interface PlaceBidCommand extends BidTerms {
+  spikeId: string;
+  idempotencyKey: string;
+}
+
+function payloadHashOf(cmd: PlaceBidCommand): string {
+  const { idempotencyKey: _key, ...payload } = cmd;
+  return sha256Hex(canonicalJson({ ...payload, offered: [...payload.offered].sort((a, b) => a.index - b.index) }));
+}
+
+function replay(existing: Bid, payloadHash: string): Result<Bid> {
+  return existing.payloadHash === payloadHash
+    ? ok(existing)
+    : fail('CONFLICT', 'This idempotency key was already used with a different payload', 'idempotencyKey');
+}
+
+/**
+ * Checks, under a share lock on the spike (so that closing cannot interleave), that bidding is
+ * open and the vendor is eligible. Returns the spike, or the failure to report.
+ */
+async function lockOpenSpikeFor(em: EntityManager, clock: Clock, scores: QualityScores, p: Principal, spikeId: string): Promise<Result<DemandSpike>> {
+  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_READ });
+  if (!spike || spike.status === 'DRAFT') throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
+  if (biddingIsOver(spike, clock.now())) return fail('BIDDING_CLOSED', `Bidding on this spike closed (status ${spike.status})`, 'spikeId');
+  const vendor = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
+  const score = (await scores.scoresOf([vendor.id])).get(vendor.id)!;
+  const failures = eligibilityFailures(vendor, spike, score);
+  if (failures.length) {
+    return { ok: false, failure: { kind: 'NOT_ELIGIBLE', message: failures.map((f) => f.detail).join('; '), field: 'spikeId', rules: failures } };
+  }
+  return ok(spike);
+}
+
+/**
+ * Places a sealed bid. Idempotent per (vendor, idempotency key): a retry with the same payload
+ * returns the same bid, even after bidding has closed; the same key with another payload is a
+ * CONFLICT. A vendor holds one ACTIVE bid per spike (revise it, or withdraw and bid again).
+ */
+export async function placeBid(em: EntityManager, clock: Clock, scores: QualityScores, actor: Principal | null, cmd: PlaceBidCommand): Promise<Result<Bid>> {
+  const p = requireRole(actor, 'VENDOR');
+  const payloadHash = payloadHashOf(cmd);
+  const earlier = await em.findOne(BidSchema, { vendorId: p.organizationId, idempotencyKey: cmd.idempotencyKey });
+  if (earlier) return replay(earlier, payloadHash);
+
+  const outcome = await em.transactional(async (tem): Promise<Result<Bid> | 'ALREADY_EXISTS'> => {
+    const spike = await lockOpenSpikeFor(tem, clock, scores, p, cmd.spikeId);
+    if (!spike.ok) return spike;
+    const terms = validateBidTerms(spike.value, cmd);
+    if (!terms.ok) return terms;
+    const now = clock.now();
+    const t = terms.value;
+    const id = uuidv7();
+    // ON CONFLICT without a target: both the idempotency key and the one-active-bid index are arbiters.
+    const rows = await tem.execute<Record<string, unknown>[]>(
+      `insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, min_seats_per_interval, min_total_seat_hours,
+                        note, version, idempotency_key, payload_hash, submitted_at, created_at, updated_at)
+       values (?, ?, ?, 'ACTIVE', ?, ?, ?::jsonb, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+       on conflict do nothing returning *`,
+      [id, cmd.spikeId, p.organizationId, t.rateMinor.toString(), t.currency, JSON.stringify(t.offered), t.minSeatsPerInterval,
+        t.minTotalSeatHours, t.note, cmd.idempotencyKey, payloadHash, now, now, now],
+    );
+    if (rows.length === 0) return 'ALREADY_EXISTS';
+    await tem.execute(
+      `insert into state_transition (id, entity_type, entity_id, from_status, to_status, actor_organization_id, actor_api_key_id, at)
+       values (?, 'Bid', ?, null, 'ACTIVE', ?, ?, ?)`,
+      [uuidv7(), id, p.organizationId, p.apiKeyId || null, now],
+    );
+    return ok(tem.map(BidSchema, rows[0]!));
+  });
+  if (outcome !== 'ALREADY_EXISTS') return outcome;
+  // Lost a race: either a concurrent request with the same key (answer as its replay), or
+  // the vendor already has an active bid on this spike.
+  const raced = await em.findOne(BidSchema, { vendorId: p.organizationId, idempotencyKey: cmd.idempotencyKey }, { refresh: true });
+  if (raced) return replay(raced, payloadHash);
+  return fail('DUPLICATE_BID', 'This vendor already has an active bid on the spike: revise it, or withdraw it first', 'spikeId');
+}
+
+export interface ReviseBidCommand {
+  bidId: string;
+  expectedVersion: number;
+  rateMinor?: bigint | null;
+  currency?: string | null;
+  offered?: BidTerms['offered'] | null;
+  minSeatsPerInterval?: number | null;
+  minTotalSeatHours?: number | null;
+  note?: string | null;
+  /** Explicitly clear the optional minimums (null in the fields above means "unchanged"). */
+  clearMinimums?: boolean;
+}
+
+async function ownBid(em: EntityManager, p: Principal, bidId: string): Promise<Bid> {
+  const bid = await em.findOne(BidSchema, { id: bidId });
+  if (!bid || bid.vendorId !== p.organizationId) throw new AccessError('NOT_FOUND', `No bid ${bidId}`);
+  return bid;
+}
+
+/**
+ * Revises an ACTIVE bid until close, with optimistic concurrency: the caller states the version
+ * it read, and a stale version is a CONFLICT. The update is conditional on that version in SQL,
+ * so of concurrent revisions with the same version exactly one wins.
+ */
+export async function reviseBid(em: EntityManager, clock: Clock, scores: QualityScores, actor: Principal | null, cmd: ReviseBidCommand): Promise<Result<Bid>> {
+  const p = requireRole(actor, 'VENDOR');
+  const current = await ownBid(em, p, cmd.bidId);
+  return em.transactional(async (tem) => {
+    const spike = await lockOpenSpikeFor(tem, clock, scores, p, current.spikeId);
+    if (!spike.ok) return spike;
+    const bid = await tem.findOneOrFail(BidSchema, { id: cmd.bidId }, { refresh: true });
+    if (bid.status !== 'ACTIVE') return fail('INVALID_STATE', `The bid is ${bid.status}`, 'bidId');
+    if (bid.version !== cmd.expectedVersion) return fail('CONFLICT', `The bid is at version ${bid.version}, not ${cmd.expectedVersion}`, 'expectedVersion');
+    const terms = validateBidTerms(spike.value, {
+      rateMinor: cmd.rateMinor ?? bid.rateMinor,
+      currency: cmd.currency ?? bid.currency,
+      offered: cmd.offered ?? bid.offered,
+      minSeatsPerInterval: cmd.clearMinimums ? null : cmd.minSeatsPerInterval ?? bid.minSeatsPerInterval,
+      minTotalSeatHours: cmd.clearMinimums ? null : cmd.minTotalSeatHours ?? bid.minTotalSeatHours,
+      note: cmd.note ?? bid.note,
+    });
+    if (!terms.ok) return terms;
+    const t = terms.value;
+    const now = clock.now();
+    const updated = await tem.nativeUpdate(
+      BidSchema,
+      { id: bid.id, version: cmd.expectedVersion, status: 'ACTIVE' },
+      { rateMinor: t.rateMinor, currency: t.currency, offered: t.offered, minSeatsPerInterval: t.minSeatsPerInterval, minTotalSeatHours: t.minTotalSeatHours, note: t.note, version: cmd.expectedVersion + 1, submittedAt: now, updatedAt: now },
+    );
+    if (updated !== 1) return fail('CONFLICT', 'The bid changed concurrently; read it again and retry', 'expectedVersion');
+    return ok(await tem.findOneOrFail(BidSchema, { id: bid.id }, { refresh: true }));
+  });
+}
+
+/** Withdraws an ACTIVE bid while bidding is open. With an expected version, a stale one is a CONFLICT. */
+export async function withdrawBid(em: EntityManager, clock: Clock, scores: QualityScores, actor: Principal | null, cmd: { bidId: string; expectedVersion?: number | null }): Promise<Result<Bid>> {
+  const p = requireRole(actor, 'VENDOR');
+  const current = await ownBid(em, p, cmd.bidId);
+  return em.transactional(async (tem) => {
+    const spike = await tem.findOne(DemandSpikeSchema, { id: current.spikeId }, { lockMode: LockMode.PESSIMISTIC_READ });
+    if (!spike || biddingIsOver(spike, clock.now())) return fail('BIDDING_CLOSED', 'Bidding on this spike has closed', 'bidId');
+    const bid = await tem.findOneOrFail(BidSchema, { id: cmd.bidId }, { refresh: true });
+    if (bid.status !== 'ACTIVE') return fail('INVALID_STATE', `The bid is ${bid.status}`, 'bidId');
+    const expected = cmd.expectedVersion ?? bid.version;
+    const now = clock.now();
+    const updated = await tem.nativeUpdate(BidSchema, { id: bid.id, version: expected, status: 'ACTIVE' }, { status: 'WITHDRAWN', version: expected + 1, updatedAt: now });
+    if (updated !== 1) return fail('CONFLICT', `The bid is at version ${bid.version}, not ${expected}`, 'expectedVersion');
+    await tem.execute(
+      `insert into state_transition (id, entity_type, entity_id, from_status, to_status, actor_organization_id, actor_api_key_id, at)
+       values (?, 'Bid', ?, 'ACTIVE', 'WITHDRAWN', ?, ?, ?)`,
+      [uuidv7(), bid.id, p.organizationId, p.apiKeyId || null, now],
+    );
+    return ok(await tem.findOneOrFail(BidSchema, { id: bid.id }, { refresh: true }));
+  });
+}

@@ -1,0 +1,40 @@
+import type { EligibilityFailure } from '../shared/result.js';
+
+export interface VendorFacts {
+  id: string;
+  kind: 'BRAND' | 'VENDOR' | 'OPERATOR';
+  status: 'ACTIVE' | 'SUSPENDED';
+  vendorType: 'IN_HOUSE' | 'OUTSOURCER' | null;
+  parentBrandId: string | null;
+  skills: readonly string[];
+  certifications: readonly string[];
+}
+
+export interface SpikeRequirements {
+  brandId: string;
+  requiredSkills: readonly string[];
+  requiredCertifications: readonly string[];
+  minQualityScore: number | null;
+}
+
+/**
+ * Every rule of PRODUCT.md section 4 the vendor fails for this spike (empty = eligible):
+ * active, the required skills and certifications, the minimum quality score, and an in-house
+ * team only for its own brand.
+ */
+export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirements, score: number): EligibilityFailure[] {
+  if (vendor.kind !== 'VENDOR') return [{ rule: 'NOT_A_VENDOR', detail: 'Only vendor organisations bid' }];
+  const failures: EligibilityFailure[] = [];
+  if (vendor.status !== 'ACTIVE') failures.push({ rule: 'VENDOR_SUSPENDED', detail: 'The vendor is suspended' });
+  const missingSkills = spike.requiredSkills.filter((s) => !vendor.skills.includes(s));
+  if (missingSkills.length) failures.push({ rule: 'MISSING_SKILLS', detail: `Missing skills: ${missingSkills.join(', ')}` });
+  const missingCerts = spike.requiredCertifications.filter((c) => !vendor.certifications.includes(c));
+  if (missingCerts.length) failures.push({ rule: 'MISSING_CERTIFICATIONS', detail: `Missing certifications: ${missingCerts.join(', ')}` });
+  if (spike.minQualityScore !== null && score < spike.minQualityScore) {
+    failures.push({ rule: 'BELOW_MIN_QUALITY_SCORE', detail: `Quality score ${score.toFixed(1)} is below the spike's minimum ${spike.minQualityScore}` });
+  }
+  if (vendor.vendorType === 'IN_HOUSE' && vendor.parentBrandId !== spike.brandId) {
+    failures.push({ rule: 'IN_HOUSE_FOR_OTHER_BRAND', detail: 'An in-house team bids only on its own brand’s spikes' });
+  }
+  return failures;
+}

@@ -1,0 +1,95 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BidSchema, DemandSpikeSchema, OrganizationSchema, type DemandSpike, type Organization } from '../../persistence/entities.js';
+import { authenticated, requireRole, type Principal } from '../access/principal.js';
+import type { Clock } from '../shared/clock.js';
+import { toPage, type Page, type PageRequest } from '../shared/page.js';
+import { AccessError } from '../shared/result.js';
+import type { QualityScores } from '../quality/quality-scores.js';
+import { eligibilityFailures } from './eligibility.js';
+import type { SpikeStatus } from './spikes.js';
+
+/**
+ * A spike by id, if the caller may see it: its brand's keys and the operator always; a vendor
+ * once it is published and only if it is eligible to bid on it or has bid on it. Anything else
+ * is NOT_FOUND, so that a spike's existence does not leak across tenants.
+ */
+export async function getDemandSpike(em: EntityManager, scores: QualityScores, actor: Principal | null, spikeId: string): Promise<DemandSpike> {
+  const p = authenticated(actor);
+  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId });
+  if (spike && (await maySee(em, scores, p, spike))) return spike;
+  throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
+}
+
+async function maySee(em: EntityManager, scores: QualityScores, p: Principal, spike: DemandSpike): Promise<boolean> {
+  if (p.role === 'OPERATOR' || spike.brandId === p.organizationId) return true;
+  if (p.role !== 'VENDOR' || spike.status === 'DRAFT') return false;
+  if ((await em.count(BidSchema, { spikeId: spike.id, vendorId: p.organizationId })) > 0) return true;
+  if (spike.status !== 'OPEN') return false;
+  const vendor = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
+  const score = (await scores.scoresOf([vendor.id])).get(vendor.id)!;
+  return eligibilityFailures(vendor, spike, score).length === 0;
+}
+
+/** The calling brand's spikes (the operator sees every brand's, optionally one brand's), newest last. */
+export async function listDemandSpikes(
+  em: EntityManager,
+  actor: Principal | null,
+  filter: { status?: SpikeStatus | null; brandId?: string | null },
+  page: PageRequest,
+): Promise<Page<DemandSpike>> {
+  const p = requireRole(actor, 'BRAND', 'OPERATOR');
+  const brandId = p.role === 'OPERATOR' ? filter.brandId ?? undefined : p.organizationId;
+  const rows = await em.find(
+    DemandSpikeSchema,
+    {
+      ...(brandId ? { brandId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(page.after ? { id: { $gt: page.after } } : {}),
+    },
+    { orderBy: { id: 'asc' }, limit: page.first + 1 },
+  );
+  return toPage(rows, page.first);
+}
+
+/**
+ * OPEN spikes, before their close time, that the calling vendor is eligible to bid on. The
+ * rules are applied in SQL (skills and certifications as array containment) so that pages are
+ * full; the shared eligibility function stays the single definition used for bids.
+ */
+export async function listOpenDemandSpikes(
+  em: EntityManager,
+  clock: Clock,
+  scores: QualityScores,
+  actor: Principal | null,
+  page: PageRequest,
+): Promise<Page<DemandSpike>> {
+  const p = requireRole(actor, 'VENDOR');
+  const vendor: Organization = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
+  if (vendor.status !== 'ACTIVE') return { items: [], hasNextPage: false };
+  const score = (await scores.scoresOf([vendor.id])).get(vendor.id)!;
+  const params: unknown[] = [clock.now(), pgTextArray(vendor.skills), pgTextArray(vendor.certifications), score];
+  let sql = `select id from demand_spike
+     where status = 'OPEN' and bidding_closes_at > ?
+       and required_skills <@ ?::text[] and required_certifications <@ ?::text[]
+       and (min_quality_score is null or min_quality_score <= ?)`;
+  if (vendor.vendorType === 'IN_HOUSE') {
+    sql += ' and brand_id = ?';
+    params.push(vendor.parentBrandId);
+  }
+  if (page.after) {
+    sql += ' and id > ?';
+    params.push(page.after);
+  }
+  sql += ' order by id limit ?';
+  params.push(page.first + 1);
+  const ids = (await em.execute<{ id: string }[]>(sql, params)).map((r) => r.id);
+  const spikes = ids.length ? await em.find(DemandSpikeSchema, { id: { $in: ids } }, { orderBy: { id: 'asc' } }) : [];
+  // Defence in depth: the SQL filter and the domain rule must agree.
+  const eligible = spikes.filter((s) => eligibilityFailures(vendor, s, score).length === 0);
+  return toPage(eligible, page.first);
+}
+
+/** A PostgreSQL text[] literal; the driver would otherwise expand a JS array into a value list. */
+function pgTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}

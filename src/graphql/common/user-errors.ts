@@ -1,0 +1,83 @@
+import { Field, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import type { EligibilityRule, Failure, FailureKind } from '../../domain/shared/result.js';
+
+@InterfaceType('UserError', {
+  description: 'An expected business failure: the request was understood and refused, and nothing was written. Branch on `code`.',
+  resolveType: (value: { constructor: { name: string } }) => value.constructor.name,
+})
+export abstract class UserError {
+  @Field(() => String, { description: 'Stable machine-readable code, e.g. BAD_USER_INPUT, CONFLICT, NOT_ELIGIBLE.' })
+  code!: string;
+
+  @Field(() => String, { description: 'Human-readable explanation.' })
+  message!: string;
+
+  @Field(() => String, { nullable: true, description: 'Path of the offending input, e.g. "input.offered[2].seats".' })
+  field!: string | null;
+}
+
+function errorType(name: string, description: string) {
+  @ObjectType(name, { implements: UserError, description })
+  class E extends UserError {}
+  Object.defineProperty(E, 'name', { value: name });
+  return E;
+}
+
+export const ValidationError = errorType('ValidationError', 'The input breaks a rule (code BAD_USER_INPUT); `field` names it.');
+export const ConflictError = errorType('ConflictError', 'The request conflicts with the current state (code CONFLICT): a stale version, or an idempotency key reused with another payload.');
+export const BiddingClosedError = errorType('BiddingClosedError', 'Bidding on the spike is over (code BIDDING_CLOSED).');
+export const InvalidStateError = errorType('InvalidStateError', 'The object is not in a state that allows this (code INVALID_STATE).');
+export const AboveReserveError = errorType('AboveReserveError', 'The rate is above the spike’s reserve rate (code ABOVE_RESERVE).');
+export const DuplicateBidError = errorType('DuplicateBidError', 'The vendor already has an active bid on this spike (code DUPLICATE_BID): revise it instead.');
+
+export enum EligibilityRuleEnum {
+  VENDOR_SUSPENDED = 'VENDOR_SUSPENDED',
+  MISSING_SKILLS = 'MISSING_SKILLS',
+  MISSING_CERTIFICATIONS = 'MISSING_CERTIFICATIONS',
+  BELOW_MIN_QUALITY_SCORE = 'BELOW_MIN_QUALITY_SCORE',
+  IN_HOUSE_FOR_OTHER_BRAND = 'IN_HOUSE_FOR_OTHER_BRAND',
+  NOT_A_VENDOR = 'NOT_A_VENDOR',
+}
+registerEnumType(EligibilityRuleEnum, { name: 'EligibilityRule', description: 'A bidding eligibility rule (PRODUCT.md section 4).' });
+
+@ObjectType({ description: 'One eligibility rule the vendor fails.' })
+export class EligibilityFailureType {
+  @Field(() => EligibilityRuleEnum, { description: 'The rule.' })
+  rule!: EligibilityRule;
+
+  @Field(() => String, { description: 'What exactly is missing.' })
+  detail!: string;
+}
+
+@ObjectType('NotEligibleError', { implements: UserError, description: 'The vendor may not bid on this spike (code NOT_ELIGIBLE); `rules` lists every rule it fails.' })
+export class NotEligibleError extends UserError {
+  @Field(() => [EligibilityFailureType], { description: 'Every failed rule.' })
+  rules!: EligibilityFailureType[];
+}
+
+const CLASSES: Record<FailureKind, { new (): UserError }> = {
+  VALIDATION: ValidationError,
+  CONFLICT: ConflictError,
+  NOT_ELIGIBLE: NotEligibleError,
+  BIDDING_CLOSED: BiddingClosedError,
+  INVALID_STATE: InvalidStateError,
+  ABOVE_RESERVE: AboveReserveError,
+  DUPLICATE_BID: DuplicateBidError,
+};
+
+const CODES: Record<FailureKind, string> = {
+  VALIDATION: 'BAD_USER_INPUT',
+  CONFLICT: 'CONFLICT',
+  NOT_ELIGIBLE: 'NOT_ELIGIBLE',
+  BIDDING_CLOSED: 'BIDDING_CLOSED',
+  INVALID_STATE: 'INVALID_STATE',
+  ABOVE_RESERVE: 'ABOVE_RESERVE',
+  DUPLICATE_BID: 'DUPLICATE_BID',
+};
+
+/** The schema object for a domain failure. Unions resolve it by its class. */
+export function toUserError(failure: Failure): UserError {
+  const error = Object.assign(new CLASSES[failure.kind](), { code: CODES[failure.kind], message: failure.message, field: failure.field ?? null });
+  if (failure.rules) Object.assign(error, { rules: failure.rules });
+  return error;
+}

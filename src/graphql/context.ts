@@ -1,0 +1,13 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../domain/access/principal.js';
+import type { Clock } from '../domain/shared/clock.js';
+import type { QualityScores } from '../domain/quality/quality-scores.js';
+
+/** Per-request context: one forked EntityManager, the caller, and the injected services. */
+export interface Context {
+  em: EntityManager;
+  principal: Principal | null;
+  clock: Clock;
+  scores: QualityScores;
+  requestId: string;
+}

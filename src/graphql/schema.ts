@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AccessResolver } from './access/access.resolver.js';
+import { BiddingResolver } from './bidding/bidding.resolver.js';
+import { DemandResolver } from './demand/demand.resolver.js';
+
+export const resolvers = [AccessResolver, DemandResolver, BiddingResolver] as const;
+
+let built: Promise<GraphQLSchema> | null = null;
+
+/** The executable schema (built once per process). Inputs are validated with class-validator. */
+export function getSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers,
+    validate: { forbidUnknownValues: false, stopAtFirstError: true },
+  });
+  return built;
+}
+
+/** The schema as committed in schema.graphql: sorted, so the file only changes when the API does. */
+export async function printedSchema(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await getSchema()))}\n`;
+}

@@ -1,0 +1,38 @@
+/** API process entry point: `npm start` (built) or `npm run dev`. */
+import { Redis } from 'ioredis';
+import { loadConfigOrExit } from './config.js';
+import { bootstrapOperator } from './domain/access/organizations.js';
+import { systemClock } from './domain/shared/clock.js';
+import { createLogger } from './logger.js';
+import { createOrm } from './persistence/orm.js';
+import { createApiServer } from './server.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel, 'api');
+const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
+const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+
+if (config.bootstrapOperatorKey) {
+  const issued = await bootstrapOperator(orm.em.fork() as never, systemClock, config.bootstrapOperatorKey);
+  logger.info({ created: issued !== null }, 'bootstrap operator key from BOOTSTRAP_OPERATOR_KEY');
+}
+
+const api = await createApiServer({
+  orm, clock: systemClock, logger, production: config.nodeEnv === 'production',
+  readiness: { redis: () => redis.ping() },
+});
+const url = await api.listen(config.port);
+logger.info({ url: `${url}/graphql` }, 'API listening');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
+  await api.close();
+  await orm.close();
+  redis.disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

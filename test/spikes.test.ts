@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
+import { errorCode, gql, ok } from './support/client.js';
+import { resetState, startHarness, type Harness } from './support/harness.js';
+import { CANCEL, CLOSE, OPEN_SPIKES, POST_SPIKE, PUBLISH, SPIKE, SPIKES } from './support/operations.js';
+
+let h: Harness;
+let m: Market;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.close(); });
+beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+
+describe('demand spikes over HTTP', () => {
+  it('posts a DRAFT with forecast intervals converted by Erlang C', async () => {
+    const input = aSpikeInput(h.clock, { channel: 'VOICE' });
+    input.intervals[1] = { startsAt: input.intervals[1].startsAt, forecastContacts: 100, ahtSeconds: 180 };
+    const r = ok(await gql(h.url, POST_SPIKE, { input: { ...input, shrinkage: 0.3 } }, m.brand.key)).postDemandSpike;
+    expect(r.__typename).toBe('DemandSpike');
+    expect(r.status).toBe('DRAFT');
+    expect(r.intervals[1]).toMatchObject({ requiredSeats: 20, agents: 14 });
+    expect(r.intervals[1].serviceLevelAtRequired).toBeCloseTo(0.888, 3);
+    expect(r.reserveRate).toEqual({ amountMinor: '3000', currency: 'USD', amount: '30.00' });
+  });
+
+  it('is idempotent per key: same payload returns the same spike, another payload is a CONFLICT', async () => {
+    const input = aSpikeInput(h.clock);
+    const first = ok(await gql(h.url, POST_SPIKE, { input, key: 'k1' }, m.brand.key)).postDemandSpike;
+    const again = ok(await gql(h.url, POST_SPIKE, { input, key: 'k1' }, m.brand.key)).postDemandSpike;
+    expect(again.id).toBe(first.id);
+    const changed = ok(await gql(h.url, POST_SPIKE, { input: { ...input, title: 'Other' }, key: 'k1' }, m.brand.key)).postDemandSpike;
+    expect(changed).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT', field: 'idempotencyKey' });
+  });
+
+  it('walks DRAFT → OPEN → CLOSED and refuses transitions out of order with INVALID_STATE', async () => {
+    const id = await anOpenSpike(h.url, h.clock, m.brand.key);
+    expect(ok(await gql(h.url, PUBLISH, { id }, m.brand.key)).publishDemandSpike).toMatchObject({ code: 'INVALID_STATE' });
+    expect(ok(await gql(h.url, CLOSE, { id }, m.brand.key)).closeBidding).toMatchObject({ status: 'CLOSED' });
+    expect(ok(await gql(h.url, CANCEL, { id }, m.brand.key)).cancelDemandSpike).toMatchObject({ code: 'INVALID_STATE' });
+    const transitions = await h.orm.em.getConnection().execute(`select from_status, to_status, actor_organization_id from state_transition where entity_id = ? order by at, id`, [id]);
+    expect(transitions.map((t: any) => `${t.from_status}->${t.to_status}`)).toEqual(['null->DRAFT', 'DRAFT->OPEN', 'OPEN->CLOSED']);
+    expect(transitions.every((t: any) => t.actor_organization_id === m.brand.id)).toBe(true);
+  });
+
+  it('cancels a DRAFT or OPEN spike', async () => {
+    const id = await anOpenSpike(h.url, h.clock, m.brand.key);
+    expect(ok(await gql(h.url, CANCEL, { id }, m.brand.key)).cancelDemandSpike).toMatchObject({ status: 'CANCELLED' });
+  });
+
+  it('refuses to publish once the close time has passed', async () => {
+    const posted = ok(await gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key)).postDemandSpike;
+    h.clock.advance(2 * 3600_000);
+    expect(ok(await gql(h.url, PUBLISH, { id: posted.id }, m.brand.key)).publishDemandSpike).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('lists only the brand’s own spikes, paginated with cursors', async () => {
+    for (let i = 0; i < 5; i++) await gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key);
+    await gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock) }, m.otherBrand.key);
+    const page1 = ok(await gql(h.url, SPIKES, { first: 3 }, m.brand.key)).demandSpikes;
+    expect(page1.nodes).toHaveLength(3);
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const page2 = ok(await gql(h.url, SPIKES, { first: 3, after: page1.pageInfo.endCursor }, m.brand.key)).demandSpikes;
+    expect(page2.nodes).toHaveLength(2);
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+    const all = [...page1.nodes, ...page2.nodes];
+    expect(new Set(all.map((s: any) => s.id)).size).toBe(5);
+    expect(all.every((s: any) => s.brandId === m.brand.id)).toBe(true);
+    expect(ok(await gql(h.url, SPIKES, { first: 100 }, h.operatorKey)).demandSpikes.nodes).toHaveLength(6);
+    expect(errorCode(await gql(h.url, SPIKES, { first: 101 }, m.brand.key))).toBe('BAD_USER_INPUT');
+  });
+
+  it('shows a vendor only the open spikes it is eligible for', async () => {
+    const open = await anOpenSpike(h.url, h.clock, m.brand.key);
+    const needsSpanishCert = await anOpenSpike(h.url, h.clock, m.brand.key, { requiredCertifications: ['ISO_27001'] });
+    await gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key); // a draft
+    const otherBrands = await anOpenSpike(h.url, h.clock, m.otherBrand.key);
+    const ids = async (key: string) => ok(await gql(h.url, OPEN_SPIKES, {}, key)).openDemandSpikes.nodes.map((n: any) => n.id).sort();
+    expect(await ids(m.vendorA.key)).toEqual([open, otherBrands].sort());
+    expect(await ids(m.inHouse.key)).toEqual([open]);
+    expect(await ids(m.otherInHouse.key)).toEqual([otherBrands]);
+    expect(ok(await gql(h.url, SPIKE, { id: open }, m.vendorA.key)).demandSpike.id).toBe(open);
+    expect(errorCode(await gql(h.url, SPIKE, { id: needsSpanishCert }, m.vendorA.key))).toBe('NOT_FOUND');
+    h.clock.advance(2 * 3600_000);
+    expect(await ids(m.vendorA.key)).toEqual([]);
+  });
+});

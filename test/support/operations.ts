@@ -1,0 +1,27 @@
+/** GraphQL documents used across tests, written the way a client would write them. */
+const USER_ERROR = '... on UserError { __typename code message field }';
+export const SPIKE_FIELDS = 'id brandId title status channel intervalMinutes totalRequiredSeats biddingClosesAt reserveRate { amountMinor currency amount } intervals { index startsAt endsAt requiredSeats agents serviceLevelAtRequired }';
+export const BID_FIELDS = 'id spikeId vendorId status version rate { amountMinor currency } offered { index seats } minSeatsPerInterval minTotalSeatHours note submittedAt';
+
+export const CREATE_ORG = `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { __typename ... on Organization { id name kind vendorType parentBrandId skills certifications status } ${USER_ERROR} } }`;
+export const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) { __typename ... on IssuedApiKey { secret apiKey { id prefix role organizationId } } ${USER_ERROR} } }`;
+export const REVOKE_KEY = `mutation($id: UUID!) { revokeApiKey(apiKeyId: $id) { id revokedAt } }`;
+export const UPDATE_VENDOR = `mutation($input: UpdateVendorProfileInput!) { updateVendorProfile(input: $input) { __typename ... on Organization { id skills certifications status } ${USER_ERROR} } }`;
+export const ME = `query { me { role apiKey { id prefix } organization { id name kind } } }`;
+export const API_KEYS = `query($org: UUID!) { apiKeys(organizationId: $org) { id prefix role revokedAt } }`;
+
+export const POST_SPIKE = `mutation($input: PostDemandSpikeInput!, $key: String) { postDemandSpike(input: $input, idempotencyKey: $key) { __typename ... on DemandSpike { ${SPIKE_FIELDS} } ${USER_ERROR} } }`;
+const transition = (name: string) => `mutation($id: UUID!) { ${name}(spikeId: $id) { __typename ... on DemandSpike { id status } ${USER_ERROR} } }`;
+export const PUBLISH = transition('publishDemandSpike');
+export const CANCEL = transition('cancelDemandSpike');
+export const CLOSE = transition('closeBidding');
+export const SPIKE = `query($id: UUID!) { demandSpike(id: $id) { ${SPIKE_FIELDS} } }`;
+export const SPIKES = `query($first: Int, $after: String, $status: SpikeStatus) { demandSpikes(first: $first, after: $after, status: $status) { nodes { id status brandId } pageInfo { hasNextPage endCursor } } }`;
+export const OPEN_SPIKES = `query($first: Int, $after: String) { openDemandSpikes(first: $first, after: $after) { nodes { id status brandId } pageInfo { hasNextPage endCursor } } }`;
+
+export const PLACE_BID = `mutation($input: PlaceBidInput!, $key: String!) { placeBid(input: $input, idempotencyKey: $key) { __typename ... on Bid { ${BID_FIELDS} } ... on NotEligibleError { rules { rule detail } } ${USER_ERROR} } }`;
+export const REVISE_BID = `mutation($input: ReviseBidInput!) { reviseBid(input: $input) { __typename ... on Bid { ${BID_FIELDS} } ${USER_ERROR} } }`;
+export const WITHDRAW_BID = `mutation($id: UUID!, $v: Int) { withdrawBid(bidId: $id, expectedVersion: $v) { __typename ... on Bid { id status version } ${USER_ERROR} } }`;
+export const BID = `query($id: UUID!) { bid(id: $id) { ${BID_FIELDS} } }`;
+export const MY_BIDS = `query($spikeId: UUID, $first: Int, $after: String) { myBids(spikeId: $spikeId, first: $first, after: $after) { nodes { id vendorId spikeId status } pageInfo { hasNextPage endCursor } } }`;
+export const BIDS_FOR_SPIKE = `query($id: UUID!, $first: Int) { bidsForSpike(spikeId: $id, first: $first) { nodes { id vendorId status rate { amountMinor } } pageInfo { hasNextPage } } }`;
