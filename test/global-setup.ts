@@ -4,8 +4,8 @@ import { createOrm } from '../src/persistence/orm.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 
 /**
- * Once per test run: make sure the test database exists and carries exactly the committed
- * migrations (dropped and migrated afresh), and that Redis answers. Fails fast, with the
+ * Once per test run: make sure the test database exists and carries the committed
+ * migrations (applied with the real migrator; tests empty the tables themselves), and that Redis answers. Fails fast, with the
  * address, when a service is down.
  */
 export default async function setup(): Promise<void> {
@@ -23,10 +23,6 @@ export default async function setup(): Promise<void> {
   if (exists.rowCount === 0) await client.query(`create database "${dbName.replace(/"/g, '')}"`);
   await client.end();
 
-  const db = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await db.connect();
-  await db.query('drop schema public cascade; create schema public;');
-  await db.end();
   const orm = await createOrm(TEST_DATABASE_URL, 2);
   orm.config.set('logger', () => {});
   await orm.migrator.up();

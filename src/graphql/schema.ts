@@ -14,6 +14,13 @@ export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers,
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
+  }).then((schema) => {
+    // type-graphql leaves the root types undescribed; clients read these first.
+    const query = schema.getQueryType();
+    const mutation = schema.getMutationType();
+    if (query) query.description = 'Reads. Every list is cursor-paginated (first ≤ 100, after = endCursor).';
+    if (mutation) mutation.description = 'Changes. Expected refusals come back as UserError members of each result union, with nothing written.';
+    return schema;
   });
   return built;
 }

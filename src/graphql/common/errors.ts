@@ -17,7 +17,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   const code = formatted.extensions?.code;
   if (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED') {
-    return { ...formatted, extensions: { ...stripStack(formatted.extensions), code, field: fieldOf(original, formatted) } };
+    const { validationErrors, ...rest } = stripStack(formatted.extensions);
+    const errors = validationErrors as ValidationErrorLike[] | undefined;
+    const problems = simplify(errors, argumentPrefix(errors));
+    return { ...formatted, extensions: { ...rest, code, field: fieldOf(original, formatted), ...(problems.length ? { problems } : {}) } };
   }
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && original instanceof GraphQLError) {
     return { ...formatted, extensions: stripStack(formatted.extensions) };
@@ -33,15 +36,29 @@ function stripStack(extensions: Record<string, unknown> | undefined): Record<str
 
 interface ValidationErrorLike {
   property: string;
+  target?: object;
+  constraints?: Record<string, string>;
   children?: ValidationErrorLike[];
 }
 
-function pathOf(errors: ValidationErrorLike[] | undefined): string | null {
-  const first = errors?.[0];
-  if (!first) return null;
-  const child = pathOf(first.children);
-  if (!child) return first.property;
-  return /^\d+$/.test(child.split('.')[0]!) ? `${first.property}[${child.split('.')[0]}]${child.slice(child.indexOf('.') === -1 ? child.length : child.indexOf('.'))}` : `${first.property}.${child}`;
+/**
+ * Input objects are always passed as the `input` argument (their classes end in "Input"), so
+ * their paths read like the domain's: "input.offered[0].seats". Plain arguments stand alone.
+ */
+function argumentPrefix(errors: ValidationErrorLike[] | undefined): string {
+  return errors?.[0]?.target?.constructor.name.endsWith('Input') ? 'input' : '';
+}
+
+/**
+ * class-validator errors carry the input object and value (which may hold bigints and must not
+ * be echoed); clients get only each failing path and its messages.
+ */
+function simplify(errors: ValidationErrorLike[] | undefined, prefix = ''): { field: string; messages: string[] }[] {
+  return (errors ?? []).flatMap((e) => {
+    const path = /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : prefix ? `${prefix}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field: path, messages: Object.values(e.constraints) }] : [];
+    return [...own, ...simplify(e.children, path)];
+  });
 }
 
 /** The offending input path: from class-validator's errors, or from graphql-js's coercion message. */
@@ -49,7 +66,7 @@ function fieldOf(original: unknown, formatted: GraphQLFormattedError): string | 
   const existing = formatted.extensions?.field;
   if (typeof existing === 'string') return existing;
   const validation = (original as { extensions?: { validationErrors?: ValidationErrorLike[] } })?.extensions?.validationErrors;
-  const fromValidation = pathOf(validation);
+  const fromValidation = simplify(validation, argumentPrefix(validation))[0]?.field;
   if (fromValidation) return fromValidation;
   const m = /at "([^"]+)"/.exec(formatted.message) ?? /[Ff]ield "([^"]+)"/.exec(formatted.message) ?? /[Vv]ariable "\$([^"]+)"/.exec(formatted.message);
   return m ? m[1]! : null;

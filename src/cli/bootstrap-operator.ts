@@ -1,0 +1,17 @@
+/**
+ * Creates the operator organisation if needed and prints a new OPERATOR key, once:
+ * `npm run bootstrap:operator`. Store the key; it is not shown again.
+ */
+import { loadConfigOrExit } from '../config.js';
+import { bootstrapOperator } from '../domain/access/organizations.js';
+import { systemClock } from '../domain/shared/clock.js';
+import { createOrm } from '../persistence/orm.js';
+
+const config = loadConfigOrExit();
+const orm = await createOrm(config.databaseUrl, 2);
+try {
+  const issued = await bootstrapOperator(orm.em.fork() as never, systemClock);
+  console.log(`Operator API key (shown once, store it now):\n${issued!.secret}`);
+} finally {
+  await orm.close();
+}

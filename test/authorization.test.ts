@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSchema } from '../src/graphql/schema.js';
+import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
+import { gql, ok, type GqlResponse } from './support/client.js';
+import { resetState, startHarness, type Harness } from './support/harness.js';
+import * as op from './support/operations.js';
+
+/**
+ * The authorisation matrix: every query and mutation, for every role, and for a foreign
+ * organisation of the same role. Each cell is the outcome a client sees: OK, or the error code.
+ * An operation in the schema without a row here fails the suite.
+ */
+type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance';
+const ACTORS: Actor[] = ['anonymous', 'operator', 'brand', 'otherBrand', 'brandFinance', 'vendor', 'otherVendor', 'vendorFinance'];
+type Outcome = 'OK' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
+
+let h: Harness;
+let m: Market;
+let openSpike: string;
+let closedSpike: string;
+let bidOnOpen: string;
+beforeAll(async () => {
+  h = await startHarness();
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+  openSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
+  bidOnOpen = (await aBid(h.url, m.vendorA.key, openSpike)).id;
+  closedSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
+  await aBid(h.url, m.vendorA.key, closedSpike);
+  ok(await gql(h.url, op.CLOSE, { id: closedSpike }, m.brand.key));
+});
+afterAll(async () => { await h.close(); });
+
+function keyOf(actor: Actor): string | undefined {
+  switch (actor) {
+    case 'anonymous': return undefined;
+    case 'operator': return h.operatorKey;
+    case 'brand': return m.brand.key;
+    case 'otherBrand': return m.otherBrand.key;
+    case 'brandFinance': return m.brand.financeKey;
+    case 'vendor': return m.vendorA.key;
+    case 'otherVendor': return m.vendorB.key;
+    case 'vendorFinance': return m.vendorA.financeKey;
+  }
+}
+
+function outcome(r: GqlResponse, field: string): string {
+  if (r.errors?.length) return r.errors[0]!.extensions?.code ?? 'NO_CODE';
+  const value = r.data?.[field];
+  if (value && typeof value === 'object' && typeof value.__typename === 'string' && value.__typename.endsWith('Error')) return `${value.__typename}:${value.code}`;
+  return value === null || value === undefined ? 'NO_DATA' : 'OK';
+}
+
+const all = (o: Outcome, overrides: Partial<Record<Actor, Outcome>> = {}) =>
+  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : overrides[a] ?? o])) as Record<Actor, Outcome>;
+
+const freshDraft = async () => ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key)).postDemandSpike.id as string;
+let n = 0;
+
+interface Row { run: (key: string | undefined) => Promise<GqlResponse>; expected: Record<Actor, Outcome> }
+
+const matrix: Record<string, Row> = {
+  me: { run: (k) => gql(h.url, op.ME, {}, k), expected: all('OK') },
+  organization: { run: (k) => gql(h.url, 'query($id: UUID!) { organization(id: $id) { id } }', { id: m.vendorA.id }, k), expected: all('OK') },
+  apiKeys: { run: (k) => gql(h.url, op.API_KEYS, { org: m.brand.id }, k), expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK' }) },
+  createOrganization: {
+    run: (k) => gql(h.url, op.CREATE_ORG, { input: { name: `Matrix ${++n}`, kind: 'BRAND' } }, k),
+    expected: all('FORBIDDEN', { operator: 'OK' }),
+  },
+  updateVendorProfile: {
+    run: (k) => gql(h.url, op.UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['billing', 'es-ES'] } }, k),
+    expected: all('FORBIDDEN', { operator: 'OK', vendor: 'OK' }),
+  },
+  issueApiKey: {
+    run: (k) => gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'FINANCE', label: 'matrix' } }, k),
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK' }),
+  },
+  revokeApiKey: {
+    run: async (k) => {
+      const issued = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey)).issueApiKey;
+      return gql(h.url, op.REVOKE_KEY, { id: issued.apiKey.id }, k);
+    },
+    expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK' }),
+  },
+  postDemandSpike: {
+    run: (k) => gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock) }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', otherBrand: 'OK' }),
+  },
+  publishDemandSpike: {
+    run: async (k) => gql(h.url, op.PUBLISH, { id: await freshDraft() }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  cancelDemandSpike: {
+    run: async (k) => gql(h.url, op.CANCEL, { id: await freshDraft() }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  closeBidding: {
+    run: async (k) => gql(h.url, op.CLOSE, { id: await anOpenSpike(h.url, h.clock, m.brand.key) }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  demandSpike: {
+    run: (k) => gql(h.url, op.SPIKE, { id: openSpike }, k),
+    expected: all('NOT_FOUND', { brand: 'OK', operator: 'OK', brandFinance: 'OK', vendor: 'OK', otherVendor: 'OK' }),
+  },
+  demandSpikes: { run: (k) => gql(h.url, op.SPIKES, {}, k), expected: all('FORBIDDEN', { brand: 'OK', otherBrand: 'OK', operator: 'OK' }) },
+  openDemandSpikes: { run: (k) => gql(h.url, op.OPEN_SPIKES, {}, k), expected: all('FORBIDDEN', { vendor: 'OK', otherVendor: 'OK' }) },
+  placeBid: {
+    run: async (k) => gql(h.url, op.PLACE_BID, { input: aBidInput(await anOpenSpike(h.url, h.clock, m.brand.key)), key: `matrix-${++n}` }, k),
+    expected: all('FORBIDDEN', { vendor: 'OK', otherVendor: 'OK' }),
+  },
+  reviseBid: {
+    run: (k) => gql(h.url, op.REVISE_BID, { input: { bidId: bidOnOpen, expectedVersion: 999, note: 'x' } }, k),
+    // The vendor's own bid is found and only the stale version is refused: authorisation passed.
+    expected: all('FORBIDDEN', { vendor: 'ConflictError:CONFLICT' as Outcome, otherVendor: 'NOT_FOUND' }),
+  },
+  withdrawBid: {
+    run: (k) => gql(h.url, op.WITHDRAW_BID, { id: bidOnOpen, v: 999 }, k),
+    expected: all('FORBIDDEN', { vendor: 'ConflictError:CONFLICT' as Outcome, otherVendor: 'NOT_FOUND' }),
+  },
+  bid: {
+    run: (k) => gql(h.url, op.BID, { id: bidOnOpen }, k),
+    // Sealed: before close only the bidding vendor sees it, whatever the role.
+    expected: all('NOT_FOUND', { vendor: 'OK' }),
+  },
+  myBids: { run: (k) => gql(h.url, op.MY_BIDS, {}, k), expected: all('FORBIDDEN', { vendor: 'OK', otherVendor: 'OK' }) },
+  bidsForSpike: {
+    run: (k) => gql(h.url, op.BIDS_FOR_SPIKE, { id: closedSpike }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+};
+
+describe('authorisation matrix', () => {
+  it('has a row for every query and mutation in the schema', async () => {
+    const schema = await getSchema();
+    const operations = [
+      ...Object.keys(schema.getQueryType()?.getFields() ?? {}),
+      ...Object.keys(schema.getMutationType()?.getFields() ?? {}),
+      ...Object.keys(schema.getSubscriptionType()?.getFields() ?? {}),
+    ];
+    expect(operations.filter((o) => !(o in matrix))).toEqual([]);
+  });
+
+  for (const [name, row] of Object.entries(matrix)) {
+    it(`${name}: every role gets exactly its expected outcome`, async () => {
+      const actual: Record<string, string> = {};
+      for (const actor of ACTORS) actual[actor] = outcome(await row.run(keyOf(actor)), name);
+      expect(actual).toEqual(row.expected);
+    });
+  }
+
+  it('refuses a revoked key on its very next request', async () => {
+    const issued = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'soon revoked' } }, h.operatorKey)).issueApiKey;
+    expect(outcome(await gql(h.url, op.ME, {}, issued.secret), 'me')).toBe('OK');
+    ok(await gql(h.url, op.REVOKE_KEY, { id: issued.apiKey.id }, m.vendorC.key));
+    const after = await gql(h.url, op.ME, {}, issued.secret);
+    expect(after.status).toBe(401);
+    expect(outcome(after, 'me')).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses malformed and unknown keys as UNAUTHENTICATED', async () => {
+    for (const key of ['nonsense', 'bx_abcdefgh_' + 'x'.repeat(43), h.operatorKey.slice(0, -1) + (h.operatorKey.endsWith('A') ? 'B' : 'A')]) {
+      expect(outcome(await gql(h.url, op.ME, {}, key), 'me')).toBe('UNAUTHENTICATED');
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { isInputObjectType, isInterfaceType, isObjectType, isEnumType, isUnionType, isScalarType } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { getSchema, printedSchema } from '../src/graphql/schema.js';
+
+describe('schema.graphql', () => {
+  it('is exactly what the code emits (run `npm run schema:emit` after changing the API)', async () => {
+    const committed = await readFile(new URL('../schema.graphql', import.meta.url), 'utf8');
+    expect(committed).toBe(await printedSchema());
+  });
+
+  it('describes every type, field, argument and enum value', async () => {
+    const schema = await getSchema();
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__')) continue;
+      if (isScalarType(type) && ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of 'args' in field ? field.args : []) {
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          }
+        }
+      }
+      if (isEnumType(type)) for (const v of type.getValues()) if (!v.description && !type.description) missing.push(`${type.name}.${v.name}`);
+      if (isUnionType(type) && !type.description) missing.push(type.name);
+    }
+    expect(missing).toEqual([]);
+  });
+});
