@@ -13,6 +13,14 @@ export interface Config {
   bootstrapOperatorKey: string | null;
   /** Database pool size per process. */
   dbPoolMax: number;
+  /** Prefix of every BullMQ key; use a hash tag such as {bx} on Redis Cluster. */
+  queuePrefix: string;
+  /** Jobs one worker process runs at once. */
+  workerConcurrency: number;
+  /** How often the sweeper looks for due work that has no job. */
+  sweepIntervalMs: number;
+  /** Port of the worker process's /healthz. */
+  workerHealthPort: number;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +65,12 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
+function prefix(env: Env): string {
+  const raw = env.QUEUE_PREFIX?.trim() || 'bx';
+  if (!/^[A-Za-z0-9_{}-]{1,40}$/.test(raw)) throw new ConfigError('QUEUE_PREFIX', `must be 1-40 letters, digits, _ - { }, got "${raw}"`);
+  return raw;
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
@@ -72,6 +86,10 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     bootstrapOperatorKey: bootstrap,
     dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 200),
+    queuePrefix: prefix(env),
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 256),
+    sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
+    workerHealthPort: integer(env, 'WORKER_HEALTH_PORT', 4100, 0, 65535),
   };
 }
 

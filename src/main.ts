@@ -6,11 +6,13 @@ import { systemClock } from './domain/shared/clock.js';
 import { createLogger } from './logger.js';
 import { createOrm } from './persistence/orm.js';
 import { createApiServer } from './server.js';
+import { createQueues, redisConnection } from '../workers/queues.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'api');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+const queues = createQueues(redisConnection(config.redisUrl, false), config.queuePrefix);
 
 if (config.bootstrapOperatorKey) {
   const issued = await bootstrapOperator(orm.em.fork() as never, systemClock, config.bootstrapOperatorKey);
@@ -18,7 +20,7 @@ if (config.bootstrapOperatorKey) {
 }
 
 const api = await createApiServer({
-  orm, clock: systemClock, logger, production: config.nodeEnv === 'production',
+  orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
   readiness: { redis: () => redis.ping() },
 });
 const url = await api.listen(config.port);
@@ -30,6 +32,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
   await api.close();
+  await queues.close();
   await orm.close();
   redis.disconnect();
   process.exit(0);

@@ -7,6 +7,7 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
+import type { ClearingScheduler } from './domain/clearing/clearing-scheduler.js';
 import type { Clock } from './domain/shared/clock.js';
 import { neutralQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import type { Context } from './graphql/context.js';
@@ -20,6 +21,7 @@ export interface ApiDeps {
   logger: Logger;
   production: boolean;
   scores?: QualityScores;
+  clearing?: ClearingScheduler;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
 }
@@ -73,7 +75,10 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
             throw new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
         }
-        return { em, principal, clock: deps.clock, scores: deps.scores ?? neutralQualityScores, requestId };
+        return {
+          em, principal, clock: deps.clock, scores: deps.scores ?? neutralQualityScores, requestId,
+          logger: deps.logger.child({ requestId }), clearing: deps.clearing ?? null,
+        };
       },
     }),
   );

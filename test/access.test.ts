@@ -28,7 +28,7 @@ describe('organisations and API keys', () => {
     expect(issued.secret).toMatch(/^bx_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
     expect(issued.secret).toContain(issued.apiKey.prefix);
     const rows = await h.orm.em.getConnection().execute('select * from api_key where id = ?', [issued.apiKey.id]);
-    expect(rows[0].hash).toBe(hashKey(issued.secret));
+    expect(rows[0]!.hash).toBe(hashKey(issued.secret));
     expect(JSON.stringify(rows)).not.toContain(issued.secret);
     const listed = ok(await gql(h.url, API_KEYS, { org: brand.id }, brand.key)).apiKeys;
     expect(JSON.stringify(listed)).not.toContain(issued.secret.slice(12));
@@ -61,6 +61,6 @@ describe('organisations and API keys', () => {
     expect(await bootstrapOperator(h.orm.em.fork() as never, h.clock, preset)).toBeNull();
     expect(ok(await gql(h.url, ME, {}, preset)).me.role).toBe('OPERATOR');
     const operators = await h.orm.em.getConnection().execute(`select count(*)::int as n from organization where kind = 'OPERATOR'`);
-    expect(operators[0].n).toBe(1);
+    expect(operators[0]!.n).toBe(1);
   });
 });

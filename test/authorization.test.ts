@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, ok, type GqlResponse } from './support/client.js';
@@ -19,6 +21,8 @@ let m: Market;
 let openSpike: string;
 let closedSpike: string;
 let bidOnOpen: string;
+let bidOnClosed: string;
+let contractId: string;
 beforeAll(async () => {
   h = await startHarness();
   await resetState(h);
@@ -26,8 +30,11 @@ beforeAll(async () => {
   openSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
   bidOnOpen = (await aBid(h.url, m.vendorA.key, openSpike)).id;
   closedSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
-  await aBid(h.url, m.vendorA.key, closedSpike);
+  bidOnClosed = (await aBid(h.url, m.vendorA.key, closedSpike)).id;
   ok(await gql(h.url, op.CLOSE, { id: closedSpike }, m.brand.key));
+  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, closedSpike);
+  if (awarded.kind !== 'AWARDED') throw new Error('setup: the closed spike did not clear');
+  contractId = awarded.contractIds[0]!;
 });
 afterAll(async () => { await h.close(); });
 
@@ -126,6 +133,28 @@ const matrix: Record<string, Row> = {
   bidsForSpike: {
     run: (k) => gql(h.url, op.BIDS_FOR_SPIKE, { id: closedSpike }, k),
     expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  clearingResult: {
+    run: (k) => gql(h.url, op.CLEARING_RESULT, { id: closedSpike }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  auditRecord: {
+    run: (k) => gql(h.url, op.AUDIT_RECORD, { id: closedSpike }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  routingPlan: {
+    run: (k) => gql(h.url, op.ROUTING_PLAN, { id: closedSpike }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  bidOutcome: {
+    run: (k) => gql(h.url, op.BID_OUTCOME, { id: bidOnClosed }, k),
+    expected: all('FORBIDDEN', { vendor: 'OK', otherVendor: 'NOT_FOUND' }),
+  },
+  // Lists are scoped to the caller's organisation; the contents are checked in clearing.test.ts.
+  contracts: { run: (k) => gql(h.url, op.CONTRACTS, {}, k), expected: all('OK') },
+  contract: {
+    run: (k) => gql(h.url, op.CONTRACT, { id: contractId }, k),
+    expected: all('OK', { otherBrand: 'NOT_FOUND', otherVendor: 'NOT_FOUND' }),
   },
 };
 

@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/access/principal.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { QualityScores } from '../domain/quality/quality-scores.js';
+import type { ClearingScheduler } from '../domain/clearing/clearing-scheduler.js';
+import type { Logger } from '../logger.js';
 
 /** Per-request context: one forked EntityManager, the caller, and the injected services. */
 export interface Context {
@@ -10,4 +12,7 @@ export interface Context {
   clock: Clock;
   scores: QualityScores;
   requestId: string;
+  logger: Logger;
+  /** Null where no queue is configured; the sweeper then finds due spikes on its own. */
+  clearing: ClearingScheduler | null;
 }

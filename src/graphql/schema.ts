@@ -3,9 +3,10 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { AccessResolver } from './access/access.resolver.js';
 import { BiddingResolver } from './bidding/bidding.resolver.js';
+import { ClearingResolver } from './clearing/clearing.resolver.js';
 import { DemandResolver } from './demand/demand.resolver.js';
 
-export const resolvers = [AccessResolver, DemandResolver, BiddingResolver] as const;
+export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 

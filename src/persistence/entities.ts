@@ -135,4 +135,123 @@ export const StateTransitionSchema = defineEntity({
 });
 export type StateTransition = InferEntity<typeof StateTransitionSchema>;
 
-export const entities = [OrganizationSchema, ApiKeySchema, DemandSpikeSchema, BidSchema, StateTransitionSchema];
+
+/** Per interval of a cleared spike: what was required, awarded and left unfilled. */
+export interface ClearedInterval {
+  index: number;
+  startsAt: string;
+  requiredSeats: number;
+  awardedSeats: number;
+  unfilledSeats: number;
+  /** Highest adjusted rate that won seats here (the "bid to beat"), minor units per seat-hour. */
+  highestWinningAdjustedRate: number | null;
+  /** For forecast intervals: service level the awarded seats reach (Erlang C), else null. */
+  serviceLevelAtAwarded: number | null;
+  serviceLevelAtRequired: number | null;
+}
+
+export const ClearingResultSchema = defineEntity({
+  name: 'ClearingResult',
+  tableName: 'clearing_result',
+  properties: {
+    spikeId: p.uuid().primary(),
+    status: p.enum(['OPTIMAL'] as const),
+    solver: p.enum(['HIGHS', 'GREEDY', 'TRIVIAL'] as const),
+    coveredSeatHours: p.double().$type<number>(),
+    adjustedCost: p.double().$type<number>(),
+    intervals: p.json<ClearedInterval[]>().columnType('jsonb'),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export type ClearingResultRow = InferEntity<typeof ClearingResultSchema>;
+
+export const AwardSchema = defineEntity({
+  name: 'Award',
+  tableName: 'award',
+  properties: {
+    id: p.uuid().primary(),
+    spikeId: p.uuid(),
+    bidId: p.uuid(),
+    vendorId: p.uuid(),
+    intervalIndex: p.integer(),
+    seats: p.integer(),
+    score: p.double().$type<number>(),
+    adjustedRate: p.double().$type<number>(),
+  },
+});
+export type Award = InferEntity<typeof AwardSchema>;
+
+/** Per interval the bidder offered: its own adjusted rate and the highest adjusted rate that won there. */
+export interface StoredBidToBeat {
+  index: number;
+  ownAdjustedRate: number;
+  highestWinningAdjustedRate: number | null;
+  awardedSeats: number;
+}
+
+export const BidOutcomeSchema = defineEntity({
+  name: 'BidOutcome',
+  tableName: 'bid_outcome',
+  properties: {
+    bidId: p.uuid().primary(),
+    spikeId: p.uuid(),
+    vendorId: p.uuid(),
+    status: p.enum(['WON', 'PARTIAL', 'LOST'] as const),
+    reason: p.string(),
+    reasonDetail: p.text().strictNullable(),
+    score: p.double().$type<number>(),
+    adjustedRate: p.double().$type<number>(),
+    awardedSeatHours: p.double().$type<number>(),
+    bidToBeat: p.json<StoredBidToBeat[]>().columnType('jsonb'),
+  },
+});
+export type BidOutcome = InferEntity<typeof BidOutcomeSchema>;
+
+export interface ContractSeats {
+  index: number;
+  startsAt: string;
+  seats: number;
+}
+
+export const ContractSchema = defineEntity({
+  name: 'Contract',
+  tableName: 'contract',
+  properties: {
+    id: p.uuid().primary(),
+    spikeId: p.uuid(),
+    brandId: p.uuid(),
+    vendorId: p.uuid(),
+    bidId: p.uuid(),
+    status: p.enum(['ACTIVE', 'DELIVERED', 'SETTLED', 'ADJUSTED'] as const),
+    rateMinor: p.bigint('bigint'),
+    currency: p.string().length(3),
+    intervalMinutes: p.integer(),
+    seats: p.json<ContractSeats[]>().columnType('jsonb'),
+    serviceLevelTarget: p.double().$type<number>(),
+    serviceLevelSeconds: p.integer(),
+    creditPerPoint: p.double().$type<number>(),
+    creditCap: p.double().$type<number>(),
+    startsAt: p.datetime().columnType('timestamptz'),
+    endsAt: p.datetime().columnType('timestamptz'),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export type Contract = InferEntity<typeof ContractSchema>;
+
+export const AuditRecordSchema = defineEntity({
+  name: 'AuditRecord',
+  tableName: 'audit_record',
+  properties: {
+    spikeId: p.uuid().primary(),
+    document: p.json<Record<string, unknown>>().columnType('jsonb'),
+    canonical: p.text(),
+    sha256: p.string().length(64),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export type AuditRecord = InferEntity<typeof AuditRecordSchema>;
+
+export const entities = [
+  OrganizationSchema, ApiKeySchema, DemandSpikeSchema, BidSchema, StateTransitionSchema,
+  ClearingResultSchema, AwardSchema, BidOutcomeSchema, ContractSchema, AuditRecordSchema,
+];

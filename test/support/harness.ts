@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'bullmq';
 import { pino } from 'pino';
+import { clearingProcessor } from '../../workers/clearing.processor.js';
+import { CLEARING_QUEUE, createQueues, redisConnection, type Queues } from '../../workers/queues.js';
+import { neutralQualityScores } from '../../src/domain/quality/quality-scores.js';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
 import { createApiServer, type ApiServer } from '../../src/server.js';
-import { TEST_DATABASE_URL } from './env.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
 
 /** A running API on an ephemeral port against the test database, with a clock tests can move. */
 export interface Harness {
@@ -12,28 +17,54 @@ export interface Harness {
   clock: ManualClock;
   api: ApiServer;
   operatorKey: string;
+  /** Present with `{ workers: true }`: real BullMQ queues on a prefix of this harness's own. */
+  queues?: Queues;
+  worker?: Worker;
   close(): Promise<void>;
 }
 
-const TABLES = ['state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
+const TABLES = ['audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
 export async function truncateAll(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: { workers?: boolean } = {}): Promise<Harness> {
   const orm = await createOrm(TEST_DATABASE_URL, 20);
   const clock = new ManualClock(new Date());
-  const api = await createApiServer({ orm, clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), production: false });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const prefix = `bx-test-${randomBytes(4).toString('hex')}`;
+  const queues = options.workers ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
+  const worker = queues
+    ? new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: neutralQualityScores, logger, queue: queues.clearing }), {
+      connection: redisConnection(TEST_REDIS_URL, true), prefix, concurrency: 2,
+    })
+    : undefined;
+  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler } : {}) });
   const url = await api.listen(0, '127.0.0.1');
-  const h: Harness = {
-    url: `${url}/graphql`, orm, clock, api, operatorKey: '',
+  return {
+    url: `${url}/graphql`, orm, clock, api, operatorKey: '', ...(queues ? { queues } : {}), ...(worker ? { worker } : {}),
     async close() {
       await api.close();
+      await worker?.close();
+      if (queues) {
+        await queues.clearing.obliterate({ force: true });
+        await queues.close();
+      }
       await orm.close();
     },
   };
-  return h;
+}
+
+/** Polls until `check` returns a value (not null/undefined), or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | null | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Empties every table and issues a fresh operator key: each test starts from a known state. */

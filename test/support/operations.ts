@@ -25,3 +25,13 @@ export const WITHDRAW_BID = `mutation($id: UUID!, $v: Int) { withdrawBid(bidId: 
 export const BID = `query($id: UUID!) { bid(id: $id) { ${BID_FIELDS} } }`;
 export const MY_BIDS = `query($spikeId: UUID, $first: Int, $after: String) { myBids(spikeId: $spikeId, first: $first, after: $after) { nodes { id vendorId spikeId status } pageInfo { hasNextPage endCursor } } }`;
 export const BIDS_FOR_SPIKE = `query($id: UUID!, $first: Int) { bidsForSpike(spikeId: $id, first: $first) { nodes { id vendorId status rate { amountMinor } } pageInfo { hasNextPage } } }`;
+
+export const CLEARING_RESULT = `query($id: UUID!) { clearingResult(spikeId: $id) { spikeId status solver coveredSeatHours adjustedCost auditSha256
+  intervals { index requiredSeats awardedSeats unfilledSeats highestWinningAdjustedRate serviceLevelAtAwarded serviceLevelAtRequired }
+  awards { bidId vendorId index seats score adjustedRate }
+  bids { bidId vendorId status reason reasonDetail score adjustedRate awardedSeatHours } } }`;
+export const AUDIT_RECORD = `query($id: UUID!) { auditRecord(spikeId: $id) { spikeId sha256 canonicalJson } }`;
+export const ROUTING_PLAN = `query($id: UUID!) { routingPlan(spikeId: $id) { spikeId csv intervals { index shares { vendorId vendorName seats basisPoints } } } }`;
+export const BID_OUTCOME = `query($id: UUID!) { bidOutcome(bidId: $id) { bidId vendorId status reason awardedSeatHours adjustedRate bidToBeat { index ownAdjustedRate highestWinningAdjustedRate awardedSeats } } }`;
+export const CONTRACTS = `query($spikeId: UUID, $first: Int) { contracts(spikeId: $spikeId, first: $first) { nodes { id vendorId brandId status rate { amountMinor currency } totalSeatHours seats { index seats } } pageInfo { hasNextPage } } }`;
+export const CONTRACT = `query($id: UUID!) { contract(id: $id) { id vendorId brandId status } }`;

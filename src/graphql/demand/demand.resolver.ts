@@ -25,6 +25,20 @@ function spikeResult(r: Result<DemandSpike>) {
   return r.ok ? DemandSpikeType.from(r.value) : toUserError(r.failure);
 }
 
+/**
+ * Asks for a clearing after the spike's change has committed. If Redis is unreachable the
+ * request is only logged: the sweeper finds the due spike in PostgreSQL and enqueues it.
+ */
+async function requestClearing(ctx: Context, r: Result<DemandSpike>, how: 'at-close' | 'now'): Promise<void> {
+  if (!r.ok || !ctx.clearing) return;
+  try {
+    if (how === 'now') await ctx.clearing.clearNow(r.value.id);
+    else await ctx.clearing.scheduleAt(r.value.id, r.value.biddingClosesAt);
+  } catch (err) {
+    ctx.logger.warn({ err: (err as Error).message, spikeId: r.value.id }, 'could not enqueue clearing; the sweeper will pick it up');
+  }
+}
+
 @Resolver()
 export class DemandResolver {
   @Mutation(() => PostDemandSpikeResult, { description: 'Posts a demand spike as a DRAFT (BRAND keys). Retry-safe with an idempotency key.' })
@@ -44,7 +58,9 @@ export class DemandResolver {
 
   @Mutation(() => SpikeTransitionResult, { description: 'Opens a DRAFT spike for bidding (its brand).' })
   async publishDemandSpike(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string): Promise<typeof SpikeTransitionResult> {
-    return spikeResult(await publishDemandSpike(ctx.em, ctx.clock, ctx.principal, spikeId));
+    const r = await publishDemandSpike(ctx.em, ctx.clock, ctx.principal, spikeId);
+    await requestClearing(ctx, r, 'at-close');
+    return spikeResult(r);
   }
 
   @Mutation(() => SpikeTransitionResult, { description: 'Cancels a DRAFT or OPEN spike (its brand, or the operator).' })
@@ -52,9 +68,11 @@ export class DemandResolver {
     return spikeResult(await cancelDemandSpike(ctx.em, ctx.clock, ctx.principal, spikeId));
   }
 
-  @Mutation(() => SpikeTransitionResult, { description: 'Closes bidding now, before the close time (its brand, or the operator).' })
+  @Mutation(() => SpikeTransitionResult, { description: 'Closes bidding now, before the close time (its brand, or the operator), and clears the spike at once.' })
   async closeBidding(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string): Promise<typeof SpikeTransitionResult> {
-    return spikeResult(await closeBidding(ctx.em, ctx.clock, ctx.principal, spikeId));
+    const r = await closeBidding(ctx.em, ctx.clock, ctx.principal, spikeId);
+    await requestClearing(ctx, r, 'now');
+    return spikeResult(r);
   }
 
   @Query(() => DemandSpikeType, { description: 'A spike: for its brand and the operator; for a vendor once published, if it may bid on it or has bid on it.' })

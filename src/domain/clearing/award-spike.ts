@@ -1,0 +1,189 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  AuditRecordSchema, AwardSchema, BidOutcomeSchema, BidSchema, ClearingResultSchema, ContractSchema, DemandSpikeSchema, OrganizationSchema,
+  type Bid, type ClearedInterval, type ContractSeats, type DemandSpike, type StoredBidToBeat,
+} from '../../persistence/entities.js';
+import { eligibilityFailures } from '../demand/eligibility.js';
+import { serviceLevelForSeats } from '../demand/erlang-c.js';
+import type { QualityScores } from '../quality/quality-scores.js';
+import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
+import type { Clock } from '../shared/clock.js';
+import { uuidv7 } from '../shared/ids.js';
+import { recordTransition } from '../shared/transitions.js';
+import { clearSpike, type ClearingResult } from './clear-spike.js';
+import { adjustedRateUnits, RATE_UNITS_PER_MINOR } from './problem.js';
+
+/** Service-credit terms written into every contract (PRODUCT.md section 7 defaults). */
+export const DEFAULT_CREDIT_PER_POINT = 0.01;
+export const DEFAULT_CREDIT_CAP = 0.1;
+
+export type AwardOutcome =
+  | { kind: 'AWARDED'; spikeId: string; contractIds: string[]; auditSha256: string }
+  | { kind: 'NOT_DUE'; closesAt: Date }
+  | { kind: 'SKIPPED'; status: DemandSpike['status'] | 'MISSING' };
+
+/**
+ * Clears a spike, exactly once in effect: under a row lock on the spike, checks that it is due
+ * (OPEN past its close time, or CLOSED) and not cleared yet, solves the award, and writes the
+ * result, awards, bid outcomes, contracts and the audit record in the same transaction. A
+ * duplicate job waits for the lock and then finds the spike AWARDED; a crash rolls everything
+ * back; the clearing_result primary key refuses a second result even if the lock were bypassed.
+ */
+export async function awardSpike(em: EntityManager, clock: Clock, scores: QualityScores, spikeId: string): Promise<AwardOutcome> {
+  return em.transactional(async (tem) => {
+    const spike = await tem.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!spike) return { kind: 'SKIPPED', status: 'MISSING' };
+    const now = clock.now();
+    if (spike.status === 'OPEN') {
+      if (spike.biddingClosesAt.getTime() > now.getTime()) return { kind: 'NOT_DUE', closesAt: spike.biddingClosesAt };
+      recordTransition(tem, 'DemandSpike', spike.id, 'OPEN', 'CLOSED', null, now);
+      spike.status = 'CLOSED';
+    } else if (spike.status !== 'CLOSED') {
+      return { kind: 'SKIPPED', status: spike.status };
+    }
+
+    const bids = await tem.find(BidSchema, { spikeId, status: 'ACTIVE' }, { orderBy: { id: 'asc' } });
+    const vendorIds = [...new Set(bids.map((b) => b.vendorId))];
+    const vendors = new Map((await tem.find(OrganizationSchema, { id: { $in: vendorIds } })).map((v) => [v.id, v]));
+    const scoreMap = await scores.scoresOf(vendorIds);
+    const ineligible = new Map<string, string>();
+    for (const bid of bids) {
+      const failures = eligibilityFailures(vendors.get(bid.vendorId)!, spike, scoreMap.get(bid.vendorId)!);
+      if (failures.length) ineligible.set(bid.id, failures.map((f) => `${f.rule}: ${f.detail}`).join('; '));
+    }
+    const eligible = bids.filter((b) => !ineligible.has(b.id));
+    const intervalHours = spike.intervalMinutes / 60;
+    const result = await clearSpike({
+      intervalHours,
+      intervals: spike.intervals.map((i) => ({ index: i.index, requiredSeats: i.requiredSeats })),
+      bids: eligible.map((b) => ({
+        bidId: b.id, vendorId: b.vendorId, rateMinor: b.rateMinor, offered: b.offered,
+        minSeatsPerInterval: b.minSeatsPerInterval, minTotalSeatHours: b.minTotalSeatHours, submittedAt: b.submittedAt,
+      })),
+      maxVendorShare: spike.maxVendorShare,
+      qualityWeight: spike.qualityWeight,
+      scores: scoreMap,
+    });
+
+    const cleared = clearedIntervals(spike, result);
+    tem.create(ClearingResultSchema, {
+      spikeId, status: result.status, solver: result.solver, coveredSeatHours: result.objective.coveredSeatHours,
+      adjustedCost: result.objective.adjustedCost, intervals: cleared, createdAt: now,
+    });
+    const outcomeById = new Map(result.bids.map((o) => [o.bidId, o]));
+    const winningRate = new Map(result.bidToBeat.map((t) => [t.index, t.highestWinningAdjustedRate]));
+    for (const award of result.awards) {
+      const o = outcomeById.get(award.bidId)!;
+      tem.create(AwardSchema, { id: uuidv7(), spikeId, bidId: award.bidId, vendorId: award.vendorId, intervalIndex: award.index, seats: award.seats, score: o.score, adjustedRate: o.adjustedRate });
+    }
+    for (const bid of bids) {
+      const o = outcomeById.get(bid.id);
+      const score = scoreMap.get(bid.vendorId)!;
+      const adjustedRate = o?.adjustedRate ?? adjustedRateUnits(bid.rateMinor, score, spike.qualityWeight) / RATE_UNITS_PER_MINOR;
+      const status = o?.status ?? 'LOST';
+      const bidToBeat: StoredBidToBeat[] = bid.offered.map((offer) => ({
+        index: offer.index,
+        ownAdjustedRate: adjustedRate,
+        highestWinningAdjustedRate: winningRate.get(offer.index) ?? null,
+        awardedSeats: result.awards.find((a) => a.bidId === bid.id && a.index === offer.index)?.seats ?? 0,
+      }));
+      tem.create(BidOutcomeSchema, {
+        bidId: bid.id, spikeId, vendorId: bid.vendorId, status, reason: o?.reason ?? 'INELIGIBLE', reasonDetail: ineligible.get(bid.id) ?? null,
+        score, adjustedRate, awardedSeatHours: o?.awardedSeatHours ?? 0, bidToBeat,
+      });
+      recordTransition(tem, 'Bid', bid.id, 'ACTIVE', status, null, now);
+      bid.status = status;
+      bid.updatedAt = now;
+    }
+    const contractIds = createContracts(tem, spike, bids, result, now);
+    recordTransition(tem, 'DemandSpike', spike.id, 'CLOSED', 'AWARDED', null, now);
+    spike.status = 'AWARDED';
+    spike.updatedAt = now;
+
+    const document = auditDocument(spike, bids, ineligible, scoreMap, result, cleared, now);
+    const canonical = canonicalJson(document);
+    const auditSha256 = sha256Hex(canonical);
+    tem.create(AuditRecordSchema, { spikeId, document, canonical, sha256: auditSha256, createdAt: now });
+    await tem.flush();
+    return { kind: 'AWARDED', spikeId, contractIds, auditSha256 };
+  });
+}
+
+function clearedIntervals(spike: DemandSpike, result: ClearingResult): ClearedInterval[] {
+  return spike.intervals.map((i) => {
+    const awardedSeats = result.awards.filter((a) => a.index === i.index).reduce((s, a) => s + a.seats, 0);
+    const forecast = i.forecastContacts !== null && i.ahtSeconds !== null;
+    return {
+      index: i.index,
+      startsAt: i.startsAt,
+      requiredSeats: i.requiredSeats,
+      awardedSeats,
+      unfilledSeats: i.requiredSeats - awardedSeats,
+      highestWinningAdjustedRate: result.bidToBeat.find((t) => t.index === i.index)?.highestWinningAdjustedRate ?? null,
+      serviceLevelAtAwarded: forecast
+        ? serviceLevelForSeats({
+          channel: spike.channel, contacts: i.forecastContacts!, ahtSeconds: i.ahtSeconds!, intervalSeconds: spike.intervalMinutes * 60,
+          serviceLevelTarget: spike.serviceLevelTarget, serviceLevelSeconds: spike.serviceLevelSeconds, maxOccupancy: spike.maxOccupancy,
+          shrinkage: spike.shrinkage, chatConcurrency: spike.chatConcurrency,
+        }, awardedSeats)
+        : null,
+      serviceLevelAtRequired: i.serviceLevelAtRequired,
+    };
+  });
+}
+
+/** One contract per winning vendor: its awarded seats per interval at its (pay-as-bid) rate. */
+function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], result: ClearingResult, now: Date): string[] {
+  const ids: string[] = [];
+  const lengthMs = spike.intervalMinutes * 60_000;
+  for (const bid of bids) {
+    const awards = result.awards.filter((a) => a.bidId === bid.id).sort((a, b) => a.index - b.index);
+    if (!awards.length) continue;
+    const seats: ContractSeats[] = awards.map((a) => ({ index: a.index, startsAt: spike.intervals[a.index]!.startsAt, seats: a.seats }));
+    const id = uuidv7();
+    em.create(ContractSchema, {
+      id, spikeId: spike.id, brandId: spike.brandId, vendorId: bid.vendorId, bidId: bid.id, status: 'ACTIVE',
+      rateMinor: bid.rateMinor, currency: bid.currency, intervalMinutes: spike.intervalMinutes, seats,
+      serviceLevelTarget: spike.serviceLevelTarget, serviceLevelSeconds: spike.serviceLevelSeconds,
+      creditPerPoint: DEFAULT_CREDIT_PER_POINT, creditCap: DEFAULT_CREDIT_CAP,
+      startsAt: new Date(seats[0]!.startsAt), endsAt: new Date(Date.parse(seats.at(-1)!.startsAt) + lengthMs), createdAt: now,
+    });
+    recordTransition(em, 'Contract', id, null, 'ACTIVE', null, now);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** The audit document: inputs as they stood, scores, rules, solver outcome, awards and reasons. */
+function auditDocument(
+  spike: DemandSpike, bids: Bid[], ineligible: Map<string, string>, scores: Map<string, number>,
+  result: ClearingResult, cleared: ClearedInterval[], clearedAt: Date,
+): Record<string, unknown> {
+  return {
+    version: 1,
+    clearedAt: clearedAt.toISOString(),
+    spike: {
+      id: spike.id, brandId: spike.brandId, currency: spike.currency, reserveRateMinor: spike.reserveRateMinor.toString(),
+      intervalMinutes: spike.intervalMinutes, maxVendorShare: spike.maxVendorShare, qualityWeight: spike.qualityWeight,
+      minQualityScore: spike.minQualityScore, requiredSkills: spike.requiredSkills, requiredCertifications: spike.requiredCertifications,
+      biddingClosesAt: spike.biddingClosesAt.toISOString(),
+      intervals: spike.intervals.map((i) => ({ index: i.index, startsAt: i.startsAt, requiredSeats: i.requiredSeats })),
+    },
+    rules: {
+      adjustedRate: 'a_b = rate_b / (max(s_v, 1) / 100) ^ w, in minor units per seat-hour, rounded to 0.01',
+      objective: ['maximise covered seat-hours', 'minimise sum of a_b * x_bt * interval hours', 'earlier submittedAt, then vendorId, then bidId'],
+      pricing: 'pay-as-bid',
+    },
+    bids: bids.map((b) => ({
+      bidId: b.id, vendorId: b.vendorId, rateMinor: b.rateMinor.toString(), offered: b.offered, minSeatsPerInterval: b.minSeatsPerInterval,
+      minTotalSeatHours: b.minTotalSeatHours, submittedAt: b.submittedAt.toISOString(), version: b.version, ineligible: ineligible.get(b.id) ?? null,
+    })),
+    scores: Object.fromEntries([...scores.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+    solver: { status: result.status, solver: result.solver },
+    objective: result.objective,
+    awards: result.awards,
+    outcomes: result.bids,
+    intervals: cleared,
+  };
+}

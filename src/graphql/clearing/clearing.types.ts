@@ -1,0 +1,164 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Award, BidOutcome, ClearedInterval, Contract } from '../../persistence/entities.js';
+import type { RoutingInterval } from '../../domain/clearing/routing-plan.js';
+import { BidStatus } from '../bidding/bidding.types.js';
+import { MoneyType } from '../common/money.type.js';
+import { Connection } from '../common/pagination.js';
+import { UuidScalar } from '../common/scalars.js';
+
+export enum SolverKind { HIGHS = 'HIGHS', GREEDY = 'GREEDY', TRIVIAL = 'TRIVIAL' }
+registerEnumType(SolverKind, { name: 'SolverKind', description: 'HIGHS: MIP solver (intervals coupled by minimums); GREEDY: exact per-interval greedy; TRIVIAL: nothing to award.' });
+
+export enum ContractStatus { ACTIVE = 'ACTIVE', DELIVERED = 'DELIVERED', SETTLED = 'SETTLED', ADJUSTED = 'ADJUSTED' }
+registerEnumType(ContractStatus, { name: 'ContractStatus', description: 'ACTIVE → DELIVERED → SETTLED; ADJUSTED after a late-data settlement.' });
+
+const ms = (minutes: number) => minutes * 60_000;
+
+@ObjectType('ClearedInterval', { description: 'One interval after clearing: required, awarded and unfilled seats, and the service level at risk.' })
+export class ClearedIntervalType {
+  @Field(() => Int, { description: 'Interval index.' }) index!: number;
+  @Field(() => Date, { description: 'Start (inclusive).' }) startsAt!: Date;
+  @Field(() => Int, { description: 'Seats the brand required.' }) requiredSeats!: number;
+  @Field(() => Int, { description: 'Seats awarded.' }) awardedSeats!: number;
+  @Field(() => Int, { description: 'Seats nobody was awarded.' }) unfilledSeats!: number;
+  @Field(() => Float, { nullable: true, description: 'Highest value-adjusted rate that won seats here (minor units per seat-hour).' }) highestWinningAdjustedRate!: number | null;
+  @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level (0–1) the awarded seats reach, by Erlang C.' }) serviceLevelAtAwarded!: number | null;
+  @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level the required seats would reach.' }) serviceLevelAtRequired!: number | null;
+
+  static from(i: ClearedInterval): ClearedIntervalType {
+    return Object.assign(new ClearedIntervalType(), { ...i, startsAt: new Date(i.startsAt) });
+  }
+}
+
+@ObjectType('IntervalSeats', { description: 'Seats in one interval.' })
+export class IntervalSeatsType {
+  @Field(() => Int, { description: 'Interval index.' }) index!: number;
+  @Field(() => Date, { description: 'Start (inclusive).' }) startsAt!: Date;
+  @Field(() => Date, { description: 'End (exclusive).' }) endsAt!: Date;
+  @Field(() => Int, { description: 'Seats.' }) seats!: number;
+}
+
+@ObjectType('BidToBeat', { description: 'For one interval the bidder offered: its own adjusted rate against the highest adjusted rate that still won. Never another vendor’s identity or price.' })
+export class BidToBeatType {
+  @Field(() => Int, { description: 'Interval index.' }) index!: number;
+  @Field(() => Float, { description: 'Your value-adjusted rate (minor units per seat-hour).' }) ownAdjustedRate!: number;
+  @Field(() => Float, { nullable: true, description: 'Highest adjusted rate awarded seats in this interval; null if none were.' }) highestWinningAdjustedRate!: number | null;
+  @Field(() => Int, { description: 'Seats you were awarded here.' }) awardedSeats!: number;
+}
+
+@ObjectType('BidOutcome', { description: 'How clearing treated one bid, with a machine-readable reason.' })
+export class BidOutcomeType {
+  @Field(() => UuidScalar, { description: 'The bid.' }) bidId!: string;
+  @Field(() => UuidScalar, { description: 'The bidding vendor.' }) vendorId!: string;
+  @Field(() => BidStatus, { description: 'WON, PARTIAL or LOST.' }) status!: BidStatus;
+  @Field(() => String, { description: 'Why: WON, PARTIAL_SHARE_CAP, PARTIAL_DEMAND, PARTIAL_MIN_SEATS, LOST_TO_LOWER_ADJUSTED_RATE, LOST_MIN_TOTAL_NOT_REACHED, LOST_MIN_SEATS_NOT_REACHED, LOST_NO_DEMAND, LOST_TIE_BREAK, LOST_TO_COVERAGE, LOST_SHARE_CAP, LOST_NOTHING_OFFERED or INELIGIBLE (see docs/clearing.md).' }) reason!: string;
+  @Field(() => String, { nullable: true, description: 'For INELIGIBLE: the rules the vendor failed at clearing time.' }) reasonDetail!: string | null;
+  @Field(() => Float, { description: 'Quality score (0–100) used for this bid.' }) score!: number;
+  @Field(() => Float, { description: 'Value-adjusted rate used (minor units per seat-hour).' }) adjustedRate!: number;
+  @Field(() => Float, { description: 'Seat-hours awarded.' }) awardedSeatHours!: number;
+  @Field(() => [BidToBeatType], { description: 'Per offered interval: own adjusted rate versus the highest winning one.' }) bidToBeat!: BidToBeatType[];
+
+  static from(o: BidOutcome): BidOutcomeType {
+    return Object.assign(new BidOutcomeType(), {
+      bidId: o.bidId, vendorId: o.vendorId, status: o.status, reason: o.reason, reasonDetail: o.reasonDetail, score: o.score,
+      adjustedRate: o.adjustedRate, awardedSeatHours: o.awardedSeatHours, bidToBeat: o.bidToBeat,
+    });
+  }
+}
+
+@ObjectType('AwardLine', { description: 'Seats awarded to one bid in one interval.' })
+export class AwardType {
+  @Field(() => UuidScalar, { description: 'The bid.' }) bidId!: string;
+  @Field(() => UuidScalar, { description: 'The vendor.' }) vendorId!: string;
+  @Field(() => Int, { description: 'Interval index.' }) index!: number;
+  @Field(() => Int, { description: 'Seats awarded.' }) seats!: number;
+  @Field(() => Float, { description: 'Score the award used.' }) score!: number;
+  @Field(() => Float, { description: 'Adjusted rate the award used.' }) adjustedRate!: number;
+
+  static from(a: Award): AwardType {
+    return Object.assign(new AwardType(), { bidId: a.bidId, vendorId: a.vendorId, index: a.intervalIndex, seats: a.seats, score: a.score, adjustedRate: a.adjustedRate });
+  }
+}
+
+@ObjectType('ClearingResult', { description: 'The outcome of clearing a spike: optimal awards and why every bid got what it got.' })
+export class ClearingResultType {
+  @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
+  @Field(() => String, { description: 'Solver status; always OPTIMAL (anything else is an error, never a partial award).' }) status!: string;
+  @Field(() => SolverKind, { description: 'How the optimum was found.' }) solver!: SolverKind;
+  @Field(() => Float, { description: 'Objective 1: seat-hours covered.' }) coveredSeatHours!: number;
+  @Field(() => Float, { description: 'Objective 2: value-adjusted cost, in minor units.' }) adjustedCost!: number;
+  @Field(() => Date, { description: 'When clearing ran.' }) clearedAt!: Date;
+  @Field(() => [ClearedIntervalType], { description: 'Per interval: required, awarded, unfilled, service level at risk.' }) intervals!: ClearedIntervalType[];
+  @Field(() => [AwardType], { description: 'Every award line.' }) awards!: AwardType[];
+  @Field(() => [BidOutcomeType], { description: 'Every bid, eligible or not, with its reason.' }) bids!: BidOutcomeType[];
+  @Field(() => String, { description: 'SHA-256 of the audit record’s canonical JSON.' }) auditSha256!: string;
+}
+
+@ObjectType('Contract', { description: 'A per-seat contract between a brand and a winning vendor for one spike.' })
+export class ContractType {
+  @Field(() => UuidScalar, { description: 'Contract id.' }) id!: string;
+  @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
+  @Field(() => UuidScalar, { description: 'The buying brand.' }) brandId!: string;
+  @Field(() => UuidScalar, { description: 'The delivering vendor.' }) vendorId!: string;
+  @Field(() => UuidScalar, { description: 'The winning bid.' }) bidId!: string;
+  @Field(() => ContractStatus, { description: 'Status.' }) status!: ContractStatus;
+  @Field(() => MoneyType, { description: 'Rate per seat-hour (pay-as-bid).' }) rate!: MoneyType;
+  @Field(() => [IntervalSeatsType], { description: 'Awarded seats per interval.' }) seats!: IntervalSeatsType[];
+  @Field(() => Float, { description: 'Total awarded seat-hours.' }) totalSeatHours!: number;
+  @Field(() => Float, { description: 'Service-level target.' }) serviceLevelTarget!: number;
+  @Field(() => Int, { description: 'Answer-time threshold in seconds.' }) serviceLevelSeconds!: number;
+  @Field(() => Float, { description: 'Service credit per point below target (0.01 = 1%).' }) creditPerPoint!: number;
+  @Field(() => Float, { description: 'Cap on the service credit per interval (0.1 = 10%).' }) creditCap!: number;
+  @Field(() => Date, { description: 'Start of the first awarded interval.' }) startsAt!: Date;
+  @Field(() => Date, { description: 'End of the last awarded interval.' }) endsAt!: Date;
+  @Field(() => Date, { description: 'When it was created.' }) createdAt!: Date;
+
+  static from(c: Contract): ContractType {
+    const seats = c.seats.map((s) => ({ index: s.index, startsAt: new Date(s.startsAt), endsAt: new Date(Date.parse(s.startsAt) + ms(c.intervalMinutes)), seats: s.seats }));
+    return Object.assign(new ContractType(), {
+      id: c.id, spikeId: c.spikeId, brandId: c.brandId, vendorId: c.vendorId, bidId: c.bidId, status: c.status, rate: MoneyType.of(c.rateMinor, c.currency),
+      seats, totalSeatHours: c.seats.reduce((s, x) => s + (x.seats * c.intervalMinutes) / 60, 0), serviceLevelTarget: c.serviceLevelTarget,
+      serviceLevelSeconds: c.serviceLevelSeconds, creditPerPoint: c.creditPerPoint, creditCap: c.creditCap, startsAt: c.startsAt, endsAt: c.endsAt, createdAt: c.createdAt,
+    });
+  }
+}
+
+export const ContractConnection = Connection(ContractType, 'Contract', 'contract');
+
+@ObjectType('RoutingShare', { description: 'One vendor’s share of an interval’s traffic.' })
+export class RoutingShareType {
+  @Field(() => UuidScalar, { description: 'The vendor.' }) vendorId!: string;
+  @Field(() => String, { description: 'Vendor name.' }) vendorName!: string;
+  @Field(() => Int, { description: 'Seats awarded.' }) seats!: number;
+  @Field(() => Int, { description: 'Share in basis points; an interval’s shares sum to 10,000.' }) basisPoints!: number;
+}
+
+@ObjectType('RoutingInterval', { description: 'Traffic split for one interval.' })
+export class RoutingIntervalType {
+  @Field(() => Int, { description: 'Interval index.' }) index!: number;
+  @Field(() => Date, { description: 'Start (inclusive).' }) startsAt!: Date;
+  @Field(() => Date, { description: 'End (exclusive).' }) endsAt!: Date;
+  @Field(() => [RoutingShareType], { description: 'Shares by vendor (empty when nothing was awarded).' }) shares!: RoutingShareType[];
+
+  static from(i: RoutingInterval, intervalMinutes: number, names: ReadonlyMap<string, string>): RoutingIntervalType {
+    return Object.assign(new RoutingIntervalType(), {
+      index: i.index, startsAt: new Date(i.startsAt), endsAt: new Date(Date.parse(i.startsAt) + ms(intervalMinutes)),
+      shares: i.shares.map((s) => ({ ...s, vendorName: names.get(s.vendorId) ?? '' })),
+    });
+  }
+}
+
+@ObjectType('RoutingPlan', { description: 'Per interval, the share of traffic each vendor should get, proportional to awarded seats.' })
+export class RoutingPlanType {
+  @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
+  @Field(() => [RoutingIntervalType], { description: 'Intervals in order.' }) intervals!: RoutingIntervalType[];
+  @Field(() => String, { description: 'The same plan as CSV (interval_index, interval_start, interval_end, vendor_id, vendor_name, seats, share_percent) for loading into an ACD.' }) csv!: string;
+}
+
+@ObjectType('AuditRecord', { description: 'The clearing as it happened: inputs, scores, rules, solver status, awards and reasons, with a content hash.' })
+export class AuditRecordType {
+  @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
+  @Field(() => String, { description: 'SHA-256 (hex) of `canonicalJson`; recompute it to verify the record.' }) sha256!: string;
+  @Field(() => String, { description: 'The record as canonical JSON (sorted keys, no whitespace).' }) canonicalJson!: string;
+  @Field(() => Date, { description: 'When it was written.' }) createdAt!: Date;
+}

@@ -1,0 +1,52 @@
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import type { Clock } from '../src/domain/shared/clock.js';
+import type { QualityScores } from '../src/domain/quality/quality-scores.js';
+import type { Logger } from '../src/logger.js';
+import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, clearJobId, SWEEP, type ClearingJobData, type ClearSpikeJob } from './queues.js';
+
+export interface ClearingDeps {
+  orm: MikroORM;
+  clock: Clock;
+  scores: QualityScores;
+  logger: Logger;
+  /** Producer for the sweeper's re-enqueues (the same queue the worker consumes). */
+  queue: Queue<ClearingJobData>;
+}
+
+/**
+ * Processes the clearing queue. `clear-spike` clears one spike (exactly once in effect: see
+ * awardSpike); a job that fires before the close time (the close moved later) waits in the
+ * delayed set until then. `sweep` finds spikes that are due but uncleared in PostgreSQL and
+ * enqueues them, so that a job lost with Redis never strands a spike.
+ */
+export function clearingProcessor(deps: ClearingDeps) {
+  return async (job: Job<ClearingJobData>, token?: string): Promise<unknown> => {
+    if (job.name === SWEEP) return sweep(deps);
+    if (job.name !== CLEAR_SPIKE) throw new Error(`Unknown job ${job.name}`);
+    const { spikeId } = job.data as ClearSpikeJob;
+    const outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId);
+    if (outcome.kind === 'NOT_DUE') {
+      await job.moveToDelayed(outcome.closesAt.getTime(), token);
+      throw new DelayedError();
+    }
+    deps.logger.info({ spikeId, outcome: outcome.kind }, 'clearing job done');
+    return outcome;
+  };
+}
+
+/** Enqueues every spike that is due for clearing according to PostgreSQL. Exported for tests. */
+export async function sweep(deps: ClearingDeps): Promise<{ enqueued: number }> {
+  const rows = await deps.orm.em.fork().getConnection().execute<{ id: string }[]>(
+    `select s.id from demand_spike s
+      where (s.status = 'OPEN' and s.bidding_closes_at <= ?)
+         or (s.status = 'CLOSED' and not exists (select 1 from clearing_result r where r.spike_id = s.id))
+      order by s.bidding_closes_at limit 500`,
+    [deps.clock.now()],
+  );
+  // Same deterministic id as the scheduled job: an existing live job absorbs the duplicate.
+  await deps.queue.addBulk(rows.map(({ id }) => ({ name: CLEAR_SPIKE, data: { spikeId: id }, opts: { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(id) } })));
+  if (rows.length) deps.logger.info({ enqueued: rows.length }, 'sweeper enqueued due spikes');
+  return { enqueued: rows.length };
+}
