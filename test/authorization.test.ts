@@ -105,6 +105,10 @@ const matrix: Record<string, Row> = {
     run: async (k) => gql(h.url, op.CLOSE, { id: await anOpenSpike(h.url, h.clock, m.brand.key) }, k),
     expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
   },
+  changeBiddingClose: {
+    run: async (k) => gql(h.url, op.CHANGE_CLOSE, { id: await anOpenSpike(h.url, h.clock, m.brand.key), at: new Date(h.clock.now().getTime() + 7_200_000).toISOString() }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
   demandSpike: {
     run: (k) => gql(h.url, op.SPIKE, { id: openSpike }, k),
     expected: all('NOT_FOUND', { brand: 'OK', operator: 'OK', brandFinance: 'OK', vendor: 'OK', otherVendor: 'OK' }),

@@ -128,6 +128,23 @@ describe('clearing end to end with the real worker', () => {
   });
 });
 
+describe('scheduling', () => {
+  it('schedules the clearing at the close time and reschedules it when the close moves', async () => {
+    const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    const job = async () => (await h.queues!.clearing.getJob(`clear-spike-${spikeId}`))!;
+    const dueAt = async () => { const j = await job(); return j.timestamp + (j.opts.delay ?? 0); };
+    const spike = ok(await gql(h.url, op.SPIKE, { id: spikeId }, m.brand.key)).demandSpike;
+    expect(await (await job()).getState()).toBe('delayed');
+    expect(Math.abs((await dueAt()) - Date.parse(spike.biddingClosesAt))).toBeLessThan(2_000);
+    const later = new Date(Date.parse(spike.biddingClosesAt) + 30 * 60_000).toISOString();
+    expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: later }, m.brand.key)).changeBiddingClose).toMatchObject({ biddingClosesAt: later });
+    expect(Math.abs((await dueAt()) - Date.parse(later))).toBeLessThan(2_000);
+    const tooLate = new Date(Date.parse(spike.intervals[0].startsAt) + 60_000).toISOString();
+    expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: tooLate }, m.brand.key)).changeBiddingClose).toMatchObject({ code: 'BAD_USER_INPUT', field: 'biddingClosesAt' });
+    expect(errorCode(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: later }, m.otherBrand.key))).toBe('NOT_FOUND');
+  });
+});
+
 describe('exactly once', () => {
   it('leaves one result when the processor runs twice', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);

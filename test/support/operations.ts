@@ -35,3 +35,4 @@ export const ROUTING_PLAN = `query($id: UUID!) { routingPlan(spikeId: $id) { spi
 export const BID_OUTCOME = `query($id: UUID!) { bidOutcome(bidId: $id) { bidId vendorId status reason awardedSeatHours adjustedRate bidToBeat { index ownAdjustedRate highestWinningAdjustedRate awardedSeats } } }`;
 export const CONTRACTS = `query($spikeId: UUID, $first: Int) { contracts(spikeId: $spikeId, first: $first) { nodes { id vendorId brandId status rate { amountMinor currency } totalSeatHours seats { index seats } } pageInfo { hasNextPage } } }`;
 export const CONTRACT = `query($id: UUID!) { contract(id: $id) { id vendorId brandId status } }`;
+export const CHANGE_CLOSE = `mutation($id: UUID!, $at: DateTimeISO!) { changeBiddingClose(spikeId: $id, biddingClosesAt: $at) { __typename ... on DemandSpike { id status biddingClosesAt } ${USER_ERROR} } }`;

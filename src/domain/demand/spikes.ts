@@ -167,6 +167,29 @@ export async function closeBidding(em: EntityManager, clock: Clock, actor: Princ
   return transition(em, clock, p, spikeId, ['OPEN'], 'CLOSED');
 }
 
+/**
+ * Moves an OPEN spike's bidding close to another time, still in the future and no later than
+ * its first interval (the brand, or the operator). The clearing job is rescheduled by the caller.
+ */
+export async function changeBiddingClose(em: EntityManager, clock: Clock, actor: Principal | null, spikeId: string, closesAt: Date): Promise<Result<DemandSpike>> {
+  const p = requireRole(actor, 'BRAND', 'OPERATOR');
+  return em.transactional(async (tem) => {
+    const spike = await lockOwnSpike(tem, p, spikeId);
+    const now = clock.now();
+    if (spike.status !== 'OPEN' || spike.biddingClosesAt.getTime() <= now.getTime()) {
+      return fail('INVALID_STATE', `Bidding is not open (status ${spike.status})`, 'spikeId');
+    }
+    if (closesAt.getTime() <= now.getTime()) return fail('VALIDATION', 'The new close time must be in the future', 'biddingClosesAt');
+    if (closesAt.getTime() > Date.parse(spike.intervals[0]!.startsAt)) {
+      return fail('VALIDATION', 'Bidding must close before the first interval starts', 'biddingClosesAt');
+    }
+    spike.biddingClosesAt = closesAt;
+    spike.updatedAt = now;
+    await tem.flush();
+    return ok(spike);
+  });
+}
+
 /** Bidding is over for a spike when it left OPEN or its close time has passed. */
 export function biddingIsOver(spike: Pick<DemandSpike, 'status' | 'biddingClosesAt'>, now: Date): boolean {
   return spike.status !== 'OPEN' || spike.biddingClosesAt.getTime() <= now.getTime();

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { getDemandSpike, listDemandSpikes, listOpenDemandSpikes } from '../../domain/demand/spike-queries.js';
-import { cancelDemandSpike, closeBidding, postDemandSpike, publishDemandSpike } from '../../domain/demand/spikes.js';
+import { cancelDemandSpike, changeBiddingClose, closeBidding, postDemandSpike, publishDemandSpike } from '../../domain/demand/spikes.js';
 import type { Result } from '../../domain/shared/result.js';
 import type { DemandSpike } from '../../persistence/entities.js';
 import type { Context } from '../context.js';
@@ -72,6 +72,17 @@ export class DemandResolver {
   async closeBidding(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string): Promise<typeof SpikeTransitionResult> {
     const r = await closeBidding(ctx.em, ctx.clock, ctx.principal, spikeId);
     await requestClearing(ctx, r, 'now');
+    return spikeResult(r);
+  }
+
+  @Mutation(() => SpikeTransitionResult, { description: 'Moves the bidding close of an OPEN spike (its brand, or the operator); the clearing is rescheduled to the new time.' })
+  async changeBiddingClose(
+    @Ctx() ctx: Context,
+    @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,
+    @Arg('biddingClosesAt', () => Date, { description: 'New close time: in the future, no later than the first interval.' }) biddingClosesAt: Date,
+  ): Promise<typeof SpikeTransitionResult> {
+    const r = await changeBiddingClose(ctx.em, ctx.clock, ctx.principal, spikeId, biddingClosesAt);
+    await requestClearing(ctx, r, 'at-close');
     return spikeResult(r);
   }
 
