@@ -44,6 +44,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     introspection: !deps.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, (err) => deps.logger.error({ err }, 'unexpected error')),
   });
   await apollo.start();

@@ -5,27 +5,10 @@ import { requireRole, type Principal } from '../access/principal.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
 import { biddingIsOver } from '../demand/spikes.js';
 import type { QualityScores } from '../quality/quality-scores.js';
-import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { validateBidTerms, type BidTerms } from './bid-terms.js';
-
-export interface PlaceBidCommand extends BidTerms {
-  spikeId: string;
-  idempotencyKey: string;
-}
-
-function payloadHashOf(cmd: PlaceBidCommand): string {
-  const { idempotencyKey: _key, ...payload } = cmd;
-  return sha256Hex(canonicalJson({ ...payload, offered: [...payload.offered].sort((a, b) => a.index - b.index) }));
-}
-
-function replay(existing: Bid, payloadHash: string): Result<Bid> {
-  return existing.payloadHash === payloadHash
-    ? ok(existing)
-    : fail('CONFLICT', 'This idempotency key was already used with a different payload', 'idempotencyKey');
-}
 
 /**
  * Checks, under a share lock on the spike (so that closing cannot interleave), that bidding is
@@ -42,50 +25,6 @@ async function lockOpenSpikeFor(em: EntityManager, clock: Clock, scores: Quality
     return { ok: false, failure: { kind: 'NOT_ELIGIBLE', message: failures.map((f) => f.detail).join('; '), field: 'spikeId', rules: failures } };
   }
   return ok(spike);
-}
-
-/**
- * Places a sealed bid. Idempotent per (vendor, idempotency key): a retry with the same payload
- * returns the same bid, even after bidding has closed; the same key with another payload is a
- * CONFLICT. A vendor holds one ACTIVE bid per spike (revise it, or withdraw and bid again).
- */
-export async function placeBid(em: EntityManager, clock: Clock, scores: QualityScores, actor: Principal | null, cmd: PlaceBidCommand): Promise<Result<Bid>> {
-  const p = requireRole(actor, 'VENDOR');
-  const payloadHash = payloadHashOf(cmd);
-  const earlier = await em.findOne(BidSchema, { vendorId: p.organizationId, idempotencyKey: cmd.idempotencyKey });
-  if (earlier) return replay(earlier, payloadHash);
-
-  const outcome = await em.transactional(async (tem): Promise<Result<Bid> | 'ALREADY_EXISTS'> => {
-    const spike = await lockOpenSpikeFor(tem, clock, scores, p, cmd.spikeId);
-    if (!spike.ok) return spike;
-    const terms = validateBidTerms(spike.value, cmd);
-    if (!terms.ok) return terms;
-    const now = clock.now();
-    const t = terms.value;
-    const id = uuidv7();
-    // ON CONFLICT without a target: both the idempotency key and the one-active-bid index are arbiters.
-    const rows = await tem.execute<Record<string, unknown>[]>(
-      `insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, min_seats_per_interval, min_total_seat_hours,
-                        note, version, idempotency_key, payload_hash, submitted_at, created_at, updated_at)
-       values (?, ?, ?, 'ACTIVE', ?, ?, ?::jsonb, ?, ?, ?, 1, ?, ?, ?, ?, ?)
-       on conflict do nothing returning *`,
-      [id, cmd.spikeId, p.organizationId, t.rateMinor.toString(), t.currency, JSON.stringify(t.offered), t.minSeatsPerInterval,
-        t.minTotalSeatHours, t.note, cmd.idempotencyKey, payloadHash, now, now, now],
-    );
-    if (rows.length === 0) return 'ALREADY_EXISTS';
-    await tem.execute(
-      `insert into state_transition (id, entity_type, entity_id, from_status, to_status, actor_organization_id, actor_api_key_id, at)
-       values (?, 'Bid', ?, null, 'ACTIVE', ?, ?, ?)`,
-      [uuidv7(), id, p.organizationId, p.apiKeyId || null, now],
-    );
-    return ok(tem.map(BidSchema, rows[0]!));
-  });
-  if (outcome !== 'ALREADY_EXISTS') return outcome;
-  // Lost a race: either a concurrent request with the same key (answer as its replay), or
-  // the vendor already has an active bid on this spike.
-  const raced = await em.findOne(BidSchema, { vendorId: p.organizationId, idempotencyKey: cmd.idempotencyKey }, { refresh: true });
-  if (raced) return replay(raced, payloadHash);
-  return fail('DUPLICATE_BID', 'This vendor already has an active bid on the spike: revise it, or withdraw it first', 'spikeId');
 }
 
 export interface ReviseBidCommand {

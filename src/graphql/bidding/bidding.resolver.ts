@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, Int, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { getBid, listBidsForSpike, listMyBids } from '../../domain/bidding/bid-queries.js';
-import { placeBid, reviseBid, withdrawBid } from '../../domain/bidding/bids.js';
+import { reviseBid, withdrawBid } from '../../domain/bidding/bids.js';
+import { placeBid } from '../../domain/bidding/place-bid.js';
 import type { Result } from '../../domain/shared/result.js';
 import type { Bid } from '../../persistence/entities.js';
 import type { Context } from '../context.js';

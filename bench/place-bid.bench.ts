@@ -1,0 +1,130 @@
+/**
+ * placeBid throughput and latency over HTTP against the real stack, with a baseline measured in
+ * the same run: a bare Node HTTP handler doing the same single INSERT with pg.
+ *
+ *   npm run bench:place-bid                  # 32 clients, 30 s each
+ *   CLIENTS=32 BENCH_SECONDS=30 npm run bench:place-bid
+ *
+ * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
+ * Prints figures; asserts nothing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import pg from 'pg';
+import { pino } from 'pino';
+import { bootstrapOperator, createOrganization } from '../src/domain/access/organizations.js';
+import { issueApiKey } from '../src/domain/access/api-keys.js';
+import { postDemandSpike, publishDemandSpike } from '../src/domain/demand/spikes.js';
+import type { Principal } from '../src/domain/access/principal.js';
+import { systemClock } from '../src/domain/shared/clock.js';
+import { createOrm } from '../src/persistence/orm.js';
+import { describe, runLoad } from './support/load.js';
+
+const CLIENTS = Number(process.env.CLIENTS ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const VENDORS = 100;
+const SPIKES = Number(process.env.SPIKES ?? 500);
+const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+const API_PORT = 4801;
+const BASELINE_PORT = 4802;
+void pino;
+
+async function ensureDatabase() {
+  const admin = new pg.Client({ connectionString: DB.replace(/\/[^/]+$/, '/postgres') });
+  await admin.connect();
+  const name = new URL(DB).pathname.slice(1);
+  if (!(await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) await admin.query(`create database "${name}"`);
+  await admin.end();
+}
+
+function start(args: string[], env: Record<string, string>, ready: RegExp | null, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(async () => {
+      try { await fetch(`http://127.0.0.1:${port}/healthz`); } catch { return; }
+      clearInterval(timer); resolve(child);
+    }, 200);
+    child.on('exit', (code) => { clearInterval(timer); reject(new Error(`process exited with ${code}`)); });
+    void ready;
+  });
+}
+
+await ensureDatabase();
+const orm = await createOrm(DB, 4);
+orm.config.set('logger', () => {});
+await orm.migrator.up();
+await orm.em.getConnection().execute('truncate audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
+
+console.log(`Seeding ${VENDORS} vendors and ${SPIKES} open spikes...`);
+const em = () => orm.em.fork() as never;
+const operatorKey = (await bootstrapOperator(em(), systemClock))!;
+const operator: Principal = { apiKeyId: operatorKey.apiKey.id, organizationId: operatorKey.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
+const brandOrg = await createOrganization(em(), systemClock, operator, { name: 'Bench brand', kind: 'BRAND' });
+if (!brandOrg.ok) throw new Error(brandOrg.failure.message);
+const brand: Principal = { ...operator, apiKeyId: '', organizationId: brandOrg.value.id, organizationKind: 'BRAND', role: 'BRAND' };
+const vendorKeys: string[] = [];
+for (let i = 0; i < VENDORS; i++) {
+  const v = await createOrganization(em(), systemClock, operator, { name: `Bench vendor ${i}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'], certifications: [] });
+  if (!v.ok) throw new Error(v.failure.message);
+  const k = await issueApiKey(em(), systemClock, operator, { organizationId: v.value.id, role: 'VENDOR', label: 'bench' });
+  if (!k.ok) throw new Error(k.failure.message);
+  vendorKeys.push(k.value.secret);
+}
+const HALF_HOUR = 1_800_000;
+const firstStart = Math.ceil((Date.now() + 2 * 86_400_000) / HALF_HOUR) * HALF_HOUR;
+const spikeIds: string[] = [];
+for (let i = 0; i < SPIKES; i++) {
+  const posted = await postDemandSpike(em(), systemClock, brand, {
+    title: `Bench spike ${i}`, channel: 'CHAT', requiredSkills: ['billing'], requiredCertifications: [], timeZone: 'UTC', intervalMinutes: 30,
+    intervals: Array.from({ length: 8 }, (_, j) => ({ startsAt: new Date(firstStart + j * HALF_HOUR), seats: 50 })),
+    serviceLevelTarget: 0.8, serviceLevelSeconds: 20, reserveRateMinor: 3000n, currency: 'USD',
+    biddingClosesAt: new Date(Date.now() + 86_400_000), outsourcingModel: 'ENTERPRISE_ROUTED',
+  });
+  if (!posted.ok) throw new Error(posted.failure.message);
+  await publishDemandSpike(em(), systemClock, brand, posted.value.id);
+  spikeIds.push(posted.value.id);
+}
+await orm.close();
+
+const QUERY = 'mutation($input: PlaceBidInput!, $key: String!) { placeBid(input: $input, idempotencyKey: $key) { __typename ... on Bid { id version } ... on UserError { code } } }';
+const bodyFor = (n: number) => {
+  // Every (vendor, spike) pair at most once: a vendor holds one active bid per spike.
+  const vendor = n % VENDORS;
+  const spike = Math.floor(n / VENDORS) % SPIKES;
+  return {
+    key: vendorKeys[vendor]!,
+    body: JSON.stringify({ query: QUERY, variables: { key: `bench-${n}`, input: { spikeId: spikeIds[spike], rate: { amountMinor: String(2000 + (n % 900)), currency: 'USD' }, offered: [{ index: 0, seats: 10 }, { index: 1, seats: 12 }, { index: 2, seats: 8 }] } } }),
+  };
+};
+const capacity = VENDORS * SPIKES;
+
+console.log(`Starting the API (node --import tsx src/main.ts) and the baseline server...`);
+const env = { DATABASE_URL: DB, PORT: String(API_PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', DB_POOL_MAX: '20' };
+// API_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the API process.
+const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'], env, null, API_PORT);
+const baselineEnv = { DATABASE_URL: DB, PORT: String(BASELINE_PORT), DB_POOL_MAX: '20' };
+const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/support/baseline-server.ts'], { env: { ...process.env, ...baselineEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+await once(baseline.stdout!, 'data');
+
+const post = async (port: number, path: string, n: number) => {
+  const { key, body } = bodyFor(n);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+  const json = (await res.json()) as { data?: { placeBid?: { __typename?: string } } };
+  return res.ok && json.data?.placeBid?.__typename === 'Bid';
+};
+
+// Warm up both (JIT, connection pools), then measure one after the other with the same clients.
+await runLoad(CLIENTS, 3, (n) => post(API_PORT, '/graphql', capacity - 1 - n));
+await runLoad(CLIENTS, 3, (n) => post(BASELINE_PORT, '/', n));
+console.log(`\nMeasuring: ${CLIENTS} concurrent clients, ${SECONDS} s each\n`);
+const base = process.env.SKIP_BASELINE ? null : await runLoad(CLIENTS, SECONDS, (n) => post(BASELINE_PORT, '/', n));
+if (base) console.log(describe('baseline (bare http + pg)', base));
+const real = await runLoad(CLIENTS, SECONDS, (n) => post(API_PORT, '/graphql', n));
+console.log(describe('placeBid (GraphQL API)', real));
+if (base) console.log(`\nratio placeBid / baseline: throughput ${(real.throughput / base.throughput).toFixed(2)}, p99 ${(real.p99 / base.p99).toFixed(2)}`);
+if (real.requests > capacity) console.log(`warning: ran out of (vendor, spike) pairs (${capacity}); raise SPIKES`);
+
+api.kill('SIGTERM');
+baseline.kill('SIGTERM');
+await once(api, 'exit');
+process.exit(0);
