@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
+
+/** The two entry points as real processes: they start, answer health checks and stop cleanly. */
+function startProcess(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'info', QUEUE_PREFIX: `bx-proc-${process.pid}`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return { child, output: () => output };
+}
+
+async function waitFor(url: string, ms = 20_000): Promise<Response> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('processes', () => {
+  it('the API reports ready and shuts down gracefully on SIGTERM, finishing the request in flight', async () => {
+    const port = 4700 + (process.pid % 200);
+    const { child, output } = startProcess('src/main.ts', { PORT: String(port) });
+    expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    // A request whose body is still arriving when SIGTERM lands must be answered, not cut off.
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let response = '';
+    socket.on('data', (d) => (response += d));
+    const body = JSON.stringify({ query: '{ __typename }' });
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    socket.write(body.slice(5));
+    const [code] = await once(child, 'exit');
+    expect(response).toMatch(/^HTTP\/1\.1 200/);
+    expect(response).toContain('{"data":{"__typename":"Query"}}');
+    expect(code).toBe(0);
+    expect(output()).toContain('shutting down');
+  });
+
+  it('the workers start, serve /healthz and shut down gracefully on SIGTERM', async () => {
+    const port = 4900 + (process.pid % 100);
+    const { child } = startProcess('workers/main.ts', { WORKER_HEALTH_PORT: String(port) });
+    expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    const { child, output } = startProcess('src/main.ts', { PORT: 'eighty' });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(output()).toContain('Invalid configuration: PORT must be an integer');
+  });
+});
