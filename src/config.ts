@@ -21,6 +21,10 @@ export interface Config {
   sweepIntervalMs: number;
   /** Port of the worker process's /healthz. */
   workerHealthPort: number;
+  /** Time after a contract's last interval before it settles by itself. */
+  settlementGraceMs: number;
+  /** Marketplace fee in parts per million of the net (20,000 = 2%). */
+  feePpm: number;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +94,8 @@ export function loadConfig(env: Env = process.env): Config {
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 256),
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
     workerHealthPort: integer(env, 'WORKER_HEALTH_PORT', 4100, 0, 65535),
+    settlementGraceMs: integer(env, 'SETTLEMENT_GRACE_MS', 2 * 3_600_000, 0, 30 * 86_400_000),
+    feePpm: integer(env, 'MARKETPLACE_FEE_PPM', 20_000, 0, 500_000),
   };
 }
 

@@ -21,6 +21,7 @@ if (config.bootstrapOperatorKey) {
 
 const api = await createApiServer({
   orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
+  settlement: queues.settlementScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
   readiness: { redis: () => redis.ping() },
 });
 const url = await api.listen(config.port);

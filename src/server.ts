@@ -8,6 +8,8 @@ import { GraphQLError } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
 import type { ClearingScheduler } from './domain/clearing/clearing-scheduler.js';
+import { DEFAULT_POLICY, type SettlementPolicy } from './domain/settlement/settle-contract.js';
+import type { SettlementScheduler } from './domain/settlement/settlement-scheduler.js';
 import type { Clock } from './domain/shared/clock.js';
 import { neutralQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import type { Context } from './graphql/context.js';
@@ -22,6 +24,8 @@ export interface ApiDeps {
   production: boolean;
   scores?: QualityScores;
   clearing?: ClearingScheduler;
+  settlement?: SettlementScheduler;
+  settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
 }
@@ -80,6 +84,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         return {
           em, principal, clock: deps.clock, scores: deps.scores ?? neutralQualityScores, requestId,
           logger: deps.logger.child({ requestId }), clearing: deps.clearing ?? null,
+          settlement: deps.settlement ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
         };
       },
     }),

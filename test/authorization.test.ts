@@ -12,8 +12,8 @@ import * as op from './support/operations.js';
  * organisation of the same role. Each cell is the outcome a client sees: OK, or the error code.
  * An operation in the schema without a row here fails the suite.
  */
-type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance';
-const ACTORS: Actor[] = ['anonymous', 'operator', 'brand', 'otherBrand', 'brandFinance', 'vendor', 'otherVendor', 'vendorFinance'];
+type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'otherBrandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance';
+const ACTORS: Actor[] = ['anonymous', 'operator', 'brand', 'otherBrand', 'brandFinance', 'otherBrandFinance', 'vendor', 'otherVendor', 'vendorFinance'];
 type Outcome = 'OK' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
 
 let h: Harness;
@@ -23,6 +23,9 @@ let closedSpike: string;
 let bidOnOpen: string;
 let bidOnClosed: string;
 let contractId: string;
+let endedContractId: string;
+let invoiceId: string;
+let brandAccountId: string;
 beforeAll(async () => {
   h = await startHarness();
   await resetState(h);
@@ -35,6 +38,18 @@ beforeAll(async () => {
   const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, closedSpike);
   if (awarded.kind !== 'AWARDED') throw new Error('setup: the closed spike did not clear');
   contractId = awarded.contractIds[0]!;
+
+  // A contract whose intervals are over, with actuals and a settlement: set the clock back, then forward.
+  const now = h.clock.now();
+  h.clock.set(new Date(now.getTime() - 3 * 86_400_000));
+  const past = await anOpenSpike(h.url, h.clock, m.brand.key);
+  await aBid(h.url, m.vendorA.key, past);
+  ok(await gql(h.url, op.CLOSE, { id: past }, m.brand.key));
+  endedContractId = ((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, past)) as { contractIds: string[] }).contractIds[0]!;
+  h.clock.set(now);
+  ok(await gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, m.vendorA.key));
+  invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContractId }, m.brand.financeKey)).settleContract.invoice.id;
+  brandAccountId = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].accountId;
 });
 afterAll(async () => { await h.close(); });
 
@@ -45,6 +60,7 @@ function keyOf(actor: Actor): string | undefined {
     case 'brand': return m.brand.key;
     case 'otherBrand': return m.otherBrand.key;
     case 'brandFinance': return m.brand.financeKey;
+    case 'otherBrandFinance': return m.otherBrand.financeKey;
     case 'vendor': return m.vendorA.key;
     case 'otherVendor': return m.vendorB.key;
     case 'vendorFinance': return m.vendorA.financeKey;
@@ -158,8 +174,32 @@ const matrix: Record<string, Row> = {
   contracts: { run: (k) => gql(h.url, op.CONTRACTS, {}, k), expected: all('OK') },
   contract: {
     run: (k) => gql(h.url, op.CONTRACT, { id: contractId }, k),
-    expected: all('OK', { otherBrand: 'NOT_FOUND', otherVendor: 'NOT_FOUND' }),
+    expected: all('OK', { otherBrand: 'NOT_FOUND', otherBrandFinance: 'NOT_FOUND', otherVendor: 'NOT_FOUND' }),
   },
+  reportDelivery: {
+    run: (k) => gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, k),
+    expected: all('FORBIDDEN', { vendor: 'OK', brand: 'OK', otherVendor: 'NOT_FOUND', otherBrand: 'NOT_FOUND' }),
+  },
+  settleContract: {
+    run: (k) => gql(h.url, op.SETTLE, { id: endedContractId }, k),
+    expected: all('FORBIDDEN', { brandFinance: 'OK', operator: 'OK', otherBrandFinance: 'NOT_FOUND', vendorFinance: 'NOT_FOUND' }),
+  },
+  recordPayment: {
+    run: (k) => gql(h.url, op.PAY, { input: { invoiceId, amount: { amountMinor: '1', currency: 'USD' } }, key: `matrix-${++n}` }, k),
+    expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'NOT_FOUND', vendorFinance: 'NOT_FOUND' }),
+  },
+  invoices: { run: (k) => gql(h.url, op.INVOICES, {}, k), expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'OK', vendorFinance: 'OK' }) },
+  invoice: {
+    run: (k) => gql(h.url, op.INVOICE, { id: invoiceId }, k),
+    expected: all('FORBIDDEN', { brandFinance: 'OK', vendorFinance: 'OK', otherBrandFinance: 'NOT_FOUND' }),
+  },
+  ledgerBalances: { run: (k) => gql(h.url, op.BALANCES, {}, k), expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'OK', vendorFinance: 'OK' }) },
+  accountStatement: {
+    run: (k) => gql(h.url, op.STATEMENT, { id: brandAccountId, from: new Date(0).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() }, k),
+    expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'NOT_FOUND', vendorFinance: 'NOT_FOUND' }),
+  },
+  accruals: { run: (k) => gql(h.url, op.ACCRUALS, {}, k), expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'OK', vendorFinance: 'OK' }) },
+  reconciliation: { run: (k) => gql(h.url, op.RECONCILIATION, {}, k), expected: all('FORBIDDEN', { operator: 'OK' }) },
 };
 
 describe('authorisation matrix', () => {

@@ -5,6 +5,8 @@ import type { Clock } from '../src/domain/shared/clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import type { Logger } from '../src/logger.js';
 import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, clearJobId, SWEEP, type ClearingJobData, type ClearSpikeJob } from './queues.js';
+import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
+import { ContractSchema } from '../src/persistence/entities.js';
 
 export interface ClearingDeps {
   orm: MikroORM;
@@ -13,6 +15,9 @@ export interface ClearingDeps {
   logger: Logger;
   /** Producer for the sweeper's re-enqueues (the same queue the worker consumes). */
   queue: Queue<ClearingJobData>;
+  /** Where new contracts' settlements are scheduled; optional (the settlement sweeper backs it up). */
+  settlement?: SettlementScheduler;
+  settlementGraceMs?: number;
 }
 
 /**
@@ -32,8 +37,20 @@ export function clearingProcessor(deps: ClearingDeps) {
       throw new DelayedError();
     }
     deps.logger.info({ spikeId, outcome: outcome.kind }, 'clearing job done');
+    if (outcome.kind === 'AWARDED' && deps.settlement) await scheduleSettlements(deps, outcome.contractIds);
     return outcome;
   };
+}
+
+/** After commit: one delayed settlement job per new contract, due at its end plus the grace period. */
+async function scheduleSettlements(deps: ClearingDeps, contractIds: string[]): Promise<void> {
+  if (!contractIds.length) return;
+  const contracts = await deps.orm.em.fork().find(ContractSchema, { id: { $in: contractIds } }, { fields: ['id', 'endsAt'] });
+  try {
+    for (const c of contracts) await deps.settlement!.scheduleAt(c.id, new Date(c.endsAt.getTime() + (deps.settlementGraceMs ?? 0)));
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message }, 'could not schedule settlements; the settlement sweeper will find them');
+  }
 }
 
 /** Enqueues every spike that is due for clearing according to PostgreSQL. Exported for tests. */

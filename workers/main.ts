@@ -11,7 +11,8 @@ import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { createLogger } from '../src/logger.js';
 import { createOrm } from '../src/persistence/orm.js';
 import { clearingProcessor } from './clearing.processor.js';
-import { CLEARING_QUEUE, createQueues, redisConnection, SWEEP } from './queues.js';
+import { CLEARING_QUEUE, createQueues, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
+import { settlementProcessor } from './settlement.processor.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'workers');
@@ -19,26 +20,31 @@ const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const producerConnection = redisConnection(config.redisUrl, true);
 const queues = createQueues(producerConnection, config.queuePrefix);
 
-const worker = new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock: systemClock, scores: neutralQualityScores, logger, queue: queues.clearing }), {
-  connection: redisConnection(config.redisUrl, true),
-  prefix: config.queuePrefix,
-  concurrency: config.workerConcurrency,
-});
-worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: err.message }, 'job failed'));
+const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
+const workerOptions = { connection: redisConnection(config.redisUrl, true), prefix: config.queuePrefix, concurrency: config.workerConcurrency };
+const workers = [
+  new Worker(CLEARING_QUEUE, clearingProcessor({
+    orm, clock: systemClock, scores: neutralQualityScores, logger, queue: queues.clearing,
+    settlement: queues.settlementScheduler, settlementGraceMs: config.settlementGraceMs,
+  }), workerOptions),
+  new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock: systemClock, logger, policy, queue: queues.settlement }), workerOptions),
+];
+for (const worker of workers) worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
 await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
 
 const health = createServer((req, res) => {
-  const ok = req.url === '/healthz' && worker.isRunning();
+  const ok = req.url === '/healthz' && workers.every((w) => w.isRunning());
   res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
 }).listen(config.workerHealthPort);
-logger.info({ queue: CLEARING_QUEUE, concurrency: config.workerConcurrency }, 'workers started');
+logger.info({ queues: [CLEARING_QUEUE, SETTLEMENT_QUEUE], concurrency: config.workerConcurrency }, 'workers started');
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down: finishing running jobs');
-  await worker.close();
+  await Promise.all(workers.map((w) => w.close()));
   await queues.close();
   producerConnection.disconnect();
   health.close();

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ClearingScheduler } from '../src/domain/clearing/clearing-scheduler.js';
+import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
 
 export const CLEARING_QUEUE = 'clearing';
 
@@ -31,9 +32,32 @@ export function redisConnection(url: string, forWorker: boolean): Redis {
   return new Redis(url, forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
 }
 
+export const SETTLEMENT_QUEUE = 'settlement';
+export const SETTLE_CONTRACT = 'settle-contract';
+
+export interface SettleContractJob {
+  contractId: string;
+  /** Settle even before the end plus grace period (a settlement asked for by finance). */
+  force?: boolean;
+}
+export type SettlementJobData = SettleContractJob | { sweep: true };
+
+/** One pending settlement job per contract; removed on completion so a later adjustment can reuse the id. */
+export const settleJobId = (contractId: string) => `settle-contract-${contractId}`;
+
+export const SETTLE_JOB_OPTIONS: JobsOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};
+
+
 export interface Queues {
   clearing: Queue<ClearingJobData>;
+  settlement: Queue<SettlementJobData>;
   scheduler: ClearingScheduler;
+  settlementScheduler: SettlementScheduler;
   close(): Promise<void>;
 }
 
@@ -59,5 +83,17 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await clearing.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: id });
     },
   };
-  return { clearing, scheduler, close: () => clearing.close() };
+  const settlement = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection, prefix });
+  const settlementScheduler: SettlementScheduler = {
+    async scheduleAt(contractId, at) {
+      await settlement.add(SETTLE_CONTRACT, { contractId }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId), delay: Math.max(0, at.getTime() - Date.now()) });
+    },
+    async settleNow(contractId) {
+      const existing = await settlement.getJob(settleJobId(contractId));
+      if (existing && (await existing.getState()) === 'delayed') return void (await existing.promote());
+      if (existing && (await existing.getState()) === 'failed') await existing.remove();
+      await settlement.add(SETTLE_CONTRACT, { contractId, force: true }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) });
+    },
+  };
+  return { clearing, settlement, scheduler, settlementScheduler, close: async () => { await clearing.close(); await settlement.close(); } };
 }

@@ -4,6 +4,8 @@ import type { Clock } from '../domain/shared/clock.js';
 import type { QualityScores } from '../domain/quality/quality-scores.js';
 import type { ClearingScheduler } from '../domain/clearing/clearing-scheduler.js';
 import type { Logger } from '../logger.js';
+import type { SettlementPolicy } from '../domain/settlement/settle-contract.js';
+import type { SettlementScheduler } from '../domain/settlement/settlement-scheduler.js';
 
 /** Per-request context: one forked EntityManager, the caller, and the injected services. */
 export interface Context {
@@ -15,4 +17,6 @@ export interface Context {
   logger: Logger;
   /** Null where no queue is configured; the sweeper then finds due spikes on its own. */
   clearing: ClearingScheduler | null;
+  settlement: SettlementScheduler | null;
+  settlementPolicy: SettlementPolicy;
 }

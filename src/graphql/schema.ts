@@ -4,9 +4,10 @@ import { buildSchema } from 'type-graphql';
 import { AccessResolver } from './access/access.resolver.js';
 import { BiddingResolver } from './bidding/bidding.resolver.js';
 import { ClearingResolver } from './clearing/clearing.resolver.js';
+import { SettlementResolver } from './settlement/settlement.resolver.js';
 import { DemandResolver } from './demand/demand.resolver.js';
 
-export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver] as const;
+export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver, SettlementResolver] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { clearingProcessor } from '../../workers/clearing.processor.js';
-import { CLEARING_QUEUE, createQueues, redisConnection, type Queues } from '../../workers/queues.js';
+import { CLEARING_QUEUE, createQueues, redisConnection, SETTLEMENT_QUEUE, type Queues } from '../../workers/queues.js';
+import { settlementProcessor } from '../../workers/settlement.processor.js';
+import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
 import { neutralQualityScores } from '../../src/domain/quality/quality-scores.js';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
@@ -19,11 +21,11 @@ export interface Harness {
   operatorKey: string;
   /** Present with `{ workers: true }`: real BullMQ queues on a prefix of this harness's own. */
   queues?: Queues;
-  worker?: Worker;
+  workers?: Worker[];
   close(): Promise<void>;
 }
 
-const TABLES = ['audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
+const TABLES = ['ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
 export async function truncateAll(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
@@ -35,20 +37,23 @@ export async function startHarness(options: { workers?: boolean } = {}): Promise
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const prefix = `bx-test-${randomBytes(4).toString('hex')}`;
   const queues = options.workers ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
-  const worker = queues
-    ? new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: neutralQualityScores, logger, queue: queues.clearing }), {
-      connection: redisConnection(TEST_REDIS_URL, true), prefix, concurrency: 2,
-    })
+  const workerOptions = { connection: redisConnection(TEST_REDIS_URL, true), prefix, concurrency: 2 };
+  const workers = queues
+    ? [
+      new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: neutralQualityScores, logger, queue: queues.clearing, settlement: queues.settlementScheduler, settlementGraceMs: DEFAULT_POLICY.graceMs }), workerOptions),
+      new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock, logger, policy: DEFAULT_POLICY, queue: queues.settlement }), workerOptions),
+    ]
     : undefined;
-  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler } : {}) });
+  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler } : {}) });
   const url = await api.listen(0, '127.0.0.1');
   return {
-    url: `${url}/graphql`, orm, clock, api, operatorKey: '', ...(queues ? { queues } : {}), ...(worker ? { worker } : {}),
+    url: `${url}/graphql`, orm, clock, api, operatorKey: '', ...(queues ? { queues } : {}), ...(workers ? { workers } : {}),
     async close() {
       await api.close();
-      await worker?.close();
+      await Promise.all((workers ?? []).map((w) => w.close()));
       if (queues) {
         await queues.clearing.obliterate({ force: true });
+        await queues.settlement.obliterate({ force: true });
         await queues.close();
       }
       await orm.close();

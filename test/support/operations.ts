@@ -36,3 +36,14 @@ export const BID_OUTCOME = `query($id: UUID!) { bidOutcome(bidId: $id) { bidId v
 export const CONTRACTS = `query($spikeId: UUID, $first: Int) { contracts(spikeId: $spikeId, first: $first) { nodes { id vendorId brandId status rate { amountMinor currency } totalSeatHours seats { index seats } } pageInfo { hasNextPage } } }`;
 export const CONTRACT = `query($id: UUID!) { contract(id: $id) { id vendorId brandId status } }`;
 export const CHANGE_CLOSE = `mutation($id: UUID!, $at: DateTimeISO!) { changeBiddingClose(spikeId: $id, biddingClosesAt: $at) { __typename ... on DemandSpike { id status biddingClosesAt } ${USER_ERROR} } }`;
+
+const MONEY = 'amountMinor currency';
+export const REPORT_DELIVERY = `mutation($input: ReportDeliveryInput!) { reportDelivery(input: $input) { __typename ... on DeliveryReceipt { contractId source accepted adjustmentDue } ${USER_ERROR} } }`;
+export const SETTLE = `mutation($id: UUID!) { settleContract(contractId: $id) { outcome invoice { id kind status net { ${MONEY} } fee { ${MONEY} } vendorPayout { ${MONEY} } } } }`;
+export const INVOICE = `query($id: UUID!) { invoice(id: $id) { id number kind status originalInvoiceId net { ${MONEY} } fee { ${MONEY} } vendorPayout { ${MONEY} } paid { ${MONEY} } lines { position kind intervalIndex billableSeatHours amount { ${MONEY} } } } }`;
+export const INVOICES = `query($filter: InvoiceFilterInput, $first: Int) { invoices(filter: $filter, first: $first) { nodes { id kind status brandId vendorId net { ${MONEY} } } pageInfo { hasNextPage } } }`;
+export const PAY = `mutation($input: RecordPaymentInput!, $key: String!) { recordPayment(input: $input, idempotencyKey: $key) { __typename ... on Invoice { id status paid { ${MONEY} } } ${USER_ERROR} } }`;
+export const BALANCES = `query($currency: String, $asOf: DateTimeISO) { ledgerBalances(currency: $currency, asOf: $asOf) { accountId organizationId kind balance { ${MONEY} } } }`;
+export const STATEMENT = `query($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!) { accountStatement(accountId: $id, from: $from, to: $to) { opening { ${MONEY} } closing { ${MONEY} } entries { kind amount { ${MONEY} } balance { ${MONEY} } } csv } }`;
+export const ACCRUALS = `query { accruals { contractId unsettledNet { ${MONEY} } } }`;
+export const RECONCILIATION = `query { reconciliation { balanced discrepancies sums { ${MONEY} } } }`;

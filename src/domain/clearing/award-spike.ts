@@ -147,7 +147,7 @@ function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], res
       rateMinor: bid.rateMinor, currency: bid.currency, intervalMinutes: spike.intervalMinutes, seats,
       serviceLevelTarget: spike.serviceLevelTarget, serviceLevelSeconds: spike.serviceLevelSeconds,
       creditPerPoint: DEFAULT_CREDIT_PER_POINT, creditCap: DEFAULT_CREDIT_CAP,
-      startsAt: new Date(seats[0]!.startsAt), endsAt: new Date(Date.parse(seats.at(-1)!.startsAt) + lengthMs), createdAt: now,
+      startsAt: new Date(seats[0]!.startsAt), endsAt: new Date(Date.parse(seats.at(-1)!.startsAt) + lengthMs), createdAt: now, needsSettlement: false,
     });
     recordTransition(em, 'Contract', id, null, 'ACTIVE', null, now);
     ids.push(id);

@@ -1,0 +1,195 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ContractSchema, InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine } from '../../persistence/entities.js';
+import { requireRole, type Principal } from '../access/principal.js';
+import { toPage, type Page, type PageRequest } from '../shared/page.js';
+import { AccessError } from '../shared/result.js';
+import { currentAmounts, amountsFromJson, type SettlementPolicy } from './settle-contract.js';
+import { settlementDelta } from './settlement-math.js';
+
+/** Finance reads its own organisation's settlement data; the operator's finance reads everything. */
+function financeOf(actor: Principal | null): Principal {
+  return requireRole(actor, 'FINANCE');
+}
+const seesAll = (p: Principal) => p.organizationKind === 'OPERATOR';
+
+function invoiceScope(p: Principal): Record<string, string> {
+  if (seesAll(p)) return {};
+  return p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
+}
+
+export interface InvoiceFilter {
+  issuedFrom?: Date | null;
+  issuedTo?: Date | null;
+  brandId?: string | null;
+  vendorId?: string | null;
+  status?: Invoice['status'] | null;
+}
+
+export async function listInvoices(em: EntityManager, actor: Principal | null, filter: InvoiceFilter, page: PageRequest): Promise<Page<Invoice>> {
+  const p = financeOf(actor);
+  const issuedAt: Record<string, Date> = {};
+  if (filter.issuedFrom) issuedAt.$gte = filter.issuedFrom;
+  if (filter.issuedTo) issuedAt.$lt = filter.issuedTo;
+  const rows = await em.find(
+    InvoiceSchema,
+    {
+      ...(filter.brandId ? { brandId: filter.brandId } : {}),
+      ...(filter.vendorId ? { vendorId: filter.vendorId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(Object.keys(issuedAt).length ? { issuedAt } : {}),
+      ...(page.after ? { id: { $gt: page.after } } : {}),
+      ...invoiceScope(p),
+    },
+    { orderBy: { id: 'asc' }, limit: page.first + 1 },
+  );
+  return toPage(rows, page.first);
+}
+
+export async function getInvoice(em: EntityManager, actor: Principal | null, id: string): Promise<{ invoice: Invoice; lines: InvoiceLine[] }> {
+  const p = financeOf(actor);
+  const invoice = await em.findOne(InvoiceSchema, { id, ...invoiceScope(p) });
+  if (!invoice) throw new AccessError('NOT_FOUND', `No invoice ${id}`);
+  return { invoice, lines: await em.find(InvoiceLineSchema, { invoiceId: id }, { orderBy: { position: 'asc' } }) };
+}
+
+export interface AccountBalance {
+  accountId: string;
+  organizationId: string;
+  kind: string;
+  currency: string;
+  balanceMinor: bigint;
+}
+
+/** Balances as of a time (entries posted at or before it), for the caller's accounts (all for the operator). */
+export async function ledgerBalances(em: EntityManager, actor: Principal | null, asOf: Date, currency: string | null): Promise<AccountBalance[]> {
+  const p = financeOf(actor);
+  const rows = await em.execute<{ id: string; organization_id: string; kind: string; currency: string; balance: string }[]>(
+    `select a.id, a.organization_id, a.kind, a.currency, coalesce(sum(e.amount_minor) filter (where e.posted_at <= ?), 0)::text as balance
+       from ledger_account a left join ledger_entry e on e.account_id = a.id
+      where (?::uuid is null or a.organization_id = ?::uuid) and (?::text is null or a.currency = ?::text)
+      group by a.id order by a.currency, a.kind, a.organization_id`,
+    [asOf, seesAll(p) ? null : p.organizationId, seesAll(p) ? null : p.organizationId, currency, currency],
+  );
+  return rows.map((r) => ({ accountId: r.id, organizationId: r.organization_id, kind: r.kind, currency: r.currency, balanceMinor: BigInt(r.balance) }));
+}
+
+export interface StatementEntry {
+  entryId: string;
+  transactionId: string;
+  kind: string;
+  description: string;
+  postedAt: Date;
+  amountMinor: bigint;
+  balanceMinor: bigint;
+}
+
+export interface Statement {
+  account: AccountBalance;
+  from: Date;
+  to: Date;
+  openingMinor: bigint;
+  closingMinor: bigint;
+  entries: StatementEntry[];
+}
+
+/** Statement of one account over [from, to): opening balance, entries with running balance, closing balance. */
+export async function accountStatement(em: EntityManager, actor: Principal | null, accountIdValue: string, from: Date, to: Date): Promise<Statement> {
+  const p = financeOf(actor);
+  const [account] = await em.execute<{ id: string; organization_id: string; kind: string; currency: string }[]>('select id, organization_id, kind, currency from ledger_account where id = ?', [accountIdValue]);
+  if (!account || (!seesAll(p) && account.organization_id !== p.organizationId)) throw new AccessError('NOT_FOUND', `No account ${accountIdValue}`);
+  const [opening] = await em.execute<{ s: string }[]>('select coalesce(sum(amount_minor), 0)::text as s from ledger_entry where account_id = ? and posted_at < ?', [account.id, from]);
+  const rows = await em.execute<{ id: string; transaction_id: string; kind: string; description: string; posted_at: string; amount_minor: string }[]>(
+    `select e.id, e.transaction_id, t.kind, t.description, e.posted_at, e.amount_minor::text as amount_minor
+       from ledger_entry e join ledger_transaction t on t.id = e.transaction_id
+      where e.account_id = ? and e.posted_at >= ? and e.posted_at < ? order by e.posted_at, e.id`,
+    [account.id, from, to],
+  );
+  let balance = BigInt(opening!.s);
+  const openingMinor = balance;
+  const entries = rows.map((r) => {
+    balance += BigInt(r.amount_minor);
+    return { entryId: r.id, transactionId: r.transaction_id, kind: r.kind, description: r.description, postedAt: new Date(r.posted_at), amountMinor: BigInt(r.amount_minor), balanceMinor: balance };
+  });
+  return {
+    account: { accountId: account.id, organizationId: account.organization_id, kind: account.kind, currency: account.currency, balanceMinor: balance },
+    from, to, openingMinor, closingMinor: balance, entries,
+  };
+}
+
+export function statementCsv(s: Statement): string {
+  const lines = ['posted_at,transaction_id,kind,description,amount_minor,balance_minor'];
+  lines.push(`${s.from.toISOString()},,OPENING,Opening balance,0,${s.openingMinor}`);
+  for (const e of s.entries) lines.push([e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(','));
+  lines.push(`${s.to.toISOString()},,CLOSING,Closing balance,0,${s.closingMinor}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface Accrual {
+  contractId: string;
+  brandId: string;
+  vendorId: string;
+  currency: string;
+  /** Delivered but not yet settled: the net the brand will owe for actuals reported so far. */
+  unsettledNetMinor: bigint;
+}
+
+/** Delivered-but-unsettled value per contract: unsettled contracts, and settled ones with late actuals. */
+export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy): Promise<Accrual[]> {
+  const p = financeOf(actor);
+  const scope = seesAll(p) ? {} : p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
+  const contracts = await em.find(ContractSchema, { ...scope, $or: [{ status: { $in: ['ACTIVE', 'DELIVERED'] } }, { needsSettlement: true }] }, { orderBy: { id: 'asc' }, limit: 1000 });
+  const out: Accrual[] = [];
+  for (const c of contracts) {
+    const current = await currentAmounts(em, c, policy);
+    const [last] = await em.execute<{ amounts: unknown }[]>('select amounts from settlement where contract_id = ? order by sequence desc limit 1', [c.id]);
+    const net = last ? settlementDelta(amountsFromJson(last.amounts), current).netDeltaMinor : current.netMinor;
+    if (net !== 0n) out.push({ contractId: c.id, brandId: c.brandId, vendorId: c.vendorId, currency: c.currency, unsettledNetMinor: net });
+  }
+  return out;
+}
+
+export interface Reconciliation {
+  balanced: boolean;
+  currencies: { currency: string; sumMinor: bigint }[];
+  discrepancies: string[];
+}
+
+/**
+ * Checks the books (the operator's finance or operator keys): the ledger sums to zero per
+ * currency, every transaction balances, and every invoice equals its postings (brand debit =
+ * net, vendor credit = payout, fee credit = fee) and its payments.
+ */
+export async function reconciliation(em: EntityManager, actor: Principal | null): Promise<Reconciliation> {
+  const p = requireRole(actor, 'FINANCE', 'OPERATOR');
+  if (!seesAll(p)) throw new AccessError('FORBIDDEN', 'Reconciliation covers every organisation: the operator’s keys only');
+  const currencies = (await em.execute<{ currency: string; s: string }[]>(
+    `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id group by a.currency order by a.currency`,
+  )).map((r) => ({ currency: r.currency, sumMinor: BigInt(r.s) }));
+  const discrepancies: string[] = currencies.filter((c) => c.sumMinor !== 0n).map((c) => `Ledger does not sum to zero in ${c.currency}: ${c.sumMinor}`);
+  const unbalanced = await em.execute<{ id: string; s: string }[]>(
+    'select transaction_id as id, sum(amount_minor)::text as s from ledger_entry group by transaction_id having sum(amount_minor) <> 0',
+  );
+  for (const u of unbalanced) discrepancies.push(`Transaction ${u.id} sums to ${u.s}`);
+  const invoices = await em.execute<{ id: string; number: string; net: string; fee: string; paid: string; brand: string | null; vendor: string | null; fees: string | null; payments: string | null }[]>(
+    `select i.id, i.number::text as number, i.net_minor::text as net, i.fee_minor::text as fee, i.paid_minor::text as paid,
+            (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
+              where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.organization_id = i.brand_id and a.kind = 'ORGANIZATION')::text as brand,
+            (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
+              where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.organization_id = i.vendor_id and a.kind = 'ORGANIZATION')::text as vendor,
+            (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
+              where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.kind = 'OPERATOR_FEES')::text as fees,
+            (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
+              where t.invoice_id = i.id and t.kind = 'PAYMENT' and a.kind = 'OPERATOR_CASH')::text as payments
+       from invoice i order by i.number`,
+  );
+  const big = (s: string | null) => BigInt(s ?? '0');
+  for (const i of invoices) {
+    const net = big(i.net);
+    const fee = big(i.fee);
+    if (big(i.brand) !== net) discrepancies.push(`Invoice ${i.number}: brand posted ${big(i.brand)}, invoice net ${net}`);
+    if (big(i.vendor) !== -(net - fee)) discrepancies.push(`Invoice ${i.number}: vendor posted ${big(i.vendor)}, payout ${net - fee}`);
+    if (big(i.fees) !== -fee) discrepancies.push(`Invoice ${i.number}: fees posted ${big(i.fees)}, fee ${fee}`);
+    if (big(i.payments) !== big(i.paid)) discrepancies.push(`Invoice ${i.number}: payments posted ${big(i.payments)}, paid ${big(i.paid)}`);
+  }
+  return { balanced: discrepancies.length === 0, currencies, discrepancies };
+}

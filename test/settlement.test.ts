@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
+import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
+import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
+import { errorCode, gql, ok } from './support/client.js';
+import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import * as op from './support/operations.js';
+
+let h: Harness;
+let m: Market;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.close(); });
+beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+
+const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
+const DAY = 86_400_000;
+
+/** A contract for vendor A: 4 seats in each of four 30-minute intervals at 25.00 USD per seat-hour, all intervals over. */
+async function aContract(overrides: Record<string, unknown> = {}): Promise<string> {
+  const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key, overrides);
+  await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2500'), offered: [0, 1, 2, 3].map((index) => ({ index, seats: 4 })) });
+  ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
+  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+  if (awarded.kind !== 'AWARDED') throw new Error('did not clear');
+  h.clock.advance(3 * DAY);
+  return awarded.contractIds[0]!;
+}
+
+const report = (contractId: string, key: string, reports: Record<string, unknown>[]) => gql(h.url, op.REPORT_DELIVERY, { input: { contractId, reports } }, key);
+const full = (index: number, serviceLevelAchieved = 0.85) => ({ intervalIndex: index, staffedSeatHours: 2, contactsHandled: 40, serviceLevelAchieved });
+
+describe('settlement', () => {
+  it('invoices per interval with a service credit and the fee, and posts a balanced transaction', async () => {
+    const contractId = await aContract();
+    const receipt = ok(await report(contractId, m.vendorA.key, [
+      full(0), full(1), { intervalIndex: 2, staffedSeatHours: 1.5, contactsHandled: 30, serviceLevelAchieved: 0.745 }, full(3),
+    ])).reportDelivery;
+    expect(receipt).toMatchObject({ source: 'VENDOR', accepted: 4, adjustmentDue: false });
+    const settled = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract;
+    // Base 5000 + 5000 + 3750 + 5000 = 18750; credit 5.5% of 3750 = 206.25 → 206; fee 2% of 18544 = 370.88 → 371.
+    expect(settled).toMatchObject({ outcome: 'SETTLED', invoice: { kind: 'INVOICE', status: 'ISSUED', net: usd('18544'), fee: usd('371'), vendorPayout: usd('18173') } });
+    const invoice = ok(await gql(h.url, op.INVOICE, { id: settled.invoice.id }, m.vendorA.financeKey)).invoice;
+    expect(invoice.lines.map((l: any) => [l.kind, l.intervalIndex, l.amount.amountMinor])).toEqual([
+      ['BASE', 0, '5000'], ['BASE', 1, '5000'], ['BASE', 2, '3750'], ['CREDIT', 2, '-206'], ['BASE', 3, '5000'], ['FEE', null, '371'],
+    ]);
+    const balances = ok(await gql(h.url, op.BALANCES, { currency: 'USD' }, m.brand.financeKey)).ledgerBalances;
+    expect(balances).toEqual([expect.objectContaining({ organizationId: m.brand.id, kind: 'ORGANIZATION', balance: usd('18544') })]);
+    const vendorBalances = ok(await gql(h.url, op.BALANCES, {}, m.vendorA.financeKey)).ledgerBalances;
+    expect(vendorBalances).toEqual([expect.objectContaining({ organizationId: m.vendorA.id, balance: usd('-18173') })]);
+    const recon = ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation;
+    expect(recon).toEqual({ balanced: true, discrepancies: [], sums: [usd('0')] });
+  });
+
+  it('lets the brand’s report take precedence under ENTERPRISE_ROUTED', async () => {
+    const contractId = await aContract({ outsourcingModel: 'ENTERPRISE_ROUTED' });
+    ok(await report(contractId, m.vendorA.key, [full(0)]));
+    ok(await report(contractId, m.brand.key, [{ intervalIndex: 0, staffedSeatHours: 1, contactsHandled: 10, serviceLevelAchieved: 0.9 }]));
+    const settled = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract;
+    expect(settled.invoice.net).toEqual(usd('2500'));
+  });
+
+  it('lets the vendor’s report take precedence under NETWORK_DELIVERED', async () => {
+    const contractId = await aContract({ outsourcingModel: 'NETWORK_DELIVERED' });
+    ok(await report(contractId, m.vendorA.key, [full(0)]));
+    ok(await report(contractId, m.brand.key, [{ intervalIndex: 0, staffedSeatHours: 1, contactsHandled: 10, serviceLevelAchieved: 0.9 }]));
+    expect(ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice.net).toEqual(usd('5000'));
+  });
+
+  it('settles exactly once when run twice at the same time, and again later', async () => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [full(0), full(1)]));
+    const outcomes = await Promise.all([0, 1, 2].map(() => settleContract(h.orm.em.fork() as never, h.clock, contractId, DEFAULT_POLICY)));
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['ALREADY_SETTLED', 'ALREADY_SETTLED', 'SETTLED']);
+    expect((await settleContract(h.orm.em.fork() as never, h.clock, contractId, DEFAULT_POLICY)).kind).toBe('ALREADY_SETTLED');
+    const counts = await rowCounts(h.orm);
+    expect(counts).toMatchObject({ settlement: 1, invoice: 1, ledger_transaction: 1, ledger_entry: 3 });
+  });
+
+  it('does not settle before the end plus the grace period unless finance asks', async () => {
+    const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    await aBid(h.url, m.vendorA.key, spikeId);
+    ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
+    const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+    const contractId = (awarded as { contractIds: string[] }).contractIds[0]!;
+    expect(await settleContract(h.orm.em.fork() as never, h.clock, contractId, DEFAULT_POLICY)).toMatchObject({ kind: 'NOT_DUE' });
+    expect(ok(await gql(h.url, op.SETTLE, { id: contractId }, h.operatorKey)).settleContract.outcome).toBe('SETTLED');
+  });
+
+  it('posts exactly the difference when actuals arrive after settlement', async () => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [full(0), full(1)]));
+    const first = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice;
+    expect(first.net).toEqual(usd('10000'));
+    const late = ok(await report(contractId, m.vendorA.key, [{ intervalIndex: 1, staffedSeatHours: 1, contactsHandled: 20, serviceLevelAchieved: 0.85 }, full(2)])).reportDelivery;
+    expect(late.adjustmentDue).toBe(true);
+    const adjusted = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract;
+    // Interval 1 drops by 2500, interval 2 adds 5000: +2500 net; fee 2% of 12500 = 250 against 200 before: +50.
+    expect(adjusted).toMatchObject({ outcome: 'ADJUSTED', invoice: { kind: 'DEBIT_NOTE', net: usd('2500'), fee: usd('50'), vendorPayout: usd('2450') } });
+    const original = ok(await gql(h.url, op.INVOICE, { id: first.id }, m.brand.financeKey)).invoice;
+    expect(original.status).toBe('ADJUSTED');
+    const brand = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0];
+    expect(brand.balance).toEqual(usd('12500'));
+    ok(await report(contractId, m.vendorA.key, [{ intervalIndex: 2, staffedSeatHours: 0, contactsHandled: 0, serviceLevelAchieved: null }]));
+    const credit = ok(await gql(h.url, op.SETTLE, { id: contractId }, h.operatorKey)).settleContract;
+    expect(credit).toMatchObject({ outcome: 'ADJUSTED', invoice: { kind: 'CREDIT_NOTE', net: usd('-5000'), fee: usd('-100') } });
+    expect(ok(await gql(h.url, op.SETTLE, { id: contractId }, h.operatorKey)).settleContract.outcome).toBe('ALREADY_SETTLED');
+    expect(ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation.balanced).toBe(true);
+    expect((await rowCounts(h.orm)).settlement).toBe(3);
+  });
+
+  it('records payments, refusing overpayment, other currencies and replays with another invoice', async () => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [full(0)]));
+    const invoice = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice;
+    const pay = (amountMinor: string, key: string, currency = 'USD') => gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: { amountMinor, currency } }, key }, m.brand.financeKey);
+    expect(ok(await pay('1000', 'p1')).recordPayment).toMatchObject({ status: 'PARTIALLY_PAID', paid: usd('1000') });
+    expect(ok(await pay('1000', 'p1')).recordPayment).toMatchObject({ paid: usd('1000') });
+    expect(ok(await pay('4001', 'p2')).recordPayment).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.amountMinor' });
+    expect(ok(await pay('100', 'p3', 'EUR')).recordPayment).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.currency' });
+    expect(ok(await pay('4000', 'p4')).recordPayment).toMatchObject({ status: 'PAID', paid: usd('5000') });
+    expect(ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].balance).toEqual(usd('0'));
+    expect(ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation.balanced).toBe(true);
+    expect(errorCode(await gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: usd('1') }, key: 'x' }, m.vendorA.financeKey))).toBe('NOT_FOUND');
+  });
+
+  it('reports accruals, statements with CSV, and invoices filtered and scoped', async () => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [full(0)]));
+    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.brand.financeKey)).accruals).toEqual([{ contractId, unsettledNet: usd('5000') }]);
+    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.otherBrand.financeKey)).accruals).toEqual([]);
+    ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey));
+    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.brand.financeKey)).accruals).toEqual([]);
+    const [account] = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances;
+    const statement = ok(await gql(h.url, op.STATEMENT, { id: account.accountId, from: new Date(0).toISOString(), to: new Date(h.clock.now().getTime() + 1000).toISOString() }, m.brand.financeKey)).accountStatement;
+    expect(statement).toMatchObject({ opening: usd('0'), closing: usd('5000'), entries: [{ kind: 'SETTLEMENT', amount: usd('5000'), balance: usd('5000') }] });
+    expect(statement.csv.split('\n')[0]).toBe('posted_at,transaction_id,kind,description,amount_minor,balance_minor');
+    expect(errorCode(await gql(h.url, op.STATEMENT, { id: account.accountId, from: new Date(0).toISOString(), to: new Date().toISOString() }, m.otherBrand.financeKey))).toBe('NOT_FOUND');
+    expect(ok(await gql(h.url, op.INVOICES, { filter: { status: 'ISSUED' } }, m.vendorA.financeKey)).invoices.nodes).toHaveLength(1);
+    expect(ok(await gql(h.url, op.INVOICES, { filter: { status: 'PAID' } }, m.vendorA.financeKey)).invoices.nodes).toHaveLength(0);
+    expect(ok(await gql(h.url, op.INVOICES, {}, m.vendorB.financeKey)).invoices.nodes).toHaveLength(0);
+  });
+});
+
+describe('the ledger in the database', () => {
+  it('refuses an unbalanced transaction at commit, and any update or delete of posted entries', async () => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [full(0)]));
+    ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey));
+    const conn = h.orm.em.getConnection();
+    const account = (await conn.execute('select id from ledger_account limit 1'))[0]!;
+    await expect(h.orm.em.fork().transactional(async (em) => {
+      await em.execute(`insert into ledger_transaction (id, kind, idempotency_key, currency, description, posted_at) values ('00000000-0000-7000-8000-000000000001', 'PAYMENT', 'bad', 'USD', 'unbalanced', now())`);
+      await em.execute(`insert into ledger_entry (id, transaction_id, account_id, amount_minor, posted_at) values ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', ?, 5, now())`, [account.id]);
+    })).rejects.toThrow(/does not balance/);
+    await expect(conn.execute('update ledger_entry set amount_minor = amount_minor + 1')).rejects.toThrow(/append-only/);
+    await expect(conn.execute('delete from ledger_transaction')).rejects.toThrow(/append-only/);
+    expect(ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation.balanced).toBe(true);
+  });
+});
+
+describe('bad delivery reports', () => {
+  it.each([
+    // A valid report first in each batch: the whole batch must be refused, not just the bad line.
+    ['an interval outside the contract', [full(1), { ...full(0), intervalIndex: 9 }], /^input\.reports\[1\]\.intervalIndex$/],
+    ['negative seat-hours', [full(1), { ...full(0), staffedSeatHours: -1 }], /^input\.reports\[1\]\.staffedSeatHours$/],
+    ['more than four decimals', [full(1), { ...full(0), staffedSeatHours: 1.00001 }], /^input\.reports\[1\]\.staffedSeatHours$/],
+    ['an implausible number of seat-hours', [full(1), { ...full(0), staffedSeatHours: 50 }], /^input\.reports\[1\]\.staffedSeatHours$/],
+    ['a service level above 1', [full(1), { ...full(0), serviceLevelAchieved: 1.2 }], /^input\.reports\[1\]\.serviceLevelAchieved$/],
+    ['the same interval twice', [full(1), full(0), full(0)], /^input\.reports\[2\]\.intervalIndex$/],
+    ['an empty batch', [], /^input\.reports$/],
+  ])('refuses %s and writes nothing', async (_name, reports, field) => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [full(3)]));
+    const before = await rowCounts(h.orm);
+    const r = await report(contractId, m.vendorA.key, reports);
+    const code = r.errors?.[0]?.extensions?.code ?? r.data?.reportDelivery?.code;
+    const f = r.errors?.[0]?.extensions?.field ?? r.data?.reportDelivery?.field;
+    expect(code).toBe('BAD_USER_INPUT');
+    expect(f).toMatch(field);
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('refuses intervals that have not ended yet, and foreign contracts', async () => {
+    const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    await aBid(h.url, m.vendorA.key, spikeId);
+    ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
+    const { contractIds } = (await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)) as { contractIds: string[] };
+    expect(ok(await report(contractIds[0]!, m.vendorA.key, [full(0)])).reportDelivery).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.reports[0].intervalIndex' });
+    expect(errorCode(await report(contractIds[0]!, m.vendorB.key, [full(0)]))).toBe('NOT_FOUND');
+    expect(errorCode(await report(contractIds[0]!, m.otherBrand.key, [full(0)]))).toBe('NOT_FOUND');
+  });
+});
