@@ -25,6 +25,8 @@ export interface Config {
   settlementGraceMs: number;
   /** Marketplace fee in parts per million of the net (20,000 = 2%). */
   feePpm: number;
+  /** BullMQ job lock: a crashed worker's jobs are retried after about this long. */
+  workerLockMs: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerHealthPort: integer(env, 'WORKER_HEALTH_PORT', 4100, 0, 65535),
     settlementGraceMs: integer(env, 'SETTLEMENT_GRACE_MS', 2 * 3_600_000, 0, 30 * 86_400_000),
     feePpm: integer(env, 'MARKETPLACE_FEE_PPM', 20_000, 0, 500_000),
+    workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 1_000, 600_000),
   };
 }
 

@@ -21,7 +21,11 @@ const producerConnection = redisConnection(config.redisUrl, true);
 const queues = createQueues(producerConnection, config.queuePrefix);
 
 const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
-const workerOptions = { connection: redisConnection(config.redisUrl, true), prefix: config.queuePrefix, concurrency: config.workerConcurrency };
+const workerOptions = {
+  connection: redisConnection(config.redisUrl, true), prefix: config.queuePrefix, concurrency: config.workerConcurrency,
+  // A worker that dies mid-job loses its lock after lockDuration; the job is then retried elsewhere.
+  lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs,
+};
 const workers = [
   new Worker(CLEARING_QUEUE, clearingProcessor({
     orm, clock: systemClock, scores: neutralQualityScores, logger, queue: queues.clearing,
