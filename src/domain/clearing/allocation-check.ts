@@ -29,8 +29,11 @@ export function allocationObjectives(problem: ClearingProblem, allocation: Alloc
   return { seats, costUnits, tieScore };
 }
 
-/** Returns a description of the first violated constraint, or null when the allocation is feasible. */
-export function allocationViolation(problem: ClearingProblem, allocation: Allocation): string | null {
+/**
+ * Returns a description of the first violated constraint, or null when the allocation is feasible.
+ * `minimums: false` skips minimum seats and totals (checks a relaxation's answer).
+ */
+export function allocationViolation(problem: ClearingProblem, allocation: Allocation, options = { minimums: true }): string | null {
   const { intervals, bids } = problem;
   if (allocation.length !== bids.length) return 'allocation has the wrong number of bids';
   for (const bid of bids) {
@@ -41,11 +44,11 @@ export function allocationViolation(problem: ClearingProblem, allocation: Alloca
       const x = row[j] as number;
       if (!Number.isInteger(x) || x < 0) return `bid ${bid.bidId}: seats ${x} not a non-negative integer`;
       if (x > (bid.offered[j] as number)) return `bid ${bid.bidId}: ${x} seats exceed the offer`;
-      if (x > 0 && x < bid.minSeats) return `bid ${bid.bidId}: ${x} seats below its minimum ${bid.minSeats}`;
+      if (options.minimums && x > 0 && x < bid.minSeats) return `bid ${bid.bidId}: ${x} seats below its minimum ${bid.minSeats}`;
       total += x;
     }
     const quarters = total * problem.quarters;
-    if (quarters > 0 && quarters < bid.minTotalQuarters) return `bid ${bid.bidId}: below its minimum total`;
+    if (options.minimums && quarters > 0 && quarters < bid.minTotalQuarters) return `bid ${bid.bidId}: below its minimum total`;
   }
   for (let j = 0; j < intervals.length; j++) {
     let sum = 0;

@@ -17,6 +17,7 @@ import { adjustedRateUnits, RATE_UNITS_PER_MINOR } from './problem.js';
 /** Service-credit terms written into every contract (PRODUCT.md section 7 defaults). */
 export const DEFAULT_CREDIT_PER_POINT = 0.01;
 export const DEFAULT_CREDIT_CAP = 0.1;
+export const CLEARING_TIME_LIMIT_SECONDS = 120;
 
 export type AwardOutcome =
   | { kind: 'AWARDED'; spikeId: string; contractIds: string[]; auditSha256: string }
@@ -64,6 +65,9 @@ export async function awardSpike(em: EntityManager, clock: Clock, scores: Qualit
       maxVendorShare: spike.maxVendorShare,
       qualityWeight: spike.qualityWeight,
       scores: scoreMap,
+      // Large coupled spikes can take tens of seconds to prove optimal (docs/benchmarks.md); a
+      // time-out fails the job, which BullMQ retries, and never awards a partial result.
+      timeLimitSeconds: CLEARING_TIME_LIMIT_SECONDS,
     });
 
     const cleared = clearedIntervals(spike, result);

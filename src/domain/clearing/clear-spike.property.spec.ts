@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bruteForceOptimum, objectivesOfAwards, violationsOf } from './brute-force.js';
-import { clearSpike, clearSpikeWithStats, type ClearingBid, type ClearingInput } from './clear-spike.js';
+import { clearSpikeWithStats, type ClearingBid, type ClearingInput } from './clear-spike.js';
 
 const VENDORS = ['v1', 'v2', 'v3'];
 const TIMES = [0, 0, 60_000, 120_000].map((ms) => new Date(Date.UTC(2025, 0, 1) + ms));
@@ -40,14 +40,14 @@ const spikeArb = (opts: { coupled: boolean; maxIntervals: number; minBids: numbe
   fc
     .record({
       intervalHours: fc.constantFrom(0.25, 0.5, 1),
-      indices: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: opts.maxIntervals }),
+      indices: fc.uniqueArray(fc.integer({ min: 0, max: 19 }), { minLength: 1, maxLength: opts.maxIntervals }),
       qualityWeight: fc.oneof(fc.constantFrom(0, 0.5, 1), fc.double({ min: 0, max: 1, noNaN: true })),
       maxVendorShare: fc.option(
         fc.oneof(fc.constantFrom(0.34, 0.5, 0.67, 0.75, 1), fc.double({ min: 0.5, max: 1, noNaN: true })),
         { freq: 2 },
       ),
       scores: fc.tuple(...VENDORS.map(() => fc.oneof(fc.constantFrom(0, 1, 50, 80, 100), fc.double({ min: 0, max: 100, noNaN: true })))),
-      bidIds: fc.shuffledSubarray(['a', 'b', 'c', 'd', 'e', 'f', 'g'], { minLength: opts.minBids, maxLength: opts.maxBids }),
+      bidIds: fc.shuffledSubarray([...'abcdefghijklmnop'], { minLength: opts.minBids, maxLength: opts.maxBids }),
     })
     .chain((base) =>
       fc.record({
@@ -88,6 +88,8 @@ const rotate = <T>(items: readonly T[], by: number): T[] =>
   items.length === 0 ? [] : [...items.slice(by % items.length), ...items.slice(0, by % items.length)];
 
 let solverUse = { HIGHS: 0, GREEDY: 0, TRIVIAL: 0 };
+/** How often the solver's less common paths ran (they must run, or the test proves nothing about them). */
+let paths = { coverageMilp: 0, reducedCost: 0 };
 
 /**
  * Checks the default path (greedy where exact, else HiGHS) and HiGHS forced, each against the
@@ -96,30 +98,35 @@ let solverUse = { HIGHS: 0, GREEDY: 0, TRIVIAL: 0 };
  */
 async function checkAgainstBruteForce(input: ClearingInput, shuffled: ClearingInput): Promise<void> {
   const reference = bruteForceOptimum(input);
-  for (const force of [undefined, 'HIGHS'] as const) {
-    const { result, stats } = await clearSpikeWithStats(input, { force });
-    if (force === undefined) solverUse[stats.solver] += 1;
+  for (const options of [{}, { force: 'HIGHS' }, { force: 'HIGHS', alwaysReduce: true }] as const) {
+    const { result, stats } = await clearSpikeWithStats(input, options);
+    if (!('force' in options)) solverUse[stats.solver] += 1;
+    if (stats.highs?.coverageProof === 'MILP') paths.coverageMilp += 1;
+    if (stats.highs?.costTargets.at(-1) !== Infinity && stats.highs) paths.reducedCost += 1;
     expect(violationsOf(input, result)).toEqual([]);
     // Exact equality in integer units (adjusted cost = costUnits / 400 minor units).
     expect(objectivesOfAwards(input, result)).toEqual(reference);
     expect(result.objective.coveredSeatHours).toBe(reference.seats * input.intervalHours);
     expect(result.objective.adjustedCost).toBeCloseTo(reference.costUnits / 400, 6);
-    expect((await clearSpikeWithStats(shuffled, { force })).result).toEqual(result);
+    expect((await clearSpikeWithStats(shuffled, options)).result).toEqual(result);
   }
 }
 
 describe('clearSpike against brute force', () => {
   it('is lexicographically optimal, feasible and order-independent with minimums and share caps', async () => {
     solverUse = { HIGHS: 0, GREEDY: 0, TRIVIAL: 0 };
+    paths = { coverageMilp: 0, reducedCost: 0 };
     await fc.assert(
       fc.asyncProperty(withShuffledCopy(spikeArb({ coupled: true, maxIntervals: 3, minBids: 2, maxBids: 4, maxSeats: 4 })), ({ input, shuffled }) =>
         checkAgainstBruteForce(input, shuffled),
       ),
-      { numRuns: 1600, seed: 20_250_101 },
+      { numRuns: 2000, seed: 20_250_101 },
     );
-    console.log(solverUse);
-    // The default path really meets coupled instances the greedy cannot certify.
+    // The default path really meets coupled instances the greedy cannot certify, and the
+    // solver's rarer paths (coverage MILP, reduced cost model) really run.
     expect(solverUse.HIGHS).toBeGreaterThan(50);
+    expect(paths.coverageMilp).toBeGreaterThan(10);
+    expect(paths.reducedCost).toBeGreaterThan(500);
   }, 120_000);
 
   it('greedy is exact without minimums (and equals HiGHS)', async () => {
@@ -129,5 +136,23 @@ describe('clearSpike against brute force', () => {
       ),
       { numRuns: 600, seed: 20_250_102 },
     );
+  }, 120_000);
+
+  it('agrees with a plain HiGHS reference (integer seats, no reduction) on medium spikes', async () => {
+    const medium = spikeArb({ coupled: true, maxIntervals: 8, minBids: 6, maxBids: 12, maxSeats: 8 });
+    let solved = 0;
+    await fc.assert(
+      fc.asyncProperty(medium, async (input) => {
+        const fast = await clearSpikeWithStats(input, { force: 'HIGHS' });
+        if (fast.stats.solver === 'HIGHS') solved += 1;
+        const reduced = await clearSpikeWithStats(input, { force: 'HIGHS', alwaysReduce: true });
+        const reference = await clearSpikeWithStats(input, { force: 'HIGHS', reference: true });
+        expect(violationsOf(input, fast.result)).toEqual([]);
+        expect(objectivesOfAwards(input, fast.result)).toEqual(objectivesOfAwards(input, reference.result));
+        expect(objectivesOfAwards(input, reduced.result)).toEqual(objectivesOfAwards(input, reference.result));
+      }),
+      { numRuns: 300, seed: 20_250_103 },
+    );
+    expect(solved).toBeGreaterThan(200);
   }, 120_000);
 });

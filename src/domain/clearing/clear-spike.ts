@@ -8,7 +8,7 @@
 import { allocationViolation } from './allocation-check.js';
 import { explainAllocation } from './explain.js';
 import { greedyAllocation } from './greedy.js';
-import { solveWithHighs, type HighsSolveStats } from './milp.js';
+import { solveWithHighs, type HighsSolveOptions, type HighsSolveStats } from './milp.js';
 import { emptyAllocation, needsMilp, normalizeInput, type Allocation, type ClearingProblem } from './problem.js';
 
 export { ClearingError, type ClearingErrorCode } from './clearing-error.js';
@@ -125,26 +125,26 @@ export async function clearSpike(input: ClearingInput): Promise<ClearingResult> 
  */
 export async function clearSpikeWithStats(
   input: ClearingInput,
-  options: { force?: 'HIGHS' } = {},
+  options: { force?: 'HIGHS' } & HighsSolveOptions = {},
 ): Promise<{ result: ClearingResult; stats: ClearingStats }> {
   const problem = normalizeInput(input);
-  const { allocation, solver, highs } = await allocate(problem, options.force);
+  const { allocation, solver, highs } = await allocate(problem, options);
   return { result: explainAllocation(problem, allocation, solver), stats: { solver, highs } };
 }
 
 async function allocate(
   problem: ClearingProblem,
-  force: 'HIGHS' | undefined,
+  options: { force?: 'HIGHS' } & HighsSolveOptions,
 ): Promise<{ allocation: Allocation; solver: ClearingResult['solver']; highs: HighsSolveStats | null }> {
   const anythingAwardable = problem.bids.some((b) => b.upper.some((u) => u > 0));
   if (!anythingAwardable) return { allocation: emptyAllocation(problem), solver: 'TRIVIAL', highs: null };
-  if (force !== 'HIGHS') {
+  if (options.force !== 'HIGHS') {
     // Exact when nothing couples seats, or when the relaxation's optimum meets every minimum anyway.
     const greedy = greedyAllocation(problem);
     if (!needsMilp(problem) || allocationViolation(problem, greedy) === null) {
       return { allocation: greedy, solver: 'GREEDY', highs: null };
     }
   }
-  const { allocation, stats } = await solveWithHighs(problem);
+  const { allocation, stats } = await solveWithHighs(problem, options);
   return { allocation, solver: 'HIGHS', highs: stats };
 }

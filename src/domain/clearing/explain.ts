@@ -12,7 +12,7 @@ type Shortfall =
   | 'OFFER_BELOW_MIN' // the bid offered fewer seats than its own minimum
   | 'SHARE_CAP' // the vendor's share cap is used up
   | 'FILLED' // demand is fully covered by other bids
-  | 'ROOM_BELOW_MIN' // room is left, but less than the bid's minimum seats
+  | 'ROOM_BELOW_MIN' // room is left below the bid's minimum, or a dearer bid took the seats its minimum needed
   | 'ROOM'; // room is left; only the bid's all-or-nothing minimum total explains it
 
 interface IntervalState {
@@ -99,6 +99,10 @@ function intervalState(problem: ClearingProblem, allocation: Allocation): Interv
   return { demandLeft, capLeft, winners };
 }
 
+/** True when w ranks ahead of b in the greedy order: lower adjusted rate, then earlier rank. */
+const beats = (w: NormalizedBid, b: NormalizedBid): boolean =>
+  w.adjustedRateUnits < b.adjustedRateUnits || (w.adjustedRateUnits === b.adjustedRateUnits && w.rank < b.rank);
+
 function shortfall(problem: ClearingProblem, state: IntervalState, bid: NormalizedBid, x: number, j: number): Shortfall {
   const required = problem.intervals[j]?.required ?? 0;
   if (required === 0) return 'NO_DEMAND';
@@ -108,7 +112,11 @@ function shortfall(problem: ClearingProblem, state: IntervalState, bid: Normaliz
   // A cap equal to the demand restricts nothing beyond the demand itself.
   const capIsReal = (problem.vendorCaps[bid.vendorPos]?.[j] as number) < required;
   if (capIsReal && capLeft === 0) return 'SHARE_CAP';
-  if (demandLeft === 0) return 'FILLED';
+  if (demandLeft === 0) {
+    // A dearer winner took seats this bid could have had, but only at its own minimum or more.
+    const undercut = (state.winners[j] ?? []).some((w) => !beats(w, bid));
+    return x === 0 && bid.minSeats > 1 && undercut ? 'ROOM_BELOW_MIN' : 'FILLED';
+  }
   if (x === 0 && Math.min(capLeft, demandLeft) < bid.minSeats) return 'ROOM_BELOW_MIN';
   return 'ROOM';
 }
@@ -139,9 +147,7 @@ function reasonFor(problem: ClearingProblem, state: IntervalState, bid: Normaliz
   if (filled.length > 0) {
     const winners = filled.flatMap((s) => state.winners[s.j] ?? []);
     // A winner that does not beat this bid on (adjusted rate, rank) won for another reason.
-    const beats = (w: NormalizedBid): boolean =>
-      w.adjustedRateUnits < bid.adjustedRateUnits || (w.adjustedRateUnits === bid.adjustedRateUnits && w.rank < bid.rank);
-    if (!winners.every(beats)) {
+    if (!winners.every((w) => beats(w, bid))) {
       if (bid.minTotalQuarters > 0 && bid.minTotalBinding) return 'LOST_MIN_TOTAL_NOT_REACHED';
       if (bid.minSeats > 1) return 'LOST_MIN_SEATS_NOT_REACHED';
       return 'LOST_TO_COVERAGE';

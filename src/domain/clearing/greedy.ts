@@ -2,7 +2,7 @@
  * Greedy allocations.
  *
  * `greedyAllocation` is exact when no awardable bid has a minimum (minimum seats > 1 or a
- * binding minimum total). Proof sketch (docs/clearing.md, "When greedy is exact"):
+ * binding minimum total). Proof sketch (docs/clearing.md, "GREEDY, and why it is exact there"):
  * the problem then separates by interval, and in one interval the feasible awards
  * {0 ≤ x_b ≤ upper_b, Σ_{b of v} x_b ≤ cap_v, Σ_b x_b ≤ required} form an integral polymatroid
  * (capacities on a laminar family: bids ⊂ vendors ⊂ interval). On a polymatroid every maximal
@@ -11,13 +11,13 @@
  * among maximal vectors (Edmonds). Ordering by (adjusted rate, rank) minimises cost first and the
  * rank-weighted tie score second, which is exactly objectives (1)–(3).
  *
- * `greedyWithRepair` is a heuristic for the coupled case: feasible, not optimal. It seeds the
- * MILP with a starting solution and is the benchmark's baseline.
+ * `greedyWithRepair` is a heuristic for the coupled case: feasible, not optimal. It is the
+ * start of the coverage MILP and the benchmark's baseline.
  */
 import type { Allocation, ClearingProblem, NormalizedBid } from './problem.js';
 import { emptyAllocation } from './problem.js';
 
-/** Bid ranks ordered by (adjusted rate, rank): the greedy's order in every interval. */
+/** Bids ordered by (adjusted rate, rank): the greedy's order in every interval. */
 function byValue(problem: ClearingProblem): NormalizedBid[] {
   return [...problem.bids].sort((a, b) => a.adjustedRateUnits - b.adjustedRateUnits || a.rank - b.rank);
 }

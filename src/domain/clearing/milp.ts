@@ -1,281 +1,262 @@
 /**
- * Exact clearing of the coupled problem with HiGHS (WebAssembly), in three lexicographic stages
- * on one persistent model:
+ * Exact lexicographic clearing of the coupled problem with HiGHS, stage by stage; no big-M
+ * weights, so no precision is traded between objectives. See docs/clearing.md.
  *
- * 1. maximise Σ x                      → C* (covered seat-intervals)
- * 2. add Σ x ≥ C*, minimise Σ c·x      → K* (c = adjusted rate units × quarters per interval)
- * 3. add Σ c·x ≤ K*, minimise Σ rank·x (tie-break: earlier submissions first)
+ * 1. Coverage. The greedy that ignores minimums solves a relaxation that separates by interval,
+ *    so C* ≤ Σ_t m_t (m_t: its coverage of interval t), with equality exactly when every interval
+ *    reaches m_t. Stage 2 is tried with the rows Σ_b x_{b,t} ≥ m_t; only if that is infeasible is
+ *    coverage maximised by a MILP and imposed as Σ x ≥ C*.
+ * 2. Cost, minimised at coverage C* (see minimiseCost) → K*.
+ * 3. Tie-break, Σ rank·x minimised at coverage C* and cost ≤ K*.
  *
- * Every stage objective has integer coefficients on integer columns (binaries cost 0), so every
- * feasible objective value is an integer and an absolute gap below 1 proves exact optimality:
- * no big-M weighting, no precision traded between objectives. Each stage is started from the
- * previous stage's solution, which stays feasible after the new row.
- *
- * Invariant: each stage's rounded solution is re-checked in exact integer arithmetic
- * (feasibility, C*, K*); any disagreement with the solver is SOLVER_FAILED, never a partial award.
+ * Each answer's binaries are then turned into an integral vertex (see vertex()). Every
+ * objective is integral at those points, so an absolute MIP gap below 1 proves optimality.
+ * Invariant: every answer is re-checked in exact integer arithmetic (feasibility, C*, K*); a
+ * disagreement is SOLVER_FAILED and a limit SOLVER_TIMEOUT, never a partial award.
  */
-import { createRequire } from 'node:module';
-import type { Highs, InitOptions, Model, VariableType } from 'highs';
-import { ClearingError } from './clearing-error.js';
+import type { Highs } from 'highs';
 import { allocationObjectives, allocationViolation } from './allocation-check.js';
-import { greedyWithRepair } from './greedy.js';
-import { emptyAllocation, type Allocation, type ClearingProblem } from './problem.js';
+import { ClearingError } from './clearing-error.js';
+import { greedyAllocation, greedyWithRepair } from './greedy.js';
+import { loadHighs, runHighs, type HighsRunStats, type SolveBudget, type Solved } from './highs-runner.js';
+import { allocationFrom, buildClearingModel, columnValues, seatCosts, type ClearingModel, type SparseModel } from './milp-model.js';
+import { expand, pick, restrict, tightenBounds, type Restriction } from './milp-reduce.js';
+import type { Allocation, ClearingProblem } from './problem.js';
 
-export interface HighsStageStats {
-  stage: 'COVERAGE' | 'COST' | 'TIE_BREAK';
-  /** Objective of the stage as an exact integer (seat-intervals, cost units or tie score). */
-  objective: number;
-  seconds: number;
-  mipGap: number;
-  nodes: number;
-}
+export { loadHighs, type HighsRunStats } from './highs-runner.js';
 
 export interface HighsSolveStats {
+  /** Size of the clearing model. */
   columns: number;
-  integerColumns: number;
   rows: number;
-  stages: HighsStageStats[];
+  /** How C* was proven: by the greedy bound (stage 2 feasible at it), or by a MILP. */
+  coverageProof: 'BOUND' | 'MILP';
+  /** LP bound of the cost stage, and the targets tried (Infinity: the whole model), in cost units. */
+  costBound: number;
+  costTargets: number[];
+  runs: HighsRunStats[];
 }
 
-// The package's typings describe an ES default export but are published as CommonJS, so a
-// default import type-checks as the module object. `require` gets the loader function in both.
-const highsLoader = createRequire(import.meta.url)('highs') as (options?: InitOptions) => Promise<Highs>;
-
-let highsPromise: Promise<Highs> | undefined;
-
-/** Loads the WebAssembly solver once per process and reuses it (a failed load is retried next time). */
-export function loadHighs(): Promise<Highs> {
-  const loading =
-    highsPromise ??
-    highsLoader().catch((error: unknown) => {
-      highsPromise = undefined;
-      throw error;
-    });
-  highsPromise = loading;
-  return loading;
+/** @internal Test hooks. */
+export interface HighsSolveOptions {
+  /** Try the reduced cost model even when it keeps most columns (exercises that path on tiny spikes). */
+  alwaysReduce?: boolean;
+  /** Plain reference: integer seat columns and no reduction (slow; to cross-check the fast path). */
+  reference?: boolean;
 }
 
-const INTEGER: VariableType = 1; // highs.constants.variableType.integer
-
-interface Row { lower: number; upper: number; cols: number[]; vals: number[] }
-
-interface BuiltModel {
-  colLower: number[];
-  colUpper: number[];
-  integrality: VariableType[];
-  rows: Row[];
-  /** xCol[rank][j]: column of x_{b,t}, or -1 where the bid cannot be awarded. */
-  xCol: number[][];
-  /** Columns of the binaries y_{b,t} (minimum seats) and z_b (minimum total), for MIP starts. */
-  yCol: number[][];
-  zCol: number[];
-}
-
-/** x_{b,t} integer in [0, upper]; y_{b,t} ∈ {0,1} with m·y ≤ x ≤ upper·y; z_b ∈ {0,1} with Σ q·x ≥ M·z and x ≤ upper·z. */
-function buildModel(problem: ClearingProblem): BuiltModel {
-  const m: BuiltModel = { colLower: [], colUpper: [], integrality: [], rows: [], xCol: [], yCol: [], zCol: [] };
-  const addCol = (upper: number): number => {
-    m.colLower.push(0);
-    m.colUpper.push(upper);
-    m.integrality.push(INTEGER);
-    return m.colUpper.length - 1;
-  };
-  for (const bid of problem.bids) {
-    const xs = bid.upper.map((u) => (u > 0 ? addCol(u) : -1));
-    const z = bid.minTotalBinding && xs.some((c) => c >= 0) ? addCol(1) : -1;
-    const ys = bid.upper.map((u, j) => {
-      const x = xs[j] as number;
-      if (x < 0) return -1;
-      if (bid.minSeats <= 1) {
-        if (z >= 0) m.rows.push({ lower: -Infinity, upper: 0, cols: [x, z], vals: [1, -u] });
-        return -1;
-      }
-      const y = addCol(1);
-      m.rows.push({ lower: -Infinity, upper: 0, cols: [x, y], vals: [1, -u] });
-      m.rows.push({ lower: 0, upper: Infinity, cols: [x, y], vals: [1, -bid.minSeats] });
-      if (z >= 0) m.rows.push({ lower: -Infinity, upper: 0, cols: [y, z], vals: [1, -1] });
-      return y;
-    });
-    if (z >= 0) {
-      const cols = xs.filter((c) => c >= 0);
-      m.rows.push({
-        lower: 0,
-        upper: Infinity,
-        cols: [...cols, z],
-        vals: [...cols.map(() => problem.quarters), -bid.minTotalQuarters],
-      });
-    }
-    m.xCol.push(xs);
-    m.yCol.push(ys);
-    m.zCol.push(z);
-  }
-  problem.intervals.forEach((interval, j) => {
-    // Rows that cannot bind (their columns' bounds already imply them) are left out.
-    addCapacityRow(m, problem, problem.bids, j, interval.required);
-    problem.vendors.forEach((_, v) => {
-      const own = problem.bids.filter((b) => b.vendorPos === v);
-      addCapacityRow(m, problem, own, j, problem.vendorCaps[v]?.[j] as number);
-    });
-  });
-  return m;
-}
-
-function addCapacityRow(m: BuiltModel, problem: ClearingProblem, bids: ClearingProblem['bids'], j: number, cap: number): void {
-  const cols = bids.map((b) => m.xCol[b.rank]?.[j] as number).filter((c) => c >= 0);
-  const reach = bids.reduce((s, b) => s + (b.upper[j] as number), 0);
-  if (cols.length >= 2 && reach > cap) m.rows.push({ lower: -Infinity, upper: cap, cols, vals: cols.map(() => 1) });
+interface Context {
+  highs: Highs;
+  problem: ClearingProblem;
+  budget: SolveBudget;
+  stats: HighsSolveStats;
+  /** Largest share of columns a reduced model may keep before the whole model is solved instead. */
+  keepShare: number;
+  integerSeats: boolean;
 }
 
 /**
  * Solves the coupled problem to a proven lexicographic optimum.
  * @throws ClearingError SOLVER_TIMEOUT or SOLVER_FAILED.
  */
-export async function solveWithHighs(problem: ClearingProblem): Promise<{ allocation: Allocation; stats: HighsSolveStats }> {
+export async function solveWithHighs(
+  problem: ClearingProblem,
+  options: HighsSolveOptions = {},
+): Promise<{ allocation: Allocation; stats: HighsSolveStats }> {
   const highs = await loadHighs();
-  const built = buildModel(problem);
-  const xEntries = built.xCol.flatMap((row, rank) => row.map((col, j) => ({ col, rank, j }))).filter((e) => e.col >= 0);
-  const numCols = built.colUpper.length;
-  const stats: HighsSolveStats = {
-    columns: numCols,
-    integerColumns: numCols,
-    rows: built.rows.length,
-    stages: [],
-  };
-  let model: Model | undefined;
+  const budget: SolveBudget = { deadline: performance.now() + problem.timeLimitSeconds * 1000, limitSeconds: problem.timeLimitSeconds, runs: [] };
+  const stats: HighsSolveStats = { columns: 0, rows: 0, coverageProof: 'BOUND', costBound: 0, costTargets: [], runs: budget.runs };
+  const keepShare = options.reference ? -1 : options.alwaysReduce ? 1 : 0.7;
+  const ctx: Context = { highs, problem, budget, stats, keepShare, integerSeats: options.reference ?? false };
   try {
-    model = highs.createModel();
-    model.options.set({
-      output_flag: false,
-      // Cumulative over the three runs: HiGHS clocks are not reset between runs.
-      time_limit: problem.timeLimitSeconds,
-      mip_rel_gap: 0,
-      // Integer objective values: a gap below 1 proves the incumbent optimal.
-      mip_abs_gap: 0.5,
-      random_seed: 0,
-      // Feasibility jump costs ~7 ms per run even on tiny models; every stage gets a feasible start instead.
-      mip_heuristic_run_feasibility_jump: false,
-    });
-    const xCols = xEntries.map((e) => e.col);
-    const unit = xEntries.map(() => 1);
-    const rows = built.rows;
-    const coverageCost = new Array<number>(numCols).fill(0);
-    for (const col of xCols) coverageCost[col] = 1;
-    const starts = [0];
-    for (const r of rows) starts.push((starts[starts.length - 1] as number) + r.cols.length);
-    model.passModel({
-      numCols,
-      numRows: rows.length,
-      sense: highs.constants.objectiveSense.maximize,
-      colCost: coverageCost,
-      colLower: built.colLower,
-      colUpper: built.colUpper,
-      rowLower: rows.map((r) => r.lower),
-      rowUpper: rows.map((r) => r.upper),
-      matrix: {
-        format: 'csr',
-        numRows: rows.length,
-        numCols,
-        starts,
-        indices: rows.flatMap((r) => r.cols),
-        values: rows.flatMap((r) => r.vals),
-      },
-      integrality: built.integrality,
-    });
-    const columnsOf = (allocation: Allocation): number[] => columnValues(built, allocation, numCols);
-
-    // Stage 1: coverage.
-    let allocation = await runStage(highs, model, problem, built, 'COVERAGE', columnsOf(greedyWithRepair(problem)), stats);
-    const best = allocationObjectives(problem, allocation);
-
-    // Stage 2: cost, at full coverage.
-    model.addRow(best.seats, Infinity, { indices: xCols, values: unit });
-    model.changeObjectiveSense(highs.constants.objectiveSense.minimize);
-    const costs = xEntries.map((e) => (problem.bids[e.rank]?.adjustedRateUnits as number) * problem.quarters);
-    model.changeColsCost({ kind: 'set', indices: xCols }, costs);
-    allocation = await runStage(highs, model, problem, built, 'COST', columnsOf(allocation), stats);
-    const atCost = allocationObjectives(problem, allocation);
-    if (atCost.seats !== best.seats) throw inconsistent('coverage changed in the cost stage');
-
-    // Stage 3: tie-break, at full coverage and minimal cost.
-    model.addRow(-Infinity, atCost.costUnits, { indices: xCols, values: costs });
-    model.changeColsCost({ kind: 'set', indices: xCols }, xEntries.map((e) => e.rank));
-    const tied = await runStage(highs, model, problem, built, 'TIE_BREAK', columnsOf(allocation), stats);
-    const atTie = allocationObjectives(problem, tied);
-    if (atTie.seats !== best.seats || atTie.costUnits !== atCost.costUnits) {
-      throw inconsistent('coverage or cost changed in the tie-break stage');
-    }
-    return { allocation: tied, stats };
+    const allocation = solveLexicographically(ctx, greedyAllocation(problem), greedyWithRepair(problem));
+    const violation = allocationViolation(problem, allocation);
+    if (violation) throw failed(`the final allocation is infeasible (${violation})`);
+    return { allocation, stats };
   } catch (error) {
     if (error instanceof ClearingError) throw error;
     throw new ClearingError('SOLVER_FAILED', `HiGHS failed: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    model?.dispose();
   }
 }
 
-function inconsistent(what: string): ClearingError {
-  return new ClearingError('SOLVER_FAILED', `HiGHS stages are inconsistent: ${what}`);
+function solveLexicographically(ctx: Context, relaxed: Allocation, heuristic: Allocation): Allocation {
+  const { problem } = ctx;
+  const floors = problem.intervals.map((_, j) => problem.bids.reduce((s, b) => s + (relaxed[b.rank]?.[j] ?? 0), 0));
+  const model = buildClearingModel(problem, { coverageFloor: floors, integerSeats: ctx.integerSeats });
+  ctx.stats.columns = model.colUpper.length;
+  ctx.stats.rows = model.rows.length;
+  const width = model.colUpper.length;
+  const money = seatCosts(model, width, (e) => (problem.bids[e.rank]?.adjustedRateUnits as number) * problem.quarters);
+  const ranks = seatCosts(model, width, (e) => e.rank);
+
+  // Stages 1–2.
+  let covered: SparseModel = model;
+  let stage2 = minimiseCost(ctx, model, covered, money);
+  if (!stage2) {
+    ctx.stats.coverageProof = 'MILP';
+    const open = buildClearingModel(problem, { integerSeats: ctx.integerSeats });
+    const cover = seatCosts(model, width, () => -1);
+    const best = mip(ctx, 'COVERAGE', open, cover, columnValues(open, heuristic));
+    if (!best) throw failed('the coverage MILP is infeasible');
+    const seats = objectivesOf(ctx, model, vertex(ctx, open, best, [cover])).seats;
+    const xCols = model.xEntries.map((e) => e.col);
+    covered = { ...open, rows: [...open.rows, { lower: seats, upper: Infinity, cols: xCols, vals: xCols.map(() => 1) }] };
+    stage2 = minimiseCost(ctx, model, covered, money);
+    if (!stage2) throw failed('the cost MILP is infeasible at the optimal coverage');
+  }
+
+  // Stage 3. Bounds tightened with target K* keep every solution of cost K* (milp-reduce.ts).
+  const t = tightenBounds(covered, money, stage2.rowDual, stage2.costUnits);
+  const ks = problem.intervals.map(() => 0);
+  const r = restrict(withCostLimit(problem, model, covered, money, stage2.costUnits), [...t.lower, ...ks], [...t.upper, ...ks.map(() => Infinity)]);
+  if (!r.feasible) throw failed('the tie-break model is infeasible');
+  const start = [...stage2.values, ...intervalCosts(problem, model, money, stage2.values)];
+  const tied = mip(ctx, 'TIE_BREAK', r.model, pick(r, [...ranks, ...ks]), pick(r, start), worthPresolving(ctx, r, covered));
+  if (!tied) throw failed('the tie-break MILP is infeasible');
+  const final = vertex(ctx, covered, expand(r, tied), [money, ranks]);
+  const objectives = objectivesOf(ctx, model, final);
+  if (objectives.costUnits !== stage2.costUnits || objectives.seats !== objectivesOf(ctx, model, stage2.values).seats) {
+    throw failed('coverage or cost changed in the tie-break');
+  }
+  return allocationOf(ctx, model, final);
 }
 
-async function runStage(
-  highs: Highs,
-  model: Model,
-  problem: ClearingProblem,
-  built: BuiltModel,
-  stage: HighsStageStats['stage'],
-  start: number[],
-  stats: HighsSolveStats,
-): Promise<Allocation> {
-  model.setSolution({ colValue: start });
-  const before = model.getRunTime();
-  if (process.env.HIGHS_LOG) model.options.set({ output_flag: true });
-  if (process.env.HIGHS_DUMP) { (await import('node:fs')).writeFileSync(`${process.env.HIGHS_DUMP}-${stage}.lp`, model.exportModel('lp')); (await import('node:fs')).writeFileSync(`${process.env.HIGHS_DUMP}-${stage}.json`, JSON.stringify(start)); }
-  const { modelStatus } = model.run(process.env.HIGHS_LOG ? { [highs.constants.callbackType.logging]: (e: any) => process.stdout.write(String(e.message ?? '')) } : undefined);
-  const status = highs.constants.modelStatus;
-  if (modelStatus === status.timeLimit) {
-    throw new ClearingError('SOLVER_TIMEOUT', `HiGHS hit the ${problem.timeLimitSeconds} s time limit in the ${stage} stage`);
+/**
+ * Stage 2. One LP relaxation gives duals y and a bound L. When the LP is tight (large spikes
+ * usually are), the model is first reduced to the columns that can still take part in a
+ * solution of cost ≤ L + δ (milp-reduce.ts): an optimum ≤ L + δ there is the global optimum K*;
+ * a larger one is an incumbent, and its value as the target provably keeps the global optimum.
+ * When the reduction would keep most columns, or δ was too small, the whole model is solved.
+ * Returns K* and the LP duals; null when no solution reaches the coverage in `covered`.
+ */
+function minimiseCost(
+  ctx: Context,
+  model: ClearingModel,
+  covered: SparseModel,
+  cost: readonly number[],
+): { costUnits: number; values: number[]; rowDual: Float64Array } | null {
+  const lp = runHighs(ctx.highs, ctx.budget, 'COST_LP', covered, cost, false, null);
+  if (!lp) return null;
+  const bound = tightenBounds(covered, cost, lp.rowDual, Infinity).bound;
+  ctx.stats.costBound = bound;
+  const done = (values: number[]) => ({ costUnits: objectivesOf(ctx, model, values).costUnits, values, rowDual: lp.rowDual });
+  let target = bound + Math.max(1, 1e-6 * Math.abs(bound));
+  let incumbent: number[] | null = null;
+  for (;;) {
+    const t = tightenBounds(covered, cost, lp.rowDual, target);
+    const r = restrict(covered, t.lower, t.upper);
+    if (r.free.length > ctx.keepShare * covered.colUpper.length) break;
+    ctx.stats.costTargets.push(target);
+    const start = incumbent && pick(r, incumbent);
+    const solved = t.feasible && r.feasible ? mip(ctx, 'COST', r.model, pick(r, cost), start, worthPresolving(ctx, r, covered)) : null;
+    if (!solved) {
+      if (incumbent) throw failed('the reduced cost MILP lost its own incumbent');
+      break; // δ too small, or the coverage out of reach: solve the whole model
+    }
+    const values = vertex(ctx, covered, expand(r, solved), [cost]);
+    const found = done(values);
+    if (found.costUnits <= target) return found;
+    if (incumbent) throw failed('the reduced cost MILP missed its target');
+    incumbent = values;
+    target = found.costUnits;
   }
-  if (modelStatus !== status.optimal) {
-    throw new ClearingError('SOLVER_FAILED', `HiGHS ended the ${stage} stage with model status ${modelStatus}`);
+  ctx.stats.costTargets.push(Infinity);
+  const solved = mip(ctx, 'COST', covered, cost, incumbent);
+  return solved ? done(vertex(ctx, covered, solved, [cost])) : null;
+}
+
+/**
+ * Stage-3 model: the cost limit through one column per interval, k_t = Σ_b c_b·x_{b,t} and
+ * Σ_t k_t ≤ K*. (One dense row with large coefficients makes HiGHS's cut separation very slow.)
+ */
+function withCostLimit(problem: ClearingProblem, model: ClearingModel, covered: SparseModel, cost: readonly number[], limit: number): SparseModel {
+  const base = covered.colUpper.length;
+  const perInterval = problem.intervals.map((): { cols: number[]; vals: number[] } => ({ cols: [], vals: [] }));
+  for (const e of model.xEntries) {
+    perInterval[e.j]?.cols.push(e.col);
+    perInterval[e.j]?.vals.push(cost[e.col] as number);
   }
-  const values = model.getSolution().colValue;
-  const allocation = emptyAllocation(problem);
-  built.xCol.forEach((row, rank) =>
-    row.forEach((col, j) => {
-      if (col < 0) return;
-      const value = values[col] as number;
-      const seats = Math.round(value);
-      if (Math.abs(value - seats) > 1e-5) throw inconsistent(`fractional seats ${value} in the ${stage} stage`);
-      (allocation[rank] as number[])[j] = seats;
-    }),
-  );
-  const violation = allocationViolation(problem, allocation);
-  if (violation) throw inconsistent(`${stage} stage solution is infeasible (${violation})`);
-  const objectives = allocationObjectives(problem, allocation);
-  stats.stages.push({
-    stage,
-    objective: stage === 'COVERAGE' ? objectives.seats : stage === 'COST' ? objectives.costUnits : objectives.tieScore,
-    seconds: model.getRunTime() - before,
-    mipGap: Number(model.info.get('mip_gap')),
-    nodes: Number(model.info.get('mip_node_count')),
+  const ks = problem.intervals.map((_, j) => base + j);
+  return {
+    colLower: [...covered.colLower, ...ks.map(() => 0)],
+    colUpper: [...covered.colUpper, ...ks.map(() => Infinity)],
+    integer: [...covered.integer, ...ks.map(() => false)],
+    rows: [
+      ...covered.rows,
+      ...perInterval.map((r, j) => ({ lower: 0, upper: 0, cols: [...r.cols, ks[j] as number], vals: [...r.vals, -1] })),
+      { lower: -Infinity, upper: limit, cols: ks, vals: ks.map(() => 1) },
+    ],
+  };
+}
+
+/** k_t of an integral solution, for the stage-3 start. */
+function intervalCosts(problem: ClearingProblem, model: ClearingModel, cost: readonly number[], values: readonly number[]): number[] {
+  const sums = problem.intervals.map(() => 0);
+  for (const e of model.xEntries) sums[e.j] = (sums[e.j] as number) + (cost[e.col] as number) * Math.round(values[e.col] as number);
+  return sums;
+}
+
+/**
+ * An integral optimum for the binaries of a MILP answer: fix the binaries, then minimise the
+ * objectives in turn, each over the optimal face of the previous one. The seat matrix is
+ * totally unimodular (milp-model.ts), so simplex returns an integral vertex and integral duals:
+ * a reduced cost or row dual beyond ±0.5 is non-zero, and complementary slackness with that
+ * dual describes the optimal face exactly. The MILP answer lies in the same fixed-binary
+ * polytope, so the vertex is at least as good on every objective, hence optimal too.
+ */
+function vertex(ctx: Context, model: SparseModel, values: ArrayLike<number>, objectives: readonly (readonly number[])[]): number[] {
+  const lower = [...model.colLower];
+  const upper = [...model.colUpper];
+  model.integer.forEach((integer, j) => {
+    if (integer) lower[j] = upper[j] = Math.round(values[j] as number);
   });
+  const rows = model.rows.map((r) => ({ ...r }));
+  let solution: Solved | null = null;
+  for (const [k, cost] of objectives.entries()) {
+    solution = runHighs(ctx.highs, ctx.budget, 'VERTEX', { colLower: lower, colUpper: upper, integer: [], rows }, cost, false, null);
+    if (!solution) throw failed('the fixed-binary LP is infeasible');
+    if (k === objectives.length - 1) break;
+    const { colDual, rowDual } = solution;
+    lower.forEach((_, j) => {
+      const d = colDual[j] as number;
+      if (d > 0.5) upper[j] = lower[j] as number;
+      else if (d < -0.5) lower[j] = upper[j] as number;
+    });
+    rows.forEach((row, i) => {
+      const y = rowDual[i] as number;
+      if (y > 0.5) row.upper = row.lower;
+      else if (y < -0.5) row.lower = row.upper;
+    });
+  }
+  if (!solution) throw failed('no objective to optimise');
+  return Array.from(solution.colValue);
+}
+
+const mip = (
+  ctx: Context,
+  stage: HighsRunStats['stage'],
+  model: SparseModel,
+  cost: readonly number[],
+  start: ArrayLike<number> | null,
+  presolve = true,
+) => runHighs(ctx.highs, ctx.budget, stage, model, cost, true, start, presolve)?.colValue ?? null;
+
+/** Presolve only pays where our own reduction left most of the model. */
+const worthPresolving = (ctx: Context, r: Restriction, full: SparseModel): boolean =>
+  r.free.length > Math.max(ctx.keepShare, 0.7) * full.colUpper.length;
+
+function failed(what: string): ClearingError {
+  return new ClearingError('SOLVER_FAILED', `clearing solver is inconsistent: ${what}`);
+}
+
+/** Allocation of full column values: integral, within offers, demand and caps (minimums not checked). */
+function allocationOf(ctx: Context, model: ClearingModel, values: ArrayLike<number>): Allocation {
+  const allocation = allocationFrom(ctx.problem, model, values);
+  if (!allocation) throw failed('fractional seats in a solver answer');
+  const violation = allocationViolation(ctx.problem, allocation, { minimums: false });
+  if (violation) throw failed(`a solver answer is infeasible (${violation})`);
   return allocation;
 }
 
-/** Full column vector for a feasible allocation: x as given, y = [x > 0], z = [any x > 0]. */
-function columnValues(built: BuiltModel, allocation: Allocation, numCols: number): number[] {
-  const values = new Array<number>(numCols).fill(0);
-  built.xCol.forEach((row, rank) => {
-    let any = false;
-    row.forEach((col, j) => {
-      const x = allocation[rank]?.[j] ?? 0;
-      if (col >= 0) values[col] = x;
-      const y = built.yCol[rank]?.[j] ?? -1;
-      if (y >= 0) values[y] = x > 0 ? 1 : 0;
-      any ||= x > 0;
-    });
-    const z = built.zCol[rank] ?? -1;
-    if (z >= 0) values[z] = any ? 1 : 0;
-  });
-  return values;
-}
+const objectivesOf = (ctx: Context, model: ClearingModel, values: ArrayLike<number>) =>
+  allocationObjectives(ctx.problem, allocationOf(ctx, model, values));

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ContractSchema, DemandSpikeSchema, type Contract } from '../../persistence/entities.js';
+import { ContractSchema, type Contract } from '../../persistence/entities.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
@@ -96,22 +96,30 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
   });
 }
 
+export interface ActualsRow {
+  staffedUnits: bigint;
+  serviceLevelPpm: number | null;
+  contactsHandled: number;
+  source: 'VENDOR' | 'BRAND';
+}
+
 /**
  * The actuals that count for each interval: under ENTERPRISE_ROUTED and VIRTUALIZED the brand's
  * platform sees the agents, so the brand's report wins where both exist; under NETWORK_DELIVERED
  * the vendor's report wins. Either source alone counts.
  */
-export async function effectiveActuals(em: EntityManager, contract: Contract): Promise<Map<number, { staffedUnits: bigint; serviceLevelPpm: number | null; contactsHandled: number; source: 'VENDOR' | 'BRAND' }>> {
-  const spike = await em.findOneOrFail(DemandSpikeSchema, { id: contract.spikeId }, { fields: ['id', 'outsourcingModel'] });
-  const preferred = spike.outsourcingModel === 'NETWORK_DELIVERED' ? 'VENDOR' : 'BRAND';
-  const rows = await em.execute<{ interval_index: number; source: 'VENDOR' | 'BRAND'; staffed_units: string; service_level_ppm: number | null; contacts_handled: number }[]>(
-    'select interval_index, source, staffed_units::text as staffed_units, service_level_ppm, contacts_handled from delivery_report where contract_id = ?',
-    [contract.id],
+export async function effectiveActuals(em: EntityManager, contractId: string): Promise<Map<number, ActualsRow>> {
+  const rows = await em.execute<{ interval_index: number; source: 'VENDOR' | 'BRAND'; staffed_units: string; service_level_ppm: number | null; contacts_handled: number; preferred: 'VENDOR' | 'BRAND' }[]>(
+    `select r.interval_index, r.source, r.staffed_units::text as staffed_units, r.service_level_ppm, r.contacts_handled,
+            case when s.outsourcing_model = 'NETWORK_DELIVERED' then 'VENDOR' else 'BRAND' end as preferred
+       from delivery_report r join contract c on c.id = r.contract_id join demand_spike s on s.id = c.spike_id
+      where r.contract_id = ?`,
+    [contractId],
   );
-  const out = new Map<number, { staffedUnits: bigint; serviceLevelPpm: number | null; contactsHandled: number; source: 'VENDOR' | 'BRAND' }>();
+  const out = new Map<number, ActualsRow>();
   for (const r of rows) {
     const existing = out.get(r.interval_index);
-    if (existing && existing.source === preferred) continue;
+    if (existing && existing.source === r.preferred) continue;
     out.set(r.interval_index, { staffedUnits: BigInt(r.staffed_units), serviceLevelPpm: r.service_level_ppm, contactsHandled: r.contacts_handled, source: r.source });
   }
   return out;

@@ -10,13 +10,20 @@ export async function operatorOrganizationId(em: EntityManager): Promise<string>
   return row.id;
 }
 
+// Accounts are never deleted and organisation ids are never reused, so an id once seen stays valid.
+const knownAccounts = new Map<string, string>();
+
 /** The account of (organisation, currency, kind), created on first use. */
 export async function accountId(em: EntityManager, organizationId: string, currency: string, kind: AccountKind, now: Date): Promise<string> {
+  const cacheKey = `${organizationId}|${currency}|${kind}`;
+  const known = knownAccounts.get(cacheKey);
+  if (known) return known;
   await em.execute(
     `insert into ledger_account (id, organization_id, currency, kind, created_at) values (?, ?, ?, ?, ?) on conflict do nothing`,
     [uuidv7(), organizationId, currency, kind, now],
   );
   const [row] = await em.execute<{ id: string }[]>('select id from ledger_account where organization_id = ? and currency = ? and kind = ?', [organizationId, currency, kind]);
+  knownAccounts.set(cacheKey, row!.id);
   return row!.id;
 }
 

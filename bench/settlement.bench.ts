@@ -1,0 +1,127 @@
+/**
+ * Settlement throughput: 10,000 contracts with 48 intervals of actuals each, settled by two
+ * worker processes (the real workers/main.ts), against a baseline measured in the same run: two
+ * processes running a no-op BullMQ worker at the same concurrency over the same number of jobs.
+ *
+ *   npm run bench:settlement            CONTRACTS=10000 CONCURRENCY=8 npm run bench:settlement
+ *
+ * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
+ * Prints figures; asserts nothing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import pg from 'pg';
+import { Queue } from 'bullmq';
+import { bootstrapOperator, createOrganization } from '../src/domain/access/organizations.js';
+import type { Principal } from '../src/domain/access/principal.js';
+import { systemClock } from '../src/domain/shared/clock.js';
+import { createOrm } from '../src/persistence/orm.js';
+import { redisConnection, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId } from '../workers/queues.js';
+
+const CONTRACTS = Number(process.env.CONTRACTS ?? 10_000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
+const VENDORS = 100;
+const SPIKES = Math.ceil(CONTRACTS / VENDORS);
+const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `bx-bench-${process.pid}`;
+
+const admin = new pg.Client({ connectionString: DB.replace(/\/[^/]+$/, '/postgres') });
+await admin.connect();
+if (!(await admin.query('select 1 from pg_database where datname = $1', [new URL(DB).pathname.slice(1)])).rowCount) await admin.query(`create database "${new URL(DB).pathname.slice(1)}"`);
+await admin.end();
+
+const orm = await createOrm(DB, 4);
+orm.config.set('logger', () => {});
+await orm.migrator.up();
+const sql = orm.em.getConnection();
+await sql.execute('truncate ledger_entry, ledger_transaction, settlement, invoice_line, invoice, ledger_account, delivery_report, audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
+
+console.log(`Seeding ${CONTRACTS} contracts × 48 intervals of actuals (${CONTRACTS * 48} delivery reports)...`);
+const t0 = performance.now();
+const em = () => orm.em.fork() as never;
+const op = (await bootstrapOperator(em(), systemClock))!;
+const operator: Principal = { apiKeyId: op.apiKey.id, organizationId: op.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
+const brand = await createOrganization(em(), systemClock, operator, { name: 'Bench brand', kind: 'BRAND' });
+if (!brand.ok) throw new Error(brand.failure.message);
+for (let i = 0; i < VENDORS; i++) await createOrganization(em(), systemClock, operator, { name: `Bench vendor ${i}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'] });
+const brandId = brand.value.id;
+// Spikes, bids, clearing results and contracts straight in SQL: only settlement is measured.
+await sql.execute(`
+  create temporary table bench_spike as
+  select gen_random_uuid() as id, g as n from generate_series(1, ?) g`, [SPIKES]);
+await sql.execute(`
+  insert into demand_spike (id, brand_id, title, channel, required_skills, required_certifications, time_zone, interval_minutes, intervals,
+    service_level_target, service_level_seconds, max_occupancy, shrinkage, chat_concurrency, reserve_rate_minor, currency, quality_weight,
+    bidding_closes_at, outsourcing_model, status, created_at, updated_at)
+  select s.id, ?, 'Bench spike ' || s.n, 'CHAT', '{}', '{}', 'UTC', 30,
+    (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(timestamptz '2026-01-01T00:00:00Z' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'requiredSeats', 500)) from generate_series(0, 47) i),
+    0.8, 20, 0.85, 0, 1, 3000, 'USD', 1, timestamptz '2025-12-31T00:00:00Z', 'NETWORK_DELIVERED', 'AWARDED', now(), now()
+  from bench_spike s`, [brandId]);
+await sql.execute(`insert into clearing_result (spike_id, status, solver, covered_seat_hours, adjusted_cost, intervals, created_at) select id, 'OPTIMAL', 'GREEDY', 0, 0, '[]', now() from bench_spike`);
+await sql.execute(`
+  insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, version, idempotency_key, payload_hash, submitted_at, created_at, updated_at)
+  select gen_random_uuid(), s.id, o.id, 'WON', 2000 + (abs(hashtext(o.id::text)) % 900), 'USD', '[]', 1, 'bench-' || s.n, 'x', now(), now(), now()
+  from bench_spike s cross join organization o where o.kind = 'VENDOR'`);
+await sql.execute(`
+  insert into contract (id, spike_id, brand_id, vendor_id, bid_id, status, rate_minor, currency, interval_minutes, seats, service_level_target,
+    service_level_seconds, credit_per_point, credit_cap, starts_at, ends_at, created_at, needs_settlement)
+  select gen_random_uuid(), b.spike_id, ?, b.vendor_id, b.id, 'DELIVERED', b.rate_minor, 'USD', 30,
+    (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(timestamptz '2026-01-01T00:00:00Z' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'seats', 2)) from generate_series(0, 47) i),
+    0.8, 20, 0.01, 0.1, timestamptz '2026-01-01T00:00:00Z', timestamptz '2026-01-02T00:00:00Z', now(), false
+  from bid b limit ?`, [brandId, CONTRACTS]);
+await sql.execute(`
+  insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
+  select gen_random_uuid(), c.id, i, 'VENDOR', 7500 + (i % 3) * 1250, 20, 740000 + (i % 8) * 10000, now()
+  from contract c cross join generate_series(0, 47) i`);
+await sql.execute('analyze');
+const contractIds = (await sql.execute<{ id: string }[]>('select id from contract order by id')).map((r) => r.id);
+console.log(`Seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+await orm.close();
+
+function spawnProcess(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, DATABASE_URL: DB, REDIS_URL: REDIS, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(CONCURRENCY), SWEEP_INTERVAL_MS: '3600000', DB_POOL_MAX: String(CONCURRENCY + 2), ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+async function drain(queueName: string, jobs: { name: string; data: object; opts: object }[], count: () => Promise<number>, processes: ChildProcess[]): Promise<number> {
+  const queue = new Queue(queueName, { connection: redisConnection(REDIS, true), prefix: PREFIX });
+  await queue.obliterate({ force: true });
+  await new Promise((r) => setTimeout(r, 3000)); // let the workers connect
+  const start = performance.now();
+  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000) as never);
+  while ((await count()) < jobs.length) await new Promise((r) => setTimeout(r, 100));
+  const seconds = (performance.now() - start) / 1000;
+  for (const p of processes) p.kill('SIGTERM');
+  await Promise.all(processes.map((p) => once(p, 'exit')));
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return seconds;
+}
+
+// Baseline: no-op jobs through two processes at the same concurrency.
+const noopWorkers = [spawnProcess('bench/support/noop-worker.ts', {}), spawnProcess('bench/support/noop-worker.ts', {})];
+const noopQueue = new Queue('noop', { connection: redisConnection(REDIS, true), prefix: PREFIX });
+const noopSeconds = await drain('noop', contractIds.map((id) => ({ name: 'noop', data: { id }, opts: { removeOnComplete: { count: CONTRACTS * 2 } } })), () => noopQueue.getCompletedCount(), noopWorkers);
+await noopQueue.close();
+
+// Settlement through the real worker entry point.
+const db = new pg.Client({ connectionString: DB });
+await db.connect();
+const settled = async () => Number((await db.query('select count(*)::int as n from settlement')).rows[0].n);
+const workers = [spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' }), spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' })];
+const settleSeconds = await drain(SETTLEMENT_QUEUE, contractIds.map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId }, opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) } })), settled, workers);
+const stats = (await db.query(`select count(*)::int as settlements, (select count(*)::int from invoice_line) as lines, (select count(*)::int from ledger_entry) as entries,
+  (select coalesce(sum(amount_minor), 0)::text from ledger_entry) as ledger_sum from settlement`)).rows[0];
+await db.end();
+
+const noopRate = CONTRACTS / noopSeconds;
+const settleRate = CONTRACTS / settleSeconds;
+console.log(`\n2 processes × concurrency ${CONCURRENCY}, ${CONTRACTS} jobs each\n`);
+console.log(`baseline (no-op BullMQ jobs)   ${noopRate.toFixed(0).padStart(6)} jobs/s        (${noopSeconds.toFixed(1)} s)`);
+console.log(`settlement (48 intervals each) ${settleRate.toFixed(0).padStart(6)} contracts/s   (${settleSeconds.toFixed(1)} s)`);
+console.log(`ratio settlement / baseline: ${(settleRate / noopRate).toFixed(3)}`);
+console.log(`check: ${stats.settlements} settlements, ${stats.lines} invoice lines, ${stats.entries} ledger entries, ledger sum ${stats.ledger_sum}`);
+process.exit(0);

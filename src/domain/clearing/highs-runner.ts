@@ -1,0 +1,135 @@
+/**
+ * Thin wrapper around the `highs` WebAssembly package: one shared runtime per process, one
+ * short-lived model per solve (always disposed), and solver statuses turned into ClearingError.
+ */
+import { createRequire } from 'node:module';
+import type { Highs, InitOptions, ModelData, VariableType } from 'highs';
+import { ClearingError } from './clearing-error.js';
+import type { SparseModel } from './milp-model.js';
+
+export interface HighsRunStats {
+  stage: 'COVERAGE' | 'COST_LP' | 'COST' | 'TIE_BREAK' | 'VERTEX';
+  columns: number;
+  rows: number;
+  /** HiGHS run time (wall clock, seconds). */
+  seconds: number;
+  /** Branch-and-bound nodes (0 for an LP). */
+  nodes: number;
+}
+
+export interface SolveBudget {
+  /** performance.now() by which everything must be done. */
+  deadline: number;
+  limitSeconds: number;
+  runs: HighsRunStats[];
+}
+
+export interface Solved {
+  colValue: Float64Array;
+  colDual: Float64Array;
+  rowDual: Float64Array;
+}
+
+// The package's typings describe an ES default export but are published as CommonJS, so a
+// default import type-checks as the module object. `require` gets the loader function in both.
+const highsLoader = createRequire(import.meta.url)('highs') as (options?: InitOptions) => Promise<Highs>;
+let highsPromise: Promise<Highs> | undefined;
+
+/** Loads the WebAssembly solver once per process and reuses it (a failed load is retried next time). */
+export function loadHighs(): Promise<Highs> {
+  const loading =
+    highsPromise ??
+    highsLoader().catch((error: unknown) => {
+      highsPromise = undefined;
+      throw error;
+    });
+  highsPromise = loading;
+  return loading;
+}
+
+const INTEGER: VariableType = 1;
+const CONTINUOUS: VariableType = 0;
+const OPTIONS = {
+  output_flag: false,
+  mip_rel_gap: 0,
+  // Every objective here takes integer values at the optimum: a gap below 1 proves it.
+  mip_abs_gap: 0.5,
+  random_seed: 0,
+  // Costs ~7 ms per run even on tiny models, and the stages pass their own starts.
+  mip_heuristic_run_feasibility_jump: false,
+};
+
+function modelData(highs: Highs, model: SparseModel, cost: readonly number[], integer: boolean): ModelData {
+  const integrality = integer && model.integer.some(Boolean) ? model.integer.map((i) => (i ? INTEGER : CONTINUOUS)) : null;
+  const starts = [0];
+  for (const row of model.rows) starts.push((starts[starts.length - 1] as number) + row.cols.length);
+  const numCols = model.colUpper.length;
+  return {
+    numCols,
+    numRows: model.rows.length,
+    sense: highs.constants.objectiveSense.minimize,
+    colCost: cost,
+    colLower: model.colLower,
+    colUpper: model.colUpper,
+    rowLower: model.rows.map((r) => r.lower),
+    rowUpper: model.rows.map((r) => r.upper),
+    matrix: {
+      format: 'csr',
+      numRows: model.rows.length,
+      numCols,
+      starts,
+      indices: model.rows.flatMap((r) => r.cols),
+      values: model.rows.flatMap((r) => r.vals),
+    },
+    ...(integrality ? { integrality } : {}),
+  };
+}
+
+/**
+ * Minimises cost over the model (as an LP when `integer` is false). Returns the solution, or
+ * null when the model is infeasible. `presolve: false` for models already reduced by
+ * milp-reduce.ts: on those, HiGHS's presolve measured up to 10× slower overall.
+ * @throws ClearingError SOLVER_TIMEOUT past the budget, SOLVER_FAILED for any status but
+ *   optimal or infeasible.
+ */
+export function runHighs(
+  highs: Highs,
+  budget: SolveBudget,
+  stage: HighsRunStats['stage'],
+  model: SparseModel,
+  cost: readonly number[],
+  integer: boolean,
+  start: ArrayLike<number> | null,
+  presolve = true,
+): Solved | null {
+  const remaining = (budget.deadline - performance.now()) / 1000;
+  if (remaining <= 0) throw new ClearingError('SOLVER_TIMEOUT', `clearing hit its ${budget.limitSeconds} s time limit (${stage})`);
+  // Everything fixed (restrict() has already checked the rows): nothing left to decide.
+  if (model.colUpper.length === 0) return { colValue: new Float64Array(0), colDual: new Float64Array(0), rowDual: new Float64Array(0) };
+  const h = highs.createModel();
+  try {
+    h.options.set({ ...OPTIONS, time_limit: remaining, presolve: presolve ? 'choose' : 'off' });
+    h.passModel(modelData(highs, model, cost, integer));
+    if (start) h.setSolution({ colValue: Array.from(start) });
+    const { modelStatus } = h.run();
+    budget.runs.push({
+      stage,
+      columns: model.colUpper.length,
+      rows: model.rows.length,
+      seconds: h.getRunTime(),
+      nodes: integer && model.integer.some(Boolean) ? Number(h.info.get('mip_node_count')) : 0,
+    });
+    const status = highs.constants.modelStatus;
+    if (modelStatus === status.infeasible) return null;
+    if (modelStatus === status.timeLimit) {
+      throw new ClearingError('SOLVER_TIMEOUT', `HiGHS hit the ${budget.limitSeconds} s time limit (${stage})`);
+    }
+    if (modelStatus !== status.optimal) {
+      throw new ClearingError('SOLVER_FAILED', `HiGHS ended ${stage} with model status ${modelStatus}`);
+    }
+    const solution = h.getSolution();
+    return { colValue: solution.colValue, colDual: solution.colDual, rowDual: solution.rowDual };
+  } finally {
+    h.dispose();
+  }
+}
