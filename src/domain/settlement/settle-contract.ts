@@ -85,7 +85,24 @@ interface LockedContract {
  * Hot path for the settlement workers: a handful of round trips in plain SQL, no unit of work.
  */
 export async function settleContract(em: EntityManager, clock: Clock, contractId: string, policy: SettlementPolicy, options: { force?: boolean } = {}): Promise<SettleOutcome> {
+  try {
+    return await settleLocked(em, clock, contractId, policy, options);
+  } catch (error) {
+    // Belt and braces: the row lock already serialises settlements of one contract; if the
+    // unique keys ever fire anyway, someone else settled it and this attempt wrote nothing.
+    if ((error as { name?: string }).name === 'UniqueConstraintViolationException' && /settlement_/.test(String((error as Error).message))) {
+      return { kind: 'ALREADY_SETTLED', contractId };
+    }
+    throw error;
+  }
+}
+
+async function settleLocked(em: EntityManager, clock: Clock, contractId: string, policy: SettlementPolicy, options: { force?: boolean }): Promise<SettleOutcome> {
   return em.transactional(async (tem) => {
+    // Lock first, then read in a new statement: its snapshot then sees whatever a settlement
+    // that held the lock before us committed (one statement would read settlements as of its start).
+    const locked = await tem.execute<{ id: string }[]>('select id from contract where id = ? for update', [contractId]);
+    if (!locked.length) return { kind: 'MISSING', contractId };
     const [c] = await tem.execute<LockedContract[]>(
       `select c.id, c.brand_id, c.vendor_id, c.status, c.rate_minor::text as rate_minor, c.currency, c.interval_minutes, c.seats,
               c.service_level_target, c.credit_per_point, c.credit_cap, c.starts_at, c.ends_at, c.needs_settlement,
@@ -94,7 +111,7 @@ export async function settleContract(em: EntityManager, clock: Clock, contractId
               (select invoice_id from settlement where contract_id = c.id and sequence = 1) as original_invoice_id
          from contract c
          left join lateral (select sequence, amounts from settlement where contract_id = c.id order by sequence desc limit 1) l on true
-        where c.id = ? for update of c`,
+        where c.id = ?`,
       [contractId],
     );
     if (!c) return { kind: 'MISSING', contractId };
