@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
+import { accountId } from '../src/domain/settlement/ledger.js';
 import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
@@ -143,6 +144,15 @@ describe('settlement', () => {
 });
 
 describe('the ledger in the database', () => {
+  it('does not remember an account created by a transaction that rolled back', async () => {
+    const create = (em: never) => accountId(em, m.vendorC.id, 'EUR', 'ORGANIZATION', h.clock.now());
+    await expect(h.orm.em.fork().transactional(async (em) => { await create(em as never); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+    const id = await h.orm.em.fork().transactional((em) => create(em as never));
+    const again = await h.orm.em.fork().transactional((em) => create(em as never));
+    expect(again).toBe(id);
+    expect((await h.orm.em.getConnection().execute('select count(*)::int as n from ledger_account where id = ?', [id]))[0]!.n).toBe(1);
+  });
+
   it('refuses an unbalanced transaction at commit, and any update or delete of posted entries', async () => {
     const contractId = await aContract();
     ok(await report(contractId, m.vendorA.key, [full(0)]));

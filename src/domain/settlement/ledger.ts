@@ -10,20 +10,31 @@ export async function operatorOrganizationId(em: EntityManager): Promise<string>
   return row.id;
 }
 
-// Accounts are never deleted and organisation ids are never reused, so an id once seen stays valid.
-const knownAccounts = new Map<string, string>();
+// Committed accounts are never deleted and organisation ids are never reused, so the id of an
+// account that was already committed stays valid for the life of the process.
+const committedAccounts = new Map<string, string>();
 
-/** The account of (organisation, currency, kind), created on first use. */
+const selectAccount = 'select id from ledger_account where organization_id = ? and currency = ? and kind = ?';
+
+/**
+ * The account of (organisation, currency, kind), created on first use in the caller's
+ * transaction. Only ids found already committed are cached: an id created by this transaction
+ * would point nowhere if the transaction rolled back.
+ */
 export async function accountId(em: EntityManager, organizationId: string, currency: string, kind: AccountKind, now: Date): Promise<string> {
   const cacheKey = `${organizationId}|${currency}|${kind}`;
-  const known = knownAccounts.get(cacheKey);
+  const known = committedAccounts.get(cacheKey);
   if (known) return known;
+  const [existing] = await em.execute<{ id: string }[]>(selectAccount, [organizationId, currency, kind]);
+  if (existing) {
+    committedAccounts.set(cacheKey, existing.id);
+    return existing.id;
+  }
   await em.execute(
     `insert into ledger_account (id, organization_id, currency, kind, created_at) values (?, ?, ?, ?, ?) on conflict do nothing`,
     [uuidv7(), organizationId, currency, kind, now],
   );
-  const [row] = await em.execute<{ id: string }[]>('select id from ledger_account where organization_id = ? and currency = ? and kind = ?', [organizationId, currency, kind]);
-  knownAccounts.set(cacheKey, row!.id);
+  const [row] = await em.execute<{ id: string }[]>(selectAccount, [organizationId, currency, kind]);
   return row!.id;
 }
 
