@@ -80,7 +80,8 @@ console.log(`Seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 await orm.close();
 
 function spawnProcess(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script], {
+  // WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the worker processes.
+  return spawn(process.execPath, [...(process.env.WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', script], {
     env: { ...process.env, DATABASE_URL: DB, REDIS_URL: REDIS, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(CONCURRENCY), SWEEP_INTERVAL_MS: '3600000', DB_POOL_MAX: String(CONCURRENCY + 2), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -103,24 +103,40 @@ export interface ActualsRow {
   source: 'VENDOR' | 'BRAND';
 }
 
+export interface ReportRow {
+  interval_index: number;
+  source: 'VENDOR' | 'BRAND';
+  staffed_units: string;
+  service_level_ppm: number | null;
+  contacts_handled: number;
+}
+
 /**
  * The actuals that count for each interval: under ENTERPRISE_ROUTED and VIRTUALIZED the brand's
  * platform sees the agents, so the brand's report wins where both exist; under NETWORK_DELIVERED
  * the vendor's report wins. Either source alone counts.
  */
-export async function effectiveActuals(em: EntityManager, contractId: string): Promise<Map<number, ActualsRow>> {
-  const rows = await em.execute<{ interval_index: number; source: 'VENDOR' | 'BRAND'; staffed_units: string; service_level_ppm: number | null; contacts_handled: number; preferred: 'VENDOR' | 'BRAND' }[]>(
-    `select r.interval_index, r.source, r.staffed_units::text as staffed_units, r.service_level_ppm, r.contacts_handled,
-            case when s.outsourcing_model = 'NETWORK_DELIVERED' then 'VENDOR' else 'BRAND' end as preferred
-       from delivery_report r join contract c on c.id = r.contract_id join demand_spike s on s.id = c.spike_id
-      where r.contract_id = ?`,
-    [contractId],
-  );
+export function pickEffectiveActuals(rows: readonly ReportRow[], outsourcingModel: string): Map<number, ActualsRow> {
+  const preferred = outsourcingModel === 'NETWORK_DELIVERED' ? 'VENDOR' : 'BRAND';
   const out = new Map<number, ActualsRow>();
   for (const r of rows) {
     const existing = out.get(r.interval_index);
-    if (existing && existing.source === r.preferred) continue;
+    if (existing && existing.source === preferred) continue;
     out.set(r.interval_index, { staffedUnits: BigInt(r.staffed_units), serviceLevelPpm: r.service_level_ppm, contactsHandled: r.contacts_handled, source: r.source });
   }
   return out;
+}
+
+/** SQL for a contract's reports as a JSON array of ReportRow (correlated on `c.id`). */
+export const REPORTS_JSON_SQL = `(select coalesce(json_agg(json_build_object('interval_index', r.interval_index, 'source', r.source,
+  'staffed_units', r.staffed_units::text, 'service_level_ppm', r.service_level_ppm, 'contacts_handled', r.contacts_handled)), '[]'::json)
+  from delivery_report r where r.contract_id = c.id)`;
+
+/** The effective actuals of one contract, read from the database. */
+export async function effectiveActuals(em: EntityManager, contractId: string): Promise<Map<number, ActualsRow>> {
+  const [row] = await em.execute<{ reports: ReportRow[]; outsourcing_model: string }[]>(
+    `select ${REPORTS_JSON_SQL} as reports, s.outsourcing_model from contract c join demand_spike s on s.id = c.spike_id where c.id = ?`,
+    [contractId],
+  );
+  return row ? pickEffectiveActuals(row.reports, row.outsourcing_model) : new Map();
 }

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Contract, ContractSeats } from '../../persistence/entities.js';
-import { effectiveActuals, type ActualsRow } from '../delivery/report-delivery.js';
+import { effectiveActuals, pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from '../delivery/report-delivery.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
-import { accountId, postTransaction } from './ledger.js';
+import { accountId } from './ledger.js';
 import { computeSettlement, settlementDelta, settlementPostings, type SettlementAmounts, type SettlementLine } from './settlement-math.js';
 
 export interface SettlementPolicy {
@@ -20,13 +20,17 @@ export type SettleOutcome =
   | { kind: 'NOTHING_TO_ADJUST' | 'ALREADY_SETTLED' | 'MISSING'; contractId: string }
   | { kind: 'NOT_DUE'; contractId: string; dueAt: Date };
 
-/** Settlement amounts as JSON (bigints tagged), stored with each settlement as the base for the next adjustment. */
-export function amountsToJson(a: SettlementAmounts): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)));
+/**
+ * Settlement amounts as JSON text (bigints tagged), stored with each settlement as the base for
+ * the next adjustment. Line descriptions are left out: an adjustment writes its own.
+ */
+export function amountsToJson(a: SettlementAmounts): string {
+  return JSON.stringify({ ...a, lines: a.lines.map(({ description: _d, ...line }) => line) }, (_k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
 }
 
 export function amountsFromJson(json: unknown): SettlementAmounts {
-  return JSON.parse(JSON.stringify(json), (_k, v) => (v && typeof v === 'object' && typeof v.$bigint === 'string' ? BigInt(v.$bigint) : v));
+  const parsed = JSON.parse(typeof json === 'string' ? json : JSON.stringify(json), (_k, v) => (v && typeof v === 'object' && typeof v.$bigint === 'string' ? BigInt(v.$bigint) : v)) as SettlementAmounts;
+  return { ...parsed, lines: parsed.lines.map((l) => ({ ...l, description: '' })) };
 }
 
 /** The settlement terms of a contract, in the integer units of the settlement arithmetic. */
@@ -72,6 +76,8 @@ interface LockedContract {
   last_sequence: number | null;
   last_amounts: unknown;
   original_invoice_id: string | null;
+  outsourcing_model: string;
+  reports: ReportRow[];
 }
 
 /**
@@ -108,8 +114,10 @@ async function settleLocked(em: EntityManager, clock: Clock, contractId: string,
               c.service_level_target, c.credit_per_point, c.credit_cap, c.starts_at, c.ends_at, c.needs_settlement,
               (select id from organization where kind = 'OPERATOR' order by id limit 1) as operator_id,
               l.sequence as last_sequence, l.amounts as last_amounts,
-              (select invoice_id from settlement where contract_id = c.id and sequence = 1) as original_invoice_id
+              (select invoice_id from settlement where contract_id = c.id and sequence = 1) as original_invoice_id,
+              s.outsourcing_model, ${REPORTS_JSON_SQL} as reports
          from contract c
+         join demand_spike s on s.id = c.spike_id
          left join lateral (select sequence, amounts from settlement where contract_id = c.id order by sequence desc limit 1) l on true
         where c.id = ?`,
       [contractId],
@@ -128,7 +136,7 @@ async function settleLocked(em: EntityManager, clock: Clock, contractId: string,
     const current = amountsFor({
       currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
       serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
-    }, await effectiveActuals(tem, contractId), policy);
+    }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
     const isAdjustment = c.last_sequence !== null;
     const sequence = (c.last_sequence ?? 0) + 1;
     let lines: SettlementLine[];
@@ -153,10 +161,17 @@ async function settleLocked(em: EntityManager, clock: Clock, contractId: string,
     const settlementId = uuidv7();
     const invoiceKind = !isAdjustment ? 'INVOICE' : net < 0n ? 'CREDIT_NOTE' : 'DEBIT_NOTE';
     const toStatus = isAdjustment ? 'ADJUSTED' : 'SETTLED';
+    const postings = settlementPostings({ netMinor: net, feeMinor: fee });
+    const entries = [
+      { account: await accountId(tem, c.brand_id, c.currency, 'ORGANIZATION', now), amount: postings.brand },
+      { account: await accountId(tem, c.vendor_id, c.currency, 'ORGANIZATION', now), amount: postings.vendor },
+      { account: await accountId(tem, c.operator_id, c.currency, 'OPERATOR_FEES', now), amount: postings.operatorFees },
+    ].filter((e) => e.amount !== 0n);
+    const ledgerTxId = entries.length ? uuidv7() : null;
     const idempotencyKey = `settle:${contractId}:${sequence}`;
     // Lines travel as one JSON parameter: hundreds of bind values would cost more to format than to insert.
     const linesJson = JSON.stringify(lines.map((l, i) => ({
-      id: uuidv7(), position: i + 1, kind: l.kind, interval_index: l.index, billable_units: l.billableUnits?.toString() ?? null, description: l.description, amount_minor: l.amountMinor.toString(),
+      position: i + 1, kind: l.kind, interval_index: l.index, billable_units: l.billableUnits?.toString() ?? null, description: l.description, amount_minor: l.amountMinor.toString(),
     })));
     // Invoice, lines, settlement, contract status and transition in one statement.
     await tem.execute(
@@ -166,8 +181,8 @@ async function settleLocked(em: EntityManager, clock: Clock, contractId: string,
          values (?, ?, ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?, 0, ?, ?, ?) returning id
        ), lines as (
          insert into invoice_line (id, invoice_id, position, kind, interval_index, billable_units, description, amount_minor)
-         select v.id, inv.id, v.position, v.kind, v.interval_index, v.billable_units, v.description, v.amount_minor
-           from jsonb_to_recordset(?::jsonb) as v(id uuid, position int, kind text, interval_index int, billable_units bigint, description text, amount_minor bigint), inv
+         select gen_random_uuid(), inv.id, v.position, v.kind, v.interval_index, v.billable_units, v.description, v.amount_minor
+           from jsonb_to_recordset(?::jsonb) as v(position int, kind text, interval_index int, billable_units bigint, description text, amount_minor bigint), inv
        ), st as (
          insert into settlement (id, contract_id, sequence, idempotency_key, kind, invoice_id, net_minor, fee_minor, amounts, created_at)
          select ?, ?, ?, ?, ?, inv.id, ?, ?, ?::jsonb, ? from inv
@@ -175,28 +190,30 @@ async function settleLocked(em: EntityManager, clock: Clock, contractId: string,
          update invoice set status = 'ADJUSTED' where id = ?::uuid
        ), tr as (
          insert into state_transition (id, entity_type, entity_id, from_status, to_status, at) values (?, 'Contract', ?, ?, ?, ?)
+       ), lt as (
+         -- The balanced ledger transaction (none when every posting is zero); the deferred trigger checks the sum at commit.
+         insert into ledger_transaction (id, kind, idempotency_key, currency, invoice_id, settlement_id, description, posted_at)
+         select ?::uuid, ?, ?, ?, inv.id, ?::uuid, ?, ? from inv where ?::uuid is not null
+         returning id
+       ), le as (
+         insert into ledger_entry (id, transaction_id, account_id, amount_minor, posted_at)
+         select gen_random_uuid(), lt.id, e.account_id, e.amount_minor, ?
+           from jsonb_to_recordset(?::jsonb) as e(account_id uuid, amount_minor bigint), lt
        )
        update contract set status = ?, needs_settlement = false where id = ?`,
       [
         invoiceId, contractId, c.brand_id, c.vendor_id, invoiceKind, isAdjustment ? c.original_invoice_id : null, c.currency,
         net.toString(), fee.toString(), (net - fee).toString(), new Date(c.starts_at), endsAt, now,
         linesJson,
-        settlementId, contractId, sequence, idempotencyKey, isAdjustment ? 'ADJUSTMENT' : 'INITIAL', net.toString(), fee.toString(), JSON.stringify(amountsToJson(current)), now,
+        settlementId, contractId, sequence, idempotencyKey, isAdjustment ? 'ADJUSTMENT' : 'INITIAL', net.toString(), fee.toString(), amountsToJson(current), now,
         isAdjustment ? c.original_invoice_id : null,
         uuidv7(), contractId, c.status, toStatus, now,
+        ledgerTxId, isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT', idempotencyKey, c.currency, settlementId,
+        `${isAdjustment ? `Adjustment ${sequence}` : 'Settlement'} of contract ${contractId}`, now, ledgerTxId,
+        now, JSON.stringify(entries.map((e) => ({ account_id: e.account, amount_minor: e.amount.toString() }))),
         toStatus, contractId,
       ],
     );
-
-    const postings = settlementPostings({ netMinor: net, feeMinor: fee });
-    await postTransaction(tem, {
-      kind: isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT', idempotencyKey, currency: c.currency, invoiceId, settlementId,
-      description: `${isAdjustment ? `Adjustment ${sequence}` : 'Settlement'} of contract ${contractId}`, postedAt: now,
-    }, [
-      { accountId: await accountId(tem, c.brand_id, c.currency, 'ORGANIZATION', now), amountMinor: postings.brand },
-      { accountId: await accountId(tem, c.vendor_id, c.currency, 'ORGANIZATION', now), amountMinor: postings.vendor },
-      { accountId: await accountId(tem, c.operator_id, c.currency, 'OPERATOR_FEES', now), amountMinor: postings.operatorFees },
-    ]);
     return { kind: isAdjustment ? 'ADJUSTED' : 'SETTLED', contractId, sequence, invoiceId };
   });
 }
