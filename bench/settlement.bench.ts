@@ -112,8 +112,16 @@ await noopQueue.close();
 const db = new pg.Client({ connectionString: DB });
 await db.connect();
 const settled = async () => Number((await db.query('select count(*)::int as n from settlement')).rows[0].n);
+// The settlement tables grow from empty to a million rows within a minute; autovacuum would
+// re-analyze them only much later, and plans made on empty-table statistics degrade as they grow.
+// A live system has analyzed tables, so the run keeps statistics fresh (ANALYZE_EVERY_MS=0 to skip).
+const analyzeEvery = Number(process.env.ANALYZE_EVERY_MS ?? 5000);
+const analyzer = analyzeEvery > 0
+  ? setInterval(() => void db.query('analyze settlement, invoice, invoice_line, ledger_entry, ledger_transaction, state_transition, ledger_account').catch(() => {}), analyzeEvery)
+  : null;
 const workers = [spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' }), spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' })];
 const settleSeconds = await drain(SETTLEMENT_QUEUE, contractIds.map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId }, opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) } })), settled, workers);
+if (analyzer) clearInterval(analyzer);
 const stats = (await db.query(`select count(*)::int as settlements, (select count(*)::int from invoice_line) as lines, (select count(*)::int from ledger_entry) as entries,
   (select coalesce(sum(amount_minor), 0)::text from ledger_entry) as ledger_sum from settlement`)).rows[0];
 await db.end();
