@@ -119,7 +119,14 @@ await runLoad(CLIENTS, 3, (n) => post(BASELINE_PORT, '/', n));
 console.log(`\nMeasuring: ${CLIENTS} concurrent clients, ${SECONDS} s each\n`);
 const base = process.env.SKIP_BASELINE ? null : await runLoad(CLIENTS, SECONDS, (n) => post(BASELINE_PORT, '/', n));
 if (base) console.log(describe('baseline (bare http + pg)', base));
+// Keep planner statistics fresh while the bid table grows from empty (as in settlement.bench.ts).
+const statsDb = new pg.Client({ connectionString: DB });
+await statsDb.connect();
+const analyzeEvery = Number(process.env.ANALYZE_EVERY_MS ?? 5000);
+const analyzer = analyzeEvery > 0 ? setInterval(() => void statsDb.query('analyze bid, state_transition').catch(() => {}), analyzeEvery) : null;
 const real = await runLoad(CLIENTS, SECONDS, (n) => post(API_PORT, '/graphql', n));
+if (analyzer) clearInterval(analyzer);
+await statsDb.end();
 console.log(describe('placeBid (GraphQL API)', real));
 if (base) console.log(`\nratio placeBid / baseline: throughput ${(real.throughput / base.throughput).toFixed(2)}, p99 ${(real.p99 / base.p99).toFixed(2)}`);
 if (real.requests > capacity) console.log(`warning: ran out of (vendor, spike) pairs (${capacity}); raise SPIKES`);
