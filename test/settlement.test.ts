@@ -191,6 +191,26 @@ describe('bad delivery reports', () => {
     expect(await rowCounts(h.orm)).toEqual(before);
   });
 
+  it('refuses bad payments and settlements with typed errors, writing nothing', async () => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [full(0)]));
+    const invoice = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice;
+    const before = await rowCounts(h.orm);
+    const pay = (input: Record<string, unknown>, key = 'k') => gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: usd('100'), ...input }, key }, m.brand.financeKey);
+    const refusal = (r: Awaited<ReturnType<typeof pay>>) => r.errors?.[0]?.extensions ?? r.data?.recordPayment;
+    expect(refusal(await pay({ amount: usd('0') }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.amountMinor' });
+    expect(refusal(await pay({ amount: usd('-5') }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.amountMinor' });
+    expect(refusal(await pay({ amount: { amountMinor: '1.5', currency: 'USD' } }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(refusal(await pay({ amount: { amountMinor: '100', currency: 'usd' } }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(refusal(await pay({ invoiceId: 'nope' }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(refusal(await pay({}, 'x'.repeat(201)))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
+    expect(errorCode(await gql(h.url, op.SETTLE, { id: 'not-a-uuid' }, m.brand.financeKey))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(h.url, op.SETTLE, { id: '01a21078-f6e2-7004-9b30-6486ffc789df' }, m.brand.financeKey))).toBe('NOT_FOUND');
+    expect(errorCode(await gql(h.url, op.STATEMENT, { id: invoice.id, from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, m.brand.financeKey))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(h.url, op.BALANCES, { currency: 'XXQ' }, m.brand.financeKey))).toBe('BAD_USER_INPUT');
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
   it('refuses intervals that have not ended yet, and foreign contracts', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
