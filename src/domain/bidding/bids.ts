@@ -6,7 +6,7 @@ import { eligibilityFailures } from '../demand/eligibility.js';
 import { biddingIsOver } from '../demand/spikes.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import type { Clock } from '../shared/clock.js';
-import { uuidv7 } from '../shared/ids.js';
+import { recordTransition } from '../shared/transitions.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { validateBidTerms, type BidTerms } from './bid-terms.js';
 
@@ -94,11 +94,8 @@ export async function withdrawBid(em: EntityManager, clock: Clock, scores: Quali
     const now = clock.now();
     const updated = await tem.nativeUpdate(BidSchema, { id: bid.id, version: expected, status: 'ACTIVE' }, { status: 'WITHDRAWN', version: expected + 1, updatedAt: now });
     if (updated !== 1) return fail('CONFLICT', `The bid is at version ${bid.version}, not ${expected}`, 'expectedVersion');
-    await tem.execute(
-      `insert into state_transition (id, entity_type, entity_id, from_status, to_status, actor_organization_id, actor_api_key_id, at)
-       values (?, 'Bid', ?, 'ACTIVE', 'WITHDRAWN', ?, ?, ?)`,
-      [uuidv7(), bid.id, p.organizationId, p.apiKeyId || null, now],
-    );
+    recordTransition(tem, 'Bid', bid.id, 'ACTIVE', 'WITHDRAWN', p, now);
+    await tem.flush();
     return ok(await tem.findOneOrFail(BidSchema, { id: bid.id }, { refresh: true }));
   });
 }
