@@ -132,11 +132,3 @@ export const REPORTS_JSON_SQL = `(select coalesce(json_agg(json_build_object('in
   'staffed_units', r.staffed_units::text, 'service_level_ppm', r.service_level_ppm, 'contacts_handled', r.contacts_handled)), '[]'::json)
   from delivery_report r where r.contract_id = c.id)`;
 
-/** The effective actuals of one contract, read from the database. */
-export async function effectiveActuals(em: EntityManager, contractId: string): Promise<Map<number, ActualsRow>> {
-  const [row] = await em.execute<{ reports: ReportRow[]; outsourcing_model: string }[]>(
-    `select ${REPORTS_JSON_SQL} as reports, s.outsourcing_model from contract c join demand_spike s on s.id = c.spike_id where c.id = ?`,
-    [contractId],
-  );
-  return row ? pickEffectiveActuals(row.reports, row.outsourcing_model) : new Map();
-}

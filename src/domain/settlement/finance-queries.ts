@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ContractSchema, InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine } from '../../persistence/entities.js';
+import { InvoiceLineSchema, InvoiceSchema, type Contract, type Invoice, type InvoiceLine } from '../../persistence/entities.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
-import { currentAmounts, amountsFromJson, type SettlementPolicy } from './settle-contract.js';
+import { amountsFor, amountsFromJson, type SettlementPolicy } from './settle-contract.js';
+import { pickEffectiveActuals, REPORTS_JSON_SQL, type ReportRow } from '../delivery/report-delivery.js';
 import { settlementDelta } from './settlement-math.js';
 
 /** Finance reads its own organisation's settlement data; the operator's finance reads everything. */
@@ -137,13 +138,28 @@ export interface Accrual {
 export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy): Promise<Accrual[]> {
   const p = financeOf(actor);
   const scope = seesAll(p) ? {} : p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
-  const contracts = await em.find(ContractSchema, { ...scope, $or: [{ status: { $in: ['ACTIVE', 'DELIVERED'] } }, { needsSettlement: true }] }, { orderBy: { id: 'asc' }, limit: 1000 });
+  const scopeSql = 'brandId' in scope ? 'and c.brand_id = ?' : 'vendorId' in scope ? 'and c.vendor_id = ?' : '';
+  // One query for every contract with its reports and last settlement (no query per contract).
+  const rows = await em.execute<{
+    id: string; brand_id: string; vendor_id: string; currency: string; rate_minor: string; interval_minutes: number; seats: Contract['seats'];
+    service_level_target: number; credit_per_point: number; credit_cap: number; outsourcing_model: string; reports: ReportRow[]; last_amounts: unknown;
+  }[]>(
+    `select c.id, c.brand_id, c.vendor_id, c.currency, c.rate_minor::text as rate_minor, c.interval_minutes, c.seats,
+            c.service_level_target, c.credit_per_point, c.credit_cap, s.outsourcing_model, ${REPORTS_JSON_SQL} as reports,
+            (select amounts from settlement where contract_id = c.id order by sequence desc limit 1) as last_amounts
+       from contract c join demand_spike s on s.id = c.spike_id
+      where (c.status in ('ACTIVE', 'DELIVERED') or c.needs_settlement) ${scopeSql}
+      order by c.id limit 1000`,
+    scopeSql ? [p.organizationId] : [],
+  );
   const out: Accrual[] = [];
-  for (const c of contracts) {
-    const current = await currentAmounts(em, c, policy);
-    const [last] = await em.execute<{ amounts: unknown }[]>('select amounts from settlement where contract_id = ? order by sequence desc limit 1', [c.id]);
-    const net = last ? settlementDelta(amountsFromJson(last.amounts), current).netDeltaMinor : current.netMinor;
-    if (net !== 0n) out.push({ contractId: c.id, brandId: c.brandId, vendorId: c.vendorId, currency: c.currency, unsettledNetMinor: net });
+  for (const c of rows) {
+    const current = amountsFor({
+      currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
+      serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
+    }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
+    const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
+    if (net !== 0n) out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
   }
   return out;
 }

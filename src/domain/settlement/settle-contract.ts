@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Contract, ContractSeats } from '../../persistence/entities.js';
-import { effectiveActuals, pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from '../delivery/report-delivery.js';
+import { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from '../delivery/report-delivery.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { accountId } from './ledger.js';
@@ -50,11 +50,6 @@ export function amountsFor(contract: ContractTerms, actuals: Map<number, Actuals
     },
     [...actuals.entries()].map(([index, a]) => ({ index, staffedUnits: a.staffedUnits, achievedPpm: a.serviceLevelPpm })),
   );
-}
-
-/** The contract's amounts as its actuals stand now. */
-export async function currentAmounts(em: EntityManager, contract: Contract, policy: SettlementPolicy): Promise<SettlementAmounts> {
-  return amountsFor(contract, await effectiveActuals(em, contract.id), policy);
 }
 
 interface LockedContract {

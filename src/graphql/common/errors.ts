@@ -3,8 +3,6 @@ import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { AccessError } from '../../domain/shared/result.js';
 
-const HTTP_STATUS: Record<string, number> = { UNAUTHENTICATED: 401 };
-
 /**
  * Shapes every error a client sees: AccessErrors become their code (UNAUTHENTICATED,
  * FORBIDDEN, NOT_FOUND); input validation keeps BAD_USER_INPUT and names the field; anything
@@ -72,6 +70,3 @@ function fieldOf(original: unknown, formatted: GraphQLFormattedError): string | 
   return m ? m[1]! : null;
 }
 
-export function httpStatusFor(code: string): number | undefined {
-  return HTTP_STATUS[code];
-}
