@@ -27,6 +27,8 @@ export interface Config {
   feePpm: number;
   /** BullMQ job lock: a crashed worker's jobs are retried after about this long. */
   workerLockMs: number;
+  /** How often scores are recomputed without new data (time decay moves them). */
+  scoreRefreshMs: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     settlementGraceMs: integer(env, 'SETTLEMENT_GRACE_MS', 2 * 3_600_000, 0, 30 * 86_400_000),
     feePpm: integer(env, 'MARKETPLACE_FEE_PPM', 20_000, 0, 500_000),
     workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 1_000, 600_000),
+    scoreRefreshMs: integer(env, 'SCORE_REFRESH_MS', 300_000, 1_000, 86_400_000),
   };
 }
 

@@ -21,7 +21,7 @@ if (config.bootstrapOperatorKey) {
 
 const api = await createApiServer({
   orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
-  settlement: queues.settlementScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
+  settlement: queues.settlementScheduler, quality: queues.qualityScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
   readiness: { redis: () => redis.ping() },
 });
 const url = await api.listen(config.port);

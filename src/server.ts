@@ -11,7 +11,9 @@ import type { ClearingScheduler } from './domain/clearing/clearing-scheduler.js'
 import { DEFAULT_POLICY, type SettlementPolicy } from './domain/settlement/settle-contract.js';
 import type { SettlementScheduler } from './domain/settlement/settlement-scheduler.js';
 import type { Clock } from './domain/shared/clock.js';
-import { neutralQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
+import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
+import type { QualityScheduler } from './domain/quality/quality-scheduler.js';
+import { qualityIngestRoute } from './http/quality-ingest.js';
 import type { Context } from './graphql/context.js';
 import { formatError } from './graphql/common/errors.js';
 import { getSchema } from './graphql/schema.js';
@@ -25,6 +27,7 @@ export interface ApiDeps {
   scores?: QualityScores;
   clearing?: ClearingScheduler;
   settlement?: SettlementScheduler;
+  quality?: QualityScheduler;
   settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
@@ -64,6 +67,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
   });
 
+  app.post('/ingest/quality', ...qualityIngestRoute(deps));
+
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -82,9 +87,9 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           }
         }
         return {
-          em, principal, clock: deps.clock, scores: deps.scores ?? neutralQualityScores, requestId,
+          em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId,
           logger: deps.logger.child({ requestId }), clearing: deps.clearing ?? null,
-          settlement: deps.settlement ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
+          settlement: deps.settlement ?? null, quality: deps.quality ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
         };
       },
     }),

@@ -200,6 +200,33 @@ const matrix: Record<string, Row> = {
   },
   accruals: { run: (k) => gql(h.url, op.ACCRUALS, {}, k), expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'OK', vendorFinance: 'OK' }) },
   reconciliation: { run: (k) => gql(h.url, op.RECONCILIATION, {}, k), expected: all('FORBIDDEN', { operator: 'OK' }) },
+  recordQualityEvents: {
+    // A brand rates only vendors it has contracts with: the other brand's event is refused on its own.
+    run: async (k) => {
+      const r = await gql(h.url, op.RECORD_EVENTS, { input: { events: [{ externalId: `matrix-${++n}`, kind: 'CSAT', vendorId: m.vendorA.id, score: 4 }] } }, k);
+      const receipt = r.data?.recordQualityEvents?.receipts?.[0];
+      return receipt?.status === 'REJECTED' ? { ...r, errors: [{ message: receipt.rejection.message, extensions: { code: receipt.rejection.code } }] } : r;
+    },
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'NO_CONTRACT_WITH_VENDOR' as Outcome }),
+  },
+  rotateQualityIngestSecret: {
+    run: (k) => gql(h.url, op.ROTATE_INGEST_SECRET, {}, k),
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'OK' }),
+  },
+  setScoringPolicy: {
+    run: (k) => gql(h.url, op.SET_SCORING_POLICY, { input: { weights: op.DEFAULT_WEIGHTS, priorWeight: 20, halfLifeDays: 30 } }, k),
+    expected: all('FORBIDDEN', { operator: 'OK' }),
+  },
+  scoringPolicy: { run: (k) => gql(h.url, op.SCORING_POLICY, {}, k), expected: all('OK') },
+  vendorRankings: { run: (k) => gql(h.url, op.RANKINGS, {}, k), expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'OK' }) },
+  vendorScorecard: {
+    run: (k) => gql(h.url, op.SCORECARD, { id: m.vendorA.id }, k),
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'OK', vendor: 'OK', otherVendor: 'NOT_FOUND' }),
+  },
+  scoreHistory: {
+    run: (k) => gql(h.url, op.SCORE_HISTORY, { id: m.vendorA.id }, k),
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'OK', vendor: 'OK', otherVendor: 'NOT_FOUND' }),
+  },
 };
 
 describe('authorisation matrix', () => {

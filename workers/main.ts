@@ -7,11 +7,12 @@ import { createServer } from 'node:http';
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.js';
 import { systemClock } from '../src/domain/shared/clock.js';
-import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
+import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { createLogger } from '../src/logger.js';
 import { createOrm } from '../src/persistence/orm.js';
 import { clearingProcessor } from './clearing.processor.js';
-import { CLEARING_QUEUE, createQueues, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
+import { qualityProcessor } from './quality.processor.js';
+import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
 import { settlementProcessor } from './settlement.processor.js';
 
 const config = loadConfigOrExit();
@@ -28,20 +29,23 @@ const workerOptions = {
 };
 const workers = [
   new Worker(CLEARING_QUEUE, clearingProcessor({
-    orm, clock: systemClock, scores: neutralQualityScores, logger, queue: queues.clearing,
+    orm, clock: systemClock, scores: storedQualityScores, logger, queue: queues.clearing,
     settlement: queues.settlementScheduler, settlementGraceMs: config.settlementGraceMs,
   }), workerOptions),
   new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock: systemClock, logger, policy, queue: queues.settlement }), workerOptions),
+  // Each run rescores everyone under an advisory lock, so one at a time per process is plenty.
+  new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock: systemClock, logger }), { ...workerOptions, concurrency: 1 }),
 ];
 for (const worker of workers) worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
 await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
 await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+await queues.quality.upsertJobScheduler('score-refresh', { every: config.scoreRefreshMs }, { name: RECOMPUTE_SCORES, data: {} });
 
 const health = createServer((req, res) => {
   const ok = req.url === '/healthz' && workers.every((w) => w.isRunning());
   res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
 }).listen(config.workerHealthPort);
-logger.info({ queues: [CLEARING_QUEUE, SETTLEMENT_QUEUE], concurrency: config.workerConcurrency }, 'workers started');
+logger.info({ queues: [CLEARING_QUEUE, SETTLEMENT_QUEUE, QUALITY_QUEUE], concurrency: config.workerConcurrency }, 'workers started');
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -2,6 +2,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ClearingScheduler } from '../src/domain/clearing/clearing-scheduler.js';
 import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
+import type { QualityScheduler } from '../src/domain/quality/quality-scheduler.js';
 
 export const CLEARING_QUEUE = 'clearing';
 
@@ -51,13 +52,31 @@ export const SETTLE_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3_600 },
 };
+export const QUALITY_QUEUE = 'quality';
+export const RECOMPUTE_SCORES = 'recompute-scores';
+export type QualityJobData = Record<string, never>;
 
+/**
+ * Requests for a recomputation within one window share a job: its id names the window, and it
+ * runs when the window ends, so it sees every write made before the request.
+ */
+export const RECOMPUTE_WINDOW_MS = 250;
+export const recomputeJobId = (window: number) => `recompute-scores-${window}`;
+
+export const RECOMPUTE_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 60 },
+  removeOnFail: { age: 24 * 3_600 },
+};
 
 export interface Queues {
   clearing: Queue<ClearingJobData>;
   settlement: Queue<SettlementJobData>;
+  quality: Queue<QualityJobData>;
   scheduler: ClearingScheduler;
   settlementScheduler: SettlementScheduler;
+  qualityScheduler: QualityScheduler;
   close(): Promise<void>;
 }
 
@@ -95,5 +114,16 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await settlement.add(SETTLE_CONTRACT, { contractId, force: true }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) });
     },
   };
-  return { clearing, settlement, scheduler, settlementScheduler, close: async () => { await clearing.close(); await settlement.close(); } };
+  const quality = new Queue<QualityJobData>(QUALITY_QUEUE, { connection, prefix });
+  const qualityScheduler: QualityScheduler = {
+    async recomputeSoon() {
+      const now = Date.now();
+      const window = Math.floor(now / RECOMPUTE_WINDOW_MS) + 1;
+      await quality.add(RECOMPUTE_SCORES, {}, { ...RECOMPUTE_JOB_OPTIONS, jobId: recomputeJobId(window), delay: window * RECOMPUTE_WINDOW_MS - now });
+    },
+  };
+  return {
+    clearing, settlement, quality, scheduler, settlementScheduler, qualityScheduler,
+    close: async () => { await clearing.close(); await settlement.close(); await quality.close(); },
+  };
 }

@@ -6,6 +6,7 @@ import type { ClearingScheduler } from '../domain/clearing/clearing-scheduler.js
 import type { Logger } from '../logger.js';
 import type { SettlementPolicy } from '../domain/settlement/settle-contract.js';
 import type { SettlementScheduler } from '../domain/settlement/settlement-scheduler.js';
+import type { QualityScheduler } from '../domain/quality/quality-scheduler.js';
 
 /** Per-request context: one forked EntityManager, the caller, and the injected services. */
 export interface Context {
@@ -18,5 +19,6 @@ export interface Context {
   /** Null where no queue is configured; the sweeper then finds due spikes on its own. */
   clearing: ClearingScheduler | null;
   settlement: SettlementScheduler | null;
+  quality: QualityScheduler | null;
   settlementPolicy: SettlementPolicy;
 }

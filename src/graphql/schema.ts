@@ -6,8 +6,9 @@ import { BiddingResolver } from './bidding/bidding.resolver.js';
 import { ClearingResolver } from './clearing/clearing.resolver.js';
 import { SettlementResolver } from './settlement/settlement.resolver.js';
 import { DemandResolver } from './demand/demand.resolver.js';
+import { QualityResolver } from './quality/quality.resolver.js';
 
-export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver, SettlementResolver] as const;
+export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver, SettlementResolver, QualityResolver] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 

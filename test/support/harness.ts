@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { clearingProcessor } from '../../workers/clearing.processor.js';
-import { CLEARING_QUEUE, createQueues, redisConnection, SETTLEMENT_QUEUE, type Queues } from '../../workers/queues.js';
+import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE, type Queues } from '../../workers/queues.js';
 import { settlementProcessor } from '../../workers/settlement.processor.js';
 import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
-import { neutralQualityScores } from '../../src/domain/quality/quality-scores.js';
+import { storedQualityScores } from '../../src/domain/quality/quality-scores.js';
+import { qualityProcessor } from '../../workers/quality.processor.js';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
@@ -25,10 +26,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const TABLES = ['ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
+const TABLES = ['ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'vendor_audit', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
 export async function truncateAll(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
+  // Version 1 is the migration's default policy; tests may add versions.
+  await orm.em.getConnection().execute('delete from scoring_policy where version > 1');
 }
 
 export async function startHarness(options: { workers?: boolean } = {}): Promise<Harness> {
@@ -40,11 +43,12 @@ export async function startHarness(options: { workers?: boolean } = {}): Promise
   const workerOptions = { connection: redisConnection(TEST_REDIS_URL, true), prefix, concurrency: 2 };
   const workers = queues
     ? [
-      new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: neutralQualityScores, logger, queue: queues.clearing, settlement: queues.settlementScheduler, settlementGraceMs: DEFAULT_POLICY.graceMs }), workerOptions),
+      new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: storedQualityScores, logger, queue: queues.clearing, settlement: queues.settlementScheduler, settlementGraceMs: DEFAULT_POLICY.graceMs }), workerOptions),
       new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock, logger, policy: DEFAULT_POLICY, queue: queues.settlement }), workerOptions),
+      new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
     ]
     : undefined;
-  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler } : {}) });
+  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler } : {}) });
   const url = await api.listen(0, '127.0.0.1');
   return {
     url: `${url}/graphql`, orm, clock, api, operatorKey: '', ...(queues ? { queues } : {}), ...(workers ? { workers } : {}),
@@ -54,6 +58,7 @@ export async function startHarness(options: { workers?: boolean } = {}): Promise
       if (queues) {
         await queues.clearing.obliterate({ force: true });
         await queues.settlement.obliterate({ force: true });
+        await queues.quality.obliterate({ force: true });
         await queues.close();
       }
       await orm.close();

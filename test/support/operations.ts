@@ -47,3 +47,18 @@ export const BALANCES = `query($currency: String, $asOf: DateTimeISO) { ledgerBa
 export const STATEMENT = `query($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!) { accountStatement(accountId: $id, from: $from, to: $to) { opening { ${MONEY} } closing { ${MONEY} } entries { kind amount { ${MONEY} } balance { ${MONEY} } } csv } }`;
 export const ACCRUALS = `query { accruals { contractId unsettledNet { ${MONEY} } } }`;
 export const RECONCILIATION = `query { reconciliation { balanced discrepancies sums { ${MONEY} } } }`;
+
+export const RECORD_EVENTS = `mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename
+  ... on QualityEventBatchReceipt { accepted duplicates rejected receipts { index externalId status eventId rejection { code message field } } } ${USER_ERROR} } }`;
+export const ROTATE_INGEST_SECRET = `mutation { rotateQualityIngestSecret { organizationId secret createdAt } }`;
+const METRIC_FIELDS = 'metric value weight points samples mean priorMean effectiveWeight';
+export const SCORING_POLICY = `query { scoringPolicy { version priorWeight halfLifeDays conditionalMultiplier weights { csat qa fcr adherence serviceLevel escalation complaint } } }`;
+export const SET_SCORING_POLICY = `mutation($input: ScoringPolicyInput!) { setScoringPolicy(input: $input) { __typename ... on ScoringPolicy { version priorWeight halfLifeDays weights { csat qa } } ${USER_ERROR} } }`;
+export const RANKINGS = `query($skill: String, $channel: Channel, $first: Int, $after: String) { vendorRankings(skill: $skill, channel: $channel, first: $first, after: $after) {
+  nodes { rank vendorId vendorName vendorType composite auditState suspended samples basis } pageInfo { hasNextPage endCursor } } }`;
+export const SCORECARD = `query($id: UUID!) { vendorScorecard(vendorId: $id) { vendorId vendorName composite baseComposite auditState suspended auditAt auditNotes computedAt
+  metrics { ${METRIC_FIELDS} } scopes { scope composite samples } } }`;
+export const SCORE_HISTORY = `query($id: UUID!, $scope: String, $first: Int, $after: String) { scoreHistory(vendorId: $id, scope: $scope, first: $first, after: $after) {
+  nodes { id scope computedAt composite previousComposite auditState newObservations { metric count } metrics { ${METRIC_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+
+export const DEFAULT_WEIGHTS = { csat: 0.3, qa: 0.2, fcr: 0.15, adherence: 0.15, serviceLevel: 0.1, escalation: 0.1, complaint: 0 };

@@ -19,8 +19,8 @@ async function lockOpenSpikeFor(em: EntityManager, clock: Clock, scores: Quality
   if (!spike || spike.status === 'DRAFT') throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
   if (biddingIsOver(spike, clock.now())) return fail('BIDDING_CLOSED', `Bidding on this spike closed (status ${spike.status})`, 'spikeId');
   const vendor = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
-  const score = (await scores.scoresOf([vendor.id])).get(vendor.id)!;
-  const failures = eligibilityFailures(vendor, spike, score);
+  const standing = (await scores.standingsOf(em, [vendor.id], { skills: spike.requiredSkills, channel: spike.channel })).get(vendor.id)!;
+  const failures = eligibilityFailures(vendor, spike, standing);
   if (failures.length) {
     return { ok: false, failure: { kind: 'NOT_ELIGIBLE', message: failures.map((f) => f.detail).join('; '), field: 'spikeId', rules: failures } };
   }

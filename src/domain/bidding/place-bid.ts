@@ -44,6 +44,7 @@ interface Facts {
   interval_minutes: number;
   intervals: StoredInterval[];
   required_skills: string[];
+  channel: string;
   required_certifications: string[];
   min_quality_score: number | null;
   existing_bid_id: string | null;
@@ -71,7 +72,7 @@ export async function placeBid(em: EntityManager, clock: Clock, scores: QualityS
     `select o.id as vendor_id, o.kind, o.status as vendor_status, o.vendor_type, o.parent_brand_id, o.skills, o.certifications,
             s.id as spike_id, s.brand_id, s.status as spike_status, (s.status = 'OPEN' and s.bidding_closes_at > ?) as bidding_open,
             s.currency, s.reserve_rate_minor::text as reserve_rate_minor, s.interval_minutes, s.intervals,
-            s.required_skills, s.required_certifications, s.min_quality_score,
+            s.required_skills, s.required_certifications, s.min_quality_score, s.channel,
             b.id as existing_bid_id
        from organization o
        left join demand_spike s on s.id = ?
@@ -88,10 +89,10 @@ export async function placeBid(em: EntityManager, clock: Clock, scores: QualityS
     id: facts.vendor_id, kind: facts.kind, status: facts.vendor_status, vendorType: facts.vendor_type,
     parentBrandId: facts.parent_brand_id, skills: facts.skills, certifications: facts.certifications,
   };
-  const score = (await scores.scoresOf([vendor.id])).get(vendor.id)!;
+  const standing = (await scores.standingsOf(em, [vendor.id], { skills: facts.required_skills, channel: facts.channel })).get(vendor.id)!;
   const failures = eligibilityFailures(vendor, {
     brandId: facts.brand_id, requiredSkills: facts.required_skills, requiredCertifications: facts.required_certifications, minQualityScore: facts.min_quality_score,
-  }, score);
+  }, standing);
   if (failures.length) {
     return { ok: false, failure: { kind: 'NOT_ELIGIBLE', message: failures.map((f) => f.detail).join('; '), field: 'spikeId', rules: failures } };
   }

@@ -47,10 +47,11 @@ export async function awardSpike(em: EntityManager, clock: Clock, scores: Qualit
     const bids = await tem.find(BidSchema, { spikeId, status: 'ACTIVE' }, { orderBy: { id: 'asc' } });
     const vendorIds = [...new Set(bids.map((b) => b.vendorId))];
     const vendors = new Map((await tem.find(OrganizationSchema, { id: { $in: vendorIds } })).map((v) => [v.id, v]));
-    const scoreMap = await scores.scoresOf(vendorIds);
+    const standings = await scores.standingsOf(tem, vendorIds, { skills: spike.requiredSkills, channel: spike.channel });
+    const scoreMap = new Map([...standings].map(([id, s]) => [id, s.score]));
     const ineligible = new Map<string, string>();
     for (const bid of bids) {
-      const failures = eligibilityFailures(vendors.get(bid.vendorId)!, spike, scoreMap.get(bid.vendorId)!);
+      const failures = eligibilityFailures(vendors.get(bid.vendorId)!, spike, standings.get(bid.vendorId)!);
       if (failures.length) ineligible.set(bid.id, failures.map((f) => `${f.rule}: ${f.detail}`).join('; '));
     }
     const eligible = bids.filter((b) => !ineligible.has(b.id));

@@ -5,6 +5,7 @@ import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
+import { recordDeliveryObservations } from '../quality/delivery-observations.js';
 
 /** Seat-hours are stored in ten-thousandths; reports may carry at most four decimals. */
 export const UNITS_PER_SEAT_HOUR = 10_000;
@@ -85,6 +86,7 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
          service_level_ppm = excluded.service_level_ppm, reported_by_key_id = excluded.reported_by_key_id, reported_at = excluded.reported_at`,
       rows.flat(),
     );
+    await recordDeliveryObservations(tem, contract.id, [...seen], now);
     const settled = contract.status === 'SETTLED' || contract.status === 'ADJUSTED';
     if (settled) contract.needsSettlement = true;
     else if (contract.status === 'ACTIVE') {

@@ -1,3 +1,4 @@
+import type { VendorStanding } from '../quality/quality-scores.js';
 import type { EligibilityFailure } from '../shared/result.js';
 
 export interface VendorFacts {
@@ -19,19 +20,20 @@ export interface SpikeRequirements {
 
 /**
  * Every rule of PRODUCT.md section 4 the vendor fails for this spike (empty = eligible):
- * active, the required skills and certifications, the minimum quality score, and an in-house
- * team only for its own brand.
+ * active, not suspended by a failed audit, the required skills and certifications, the minimum
+ * quality score (against the overall composite), and an in-house team only for its own brand.
  */
-export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirements, score: number): EligibilityFailure[] {
+export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirements, standing: Pick<VendorStanding, 'overall' | 'suspended'>): EligibilityFailure[] {
   if (vendor.kind !== 'VENDOR') return [{ rule: 'NOT_A_VENDOR', detail: 'Only vendor organisations bid' }];
   const failures: EligibilityFailure[] = [];
   if (vendor.status !== 'ACTIVE') failures.push({ rule: 'VENDOR_SUSPENDED', detail: 'The vendor is suspended' });
+  if (standing.suspended) failures.push({ rule: 'AUDIT_FAILED', detail: 'The vendor failed an audit and is suspended until a later audit passes' });
   const missingSkills = spike.requiredSkills.filter((s) => !vendor.skills.includes(s));
   if (missingSkills.length) failures.push({ rule: 'MISSING_SKILLS', detail: `Missing skills: ${missingSkills.join(', ')}` });
   const missingCerts = spike.requiredCertifications.filter((c) => !vendor.certifications.includes(c));
   if (missingCerts.length) failures.push({ rule: 'MISSING_CERTIFICATIONS', detail: `Missing certifications: ${missingCerts.join(', ')}` });
-  if (spike.minQualityScore !== null && score < spike.minQualityScore) {
-    failures.push({ rule: 'BELOW_MIN_QUALITY_SCORE', detail: `Quality score ${score.toFixed(1)} is below the spike's minimum ${spike.minQualityScore}` });
+  if (spike.minQualityScore !== null && standing.overall < spike.minQualityScore) {
+    failures.push({ rule: 'BELOW_MIN_QUALITY_SCORE', detail: `Quality score ${standing.overall.toFixed(1)} is below the spike's minimum ${spike.minQualityScore}` });
   }
   if (vendor.vendorType === 'IN_HOUSE' && vendor.parentBrandId !== spike.brandId) {
     failures.push({ rule: 'IN_HOUSE_FOR_OTHER_BRAND', detail: 'An in-house team bids only on its own brand’s spikes' });

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BidSchema, DemandSpikeSchema, OrganizationSchema, type DemandSpike, type Organization } from '../../persistence/entities.js';
 import { authenticated, requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
+import { pgArray } from '../shared/sql.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import type { QualityScores } from '../quality/quality-scores.js';
@@ -26,8 +27,8 @@ async function maySee(em: EntityManager, scores: QualityScores, p: Principal, sp
   if ((await em.count(BidSchema, { spikeId: spike.id, vendorId: p.organizationId })) > 0) return true;
   if (spike.status !== 'OPEN') return false;
   const vendor = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
-  const score = (await scores.scoresOf([vendor.id])).get(vendor.id)!;
-  return eligibilityFailures(vendor, spike, score).length === 0;
+  const standing = (await scores.standingsOf(em, [vendor.id], { skills: spike.requiredSkills, channel: spike.channel })).get(vendor.id)!;
+  return eligibilityFailures(vendor, spike, standing).length === 0;
 }
 
 /** The calling brand's spikes (the operator sees every brand's, optionally one brand's), newest last. */
@@ -66,8 +67,9 @@ export async function listOpenDemandSpikes(
   const p = requireRole(actor, 'VENDOR');
   const vendor: Organization = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
   if (vendor.status !== 'ACTIVE') return { items: [], hasNextPage: false };
-  const score = (await scores.scoresOf([vendor.id])).get(vendor.id)!;
-  const params: unknown[] = [clock.now(), pgTextArray(vendor.skills), pgTextArray(vendor.certifications), score];
+  const standing = (await scores.standingsOf(em, [vendor.id], { skills: [], channel: null })).get(vendor.id)!;
+  if (standing.suspended) return { items: [], hasNextPage: false };
+  const params: unknown[] = [clock.now(), pgArray(vendor.skills), pgArray(vendor.certifications), standing.overall];
   let sql = `select id from demand_spike
      where status = 'OPEN' and bidding_closes_at > ?
        and required_skills <@ ?::text[] and required_certifications <@ ?::text[]
@@ -85,11 +87,6 @@ export async function listOpenDemandSpikes(
   const ids = (await em.execute<{ id: string }[]>(sql, params)).map((r) => r.id);
   const spikes = ids.length ? await em.find(DemandSpikeSchema, { id: { $in: ids } }, { orderBy: { id: 'asc' } }) : [];
   // Defence in depth: the SQL filter and the domain rule must agree.
-  const eligible = spikes.filter((s) => eligibilityFailures(vendor, s, score).length === 0);
+  const eligible = spikes.filter((s) => eligibilityFailures(vendor, s, standing).length === 0);
   return toPage(eligible, page.first);
-}
-
-/** A PostgreSQL text[] literal; the driver would otherwise expand a JS array into a value list. */
-function pgTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }

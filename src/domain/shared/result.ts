@@ -24,6 +24,7 @@ export interface Failure {
 
 export type EligibilityRule =
   | 'VENDOR_SUSPENDED'
+  | 'AUDIT_FAILED'
   | 'MISSING_SKILLS'
   | 'MISSING_CERTIFICATIONS'
   | 'BELOW_MIN_QUALITY_SCORE'

@@ -32,6 +32,7 @@ export const DuplicateBidError = errorType('DuplicateBidError', 'The vendor alre
 
 export enum EligibilityRuleEnum {
   VENDOR_SUSPENDED = 'VENDOR_SUSPENDED',
+  AUDIT_FAILED = 'AUDIT_FAILED',
   MISSING_SKILLS = 'MISSING_SKILLS',
   MISSING_CERTIFICATIONS = 'MISSING_CERTIFICATIONS',
   BELOW_MIN_QUALITY_SCORE = 'BELOW_MIN_QUALITY_SCORE',

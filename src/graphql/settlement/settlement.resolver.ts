@@ -38,6 +38,8 @@ export class SettlementResolver {
       reports: input.reports.map((x) => ({ ...x, serviceLevelAchieved: x.serviceLevelAchieved ?? null })),
     });
     if (!r.ok) return toUserError(r.failure);
+    // Delivery feeds adherence and service-level attainment into the scores.
+    await ctx.quality?.recomputeSoon().catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not enqueue a score recomputation; the scheduled one will run'));
     if (r.value.adjustmentDue && ctx.settlement) {
       await ctx.settlement.settleNow(input.contractId).catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not enqueue adjustment; the sweeper will'));
     }

@@ -1,0 +1,56 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ContractSeats } from '../../persistence/entities.js';
+import { pickEffectiveActuals, REPORTS_JSON_SQL, UNITS_PER_SEAT_HOUR, type ReportRow } from '../delivery/report-delivery.js';
+import { uuidv7 } from '../shared/ids.js';
+import { pgArray } from '../shared/sql.js';
+import { channelScope, deliveryObservations, skillScope } from './scoring.js';
+
+interface Row {
+  vendor_id: string;
+  seats: ContractSeats[];
+  interval_minutes: number;
+  service_level_target: number;
+  required_skills: string[];
+  channel: string;
+  outsourcing_model: string;
+  reports: ReportRow[];
+}
+
+/**
+ * Derives adherence, service-level attainment and contacts handled (the denominator of the
+ * escalation and complaint rates) from the actuals that count for each given interval of a
+ * contract (PRODUCT.md section 8), replacing what earlier reports derived. Runs inside the
+ * reporting transaction, so observations never disagree with the actuals.
+ */
+export async function recordDeliveryObservations(em: EntityManager, contractId: string, intervalIndexes: readonly number[], now: Date): Promise<void> {
+  const [row] = await em.execute<Row[]>(
+    `select c.vendor_id, c.seats, c.interval_minutes, c.service_level_target, s.required_skills, s.channel, s.outsourcing_model, ${REPORTS_JSON_SQL} as reports
+       from contract c join demand_spike s on s.id = c.spike_id where c.id = ?`,
+    [contractId],
+  );
+  if (!row) return;
+  const actuals = pickEffectiveActuals(row.reports, row.outsourcing_model);
+  const scopes = [...row.required_skills.map(skillScope), channelScope(row.channel)];
+  const lengthMs = row.interval_minutes * 60_000;
+  const observations = intervalIndexes.flatMap((index) => {
+    const a = actuals.get(index);
+    const seats = row.seats.find((s) => s.index === index);
+    if (!a || !seats) return [];
+    const observedAt = new Date(Date.parse(seats.startsAt) + lengthMs).toISOString();
+    return deliveryObservations({
+      staffedSeatHours: Number(a.staffedUnits) / UNITS_PER_SEAT_HOUR,
+      awardedSeatHours: (seats.seats * row.interval_minutes) / 60,
+      contactsHandled: a.contactsHandled,
+      serviceLevelAchieved: a.serviceLevelPpm === null ? null : a.serviceLevelPpm / 1_000_000,
+      serviceLevelTarget: row.service_level_target,
+    }).map((o) => ({ id: uuidv7(now.getTime()), metric: o.metric, amount: o.amount, weight: o.weight, interval_index: index, observed_at: observedAt }));
+  });
+  await em.execute('delete from quality_observation where contract_id = ? and interval_index = any(?::int[])', [contractId, pgArray(intervalIndexes)]);
+  if (observations.length === 0) return;
+  await em.execute(
+    `insert into quality_observation (id, vendor_id, metric, scopes, amount, weight, observed_at, recorded_at, contract_id, interval_index)
+     select x.id, ?, x.metric, ?::text[], x.amount, x.weight, x.observed_at, ?, ?, x.interval_index
+       from json_to_recordset(?::json) as x(id uuid, metric text, amount double precision, weight double precision, interval_index int, observed_at timestamptz)`,
+    [row.vendor_id, pgArray(scopes), now, contractId, JSON.stringify(observations)],
+  );
+}

@@ -1,0 +1,167 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireRole, type Principal } from '../access/principal.js';
+import { toPage, type Page, type PageRequest } from '../shared/page.js';
+import { AccessError } from '../shared/result.js';
+import { NEUTRAL_SCORE } from './quality-scores.js';
+import { applyAudit, channelScope, OVERALL_SCOPE, scopedComposite, skillScope, type AuditState, type Metric, type MetricScore } from './scoring.js';
+
+interface VendorRow {
+  id: string;
+  name: string;
+  vendor_type: 'IN_HOUSE' | 'OUTSOURCER' | null;
+  parent_brand_id: string | null;
+  audit: AuditState;
+  audit_at: Date | null;
+  audit_notes: string | null;
+  scores: Record<string, number> | null;
+  samples: Record<string, number> | null;
+  metrics: MetricScore[] | null;
+  computed_at: Date | null;
+  market: number | null;
+}
+
+const VENDORS_SQL = `
+  select o.id, o.name, o.vendor_type, o.parent_brand_id, coalesce(a.state, 'NONE') as audit, a.occurred_at as audit_at, a.notes as audit_notes,
+         (select json_object_agg(s.scope, s.base_composite) from vendor_score s where s.vendor_id = o.id) as scores,
+         (select json_object_agg(s.scope, s.samples) from vendor_score s where s.vendor_id = o.id) as samples,
+         (select s.metrics from vendor_score s where s.vendor_id = o.id and s.scope = '') as metrics,
+         (select s.computed_at from vendor_score s where s.vendor_id = o.id and s.scope = '') as computed_at,
+         (select market_composite from scoring_run order by computed_at desc limit 1) as market
+    from organization o left join vendor_audit a on a.vendor_id = o.id
+   where o.kind = 'VENDOR'`;
+
+/** Brands see outsourcers and their own in-house teams, never another brand's internal team. */
+function visibleTo(p: Principal, v: Pick<VendorRow, 'vendor_type' | 'parent_brand_id' | 'id'>): boolean {
+  if (p.role === 'OPERATOR') return true;
+  if (p.role === 'VENDOR') return v.id === p.organizationId;
+  return v.vendor_type !== 'IN_HOUSE' || v.parent_brand_id === p.organizationId;
+}
+
+export interface RankingEntry {
+  id: string;
+  rank: number;
+  vendorName: string;
+  vendorType: 'IN_HOUSE' | 'OUTSOURCER' | null;
+  composite: number;
+  audit: AuditState;
+  suspended: boolean;
+  /** Observations behind the scores used. */
+  samples: number;
+  /** The scopes whose scores were used: skill or channel scopes, or the overall score. */
+  basis: string[];
+}
+
+/**
+ * Active vendors ranked by composite score for a kind of work (brands and the operator): with a
+ * skill, only vendors holding it; the score is the mean of the vendor's skill and channel scores
+ * where it has them, else its overall score (as clearing uses it). Suspended vendors come last.
+ */
+export async function vendorRankings(
+  em: EntityManager, actor: Principal | null, work: { skill: string | null; channel: string | null }, page: PageRequest,
+): Promise<Page<RankingEntry>> {
+  const p = requireRole(actor, 'BRAND', 'OPERATOR');
+  const params: unknown[] = [];
+  let sql = `${VENDORS_SQL} and o.status = 'ACTIVE'`;
+  if (work.skill) {
+    sql += ' and ? = any(o.skills)';
+    params.push(work.skill);
+  }
+  const rows = (await em.execute<VendorRow[]>(sql, params)).filter((v) => visibleTo(p, v));
+  const skills = work.skill ? [work.skill] : [];
+  const wanted = [...skills.map(skillScope), ...(work.channel ? [channelScope(work.channel)] : [])];
+  const entries = rows.map((v): Omit<RankingEntry, 'rank'> => {
+    const scores = new Map(Object.entries(v.scores ?? {}));
+    const used = wanted.filter((s) => scores.has(s));
+    const basis = used.length ? used : [OVERALL_SCOPE];
+    return {
+      id: v.id, vendorName: v.name, vendorType: v.vendor_type, audit: v.audit, suspended: v.audit === 'FAIL', basis,
+      composite: applyAudit(scopedComposite(scores, skills, work.channel) ?? v.market ?? NEUTRAL_SCORE, v.audit),
+      samples: basis.reduce((a, s) => a + (v.samples?.[s] ?? 0), 0),
+    };
+  });
+  entries.sort((a, b) => Number(a.suspended) - Number(b.suspended) || b.composite - a.composite || (a.id < b.id ? -1 : 1));
+  const ranked = entries.map((e, i) => ({ ...e, rank: i + 1 }));
+  const start = page.after ? ranked.findIndex((e) => e.id === page.after) + 1 : 0;
+  return toPage(ranked.slice(start, start + page.first + 1), page.first);
+}
+
+export interface Scorecard {
+  vendorId: string;
+  vendorName: string;
+  composite: number;
+  baseComposite: number;
+  audit: AuditState;
+  suspended: boolean;
+  /** Only for the vendor itself and the operator. */
+  auditNotes: string | null;
+  auditAt: Date | null;
+  computedAt: Date | null;
+  metrics: MetricScore[];
+  /** Whether the caller sees the full breakdown (the vendor itself, the operator). */
+  full: boolean;
+  scopes: { scope: string; composite: number; samples: number }[];
+}
+
+/**
+ * A vendor's scorecard: the vendor itself and the operator see everything, including audit notes
+ * and how each metric was smoothed; brands see the composite and the metric breakdown with sample
+ * sizes. Other vendors see nothing (NOT_FOUND).
+ */
+export async function vendorScorecard(em: EntityManager, actor: Principal | null, vendorId: string): Promise<Scorecard> {
+  const p = requireRole(actor, 'VENDOR', 'BRAND', 'OPERATOR');
+  const [v] = await em.execute<VendorRow[]>(`${VENDORS_SQL} and o.id = ?`, [vendorId]);
+  if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
+  const full = p.role !== 'BRAND';
+  const base = v.scores?.[OVERALL_SCOPE] ?? v.market ?? NEUTRAL_SCORE;
+  const metrics = (v.metrics ?? []).map((m) => (full ? m : { ...m, mean: null, effectiveWeight: 0 }));
+  return {
+    vendorId: v.id, vendorName: v.name, baseComposite: base, composite: applyAudit(base, v.audit), audit: v.audit, suspended: v.audit === 'FAIL',
+    auditNotes: full ? v.audit_notes : null, auditAt: v.audit_at && new Date(v.audit_at), computedAt: v.computed_at && new Date(v.computed_at), metrics, full,
+    scopes: Object.entries(v.scores ?? {}).filter(([s]) => s !== OVERALL_SCOPE).sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([scope, composite]) => ({ scope, composite: applyAudit(composite, v.audit), samples: v.samples?.[scope] ?? 0 })),
+  };
+}
+
+export interface HistoryEntry {
+  id: string;
+  scope: string;
+  computedAt: Date;
+  composite: number;
+  previousComposite: number | null;
+  baseComposite: number;
+  audit: AuditState;
+  metrics: MetricScore[];
+  newObservations: Partial<Record<Metric, number>>;
+}
+
+/**
+ * How a vendor's score moved, newest first: each entry is one scoring run in which the score
+ * changed, with the new observations per metric that arrived since the previous run and the audit
+ * state then. Entitled: the vendor itself, brands, the operator.
+ */
+export async function scoreHistory(
+  em: EntityManager, actor: Principal | null, vendorId: string, scope: string | null, page: PageRequest,
+): Promise<Page<HistoryEntry>> {
+  const p = requireRole(actor, 'VENDOR', 'BRAND', 'OPERATOR');
+  const [v] = await em.execute<Pick<VendorRow, 'id' | 'vendor_type' | 'parent_brand_id'>[]>(
+    `select id, vendor_type, parent_brand_id from organization where id = ? and kind = 'VENDOR'`, [vendorId],
+  );
+  if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
+  const params: unknown[] = [vendorId, scope ?? OVERALL_SCOPE];
+  let sql = `select id, scope, computed_at, composite, previous_composite, base_composite, audit_state, metrics, new_observations
+               from vendor_score_history where vendor_id = ? and scope = ?`;
+  if (page.after) {
+    sql += ' and id < ?';
+    params.push(page.after);
+  }
+  sql += ' order by id desc limit ?';
+  params.push(page.first + 1);
+  const rows = await em.execute<{
+    id: string; scope: string; computed_at: Date; composite: number; previous_composite: number | null; base_composite: number;
+    audit_state: AuditState; metrics: MetricScore[]; new_observations: Partial<Record<Metric, number>>;
+  }[]>(sql, params);
+  return toPage(rows.map((r) => ({
+    id: r.id, scope: r.scope, computedAt: new Date(r.computed_at), composite: r.composite, previousComposite: r.previous_composite, baseComposite: r.base_composite,
+    audit: r.audit_state, metrics: r.metrics, newObservations: r.new_observations,
+  })), page.first);
+}

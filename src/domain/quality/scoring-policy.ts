@@ -1,0 +1,43 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireRole, type Principal } from '../access/principal.js';
+import type { Clock } from '../shared/clock.js';
+import { fail, ok, type Result } from '../shared/result.js';
+import { policyProblems, type Metric, type ScoringPolicy } from './scoring.js';
+
+export interface VersionedPolicy extends ScoringPolicy {
+  version: number;
+  createdAt: Date;
+}
+
+interface PolicyRow { version: number; weights_bp: Record<Metric, number>; prior_weight: number; half_life_days: number; created_at: Date }
+
+const toPolicy = (r: PolicyRow): VersionedPolicy => ({
+  version: r.version, weightsBp: r.weights_bp, priorWeight: Number(r.prior_weight), halfLifeDays: Number(r.half_life_days), createdAt: new Date(r.created_at),
+});
+
+/** The scoring policy in force: the latest version (version 1 holds PRODUCT.md's defaults). */
+export async function currentPolicy(em: EntityManager): Promise<VersionedPolicy> {
+  const [row] = await em.execute<PolicyRow[]>('select version, weights_bp, prior_weight, half_life_days, created_at from scoring_policy order by version desc limit 1');
+  return toPolicy(row!);
+}
+
+/**
+ * Sets the weights, prior weight and half-life (operator only) as a new policy version; old
+ * versions stay, and every scoring run records the version it used. Scores follow on the next
+ * recomputation, which the caller requests.
+ */
+export async function setScoringPolicy(em: EntityManager, clock: Clock, actor: Principal | null, policy: ScoringPolicy): Promise<Result<VersionedPolicy>> {
+  const p = requireRole(actor, 'OPERATOR');
+  const problems = policyProblems(policy);
+  if (problems.length) return fail('VALIDATION', problems.map((x) => x.message).join('; '), `input.${problems[0]!.field}`);
+  return em.transactional(async (tem) => {
+    await tem.execute('lock table scoring_policy in share row exclusive mode');
+    const [row] = await tem.execute<PolicyRow[]>(
+      `insert into scoring_policy (version, weights_bp, prior_weight, half_life_days, created_by, created_at)
+       select max(version) + 1, ?::jsonb, ?, ?, ?, ? from scoring_policy
+       returning version, weights_bp, prior_weight, half_life_days, created_at`,
+      [JSON.stringify(policy.weightsBp), policy.priorWeight, policy.halfLifeDays, p.organizationId, clock.now()],
+    );
+    return ok(toPolicy(row!));
+  });
+}

@@ -1,0 +1,313 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
+import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
+import { accumulate, decayFactor, DEFAULT_SCORING_POLICY, observationOf, scoreVendor, type Observation } from '../src/domain/quality/scoring.js';
+import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
+import { errorCode, gql, ok } from './support/client.js';
+import { eventually, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import * as op from './support/operations.js';
+
+let h: Harness;
+let m: Market;
+beforeAll(async () => { h = await startHarness({ workers: true }); });
+afterAll(async () => { await h.close(); });
+beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+
+const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
+const everyInterval = (seats: number) => [0, 1, 2, 3].map((index) => ({ index, seats }));
+const cleared = (spikeId: string) => eventually(async () => ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, m.brand.key)).clearingResult);
+let seq = 0;
+const csat = (vendorId: string, score: number, extra: Record<string, unknown> = {}) => ({ externalId: `e-${++seq}`, kind: 'CSAT', vendorId, score, ...extra });
+const qa = (vendorId: string, score: number) => ({ externalId: `e-${++seq}`, kind: 'QA_SCORE', vendorId, score });
+const audit = (vendorId: string, auditResult: string, occurredAt: Date, notes = 'site visit') => ({ externalId: `e-${++seq}`, kind: 'AUDIT', vendorId, auditResult, occurredAt: occurredAt.toISOString(), notes });
+const record = async (events: unknown[], key = m.brand.key) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
+
+/** A spike where A (cheaper, 6 seats) and B (10 seats) both win seats, so the brand has contracts with both. */
+async function spikeWonByAandB() {
+  const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+  const a = await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2000'), offered: everyInterval(6) });
+  const b = await aBid(h.url, m.vendorB.key, spikeId, { rate: usd('2200'), offered: everyInterval(10) });
+  ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
+  return { spikeId, a, b, result: await cleared(spikeId) };
+}
+
+describe('ingestion', () => {
+  it('accepts valid events, rejects invalid ones individually, and recognises resubmissions', async () => {
+    await spikeWonByAandB();
+    const batch = [
+      csat(m.vendorA.id, 4),
+      csat(m.vendorA.id, 6),
+      { externalId: `e-${++seq}`, kind: 'FCR', vendorId: m.vendorA.id, resolved: true },
+      { externalId: `e-${++seq}`, kind: 'FCR', vendorId: m.vendorA.id },
+      csat(m.vendorC.id, 3), // no contract between the brand and C
+      csat(m.brand.id, 3), // not a vendor (and the brand itself)
+      { externalId: `e-${++seq}`, kind: 'ESCALATION', vendorId: m.vendorB.id, occurredAt: new Date(h.clock.now().getTime() + 3_600_000).toISOString() },
+      { externalId: `e-${++seq}`, kind: 'AUDIT', vendorId: m.vendorB.id },
+    ];
+    batch.push({ ...batch[0]!, score: 2 } as never); // same external id again, in the same batch
+    const r = await record(batch);
+    expect(r).toMatchObject({ __typename: 'QualityEventBatchReceipt', accepted: 2, duplicates: 0, rejected: 7 });
+    expect(r.receipts.map((x: any) => x.rejection?.code ?? x.status)).toEqual([
+      'ACCEPTED', 'INVALID_VALUE', 'ACCEPTED', 'INVALID_VALUE', 'NO_CONTRACT_WITH_VENDOR', 'SELF_RATING', 'INVALID_TIME', 'INVALID_VALUE', 'DUPLICATE_IN_BATCH',
+    ]);
+    expect(r.receipts[1].rejection).toMatchObject({ field: 'events[1].score', message: 'A CSAT score is 1 to 5' });
+
+    const before = await rowCounts(h.orm);
+    const again = await record([batch[0], batch[2]]);
+    expect(again).toMatchObject({ accepted: 0, duplicates: 2, rejected: 0 });
+    expect(again.receipts[0].eventId).toBe(r.receipts[0].eventId);
+    const reused = await record([{ ...batch[0]!, score: 1 }]);
+    expect(reused.receipts[0].rejection.code).toBe('EXTERNAL_ID_REUSED');
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('lets the operator rate any vendor, and refuses vendor and finance keys', async () => {
+    expect((await record([csat(m.vendorC.id, 5)], h.operatorKey)).accepted).toBe(1);
+    expect(errorCode(await gql(h.url, op.RECORD_EVENTS, { input: { events: [csat(m.vendorC.id, 5)] } }, m.vendorA.key))).toBe('FORBIDDEN');
+    expect(errorCode(await gql(h.url, op.RECORD_EVENTS, { input: { events: [csat(m.vendorC.id, 5)] } }, m.brand.financeKey))).toBe('FORBIDDEN');
+  });
+
+  it('refuses an empty or oversized batch as a whole, writing nothing', async () => {
+    const before = await rowCounts(h.orm);
+    expect(errorCode(await gql(h.url, op.RECORD_EVENTS, { input: { events: [] } }, h.operatorKey))).toBe('BAD_USER_INPUT');
+    const tooMany = Array.from({ length: 5_001 }, () => csat(m.vendorC.id, 5));
+    expect(errorCode(await gql(h.url, op.RECORD_EVENTS, { input: { events: tooMany } }, h.operatorKey))).toBe('BAD_USER_INPUT');
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+});
+
+describe('the loop: quality decides the next auction', () => {
+  it('A wins on price, then poor CSAT and QA hand spike 2 to B, with scores and adjusted rates as the formula says', async () => {
+    const first = await spikeWonByAandB();
+    const outcome = (result: any, bidId: string) => result.bids.find((b: any) => b.bidId === bidId);
+    expect(outcome(first.result, first.a.id)).toMatchObject({ status: 'WON', score: 50, adjustedRate: 4000 });
+    expect(outcome(first.result, first.b.id)).toMatchObject({ status: 'PARTIAL' });
+
+    const events = [
+      ...Array.from({ length: 30 }, () => csat(m.vendorA.id, 1)), ...Array.from({ length: 30 }, () => qa(m.vendorA.id, 20)),
+      ...Array.from({ length: 30 }, () => csat(m.vendorB.id, 5)), ...Array.from({ length: 30 }, () => qa(m.vendorB.id, 95)),
+    ];
+    expect((await record(events)).accepted).toBe(120);
+
+    // The formula, from the same events, all observed now.
+    const obs = (vendorId: string): Observation[] => events.filter((e) => e.vendorId === vendorId)
+      .map((e) => ({ ...observationOf({ kind: e.kind as never, value: e.score })!, at: h.clock.now() }));
+    const market = accumulate([...obs(m.vendorA.id), ...obs(m.vendorB.id)], h.clock.now(), 30);
+    const expected = (vendorId: string) => scoreVendor(accumulate(obs(vendorId), h.clock.now(), 30), market, DEFAULT_SCORING_POLICY).composite;
+    const [scoreA, scoreB] = [expected(m.vendorA.id), expected(m.vendorB.id)];
+    expect(scoreA).toBeCloseTo(38, 9);
+    expect(scoreB).toBeCloseTo(65, 9);
+
+    // The quality worker picks the events up by itself.
+    const card = await eventually(async () => {
+      const c = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.brand.key)).vendorScorecard;
+      return c.computedAt && Math.abs(c.composite - scoreA) < 1e-9 ? c : null;
+    });
+    expect(card.metrics.find((x: any) => x.metric === 'CSAT')).toMatchObject({ samples: 30, mean: null });
+
+    const second = await spikeWonByAandB();
+    expect(outcome(second.result, second.b.id)).toMatchObject({ status: 'WON', reason: 'WON' });
+    expect(outcome(second.result, second.a.id)).toMatchObject({ status: 'LOST', reason: 'LOST_TO_LOWER_ADJUSTED_RATE' });
+    expect(outcome(second.result, second.a.id).score).toBeCloseTo(scoreA, 9);
+    expect(outcome(second.result, second.b.id).score).toBeCloseTo(scoreB, 9);
+    expect(outcome(second.result, second.a.id).adjustedRate).toBeCloseTo(2000 / (scoreA / 100), 2);
+    expect(outcome(second.result, second.b.id).adjustedRate).toBeCloseTo(2200 / (scoreB / 100), 2);
+    expect(second.result.awards.every((a: any) => a.vendorId === m.vendorB.id && Math.abs(a.score - scoreB) < 1e-9)).toBe(true);
+
+    // Rankings and history say the same.
+    const ranking = ok(await gql(h.url, op.RANKINGS, { skill: 'billing' }, m.brand.key)).vendorRankings.nodes;
+    expect(ranking[0]).toMatchObject({ vendorId: m.vendorB.id, rank: 1 });
+    expect(ranking.find((r: any) => r.vendorId === m.vendorA.id).composite).toBeCloseTo(scoreA, 9);
+    const history = ok(await gql(h.url, op.SCORE_HISTORY, { id: m.vendorA.id }, m.vendorA.key)).scoreHistory.nodes;
+    const moved = history.find((x: any) => x.newObservations.length > 0);
+    expect(moved.composite).toBeCloseTo(scoreA, 9);
+    expect(Object.fromEntries(moved.newObservations.map((x: any) => [x.metric, x.count]))).toEqual({ CSAT: 30, QA: 30 });
+  });
+});
+
+describe('audits', () => {
+  it('an AUDIT FAIL blocks bidding and clearing; a later PASS restores both', async () => {
+    const { spikeId: _first } = await spikeWonByAandB();
+    const open = await anOpenSpike(h.url, h.clock, m.brand.key);
+    const bid = await aBid(h.url, m.vendorA.key, open, { rate: usd('2000'), offered: everyInterval(6) });
+    const t = h.clock.now().getTime();
+    expect((await record([audit(m.vendorA.id, 'FAIL', new Date(t - 60_000), 'locked fire exit')])).accepted).toBe(1);
+
+    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: await anOpenSpike(h.url, h.clock, m.brand.key), rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail' }, m.vendorA.key)).placeBid;
+    expect(refused).toMatchObject({ __typename: 'NotEligibleError', code: 'NOT_ELIGIBLE', rules: [{ rule: 'AUDIT_FAILED' }] });
+    expect(ok(await gql(h.url, op.OPEN_SPIKES, {}, m.vendorA.key)).openDemandSpikes.nodes).toEqual([]);
+    const card = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard;
+    expect(card).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit' });
+    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.brand.key)).vendorScorecard).toMatchObject({ suspended: true, auditNotes: null });
+
+    // An older audit does not override the newer FAIL.
+    await record([audit(m.vendorA.id, 'PASS', new Date(t - 3_600_000))]);
+    ok(await gql(h.url, op.CLOSE, { id: open }, m.brand.key));
+    const result = await cleared(open);
+    const mine = result.bids.find((b: any) => b.bidId === bid.id);
+    expect(mine).toMatchObject({ status: 'LOST', reason: 'INELIGIBLE' });
+    expect(mine.reasonDetail).toContain('AUDIT_FAILED');
+
+    await record([audit(m.vendorA.id, 'PASS', new Date(t))]);
+    expect(await aBid(h.url, m.vendorA.key, await anOpenSpike(h.url, h.clock, m.brand.key), { offered: everyInterval(1) })).toMatchObject({ status: 'ACTIVE' });
+  });
+
+  it('a CONDITIONAL audit multiplies the score by 0.9', async () => {
+    await spikeWonByAandB();
+    await recomputeScores(h.orm.em.fork() as never, h.clock);
+    const standing = async () => (await storedQualityScores.standingsOf(h.orm.em.fork() as never, [m.vendorA.id], { skills: ['billing'], channel: 'CHAT' })).get(m.vendorA.id)!;
+    expect(await standing()).toMatchObject({ score: 50, audit: 'NONE', suspended: false });
+    await record([audit(m.vendorA.id, 'CONDITIONAL', h.clock.now())]);
+    expect((await standing()).score).toBeCloseTo(45, 9);
+    const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2000'), offered: everyInterval(6) });
+    ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
+    const outcome = await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
+    expect(outcome.kind === 'AWARDED' || outcome.kind === 'SKIPPED').toBe(true);
+    const result = await cleared(spikeId);
+    expect(result.bids[0].score).toBeCloseTo(45, 9);
+    expect(result.bids[0].adjustedRate).toBeCloseTo(2000 / 0.45, 2);
+  });
+});
+
+describe('delivery-derived metrics', () => {
+  it('turns reported actuals into adherence and service-level observations, replaced by later reports', async () => {
+    const now = h.clock.now();
+    h.clock.set(new Date(now.getTime() - 3 * 86_400_000));
+    const { result } = await spikeWonByAandB();
+    h.clock.set(now);
+    const contracts = ok(await gql(h.url, op.CONTRACTS, { spikeId: result.spikeId }, m.vendorA.key)).contracts.nodes;
+    const contractId = contracts[0].id;
+    // 6 seats × 0.5 h = 3 seat-hours awarded per interval; the target is 0.8.
+    const report = (staffed: number, sl: number) => gql(h.url, op.REPORT_DELIVERY, {
+      input: { contractId, reports: [{ intervalIndex: 0, staffedSeatHours: staffed, contactsHandled: 100, serviceLevelAchieved: sl }] },
+    }, m.vendorA.key);
+    ok(await report(2.4, 0.6));
+    await recomputeScores(h.orm.em.fork() as never, h.clock);
+    const metric = async (name: string) => ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard.metrics.find((x: any) => x.metric === name);
+    expect(await metric('ADHERENCE')).toMatchObject({ samples: 1 });
+    expect((await metric('ADHERENCE')).mean).toBeCloseTo(0.8, 12);
+    expect((await metric('SERVICE_LEVEL')).mean).toBeCloseTo(0.75, 12);
+    expect(await metric('ESCALATION')).toMatchObject({ samples: 1, mean: 1 });
+
+    ok(await report(3, 0.9));
+    await recomputeScores(h.orm.em.fork() as never, h.clock);
+    expect(await metric('ADHERENCE')).toMatchObject({ samples: 1, mean: 1 });
+    expect(await metric('SERVICE_LEVEL')).toMatchObject({ samples: 1, mean: 1 });
+
+    // Ten escalations over 100 contacts: 1 − 10/100.
+    await record(Array.from({ length: 10 }, () => ({ externalId: `e-${++seq}`, kind: 'ESCALATION', vendorId: m.vendorA.id, contractId })));
+    await recomputeScores(h.orm.em.fork() as never, h.clock);
+    // Contacts count from the interval's end, two days ago, so they have decayed a little; the escalations are new.
+    const [{ seats }] = await h.orm.em.getConnection().execute<{ seats: { startsAt: string }[] }[]>('select seats from contract where id = ?', [contractId]) as [{ seats: { startsAt: string }[] }];
+    const age = h.clock.now().getTime() - (Date.parse(seats[0]!.startsAt) + 30 * 60_000);
+    expect((await metric('ESCALATION')).mean).toBeCloseTo(1 - 10 / (100 * decayFactor(age, 30)), 12);
+    const scopes = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard.scopes.map((s: any) => s.scope);
+    expect(scopes).toEqual(['channel:CHAT', 'skill:billing']);
+  });
+});
+
+describe('rankings and scoring policy', () => {
+  it('ranks by composite, hides other brands’ in-house teams, and puts suspended vendors last', async () => {
+    await spikeWonByAandB();
+    await record([csat(m.vendorB.id, 5), csat(m.vendorB.id, 5), audit(m.vendorA.id, 'FAIL', h.clock.now())]);
+    await recomputeScores(h.orm.em.fork() as never, h.clock);
+    const nodes = ok(await gql(h.url, op.RANKINGS, {}, m.brand.key)).vendorRankings.nodes;
+    const ids = nodes.map((n: any) => n.vendorId);
+    expect(ids[0]).toBe(m.vendorB.id);
+    expect(ids.at(-1)).toBe(m.vendorA.id);
+    expect(nodes.at(-1)).toMatchObject({ suspended: true, auditState: 'FAIL' });
+    expect(ids).toContain(m.inHouse.id);
+    expect(ids).not.toContain(m.otherInHouse.id);
+    expect(nodes.map((n: any) => n.rank)).toEqual(nodes.map((_: unknown, i: number) => i + 1));
+    const operatorIds = ok(await gql(h.url, op.RANKINGS, {}, h.operatorKey)).vendorRankings.nodes.map((n: any) => n.vendorId);
+    expect(operatorIds).toContain(m.otherInHouse.id);
+    expect(ok(await gql(h.url, op.RANKINGS, { skill: 'fr-FR' }, m.brand.key)).vendorRankings.nodes).toEqual([]);
+
+    const page1 = ok(await gql(h.url, op.RANKINGS, { first: 2 }, m.brand.key)).vendorRankings;
+    const page2 = ok(await gql(h.url, op.RANKINGS, { first: 2, after: page1.pageInfo.endCursor }, m.brand.key)).vendorRankings;
+    expect([...page1.nodes, ...page2.nodes].map((n: any) => n.vendorId)).toEqual(ids.slice(0, 4));
+  });
+
+  it('sets a new policy version that the next run uses, and refuses weights that do not sum to 1', async () => {
+    const before = await rowCounts(h.orm);
+    const bad = ok(await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: { ...op.DEFAULT_WEIGHTS, csat: 0.5 }, priorWeight: 20, halfLifeDays: 30 } }, h.operatorKey)).setScoringPolicy;
+    expect(bad).toMatchObject({ __typename: 'ValidationError', code: 'BAD_USER_INPUT', field: 'input.weights' });
+    const negative = await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: op.DEFAULT_WEIGHTS, priorWeight: -1, halfLifeDays: 30 } }, h.operatorKey);
+    expect(errorCode(negative)).toBe('BAD_USER_INPUT');
+    expect(ok(await gql(h.url, op.SCORING_POLICY, {}, m.vendorA.key)).scoringPolicy.version).toBe(1);
+    expect(await rowCounts(h.orm)).toEqual(before);
+
+    await record([csat(m.vendorC.id, 5)], h.operatorKey);
+    const set = ok(await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: { ...op.DEFAULT_WEIGHTS, csat: 0.4, complaint: 0, escalation: 0 }, priorWeight: 0, halfLifeDays: 7 } }, h.operatorKey)).setScoringPolicy;
+    expect(set).toMatchObject({ __typename: 'ScoringPolicy', version: 2, priorWeight: 0, halfLifeDays: 7, weights: { csat: 0.4 } });
+    await recomputeScores(h.orm.em.fork() as never, h.clock);
+    // With no prior, C's one perfect CSAT counts fully: 100 × (0.4 × 1 + 0.6 × 0.5).
+    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorC.id }, h.operatorKey)).vendorScorecard.composite).toBeCloseTo(70, 9);
+  });
+
+  it('refuses malformed ids and cursors on the quality queries', async () => {
+    expect(errorCode(await gql(h.url, op.SCORECARD, { id: 'not-a-uuid' }, m.brand.key))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(h.url, op.SCORECARD, { id: m.brand.id }, m.brand.key))).toBe('NOT_FOUND');
+    expect(errorCode(await gql(h.url, op.SCORE_HISTORY, { id: m.vendorA.id, after: 'garbage' }, m.brand.key))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(h.url, op.RANKINGS, { first: 1000 }, m.brand.key))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('signed HTTP ingestion', () => {
+  const ingestUrl = () => h.url.replace(/\/graphql$/, '/ingest/quality');
+  const post = (body: string, headers: Record<string, string>) => fetch(ingestUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const signed = (secret: string, orgId: string, body: string, at = h.clock.now()) => {
+    const ts = String(Math.floor(at.getTime() / 1000));
+    return { 'x-burst-organization': orgId, 'x-burst-timestamp': ts, 'x-burst-signature': `v1=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}` };
+  };
+
+  it('accepts a signed batch and refuses bad signatures, stale timestamps and replays, writing nothing', async () => {
+    await spikeWonByAandB();
+    const { secret } = ok(await gql(h.url, op.ROTATE_INGEST_SECRET, {}, m.brand.key)).rotateQualityIngestSecret;
+    const body = JSON.stringify({ events: [csat(m.vendorA.id, 5), { ...csat(m.vendorA.id, 9) }, { ...qa(m.vendorB.id, 80), occurredAt: h.clock.now().toISOString() }] });
+    const headers = signed(secret, m.brand.id, body);
+
+    const before = await rowCounts(h.orm);
+    const tampered = await post(body.replace('"score":5', '"score":4'), headers);
+    expect(tampered.status).toBe(401);
+    expect(await tampered.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'Missing or invalid signature' } });
+    expect((await post(body, { ...headers, 'x-burst-signature': 'v1=' + '0'.repeat(64) })).status).toBe(401);
+    expect((await post(body, {})).status).toBe(401);
+    const stale = await post(body, signed(secret, m.brand.id, body, new Date(h.clock.now().getTime() - 10 * 60_000)));
+    expect(stale.status).toBe(401);
+    expect(((await stale.json()) as any).error.code).toBe('STALE_TIMESTAMP');
+    expect(await rowCounts(h.orm)).toEqual(before);
+
+    const res = await post(body, headers);
+    expect(res.status).toBe(200);
+    const receipt = (await res.json()) as any;
+    expect(receipt).toMatchObject({ accepted: 2, duplicates: 0, rejected: 1 });
+    expect(receipt.receipts[1].rejection).toMatchObject({ code: 'INVALID_VALUE', field: 'events[1].score' });
+
+    const replay = await post(body, headers);
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as any).error.code).toBe('REPLAYED');
+
+    // Rotating replaces the secret at once.
+    ok(await gql(h.url, op.ROTATE_INGEST_SECRET, {}, m.brand.key));
+    const later = new Date(h.clock.now().getTime() + 1000);
+    expect((await post(body, signed(secret, m.brand.id, body, later))).status).toBe(401);
+  });
+
+  it('answers a malformed body with 400 and nothing written', async () => {
+    const { secret } = ok(await gql(h.url, op.ROTATE_INGEST_SECRET, {}, h.operatorKey)).rotateQualityIngestSecret;
+    const me = ok(await gql(h.url, op.ME, {}, h.operatorKey)).me.organization.id;
+    const before = await rowCounts(h.orm);
+    for (const body of ['not json', '{"events":"nope"}', '{"events":[]}']) {
+      const res = await post(body, signed(secret, me, body));
+      expect(res.status).toBe(400);
+    }
+    expect((await rowCounts(h.orm)).quality_event).toBe(before.quality_event);
+    const ok200 = JSON.stringify({ events: [7, csat(m.vendorC.id, 5)] });
+    const res = await post(ok200, signed(secret, me, ok200));
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: 1, receipts: [{ rejection: { code: 'INVALID_FIELD' } }, { status: 'ACCEPTED' }] });
+  });
+});
