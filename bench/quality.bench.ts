@@ -1,0 +1,158 @@
+/**
+ * Quality ingestion at a steady rate through the real API and workers, and the delay from
+ * ingestion to updated scores, with a baseline measured in the same run: the same batches
+ * inserted straight into PostgreSQL (no API, no validation, no observations).
+ *
+ *   npm run bench:quality                      # 2,000 events/s for 30 s, batches of 200
+ *   RATE=2000 BATCH=200 BENCH_SECONDS=30 npm run bench:quality
+ *
+ * The delay of a batch runs from the moment its request is sent to the moment a scoring run that
+ * started after the API acknowledged it has committed (the scores then reflect it). Uses its own
+ * database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first. Prints figures;
+ * asserts nothing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import pg from 'pg';
+import { bootstrapOperator, createOrganization } from '../src/domain/access/organizations.js';
+import type { Principal } from '../src/domain/access/principal.js';
+import { systemClock } from '../src/domain/shared/clock.js';
+import { createOrm } from '../src/persistence/orm.js';
+import { percentile } from './support/load.js';
+
+const RATE = Number(process.env.RATE ?? 2_000);
+const BATCH = Number(process.env.BATCH ?? 200);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const VENDORS = 50;
+const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const API_PORT = 4803;
+const PREFIX = `bx-bench-${process.pid}`;
+
+const admin = new pg.Client({ connectionString: DB.replace(/\/[^/]+$/, '/postgres') });
+await admin.connect();
+if (!(await admin.query('select 1 from pg_database where datname = $1', [new URL(DB).pathname.slice(1)])).rowCount) await admin.query(`create database "${new URL(DB).pathname.slice(1)}"`);
+await admin.end();
+
+const orm = await createOrm(DB, 4);
+orm.config.set('logger', () => {});
+await orm.migrator.up();
+await orm.em.getConnection().execute(`truncate ingest_nonce, ingest_secret, vendor_score_history, vendor_score, scoring_run, vendor_audit, quality_observation, quality_event,
+  ledger_entry, ledger_transaction, settlement, invoice_line, invoice, ledger_account, delivery_report, audit_record, contract, bid_outcome, award,
+  clearing_result, state_transition, bid, demand_spike, api_key, organization cascade`);
+await orm.em.getConnection().execute('delete from scoring_policy where version > 1');
+const em = () => orm.em.fork() as never;
+const issued = (await bootstrapOperator(em(), systemClock))!;
+const operator: Principal = { apiKeyId: issued.apiKey.id, organizationId: issued.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
+const vendorIds: string[] = [];
+for (let i = 0; i < VENDORS; i++) {
+  const v = await createOrganization(em(), systemClock, operator, { name: `Bench vendor ${i}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'] });
+  if (!v.ok) throw new Error(v.failure.message);
+  vendorIds.push(v.value.id);
+}
+await orm.close();
+
+let n = 0;
+const KINDS = ['CSAT', 'QA_SCORE', 'FCR', 'ESCALATION'] as const;
+function aBatch(): Record<string, unknown>[] {
+  return Array.from({ length: BATCH }, () => {
+    const i = n++;
+    const kind = KINDS[i % KINDS.length]!;
+    const value = kind === 'CSAT' ? { score: 1 + (i % 5) } : kind === 'QA_SCORE' ? { score: i % 101 } : kind === 'FCR' ? { resolved: i % 3 !== 0 } : {};
+    return { externalId: `bench-${i}`, kind, vendorId: vendorIds[i % VENDORS], skill: i % 2 ? 'billing' : null, ...value };
+  });
+}
+
+// Baseline: the same batches straight into quality_event.
+const db = new pg.Client({ connectionString: DB });
+await db.connect();
+const baselineEvents = RATE * 10;
+const b0 = performance.now();
+for (let sent = 0; sent < baselineEvents; sent += BATCH) {
+  await db.query(
+    `insert into quality_event (id, submitted_by, vendor_id, kind, value, skill, occurred_at, external_id, payload_hash, source, received_at)
+     select gen_random_uuid(), $1, x."vendorId", x.kind, coalesce(x.score, case when x.resolved then 1 when not x.resolved then 0 end), x.skill, now(), 'baseline-' || x."externalId", 'x', 'GRAPHQL', now()
+       from json_to_recordset($2::json) as x("externalId" text, kind text, "vendorId" uuid, score double precision, resolved boolean, skill text)`,
+    [operator.organizationId, JSON.stringify(aBatch())],
+  );
+}
+const baselineRate = baselineEvents / ((performance.now() - b0) / 1000);
+await db.query(`delete from quality_event where external_id like 'baseline-%'`);
+n = 0;
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, DATABASE_URL: DB, REDIS_URL: REDIS, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+const api = start('src/main.ts', { PORT: String(API_PORT), NODE_ENV: 'production' });
+const workers = start('workers/main.ts', { WORKER_HEALTH_PORT: '0' });
+for (;;) {
+  try { if ((await fetch(`http://127.0.0.1:${API_PORT}/healthz`)).ok) break; } catch { /* not up yet */ }
+  await new Promise((r) => setTimeout(r, 200));
+}
+await new Promise((r) => setTimeout(r, 2_000)); // let the workers connect
+
+const QUERY = 'mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename ... on QualityEventBatchReceipt { accepted rejected } } }';
+interface Sent { sentAt: number; ackedAt: number; accepted: number }
+const sent: Sent[] = [];
+const runs: { computedAt: number; seenAt: number }[] = [];
+let lastRun = new Date(0);
+let polling = true;
+const poller = (async () => {
+  while (polling) {
+    const rows = (await db.query<{ computed_at: Date }>('select computed_at from scoring_run where computed_at > $1 order by computed_at', [lastRun])).rows;
+    const seenAt = Date.now();
+    for (const r of rows) runs.push({ computedAt: r.computed_at.getTime(), seenAt });
+    if (rows.length) lastRun = rows.at(-1)!.computed_at;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+})();
+
+console.log(`\nIngesting ${RATE} events/s in batches of ${BATCH} for ${SECONDS} s (${VENDORS} vendors)...`);
+const interval = (BATCH / RATE) * 1000;
+const inFlight: Promise<void>[] = [];
+const t0 = Date.now();
+for (let i = 0; Date.now() - t0 < SECONDS * 1000; i++) {
+  const due = t0 + i * interval;
+  if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+  const sentAt = Date.now();
+  inFlight.push((async () => {
+    const res = await fetch(`http://127.0.0.1:${API_PORT}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${issued.secret}` },
+      body: JSON.stringify({ query: QUERY, variables: { input: { events: aBatch() } } }),
+    });
+    const json = (await res.json()) as { data?: { recordQualityEvents?: { accepted?: number } } };
+    sent.push({ sentAt, ackedAt: Date.now(), accepted: json.data?.recordQualityEvents?.accepted ?? 0 });
+  })());
+}
+await Promise.all(inFlight);
+const elapsed = (Date.now() - t0) / 1000;
+// Wait for the run that covers the last batch.
+const lastAck = Math.max(...sent.map((s) => s.ackedAt));
+const deadline = Date.now() + 30_000;
+while (!runs.some((r) => r.computedAt >= lastAck) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+polling = false;
+await poller;
+
+const delays = sent.flatMap((s) => {
+  const run = runs.find((r) => r.computedAt >= s.ackedAt);
+  return run ? [run.seenAt - s.sentAt] : [];
+}).sort((a, b) => a - b);
+const acks = sent.map((s) => s.ackedAt - s.sentAt).sort((a, b) => a - b);
+const accepted = sent.reduce((a, s) => a + s.accepted, 0);
+const stats = (await db.query('select (select count(*)::int from quality_event) as events, (select count(*)::int from quality_observation) as observations, (select count(*)::int from scoring_run) as runs')).rows[0];
+await db.end();
+
+console.log(`\nbaseline (bare INSERT of the same batches)  ${baselineRate.toFixed(0).padStart(7)} events/s`);
+console.log(`recordQualityEvents (GraphQL API)           ${(accepted / elapsed).toFixed(0).padStart(7)} events/s sustained (${accepted} accepted of ${n} sent in ${elapsed.toFixed(1)} s)`);
+console.log(`ratio API / baseline: ${((accepted / elapsed) / baselineRate).toFixed(3)} (the API ran at the offered rate; the baseline at full speed)`);
+console.log(`batch request latency   p50 ${percentile(acks, 50).toFixed(0)} ms   p99 ${percentile(acks, 99).toFixed(0)} ms`);
+console.log(`ingestion → score delay p50 ${percentile(delays, 50).toFixed(0)} ms   p95 ${percentile(delays, 95).toFixed(0)} ms   p99 ${percentile(delays, 99).toFixed(0)} ms   (${delays.length} of ${sent.length} batches matched)`);
+console.log(`check: ${stats.events} events, ${stats.observations} observations, ${stats.runs} scoring runs`);
+
+api.kill('SIGTERM');
+workers.kill('SIGTERM');
+await Promise.all([once(api, 'exit'), once(workers, 'exit')]);
+process.exit(0);
