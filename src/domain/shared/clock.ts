@@ -18,3 +18,17 @@ export class ManualClock implements Clock {
     this.current = new Date(this.current.getTime() + ms);
   }
 }
+
+/**
+ * Real time shifted by an offset that only grows: for the demo, which lives through a spike's
+ * delivery day in seconds. Time keeps running between jumps, so queues and timers still work.
+ */
+export class SimulatedClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    if (ms > 0) this.offsetMs += ms;
+  }
+}
