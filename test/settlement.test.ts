@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { accountId } from '../src/domain/settlement/ledger.js';
-import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
+import { DEFAULT_POLICY, settleContract, settleContracts } from '../src/domain/settlement/settle-contract.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
@@ -78,6 +78,26 @@ describe('settlement', () => {
     expect(counts).toMatchObject({ settlement: 1, invoice: 1, ledger_transaction: 1, ledger_entry: 3 });
   });
 
+  it('settles overlapping batches concurrently, each contract once, and leaves a contract that is not due', async () => {
+    const [a, b, c] = [await aContract(), await aContract(), await aContract()];
+    for (const id of [a, b, c]) ok(await report(id, m.vendorA.key, [full(0), full(1, 0.7)]));
+    const notDue = await aContract();
+    h.clock.advance(-3 * DAY); // back to before notDue's intervals: a, b and c are due, notDue is not
+    const em = () => h.orm.em.fork() as never;
+    const req = (contractId: string) => ({ contractId, force: false });
+    const [first, second] = await Promise.all([
+      settleContracts(em(), h.clock, [req(a), req(b), req(c), req(notDue)], DEFAULT_POLICY),
+      settleContracts(em(), h.clock, [req(c), req(b), req(b)], DEFAULT_POLICY),
+    ]);
+    expect(first.map((o) => o.contractId)).toEqual([a, b, c, notDue]);
+    expect(first[3]!.kind).toBe('NOT_DUE');
+    expect(second[1]).toEqual(second[2]);
+    const kinds = [...first.slice(0, 3), ...second.slice(0, 2)].map((o) => o.kind).sort();
+    expect(kinds).toEqual(['ALREADY_SETTLED', 'ALREADY_SETTLED', 'SETTLED', 'SETTLED', 'SETTLED']);
+    expect(await rowCounts(h.orm)).toMatchObject({ settlement: 3, invoice: 3, ledger_transaction: 3 });
+    expect(ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation.balanced).toBe(true);
+  });
+
   it('does not settle before the end plus the grace period unless finance asks', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
@@ -146,7 +166,9 @@ describe('settlement', () => {
 describe('the ledger in the database', () => {
   it('does not remember an account created by a transaction that rolled back', async () => {
     const create = (em: never) => accountId(em, m.vendorC.id, 'EUR', 'ORGANIZATION', h.clock.now());
-    await expect(h.orm.em.fork().transactional(async (em) => { await create(em as never); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+    // Asked twice in the same transaction, as a batch of settlements does: the second call finds
+    // the row this transaction created, which must not be remembered either.
+    await expect(h.orm.em.fork().transactional(async (em) => { await create(em as never); await create(em as never); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
     const id = await h.orm.em.fork().transactional((em) => create(em as never));
     const again = await h.orm.em.fork().transactional((em) => create(em as never));
     expect(again).toBe(id);

@@ -14,29 +14,62 @@ export async function operatorOrganizationId(em: EntityManager): Promise<string>
 // account that was already committed stays valid for the life of the process.
 const committedAccounts = new Map<string, string>();
 
-const selectAccount = 'select id from ledger_account where organization_id = ? and currency = ? and kind = ?';
+export interface AccountKey {
+  organizationId: string;
+  currency: string;
+  kind: AccountKind;
+}
+
+const keyOf = (k: AccountKey) => `${k.organizationId}|${k.currency}|${k.kind}`;
 
 /**
- * The account of (organisation, currency, kind), created on first use in the caller's
- * transaction. Only ids found already committed are cached: an id created by this transaction
- * would point nowhere if the transaction rolled back.
+ * The accounts of the given (organisation, currency, kind) keys, created on first use in the
+ * caller's transaction; the result maps `organizationId|currency|kind` to the account id.
+ * Missing accounts are inserted in one statement in key order, so concurrent transactions
+ * needing overlapping accounts wait for each other instead of deadlocking. Only ids committed
+ * by an earlier transaction are cached: an id this transaction created (xmin is ours) would
+ * point nowhere if it rolled back.
  */
-export async function accountId(em: EntityManager, organizationId: string, currency: string, kind: AccountKind, now: Date): Promise<string> {
-  const cacheKey = `${organizationId}|${currency}|${kind}`;
-  const known = committedAccounts.get(cacheKey);
-  if (known) return known;
-  const [existing] = await em.execute<{ id: string }[]>(selectAccount, [organizationId, currency, kind]);
-  if (existing) {
-    committedAccounts.set(cacheKey, existing.id);
-    return existing.id;
+export async function accountIds(em: EntityManager, keys: readonly AccountKey[], now: Date): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const missing = new Map<string, AccountKey>();
+  for (const k of keys) {
+    const known = committedAccounts.get(keyOf(k));
+    if (known) out.set(keyOf(k), known);
+    else missing.set(keyOf(k), k);
   }
+  if (missing.size === 0) return out;
+  const wanted = [...missing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
+  const json = JSON.stringify(wanted.map((k) => ({ id: uuidv7(), organization_id: k.organizationId, currency: k.currency, kind: k.kind })));
   await em.execute(
-    `insert into ledger_account (id, organization_id, currency, kind, created_at) values (?, ?, ?, ?, ?) on conflict do nothing`,
-    [uuidv7(), organizationId, currency, kind, now],
+    `insert into ledger_account (id, organization_id, currency, kind, created_at)
+     select x.id, x.organization_id, x.currency, x.kind, ? from json_to_recordset(?::json) as x(id uuid, organization_id uuid, currency text, kind text)
+     order by x.organization_id, x.currency, x.kind
+     on conflict do nothing`,
+    [now, json],
   );
-  const [row] = await em.execute<{ id: string }[]>(selectAccount, [organizationId, currency, kind]);
-  return row!.id;
+  const rows = await em.execute<{ id: string; organization_id: string; currency: string; kind: AccountKind; mine: boolean }[]>(
+    `select a.id, a.organization_id, a.currency, a.kind, coalesce(a.xmin = pg_current_xact_id_if_assigned()::xid, false) as mine
+       from ledger_account a join json_to_recordset(?::json) as x(organization_id uuid, currency text, kind text)
+         on a.organization_id = x.organization_id and a.currency = x.currency and a.kind = x.kind`,
+    [json],
+  );
+  for (const r of rows) {
+    const key = keyOf({ organizationId: r.organization_id, currency: r.currency, kind: r.kind });
+    out.set(key, r.id);
+    if (!r.mine) committedAccounts.set(key, r.id);
+  }
+  return out;
 }
+
+/** The account of (organisation, currency, kind): `accountIds` for one key. */
+export async function accountId(em: EntityManager, organizationId: string, currency: string, kind: AccountKind, now: Date): Promise<string> {
+  const key = { organizationId, currency, kind };
+  return (await accountIds(em, [key], now)).get(keyOf(key))!;
+}
+
+/** The map key `accountIds` uses. */
+export const accountKey = keyOf;
 
 export interface Posting {
   accountId: string;

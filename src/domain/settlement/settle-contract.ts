@@ -3,7 +3,8 @@ import type { Contract, ContractSeats } from '../../persistence/entities.js';
 import { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from '../delivery/report-delivery.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
-import { accountId } from './ledger.js';
+import { pgArray } from '../shared/sql.js';
+import { accountIds, accountKey } from './ledger.js';
 import { computeSettlement, settlementDelta, settlementPostings, type SettlementAmounts, type SettlementLine } from './settlement-math.js';
 
 export interface SettlementPolicy {
@@ -87,7 +88,8 @@ interface LockedContract {
  */
 export async function settleContract(em: EntityManager, clock: Clock, contractId: string, policy: SettlementPolicy, options: { force?: boolean } = {}): Promise<SettleOutcome> {
   try {
-    return await settleLocked(em, clock, contractId, policy, options);
+    const [outcome] = await settleContracts(em, clock, [{ contractId, force: options.force === true }], policy);
+    return outcome!;
   } catch (error) {
     // Belt and braces: the row lock already serialises settlements of one contract; if the
     // unique keys ever fire anyway, someone else settled it and this attempt wrote nothing.
@@ -98,13 +100,27 @@ export async function settleContract(em: EntityManager, clock: Clock, contractId
   }
 }
 
-async function settleLocked(em: EntityManager, clock: Clock, contractId: string, policy: SettlementPolicy, options: { force?: boolean }): Promise<SettleOutcome> {
-  return em.transactional(async (tem) => {
+export interface SettleRequest {
+  contractId: string;
+  /** Settle even before the end plus grace period (asked for by finance). */
+  force: boolean;
+}
+
+/**
+ * Settles several contracts in one database transaction (group commit): one statement locks
+ * them all, in id order so that concurrent batches cannot deadlock, one reads them all, then one
+ * statement per contract writes its settlement. Each contract is decided exactly as
+ * `settleContract` decides it. All or nothing: if it throws, nothing was written, and the caller
+ * settles the contracts one by one so that one bad contract does not hold up the others.
+ * Outcomes come back in request order; a contract requested twice gets one outcome.
+ */
+export async function settleContracts(em: EntityManager, clock: Clock, requests: readonly SettleRequest[], policy: SettlementPolicy): Promise<SettleOutcome[]> {
+  const ids = [...new Set(requests.map((r) => r.contractId))].sort();
+  const outcomes = await em.transactional(async (tem) => {
     // Lock first, then read in a new statement: its snapshot then sees whatever a settlement
-    // that held the lock before us committed (one statement would read settlements as of its start).
-    const locked = await tem.execute<{ id: string }[]>('select id from contract where id = ? for update', [contractId]);
-    if (!locked.length) return { kind: 'MISSING', contractId };
-    const [c] = await tem.execute<LockedContract[]>(
+    // that held a lock before us committed (one statement would read settlements as of its start).
+    await tem.execute('select id from contract where id = any(?::uuid[]) order by id for update', [pgArray(ids)]);
+    const rows = await tem.execute<LockedContract[]>(
       `select c.id, c.brand_id, c.vendor_id, c.status, c.rate_minor::text as rate_minor, c.currency, c.interval_minutes, c.seats,
               c.service_level_target, c.credit_per_point, c.credit_cap, c.starts_at, c.ends_at, c.needs_settlement,
               (select id from organization where kind = 'OPERATOR' order by id limit 1) as operator_id,
@@ -114,101 +130,120 @@ async function settleLocked(em: EntityManager, clock: Clock, contractId: string,
          from contract c
          join demand_spike s on s.id = c.spike_id
          left join lateral (select sequence, amounts from settlement where contract_id = c.id order by sequence desc limit 1) l on true
-        where c.id = ?`,
-      [contractId],
+        where c.id = any(?::uuid[])`,
+      [pgArray(ids)],
     );
-    if (!c) return { kind: 'MISSING', contractId };
+    const byId = new Map(rows.map((r) => [r.id, r]));
     const now = clock.now();
-    const endsAt = new Date(c.ends_at);
-    if (c.last_sequence === null) {
-      const dueAt = new Date(endsAt.getTime() + policy.graceMs);
-      if (!options.force && dueAt.getTime() > now.getTime()) return { kind: 'NOT_DUE', contractId, dueAt };
-    } else if (!c.needs_settlement) {
-      return { kind: 'ALREADY_SETTLED', contractId };
+    const accounts = await accountIds(tem, rows.flatMap((c) => (c.operator_id ? [
+      { organizationId: c.brand_id, currency: c.currency, kind: 'ORGANIZATION' as const },
+      { organizationId: c.vendor_id, currency: c.currency, kind: 'ORGANIZATION' as const },
+      { organizationId: c.operator_id, currency: c.currency, kind: 'OPERATOR_FEES' as const },
+    ] : [])), now);
+    const out = new Map<string, SettleOutcome>();
+    for (const id of ids) {
+      const force = requests.some((r) => r.contractId === id && r.force);
+      out.set(id, await settleRow(tem, id, byId.get(id), now, policy, force, accounts));
     }
-    if (!c.operator_id) throw new Error('No operator organisation: run npm run bootstrap:operator');
-
-    const current = amountsFor({
-      currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
-      serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
-    }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
-    const isAdjustment = c.last_sequence !== null;
-    const sequence = (c.last_sequence ?? 0) + 1;
-    let lines: SettlementLine[];
-    let net: bigint;
-    let fee: bigint;
-    if (isAdjustment) {
-      const delta = settlementDelta(amountsFromJson(c.last_amounts), current);
-      if (delta.netDeltaMinor === 0n && delta.feeDeltaMinor === 0n && delta.lines.length === 0) {
-        await tem.execute('update contract set needs_settlement = false where id = ?', [contractId]);
-        return { kind: 'NOTHING_TO_ADJUST', contractId };
-      }
-      ({ lines } = delta);
-      net = delta.netDeltaMinor;
-      fee = delta.feeDeltaMinor;
-    } else {
-      ({ lines } = current);
-      net = current.netMinor;
-      fee = current.feeMinor;
-    }
-
-    const invoiceId = uuidv7();
-    const settlementId = uuidv7();
-    const invoiceKind = !isAdjustment ? 'INVOICE' : net < 0n ? 'CREDIT_NOTE' : 'DEBIT_NOTE';
-    const toStatus = isAdjustment ? 'ADJUSTED' : 'SETTLED';
-    const postings = settlementPostings({ netMinor: net, feeMinor: fee });
-    const entries = [
-      { account: await accountId(tem, c.brand_id, c.currency, 'ORGANIZATION', now), amount: postings.brand },
-      { account: await accountId(tem, c.vendor_id, c.currency, 'ORGANIZATION', now), amount: postings.vendor },
-      { account: await accountId(tem, c.operator_id, c.currency, 'OPERATOR_FEES', now), amount: postings.operatorFees },
-    ].filter((e) => e.amount !== 0n);
-    const ledgerTxId = entries.length ? uuidv7() : null;
-    const idempotencyKey = `settle:${contractId}:${sequence}`;
-    // Lines travel as one JSON parameter: hundreds of bind values would cost more to format than to insert.
-    const linesJson = JSON.stringify(lines.map((l, i) => ({
-      position: i + 1, kind: l.kind, interval_index: l.index, billable_units: l.billableUnits?.toString() ?? null, description: l.description, amount_minor: l.amountMinor.toString(),
-    })));
-    // Invoice, lines, settlement, contract status and transition in one statement.
-    await tem.execute(
-      `with inv as (
-         insert into invoice (id, contract_id, brand_id, vendor_id, kind, original_invoice_id, status, currency, net_minor, fee_minor, vendor_payout_minor,
-                              paid_minor, period_start, period_end, issued_at)
-         values (?, ?, ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?, 0, ?, ?, ?) returning id
-       ), lines as (
-         insert into invoice_line (id, invoice_id, position, kind, interval_index, billable_units, description, amount_minor)
-         select gen_random_uuid(), inv.id, v.position, v.kind, v.interval_index, v.billable_units, v.description, v.amount_minor
-           from jsonb_to_recordset(?::jsonb) as v(position int, kind text, interval_index int, billable_units bigint, description text, amount_minor bigint), inv
-       ), st as (
-         insert into settlement (id, contract_id, sequence, idempotency_key, kind, invoice_id, net_minor, fee_minor, amounts, created_at)
-         select ?, ?, ?, ?, ?, inv.id, ?, ?, ?::jsonb, ? from inv
-       ), orig as (
-         update invoice set status = 'ADJUSTED' where id = ?::uuid
-       ), tr as (
-         insert into state_transition (id, entity_type, entity_id, from_status, to_status, at) values (?, 'Contract', ?, ?, ?, ?)
-       ), lt as (
-         -- The balanced ledger transaction (none when every posting is zero); the deferred trigger checks the sum at commit.
-         insert into ledger_transaction (id, kind, idempotency_key, currency, invoice_id, settlement_id, description, posted_at)
-         select ?::uuid, ?, ?, ?, inv.id, ?::uuid, ?, ? from inv where ?::uuid is not null
-         returning id
-       ), le as (
-         insert into ledger_entry (id, transaction_id, account_id, amount_minor, posted_at)
-         select gen_random_uuid(), lt.id, e.account_id, e.amount_minor, ?
-           from jsonb_to_recordset(?::jsonb) as e(account_id uuid, amount_minor bigint), lt
-       )
-       update contract set status = ?, needs_settlement = false where id = ?`,
-      [
-        invoiceId, contractId, c.brand_id, c.vendor_id, invoiceKind, isAdjustment ? c.original_invoice_id : null, c.currency,
-        net.toString(), fee.toString(), (net - fee).toString(), new Date(c.starts_at), endsAt, now,
-        linesJson,
-        settlementId, contractId, sequence, idempotencyKey, isAdjustment ? 'ADJUSTMENT' : 'INITIAL', net.toString(), fee.toString(), amountsToJson(current), now,
-        isAdjustment ? c.original_invoice_id : null,
-        uuidv7(), contractId, c.status, toStatus, now,
-        ledgerTxId, isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT', idempotencyKey, c.currency, settlementId,
-        `${isAdjustment ? `Adjustment ${sequence}` : 'Settlement'} of contract ${contractId}`, now, ledgerTxId,
-        now, JSON.stringify(entries.map((e) => ({ account_id: e.account, amount_minor: e.amount.toString() }))),
-        toStatus, contractId,
-      ],
-    );
-    return { kind: isAdjustment ? 'ADJUSTED' : 'SETTLED', contractId, sequence, invoiceId };
+    return out;
   });
+  return requests.map((r) => outcomes.get(r.contractId)!);
+}
+
+/** Decides and writes one locked contract's settlement, inside the caller's transaction. */
+async function settleRow(
+  tem: EntityManager, contractId: string, c: LockedContract | undefined, now: Date, policy: SettlementPolicy, force: boolean, accounts: Map<string, string>,
+): Promise<SettleOutcome> {
+if (!c) return { kind: 'MISSING', contractId };
+  const endsAt = new Date(c.ends_at);
+  if (c.last_sequence === null) {
+    const dueAt = new Date(endsAt.getTime() + policy.graceMs);
+    if (!force && dueAt.getTime() > now.getTime()) return { kind: 'NOT_DUE', contractId, dueAt };
+  } else if (!c.needs_settlement) {
+    return { kind: 'ALREADY_SETTLED', contractId };
+  }
+  if (!c.operator_id) throw new Error('No operator organisation: run npm run bootstrap:operator');
+
+  const current = amountsFor({
+    currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
+    serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
+  }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
+  const isAdjustment = c.last_sequence !== null;
+  const sequence = (c.last_sequence ?? 0) + 1;
+  let lines: SettlementLine[];
+  let net: bigint;
+  let fee: bigint;
+  if (isAdjustment) {
+    const delta = settlementDelta(amountsFromJson(c.last_amounts), current);
+    if (delta.netDeltaMinor === 0n && delta.feeDeltaMinor === 0n && delta.lines.length === 0) {
+      await tem.execute('update contract set needs_settlement = false where id = ?', [contractId]);
+      return { kind: 'NOTHING_TO_ADJUST', contractId };
+    }
+    ({ lines } = delta);
+    net = delta.netDeltaMinor;
+    fee = delta.feeDeltaMinor;
+  } else {
+    ({ lines } = current);
+    net = current.netMinor;
+    fee = current.feeMinor;
+  }
+
+  const invoiceId = uuidv7();
+  const settlementId = uuidv7();
+  const invoiceKind = !isAdjustment ? 'INVOICE' : net < 0n ? 'CREDIT_NOTE' : 'DEBIT_NOTE';
+  const toStatus = isAdjustment ? 'ADJUSTED' : 'SETTLED';
+  const postings = settlementPostings({ netMinor: net, feeMinor: fee });
+  const entries = [
+    { account: accounts.get(accountKey({ organizationId: c.brand_id, currency: c.currency, kind: 'ORGANIZATION' }))!, amount: postings.brand },
+    { account: accounts.get(accountKey({ organizationId: c.vendor_id, currency: c.currency, kind: 'ORGANIZATION' }))!, amount: postings.vendor },
+    { account: accounts.get(accountKey({ organizationId: c.operator_id, currency: c.currency, kind: 'OPERATOR_FEES' }))!, amount: postings.operatorFees },
+  ].filter((e) => e.amount !== 0n);
+  const ledgerTxId = entries.length ? uuidv7() : null;
+  const idempotencyKey = `settle:${contractId}:${sequence}`;
+  // Lines travel as one JSON parameter: hundreds of bind values would cost more to format than to insert.
+  const linesJson = JSON.stringify(lines.map((l, i) => ({
+    position: i + 1, kind: l.kind, interval_index: l.index, billable_units: l.billableUnits?.toString() ?? null, description: l.description, amount_minor: l.amountMinor.toString(),
+  })));
+  // Invoice, lines, settlement, contract status and transition in one statement.
+  await tem.execute(
+    `with inv as (
+       insert into invoice (id, contract_id, brand_id, vendor_id, kind, original_invoice_id, status, currency, net_minor, fee_minor, vendor_payout_minor,
+                            paid_minor, period_start, period_end, issued_at)
+       values (?, ?, ?, ?, ?, ?, 'ISSUED', ?, ?, ?, ?, 0, ?, ?, ?) returning id
+     ), lines as (
+       insert into invoice_line (id, invoice_id, position, kind, interval_index, billable_units, description, amount_minor)
+       select gen_random_uuid(), inv.id, v.position, v.kind, v.interval_index, v.billable_units, v.description, v.amount_minor
+         from jsonb_to_recordset(?::jsonb) as v(position int, kind text, interval_index int, billable_units bigint, description text, amount_minor bigint), inv
+     ), st as (
+       insert into settlement (id, contract_id, sequence, idempotency_key, kind, invoice_id, net_minor, fee_minor, amounts, created_at)
+       select ?, ?, ?, ?, ?, inv.id, ?, ?, ?::jsonb, ? from inv
+     ), orig as (
+       update invoice set status = 'ADJUSTED' where id = ?::uuid
+     ), tr as (
+       insert into state_transition (id, entity_type, entity_id, from_status, to_status, at) values (?, 'Contract', ?, ?, ?, ?)
+     ), lt as (
+       -- The balanced ledger transaction (none when every posting is zero); the deferred trigger checks the sum at commit.
+       insert into ledger_transaction (id, kind, idempotency_key, currency, invoice_id, settlement_id, description, posted_at)
+       select ?::uuid, ?, ?, ?, inv.id, ?::uuid, ?, ? from inv where ?::uuid is not null
+       returning id
+     ), le as (
+       insert into ledger_entry (id, transaction_id, account_id, amount_minor, posted_at)
+       select gen_random_uuid(), lt.id, e.account_id, e.amount_minor, ?
+         from jsonb_to_recordset(?::jsonb) as e(account_id uuid, amount_minor bigint), lt
+     )
+     update contract set status = ?, needs_settlement = false where id = ?`,
+    [
+      invoiceId, contractId, c.brand_id, c.vendor_id, invoiceKind, isAdjustment ? c.original_invoice_id : null, c.currency,
+      net.toString(), fee.toString(), (net - fee).toString(), new Date(c.starts_at), endsAt, now,
+      linesJson,
+      settlementId, contractId, sequence, idempotencyKey, isAdjustment ? 'ADJUSTMENT' : 'INITIAL', net.toString(), fee.toString(), amountsToJson(current), now,
+      isAdjustment ? c.original_invoice_id : null,
+      uuidv7(), contractId, c.status, toStatus, now,
+      ledgerTxId, isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT', idempotencyKey, c.currency, settlementId,
+      `${isAdjustment ? `Adjustment ${sequence}` : 'Settlement'} of contract ${contractId}`, now, ledgerTxId,
+      now, JSON.stringify(entries.map((e) => ({ account_id: e.account, amount_minor: e.amount.toString() }))),
+      toStatus, contractId,
+    ],
+  );
+  return { kind: isAdjustment ? 'ADJUSTED' : 'SETTLED', contractId, sequence, invoiceId };
 }
