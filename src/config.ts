@@ -27,6 +27,8 @@ export interface Config {
   feePpm: number;
   /** BullMQ job lock: a crashed worker's jobs are retried after about this long. */
   workerLockMs: number;
+  /** When set, /metrics (API and workers) requires `Authorization: Bearer <token>`; when null it is open. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +79,12 @@ function prefix(env: Env): string {
   return raw;
 }
 
+function metricsToken(env: Env): string | null {
+  const raw = env.METRICS_TOKEN?.trim() || null;
+  if (raw !== null && !/^[\x21-\x7e]{16,200}$/.test(raw)) throw new ConfigError('METRICS_TOKEN', 'must be 16-200 printable characters without spaces');
+  return raw;
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
@@ -99,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     settlementGraceMs: integer(env, 'SETTLEMENT_GRACE_MS', 2 * 3_600_000, 0, 30 * 86_400_000),
     feePpm: integer(env, 'MARKETPLACE_FEE_PPM', 20_000, 0, 500_000),
     workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 1_000, 600_000),
+    metricsToken: metricsToken(env),
   };
 }
 
