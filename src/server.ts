@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import type { Queue } from 'bullmq';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -16,6 +17,7 @@ import { errorLoggerPlugin, formatError, loggerOf } from './graphql/common/error
 import { metricsPlugin } from './graphql/metrics.plugin.js';
 import { getSchema } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/http-errors.js';
+import { QUEUE_BOARD_PATH, queueBoard } from './http/queue-board.js';
 import { requestLocals, requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
@@ -32,6 +34,8 @@ export interface ApiDeps {
   settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
+  /** Queues on the operator dashboard at /admin/queues; without any, the dashboard is not mounted. */
+  queues?: readonly Queue[];
   /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
   metricsToken?: string | null;
 }
@@ -45,11 +49,11 @@ export interface ApiServer {
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** The paths the API serves: the `route` label of the HTTP metrics takes only these values. */
-const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics'] as const;
+const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH] as const;
 
 /**
  * Builds the API process: Express with Apollo Server at /graphql, health and readiness probes,
- * and Prometheus metrics at /metrics.
+ * Prometheus metrics at /metrics and, when queues are given, the operator queue dashboard.
  */
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const app = express();
@@ -80,6 +84,10 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     const ready = results.every(([, s]) => s === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
   });
+
+  if (deps.queues?.length) {
+    app.use(QUEUE_BOARD_PATH, queueBoard({ queues: deps.queues, authenticate: (key) => authenticate(deps.orm.em.fork() as Context['em'], key) }));
+  }
 
   app.use(
     '/graphql',

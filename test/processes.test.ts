@@ -35,6 +35,9 @@ describe('processes', () => {
     expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('bx_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1');
+    expect((await fetch(`http://127.0.0.1:${port}/admin/queues`)).status).toBe(401);
     // A request whose body is still arriving when SIGTERM lands must be answered, not cut off.
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');

@@ -52,12 +52,13 @@ export const SETTLE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3_600 },
 };
 
-
 export interface Queues {
   clearing: Queue<ClearingJobData>;
   settlement: Queue<SettlementJobData>;
   scheduler: ClearingScheduler;
   settlementScheduler: SettlementScheduler;
+  /** Every queue, for the operator dashboard and the queue-depth metrics: a new queue is added here. */
+  all: readonly Queue[];
   close(): Promise<void>;
 }
 
@@ -95,5 +96,6 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await settlement.add(SETTLE_CONTRACT, { contractId, force: true }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) });
     },
   };
-  return { clearing, settlement, scheduler, settlementScheduler, close: async () => { await clearing.close(); await settlement.close(); } };
+  const all: Queue[] = [clearing, settlement];
+  return { clearing, settlement, scheduler, settlementScheduler, all, close: async () => { await Promise.all(all.map((q) => q.close())); } };
 }
