@@ -1,16 +1,18 @@
 /**
  * Worker process entry point (`npm run start:workers`, or `npm run dev`): consumes the BullMQ
- * queues, runs the sweeper on a schedule, serves /healthz on WORKER_HEALTH_PORT, and on SIGTERM
+ * queues, runs the sweeper on a schedule, serves /healthz and /metrics on WORKER_HEALTH_PORT, and on SIGTERM
  * stops taking jobs, lets running ones finish, then closes its connections.
  */
-import { createServer } from 'node:http';
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { createLogger } from '../src/logger.js';
+import { createRegistry } from '../src/metrics/registry.js';
 import { createOrm } from '../src/persistence/orm.js';
 import { clearingProcessor } from './clearing.processor.js';
+import { createHealthServer } from './health.js';
+import { createWorkerMetrics } from './metrics.js';
 import { CLEARING_QUEUE, createQueues, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
 import { settlementProcessor } from './settlement.processor.js';
 
@@ -33,14 +35,16 @@ const workers = [
   }), workerOptions),
   new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock: systemClock, logger, policy, queue: queues.settlement }), workerOptions),
 ];
-for (const worker of workers) worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+const metrics = createWorkerMetrics(createRegistry(), queues.all);
+for (const worker of workers) {
+  metrics.observe(worker);
+  worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+}
 await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
 await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
 
-const health = createServer((req, res) => {
-  const ok = req.url === '/healthz' && workers.every((w) => w.isRunning());
-  res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
-}).listen(config.workerHealthPort);
+const health = createHealthServer({ workers, registry: metrics.registry, metricsToken: config.metricsToken });
+await health.listen(config.workerHealthPort);
 logger.info({ queues: [CLEARING_QUEUE, SETTLEMENT_QUEUE], concurrency: config.workerConcurrency }, 'workers started');
 
 let stopping = false;
@@ -51,7 +55,7 @@ async function shutdown(signal: string) {
   await Promise.all(workers.map((w) => w.close()));
   await queues.close();
   producerConnection.disconnect();
-  health.close();
+  await health.close();
   await orm.close();
   process.exit(0);
 }
