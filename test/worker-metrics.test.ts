@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/metrics/registry.js';
 import { createHealthServer, type HealthServer } from '../workers/health.js';
@@ -60,7 +60,8 @@ describe('worker /metrics', () => {
 
   it('answers /healthz 503 once its workers stop, and guards /metrics with METRICS_TOKEN', async () => {
     const connection = redisConnection(TEST_REDIS_URL, true);
-    const worker = new Worker('idle', async () => undefined, { connection, prefix: `bx-test-idle-${process.pid}` });
+    const prefix = `bx-test-idle-${process.pid}`;
+    const worker = new Worker('idle', async () => undefined, { connection, prefix });
     const token = 'scrape-token-0123456789';
     const own = createHealthServer({ workers: [worker], registry: createRegistry(), metricsToken: token });
     const ownUrl = await own.listen(0, '127.0.0.1');
@@ -75,6 +76,9 @@ describe('worker /metrics', () => {
     } finally {
       await worker.close();
       await own.close();
+      const queue = new Queue('idle', { connection, prefix });
+      await queue.obliterate({ force: true });
+      await queue.close();
       connection.disconnect();
     }
   });
