@@ -29,6 +29,8 @@ export interface Config {
   workerLockMs: number;
   /** How often scores are recomputed without new data (time decay moves them). */
   scoreRefreshMs: number;
+  /** When set, /metrics (API and workers) requires `Authorization: Bearer <token>`; when null it is open. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +81,12 @@ function prefix(env: Env): string {
   return raw;
 }
 
+function metricsToken(env: Env): string | null {
+  const raw = env.METRICS_TOKEN?.trim() || null;
+  if (raw !== null && !/^[\x21-\x7e]{16,200}$/.test(raw)) throw new ConfigError('METRICS_TOKEN', 'must be 16-200 printable characters without spaces');
+  return raw;
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
@@ -102,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     feePpm: integer(env, 'MARKETPLACE_FEE_PPM', 20_000, 0, 500_000),
     workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 1_000, 600_000),
     scoreRefreshMs: integer(env, 'SCORE_REFRESH_MS', 300_000, 1_000, 86_400_000),
+    metricsToken: metricsToken(env),
   };
 }
 

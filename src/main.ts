@@ -22,7 +22,7 @@ if (config.bootstrapOperatorKey) {
 const api = await createApiServer({
   orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
   settlement: queues.settlementScheduler, quality: queues.qualityScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
-  readiness: { redis: () => redis.ping() },
+  readiness: { redis: () => redis.ping() }, queues: queues.all, metricsToken: config.metricsToken,
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql` }, 'API listening');

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import type { Queue } from 'bullmq';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -15,9 +15,15 @@ import { storedQualityScores, type QualityScores } from './domain/quality/qualit
 import type { QualityScheduler } from './domain/quality/quality-scheduler.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
 import type { Context } from './graphql/context.js';
-import { formatError } from './graphql/common/errors.js';
+import { errorLoggerPlugin, formatError, loggerOf } from './graphql/common/errors.js';
+import { metricsPlugin } from './graphql/metrics.plugin.js';
 import { getSchema } from './graphql/schema.js';
+import { errorHandler, notFound } from './http/http-errors.js';
+import { QUEUE_BOARD_PATH, queueBoard } from './http/queue-board.js';
+import { requestLocals, requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
+import { createApiMetrics } from './metrics/api-metrics.js';
+import { createRegistry, metricsHandler } from './metrics/registry.js';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -31,6 +37,10 @@ export interface ApiDeps {
   settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
+  /** Queues on the operator dashboard at /admin/queues; without any, the dashboard is not mounted. */
+  queues?: readonly Queue[];
+  /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken?: string | null;
 }
 
 export interface ApiServer {
@@ -41,11 +51,18 @@ export interface ApiServer {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Builds the API process: Express with Apollo Server at /graphql, health and readiness probes. */
+/** The paths the API serves: the `route` label of the HTTP metrics takes only these values. */
+const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH] as const;
+
+/**
+ * Builds the API process: Express with Apollo Server at /graphql, health and readiness probes,
+ * Prometheus metrics at /metrics and, when queues are given, the operator queue dashboard.
+ */
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
   let httpServer: Server | null = null;
+  const metrics = createApiMetrics(createRegistry());
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
     introspection: !deps.production,
@@ -53,9 +70,13 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     csrfPrevention: true,
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(formatted, error, (err) => deps.logger.error({ err }, 'unexpected error')),
+    formatError: (formatted, error) => formatError(formatted, error, (err) => loggerOf(error, deps.logger).error({ err }, 'unexpected error')),
+    plugins: [errorLoggerPlugin, metricsPlugin(metrics)],
   });
   await apollo.start();
+
+  app.use(requestLog({ logger: deps.logger, metrics, mounts: MOUNTS }));
+  app.get('/metrics', metricsHandler(metrics.registry, deps.metricsToken ?? null));
 
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/readyz', async (_req, res) => {
@@ -68,14 +89,16 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
 
   app.post('/ingest/quality', ...qualityIngestRoute(deps));
+  if (deps.queues?.length) {
+    app.use(QUEUE_BOARD_PATH, queueBoard({ queues: deps.queues, authenticate: (key) => authenticate(deps.orm.em.fork() as Context['em'], key) }));
+  }
 
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
-        const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
-        res.setHeader('x-request-id', requestId);
+        const locals = requestLocals(res);
         const em = deps.orm.em.fork() as Context['em'];
         const header = req.headers.authorization;
         let principal = null;
@@ -85,15 +108,19 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           if (!principal) {
             throw new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
+          locals.apiKeyId = principal.apiKeyId;
         }
         return {
-          em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId,
-          logger: deps.logger.child({ requestId }), clearing: deps.clearing ?? null,
+          em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId: locals.requestId,
+          logger: locals.logger, clearing: deps.clearing ?? null,
           settlement: deps.settlement ?? null, quality: deps.quality ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
         };
       },
     }),
   );
+
+  app.use(notFound);
+  app.use(errorHandler);
 
   return {
     app,

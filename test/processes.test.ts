@@ -35,6 +35,9 @@ describe('processes', () => {
     expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('bx_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1');
+    expect((await fetch(`http://127.0.0.1:${port}/admin/queues`)).status).toBe(401);
     // A request whose body is still arriving when SIGTERM lands must be answered, not cut off.
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');
@@ -53,10 +56,15 @@ describe('processes', () => {
     expect(output()).toContain('shutting down');
   });
 
-  it('the workers start, serve /healthz and shut down gracefully on SIGTERM', async () => {
+  it('the workers start, serve /healthz and /metrics (behind METRICS_TOKEN) and shut down gracefully on SIGTERM', async () => {
     const port = 4900 + (process.pid % 100);
-    const { child } = startProcess('workers/main.ts', { WORKER_HEALTH_PORT: String(port) });
+    const token = 'scrape-token-0123456789';
+    const { child } = startProcess('workers/main.ts', { WORKER_HEALTH_PORT: String(port), METRICS_TOKEN: token });
     expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(metrics).toMatch(/^bx_queue_jobs\{queue="clearing",state="delayed"\} \d+$/m);
+    expect(metrics).toMatch(/^bx_queue_jobs\{queue="settlement",state="waiting"\} \d+$/m);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);

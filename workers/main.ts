@@ -1,16 +1,18 @@
 /**
  * Worker process entry point (`npm run start:workers`, or `npm run dev`): consumes the BullMQ
- * queues, runs the sweeper on a schedule, serves /healthz on WORKER_HEALTH_PORT, and on SIGTERM
+ * queues, runs the sweeper on a schedule, serves /healthz and /metrics on WORKER_HEALTH_PORT, and on SIGTERM
  * stops taking jobs, lets running ones finish, then closes its connections.
  */
-import { createServer } from 'node:http';
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { createLogger } from '../src/logger.js';
+import { createRegistry } from '../src/metrics/registry.js';
 import { createOrm } from '../src/persistence/orm.js';
 import { clearingProcessor } from './clearing.processor.js';
+import { createHealthServer } from './health.js';
+import { createWorkerMetrics } from './metrics.js';
 import { qualityProcessor } from './quality.processor.js';
 import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
 import { settlementProcessor } from './settlement.processor.js';
@@ -36,15 +38,17 @@ const workers = [
   // Each run rescores everyone under an advisory lock, so one at a time per process is plenty.
   new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock: systemClock, logger }), { ...workerOptions, concurrency: 1 }),
 ];
-for (const worker of workers) worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+const metrics = createWorkerMetrics(createRegistry(), queues.all);
+for (const worker of workers) {
+  metrics.observe(worker);
+  worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+}
 await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
 await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
 await queues.quality.upsertJobScheduler('score-refresh', { every: config.scoreRefreshMs }, { name: RECOMPUTE_SCORES, data: {} });
 
-const health = createServer((req, res) => {
-  const ok = req.url === '/healthz' && workers.every((w) => w.isRunning());
-  res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
-}).listen(config.workerHealthPort);
+const health = createHealthServer({ workers, registry: metrics.registry, metricsToken: config.metricsToken });
+await health.listen(config.workerHealthPort);
 logger.info({ queues: [CLEARING_QUEUE, SETTLEMENT_QUEUE, QUALITY_QUEUE], concurrency: config.workerConcurrency }, 'workers started');
 
 let stopping = false;
@@ -55,7 +59,7 @@ async function shutdown(signal: string) {
   await Promise.all(workers.map((w) => w.close()));
   await queues.close();
   producerConnection.disconnect();
-  health.close();
+  await health.close();
   await orm.close();
   process.exit(0);
 }

@@ -70,6 +70,7 @@ export const RECOMPUTE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 24 * 3_600 },
 };
 
+
 export interface Queues {
   clearing: Queue<ClearingJobData>;
   settlement: Queue<SettlementJobData>;
@@ -77,6 +78,8 @@ export interface Queues {
   scheduler: ClearingScheduler;
   settlementScheduler: SettlementScheduler;
   qualityScheduler: QualityScheduler;
+  /** Every queue, for the operator dashboard and the queue-depth metrics: a new queue is added here. */
+  all: readonly Queue[];
   close(): Promise<void>;
 }
 
@@ -122,8 +125,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await quality.add(RECOMPUTE_SCORES, {}, { ...RECOMPUTE_JOB_OPTIONS, jobId: recomputeJobId(window), delay: window * RECOMPUTE_WINDOW_MS - now });
     },
   };
+  const all: Queue[] = [clearing, settlement, quality];
   return {
-    clearing, settlement, quality, scheduler, settlementScheduler, qualityScheduler,
-    close: async () => { await clearing.close(); await settlement.close(); await quality.close(); },
+    clearing, settlement, quality, scheduler, settlementScheduler, qualityScheduler, all,
+    close: async () => { await Promise.all(all.map((q) => q.close())); },
   };
 }

@@ -7,6 +7,7 @@ import { ClearingResolver } from './clearing/clearing.resolver.js';
 import { SettlementResolver } from './settlement/settlement.resolver.js';
 import { DemandResolver } from './demand/demand.resolver.js';
 import { QualityResolver } from './quality/quality.resolver.js';
+import { trackUserErrors } from './metrics.plugin.js';
 
 export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver, SettlementResolver, QualityResolver] as const;
 
@@ -23,6 +24,7 @@ export function getSchema(): Promise<GraphQLSchema> {
     const mutation = schema.getMutationType();
     if (query) query.description = 'Reads. Every list is cursor-paginated (first ≤ 100, after = endCursor).';
     if (mutation) mutation.description = 'Changes. Expected refusals come back as UserError members of each result union, with nothing written.';
+    trackUserErrors(schema);
     return schema;
   });
   return built;

@@ -48,7 +48,7 @@ export async function startHarness(options: { workers?: boolean } = {}): Promise
       new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
     ]
     : undefined;
-  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler } : {}) });
+  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}) });
   const url = await api.listen(0, '127.0.0.1');
   return {
     url: `${url}/graphql`, orm, clock, api, operatorKey: '', ...(queues ? { queues } : {}), ...(workers ? { workers } : {}),

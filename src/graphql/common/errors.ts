@@ -1,7 +1,10 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { AccessError } from '../../domain/shared/result.js';
+import type { Logger } from '../../logger.js';
+import type { Context } from '../context.js';
 
 /**
  * Shapes every error a client sees: AccessErrors become their code (UNAUTHENTICATED,
@@ -70,3 +73,25 @@ function fieldOf(original: unknown, formatted: GraphQLFormattedError): string | 
   return m ? m[1]! : null;
 }
 
+
+const requestLoggers = new WeakMap<object, Logger>();
+
+/**
+ * formatError sees the error but not the request. Apollo hands the same error objects to
+ * didEncounterErrors first, so this plugin remembers each one's request logger: the
+ * "unexpected error" line then carries the request id of the access log line.
+ */
+export const errorLoggerPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        for (const error of errors) requestLoggers.set(error, contextValue.logger);
+      },
+    };
+  },
+};
+
+/** The logger of the request that raised `error`, or `fallback` (errors before the request had a context). */
+export function loggerOf(error: unknown, fallback: Logger): Logger {
+  return (typeof error === 'object' && error !== null && requestLoggers.get(error)) || fallback;
+}

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { anOrganization } from './support/builders.js';
+import { resetState, startHarness, type Harness } from './support/harness.js';
+
+let h: Harness;
+let board: string;
+beforeAll(async () => { h = await startHarness({ workers: true }); board = h.url.replace(/\/graphql$/, '/admin/queues'); });
+afterAll(async () => { await h.close(); });
+beforeEach(async () => { await resetState(h); });
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+const basic = (key: string, user = 'operator') => ({ authorization: `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}` });
+// The page, one of its assets and its JSON API: every path under the board is guarded alike.
+const PATHS = ['', '/static/favicon-32x32.png', '/api/queues'];
+
+describe('queue dashboard at /admin/queues', () => {
+  it('asks for credentials (401 with a Basic challenge) without a key or with a bad one', async () => {
+    const bad = `bx_nokey000_${'A'.repeat(43)}`;
+    for (const path of PATHS) {
+      for (const headers of [{}, bearer(bad), basic(bad), { authorization: 'Basic not-base64-at-all' }]) {
+        const res = await fetch(`${board}${path}`, { headers });
+        expect([path, res.status]).toEqual([path, 401]);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="/);
+      }
+    }
+  });
+
+  it('refuses (403) brand and finance keys, by Bearer and by Basic', async () => {
+    const brand = await anOrganization(h.url, h.operatorKey, { kind: 'BRAND' });
+    for (const path of PATHS) {
+      for (const headers of [bearer(brand.key), basic(brand.key), bearer(brand.financeKey)]) {
+        const res = await fetch(`${board}${path}`, { headers });
+        expect([path, res.status]).toEqual([path, 403]);
+        expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('FORBIDDEN');
+      }
+    }
+  });
+
+  it('shows operators the clearing, settlement and quality queues, by Bearer and by Basic', async () => {
+    await h.queues!.scheduler.scheduleAt('0190a0a0-0000-7000-8000-0000000000a1', new Date(Date.now() + 3_600_000));
+    for (const headers of [bearer(h.operatorKey), basic(h.operatorKey), basic(h.operatorKey, '')]) {
+      const page = await fetch(board, { headers });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Burst Exchange queues</title>');
+      const api = await fetch(`${board}/api/queues`, { headers });
+      expect(api.status).toBe(200);
+      const { queues } = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+      expect(Object.fromEntries(queues.map((q) => [q.name, q.counts.delayed]))).toEqual({ clearing: 1, settlement: 0, quality: 0 });
+    }
+  });
+
+  it('lets operators change queues from the board, but not from another site', async () => {
+    const pause = `${board}/api/queues/settlement/pause`;
+    const crossSite = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }];
+    for (const extra of crossSite) {
+      expect((await fetch(pause, { method: 'PUT', headers: { ...basic(h.operatorKey), ...extra } })).status).toBe(403);
+    }
+    expect(await h.queues!.settlement.isPaused()).toBe(false);
+    const own = await fetch(pause, { method: 'PUT', headers: { ...basic(h.operatorKey), origin: new URL(board).origin, 'sec-fetch-site': 'same-origin' } });
+    expect(own.status).toBeLessThan(300);
+    expect(await h.queues!.settlement.isPaused()).toBe(true);
+    await h.queues!.settlement.resume();
+  });
+});
