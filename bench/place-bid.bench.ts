@@ -17,25 +17,17 @@ import { issueApiKey } from '../src/domain/access/api-keys.js';
 import { postDemandSpike, publishDemandSpike } from '../src/domain/demand/spikes.js';
 import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
-import { createOrm } from '../src/persistence/orm.js';
+import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
 import { describe, runLoad } from './support/load.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const VENDORS = 100;
 const SPIKES = Number(process.env.SPIKES ?? 500);
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+const DB = BENCH_DATABASE_URL;
 const API_PORT = 4801;
 const BASELINE_PORT = 4802;
 void pino;
-
-async function ensureDatabase() {
-  const admin = new pg.Client({ connectionString: DB.replace(/\/[^/]+$/, '/postgres') });
-  await admin.connect();
-  const name = new URL(DB).pathname.slice(1);
-  if (!(await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) await admin.query(`create database "${name}"`);
-  await admin.end();
-}
 
 function start(args: string[], env: Record<string, string>, ready: RegExp | null, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -49,11 +41,7 @@ function start(args: string[], env: Record<string, string>, ready: RegExp | null
   });
 }
 
-await ensureDatabase();
-const orm = await createOrm(DB, 4);
-orm.config.set('logger', () => {});
-await orm.migrator.up();
-await orm.em.getConnection().execute('truncate audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
+const orm = await freshBenchDatabase();
 
 console.log(`Seeding ${VENDORS} vendors and ${SPIKES} open spikes...`);
 const em = () => orm.em.fork() as never;

@@ -17,30 +17,19 @@ import pg from 'pg';
 import { bootstrapOperator, createOrganization } from '../src/domain/access/organizations.js';
 import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
-import { createOrm } from '../src/persistence/orm.js';
+import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
 import { percentile } from './support/load.js';
 
 const RATE = Number(process.env.RATE ?? 2_000);
 const BATCH = Number(process.env.BATCH ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const VENDORS = 50;
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+const DB = BENCH_DATABASE_URL;
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const API_PORT = 4803;
 const PREFIX = `bx-bench-${process.pid}`;
 
-const admin = new pg.Client({ connectionString: DB.replace(/\/[^/]+$/, '/postgres') });
-await admin.connect();
-if (!(await admin.query('select 1 from pg_database where datname = $1', [new URL(DB).pathname.slice(1)])).rowCount) await admin.query(`create database "${new URL(DB).pathname.slice(1)}"`);
-await admin.end();
-
-const orm = await createOrm(DB, 4);
-orm.config.set('logger', () => {});
-await orm.migrator.up();
-await orm.em.getConnection().execute(`truncate ingest_nonce, ingest_secret, vendor_score_history, vendor_score, scoring_run, vendor_audit, quality_observation, quality_event,
-  ledger_entry, ledger_transaction, settlement, invoice_line, invoice, ledger_account, delivery_report, audit_record, contract, bid_outcome, award,
-  clearing_result, state_transition, bid, demand_spike, api_key, organization cascade`);
-await orm.em.getConnection().execute('delete from scoring_policy where version > 1');
+const orm = await freshBenchDatabase();
 const em = () => orm.em.fork() as never;
 const issued = (await bootstrapOperator(em(), systemClock))!;
 const operator: Principal = { apiKeyId: issued.apiKey.id, organizationId: issued.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };

@@ -15,27 +15,19 @@ import { Queue } from 'bullmq';
 import { bootstrapOperator, createOrganization } from '../src/domain/access/organizations.js';
 import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
-import { createOrm } from '../src/persistence/orm.js';
+import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
 import { redisConnection, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId } from '../workers/queues.js';
 
 const CONTRACTS = Number(process.env.CONTRACTS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
 const VENDORS = 100;
 const SPIKES = Math.ceil(CONTRACTS / VENDORS);
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+const DB = BENCH_DATABASE_URL;
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `bx-bench-${process.pid}`;
 
-const admin = new pg.Client({ connectionString: DB.replace(/\/[^/]+$/, '/postgres') });
-await admin.connect();
-if (!(await admin.query('select 1 from pg_database where datname = $1', [new URL(DB).pathname.slice(1)])).rowCount) await admin.query(`create database "${new URL(DB).pathname.slice(1)}"`);
-await admin.end();
-
-const orm = await createOrm(DB, 4);
-orm.config.set('logger', () => {});
-await orm.migrator.up();
+const orm = await freshBenchDatabase();
 const sql = orm.em.getConnection();
-await sql.execute('truncate ledger_entry, ledger_transaction, settlement, invoice_line, invoice, ledger_account, delivery_report, audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
 
 console.log(`Seeding ${CONTRACTS} contracts × 48 intervals of actuals (${CONTRACTS * 48} delivery reports)...`);
 const t0 = performance.now();

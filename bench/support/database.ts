@@ -1,0 +1,27 @@
+import pg from 'pg';
+import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
+
+export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+
+/**
+ * The benchmarks' own database, created if missing, migrated, and emptied (every table but the
+ * migration log and the scoring policy, which goes back to its default version).
+ */
+export async function freshBenchDatabase(poolSize = 4): Promise<MikroORM> {
+  const name = new URL(BENCH_DATABASE_URL).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL.replace(/\/[^/]+$/, '/postgres') });
+  await admin.connect();
+  if (!(await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) await admin.query(`create database "${name.replace(/"/g, '')}"`);
+  await admin.end();
+
+  const orm = await createOrm(BENCH_DATABASE_URL, poolSize);
+  orm.config.set('logger', () => {});
+  await orm.migrator.up();
+  const sql = orm.em.getConnection();
+  const tables = await sql.execute<{ tablename: string }[]>(
+    `select tablename from pg_tables where schemaname = 'public' and tablename not in ('mikro_orm_migrations', 'scoring_policy')`,
+  );
+  await sql.execute(`truncate ${tables.map((t) => `"${t.tablename}"`).join(', ')} cascade`);
+  await sql.execute('delete from scoring_policy where version > 1');
+  return orm;
+}
