@@ -17,6 +17,7 @@ import { issueApiKey } from '../src/domain/access/api-keys.js';
 import { postDemandSpike, publishDemandSpike } from '../src/domain/demand/spikes.js';
 import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
+import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { createOrm } from '../src/persistence/orm.js';
 import { describe, runLoad } from './support/load.js';
 
@@ -53,7 +54,7 @@ await ensureDatabase();
 const orm = await createOrm(DB, 4);
 orm.config.set('logger', () => {});
 await orm.migrator.up();
-await orm.em.getConnection().execute('truncate audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
+await orm.em.getConnection().execute('truncate webhook_delivery, webhook_endpoint, domain_event, audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
 
 console.log(`Seeding ${VENDORS} vendors and ${SPIKES} open spikes...`);
 const em = () => orm.em.fork() as never;
@@ -81,7 +82,7 @@ for (let i = 0; i < SPIKES; i++) {
     biddingClosesAt: new Date(Date.now() + 86_400_000), outsourcingModel: 'ENTERPRISE_ROUTED',
   });
   if (!posted.ok) throw new Error(posted.failure.message);
-  await publishDemandSpike(em(), systemClock, brand, posted.value.id);
+  await publishDemandSpike(em(), systemClock, neutralQualityScores, brand, posted.value.id);
   spikeIds.push(posted.value.id);
 }
 await orm.close();

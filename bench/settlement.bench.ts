@@ -35,7 +35,7 @@ const orm = await createOrm(DB, 4);
 orm.config.set('logger', () => {});
 await orm.migrator.up();
 const sql = orm.em.getConnection();
-await sql.execute('truncate ledger_entry, ledger_transaction, settlement, invoice_line, invoice, ledger_account, delivery_report, audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
+await sql.execute('truncate webhook_delivery, webhook_endpoint, domain_event, ledger_entry, ledger_transaction, settlement, invoice_line, invoice, ledger_account, delivery_report, audit_record, contract, bid_outcome, award, clearing_result, state_transition, bid, demand_spike, api_key, organization cascade');
 
 console.log(`Seeding ${CONTRACTS} contracts × 48 intervals of actuals (${CONTRACTS * 48} delivery reports)...`);
 const t0 = performance.now();

@@ -25,7 +25,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const TABLES = ['ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
+const TABLES = ['webhook_delivery', 'webhook_endpoint', 'domain_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
 export async function truncateAll(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);

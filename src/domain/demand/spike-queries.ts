@@ -89,6 +89,25 @@ export async function listOpenDemandSpikes(
   return toPage(eligible, page.first);
 }
 
+/**
+ * Every vendor eligible to bid on the spike now (PRODUCT.md section 4): the SQL narrows by
+ * status, skills, certifications and in-house ownership; the shared eligibility function then
+ * decides, with the quality scores. The audience of a `demand_spike.posted` event.
+ */
+export async function eligibleVendorIds(em: EntityManager, scores: QualityScores, spike: DemandSpike): Promise<string[]> {
+  const candidates = await em.execute<{ id: string }[]>(
+    `select id from organization
+      where kind = 'VENDOR' and status = 'ACTIVE' and skills @> ?::text[] and certifications @> ?::text[]
+        and (vendor_type = 'OUTSOURCER' or parent_brand_id = ?)
+      order by id`,
+    [pgTextArray(spike.requiredSkills), pgTextArray(spike.requiredCertifications), spike.brandId],
+  );
+  if (!candidates.length) return [];
+  const vendors = await em.find(OrganizationSchema, { id: { $in: candidates.map((c) => c.id) } }, { orderBy: { id: 'asc' } });
+  const scoreMap = await scores.scoresOf(vendors.map((v) => v.id));
+  return vendors.filter((v) => eligibilityFailures(v, spike, scoreMap.get(v.id)!).length === 0).map((v) => v.id);
+}
+
 /** A PostgreSQL text[] literal; the driver would otherwise expand a JS array into a value list. */
 function pgTextArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
