@@ -16,6 +16,11 @@ import type { Context } from './graphql/context.js';
 import { formatError } from './graphql/common/errors.js';
 import { getSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
+import type { Principal } from './domain/access/principal.js';
+import type { EventSource } from './domain/events/watch-events.js';
+import type { SecretBox } from './domain/webhooks/secret-box.js';
+import type { WebhookUrlPolicy } from './domain/webhooks/url-policy.js';
+import { attachSubscriptionServer } from './realtime/ws-server.js';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -28,6 +33,10 @@ export interface ApiDeps {
   settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
+  /** Published domain events (the Redis subscriber); without it subscriptions answer SERVICE_UNAVAILABLE. */
+  events?: EventSource;
+  /** Seals webhook signing secrets; where webhook URLs may point. */
+  webhooks: { secrets: SecretBox; urlPolicy: WebhookUrlPolicy };
 }
 
 export interface ApiServer {
@@ -38,19 +47,38 @@ export interface ApiServer {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Builds the API process: Express with Apollo Server at /graphql, health and readiness probes. */
+/**
+ * Builds the API process: Express with Apollo Server at /graphql (POST), graphql-ws
+ * subscriptions on the same path (WebSocket upgrade), health and readiness probes.
+ */
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
   let httpServer: Server | null = null;
+  let subscriptions: { close(): Promise<void> } | null = null;
+  const schema = await getSchema();
+  const logUnexpected = (err: unknown) => deps.logger.error({ err }, 'unexpected error');
+
+  /** The principal for an Authorization value, or null for a malformed, unknown or revoked key. */
+  const principalFor = async (em: Context['em'], header: string): Promise<Principal | null> => {
+    const match = BEARER.exec(header);
+    return match ? authenticate(em, match[1]!) : null;
+  };
+  const contextFor = (em: Context['em'], principal: Principal | null, requestId: string): Context => ({
+    em, principal, clock: deps.clock, scores: deps.scores ?? neutralQualityScores, requestId,
+    logger: deps.logger.child({ requestId }), clearing: deps.clearing ?? null,
+    settlement: deps.settlement ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
+    events: deps.events ?? null, webhooks: deps.webhooks,
+  });
+
   const apollo = new ApolloServer<Context>({
-    schema: await getSchema(),
+    schema,
     introspection: !deps.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(formatted, error, (err) => deps.logger.error({ err }, 'unexpected error')),
+    formatError: (formatted, error) => formatError(formatted, error, logUnexpected),
   });
   await apollo.start();
 
@@ -75,17 +103,12 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         const header = req.headers.authorization;
         let principal = null;
         if (header) {
-          const match = BEARER.exec(header);
-          principal = match ? await authenticate(em, match[1]!) : null;
+          principal = await principalFor(em, header);
           if (!principal) {
             throw new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
         }
-        return {
-          em, principal, clock: deps.clock, scores: deps.scores ?? neutralQualityScores, requestId,
-          logger: deps.logger.child({ requestId }), clearing: deps.clearing ?? null,
-          settlement: deps.settlement ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
-        };
+        return contextFor(em, principal, requestId);
       },
     }),
   );
@@ -99,10 +122,20 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           const { port: actual } = httpServer!.address() as AddressInfo;
           resolve(`http://127.0.0.1:${actual}`);
         });
+        subscriptions = attachSubscriptionServer(httpServer, {
+          schema, production: deps.production,
+          authenticate: (header) => principalFor(deps.orm.em.fork() as Context['em'], header),
+          context: (principal) => contextFor(deps.orm.em.fork() as Context['em'], principal, randomUUID()),
+          formatError: (error) => formatError(error.toJSON(), error, logUnexpected),
+        });
       });
     },
-    /** Graceful stop: refuse new connections, let in-flight requests finish, then stop Apollo. */
+    /**
+     * Graceful stop: end every subscription (clients see 1001 Going away and may reconnect
+     * elsewhere), refuse new connections, let in-flight requests finish, then stop Apollo.
+     */
     async close() {
+      await subscriptions?.close();
       const server = httpServer;
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 
 /** The two entry points as real processes: they start, answer health checks and stop cleanly. */
@@ -35,6 +36,10 @@ describe('processes', () => {
     expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    // An open WebSocket is told the server is going away (1001), so its client reconnects elsewhere.
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+    await once(ws, 'open');
+    const wsClosed = once(ws, 'close');
     // A request whose body is still arriving when SIGTERM lands must be answered, not cut off.
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');
@@ -47,6 +52,7 @@ describe('processes', () => {
     await new Promise((r) => setTimeout(r, 300));
     socket.write(body.slice(5));
     const [code] = await once(child, 'exit');
+    expect((await wsClosed)[0]).toBe(1001);
     expect(response).toMatch(/^HTTP\/1\.1 200/);
     expect(response).toContain('{"data":{"__typename":"Query"}}');
     expect(code).toBe(0);

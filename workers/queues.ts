@@ -51,11 +51,38 @@ export const SETTLE_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3_600 },
 };
+export const WEBHOOKS_QUEUE = 'webhooks';
+export const DELIVER_WEBHOOK = 'deliver-webhook';
 
+/** One delivery: an event to an endpoint. */
+export interface DeliverWebhookJob {
+  eventId: string;
+  endpointId: string;
+}
+export type WebhookJobData = DeliverWebhookJob | { sweep: true };
+
+/** Deterministic: one job per (event, endpoint), so the relay and the sweeper never make two. */
+export const webhookJobId = (eventId: string, endpointId: string) => `webhook-${eventId}-${endpointId}`;
+
+export interface WebhookRetryPolicy {
+  attempts: number;
+  /** First retry after this long, then doubling (with 20% jitter so endpoints that come back are not stampeded). */
+  backoffMs: number;
+}
+
+export function webhookJobOptions(policy: WebhookRetryPolicy): JobsOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs, jitter: 0.2 },
+    removeOnComplete: { age: 24 * 3_600, count: 100_000 },
+    removeOnFail: { age: 7 * 24 * 3_600 },
+  };
+}
 
 export interface Queues {
   clearing: Queue<ClearingJobData>;
   settlement: Queue<SettlementJobData>;
+  webhooks: Queue<WebhookJobData>;
   scheduler: ClearingScheduler;
   settlementScheduler: SettlementScheduler;
   close(): Promise<void>;
@@ -95,5 +122,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await settlement.add(SETTLE_CONTRACT, { contractId, force: true }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) });
     },
   };
-  return { clearing, settlement, scheduler, settlementScheduler, close: async () => { await clearing.close(); await settlement.close(); } };
+  const webhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix });
+  return {
+    clearing, settlement, webhooks, scheduler, settlementScheduler,
+    close: async () => { await clearing.close(); await settlement.close(); await webhooks.close(); },
+  };
 }

@@ -6,6 +6,9 @@ import type { ClearingScheduler } from '../domain/clearing/clearing-scheduler.js
 import type { Logger } from '../logger.js';
 import type { SettlementPolicy } from '../domain/settlement/settle-contract.js';
 import type { SettlementScheduler } from '../domain/settlement/settlement-scheduler.js';
+import type { EventSource } from '../domain/events/watch-events.js';
+import type { SecretBox } from '../domain/webhooks/secret-box.js';
+import type { WebhookUrlPolicy } from '../domain/webhooks/url-policy.js';
 
 /** Per-request context: one forked EntityManager, the caller, and the injected services. */
 export interface Context {
@@ -19,4 +22,8 @@ export interface Context {
   clearing: ClearingScheduler | null;
   settlement: SettlementScheduler | null;
   settlementPolicy: SettlementPolicy;
+  /** Published domain events, for subscriptions; null where no event subscriber runs. */
+  events: EventSource | null;
+  /** Seals webhook signing secrets at rest; where webhook URLs may point. */
+  webhooks: { secrets: SecretBox; urlPolicy: WebhookUrlPolicy };
 }

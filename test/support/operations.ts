@@ -47,3 +47,16 @@ export const BALANCES = `query($currency: String, $asOf: DateTimeISO) { ledgerBa
 export const STATEMENT = `query($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!) { accountStatement(accountId: $id, from: $from, to: $to) { opening { ${MONEY} } closing { ${MONEY} } entries { kind amount { ${MONEY} } balance { ${MONEY} } } csv } }`;
 export const ACCRUALS = `query { accruals { contractId unsettledNet { ${MONEY} } } }`;
 export const RECONCILIATION = `query { reconciliation { balanced discrepancies sums { ${MONEY} } } }`;
+
+export const SPIKE_POSTED = 'subscription { demandSpikePosted { eventId occurredAt spike { id brandId title status requiredSkills reserveRate { amountMinor currency } } } }';
+export const BID_OUTCOMES = `subscription { bidOutcome { eventId occurredAt spikeId contractId
+  outcome { bidId vendorId status reason awardedSeatHours adjustedRate bidToBeat { index ownAdjustedRate highestWinningAdjustedRate awardedSeats } } } }`;
+export const CONTRACT_SETTLED = `subscription { contractSettled { eventId occurredAt settlementId sequence kind invoiceId invoiceKind
+  net { ${MONEY} } fee { ${MONEY} } vendorPayout { ${MONEY} } contract { id brandId vendorId status } } }`;
+
+const ENDPOINT_FIELDS = 'id organizationId url eventTypes description secretHint status createdAt disabledAt';
+export const REGISTER_WEBHOOK = `mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { __typename ... on RegisteredWebhookEndpoint { signingSecret endpoint { ${ENDPOINT_FIELDS} } } ${USER_ERROR} } }`;
+export const DISABLE_WEBHOOK = `mutation($id: UUID!) { disableWebhookEndpoint(endpointId: $id) { ${ENDPOINT_FIELDS} } }`;
+export const WEBHOOK_ENDPOINTS = `query($org: UUID, $first: Int, $after: String) { webhookEndpoints(organizationId: $org, first: $first, after: $after) { nodes { ${ENDPOINT_FIELDS} } pageInfo { hasNextPage endCursor } } }`;
+export const WEBHOOK_DELIVERIES = `query($id: UUID!, $eventId: UUID, $first: Int, $after: String) { webhookDeliveries(endpointId: $id, eventId: $eventId, first: $first, after: $after) {
+  nodes { id eventId eventType endpointId attempt outcome statusCode error durationMs attemptedAt } pageInfo { hasNextPage endCursor } } }`;
