@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { verifySignature } from '../src/domain/webhooks/signing.js';
 import { DELIVER_WEBHOOK, webhookJobOptions } from '../workers/queues.js';
 import { sweepWebhooks } from '../workers/webhook.processor.js';
+import { postWebhook } from '../workers/webhook-http.js';
 import { aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
@@ -135,6 +136,19 @@ describe('webhook delivery', () => {
     await eventually(async () => (receiver!.requests.length ? true : null));
     await eventually(async () => ((await deliveries(id))[0]?.outcome === 'DELIVERED' ? true : null));
     expect(await sweepWebhooks(deps)).toEqual({ enqueued: 0 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+describe('the webhook HTTP client', () => {
+  it('will not deliver into a private network unless allowed, by literal address or by what a name resolves to', async () => {
+    receiver = await startReceiver();
+    const port = new URL(receiver.url).port;
+    const strict = { timeoutMs: TIMEOUT_MS, allowPrivateNetworks: false };
+    expect(await postWebhook(`http://127.0.0.1:${port}/hooks`, '{}', {}, strict)).toMatchObject({ statusCode: null, error: expect.stringContaining('private network') });
+    expect(await postWebhook(`http://localhost:${port}/hooks`, '{}', {}, strict)).toMatchObject({ statusCode: null, error: expect.stringContaining('private network') });
+    expect(receiver.requests).toEqual([]);
+    expect(await postWebhook(`http://localhost:${port}/hooks`, '{}', {}, { ...strict, allowPrivateNetworks: true })).toMatchObject({ statusCode: 200, error: null });
     expect(receiver.requests).toHaveLength(1);
   });
 });
