@@ -17,6 +17,7 @@ import { issueApiKey } from '../src/domain/access/api-keys.js';
 import { postDemandSpike, publishDemandSpike } from '../src/domain/demand/spikes.js';
 import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
+import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
 import { describe, runLoad } from './support/load.js';
 
@@ -69,7 +70,7 @@ for (let i = 0; i < SPIKES; i++) {
     biddingClosesAt: new Date(Date.now() + 86_400_000), outsourcingModel: 'ENTERPRISE_ROUTED',
   });
   if (!posted.ok) throw new Error(posted.failure.message);
-  await publishDemandSpike(em(), systemClock, brand, posted.value.id);
+  await publishDemandSpike(em(), systemClock, storedQualityScores, brand, posted.value.id);
   spikeIds.push(posted.value.id);
 }
 await orm.close();

@@ -18,6 +18,7 @@ import pg from 'pg';
 import { loadConfigOrExit } from '../src/config.js';
 import { bootstrapOperator } from '../src/domain/access/organizations.js';
 import { SimulatedClock } from '../src/domain/shared/clock.js';
+import { createSecretBox } from '../src/domain/webhooks/secret-box.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { createLogger } from '../src/logger.js';
 import { createOrm } from '../src/persistence/orm.js';
@@ -106,6 +107,7 @@ const workers = [
   new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
 ];
 const api = await createApiServer({
+  webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
   orm, clock, logger, production: false, clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, settlementPolicy: policy,
 });
 let base: string;

@@ -19,8 +19,21 @@ describe('configuration', () => {
     ['DB_POOL_MAX', '0'],
     ['METRICS_TOKEN', 'too-short'],
     ['METRICS_TOKEN', 'has a space in the middle'],
+    ['WEBHOOK_SECRET_KEY', 'abcd'],
+    ['WEBHOOK_ALLOW_HTTP', 'yes'],
+    ['WEBHOOK_ATTEMPTS', '0'],
+    ['OUTBOX_POLL_MS', '1'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('requires a webhook key in production and reads hex or base64', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^Invalid configuration: WEBHOOK_SECRET_KEY is required in production/);
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: hex })).toMatchObject({ webhookSecretKey: Buffer.from(hex, 'hex'), webhookSecretKeyIsDevelopmentDefault: false });
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64url') }).webhookSecretKey).toEqual(Buffer.alloc(32, 7));
+    expect(loadConfig({}).webhookSecretKeyIsDevelopmentDefault).toBe(true);
+    expect(loadConfig({}).webhookUrlPolicy).toEqual({ allowHttp: false, allowPrivateNetworks: false });
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops
  * the process with a message that names the variable, instead of failing later and obscurely.
@@ -31,6 +33,18 @@ export interface Config {
   scoreRefreshMs: number;
   /** When set, /metrics (API and workers) requires `Authorization: Bearer <token>`; when null it is open. */
   metricsToken: string | null;
+  /** How often the outbox relay looks for unpublished domain events. */
+  outboxPollMs: number;
+  /** Webhook delivery: attempts per event and endpoint, the first backoff (doubling), and the HTTP timeout. */
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+  webhookTimeoutMs: number;
+  /** 32-byte key that seals webhook signing secrets at rest (AES-256-GCM). */
+  webhookSecretKey: Buffer;
+  /** True when WEBHOOK_SECRET_KEY was not set and the public development key is in use (never in production). */
+  webhookSecretKeyIsDevelopmentDefault: boolean;
+  /** Where webhook URLs may point: plain http and private networks only when allowed. */
+  webhookUrlPolicy: { allowHttp: boolean; allowPrivateNetworks: boolean };
 }
 
 export class ConfigError extends Error {
@@ -75,6 +89,28 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** Public and therefore insecure: only so that development and tests run without setup. */
+const DEVELOPMENT_WEBHOOK_KEY = createHash('sha256').update('burst-exchange development webhook key, never for production').digest();
+
+function webhookKey(env: Env, nodeEnv: Config['nodeEnv']): { key: Buffer; isDefault: boolean } {
+  const raw = env.WEBHOOK_SECRET_KEY?.trim();
+  if (!raw) {
+    if (nodeEnv === 'production') throw new ConfigError('WEBHOOK_SECRET_KEY', 'is required in production: 32 random bytes as 64 hex characters (openssl rand -hex 32)');
+    return { key: DEVELOPMENT_WEBHOOK_KEY, isDefault: true };
+  }
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, 'base64url') : null;
+  if (!key || key.length !== 32) throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be 32 bytes as 64 hex characters or 43 base64 characters');
+  return { key, isDefault: false };
+}
+
 function prefix(env: Env): string {
   const raw = env.QUEUE_PREFIX?.trim() || 'bx';
   if (!/^[A-Za-z0-9_{}-]{1,40}$/.test(raw)) throw new ConfigError('QUEUE_PREFIX', `must be 1-40 letters, digits, _ - { }, got "${raw}"`);
@@ -94,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (bootstrap !== null && !/^bx_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$/.test(bootstrap)) {
     throw new ConfigError('BOOTSTRAP_OPERATOR_KEY', 'must look like bx_<8 lowercase letters or digits>_<at least 32 url-safe characters>');
   }
+  const secretKey = webhookKey(env, nodeEnv);
   return {
     nodeEnv,
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/burst_exchange', ['postgres:', 'postgresql:']),
@@ -111,6 +148,13 @@ export function loadConfig(env: Env = process.env): Config {
     workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 1_000, 600_000),
     scoreRefreshMs: integer(env, 'SCORE_REFRESH_MS', 300_000, 1_000, 86_400_000),
     metricsToken: metricsToken(env),
+    outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 250, 10, 60_000),
+    webhookAttempts: integer(env, 'WEBHOOK_ATTEMPTS', 8, 1, 25),
+    webhookBackoffMs: integer(env, 'WEBHOOK_BACKOFF_MS', 30_000, 10, 3_600_000),
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+    webhookSecretKey: secretKey.key,
+    webhookSecretKeyIsDevelopmentDefault: secretKey.isDefault,
+    webhookUrlPolicy: { allowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false), allowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false) },
   };
 }
 

@@ -3,8 +3,10 @@ import { Redis } from 'ioredis';
 import { loadConfigOrExit } from './config.js';
 import { bootstrapOperator } from './domain/access/organizations.js';
 import { systemClock } from './domain/shared/clock.js';
+import { createSecretBox } from './domain/webhooks/secret-box.js';
 import { createLogger } from './logger.js';
 import { createOrm } from './persistence/orm.js';
+import { createEventSubscriber } from './realtime/event-bus.js';
 import { createApiServer } from './server.js';
 import { createQueues, redisConnection } from '../workers/queues.js';
 
@@ -13,6 +15,9 @@ const logger = createLogger(config.logLevel, 'api');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
 const queues = createQueues(redisConnection(config.redisUrl, false), config.queuePrefix);
+// Domain events from the workers' outbox relay, for this instance's subscriptions.
+const events = createEventSubscriber(config.redisUrl, config.queuePrefix, logger);
+if (config.webhookSecretKeyIsDevelopmentDefault) logger.warn('WEBHOOK_SECRET_KEY is not set: webhook secrets are sealed with the public development key');
 
 if (config.bootstrapOperatorKey) {
   const issued = await bootstrapOperator(orm.em.fork() as never, systemClock, config.bootstrapOperatorKey);
@@ -23,6 +28,7 @@ const api = await createApiServer({
   orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
   settlement: queues.settlementScheduler, quality: queues.qualityScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
   readiness: { redis: () => redis.ping() }, queues: queues.all, metricsToken: config.metricsToken,
+  events, webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql` }, 'API listening');
@@ -31,8 +37,9 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
+  logger.info({ signal }, 'shutting down: closing subscriptions, no new requests, finishing in-flight ones');
   await api.close();
+  await events.close();
   await queues.close();
   await orm.close();
   redis.disconnect();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -24,6 +25,11 @@ import { requestLocals, requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { createRegistry, metricsHandler } from './metrics/registry.js';
+import type { Principal } from './domain/access/principal.js';
+import type { EventSource } from './domain/events/watch-events.js';
+import type { SecretBox } from './domain/webhooks/secret-box.js';
+import type { WebhookUrlPolicy } from './domain/webhooks/url-policy.js';
+import { attachSubscriptionServer } from './realtime/ws-server.js';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -41,6 +47,10 @@ export interface ApiDeps {
   queues?: readonly Queue[];
   /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
   metricsToken?: string | null;
+  /** Published domain events (the Redis subscriber); without it subscriptions answer SERVICE_UNAVAILABLE. */
+  events?: EventSource;
+  /** Seals webhook signing secrets; where webhook URLs may point. */
+  webhooks: { secrets: SecretBox; urlPolicy: WebhookUrlPolicy };
 }
 
 export interface ApiServer {
@@ -52,19 +62,34 @@ export interface ApiServer {
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** The paths the API serves: the `route` label of the HTTP metrics takes only these values. */
-const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH] as const;
+const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH, '/ingest/quality'] as const;
 
 /**
- * Builds the API process: Express with Apollo Server at /graphql, health and readiness probes,
- * Prometheus metrics at /metrics and, when queues are given, the operator queue dashboard.
+ * Builds the API process: Express with Apollo Server at /graphql (POST), graphql-ws
+ * subscriptions on the same path (WebSocket upgrade), health and readiness probes, signed quality
+ * ingestion, Prometheus metrics at /metrics and, when queues are given, the operator queue dashboard.
  */
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
   let httpServer: Server | null = null;
   const metrics = createApiMetrics(createRegistry());
+  let subscriptions: { close(): Promise<void> } | null = null;
+  const schema = await getSchema();
+
+  /** The principal for an Authorization value, or null for a malformed, unknown or revoked key. */
+  const principalFor = async (em: Context['em'], header: string): Promise<Principal | null> => {
+    const match = BEARER.exec(header);
+    return match ? authenticate(em, match[1]!) : null;
+  };
+  const contextFor = (em: Context['em'], principal: Principal | null, requestId: string, logger: Logger = deps.logger.child({ requestId })): Context => ({
+    em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId, logger,
+    clearing: deps.clearing ?? null, settlement: deps.settlement ?? null, quality: deps.quality ?? null,
+    settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY, events: deps.events ?? null, webhooks: deps.webhooks,
+  });
+
   const apollo = new ApolloServer<Context>({
-    schema: await getSchema(),
+    schema,
     introspection: !deps.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
@@ -103,18 +128,13 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         const header = req.headers.authorization;
         let principal = null;
         if (header) {
-          const match = BEARER.exec(header);
-          principal = match ? await authenticate(em, match[1]!) : null;
+          principal = await principalFor(em, header);
           if (!principal) {
             throw new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
           locals.apiKeyId = principal.apiKeyId;
         }
-        return {
-          em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId: locals.requestId,
-          logger: locals.logger, clearing: deps.clearing ?? null,
-          settlement: deps.settlement ?? null, quality: deps.quality ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
-        };
+        return contextFor(em, principal, locals.requestId, locals.logger);
       },
     }),
   );
@@ -131,10 +151,20 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           const { port: actual } = httpServer!.address() as AddressInfo;
           resolve(`http://127.0.0.1:${actual}`);
         });
+        subscriptions = attachSubscriptionServer(httpServer, {
+          schema, production: deps.production,
+          authenticate: (header) => principalFor(deps.orm.em.fork() as Context['em'], header),
+          context: (principal) => contextFor(deps.orm.em.fork() as Context['em'], principal, randomUUID()),
+          formatError: (error) => formatError(error.toJSON(), error, (err) => deps.logger.error({ err }, 'unexpected error')),
+        });
       });
     },
-    /** Graceful stop: refuse new connections, let in-flight requests finish, then stop Apollo. */
+    /**
+     * Graceful stop: end every subscription (clients see 1001 Going away and may reconnect
+     * elsewhere), refuse new connections, let in-flight requests finish, then stop Apollo.
+     */
     async close() {
+      await subscriptions?.close();
       const server = httpServer;
       if (server) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import type { EventType } from '../src/domain/events/event-types.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
+import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, ok, type GqlResponse } from './support/client.js';
-import { resetState, startHarness, type Harness } from './support/harness.js';
+import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
+import { subscribe, type Ended, type Received } from './support/ws-client.js';
 
 /**
- * The authorisation matrix: every query and mutation, for every role, and for a foreign
- * organisation of the same role. Each cell is the outcome a client sees: OK, or the error code.
+ * The authorisation matrix: every query, mutation and subscription, for every role, and for a
+ * foreign organisation of the same role. Each cell is the outcome a client sees: OK (for a
+ * subscription: RECEIVES the event, or stays SILENT while others receive it), or the error code.
  * An operation in the schema without a row here fails the suite.
  */
 type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'otherBrandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance';
@@ -26,8 +30,10 @@ let contractId: string;
 let endedContractId: string;
 let invoiceId: string;
 let brandAccountId: string;
+let brandEndpointId: string;
 beforeAll(async () => {
-  h = await startHarness();
+  // The outbox relay runs (subscriptions need events); nothing clears or settles by itself.
+  h = await startHarness({ realtime: true });
   await resetState(h);
   m = await aMarket(h.url, h.operatorKey);
   openSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
@@ -50,7 +56,15 @@ beforeAll(async () => {
   ok(await gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, m.vendorA.key));
   invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContractId }, m.brand.financeKey)).settleContract.invoice.id;
   brandAccountId = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].accountId;
+  brandEndpointId = (await aBrandEndpoint()).id;
+  // Vendor A alone speaks French: a spike needing it is one only vendor A may bid on.
+  ok(await gql(h.url, op.UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['billing', 'es-ES', 'fr-FR'] } }, h.operatorKey));
 });
+
+async function aBrandEndpoint() {
+  const r = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['contract.settled'] } }, m.brand.key)).registerWebhookEndpoint;
+  return r.endpoint as { id: string };
+}
 afterAll(async () => { await h.close(); });
 
 function keyOf(actor: Actor): string | undefined {
@@ -227,18 +241,128 @@ const matrix: Record<string, Row> = {
     run: (k) => gql(h.url, op.SCORE_HISTORY, { id: m.vendorA.id }, k),
     expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'OK', vendor: 'OK', otherVendor: 'NOT_FOUND' }),
   },
+  registerWebhookEndpoint: {
+    run: (k) => gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://hooks.example.com/matrix', eventTypes: ['contract.settled'] } }, k),
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
+  },
+  disableWebhookEndpoint: {
+    run: async (k) => gql(h.url, op.DISABLE_WEBHOOK, { id: (await aBrandEndpoint()).id }, k),
+    expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
+  },
+  webhookEndpoints: {
+    run: (k) => gql(h.url, op.WEBHOOK_ENDPOINTS, { org: m.brand.id }, k),
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
+  },
+  webhookDeliveries: {
+    run: (k) => gql(h.url, op.WEBHOOK_DELIVERIES, { id: brandEndpointId }, k),
+    expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
+  },
 };
 
+/**
+ * Subscriptions. Each row triggers the event under test (`target`), then a `sentinel` event of
+ * the same type that every actor allowed to subscribe but not entitled to the target does
+ * receive. Streams are ordered, so an actor whose first relevant event is the sentinel never
+ * got the target: SILENT is proven, not guessed from a timeout.
+ */
+type SubscriptionOutcome = 'RECEIVES' | 'SILENT' | 'UNAUTHENTICATED' | 'FORBIDDEN';
+interface SubscriptionRow {
+  query: string;
+  type: EventType;
+  trigger: () => Promise<{ target: string; sentinel: string }>;
+  idOf: (data: Record<string, any>) => string;
+  expected: Record<Actor, SubscriptionOutcome>;
+}
+
+const subscriptions = (o: SubscriptionOutcome, overrides: Partial<Record<Actor, SubscriptionOutcome>> = {}) =>
+  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : overrides[a] ?? o])) as Record<Actor, SubscriptionOutcome>;
+
+/** A spike of `brandKey` with one bid of `vendorKey`, closed and cleared; returns the bid and contract ids. */
+async function aClearedBid(brandKey: string, vendorKey: string): Promise<{ bidId: string; contractId: string }> {
+  const spikeId = await anOpenSpike(h.url, h.clock, brandKey);
+  const bidId = (await aBid(h.url, vendorKey, spikeId)).id as string;
+  ok(await gql(h.url, op.CLOSE, { id: spikeId }, brandKey));
+  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+  if (awarded.kind !== 'AWARDED') throw new Error('did not clear');
+  return { bidId, contractId: awarded.contractIds[0]! };
+}
+
+const subscriptionMatrix: Record<string, SubscriptionRow> = {
+  demandSpikePosted: {
+    query: op.SPIKE_POSTED,
+    type: 'demand_spike.posted',
+    trigger: async () => ({
+      target: await anOpenSpike(h.url, h.clock, m.brand.key, { requiredSkills: ['fr-FR'] }),
+      sentinel: await anOpenSpike(h.url, h.clock, m.brand.key),
+    }),
+    idOf: (d) => d.demandSpikePosted.spike.id,
+    expected: subscriptions('FORBIDDEN', { operator: 'RECEIVES', vendor: 'RECEIVES', otherVendor: 'SILENT' }),
+  },
+  bidOutcome: {
+    query: op.BID_OUTCOMES,
+    type: 'bid.outcome',
+    trigger: async () => ({ target: (await aClearedBid(m.brand.key, m.vendorA.key)).bidId, sentinel: (await aClearedBid(m.brand.key, m.vendorB.key)).bidId }),
+    idOf: (d) => d.bidOutcome.outcome.bidId,
+    expected: subscriptions('FORBIDDEN', { vendor: 'RECEIVES', otherVendor: 'SILENT' }),
+  },
+  contractSettled: {
+    query: op.CONTRACT_SETTLED,
+    type: 'contract.settled',
+    trigger: async () => {
+      const settled = async (brandKey: string, vendorKey: string) => {
+        const { contractId } = await aClearedBid(brandKey, vendorKey);
+        await settleContract(h.orm.em.fork() as never, h.clock, contractId, DEFAULT_POLICY, { force: true });
+        return contractId;
+      };
+      return { target: await settled(m.brand.key, m.vendorA.key), sentinel: await settled(m.otherBrand.key, m.vendorB.key) };
+    },
+    idOf: (d) => d.contractSettled.contract.id,
+    expected: subscriptions('RECEIVES', { otherBrand: 'SILENT', otherBrandFinance: 'SILENT', otherVendor: 'SILENT' }),
+  },
+};
+
+function subscriptionOutcome(first: Received | Ended, relevant: Received | null, ids: { target: string; sentinel: string }, idOf: SubscriptionRow['idOf']): string {
+  if ('kind' in first) return first.kind === 'error' && first.code === 4401 ? 'UNAUTHENTICATED' : `ENDED:${JSON.stringify(first)}`;
+  if (first.errors?.length) return first.errors[0]!.extensions?.code ?? 'NO_CODE';
+  const id = relevant?.data ? idOf(relevant.data) : null;
+  return id === ids.target ? 'RECEIVES' : id === ids.sentinel ? 'SILENT' : 'NOTHING';
+}
+
 describe('authorisation matrix', () => {
-  it('has a row for every query and mutation in the schema', async () => {
+  it('has a row for every query, mutation and subscription in the schema', async () => {
     const schema = await getSchema();
     const operations = [
       ...Object.keys(schema.getQueryType()?.getFields() ?? {}),
       ...Object.keys(schema.getMutationType()?.getFields() ?? {}),
-      ...Object.keys(schema.getSubscriptionType()?.getFields() ?? {}),
     ];
     expect(operations.filter((o) => !(o in matrix))).toEqual([]);
+    const subscriptionFields = Object.keys(schema.getSubscriptionType()?.getFields() ?? {});
+    expect(subscriptionFields.filter((o) => !(o in subscriptionMatrix))).toEqual([]);
   });
+
+  for (const [name, row] of Object.entries(subscriptionMatrix)) {
+    it(`subscription ${name}: every role receives, stays silent or is refused exactly as expected`, async () => {
+      const subs = ACTORS.map((actor) => subscribe(h.wsUrl, keyOf(actor), row.query));
+      try {
+        // Wait until every subscription is either refused or listening, then cause the events.
+        const refused = () => subs.filter((s) => s.received.some((r) => r.errors?.length) || s.endedNow() !== null).length;
+        await eventually(async () => (refused() + h.events.listenerCount(row.type) === ACTORS.length ? true : null), 10_000);
+        const ids = await row.trigger();
+        const actual: Record<string, string> = {};
+        await Promise.all(ACTORS.map(async (actor, i) => {
+          const s = subs[i]!;
+          const first = await s.first().catch(() => ({ kind: 'complete' as const }));
+          const relevant = 'kind' in first || first.errors?.length
+            ? null
+            : await s.waitFor((r) => !!r.data && [ids.target, ids.sentinel].includes(row.idOf(r.data)), 10_000).catch(() => null);
+          actual[actor] = subscriptionOutcome(first, relevant, ids, row.idOf);
+        }));
+        expect(actual).toEqual(row.expected);
+      } finally {
+        await Promise.all(subs.map((s) => s.dispose()));
+      }
+    });
+  }
 
   for (const [name, row] of Object.entries(matrix)) {
     it(`${name}: every role gets exactly its expected outcome`, async () => {
@@ -263,3 +387,4 @@ describe('authorisation matrix', () => {
     }
   });
 });
+

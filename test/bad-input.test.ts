@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, type GqlResponse } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { CREATE_ORG, ISSUE_KEY, PLACE_BID, POST_SPIKE, REVISE_BID, UPDATE_VENDOR } from './support/operations.js';
+import { CREATE_ORG, DISABLE_WEBHOOK, ISSUE_KEY, PLACE_BID, POST_SPIKE, REGISTER_WEBHOOK, REVISE_BID, UPDATE_VENDOR, WEBHOOK_DELIVERIES } from './support/operations.js';
 
 /**
  * Bad input on every mutation of the core: each is refused with BAD_USER_INPUT (or a typed
@@ -119,5 +119,41 @@ describe('bad input to organisations and keys', () => {
 
   it('updateVendorProfile refuses bad tags', async () => {
     await expectRefused(gql(h.url, UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['x'.repeat(500)] } }, h.operatorKey), 'updateVendorProfile', 'BAD_USER_INPUT', /skills/);
+  });
+});
+
+describe('bad input to webhooks', () => {
+  const register = (input: Record<string, unknown>, key = m.vendorA.key) =>
+    gql(h.url, REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/x', eventTypes: ['bid.outcome'], ...input } }, key);
+
+  it.each([
+    ['text that is not a URL', { url: 'not a url' }, 'BAD_USER_INPUT', /^input\.url$/],
+    ['a relative URL', { url: '/hooks' }, 'BAD_USER_INPUT', /^input\.url$/],
+    ['an ftp URL', { url: 'ftp://hooks.example.com/x' }, 'BAD_USER_INPUT', /^input\.url$/],
+    ['a URL with credentials', { url: 'https://user:secret@hooks.example.com/x' }, 'BAD_USER_INPUT', /^input\.url$/],
+    ['a URL with a fragment', { url: 'https://hooks.example.com/x#part' }, 'BAD_USER_INPUT', /^input\.url$/],
+    ['an over-long URL', { url: `https://hooks.example.com/${'x'.repeat(3000)}` }, 'BAD_USER_INPUT', /^input\.url$/],
+    ['an unknown event type', { eventTypes: ['bid.outcome', 'spike.exploded'] }, 'BAD_USER_INPUT', /^input\.eventTypes\[1\]$/],
+    ['no event types', { eventTypes: [] }, 'BAD_USER_INPUT', /^input\.eventTypes$/],
+    ['too many event types', { eventTypes: Array.from({ length: 11 }, () => 'bid.outcome') }, 'BAD_USER_INPUT', /^input\.eventTypes$/],
+    ['a huge description', { description: 'd'.repeat(500) }, 'BAD_USER_INPUT', /^input\.description$/],
+    ['a malformed organisation id', { organizationId: 'not-a-uuid' }, 'BAD_USER_INPUT', /organizationId/],
+  ])('registerWebhookEndpoint refuses %s', async (_name, input, code, field) => {
+    await expectRefused(register(input), 'registerWebhookEndpoint', code, field);
+  });
+
+  it('registerWebhookEndpoint refuses event types that never reach the organisation', async () => {
+    await expectRefused(register({ eventTypes: ['contract.settled', 'bid.outcome'] }, m.brand.key), 'registerWebhookEndpoint', 'BAD_USER_INPUT', /^input\.eventTypes\[1\]$/);
+  });
+
+  it('registerWebhookEndpoint refuses a 21st active endpoint', async () => {
+    for (let i = 0; i < 20; i++) expect((await register({ url: `https://hooks.example.com/${i}` })).data?.registerWebhookEndpoint.__typename).toBe('RegisteredWebhookEndpoint');
+    await expectRefused(register({ url: 'https://hooks.example.com/one-too-many' }), 'registerWebhookEndpoint', 'BAD_USER_INPUT', /^input\.url$/);
+  });
+
+  it('disableWebhookEndpoint and webhookDeliveries refuse malformed ids and cursors', async () => {
+    await expectRefused(gql(h.url, DISABLE_WEBHOOK, { id: 'nope' }, m.vendorA.key), 'disableWebhookEndpoint', 'BAD_USER_INPUT', /id/);
+    const made = (await register({})).data!.registerWebhookEndpoint.endpoint.id;
+    await expectRefused(gql(h.url, WEBHOOK_DELIVERIES, { id: made, after: 'bogus' }, m.vendorA.key), 'webhookDeliveries', 'BAD_USER_INPUT', /^after$/);
   });
 });

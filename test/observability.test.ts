@@ -87,7 +87,7 @@ describe('GET /metrics', () => {
 
   it('requires the bearer token when METRICS_TOKEN is set', async () => {
     const token = 'scrape-token-0123456789';
-    const api = await createApiServer({ orm: h.orm, clock: h.clock, logger: createLogger('silent', 'api'), production: false, metricsToken: token });
+    const api = await createApiServer({ webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger: createLogger('silent', 'api'), production: false, metricsToken: token });
     const url = await api.listen(0, '127.0.0.1');
     try {
       const none = await fetch(`${url}/metrics`);
@@ -126,7 +126,7 @@ describe('request ids and access logs', () => {
     const queues = createQueues(connection, `bx-test-gone-${process.pid}`);
     await queues.clearing.getJobCounts();
     connection.disconnect();
-    const api: ApiServer = await createApiServer({ orm: h.orm, clock: h.clock, logger, production: false, clearing: queues.scheduler });
+    const api: ApiServer = await createApiServer({ webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger, production: false, clearing: queues.scheduler });
     const url = `${await api.listen(0, '127.0.0.1')}/graphql`;
     try {
       const brand = await anOrganization(url, h.operatorKey, { kind: 'BRAND' });
@@ -157,7 +157,7 @@ describe('request ids and access logs', () => {
   it('logs an unexpected resolver error with the request id, and tells the client nothing more', async () => {
     const { lines, logger } = capturedLogs();
     const failing: QualityScores = { standingsOf: () => Promise.reject(new Error('quality store at 10.0.0.7 refused the connection')) };
-    const api = await createApiServer({ orm: h.orm, clock: h.clock, logger, production: false, scores: failing });
+    const api = await createApiServer({ webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger, production: false, scores: failing });
     const url = `${await api.listen(0, '127.0.0.1')}/graphql`;
     try {
       const vendor = await anOrganization(url, h.operatorKey, { kind: 'VENDOR', vendorType: 'OUTSOURCER' });

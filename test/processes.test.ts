@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 
 /** The two entry points as real processes: they start, answer health checks and stop cleanly. */
@@ -38,6 +39,10 @@ describe('processes', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain('bx_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1');
     expect((await fetch(`http://127.0.0.1:${port}/admin/queues`)).status).toBe(401);
+    // An open WebSocket is told the server is going away (1001), so its client reconnects elsewhere.
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+    await once(ws, 'open');
+    const wsClosed = once(ws, 'close');
     // A request whose body is still arriving when SIGTERM lands must be answered, not cut off.
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');
@@ -50,6 +55,7 @@ describe('processes', () => {
     await new Promise((r) => setTimeout(r, 300));
     socket.write(body.slice(5));
     const [code] = await once(child, 'exit');
+    expect((await wsClosed)[0]).toBe(1001);
     expect(response).toMatch(/^HTTP\/1\.1 200/);
     expect(response).toContain('{"data":{"__typename":"Query"}}');
     expect(code).toBe(0);

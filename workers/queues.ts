@@ -69,12 +69,39 @@ export const RECOMPUTE_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 60 },
   removeOnFail: { age: 24 * 3_600 },
 };
+export const WEBHOOKS_QUEUE = 'webhooks';
+export const DELIVER_WEBHOOK = 'deliver-webhook';
 
+/** One delivery: an event to an endpoint. */
+export interface DeliverWebhookJob {
+  eventId: string;
+  endpointId: string;
+}
+export type WebhookJobData = DeliverWebhookJob | { sweep: true };
+
+/** Deterministic: one job per (event, endpoint), so the relay and the sweeper never make two. */
+export const webhookJobId = (eventId: string, endpointId: string) => `webhook-${eventId}-${endpointId}`;
+
+export interface WebhookRetryPolicy {
+  attempts: number;
+  /** First retry after this long, then doubling (with 20% jitter so endpoints that come back are not stampeded). */
+  backoffMs: number;
+}
+
+export function webhookJobOptions(policy: WebhookRetryPolicy): JobsOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs, jitter: 0.2 },
+    removeOnComplete: { age: 24 * 3_600, count: 100_000 },
+    removeOnFail: { age: 7 * 24 * 3_600 },
+  };
+}
 
 export interface Queues {
   clearing: Queue<ClearingJobData>;
   settlement: Queue<SettlementJobData>;
   quality: Queue<QualityJobData>;
+  webhooks: Queue<WebhookJobData>;
   scheduler: ClearingScheduler;
   settlementScheduler: SettlementScheduler;
   qualityScheduler: QualityScheduler;
@@ -125,9 +152,10 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await quality.add(RECOMPUTE_SCORES, {}, { ...RECOMPUTE_JOB_OPTIONS, jobId: recomputeJobId(window), delay: window * RECOMPUTE_WINDOW_MS - now });
     },
   };
-  const all: Queue[] = [clearing, settlement, quality];
+  const webhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix });
+  const all: Queue[] = [clearing, settlement, quality, webhooks];
   return {
-    clearing, settlement, quality, scheduler, settlementScheduler, qualityScheduler, all,
+    clearing, settlement, quality, webhooks, scheduler, settlementScheduler, qualityScheduler, all,
     close: async () => { await Promise.all(all.map((q) => q.close())); },
   };
 }

@@ -7,6 +7,9 @@ import type { Logger } from '../logger.js';
 import type { SettlementPolicy } from '../domain/settlement/settle-contract.js';
 import type { SettlementScheduler } from '../domain/settlement/settlement-scheduler.js';
 import type { QualityScheduler } from '../domain/quality/quality-scheduler.js';
+import type { EventSource } from '../domain/events/watch-events.js';
+import type { SecretBox } from '../domain/webhooks/secret-box.js';
+import type { WebhookUrlPolicy } from '../domain/webhooks/url-policy.js';
 
 /** Per-request context: one forked EntityManager, the caller, and the injected services. */
 export interface Context {
@@ -21,4 +24,8 @@ export interface Context {
   settlement: SettlementScheduler | null;
   quality: QualityScheduler | null;
   settlementPolicy: SettlementPolicy;
+  /** Published domain events, for subscriptions; null where no event subscriber runs. */
+  events: EventSource | null;
+  /** Seals webhook signing secrets at rest; where webhook URLs may point. */
+  webhooks: { secrets: SecretBox; urlPolicy: WebhookUrlPolicy };
 }

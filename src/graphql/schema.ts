@@ -8,8 +8,11 @@ import { SettlementResolver } from './settlement/settlement.resolver.js';
 import { DemandResolver } from './demand/demand.resolver.js';
 import { QualityResolver } from './quality/quality.resolver.js';
 import { trackUserErrors } from './metrics.plugin.js';
+import { RealtimeResolver } from './realtime/realtime.resolver.js';
+import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
+import { refusingPubSub } from './realtime/refusing-pub-sub.js';
 
-export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver, SettlementResolver, QualityResolver] as const;
+export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver, SettlementResolver, QualityResolver, WebhooksResolver, RealtimeResolver] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -18,10 +21,13 @@ export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers,
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
+    pubSub: refusingPubSub,
   }).then((schema) => {
     // type-graphql leaves the root types undescribed; clients read these first.
     const query = schema.getQueryType();
     const mutation = schema.getMutationType();
+    const subscription = schema.getSubscriptionType();
+    if (subscription) subscription.description = 'Live events over graphql-ws on /graphql (connectionParams { authorization: "Bearer <key>" }). At least once: dedupe by eventId.';
     if (query) query.description = 'Reads. Every list is cursor-paginated (first ≤ 100, after = endCursor).';
     if (mutation) mutation.description = 'Changes. Expected refusals come back as UserError members of each result union, with nothing written.';
     trackUserErrors(schema);

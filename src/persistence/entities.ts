@@ -331,8 +331,64 @@ export const SettlementSchema = defineEntity({
 });
 export type Settlement = InferEntity<typeof SettlementSchema>;
 
+/** The outbox: one row per domain event, written in the transaction of the change it describes. */
+export const DomainEventSchema = defineEntity({
+  name: 'DomainEvent',
+  tableName: 'domain_event',
+  properties: {
+    id: p.uuid().primary(),
+    type: p.enum(['demand_spike.posted', 'bid.outcome', 'contract.settled'] as const),
+    /** Organisations that may see the event (the operator sees every event). */
+    audience: p.array().columnType('uuid[]'),
+    payload: p.json<Record<string, unknown>>().columnType('jsonb'),
+    createdAt: p.datetime().columnType('timestamptz'),
+    /** Set by the relay once the event is on Redis pub/sub and its webhook jobs are enqueued. */
+    publishedAt: p.datetime().columnType('timestamptz').strictNullable(),
+  },
+});
+export type DomainEventRow = InferEntity<typeof DomainEventSchema>;
+
+export const WebhookEndpointSchema = defineEntity({
+  name: 'WebhookEndpoint',
+  tableName: 'webhook_endpoint',
+  properties: {
+    id: p.uuid().primary(),
+    organizationId: p.uuid(),
+    url: p.text(),
+    eventTypes: p.array().columnType('text[]'),
+    description: p.string().length(200).strictNullable(),
+    /** The signing secret, encrypted with WEBHOOK_SECRET_KEY (see domain/webhooks/secret-box.ts). */
+    secretCiphertext: p.text(),
+    /** The first characters of the secret, so a client can tell which one it holds. */
+    secretHint: p.string().length(16),
+    status: p.enum(['ACTIVE', 'DISABLED'] as const),
+    createdByKeyId: p.uuid().strictNullable(),
+    createdAt: p.datetime().columnType('timestamptz'),
+    disabledAt: p.datetime().columnType('timestamptz').strictNullable(),
+  },
+});
+export type WebhookEndpoint = InferEntity<typeof WebhookEndpointSchema>;
+
+export const WebhookDeliverySchema = defineEntity({
+  name: 'WebhookDelivery',
+  tableName: 'webhook_delivery',
+  properties: {
+    id: p.uuid().primary(),
+    eventId: p.uuid(),
+    endpointId: p.uuid(),
+    attempt: p.integer(),
+    outcome: p.enum(['DELIVERED', 'RETRYING', 'FAILED'] as const),
+    statusCode: p.integer().strictNullable(),
+    error: p.text().strictNullable(),
+    durationMs: p.integer(),
+    attemptedAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export type WebhookDelivery = InferEntity<typeof WebhookDeliverySchema>;
+
 export const entities = [
   OrganizationSchema, ApiKeySchema, DemandSpikeSchema, BidSchema, StateTransitionSchema,
   ClearingResultSchema, AwardSchema, BidOutcomeSchema, ContractSchema, AuditRecordSchema,
   DeliveryReportSchema, InvoiceSchema, InvoiceLineSchema, SettlementSchema,
+  DomainEventSchema, WebhookEndpointSchema, WebhookDeliverySchema,
 ];

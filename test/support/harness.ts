@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { clearingProcessor } from '../../workers/clearing.processor.js';
-import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE, type Queues } from '../../workers/queues.js';
+import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE, type Queues, type WebhookJobData, type WebhookRetryPolicy } from '../../workers/queues.js';
 import { settlementProcessor } from '../../workers/settlement.processor.js';
+import { startOutboxRelay } from '../../workers/outbox-relay.js';
+import { webhookProcessor } from '../../workers/webhook.processor.js';
+import { createSecretBox, type SecretBox } from '../../src/domain/webhooks/secret-box.js';
+import { createEventPublisher, createEventSubscriber, type EventSubscriber } from '../../src/realtime/event-bus.js';
 import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
 import { storedQualityScores } from '../../src/domain/quality/quality-scores.js';
 import { qualityProcessor } from '../../workers/quality.processor.js';
@@ -13,9 +17,26 @@ import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
 import { createApiServer, type ApiServer } from '../../src/server.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
 
+export interface HarnessOptions {
+  /** Real BullMQ workers for clearing, settlement and webhooks, and the outbox relay, as workers/main.ts runs them. */
+  workers?: boolean;
+  /** Only the outbox relay and the webhook worker: events flow, nothing clears or settles by itself. */
+  realtime?: boolean;
+  /** Webhook retries; tests use a short backoff (default 3 attempts, 50 ms doubling). */
+  webhookRetry?: WebhookRetryPolicy;
+  webhookTimeoutMs?: number;
+}
+
 /** A running API on an ephemeral port against the test database, with a clock tests can move. */
 export interface Harness {
   url: string;
+  /** The same /graphql path for graphql-ws clients. */
+  wsUrl: string;
+  /** This harness's Redis prefix (queues and the event channel). */
+  prefix: string;
+  /** The API's event subscriber (tests wait on its listener counts before triggering events). */
+  events: EventSubscriber;
+  secrets: SecretBox;
   orm: MikroORM;
   clock: ManualClock;
   api: ApiServer;
@@ -26,7 +47,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const TABLES = ['ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'vendor_audit', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
+/** Test key for sealing webhook secrets (any 32 bytes). */
+export const TEST_WEBHOOK_KEY = Buffer.alloc(32, 0x42);
+
+const TABLES = ['webhook_delivery', 'webhook_endpoint', 'domain_event', 'ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'vendor_audit', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
 export async function truncateAll(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
@@ -34,33 +58,60 @@ export async function truncateAll(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute('delete from scoring_policy where version > 1');
 }
 
-export async function startHarness(options: { workers?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const orm = await createOrm(TEST_DATABASE_URL, 20);
   const clock = new ManualClock(new Date());
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const prefix = `bx-test-${randomBytes(4).toString('hex')}`;
-  const queues = options.workers ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
+  const secrets = createSecretBox(TEST_WEBHOOK_KEY);
+  const background = options.workers || options.realtime;
+  const queues = background ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
   const workerOptions = { connection: redisConnection(TEST_REDIS_URL, true), prefix, concurrency: 2 };
+  const retry = options.webhookRetry ?? { attempts: 3, backoffMs: 50 };
   const workers = queues
     ? [
-      new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: storedQualityScores, logger, queue: queues.clearing, settlement: queues.settlementScheduler, settlementGraceMs: DEFAULT_POLICY.graceMs }), workerOptions),
-      new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock, logger, policy: DEFAULT_POLICY, queue: queues.settlement }), workerOptions),
-      new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
+      ...(options.workers
+        ? [
+          new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: storedQualityScores, logger, queue: queues.clearing, settlement: queues.settlementScheduler, settlementGraceMs: DEFAULT_POLICY.graceMs }), workerOptions),
+          new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock, logger, policy: DEFAULT_POLICY, queue: queues.settlement }), workerOptions),
+          new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
+        ]
+        : []),
+      new Worker(WEBHOOKS_QUEUE, webhookProcessor({
+        orm, clock, logger, secrets, retry, queue: queues.webhooks, http: { timeoutMs: options.webhookTimeoutMs ?? 2_000, allowPrivateNetworks: true },
+      }), workerOptions),
     ]
     : undefined;
-  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}) });
+  // As in workers/main.ts: the relay's Redis connection fails fast.
+  const relayConnection = background ? redisConnection(TEST_REDIS_URL, false) : undefined;
+  const relayWebhooks = relayConnection ? new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection: relayConnection, prefix }) : undefined;
+  const relay = relayConnection && relayWebhooks
+    ? startOutboxRelay({ orm, clock, logger, publisher: createEventPublisher(relayConnection, prefix), webhooks: relayWebhooks, retry, intervalMs: 20 })
+    : undefined;
+  const events = createEventSubscriber(TEST_REDIS_URL, prefix, logger);
+  await events.ready;
+  const api = await createApiServer({
+    orm, clock, logger, production: false, events, webhooks: { secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+    ...(options.workers && queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}),
+  });
   const url = await api.listen(0, '127.0.0.1');
   return {
-    url: `${url}/graphql`, orm, clock, api, operatorKey: '', ...(queues ? { queues } : {}), ...(workers ? { workers } : {}),
+    url: `${url}/graphql`, wsUrl: `${url.replace(/^http/, 'ws')}/graphql`, prefix, events, secrets, orm, clock, api, operatorKey: '',
+    ...(queues ? { queues } : {}), ...(workers ? { workers } : {}),
     async close() {
+      await relay?.stop();
       await api.close();
       await Promise.all((workers ?? []).map((w) => w.close()));
       if (queues) {
         await queues.clearing.obliterate({ force: true });
         await queues.settlement.obliterate({ force: true });
         await queues.quality.obliterate({ force: true });
+        await queues.webhooks.obliterate({ force: true });
         await queues.close();
       }
+      await relayWebhooks?.close();
+      relayConnection?.disconnect();
+      await events.close();
       await orm.close();
     },
   };

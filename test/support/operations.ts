@@ -62,3 +62,15 @@ export const SCORE_HISTORY = `query($id: UUID!, $scope: String, $first: Int, $af
   nodes { id scope computedAt composite previousComposite auditState newObservations { metric count } metrics { ${METRIC_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
 
 export const DEFAULT_WEIGHTS = { csat: 0.3, qa: 0.2, fcr: 0.15, adherence: 0.15, serviceLevel: 0.1, escalation: 0.1, complaint: 0 };
+export const SPIKE_POSTED = 'subscription { demandSpikePosted { eventId occurredAt spike { id brandId title status requiredSkills reserveRate { amountMinor currency } } } }';
+export const BID_OUTCOMES = `subscription { bidOutcome { eventId occurredAt spikeId contractId
+  outcome { bidId vendorId status reason awardedSeatHours adjustedRate bidToBeat { index ownAdjustedRate highestWinningAdjustedRate awardedSeats } } } }`;
+export const CONTRACT_SETTLED = `subscription { contractSettled { eventId occurredAt settlementId sequence kind invoiceId invoiceKind
+  net { ${MONEY} } fee { ${MONEY} } vendorPayout { ${MONEY} } contract { id brandId vendorId status } } }`;
+
+const ENDPOINT_FIELDS = 'id organizationId url eventTypes description secretHint status createdAt disabledAt';
+export const REGISTER_WEBHOOK = `mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) { __typename ... on RegisteredWebhookEndpoint { signingSecret endpoint { ${ENDPOINT_FIELDS} } } ${USER_ERROR} } }`;
+export const DISABLE_WEBHOOK = `mutation($id: UUID!) { disableWebhookEndpoint(endpointId: $id) { ${ENDPOINT_FIELDS} } }`;
+export const WEBHOOK_ENDPOINTS = `query($org: UUID, $first: Int, $after: String) { webhookEndpoints(organizationId: $org, first: $first, after: $after) { nodes { ${ENDPOINT_FIELDS} } pageInfo { hasNextPage endCursor } } }`;
+export const WEBHOOK_DELIVERIES = `query($id: UUID!, $eventId: UUID, $first: Int, $after: String) { webhookDeliveries(endpointId: $id, eventId: $eventId, first: $first, after: $after) {
+  nodes { id eventId eventType endpointId attempt outcome statusCode error durationMs attemptedAt } pageInfo { hasNextPage endCursor } } }`;

@@ -128,3 +128,9 @@ export async function listApiKeys(em: EntityManager, actor: Principal, organizat
   }
   return em.find(ApiKeySchema, { organizationId }, { orderBy: { id: 'asc' }, limit: 500 });
 }
+
+/** Whether a key still works (exists, not revoked): long-lived subscriptions check it per event. */
+export async function apiKeyIsActive(em: EntityManager, apiKeyId: string): Promise<boolean> {
+  const rows = await em.execute<{ ok: number }[]>('select 1 as ok from api_key where id = ? and revoked_at is null', [apiKeyId]);
+  return rows.length > 0;
+}

@@ -11,6 +11,7 @@ import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { recordTransition } from '../shared/transitions.js';
+import { recordEvent } from '../events/outbox.js';
 import { clearSpike, type ClearingResult } from './clear-spike.js';
 import { adjustedRateUnits, RATE_UNITS_PER_MINOR } from './problem.js';
 
@@ -27,9 +28,10 @@ export type AwardOutcome =
 /**
  * Clears a spike, exactly once in effect: under a row lock on the spike, checks that it is due
  * (OPEN past its close time, or CLOSED) and not cleared yet, solves the award, and writes the
- * result, awards, bid outcomes, contracts and the audit record in the same transaction. A
- * duplicate job waits for the lock and then finds the spike AWARDED; a crash rolls everything
- * back; the clearing_result primary key refuses a second result even if the lock were bypassed.
+ * result, awards, bid outcomes, contracts, the audit record and one `bid.outcome` outbox event
+ * per bid in the same transaction. A duplicate job waits for the lock and then finds the spike
+ * AWARDED; a crash rolls everything back; the clearing_result primary key refuses a second
+ * result even if the lock were bypassed.
  */
 export async function awardSpike(em: EntityManager, clock: Clock, scores: QualityScores, spikeId: string): Promise<AwardOutcome> {
   return em.transactional(async (tem) => {
@@ -82,6 +84,7 @@ export async function awardSpike(em: EntityManager, clock: Clock, scores: Qualit
       const o = outcomeById.get(award.bidId)!;
       tem.create(AwardSchema, { id: uuidv7(), spikeId, bidId: award.bidId, vendorId: award.vendorId, intervalIndex: award.index, seats: award.seats, score: o.score, adjustedRate: o.adjustedRate });
     }
+    const contractByBid = createContracts(tem, spike, bids, result, now);
     for (const bid of bids) {
       const o = outcomeById.get(bid.id);
       const score = scoreMap.get(bid.vendorId)!;
@@ -100,8 +103,12 @@ export async function awardSpike(em: EntityManager, clock: Clock, scores: Qualit
       recordTransition(tem, 'Bid', bid.id, 'ACTIVE', status, null, now);
       bid.status = status;
       bid.updatedAt = now;
+      // Sealed bidding: the event goes to the bidding vendor alone and names nobody else.
+      recordEvent(tem, 'bid.outcome', [bid.vendorId], {
+        bidId: bid.id, spikeId, vendorId: bid.vendorId, status, reason: o?.reason ?? 'INELIGIBLE', reasonDetail: ineligible.get(bid.id) ?? null,
+        awardedSeatHours: o?.awardedSeatHours ?? 0, contractId: contractByBid.get(bid.id) ?? null,
+      }, now);
     }
-    const contractIds = createContracts(tem, spike, bids, result, now);
     recordTransition(tem, 'DemandSpike', spike.id, 'CLOSED', 'AWARDED', null, now);
     spike.status = 'AWARDED';
     spike.updatedAt = now;
@@ -111,7 +118,7 @@ export async function awardSpike(em: EntityManager, clock: Clock, scores: Qualit
     const auditSha256 = sha256Hex(canonical);
     tem.create(AuditRecordSchema, { spikeId, document, canonical, sha256: auditSha256, createdAt: now });
     await tem.flush();
-    return { kind: 'AWARDED', spikeId, contractIds, auditSha256 };
+    return { kind: 'AWARDED', spikeId, contractIds: [...contractByBid.values()], auditSha256 };
   });
 }
 
@@ -138,9 +145,9 @@ function clearedIntervals(spike: DemandSpike, result: ClearingResult): ClearedIn
   });
 }
 
-/** One contract per winning vendor: its awarded seats per interval at its (pay-as-bid) rate. */
-function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], result: ClearingResult, now: Date): string[] {
-  const ids: string[] = [];
+/** One contract per winning vendor: its awarded seats per interval at its (pay-as-bid) rate. Returns contract ids by bid id. */
+function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], result: ClearingResult, now: Date): Map<string, string> {
+  const ids = new Map<string, string>();
   const lengthMs = spike.intervalMinutes * 60_000;
   for (const bid of bids) {
     const awards = result.awards.filter((a) => a.bidId === bid.id).sort((a, b) => a.index - b.index);
@@ -155,7 +162,7 @@ function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], res
       startsAt: new Date(seats[0]!.startsAt), endsAt: new Date(Date.parse(seats.at(-1)!.startsAt) + lengthMs), createdAt: now, needsSettlement: false,
     });
     recordTransition(em, 'Contract', id, null, 'ACTIVE', null, now);
-    ids.push(id);
+    ids.set(bid.id, id);
   }
   return ids;
 }

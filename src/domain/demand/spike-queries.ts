@@ -90,3 +90,22 @@ export async function listOpenDemandSpikes(
   const eligible = spikes.filter((s) => eligibilityFailures(vendor, s, standing).length === 0);
   return toPage(eligible, page.first);
 }
+
+/**
+ * Every vendor eligible to bid on the spike now (PRODUCT.md section 4): the SQL narrows by
+ * status, skills, certifications and in-house ownership; the shared eligibility function then
+ * decides, with the quality scores. The audience of a `demand_spike.posted` event.
+ */
+export async function eligibleVendorIds(em: EntityManager, scores: QualityScores, spike: DemandSpike): Promise<string[]> {
+  const candidates = await em.execute<{ id: string }[]>(
+    `select id from organization
+      where kind = 'VENDOR' and status = 'ACTIVE' and skills @> ?::text[] and certifications @> ?::text[]
+        and (vendor_type = 'OUTSOURCER' or parent_brand_id = ?)
+      order by id`,
+    [pgArray(spike.requiredSkills), pgArray(spike.requiredCertifications), spike.brandId],
+  );
+  if (!candidates.length) return [];
+  const vendors = await em.find(OrganizationSchema, { id: { $in: candidates.map((c) => c.id) } }, { orderBy: { id: 'asc' } });
+  const standings = await scores.standingsOf(em, vendors.map((v) => v.id), { skills: spike.requiredSkills, channel: spike.channel });
+  return vendors.filter((v) => eligibilityFailures(v, spike, standings.get(v.id)!).length === 0).map((v) => v.id);
+}

@@ -7,6 +7,10 @@ import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { recordTransition } from '../shared/transitions.js';
+import type { DemandSpikePostedData } from '../events/event-types.js';
+import { recordEvent } from '../events/outbox.js';
+import type { QualityScores } from '../quality/quality-scores.js';
+import { eligibleVendorIds } from './spike-queries.js';
 import type { Channel } from './erlang-c.js';
 import { deriveIntervals, type IntervalInput } from './spike-terms.js';
 
@@ -128,6 +132,7 @@ async function transition(
   allowedFrom: readonly SpikeStatus[],
   to: SpikeStatus,
   check?: (spike: DemandSpike, now: Date) => Result<void> | null,
+  effects?: (tem: EntityManager, spike: DemandSpike, now: Date) => Promise<void>,
 ): Promise<Result<DemandSpike>> {
   return em.transactional(async (tem) => {
     const spike = await lockOwnSpike(tem, actor, spikeId);
@@ -140,19 +145,40 @@ async function transition(
     recordTransition(tem, 'DemandSpike', spike.id, spike.status, to, actor, now);
     spike.status = to;
     spike.updatedAt = now;
+    await effects?.(tem, spike, now);
     await tem.flush();
     return ok(spike);
   });
 }
 
-/** DRAFT → OPEN: vendors can now see the spike and bid until its close time. */
-export async function publishDemandSpike(em: EntityManager, clock: Clock, actor: Principal | null, spikeId: string): Promise<Result<DemandSpike>> {
+/**
+ * DRAFT → OPEN: vendors can now see the spike and bid until its close time. In the same
+ * transaction, a `demand_spike.posted` event goes to the outbox for the vendors eligible now.
+ */
+export async function publishDemandSpike(em: EntityManager, clock: Clock, scores: QualityScores, actor: Principal | null, spikeId: string): Promise<Result<DemandSpike>> {
   const p = requireRole(actor, 'BRAND');
-  return transition(em, clock, p, spikeId, ['DRAFT'], 'OPEN', (spike, now) =>
-    spike.biddingClosesAt.getTime() <= now.getTime()
-      ? fail('VALIDATION', 'The bidding close time has passed; post a new spike with a later close', 'spikeId')
-      : null,
+  return transition(
+    em, clock, p, spikeId, ['DRAFT'], 'OPEN',
+    (spike, now) =>
+      spike.biddingClosesAt.getTime() <= now.getTime()
+        ? fail('VALIDATION', 'The bidding close time has passed; post a new spike with a later close', 'spikeId')
+        : null,
+    async (tem, spike, now) => {
+      recordEvent(tem, 'demand_spike.posted', await eligibleVendorIds(tem, scores, spike), spikePostedData(spike), now);
+    },
   );
+}
+
+function spikePostedData(spike: DemandSpike): DemandSpikePostedData {
+  return {
+    spikeId: spike.id, brandId: spike.brandId, title: spike.title, channel: spike.channel,
+    requiredSkills: spike.requiredSkills, requiredCertifications: spike.requiredCertifications,
+    intervalMinutes: spike.intervalMinutes, intervalCount: spike.intervals.length,
+    totalRequiredSeats: spike.intervals.reduce((sum, i) => sum + i.requiredSeats, 0),
+    firstIntervalStartsAt: spike.intervals[0]!.startsAt,
+    reserveRate: { amountMinor: spike.reserveRateMinor.toString(), currency: spike.currency },
+    biddingClosesAt: spike.biddingClosesAt.toISOString(), outsourcingModel: spike.outsourcingModel,
+  };
 }
 
 /** DRAFT or OPEN → CANCELLED (the brand, or the operator). Active bids stay as they are, unawarded. */

@@ -3,6 +3,7 @@ import type { Contract, ContractSeats } from '../../persistence/entities.js';
 import { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from '../delivery/report-delivery.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
+import { eventInsertValues } from '../events/outbox.js';
 import { pgArray } from '../shared/sql.js';
 import { accountIds, accountKey } from './ledger.js';
 import { computeSettlement, settlementDelta, settlementPostings, type SettlementAmounts, type SettlementLine } from './settlement-math.js';
@@ -80,9 +81,9 @@ interface LockedContract {
  * Settles a contract, exactly once in effect. Under a row lock on the contract it decides what
  * is owed: the first settlement (sequence 1) once the contract is due, or, when late actuals
  * flagged the contract, an adjustment (next sequence) that posts only the difference as a
- * credit or debit note. The invoice, its lines, the settlement row and the balanced ledger
- * transaction are written in the same transaction; the settlement's (contract, sequence) and
- * idempotency key are unique, so a duplicated job or a retry after a crash cannot post twice.
+ * credit or debit note. The invoice, its lines, the settlement row, the balanced ledger
+ * transaction and a `contract.settled` outbox event are written in the same transaction; the
+ * settlement's (contract, sequence) and idempotency key are unique, so a duplicated job or a retry after a crash cannot post twice.
  *
  * Hot path for the settlement workers: a handful of round trips in plain SQL, no unit of work.
  */
@@ -204,7 +205,7 @@ if (!c) return { kind: 'MISSING', contractId };
   const linesJson = JSON.stringify(lines.map((l, i) => ({
     position: i + 1, kind: l.kind, interval_index: l.index, billable_units: l.billableUnits?.toString() ?? null, description: l.description, amount_minor: l.amountMinor.toString(),
   })));
-  // Invoice, lines, settlement, contract status and transition in one statement.
+  // Invoice, lines, settlement, ledger transaction, contract status, transition and outbox event in one statement.
   await tem.execute(
     `with inv as (
        insert into invoice (id, contract_id, brand_id, vendor_id, kind, original_invoice_id, status, currency, net_minor, fee_minor, vendor_payout_minor,
@@ -230,6 +231,9 @@ if (!c) return { kind: 'MISSING', contractId };
        insert into ledger_entry (id, transaction_id, account_id, amount_minor, posted_at)
        select gen_random_uuid(), lt.id, e.account_id, e.amount_minor, ?
          from jsonb_to_recordset(?::jsonb) as e(account_id uuid, amount_minor bigint), lt
+     ), ev as (
+       -- The contract.settled event for the outbox, committed with the settlement or not at all.
+       insert into domain_event (id, type, audience, payload, created_at) values (?, ?, ?::uuid[], ?::jsonb, ?)
      )
      update contract set status = ?, needs_settlement = false where id = ?`,
     [
@@ -242,6 +246,10 @@ if (!c) return { kind: 'MISSING', contractId };
       ledgerTxId, isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT', idempotencyKey, c.currency, settlementId,
       `${isAdjustment ? `Adjustment ${sequence}` : 'Settlement'} of contract ${contractId}`, now, ledgerTxId,
       now, JSON.stringify(entries.map((e) => ({ account_id: e.account, amount_minor: e.amount.toString() }))),
+      ...eventInsertValues('contract.settled', [c.brand_id, c.vendor_id], {
+        contractId, brandId: c.brand_id, vendorId: c.vendor_id, settlementId, sequence, kind: isAdjustment ? 'ADJUSTMENT' : 'INITIAL',
+        invoiceId, invoiceKind, currency: c.currency, netMinor: net.toString(), feeMinor: fee.toString(), vendorPayoutMinor: (net - fee).toString(),
+      }, now),
       toStatus, contractId,
     ],
   );

@@ -58,7 +58,7 @@ export class DemandResolver {
 
   @Mutation(() => SpikeTransitionResult, { description: 'Opens a DRAFT spike for bidding (its brand).' })
   async publishDemandSpike(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string): Promise<typeof SpikeTransitionResult> {
-    const r = await publishDemandSpike(ctx.em, ctx.clock, ctx.principal, spikeId);
+    const r = await publishDemandSpike(ctx.em, ctx.clock, ctx.scores, ctx.principal, spikeId);
     await requestClearing(ctx, r, 'at-close');
     return spikeResult(r);
   }

@@ -2,6 +2,7 @@ import { Migration20261125000000 } from './Migration20261125000000.js';
 import { Migration20261125010000 } from './Migration20261125010000.js';
 import { Migration20261125020000 } from './Migration20261125020000.js';
 import { Migration20261125030000 } from './Migration20261125030000.js';
+import { Migration20261125040000 } from './Migration20261125040000.js';
 
 /** Every committed migration, in order. Listed explicitly so that tsx and compiled builds agree. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: 'Migration20261125010000', class: Migration20261125010000 },
   { name: 'Migration20261125020000', class: Migration20261125020000 },
   { name: 'Migration20261125030000', class: Migration20261125030000 },
+  { name: 'Migration20261125040000', class: Migration20261125040000 },
 ];

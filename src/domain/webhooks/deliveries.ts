@@ -1,0 +1,141 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../access/principal.js';
+import type { DomainEvent, EventType } from '../events/event-types.js';
+import { toDomainEvent } from '../events/outbox.js';
+import { uuidv7 } from '../shared/ids.js';
+import { toPage, type Page, type PageRequest } from '../shared/page.js';
+import { getWebhookEndpoint } from './endpoints.js';
+import type { SecretBox } from './secret-box.js';
+
+/** One webhook to send: an event to an endpoint. Deliveries are idempotent per pair. */
+export interface DeliveryTarget {
+  eventId: string;
+  endpointId: string;
+}
+
+const uuidArray = (ids: Iterable<string>) => `{${[...new Set(ids)].join(',')}}`;
+
+/**
+ * The active endpoints each event goes to: those subscribed to its type whose organisation is
+ * in the event's audience, and the operator's. Called by the relay as it publishes a batch.
+ */
+export async function webhookTargets(em: EntityManager, events: readonly DomainEvent[]): Promise<DeliveryTarget[]> {
+  if (!events.length) return [];
+  const endpoints = await em.execute<{ id: string; organization_id: string; event_types: string[]; kind: string }[]>(
+    `select w.id, w.organization_id, w.event_types, o.kind
+       from webhook_endpoint w join organization o on o.id = w.organization_id
+      where w.status = 'ACTIVE' and w.event_types && ?::text[]
+        and (o.kind = 'OPERATOR' or w.organization_id = any(?::uuid[]))
+      order by w.id`,
+    [`{${[...new Set(events.map((e) => e.type))].join(',')}}`, uuidArray(events.flatMap((e) => e.audience))],
+  );
+  return events.flatMap((event) => endpoints
+    .filter((w) => w.event_types.includes(event.type) && (w.kind === 'OPERATOR' || event.audience.includes(w.organization_id)))
+    .map((w) => ({ eventId: event.id, endpointId: w.id })));
+}
+
+/**
+ * Deliveries the relay handed over but that never finished, for the sweeper to enqueue again by
+ * their deterministic job id (a job that still exists absorbs the duplicate): events published
+ * since `since`, to endpoints that were active when they were published, with neither a
+ * successful nor a final failed attempt.
+ */
+export async function unfinishedDeliveries(em: EntityManager, since: Date, limit: number): Promise<DeliveryTarget[]> {
+  const rows = await em.execute<{ event_id: string; endpoint_id: string }[]>(
+    `select e.id as event_id, w.id as endpoint_id
+       from domain_event e
+       join webhook_endpoint w on w.status = 'ACTIVE' and e.type = any(w.event_types) and w.created_at <= e.published_at
+       join organization o on o.id = w.organization_id
+      where e.published_at >= ? and (o.kind = 'OPERATOR' or w.organization_id = any(e.audience))
+        and not exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome in ('DELIVERED', 'FAILED'))
+      order by e.id, w.id limit ?`,
+    [since, limit],
+  );
+  return rows.map((r) => ({ eventId: r.event_id, endpointId: r.endpoint_id }));
+}
+
+export type PreparedDelivery =
+  | { kind: 'SEND'; url: string; secret: string; body: string; eventId: string; eventType: EventType }
+  | { kind: 'SKIP'; reason: 'MISSING' | 'ENDPOINT_DISABLED' | 'ALREADY_DELIVERED' };
+
+/**
+ * What to send for one delivery: the URL, the signing secret (opened from its sealed form) and
+ * the body `{ id, type, createdAt, data }`, the same bytes on every attempt. Skips a pair that
+ * was already delivered (a duplicated job) or whose endpoint was disabled meanwhile.
+ */
+export async function prepareDelivery(em: EntityManager, secrets: SecretBox, target: DeliveryTarget): Promise<PreparedDelivery> {
+  const [row] = await em.execute<{ url: string; status: string; secret_ciphertext: string; delivered: boolean; id: string; type: EventType; audience: string; payload: unknown; created_at: Date }[]>(
+    `select w.url, w.status, w.secret_ciphertext, e.id, e.type, e.audience, e.payload, e.created_at,
+            exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome = 'DELIVERED') as delivered
+       from webhook_endpoint w, domain_event e
+      where w.id = ? and e.id = ?`,
+    [target.endpointId, target.eventId],
+  );
+  if (!row) return { kind: 'SKIP', reason: 'MISSING' };
+  if (row.status !== 'ACTIVE') return { kind: 'SKIP', reason: 'ENDPOINT_DISABLED' };
+  if (row.delivered) return { kind: 'SKIP', reason: 'ALREADY_DELIVERED' };
+  const event = toDomainEvent(row);
+  // The audience says who may see the event; it is routing, not content, and is not sent.
+  const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, data: event.data });
+  return { kind: 'SEND', url: row.url, secret: secrets.open(row.secret_ciphertext, target.endpointId), body, eventId: event.id, eventType: event.type };
+}
+
+export interface DeliveryAttempt {
+  outcome: 'DELIVERED' | 'RETRYING' | 'FAILED';
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  at: Date;
+}
+
+/** Appends one attempt to the delivery log, numbered after the pair's previous attempts. Returns its number. */
+export async function recordDeliveryAttempt(em: EntityManager, target: DeliveryTarget, attempt: DeliveryAttempt): Promise<number> {
+  const [row] = await em.execute<{ attempt: number }[]>(
+    `insert into webhook_delivery (id, event_id, endpoint_id, attempt, outcome, status_code, error, duration_ms, attempted_at)
+     select ?, ?, ?, coalesce(max(attempt), 0) + 1, ?, ?, ?, ?, ?
+       from webhook_delivery where event_id = ? and endpoint_id = ?
+     returning attempt`,
+    [uuidv7(), target.eventId, target.endpointId, attempt.outcome, attempt.statusCode, attempt.error?.slice(0, 1000) ?? null,
+      Math.max(0, Math.round(attempt.durationMs)), attempt.at, target.eventId, target.endpointId],
+  );
+  return row!.attempt;
+}
+
+export interface DeliveryLogEntry {
+  id: string;
+  eventId: string;
+  eventType: EventType;
+  endpointId: string;
+  attempt: number;
+  outcome: DeliveryAttempt['outcome'];
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  attemptedAt: Date;
+}
+
+/** The delivery log of an endpoint the caller may manage, newest attempt first; optionally one event's. */
+export async function listDeliveries(
+  em: EntityManager, actor: Principal | null, filter: { endpointId: string; eventId?: string | null }, page: PageRequest,
+): Promise<Page<DeliveryLogEntry>> {
+  const endpoint = await getWebhookEndpoint(em, actor, filter.endpointId);
+  const params: unknown[] = [endpoint.id];
+  let sql = `select d.id, d.event_id, e.type, d.endpoint_id, d.attempt, d.outcome, d.status_code, d.error, d.duration_ms, d.attempted_at
+               from webhook_delivery d join domain_event e on e.id = d.event_id
+              where d.endpoint_id = ?`;
+  if (filter.eventId) {
+    sql += ' and d.event_id = ?';
+    params.push(filter.eventId);
+  }
+  if (page.after) {
+    sql += ' and d.id < ?';
+    params.push(page.after);
+  }
+  sql += ' order by d.id desc limit ?';
+  params.push(page.first + 1);
+  const rows = await em.execute<{ id: string; event_id: string; type: EventType; endpoint_id: string; attempt: number; outcome: DeliveryAttempt['outcome']; status_code: number | null; error: string | null; duration_ms: number; attempted_at: Date }[]>(sql, params);
+  return toPage(rows.map((r) => ({
+    id: r.id, eventId: r.event_id, eventType: r.type, endpointId: r.endpoint_id, attempt: r.attempt, outcome: r.outcome,
+    statusCode: r.status_code, error: r.error, durationMs: r.duration_ms, attemptedAt: new Date(r.attempted_at),
+  })), page.first);
+}

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aMarket, anOpenSpike } from './support/builders.js';
+import { gql, ok } from './support/client.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
+import { eventually, resetState, startHarness, TEST_WEBHOOK_KEY, type Harness } from './support/harness.js';
+import * as op from './support/operations.js';
+import { createQueues, redisConnection } from '../workers/queues.js';
+import { startReceiver } from './support/webhook-receiver.js';
+
+/**
+ * A webhook delivery survives a worker killed with SIGKILL in the middle of it: the relay and
+ * the webhook worker run in a real workers process, which dies while the receiver holds the
+ * request; a new process retries the stalled job and the event is delivered, once in the log.
+ */
+let h: Harness;
+const prefix = `bx-whcrash-${process.pid}`;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.close(); });
+
+function startWorker(): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    env: {
+      ...process.env, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
+      WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000', WORKER_HEALTH_PORT: '0', OUTBOX_POLL_MS: '50',
+      WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY.toString('hex'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_MS: '30000', WEBHOOK_BACKOFF_MS: '100',
+    },
+    stdio: 'ignore',
+  });
+}
+
+describe('webhook worker killed mid-delivery', () => {
+  it('delivers the event after a restart, and logs one delivery', async () => {
+    await resetState(h);
+    const m = await aMarket(h.url, h.operatorKey);
+    const receiver = await startReceiver((n) => (n === 1 ? 'hang' : 200));
+    let worker = startWorker();
+    try {
+      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['demand_spike.posted'] } }, m.vendorA.key)).registerWebhookEndpoint.endpoint;
+      await anOpenSpike(h.url, h.clock, m.brand.key);
+      await eventually(async () => (receiver.requests.length === 1 ? true : null), 30_000);
+      worker.kill('SIGKILL');
+      await once(worker, 'exit');
+      worker = startWorker();
+
+      await eventually(async () => (receiver.requests.length === 2 ? true : null), 30_000);
+      const log = await eventually(async () => {
+        const d = ok(await gql(h.url, op.WEBHOOK_DELIVERIES, { id: endpoint.id }, m.vendorA.key)).webhookDeliveries.nodes;
+        return d.length ? d : null;
+      });
+      expect(log).toEqual([expect.objectContaining({ attempt: 1, outcome: 'DELIVERED', statusCode: 200 })]);
+      const [first, second] = receiver.requests;
+      expect(second!.body).toBe(first!.body);
+      expect(second!.headers['x-burst-event-id']).toBe(first!.headers['x-burst-event-id']);
+    } finally {
+      if (worker.exitCode === null && worker.signalCode === null) {
+        worker.kill('SIGTERM');
+        await once(worker, 'exit');
+      }
+      await receiver.close();
+      const queues = createQueues(redisConnection(TEST_REDIS_URL, false), prefix);
+      await Promise.all([queues.clearing, queues.settlement, queues.webhooks].map((q) => q.obliterate({ force: true })));
+      await queues.close();
+    }
+  }, 90_000);
+});
