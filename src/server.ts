@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
 import type { ClearingScheduler } from './domain/clearing/clearing-scheduler.js';
@@ -14,8 +13,12 @@ import type { Clock } from './domain/shared/clock.js';
 import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import type { QualityScheduler } from './domain/quality/quality-scheduler.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
+import { graphqlBody } from './http/graphql-body.js';
+import type { RateLimiter } from './http/rate-limit.js';
 import type { Context } from './graphql/context.js';
 import { formatError } from './graphql/common/errors.js';
+import { invalidKeyRefusal } from './graphql/limits/admission.plugin.js';
+import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './graphql/limits/query-protection.js';
 import { getSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 
@@ -31,6 +34,12 @@ export interface ApiDeps {
   settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
+  /** Depth, alias, cost and token limits per request (default DEFAULT_QUERY_LIMITS). */
+  queryLimits?: QueryLimits;
+  /** Per-key (and per-address) rate limiting; without one, requests are not rate-limited. */
+  rateLimiter?: RateLimiter;
+  /** Proxy hops in front of the API whose X-Forwarded-For is trusted for the client address (0: none). */
+  trustProxyHops?: number;
 }
 
 export interface ApiServer {
@@ -45,12 +54,20 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxyHops ?? 0);
   let httpServer: Server | null = null;
+  const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  const protection = queryProtection(limits, deps.rateLimiter);
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
     introspection: !deps.production,
+    // Production answers do not suggest field names ("Did you mean ..."), which would leak the schema.
+    hideSchemaDetailsFromClientErrors: deps.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    parseOptions: protection.parseOptions,
+    plugins: [...protection.plugins],
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, (err) => deps.logger.error({ err }, 'unexpected error')),
@@ -71,7 +88,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    ...graphqlBody('1mb', limits),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
@@ -79,17 +96,16 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         const em = deps.orm.em.fork() as Context['em'];
         const header = req.headers.authorization;
         let principal = null;
+        const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
         if (header) {
           const match = BEARER.exec(header);
           principal = match ? await authenticate(em, match[1]!) : null;
-          if (!principal) {
-            throw new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-          }
+          if (!principal) throw await invalidKeyRefusal(deps.rateLimiter, clientIp);
         }
         return {
           em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId,
           logger: deps.logger.child({ requestId }), clearing: deps.clearing ?? null,
-          settlement: deps.settlement ?? null, quality: deps.quality ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
+          settlement: deps.settlement ?? null, quality: deps.quality ?? null, settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY, clientIp,
         };
       },
     }),

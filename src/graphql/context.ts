@@ -21,4 +21,6 @@ export interface Context {
   settlement: SettlementScheduler | null;
   quality: QualityScheduler | null;
   settlementPolicy: SettlementPolicy;
+  /** The caller's address, which pays the rate limit when there is no valid key (absent outside HTTP). */
+  clientIp?: string;
 }

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
-import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import type { QueryLimits } from '../../src/graphql/limits/query-protection.js';
+import { createRedisRateLimiter } from '../../src/http/rate-limit.js';
+import { deleteKeys } from './redis-keys.js';
 import { clearingProcessor } from '../../workers/clearing.processor.js';
 import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE, type Queues } from '../../workers/queues.js';
 import { settlementProcessor } from '../../workers/settlement.processor.js';
 import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
-import { storedQualityScores } from '../../src/domain/quality/quality-scores.js';
+import { storedQualityScores, type QualityScores } from '../../src/domain/quality/quality-scores.js';
 import { qualityProcessor } from '../../workers/quality.processor.js';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
@@ -23,7 +27,23 @@ export interface Harness {
   /** Present with `{ workers: true }`: real BullMQ queues on a prefix of this harness's own. */
   queues?: Queues;
   workers?: Worker[];
+  /** Present with `{ rateLimit }`: the key prefix of this harness's rate-limit buckets. */
+  rateLimitPrefix?: string;
   close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Real BullMQ queues and workers. */
+  workers?: boolean;
+  /** Production configuration (no introspection, no schema hints in errors). */
+  production?: boolean;
+  queryLimits?: QueryLimits;
+  /** Rate limiting against the real Redis, on buckets under a prefix of this harness's own. */
+  rateLimit?: { points: number; anonymousPoints?: number; windowMs: number };
+  /** Where the API logs (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
+  /** Quality standings for the API (default: the stored scores). */
+  scores?: QualityScores;
 }
 
 const TABLES = ['ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'vendor_audit', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
@@ -34,11 +54,16 @@ export async function truncateAll(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute('delete from scoring_policy where version > 1');
 }
 
-export async function startHarness(options: { workers?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const orm = await createOrm(TEST_DATABASE_URL, 20);
   const clock = new ManualClock(new Date());
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const prefix = `bx-test-${randomBytes(4).toString('hex')}`;
+  const rateLimitPrefix = `${prefix}:rl`;
+  const limiterRedis = options.rateLimit ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  const rateLimiter = limiterRedis && options.rateLimit
+    ? createRedisRateLimiter({ redis: limiterRedis, prefix: rateLimitPrefix, logger, anonymousPoints: options.rateLimit.points, ...options.rateLimit })
+    : undefined;
   const queues = options.workers ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
   const workerOptions = { connection: redisConnection(TEST_REDIS_URL, true), prefix, concurrency: 2 };
   const workers = queues
@@ -48,12 +73,20 @@ export async function startHarness(options: { workers?: boolean } = {}): Promise
       new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
     ]
     : undefined;
-  const api = await createApiServer({ orm, clock, logger, production: false, ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler } : {}) });
+  const api = await createApiServer({
+    orm, clock, logger, production: options.production ?? false, queryLimits: options.queryLimits, rateLimiter, scores: options.scores,
+    ...(queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler } : {}),
+  });
   const url = await api.listen(0, '127.0.0.1');
   return {
     url: `${url}/graphql`, orm, clock, api, operatorKey: '', ...(queues ? { queues } : {}), ...(workers ? { workers } : {}),
+    ...(limiterRedis ? { rateLimitPrefix } : {}),
     async close() {
       await api.close();
+      if (limiterRedis) {
+        await deleteKeys(limiterRedis, `${rateLimitPrefix}:*`);
+        limiterRedis.disconnect();
+      }
       await Promise.all((workers ?? []).map((w) => w.close()));
       if (queues) {
         await queues.clearing.obliterate({ force: true });

@@ -5,8 +5,10 @@ import { AccessError } from '../../domain/shared/result.js';
 
 /**
  * Shapes every error a client sees: AccessErrors become their code (UNAUTHENTICATED,
- * FORBIDDEN, NOT_FOUND); input validation keeps BAD_USER_INPUT and names the field; anything
- * unexpected becomes INTERNAL_SERVER_ERROR with a generic message, never a stack or SQL.
+ * FORBIDDEN, NOT_FOUND); input validation keeps BAD_USER_INPUT and names the field; other
+ * GraphQLErrors keep their codes (the query limits' QUERY_TOO_DEEP, TOO_MANY_ALIASES,
+ * TOO_MANY_FIELDS, QUERY_TOO_COMPLEX and RATE_LIMITED among them); anything unexpected
+ * becomes INTERNAL_SERVER_ERROR with a generic message, never a stack or SQL.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
   const original = unwrapResolverError(error);
