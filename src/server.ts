@@ -68,6 +68,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     allowBatchedHttpRequests: false,
     parseOptions: protection.parseOptions,
     plugins: [...protection.plugins],
+    // Apollo's own messages go through pino too: structured, and with the same redaction.
+    logger: deps.logger,
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, (err) => deps.logger.error({ err }, 'unexpected error')),
