@@ -121,3 +121,14 @@ describe('bad input to organisations and keys', () => {
     await expectRefused(gql(h.url, UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['x'.repeat(500)] } }, h.operatorKey), 'updateVendorProfile', 'BAD_USER_INPUT', /skills/);
   });
 });
+
+describe('input graphql-js and PostgreSQL would choke on (found by test/fuzz-mutations.test.ts)', () => {
+  it('answers a list with more than 50 wrong items as BAD_USER_INPUT, never as an internal error', async () => {
+    const before = await rowCounts(h.orm);
+    const r = await gql(h.url, UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: Array.from({ length: 60 }, () => ['billing']) } }, h.operatorKey);
+    expect(r.status).toBe(400);
+    expect(r.errors?.length).toBeGreaterThan(50);
+    expect(new Set(r.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+});

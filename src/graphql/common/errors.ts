@@ -15,6 +15,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   if (original instanceof AccessError) {
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code } };
   }
+  if (isCoercionLimit(original)) {
+    return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT', field: null } };
+  }
   const code = formatted.extensions?.code;
   if (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED') {
     const { validationErrors, ...rest } = stripStack(formatted.extensions);
@@ -27,6 +30,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   log(original);
   return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * graphql-js stops coercing variables after 50 errors (a list of 60 bad items) and adds an error
+ * of its own, without a code or a location, so Apollo cannot tell it is the client's input:
+ * without this it became INTERNAL_SERVER_ERROR and was logged as a bug. Found by
+ * test/fuzz-mutations.test.ts.
+ */
+function isCoercionLimit(error: unknown): boolean {
+  return error instanceof GraphQLError && !error.path && !error.nodes?.length && error.message.startsWith('Too many errors processing variables');
 }
 
 function stripStack(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
