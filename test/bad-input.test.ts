@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, type GqlResponse } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { CREATE_ORG, ISSUE_KEY, PLACE_BID, POST_SPIKE, REVISE_BID, UPDATE_VENDOR } from './support/operations.js';
+import { CREATE_ORG, ISSUE_KEY, PLACE_BID, POST_SPIKE, REVISE_BID, UPDATE_VENDOR, WITHDRAW_BID } from './support/operations.js';
 
 /**
  * Bad input on every mutation of the core: each is refused with BAD_USER_INPUT (or a typed
@@ -130,5 +130,10 @@ describe('input graphql-js and PostgreSQL would choke on (found by test/fuzz-mut
     expect(r.errors?.length).toBeGreaterThan(50);
     expect(new Set(r.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
     expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('withdrawBid answers the largest Int as a stale version, not an overflow', async () => {
+    const b = await aBid(h.url, m.vendorA.key, spikeId);
+    await expectRefused(gql(h.url, WITHDRAW_BID, { id: b.id, v: 2_147_483_647 }, m.vendorA.key), 'withdrawBid', 'CONFLICT', /^expectedVersion$/);
   });
 });
