@@ -136,4 +136,13 @@ describe('input graphql-js and PostgreSQL would choke on (found by test/fuzz-mut
     const b = await aBid(h.url, m.vendorA.key, spikeId);
     await expectRefused(gql(h.url, WITHDRAW_BID, { id: b.id, v: 2_147_483_647 }, m.vendorA.key), 'withdrawBid', 'CONFLICT', /^expectedVersion$/);
   });
+
+  it.each([
+    ['a NUL in a variable', () => gql(h.url, CREATE_ORG, { input: { name: 'Acme\u0000', kind: 'BRAND' } }, h.operatorKey), 'createOrganization', /^input\.name$/],
+    ['an unpaired surrogate in a variable', () => gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock, { title: 'Black \ud800 Friday' }) }, m.brand.key), 'postDemandSpike', /^input\.title$/],
+    ['a NUL in a literal', () => gql(h.url, 'mutation { createOrganization(input: { name: "Acme\\u0000", kind: BRAND }) { __typename } }', {}, h.operatorKey), 'createOrganization', /^input\.name$/],
+    ['a NUL in an idempotency key', () => gql(h.url, PLACE_BID, { input: aBidInput(spikeId), key: 'k\u0000' }, m.vendorA.key), 'placeBid', /^key$/],
+  ])('refuses text PostgreSQL cannot store: %s', async (_name, send, mutation, field) => {
+    await expectRefused(send(), mutation, 'BAD_USER_INPUT', field);
+  });
 });

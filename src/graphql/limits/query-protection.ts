@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { ParseOptions } from 'graphql';
 import type { RateLimiter } from '../../http/rate-limit.js';
 import type { Context } from '../context.js';
+import { textInputPlugin } from '../common/text-input.plugin.js';
 import { admissionPlugin } from './admission.plugin.js';
 
 /** Limits on one GraphQL request; configured by QUERY_* variables (src/config.ts, README). */
@@ -21,9 +22,10 @@ export interface QueryLimits {
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxAliases: 30, maxFields: 300, maxCost: 10_000, maxTokens: 10_000 };
 
 /**
- * The Apollo options that keep one request small: the token cap while parsing, then the
- * admission plugin (cost and rate limit, before execution). The document's shape is checked
- * earlier, in front of Apollo (src/http/graphql-body.ts).
+ * The Apollo options that keep one request small and storable: the token cap while parsing,
+ * then, before execution, the text check (no NUL or broken UTF-16) and the admission plugin
+ * (cost and rate limit). The document's shape is checked earlier, in front of Apollo
+ * (src/http/graphql-body.ts).
  */
 export function queryProtection(limits: QueryLimits, limiter?: RateLimiter): {
   parseOptions: ParseOptions;
@@ -31,6 +33,6 @@ export function queryProtection(limits: QueryLimits, limiter?: RateLimiter): {
 } {
   return {
     parseOptions: { maxTokens: limits.maxTokens },
-    plugins: [admissionPlugin({ maxCost: limits.maxCost, limiter })],
+    plugins: [textInputPlugin, admissionPlugin({ maxCost: limits.maxCost, limiter })],
   };
 }
