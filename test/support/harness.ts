@@ -48,10 +48,25 @@ export interface HarnessOptions {
 
 const TABLES = ['ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'vendor_audit', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
+/**
+ * Empties the tables in one transaction, so a quality job of the previous test that is still
+ * running cannot write a scoring run between the truncate and the policy delete; the deadlock
+ * such a job can cause is retried.
+ */
 export async function truncateAll(orm: MikroORM): Promise<void> {
-  await orm.em.getConnection().execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
-  // Version 1 is the migration's default policy; tests may add versions.
-  await orm.em.getConnection().execute('delete from scoring_policy where version > 1');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await orm.em.fork().transactional(async (em) => {
+        await em.execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
+        // Version 1 is the migration's default policy; tests may add versions.
+        await em.execute('delete from scoring_policy where version > 1');
+      });
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 5 || (code !== '40P01' && code !== '23503')) throw error;
+    }
+  }
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
