@@ -34,7 +34,7 @@ export interface ApiDeps {
   settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
-  /** Depth, alias, cost and token limits per request (default DEFAULT_QUERY_LIMITS). */
+  /** Depth, alias, field, cost and token limits per request (default DEFAULT_QUERY_LIMITS). */
   queryLimits?: QueryLimits;
   /** Per-key (and per-address) rate limiting; without one, requests are not rate-limited. */
   rateLimiter?: RateLimiter;

@@ -9,7 +9,8 @@ import type { Logger } from '../logger.js';
  *
  * When Redis does not answer within `timeoutMs`, the limiter fails open: the request proceeds
  * without a decision (and without rate-limit headers) and a warning is logged, at most every
- * ten seconds. See docs/decisions.md for why.
+ * ten seconds. For the next five seconds it does not ask Redis at all, so an outage does not add
+ * the timeout to every request. See docs/decisions.md for why.
  */
 
 /** Who pays: a key by its id (never its secret), or a client address for everyone else. */
@@ -81,6 +82,7 @@ return { allowed, math.floor(tokens), retry_ms, reset_ms }
 `;
 
 const COMMAND = 'bxTokenBucket';
+const PAUSE_AFTER_FAILURE_MS = 5_000;
 type BucketCommand = (key: string, capacity: number, windowMs: number, cost: number) => Promise<[number, number, number, number]>;
 
 export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
@@ -89,9 +91,11 @@ export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
   const bucket = (redis as unknown as Record<typeof COMMAND, BucketCommand>)[COMMAND].bind(redis);
   const warn = throttledWarning(logger);
+  let skipUntil = 0;
 
   return {
     async consume(subject, cost) {
+      if (Date.now() < skipUntil) return null;
       const capacity = subject.kind === 'key' ? points : anonymousPoints;
       const key = subject.kind === 'key' ? `${prefix}:key:${subject.apiKeyId}` : `${prefix}:ip:${subject.address}`;
       // A request dearer than the whole bucket could never pass: it takes the full bucket instead.
@@ -106,6 +110,7 @@ export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
           resetSeconds: Math.ceil(resetMs / 1000),
         };
       } catch (error) {
+        skipUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
         warn(error);
         return null;
       }
