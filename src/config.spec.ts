@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
+import { DEFAULT_QUERY_LIMITS } from './graphql/limits/query-protection.js';
 
 describe('configuration', () => {
   it('has local defaults for every variable', () => {
     expect(loadConfig({})).toMatchObject({
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/burst_exchange', redisUrl: 'redis://127.0.0.1:6379', port: 4000, bootstrapOperatorKey: null, metricsToken: null,
     });
+  });
+
+  it('limits queries and rates by default, and turns rate limiting off with RATE_LIMIT_POINTS=0', () => {
+    // The server's defaults (for callers without configuration, like tests) are the same numbers.
+    expect(loadConfig({}).queryLimits).toEqual(DEFAULT_QUERY_LIMITS);
+    expect(loadConfig({})).toMatchObject({
+      queryLimits: { maxDepth: 10, maxAliases: 30, maxFields: 300, maxCost: 10_000, maxTokens: 10_000 },
+      rateLimit: { points: 50_000, anonymousPoints: 1_000, windowMs: 60_000 },
+      trustProxyHops: 0,
+    });
+    expect(loadConfig({ RATE_LIMIT_POINTS: '0' }).rateLimit).toBeNull();
+    expect(loadConfig({ QUERY_MAX_COST: '200', RATE_LIMIT_POINTS: '200' }).rateLimit?.points).toBe(200);
   });
 
   it.each([
@@ -23,6 +36,10 @@ describe('configuration', () => {
     ['WEBHOOK_ALLOW_HTTP', 'yes'],
     ['WEBHOOK_ATTEMPTS', '0'],
     ['OUTBOX_POLL_MS', '1'],
+    ['QUERY_MAX_DEPTH', '1'],
+    ['QUERY_MAX_COST', '-5'],
+    ['RATE_LIMIT_WINDOW_MS', '10'],
+    ['RATE_LIMIT_POINTS', '500'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

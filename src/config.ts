@@ -45,6 +45,12 @@ export interface Config {
   webhookSecretKeyIsDevelopmentDefault: boolean;
   /** Where webhook URLs may point: plain http and private networks only when allowed. */
   webhookUrlPolicy: { allowHttp: boolean; allowPrivateNetworks: boolean };
+  /** Size limits of one GraphQL request (docs/security.md). */
+  queryLimits: { maxDepth: number; maxAliases: number; maxFields: number; maxCost: number; maxTokens: number };
+  /** Token buckets per API key and per client address; null when RATE_LIMIT_POINTS is 0. */
+  rateLimit: { points: number; anonymousPoints: number; windowMs: number } | null;
+  /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address. */
+  trustProxyHops: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +133,18 @@ function metricsToken(env: Env): string | null {
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
   const bootstrap = env.BOOTSTRAP_OPERATOR_KEY?.trim() || null;
+  const queryLimits = {
+    maxDepth: integer(env, 'QUERY_MAX_DEPTH', 10, 2, 100),
+    maxAliases: integer(env, 'QUERY_MAX_ALIASES', 30, 0, 1_000),
+    maxFields: integer(env, 'QUERY_MAX_FIELDS', 300, 10, 10_000),
+    maxCost: integer(env, 'QUERY_MAX_COST', 10_000, 10, 10_000_000),
+    maxTokens: integer(env, 'QUERY_MAX_TOKENS', 10_000, 100, 1_000_000),
+  };
+  const ratePoints = integer(env, 'RATE_LIMIT_POINTS', 50_000, 0, 1_000_000_000);
+  // A bucket smaller than the dearest admissible query would refuse that query forever.
+  if (ratePoints > 0 && ratePoints < queryLimits.maxCost) {
+    throw new ConfigError('RATE_LIMIT_POINTS', `must be 0 (off) or at least QUERY_MAX_COST (${queryLimits.maxCost}), got "${ratePoints}"`);
+  }
   if (bootstrap !== null && !/^bx_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$/.test(bootstrap)) {
     throw new ConfigError('BOOTSTRAP_OPERATOR_KEY', 'must look like bx_<8 lowercase letters or digits>_<at least 32 url-safe characters>');
   }
@@ -155,6 +173,13 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecretKey: secretKey.key,
     webhookSecretKeyIsDevelopmentDefault: secretKey.isDefault,
     webhookUrlPolicy: { allowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false), allowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false) },
+    queryLimits,
+    rateLimit: ratePoints === 0 ? null : {
+      points: ratePoints,
+      anonymousPoints: integer(env, 'RATE_LIMIT_ANONYMOUS_POINTS', 1_000, 1, 1_000_000_000),
+      windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
+    },
+    trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
   };
 }
 

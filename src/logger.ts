@@ -1,16 +1,15 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
- * Structured JSON logs (stdout unless a destination is given). Authorization headers and key
- * secrets are redacted wherever they appear.
+ * Structured JSON logs. Authorization headers and key secrets are redacted wherever they appear.
+ * `destination` (default stdout) lets tests read what would be logged.
  */
 export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
-  const options = {
+  return pino({
     name,
     level,
     redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.secret', 'secret'], censor: '[redacted]' },
-  };
-  return destination ? pino(options, destination) : pino(options);
+  }, destination);
 }
 
 export type { Logger };

@@ -8,6 +8,7 @@ import { createLogger } from './logger.js';
 import { createOrm } from './persistence/orm.js';
 import { createEventSubscriber } from './realtime/event-bus.js';
 import { createApiServer } from './server.js';
+import { createRedisRateLimiter } from './http/rate-limit.js';
 import { createQueues, redisConnection } from '../workers/queues.js';
 
 const config = loadConfigOrExit();
@@ -24,11 +25,15 @@ if (config.bootstrapOperatorKey) {
   logger.info({ created: issued !== null }, 'bootstrap operator key from BOOTSTRAP_OPERATOR_KEY');
 }
 
+// Rate-limit buckets share the readiness connection; if Redis is down the limiter fails open.
+const rateLimiter = config.rateLimit ? createRedisRateLimiter({ redis, prefix: `${config.queuePrefix}:rl`, logger, ...config.rateLimit }) : undefined;
+
 const api = await createApiServer({
   orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
   settlement: queues.settlementScheduler, quality: queues.qualityScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
   readiness: { redis: () => redis.ping() }, queues: queues.all, metricsToken: config.metricsToken,
   events, webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
+  queryLimits: config.queryLimits, trustProxyHops: config.trustProxyHops, rateLimiter,
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql` }, 'API listening');

@@ -5,7 +5,6 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Queue } from 'bullmq';
 import express from 'express';
-import { GraphQLError } from 'graphql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
 import type { ClearingScheduler } from './domain/clearing/clearing-scheduler.js';
@@ -15,9 +14,13 @@ import type { Clock } from './domain/shared/clock.js';
 import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import type { QualityScheduler } from './domain/quality/quality-scheduler.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
+import { graphqlBody } from './http/graphql-body.js';
+import type { RateLimiter } from './http/rate-limit.js';
 import type { Context } from './graphql/context.js';
 import { errorLoggerPlugin, formatError, loggerOf } from './graphql/common/errors.js';
 import { metricsPlugin } from './graphql/metrics.plugin.js';
+import { invalidKeyRefusal } from './graphql/limits/admission.plugin.js';
+import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './graphql/limits/query-protection.js';
 import { getSchema } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/http-errors.js';
 import { QUEUE_BOARD_PATH, queueBoard } from './http/queue-board.js';
@@ -51,6 +54,12 @@ export interface ApiDeps {
   events?: EventSource;
   /** Seals webhook signing secrets; where webhook URLs may point. */
   webhooks: { secrets: SecretBox; urlPolicy: WebhookUrlPolicy };
+  /** Depth, alias, field, cost and token limits per request (default DEFAULT_QUERY_LIMITS). */
+  queryLimits?: QueryLimits;
+  /** Per-key (and per-address) rate limiting; without one, requests are not rate-limited. */
+  rateLimiter?: RateLimiter;
+  /** Proxy hops in front of the API whose X-Forwarded-For is trusted for the client address (0: none). */
+  trustProxyHops?: number;
 }
 
 export interface ApiServer {
@@ -72,8 +81,11 @@ const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH,
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxyHops ?? 0);
   let httpServer: Server | null = null;
   const metrics = createApiMetrics(createRegistry());
+  const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  const protection = queryProtection(limits, deps.rateLimiter);
   let subscriptions: { close(): Promise<void> } | null = null;
   const schema = await getSchema();
 
@@ -91,12 +103,18 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: !deps.production,
+    // Production answers do not suggest field names ("Did you mean ..."), which would leak the schema.
+    hideSchemaDetailsFromClientErrors: deps.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    parseOptions: protection.parseOptions,
+    // Apollo's own messages go through pino too: structured, and with the same redaction.
+    logger: deps.logger,
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, (err) => loggerOf(error, deps.logger).error({ err }, 'unexpected error')),
-    plugins: [errorLoggerPlugin, metricsPlugin(metrics)],
+    plugins: [...protection.plugins, errorLoggerPlugin, metricsPlugin(metrics)],
   });
   await apollo.start();
 
@@ -120,21 +138,20 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    ...graphqlBody('1mb', limits),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const locals = requestLocals(res);
         const em = deps.orm.em.fork() as Context['em'];
         const header = req.headers.authorization;
         let principal = null;
+        const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
         if (header) {
           principal = await principalFor(em, header);
-          if (!principal) {
-            throw new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-          }
+          if (!principal) throw await invalidKeyRefusal(deps.rateLimiter, clientIp);
           locals.apiKeyId = principal.apiKeyId;
         }
-        return contextFor(em, principal, locals.requestId, locals.logger);
+        return { ...contextFor(em, principal, locals.requestId, locals.logger), clientIp };
       },
     }),
   );

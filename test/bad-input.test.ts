@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, type GqlResponse } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { CREATE_ORG, DISABLE_WEBHOOK, ISSUE_KEY, PLACE_BID, POST_SPIKE, REGISTER_WEBHOOK, REVISE_BID, UPDATE_VENDOR, WEBHOOK_DELIVERIES } from './support/operations.js';
+import { CREATE_ORG, DISABLE_WEBHOOK, ISSUE_KEY, PLACE_BID, POST_SPIKE, REGISTER_WEBHOOK, REVISE_BID, UPDATE_VENDOR, WEBHOOK_DELIVERIES, WITHDRAW_BID } from './support/operations.js';
 
 /**
  * Bad input on every mutation of the core: each is refused with BAD_USER_INPUT (or a typed
@@ -155,5 +155,30 @@ describe('bad input to webhooks', () => {
     await expectRefused(gql(h.url, DISABLE_WEBHOOK, { id: 'nope' }, m.vendorA.key), 'disableWebhookEndpoint', 'BAD_USER_INPUT', /id/);
     const made = (await register({})).data!.registerWebhookEndpoint.endpoint.id;
     await expectRefused(gql(h.url, WEBHOOK_DELIVERIES, { id: made, after: 'bogus' }, m.vendorA.key), 'webhookDeliveries', 'BAD_USER_INPUT', /^after$/);
+  });
+});
+
+describe('input graphql-js and PostgreSQL would choke on (found by test/fuzz-mutations.test.ts)', () => {
+  it('answers a list with more than 50 wrong items as BAD_USER_INPUT, never as an internal error', async () => {
+    const before = await rowCounts(h.orm);
+    const r = await gql(h.url, UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: Array.from({ length: 60 }, () => ['billing']) } }, h.operatorKey);
+    expect(r.status).toBe(400);
+    expect(r.errors?.length).toBeGreaterThan(50);
+    expect(new Set(r.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('withdrawBid answers the largest Int as a stale version, not an overflow', async () => {
+    const b = await aBid(h.url, m.vendorA.key, spikeId);
+    await expectRefused(gql(h.url, WITHDRAW_BID, { id: b.id, v: 2_147_483_647 }, m.vendorA.key), 'withdrawBid', 'CONFLICT', /^expectedVersion$/);
+  });
+
+  it.each([
+    ['a NUL in a variable', () => gql(h.url, CREATE_ORG, { input: { name: 'Acme\u0000', kind: 'BRAND' } }, h.operatorKey), 'createOrganization', /^input\.name$/],
+    ['an unpaired surrogate in a variable', () => gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock, { title: 'Black \ud800 Friday' }) }, m.brand.key), 'postDemandSpike', /^input\.title$/],
+    ['a NUL in a literal', () => gql(h.url, 'mutation { createOrganization(input: { name: "Acme\\u0000", kind: BRAND }) { __typename } }', {}, h.operatorKey), 'createOrganization', /^input\.name$/],
+    ['a NUL in an idempotency key', () => gql(h.url, PLACE_BID, { input: aBidInput(spikeId), key: 'k\u0000' }, m.vendorA.key), 'placeBid', /^key$/],
+  ])('refuses text PostgreSQL cannot store: %s', async (_name, send, mutation, field) => {
+    await expectRefused(send(), mutation, 'BAD_USER_INPUT', field);
   });
 });

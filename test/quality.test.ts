@@ -306,9 +306,12 @@ describe('signed HTTP ingestion', () => {
     const { secret } = ok(await gql(h.url, op.ROTATE_INGEST_SECRET, {}, h.operatorKey)).rotateQualityIngestSecret;
     const me = ok(await gql(h.url, op.ME, {}, h.operatorKey)).me.organization.id;
     const before = await written();
-    for (const body of ['not json', '{"events":"nope"}', '{"events":[]}']) {
+    // The last one carries a NUL, which PostgreSQL cannot store: refused, not a 500.
+    const nul = JSON.stringify({ events: [{ ...csat(m.vendorC.id, 5), externalId: 'a\u0000b' }] });
+    for (const body of ['not json', '{"events":"nope"}', '{"events":[]}', nul]) {
       const res = await post(body, signed(secret, me, body));
       expect(res.status).toBe(400);
+      if (body === nul) expect(((await res.json()) as any).error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^events\[0\]\.externalId: /) });
     }
     expect((await written()).quality_event).toBe(before.quality_event);
     const ok200 = JSON.stringify({ events: [7, csat(m.vendorC.id, 5)] });

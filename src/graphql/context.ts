@@ -28,4 +28,6 @@ export interface Context {
   events: EventSource | null;
   /** Seals webhook signing secrets at rest; where webhook URLs may point. */
   webhooks: { secrets: SecretBox; urlPolicy: WebhookUrlPolicy };
+  /** The caller's address, which pays the rate limit when there is no valid key (absent outside HTTP). */
+  clientIp?: string;
 }

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { recordQualityEvents, type QualityEventInput } from '../domain/quality/quality-events.js';
 import type { QualityScheduler } from '../domain/quality/quality-scheduler.js';
 import { verifySignedRequest } from '../domain/quality/ingest-signature.js';
+import { unstorableTextPath } from '../domain/shared/text.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { Logger } from '../logger.js';
 
@@ -62,6 +63,9 @@ function parseEvents(body: Buffer): QualityEventInput[] {
   }
   const events = (parsed as { events?: unknown } | null)?.events;
   if (!Array.isArray(events)) throw new Refusal(400, 'BAD_REQUEST', 'The body is { "events": [...] }');
+  // PostgreSQL cannot store NUL or unpaired surrogates; refused here instead of failing as a 500.
+  const unstorable = unstorableTextPath(events, 'events');
+  if (unstorable) throw new Refusal(400, 'BAD_USER_INPUT', `${unstorable}: text may not contain NUL characters or unpaired UTF-16 surrogates`);
   return events.map((e: unknown) => {
     if (typeof e !== 'object' || e === null) return e as QualityEventInput;
     const occurredAt = (e as { occurredAt?: unknown }).occurredAt;

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import type { QueryLimits } from '../../src/graphql/limits/query-protection.js';
+import { createRedisRateLimiter } from '../../src/http/rate-limit.js';
+import { deleteKeys } from './redis-keys.js';
 import { clearingProcessor } from '../../workers/clearing.processor.js';
 import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE, type Queues, type WebhookJobData, type WebhookRetryPolicy } from '../../workers/queues.js';
 import { settlementProcessor } from '../../workers/settlement.processor.js';
@@ -9,7 +13,7 @@ import { webhookProcessor } from '../../workers/webhook.processor.js';
 import { createSecretBox, type SecretBox } from '../../src/domain/webhooks/secret-box.js';
 import { createEventPublisher, createEventSubscriber, type EventSubscriber } from '../../src/realtime/event-bus.js';
 import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
-import { storedQualityScores } from '../../src/domain/quality/quality-scores.js';
+import { storedQualityScores, type QualityScores } from '../../src/domain/quality/quality-scores.js';
 import { qualityProcessor } from '../../workers/quality.processor.js';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
@@ -25,6 +29,15 @@ export interface HarnessOptions {
   /** Webhook retries; tests use a short backoff (default 3 attempts, 50 ms doubling). */
   webhookRetry?: WebhookRetryPolicy;
   webhookTimeoutMs?: number;
+  /** Production configuration (no introspection, no schema hints in errors). */
+  production?: boolean;
+  queryLimits?: QueryLimits;
+  /** Rate limiting against the real Redis, on buckets under a prefix of this harness's own. */
+  rateLimit?: { points: number; anonymousPoints?: number; windowMs: number };
+  /** Where the API logs (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
+  /** Quality standings for the API (default: the stored scores). */
+  scores?: QualityScores;
 }
 
 /** A running API on an ephemeral port against the test database, with a clock tests can move. */
@@ -44,6 +57,8 @@ export interface Harness {
   /** Present with `{ workers: true }`: real BullMQ queues on a prefix of this harness's own. */
   queues?: Queues;
   workers?: Worker[];
+  /** Present with `{ rateLimit }`: the key prefix of this harness's rate-limit buckets. */
+  rateLimitPrefix?: string;
   close(): Promise<void>;
 }
 
@@ -52,17 +67,37 @@ export const TEST_WEBHOOK_KEY = Buffer.alloc(32, 0x42);
 
 const TABLES = ['webhook_delivery', 'webhook_endpoint', 'domain_event', 'ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'vendor_audit', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
+/**
+ * Empties the tables in one transaction, so a quality job of the previous test that is still
+ * running cannot write a scoring run between the truncate and the policy delete; the deadlock
+ * such a job (or the outbox relay) can cause is retried.
+ */
 export async function truncateAll(orm: MikroORM): Promise<void> {
-  await orm.em.getConnection().execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
-  // Version 1 is the migration's default policy; tests may add versions.
-  await orm.em.getConnection().execute('delete from scoring_policy where version > 1');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await orm.em.fork().transactional(async (em) => {
+        await em.execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
+        // Version 1 is the migration's default policy; tests may add versions.
+        await em.execute('delete from scoring_policy where version > 1');
+      });
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 5 || (code !== '40P01' && code !== '23503')) throw error;
+    }
+  }
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const orm = await createOrm(TEST_DATABASE_URL, 20);
   const clock = new ManualClock(new Date());
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const prefix = `bx-test-${randomBytes(4).toString('hex')}`;
+  const rateLimitPrefix = `${prefix}:rl`;
+  const limiterRedis = options.rateLimit ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  const rateLimiter = limiterRedis && options.rateLimit
+    ? createRedisRateLimiter({ redis: limiterRedis, prefix: rateLimitPrefix, logger, anonymousPoints: options.rateLimit.points, ...options.rateLimit })
+    : undefined;
   const secrets = createSecretBox(TEST_WEBHOOK_KEY);
   const background = options.workers || options.realtime;
   const queues = background ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
@@ -91,16 +126,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const events = createEventSubscriber(TEST_REDIS_URL, prefix, logger);
   await events.ready;
   const api = await createApiServer({
-    orm, clock, logger, production: false, events, webhooks: { secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+    orm, clock, logger, production: options.production ?? false, events, webhooks: { secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+    queryLimits: options.queryLimits, rateLimiter, scores: options.scores,
     ...(options.workers && queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}),
   });
   const url = await api.listen(0, '127.0.0.1');
   return {
     url: `${url}/graphql`, wsUrl: `${url.replace(/^http/, 'ws')}/graphql`, prefix, events, secrets, orm, clock, api, operatorKey: '',
-    ...(queues ? { queues } : {}), ...(workers ? { workers } : {}),
+    ...(queues ? { queues } : {}), ...(workers ? { workers } : {}), ...(limiterRedis ? { rateLimitPrefix } : {}),
     async close() {
       await relay?.stop();
       await api.close();
+      if (limiterRedis) {
+        await deleteKeys(limiterRedis, `${rateLimitPrefix}:*`);
+        limiterRedis.disconnect();
+      }
       await Promise.all((workers ?? []).map((w) => w.close()));
       if (queues) {
         await queues.clearing.obliterate({ force: true });

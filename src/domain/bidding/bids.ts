@@ -91,9 +91,12 @@ export async function withdrawBid(em: EntityManager, clock: Clock, scores: Quali
     const bid = await tem.findOneOrFail(BidSchema, { id: cmd.bidId }, { refresh: true });
     if (bid.status !== 'ACTIVE') return fail('INVALID_STATE', `The bid is ${bid.status}`, 'bidId');
     const expected = cmd.expectedVersion ?? bid.version;
+    // Compared here, before the update: `expected + 1` for a client's 2147483647 overflowed the
+    // integer column and failed as an internal error (found by test/fuzz-mutations.test.ts).
+    if (expected !== bid.version) return fail('CONFLICT', `The bid is at version ${bid.version}, not ${expected}`, 'expectedVersion');
     const now = clock.now();
-    const updated = await tem.nativeUpdate(BidSchema, { id: bid.id, version: expected, status: 'ACTIVE' }, { status: 'WITHDRAWN', version: expected + 1, updatedAt: now });
-    if (updated !== 1) return fail('CONFLICT', `The bid is at version ${bid.version}, not ${expected}`, 'expectedVersion');
+    const updated = await tem.nativeUpdate(BidSchema, { id: bid.id, version: bid.version, status: 'ACTIVE' }, { status: 'WITHDRAWN', version: bid.version + 1, updatedAt: now });
+    if (updated !== 1) return fail('CONFLICT', 'The bid changed concurrently; read it again and retry', 'expectedVersion');
     recordTransition(tem, 'Bid', bid.id, 'ACTIVE', 'WITHDRAWN', p, now);
     await tem.flush();
     return ok(await tem.findOneOrFail(BidSchema, { id: bid.id }, { refresh: true }));

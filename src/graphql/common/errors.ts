@@ -8,13 +8,18 @@ import type { Context } from '../context.js';
 
 /**
  * Shapes every error a client sees: AccessErrors become their code (UNAUTHENTICATED,
- * FORBIDDEN, NOT_FOUND); input validation keeps BAD_USER_INPUT and names the field; anything
- * unexpected becomes INTERNAL_SERVER_ERROR with a generic message, never a stack or SQL.
+ * FORBIDDEN, NOT_FOUND); input validation keeps BAD_USER_INPUT and names the field; other
+ * GraphQLErrors keep their codes (the query limits' QUERY_TOO_DEEP, TOO_MANY_ALIASES,
+ * TOO_MANY_FIELDS, QUERY_TOO_COMPLEX and RATE_LIMITED among them); anything unexpected
+ * becomes INTERNAL_SERVER_ERROR with a generic message, never a stack or SQL.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof AccessError) {
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code } };
+  }
+  if (isCoercionLimit(original)) {
+    return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT', field: null } };
   }
   const code = formatted.extensions?.code;
   if (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED') {
@@ -28,6 +33,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   log(original);
   return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * graphql-js stops coercing variables after 50 errors (a list of 60 bad items) and adds an error
+ * of its own, without a code or a location, so Apollo cannot tell it is the client's input:
+ * without this it became INTERNAL_SERVER_ERROR and was logged as a bug. Found by
+ * test/fuzz-mutations.test.ts.
+ */
+function isCoercionLimit(error: unknown): boolean {
+  return error instanceof GraphQLError && !error.path && !error.nodes?.length && error.message.startsWith('Too many errors processing variables');
 }
 
 function stripStack(extensions: Record<string, unknown> | undefined): Record<string, unknown> {

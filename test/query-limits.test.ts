@@ -1,0 +1,241 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { QualityScores } from '../src/domain/quality/quality-scores.js';
+import { DEFAULT_QUERY_LIMITS } from '../src/graphql/limits/query-protection.js';
+import { aMarket, type Market } from './support/builders.js';
+import { gql, ok } from './support/client.js';
+import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { CREATE_ORG, OPEN_SPIKES } from './support/operations.js';
+
+/**
+ * Query protection on /graphql (docs/security.md): depth, aliases, fields, cost, tokens, body
+ * size and batching are refused before anything executes, each with a code of its own;
+ * production hides the schema; CSRF protection holds; errors never carry internals.
+ */
+let h: Harness;
+let m: Market;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.close(); });
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
+
+interface Raw { status: number; headers: Headers; text: string; body: any }
+
+/** A request exactly as given: any body, any headers. */
+async function raw(url: string, body: string | undefined, headers: Record<string, string> = {}, method = 'POST'): Promise<Raw> {
+  const defaults: Record<string, string> = method === 'POST' ? { 'content-type': 'application/json' } : {};
+  const res = await fetch(url, { method, headers: { ...defaults, ...headers }, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  let parsed: unknown = null;
+  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, text, body: parsed };
+}
+
+const post = (query: string, key?: string, variables: Record<string, unknown> = {}) =>
+  raw(h.url, JSON.stringify({ query, variables }), key ? { authorization: `Bearer ${key}` } : {});
+
+/** `ofType { ofType { ... } }` nested `levels` times under __type: introspection's unbounded chain. */
+const typeChain = (levels: number) => `{ __type(name: "Query") { fields { type ${'{ ofType '.repeat(levels)}{ name }${' }'.repeat(levels)} } } }`;
+const aliased = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: me { role }`).join(' ')} }`;
+const bigPage = (alias: string) => `${alias}: demandSpikes(first: 100) { nodes { id intervals { index requiredSeats } } }`;
+
+describe('depth', () => {
+  it('refuses an operation deeper than the limit with QUERY_TOO_DEEP, the depth and the limit', async () => {
+    // __type > fields > type > 8 × ofType > name: 12 levels.
+    const r = await post(typeChain(8), h.operatorKey);
+    expect(r.status).toBe(400);
+    expect(r.body.data).toBeUndefined();
+    expect(r.body.errors).toEqual([{ message: 'The operation is 12 levels deep; at most 10 are allowed', extensions: { code: 'QUERY_TOO_DEEP', depth: 12, limit: 10 } }]);
+  });
+
+  it('admits exactly the limit', async () => {
+    const r = await post(typeChain(6), h.operatorKey);
+    expect(r.status).toBe(200);
+    expect(r.body.data.__type.fields.length).toBeGreaterThan(0);
+  });
+
+  it('sees depth hidden in fragments', async () => {
+    const query = `query { __type(name: "Query") { ...F } } fragment F on __Type { fields { type { ...G } } } fragment G on __Type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } }`;
+    expect((await post(query, h.operatorKey)).body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_DEEP', depth: 11 });
+  });
+});
+
+describe('aliases and fields', () => {
+  it('refuses 31 aliases with TOO_MANY_ALIASES and admits 30', async () => {
+    const refused = await post(aliased(31), m.brand.key);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].extensions).toEqual({ code: 'TOO_MANY_ALIASES', aliases: 31, limit: 30 });
+    const admitted = await post(aliased(30), m.brand.key);
+    expect(admitted.status).toBe(200);
+    expect(Object.keys(admitted.body.data)).toHaveLength(30);
+  });
+
+  it('counts aliases at every use of a fragment', async () => {
+    const fragment = `fragment F on Query { ${Array.from({ length: 16 }, (_, i) => `f${i}: me { role }`).join(' ')} }`;
+    const r = await post(`query { ...F ... on Query { ...F } } ${fragment}`, m.brand.key);
+    expect(r.body.errors[0].extensions).toEqual({ code: 'TOO_MANY_ALIASES', aliases: 32, limit: 30 });
+  });
+
+  it('refuses hundreds of repeated fields with TOO_MANY_FIELDS before graphql-js compares them', async () => {
+    const query = `{ ${'me { role } '.repeat(151)}}`;
+    const r = await post(query, m.brand.key);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].extensions).toEqual({ code: 'TOO_MANY_FIELDS', fields: 302, limit: DEFAULT_QUERY_LIMITS.maxFields });
+    expect((await post(`{ ${'me { role } '.repeat(150)}}`, m.brand.key)).status).toBe(200);
+  });
+
+  it('refuses a document over the token limit as a parse failure', async () => {
+    const r = await post(`{ me { role ${'__typename '.repeat(DEFAULT_QUERY_LIMITS.maxTokens)}} }`, m.brand.key);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(r.body.errors[0].message).toMatch(/more th\w+ 10000 tokens/);
+  });
+});
+
+describe('cost', () => {
+  it('refuses nested lists of first: 100 with QUERY_TOO_COMPLEX, the cost and the limit', async () => {
+    // Each page: 1 + 100 × (1 spike + 48 intervals) = 4,901 points; three of them 14,703.
+    const r = await post(`{ ${bigPage('a')} ${bigPage('b')} ${bigPage('c')} }`, m.brand.key);
+    expect(r.status).toBe(400);
+    expect(r.body.data).toBeUndefined();
+    expect(r.body.errors[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 14_703, limit: 10_000 });
+    expect(r.body.errors[0].message).toMatch(/costs 14703 points; at most 10000/);
+  });
+
+  it('admits two such pages, and prices `first` given as a variable', async () => {
+    expect((await post(`{ ${bigPage('a')} ${bigPage('b')} }`, m.brand.key)).status).toBe(200);
+    const query = `query($n: Int) { a: demandSpikes(first: $n) { nodes { intervals { index } } } b: demandSpikes(first: $n) { nodes { intervals { index } } } c: demandSpikes(first: $n) { nodes { intervals { index } } } }`;
+    expect((await post(query, m.brand.key, { n: 20 })).status).toBe(200);
+    expect((await post(query, m.brand.key, { n: 100 })).body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', cost: 14_703 });
+  });
+
+  it('refuses a fragment bomb as QUERY_TOO_COMPLEX (or by its shape), never by working through it', async () => {
+    const levels = Array.from({ length: 12 }, (_, i) => `fragment L${i} on Query { ...L${i + 1} ... on Query { ...L${i + 1} } }`).join(' ');
+    const r = await post(`query { ...L0 } ${levels} fragment L12 on Query { me { role } }`, m.brand.key);
+    expect(r.status).toBe(400);
+    // 2^12 copies of `me { role }`: the shape check counts them without expanding.
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_FIELDS', fields: 8192 });
+  });
+});
+
+describe('batching and bodies', () => {
+  it('refuses a batched request with BATCHING_NOT_ALLOWED and runs none of it', async () => {
+    const before = await rowCounts(h.orm);
+    const one = { query: CREATE_ORG, variables: { input: { name: 'Batched', kind: 'BRAND' } } };
+    const r = await raw(h.url, JSON.stringify([one, { ...one, variables: { input: { name: 'Batched 2', kind: 'BRAND' } } }]), { authorization: `Bearer ${h.operatorKey}` });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({ errors: [{ message: 'Batched operations are not accepted: send one operation per request', extensions: { code: 'BATCHING_NOT_ALLOWED' } }] });
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('refuses a body over 1 MB with 413 PAYLOAD_TOO_LARGE, as JSON without a stack', async () => {
+    const r = await raw(h.url, JSON.stringify({ query: '{ me { role } }', variables: { pad: 'x'.repeat(1_100_000) } }), { authorization: `Bearer ${h.operatorKey}` });
+    expect(r.status).toBe(413);
+    expect(r.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(r.text).not.toMatch(/ at |node_modules|<html/i);
+  });
+
+  it('refuses malformed JSON with 400 BAD_REQUEST, as JSON without a stack', async () => {
+    const r = await raw(h.url, '{"query": "{ me { role } }"', { authorization: `Bearer ${h.operatorKey}` });
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(r.text).not.toMatch(/ at |node_modules|<html|SyntaxError/i);
+  });
+});
+
+describe('CSRF prevention', () => {
+  it('refuses a simple cross-site POST (text/plain, no preflight header) and runs nothing', async () => {
+    const before = await rowCounts(h.orm);
+    const body = JSON.stringify({ query: CREATE_ORG, variables: { input: { name: 'Forged', kind: 'BRAND' } } });
+    const r = await raw(h.url, body, { 'content-type': 'text/plain', authorization: `Bearer ${h.operatorKey}` });
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0]).toMatchObject({ message: expect.stringMatching(/Cross-Site Request Forgery/), extensions: { code: 'BAD_REQUEST' } });
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('refuses a GET without a preflight header, and serves one with it', async () => {
+    const url = `${h.url}?query=${encodeURIComponent('{ me { role } }')}`;
+    const refused = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}` }, 'GET');
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
+    const served = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}`, 'apollo-require-preflight': 'true' }, 'GET');
+    expect(served.status).toBe(200);
+    expect(served.body.data.me.role).toBe('BRAND');
+  });
+});
+
+describe('limits configured lower', () => {
+  let low: Harness;
+  beforeAll(async () => { low = await startHarness({ queryLimits: { maxDepth: 3, maxAliases: 5, maxFields: 20, maxCost: 25, maxTokens: 500 } }); });
+  afterAll(async () => { await low.close(); });
+
+  it('refuses before execution: an over-budget mutation writes nothing', async () => {
+    await resetState(low);
+    const before = await rowCounts(low.orm);
+    const create = (alias: string) => `${alias}: createOrganization(input: { name: "${alias}", kind: BRAND }) { __typename }`;
+    // Each createOrganization costs 1 + 10 (a mutation): 22 admitted, 33 refused.
+    const r = await gql(low.url, `mutation { ${create('a')} ${create('b')} ${create('c')} }`, {}, low.operatorKey);
+    expect(r.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 33, limit: 25 });
+    expect(await rowCounts(low.orm)).toEqual(before);
+    expect(ok(await gql(low.url, `mutation { ${create('a')} ${create('b')} }`, {}, low.operatorKey)).a.__typename).toBe('Organization');
+  });
+
+  it('applies the configured depth and aliases', async () => {
+    await resetState(low);
+    const deep = await gql(low.url, '{ me { organization { id } apiKey { id } } }', {}, low.operatorKey);
+    expect(deep.errors).toBeUndefined();
+    expect((await gql(low.url, '{ __type(name: "Query") { fields { type { name } } } }', {}, low.operatorKey)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
+    expect((await gql(low.url, `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: me { role }`).join(' ')} }`, {}, low.operatorKey)).errors?.[0]?.extensions).toEqual({ code: 'TOO_MANY_ALIASES', aliases: 6, limit: 5 });
+    expect((await gql(low.url, '{ a: me { role } b: me { role } c: me { role } d: me { role } e: me { role } }', {}, low.operatorKey)).errors).toBeUndefined();
+  });
+});
+
+describe('production configuration', () => {
+  let prod: Harness;
+  const lines: string[] = [];
+  // Standings that fail the way a broken query does: a real PostgreSQL error, SQL and all.
+  const brokenScores: QualityScores = { standingsOf: (em) => em.execute('select secret_column from no_such_table where id = 1') as never };
+  beforeAll(async () => {
+    const logger = pino({ level: 'error' }, new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+    prod = await startHarness({ production: true, logger, scores: brokenScores });
+  });
+  afterAll(async () => { await prod.close(); });
+
+  it('refuses introspection, which development serves', async () => {
+    await resetState(prod);
+    const asOperator = (url: string, query: string) => raw(url, JSON.stringify({ query }), { authorization: `Bearer ${prod.operatorKey}` });
+    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Query") { fields { name } } }']) {
+      const r = await asOperator(prod.url, query);
+      expect(r.status).toBe(400);
+      expect(r.body.data).toBeUndefined();
+      expect(r.body.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', validationErrorCode: 'INTROSPECTION_DISABLED' });
+      // The same database, the development server: served.
+      expect((await asOperator(h.url, query)).status).toBe(200);
+    }
+  });
+
+  it('does not suggest field names, which development does', async () => {
+    await resetState(prod);
+    const misspelt = (url: string) => raw(url, JSON.stringify({ query: '{ mee { role } }' }), { authorization: `Bearer ${prod.operatorKey}` });
+    const r = await misspelt(prod.url);
+    expect(r.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.body.errors[0].message).not.toMatch(/Did you mean/);
+    expect((await misspelt(h.url)).body.errors[0].message).toMatch(/Did you mean "me"/);
+  });
+
+  it('answers an unexpected failure with a generic INTERNAL_SERVER_ERROR: no SQL, no stack, no paths; the log has it', async () => {
+    await resetState(prod);
+    const market = await aMarket(prod.url, prod.operatorKey);
+    lines.length = 0;
+    const r = await raw(prod.url, JSON.stringify({ query: OPEN_SPIKES }), { authorization: `Bearer ${market.vendorA.key}` });
+    expect(r.status).toBe(200);
+    expect(r.body.errors).toHaveLength(1);
+    expect(r.body.errors[0]).toMatchObject({ message: 'Internal server error', path: ['openDemandSpikes'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(Object.keys(r.body.errors[0].extensions)).toEqual(['code']);
+    expect(r.text).not.toMatch(/select|no_such_table|secret_column|relation|\.ts:|\.js:|node_modules|stacktrace/i);
+    expect(lines.join('\n')).toMatch(/no_such_table/);
+  });
+});

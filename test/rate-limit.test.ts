@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bootstrapOperator } from '../src/domain/access/organizations.js';
+import { createRedisRateLimiter, rateLimitHeaders, type RateLimiter } from '../src/http/rate-limit.js';
+import { TEST_REDIS_URL } from './support/env.js';
+import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { CREATE_ORG, ME } from './support/operations.js';
+import { deleteKeys } from './support/redis-keys.js';
+
+/**
+ * The token bucket's Lua script against the real Redis, on a key prefix of this file's own;
+ * then the API with rate limiting on, over HTTP.
+ */
+let redis: Redis;
+const prefix = `bx-test-rl-${randomBytes(4).toString('hex')}`;
+const silent = pino({ level: 'silent' });
+let n = 0;
+const aKey = () => ({ kind: 'key' as const, apiKeyId: `key-${++n}` });
+const limiter = (points: number, windowMs: number, anonymousPoints = points): RateLimiter =>
+  createRedisRateLimiter({ redis, prefix, points, anonymousPoints, windowMs, logger: silent });
+
+beforeAll(() => { redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }); });
+afterAll(async () => {
+  await deleteKeys(redis, `${prefix}:*`);
+  redis.disconnect();
+});
+
+describe('Redis token bucket', () => {
+  it('starts full and charges each request its cost', async () => {
+    const l = limiter(100, 60_000);
+    const key = aKey();
+    expect(await l.consume(key, 30)).toEqual({ allowed: true, limit: 100, remaining: 70, retryAfterSeconds: 0, resetSeconds: 18 });
+    expect(await l.consume(key, 0.2)).toMatchObject({ allowed: true, remaining: 69 });
+  });
+
+  it('refuses what the bucket cannot pay, takes nothing for it, and says when to retry', async () => {
+    const l = limiter(10, 10_000);
+    const key = aKey();
+    expect((await l.consume(key, 8))?.allowed).toBe(true);
+    const refused = await l.consume(key, 5);
+    // 3 points short at 1 point per second.
+    expect(refused).toMatchObject({ allowed: false, remaining: 2, retryAfterSeconds: 3, limit: 10 });
+    expect(await l.consume(key, 2)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(rateLimitHeaders(refused!)).toContainEqual(['retry-after', '3']);
+  });
+
+  it('keeps one bucket per subject, with the anonymous budget for addresses', async () => {
+    const l = limiter(5, 60_000, 2);
+    const a = aKey();
+    await l.consume(a, 5);
+    expect((await l.consume(a, 1))?.allowed).toBe(false);
+    expect(await l.consume(aKey(), 1)).toMatchObject({ allowed: true, remaining: 4 });
+    const ip = { kind: 'ip' as const, address: '203.0.113.7' };
+    expect(await l.consume(ip, 1)).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
+    expect(await l.consume({ kind: 'ip', address: '203.0.113.8' }, 2)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
+  it('refills continuously over the window', async () => {
+    const l = limiter(10, 4_000);
+    const key = aKey();
+    await l.consume(key, 10);
+    expect((await l.consume(key, 2))?.allowed).toBe(false);
+    await new Promise((r) => setTimeout(r, 1_000));
+    // About 2.5 points back (2.5 per second): enough for 2, not for 10.
+    expect((await l.consume(key, 10))?.allowed).toBe(false);
+    expect((await l.consume(key, 2))?.allowed).toBe(true);
+  });
+
+  it('charges a request dearer than the whole bucket the whole bucket', async () => {
+    const l = limiter(10, 60_000);
+    const key = aKey();
+    expect(await l.consume(key, 1_000)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
+  it('is atomic: concurrent requests never spend more than the bucket holds', async () => {
+    const l = limiter(20, 3_600_000);
+    const key = aKey();
+    const decisions = await Promise.all(Array.from({ length: 60 }, () => l.consume(key, 1)));
+    expect(decisions.filter((d) => d?.allowed)).toHaveLength(20);
+  });
+
+  it('lets idle buckets expire once they would be full again', async () => {
+    const l = limiter(10, 2_000);
+    const key = aKey();
+    await l.consume(key, 5);
+    const ttl = await redis.pttl(`${prefix}:key:${key.apiKeyId}`);
+    // 5 points at 5 per second: full in 1 s, plus a second of slack.
+    expect(ttl).toBeGreaterThan(1_500);
+    expect(ttl).toBeLessThanOrEqual(2_000);
+  });
+
+  it('fails open, quickly and with one warning, when Redis does not answer, then stops asking it for a while', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    dead.on('error', () => {});
+    try {
+      const l = createRedisRateLimiter({ redis: dead, prefix, points: 10, anonymousPoints: 10, windowMs: 1_000, logger, timeoutMs: 200 });
+      const started = Date.now();
+      expect(await l.consume(aKey(), 1)).toBeNull();
+      expect(Date.now() - started).toBeLessThan(1_000);
+      // Then it stops asking for a while: the next requests do not wait for the timeout.
+      const next = Date.now();
+      for (let i = 0; i < 5; i++) expect(await l.consume(aKey(), 1)).toBeNull();
+      expect(Date.now() - next).toBeLessThan(100);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, msg: 'rate limiter unavailable: serving requests without limits' });
+    } finally {
+      dead.disconnect();
+    }
+  });
+});
+
+describe('rate limiting over HTTP', () => {
+  let h: Harness;
+  // 30 points, 5 per second (slow enough that the refill between two requests stays below a
+  // point); callers without a valid key get 4.
+  beforeAll(async () => { h = await startHarness({ rateLimit: { points: 30, anonymousPoints: 4, windowMs: 6_000 } }); });
+  afterAll(async () => { await h.close(); });
+  beforeEach(async () => {
+    await resetState(h);
+    await deleteKeys(redis, `${h.rateLimitPrefix}:*`);
+  });
+
+  const send = async (query: string, key?: string, variables: Record<string, unknown> = {}) => {
+    const res = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  };
+  const budget = (r: { headers: Headers }) => ({
+    limit: r.headers.get('x-ratelimit-limit'), remaining: r.headers.get('x-ratelimit-remaining'), reset: r.headers.get('x-ratelimit-reset'),
+  });
+  // 1 + 20 spikes: 21 points.
+  const PAGE = '{ demandSpikes { nodes { id } } }';
+
+  it('reports the budget on every response, charging each request its cost and refusals 1', async () => {
+    const first = await send(ME, h.operatorKey);
+    expect(first.status).toBe(200);
+    // ME selects three objects: 3 points; 27 left, full again in 0.6 s.
+    expect(budget(first)).toEqual({ limit: '30', remaining: '27', reset: '1' });
+    expect(budget(await send(PAGE, h.operatorKey))).toMatchObject({ remaining: '6' });
+    const invalid = await send('{ me { nope } }', h.operatorKey);
+    expect(invalid.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(budget(invalid)).toMatchObject({ remaining: '5' });
+    const page = 'demandSpikes(first: 100) { nodes { intervals { index } } }';
+    const complex = await send(`{ a: ${page} b: ${page} c: ${page} }`, h.operatorKey);
+    expect(complex.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(budget(complex)).toMatchObject({ remaining: '4' });
+  });
+
+  it('refuses a key over budget with 429 RATE_LIMITED and Retry-After; other keys are unaffected; the budget refills', async () => {
+    expect((await send(PAGE, h.operatorKey)).status).toBe(200);
+    const refused = await send(PAGE, h.operatorKey);
+    expect(refused.status).toBe(429);
+    expect(refused.body.data).toBeUndefined();
+    // 9 points left, 21 needed: 12 more at 5 per second.
+    expect(refused.body.errors).toEqual([{
+      message: 'Rate limit exceeded: this request costs 21 points and 9 are left; retry in 3 s',
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 3, cost: 21, limit: 30 },
+    }]);
+    expect(refused.headers.get('retry-after')).toBe('3');
+    expect(budget(refused)).toMatchObject({ limit: '30', remaining: '9' });
+
+    const other = (await bootstrapOperator(h.orm.em.fork() as never, h.clock))!.secret;
+    expect(budget(await send(PAGE, other))).toMatchObject({ remaining: '9' });
+
+    // A client that waits as told gets through.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const again = await send(PAGE, h.operatorKey);
+    expect(again.status).toBe(200);
+    expect(again.body.data.demandSpikes.nodes).toEqual([]);
+  });
+
+  it('refuses before execution: a mutation over budget writes nothing', async () => {
+    await send(PAGE, h.operatorKey);
+    const before = await rowCounts(h.orm);
+    // createOrganization with its result: 12 points, 9 left.
+    const r = await send(CREATE_ORG, h.operatorKey, { input: { name: 'Over budget', kind: 'BRAND' } });
+    expect(r.status).toBe(429);
+    expect(r.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('charges callers without a valid key to their address, so guessing keys is throttled too', async () => {
+    const anonymous = await send('{ me { role } }');
+    expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(budget(anonymous)).toEqual({ limit: '4', remaining: '3', reset: expect.any(String) });
+    const guess = `bx_${h.operatorKey.slice(3, 11)}_${'A'.repeat(43)}`;
+    const wrong = await send(ME, guess);
+    expect(wrong.status).toBe(401);
+    expect(budget(wrong)).toMatchObject({ limit: '4', remaining: '2' });
+    await send(ME, guess);
+    await send(ME, guess);
+    const throttled = await send(ME, guess);
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // The real key, which shares the key's prefix, pays from its own bucket.
+    expect((await send(ME, h.operatorKey)).status).toBe(200);
+  });
+});
