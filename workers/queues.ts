@@ -80,6 +80,48 @@ export interface Queues {
   close(): Promise<void>;
 }
 
+/**
+ * How long a job that failed for good stays failed before a sweeper tries its work again: long
+ * enough that work which can never succeed does not loop, short enough that work stranded by an
+ * outage longer than the job's retries (about 2 minutes for clearing, 8 for settlement) resumes.
+ */
+export const FAILED_RETRY_COOL_DOWN_MS = 10 * 60_000;
+
+export type RunSoonOutcome = 'added' | 'promoted' | 'pending' | 'failed-recently';
+
+/**
+ * Makes the job with this deterministic id run as soon as a worker is free. A plain `add` is a
+ * no-op while any job with the id exists, in every state, so: a delayed job is promoted, a waiting
+ * or active one is left alone, and a finished one is removed and added again (PostgreSQL decides
+ * whether there is work left). A job that failed for good less than `failedCoolDownMs` ago is left
+ * failed, so a job that can never succeed is not retried in a loop (0: always retry).
+ */
+export async function runSoon<T>(
+  queue: Queue<T>, name: string, data: T, opts: JobsOptions & { jobId: string }, failedCoolDownMs = 0, now = Date.now(),
+): Promise<RunSoonOutcome> {
+  const existing = await queue.getJob(opts.jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state === 'delayed') {
+      // Promoting races with the job coming due by itself; either way it is about to run.
+      await existing.promote().catch(() => undefined);
+      return 'promoted';
+    }
+    if (state === 'waiting' || state === 'active' || state === 'prioritized' || state === 'waiting-children') return 'pending';
+    if (state === 'failed' && now - (existing.finishedOn ?? 0) < failedCoolDownMs) return 'failed-recently';
+    if (state !== 'unknown') await existing.remove();
+  }
+  await queue.add(name as never, data as never, opts);
+  return 'added';
+}
+
+/** Runs `fn` over `items`, `size` at a time (a sweep may find thousands of rows). */
+export async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>, size = 50): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return results;
+}
+
 /** The queues as used by the API (producers only). `prefix` isolates deployments and tests. */
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const clearing = new Queue<ClearingJobData>(CLEARING_QUEUE, { connection, prefix });
@@ -91,15 +133,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await clearing.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: id, delay: Math.max(0, closesAt.getTime() - Date.now()) });
     },
     async clearNow(spikeId) {
-      const id = clearJobId(spikeId);
-      const existing = await clearing.getJob(id);
-      if (existing) {
-        const state = await existing.getState();
-        if (state === 'delayed') return void (await existing.promote());
-        if (state === 'waiting' || state === 'active' || state === 'prioritized' || state === 'waiting-children') return;
-        await existing.remove(); // completed or failed: the database decides whether there is work left
-      }
-      await clearing.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: id });
+      await runSoon(clearing, CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(spikeId) });
     },
   };
   const settlement = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection, prefix });

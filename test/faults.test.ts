@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/domain/shared/clock.js';
+import { aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
+import { gql, ok, type GqlResponse } from './support/client.js';
+import { TEST_DATABASE_URL } from './support/env.js';
+import { freshOperator, startApi, startWorkerProcess, type FaultApi, type WorkerProcess } from './support/fault-stack.js';
+import { freePort, removeRedisData, sleep, startRedis, stopRedis, type RedisServer } from './support/faults.js';
+import { eventually } from './support/harness.js';
+import * as op from './support/operations.js';
+
+/**
+ * Fault injection. Each scenario breaks something the test started itself (its own
+ * redis-server, a TCP proxy in front of PostgreSQL, worker processes) and never the machine's
+ * shared PostgreSQL or Redis. See README, "Fault injection".
+ */
+
+const prefix = () => `bx-fault-${randomBytes(4).toString('hex')}`;
+const rows = async (api: FaultApi, sql: string, params: unknown[] = []) => api.orm.em.getConnection().execute<Record<string, any>[]>(sql, params);
+const count = async (api: FaultApi, sql: string, params: unknown[] = []) => Number((await rows(api, sql, params))[0]!.n);
+/** Nothing a client sees may reveal SQL, a stack trace or a driver message. */
+const INTERNALS = /select |insert |update |delete |\bat .*\.(ts|js):\d+|stack|ECONN|terminated|ioredis|Redis|postgres/i;
+
+describe('Redis stopped and started again during bidding and clearing', () => {
+  let redis: RedisServer;
+  let api: FaultApi;
+  let worker: WorkerProcess;
+  let m: Market;
+
+  beforeAll(async () => {
+    redis = await startRedis(await freePort());
+    const queuePrefix = prefix();
+    api = await startApi({ databaseUrl: TEST_DATABASE_URL, redisUrl: redis.url, prefix: queuePrefix });
+    const operatorKey = await freshOperator(api.orm); // before any worker holds locks on the tables
+    worker = startWorkerProcess({ DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: redis.url, QUEUE_PREFIX: queuePrefix, SWEEP_INTERVAL_MS: '500', WORKER_LOCK_MS: '2000' });
+    await eventually(async () => (worker.output().includes('workers started') ? true : null), 20_000);
+    m = await aMarket(api.url, operatorKey);
+  });
+  afterAll(async () => {
+    await worker?.kill();
+    await api?.close();
+    if (redis) { await stopRedis(redis, 'SIGKILL'); removeRedisData(redis); }
+  });
+
+  it('keeps every acknowledged bid and clears each spike exactly once after Redis is back (data kept)', async () => {
+    const closesSoon = await anOpenSpike(api.url, systemClock, m.brand.key, { biddingClosesAt: new Date(Date.now() + 5_000).toISOString() });
+    const closedEarly = await anOpenSpike(api.url, systemClock, m.brand.key);
+    const acknowledged: string[] = [];
+    const bid = async (vendorKey: string, spikeId: string) => {
+      const res = await gql(api.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${randomBytes(6).toString('hex')}` }, vendorKey);
+      if (res.data?.placeBid?.__typename === 'Bid') acknowledged.push(res.data.placeBid.id);
+      return res;
+    };
+    expect((await bid(m.vendorA.key, closesSoon)).data?.placeBid.__typename).toBe('Bid');
+
+    await stopRedis(redis, 'SIGTERM');
+    // Bidding needs PostgreSQL only: every bid placed during the outage is acknowledged and kept.
+    const during = await Promise.all([
+      bid(m.vendorB.key, closesSoon), bid(m.vendorC.key, closesSoon), bid(m.inHouse.key, closesSoon),
+      bid(m.vendorA.key, closedEarly), bid(m.vendorB.key, closedEarly), bid(m.vendorC.key, closedEarly), bid(m.inHouse.key, closedEarly),
+    ]);
+    for (const res of during) expectClean(res);
+    expect(during.map((r) => r.data?.placeBid.__typename)).toEqual(Array(7).fill('Bid'));
+    const ready = await fetch(`${api.base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { postgres: 'ok', redis: 'unreachable' } });
+
+    // Closing needs Redis for its job: the close commits, the API warns, and does not hang.
+    const started = Date.now();
+    const closed = await gql(api.url, op.CLOSE, { id: closedEarly }, m.brand.key);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(ok(closed).closeBidding).toMatchObject({ __typename: 'DemandSpike', status: 'CLOSED' });
+    expect(api.logs.some((l) => l.level === 40 && l.spikeId === closedEarly && /sweeper will pick it up/.test(l.msg))).toBe(true);
+
+    // The other spike's close time passes while Redis is down.
+    await sleep(Math.max(0, Date.parse((await spikeRow(api, closesSoon)).bidding_closes_at) - Date.now() + 200));
+    const late = await bid(m.vendorA.key, closedEarly);
+    expect(late.data?.placeBid).toMatchObject({ __typename: 'BiddingClosedError', code: 'BIDDING_CLOSED' });
+    expect(await count(api, 'select count(*)::int as n from clearing_result')).toBe(0);
+
+    redis = await startRedis(redis.port, redis.dir);
+    await eventually(async () => ((await count(api, 'select count(*)::int as n from clearing_result')) === 2 ? true : null), 20_000)
+      .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`); });
+    await expectClearedOnce(api, [closesSoon, closedEarly], acknowledged);
+  });
+});
+
+function expectClean(res: GqlResponse): void {
+  for (const e of res.errors ?? []) {
+    expect(e.extensions?.code).toMatch(/^[A-Z_]+$/);
+    expect(e.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+    expect(e.message).not.toMatch(INTERNALS);
+  }
+}
+
+async function spikeRow(api: FaultApi, id: string) {
+  return (await rows(api, `select status, bidding_closes_at::text from demand_spike where id = ?`, [id]))[0]!;
+}
+
+/** Each spike AWARDED with one result and one audit record; bids exactly the acknowledged ones; no duplicate awards or contracts. */
+async function expectClearedOnce(api: FaultApi, spikeIds: string[], acknowledged: string[]): Promise<void> {
+  for (const id of spikeIds) {
+    expect((await spikeRow(api, id)).status).toBe('AWARDED');
+    expect(await count(api, 'select count(*)::int as n from clearing_result where spike_id = ?', [id])).toBe(1);
+    expect(await count(api, 'select count(*)::int as n from audit_record where spike_id = ?', [id])).toBe(1);
+  }
+  const bids = (await rows(api, 'select id from bid where spike_id = any(?::uuid[])', [`{${spikeIds.join(',')}}`])).map((r) => r.id as string);
+  expect(bids.sort()).toEqual([...acknowledged].sort());
+  expect(await count(api, 'select count(*)::int as n from bid_outcome where spike_id = any(?::uuid[])', [`{${spikeIds.join(',')}}`])).toBe(acknowledged.length);
+  expect(await count(api, `select count(*)::int as n from (select 1 from award group by bid_id, interval_index having count(*) > 1) x`)).toBe(0);
+  expect(await count(api, `select count(*)::int as n from (select 1 from contract group by spike_id, vendor_id having count(*) > 1) x`)).toBe(0);
+  expect(await count(api, `select count(*)::int as n from award a where not exists (select 1 from contract c where c.bid_id = a.bid_id)`)).toBe(0);
+}
