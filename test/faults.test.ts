@@ -83,6 +83,24 @@ describe('Redis stopped and started again during bidding and clearing', () => {
       .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`); });
     await expectClearedOnce(api, [closesSoon, closedEarly], acknowledged);
   });
+
+  it('clears spikes whose jobs were lost with Redis\'s data, published before and during the outage', async () => {
+    const soon = () => new Date(Date.now() + 4_000).toISOString();
+    const before = await anOpenSpike(api.url, systemClock, m.brand.key, { biddingClosesAt: soon() });
+    const acknowledged = [ok(await gql(api.url, op.PLACE_BID, { input: aBidInput(before), key: 'lost-1' }, m.vendorA.key)).placeBid.id as string];
+
+    await stopRedis(redis, 'SIGKILL');
+    removeRedisData(redis); // as if it came back as a new, empty instance: every job and schedule is gone
+    const during = await anOpenSpike(api.url, systemClock, m.brand.key, { biddingClosesAt: soon() });
+    expect(api.logs.some((l) => l.level === 40 && l.spikeId === during && /sweeper will pick it up/.test(l.msg))).toBe(true);
+    acknowledged.push(ok(await gql(api.url, op.PLACE_BID, { input: aBidInput(during), key: 'lost-2' }, m.vendorB.key)).placeBid.id);
+    await sleep(Math.max(0, Date.parse((await spikeRow(api, during)).bidding_closes_at) - Date.now() + 200));
+
+    redis = await startRedis(redis.port);
+    await eventually(async () => ((await count(api, 'select count(*)::int as n from clearing_result where spike_id in (?, ?)', [before, during])) === 2 ? true : null), 20_000)
+      .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`); });
+    await expectClearedOnce(api, [before, during], acknowledged);
+  });
 });
 
 function expectClean(res: GqlResponse): void {

@@ -37,9 +37,21 @@ const workers = [
   new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock: systemClock, logger }), { ...workerOptions, concurrency: 1 }),
 ];
 for (const worker of workers) worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
-await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
-await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
-await queues.quality.upsertJobScheduler('score-refresh', { every: config.scoreRefreshMs }, { name: RECOMPUTE_SCORES, data: {} });
+/**
+ * The sweepers and the score refresh are job schedulers stored in Redis. A Redis that comes back
+ * empty (a new instance, a failover to a replica that had not caught up) has lost them, and with
+ * them the sweeps that re-find everything else it lost; so they are registered again each time the
+ * connection is ready. Upserting an existing scheduler is harmless.
+ */
+async function registerSchedules(): Promise<void> {
+  await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+  await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+  await queues.quality.upsertJobScheduler('score-refresh', { every: config.scoreRefreshMs }, { name: RECOMPUTE_SCORES, data: {} });
+}
+await registerSchedules();
+producerConnection.on('ready', () => {
+  registerSchedules().catch((err: Error) => logger.warn({ err: err.message }, 'could not register the sweepers; retrying when Redis is ready again'));
+});
 
 const health = createServer((req, res) => {
   const ok = req.url === '/healthz' && workers.every((w) => w.isRunning());
