@@ -6,13 +6,16 @@ import { systemClock } from './domain/shared/clock.js';
 import { createLogger } from './logger.js';
 import { createOrm } from './persistence/orm.js';
 import { createApiServer } from './server.js';
-import { createQueues, redisConnection } from '../workers/queues.js';
+import { createQueues, logRedisOutages, redisConnection } from '../workers/queues.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'api');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-const queues = createQueues(redisConnection(config.redisUrl, false), config.queuePrefix);
+redis.on('error', () => {}); // /readyz reports it; the producers' connection logs the outage
+// No offline queue: while Redis is down an enqueue fails at once, the mutation still answers, and the sweepers take over.
+const producer = redisConnection(config.redisUrl, false);
+const queues = createQueues(producer, config.queuePrefix, logRedisOutages(producer, logger, 'queue producers'));
 
 if (config.bootstrapOperatorKey) {
   const issued = await bootstrapOperator(orm.em.fork() as never, systemClock, config.bootstrapOperatorKey);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok, type GqlResponse } from './support/client.js';
@@ -53,6 +53,7 @@ describe('Redis stopped and started again during bidding and clearing', () => {
     };
     expect((await bid(m.vendorA.key, closesSoon)).data?.placeBid.__typename).toBe('Bid');
 
+    const stderr = vi.spyOn(console, 'error');
     await stopRedis(redis, 'SIGTERM');
     // Bidding needs PostgreSQL only: every bid placed during the outage is acknowledged and kept.
     const during = await Promise.all([
@@ -82,6 +83,15 @@ describe('Redis stopped and started again during bidding and clearing', () => {
     await eventually(async () => ((await count(api, 'select count(*)::int as n from clearing_result')) === 2 ? true : null), 20_000)
       .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`); });
     await expectClearedOnce(api, [closesSoon, closedEarly], acknowledged);
+
+    // The outage is logged once per connection, structured, not as a stack trace per retry.
+    expect(stderr).not.toHaveBeenCalled();
+    stderr.mockRestore();
+    expect(api.logs.filter((l) => /Redis unreachable/.test(l.msg))).toHaveLength(1);
+    expect(api.logs.filter((l) => /Redis reachable again/.test(l.msg))).toHaveLength(1);
+    const lines = worker.output().trim().split('\n');
+    expect(lines.filter((l) => !l.startsWith('{'))).toEqual([]);
+    expect(lines.filter((l) => /Redis unreachable/.test(l)).length).toBeLessThanOrEqual(2); // producers and workers
   });
 
   it('clears spikes whose jobs were lost with Redis\'s data, published before and during the outage', async () => {

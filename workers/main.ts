@@ -12,18 +12,20 @@ import { createLogger } from '../src/logger.js';
 import { createOrm } from '../src/persistence/orm.js';
 import { clearingProcessor } from './clearing.processor.js';
 import { qualityProcessor } from './quality.processor.js';
-import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
+import { CLEARING_QUEUE, createQueues, logRedisOutages, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
 import { settlementProcessor } from './settlement.processor.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'workers');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const producerConnection = redisConnection(config.redisUrl, true);
-const queues = createQueues(producerConnection, config.queuePrefix);
+const queues = createQueues(producerConnection, config.queuePrefix, logRedisOutages(producerConnection, logger, 'queue producers'));
+const workerConnection = redisConnection(config.redisUrl, true);
+const onWorkerError = logRedisOutages(workerConnection, logger, 'workers');
 
 const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
 const workerOptions = {
-  connection: redisConnection(config.redisUrl, true), prefix: config.queuePrefix, concurrency: config.workerConcurrency,
+  connection: workerConnection, prefix: config.queuePrefix, concurrency: config.workerConcurrency,
   // A worker that dies mid-job loses its lock after lockDuration; the job is then retried elsewhere.
   lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs,
 };
@@ -36,7 +38,10 @@ const workers = [
   // Each run rescores everyone under an advisory lock, so one at a time per process is plenty.
   new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock: systemClock, logger }), { ...workerOptions, concurrency: 1 }),
 ];
-for (const worker of workers) worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+for (const worker of workers) {
+  worker.on('failed', (job, err) => logger.error({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+  worker.on('error', onWorkerError);
+}
 /**
  * The sweepers and the score refresh are job schedulers stored in Redis. A Redis that comes back
  * empty (a new instance, a failover to a replica that had not caught up) has lost them, and with

@@ -1,5 +1,6 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { isNotConnectionError, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Logger } from '../src/logger.js';
 import type { ClearingScheduler } from '../src/domain/clearing/clearing-scheduler.js';
 import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
 import type { QualityScheduler } from '../src/domain/quality/quality-scheduler.js';
@@ -31,6 +32,33 @@ export const CLEAR_JOB_OPTIONS: JobsOptions = {
 /** A Redis connection for BullMQ. Workers block on Redis, so they need maxRetriesPerRequest null. */
 export function redisConnection(url: string, forWorker: boolean): Redis {
   return new Redis(url, forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Reports a Redis outage once, as structured log lines, instead of once per reconnection attempt
+ * on every queue and worker sharing the connection (without a listener BullMQ prints each one to
+ * stderr with its stack, several times a second): a warning at the first connection error since
+ * the connection was last ready, an info line when it is ready again. Other errors are logged
+ * each time. Returns the listener for the queues' and workers' 'error' events.
+ */
+export function logRedisOutages(connection: Redis, logger: Logger, role: string): (err: Error) => void {
+  let down = false;
+  connection.on('ready', () => {
+    if (down) logger.info({ role }, 'Redis reachable again');
+    down = false;
+  });
+  const onError = (err: Error) => {
+    if (isNotConnectionError(err) && !CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '')) {
+      logger.error({ role, err: err.message }, 'queue error');
+    } else if (!down) {
+      down = true;
+      logger.warn({ role, err: err.message }, 'Redis unreachable; retrying until it is back');
+    }
+  };
+  connection.on('error', onError);
+  return onError;
 }
 
 export const SETTLEMENT_QUEUE = 'settlement';
@@ -122,8 +150,11 @@ export async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>, s
   return results;
 }
 
-/** The queues as used by the API (producers only). `prefix` isolates deployments and tests. */
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+/**
+ * The queues as used by the API (producers only). `prefix` isolates deployments and tests;
+ * `onError` receives the queues' connection errors (see logRedisOutages).
+ */
+export function createQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
   const clearing = new Queue<ClearingJobData>(CLEARING_QUEUE, { connection, prefix });
   const scheduler: ClearingScheduler = {
     async scheduleAt(spikeId, closesAt) {
@@ -156,6 +187,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await quality.add(RECOMPUTE_SCORES, {}, { ...RECOMPUTE_JOB_OPTIONS, jobId: recomputeJobId(window), delay: window * RECOMPUTE_WINDOW_MS - now });
     },
   };
+  if (onError) for (const queue of [clearing, settlement, quality]) (queue as Queue).on('error', onError);
   return {
     clearing, settlement, quality, scheduler, settlementScheduler, qualityScheduler,
     close: async () => { await clearing.close(); await settlement.close(); await quality.close(); },

@@ -9,7 +9,7 @@ import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { systemClock } from '../../src/domain/shared/clock.js';
 import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
 import { createApiServer, type ApiServer } from '../../src/server.js';
-import { createQueues, redisConnection, type Queues } from '../../workers/queues.js';
+import { createQueues, logRedisOutages, redisConnection, type Queues } from '../../workers/queues.js';
 import { exited, track } from './faults.js';
 import { truncateAll } from './harness.js';
 
@@ -29,9 +29,7 @@ export async function startApi(options: { databaseUrl: string; redisUrl: string;
   const logger = pino({ level: 'info' }, { write: (line: string) => { logs.push(JSON.parse(line)); } });
   const orm = await createOrm(options.databaseUrl, 10);
   const redis = redisConnection(options.redisUrl, false);
-  // An unreachable Redis is expected here; without a listener ioredis prints every retry.
-  redis.on('error', () => {});
-  const queues = createQueues(redis, options.prefix);
+  const queues = createQueues(redis, options.prefix, logRedisOutages(redis, logger, 'queue producers'));
   const api: ApiServer = await createApiServer({
     orm, clock: systemClock, logger, production: false, clearing: queues.scheduler, settlement: queues.settlementScheduler,
     quality: queues.qualityScheduler, readiness: { redis: () => redis.ping() },
