@@ -15,7 +15,8 @@ import { storedQualityScores, type QualityScores } from './domain/quality/qualit
 import type { QualityScheduler } from './domain/quality/quality-scheduler.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
 import type { Context } from './graphql/context.js';
-import { formatError } from './graphql/common/errors.js';
+import { formatError, serviceUnavailable } from './graphql/common/errors.js';
+import { isDatabaseUnavailable } from './persistence/db-errors.js';
 import { getSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 
@@ -53,7 +54,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     csrfPrevention: true,
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(formatted, error, (err) => deps.logger.error({ err }, 'unexpected error')),
+    formatError: (formatted, error) => formatError(
+      formatted, error,
+      (err) => deps.logger.error({ err }, 'unexpected error'),
+      (err) => deps.logger.warn({ err: (err as Error).message }, 'database unavailable; answered SERVICE_UNAVAILABLE'),
+    ),
   });
   await apollo.start();
 
@@ -81,7 +86,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         let principal = null;
         if (header) {
           const match = BEARER.exec(header);
-          principal = match ? await authenticate(em, match[1]!) : null;
+          principal = match ? await authenticate(em, match[1]!).catch(unlessUnavailable) : null;
           if (!principal) {
             throw new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
@@ -117,6 +122,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       await apollo.stop();
     },
   };
+}
+
+/** Authentication reads PostgreSQL before any resolver runs: a lost database there is a 503, not a 500. */
+function unlessUnavailable(err: unknown): never {
+  throw isDatabaseUnavailable(err) ? serviceUnavailable() : err;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

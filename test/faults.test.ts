@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../src/domain/shared/clock.js';
+import { createOrm, type MikroORM } from '../src/persistence/orm.js';
 import { aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok, type GqlResponse } from './support/client.js';
-import { TEST_DATABASE_URL } from './support/env.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 import { freshOperator, startApi, startWorkerProcess, type FaultApi, type WorkerProcess } from './support/fault-stack.js';
-import { freePort, removeRedisData, sleep, startRedis, stopRedis, type RedisServer } from './support/faults.js';
+import { freePort, PgProxy, removeRedisData, sleep, startRedis, stopRedis, type RedisServer } from './support/faults.js';
 import { eventually } from './support/harness.js';
 import * as op from './support/operations.js';
 
@@ -16,8 +17,12 @@ import * as op from './support/operations.js';
  */
 
 const prefix = () => `bx-fault-${randomBytes(4).toString('hex')}`;
-const rows = async (api: FaultApi, sql: string, params: unknown[] = []) => api.orm.em.getConnection().execute<Record<string, any>[]>(sql, params);
-const count = async (api: FaultApi, sql: string, params: unknown[] = []) => Number((await rows(api, sql, params))[0]!.n);
+type Db = { orm: MikroORM } | MikroORM;
+const ormOf = (db: Db) => ('orm' in db ? db.orm : db);
+const rows = async (db: Db, sql: string, params: unknown[] = []) => ormOf(db).em.getConnection().execute<Record<string, any>[]>(sql, params);
+const count = async (db: Db, sql: string, params: unknown[] = []) => Number((await rows(db, sql, params))[0]!.n);
+/** Fails instead of waiting forever. */
+const within = <T>(ms: number, p: Promise<T>) => Promise.race([p, sleep(ms).then(() => { throw new Error(`no answer within ${ms} ms`); })]);
 /** Nothing a client sees may reveal SQL, a stack trace or a driver message. */
 const INTERNALS = /select |insert |update |delete |\bat .*\.(ts|js):\d+|stack|ECONN|terminated|ioredis|Redis|postgres/i;
 
@@ -113,6 +118,107 @@ describe('Redis stopped and started again during bidding and clearing', () => {
   });
 });
 
+describe('PostgreSQL connections dropped', () => {
+  let proxy: PgProxy;
+  let api: FaultApi;
+  let db: MikroORM; // straight to PostgreSQL, for setup and assertions
+  let m: Market;
+  const target = new URL(TEST_DATABASE_URL);
+  const queuePrefix = prefix();
+
+  beforeAll(async () => {
+    proxy = await new PgProxy({ host: target.hostname, port: Number(target.port || 5432) }).start();
+    db = await createOrm(TEST_DATABASE_URL, 2);
+    const operatorKey = await freshOperator(db);
+    api = await startApi({ databaseUrl: proxy.urlFor(TEST_DATABASE_URL), redisUrl: TEST_REDIS_URL, prefix: queuePrefix });
+    m = await aMarket(api.url, operatorKey);
+  });
+  afterAll(async () => {
+    proxy?.close();
+    if (api) {
+      for (const queue of [api.queues.clearing, api.queues.settlement, api.queues.quality]) await queue.obliterate({ force: true });
+        await api.close();
+    }
+    await db?.close();
+  });
+
+  it('answers requests caught by the cut with SERVICE_UNAVAILABLE, writes nothing twice, and serves the retries', async () => {
+    const spikeId = await anOpenSpike(api.url, systemClock, m.brand.key);
+    const bidA = { input: aBidInput(spikeId), key: 'cut-a' };
+
+    // 1. Every connection drops while six requests wait on PostgreSQL (held by the proxy).
+    const { secret } = ok(await gql(api.url, op.ROTATE_INGEST_SECRET, {}, m.brand.key)).rotateQualityIngestSecret;
+    const body = JSON.stringify({ events: [] });
+    const ts = String(Math.floor(Date.now() / 1000));
+    proxy.pause();
+    const ingest = fetch(`${api.base}/ingest/quality`, {
+      method: 'POST', body, headers: {
+        'content-type': 'application/json', 'x-burst-organization': m.brand.id, 'x-burst-timestamp': ts,
+        'x-burst-signature': `v1=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`,
+      },
+    });
+    const inFlight = [
+      gql(api.url, op.PLACE_BID, bidA, m.vendorA.key),
+      gql(api.url, op.PLACE_BID, { input: aBidInput(spikeId), key: 'cut-b' }, m.vendorB.key),
+      gql(api.url, op.ME, {}, m.vendorC.key),
+      gql(api.url, op.SPIKES, { first: 10 }, m.brand.key),
+      gql(api.url, op.CLOSE, { id: spikeId }, m.brand.key),
+    ];
+    await eventually(async () => (proxy.held >= inFlight.length + 1 ? true : null), 10_000);
+    proxy.cutAll();
+    proxy.resume();
+    for (const res of await Promise.all(inFlight)) expectUnavailable(res, 503);
+    const ingested = await ingest;
+    expect([ingested.status, ingested.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(await ingested.json()).toEqual({ error: { code: 'SERVICE_UNAVAILABLE', message: expect.not.stringMatching(INTERNALS) } });
+    expect(await count(db, 'select count(*)::int as n from bid')).toBe(0);
+
+    // 2. The bid's insert commits but its reply is lost: the retry with the same key returns that bid.
+    const committed = proxy.cutOn(/insert into bid /, 'after');
+    const lost = await gql(api.url, op.PLACE_BID, bidA, m.vendorA.key);
+    await committed;
+    expectUnavailable(lost, 200); // after authentication: an error of the field, the HTTP exchange itself succeeded
+    const retried = ok(await gql(api.url, op.PLACE_BID, bidA, m.vendorA.key)).placeBid;
+    expect(retried.__typename).toBe('Bid');
+    expect(await rows(db, 'select id from bid where vendor_id = ?', [m.vendorA.id])).toEqual([{ id: retried.id }]);
+
+    // 3. closeBidding loses its connection just before COMMIT: rolled back, the spike is still OPEN.
+    const beforeCommit = proxy.cutOn(/^Q.*\bcommit\b/is, 'before');
+    const close = await gql(api.url, op.CLOSE, { id: spikeId }, m.brand.key);
+    await beforeCommit;
+    expectUnavailable(close, 200);
+    expect((await spikeRow(db, spikeId)).status).toBe('OPEN');
+    expect(await count(db, `select count(*)::int as n from state_transition where entity_id = ? and to_status = 'CLOSED'`, [spikeId])).toBe(0);
+
+    // The retries are served.
+    expect(ok(await within(5_000, gql(api.url, op.PLACE_BID, { input: aBidInput(spikeId), key: 'cut-b' }, m.vendorB.key))).placeBid.__typename).toBe('Bid');
+    expect(ok(await within(5_000, gql(api.url, op.CLOSE, { id: spikeId }, m.brand.key))).closeBidding).toMatchObject({ status: 'CLOSED' });
+    expect(await count(db, 'select count(*)::int as n from bid where spike_id = ?', [spikeId])).toBe(2);
+    expect(api.logs.filter((l) => l.msg === 'unexpected error')).toEqual([]);
+  });
+
+  it('refuses quickly while PostgreSQL refuses connections, and is ready again as soon as it accepts', async () => {
+    proxy.refuseNew();
+    proxy.cutAll();
+    const started = Date.now();
+    expectUnavailable(await gql(api.url, op.ME, {}, m.vendorA.key), 503);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const ready = await fetch(`${api.base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { postgres: 'unreachable' } });
+    await proxy.acceptNew();
+    expect(ok(await gql(api.url, op.ME, {}, m.vendorA.key)).me.organization.id).toBe(m.vendorA.id);
+    expect((await fetch(`${api.base}/readyz`)).status).toBe(200);
+  });
+});
+
+/** A refusal a client can branch on (and retry), with nothing of the driver in it. */
+function expectUnavailable(res: GqlResponse, status: number): void {
+  expect(res.status).toBe(status);
+  expect(res.errors).toEqual([expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+  expect(JSON.stringify(res)).not.toMatch(INTERNALS);
+}
+
 function expectClean(res: GqlResponse): void {
   for (const e of res.errors ?? []) {
     expect(e.extensions?.code).toMatch(/^[A-Z_]+$/);
@@ -121,8 +227,8 @@ function expectClean(res: GqlResponse): void {
   }
 }
 
-async function spikeRow(api: FaultApi, id: string) {
-  return (await rows(api, `select status, bidding_closes_at::text from demand_spike where id = ?`, [id]))[0]!;
+async function spikeRow(db: Db, id: string) {
+  return (await rows(db, `select status, bidding_closes_at::text from demand_spike where id = ?`, [id]))[0]!;
 }
 
 /** Each spike AWARDED with one result and one audit record; bids exactly the acknowledged ones; no duplicate awards or contracts. */

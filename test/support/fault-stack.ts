@@ -27,7 +27,7 @@ export interface FaultApi {
 export async function startApi(options: { databaseUrl: string; redisUrl: string; prefix: string }): Promise<FaultApi> {
   const logs: Record<string, any>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => { logs.push(JSON.parse(line)); } });
-  const orm = await createOrm(options.databaseUrl, 10);
+  const orm = await createOrm(options.databaseUrl, 10); // DB_POOL_MAX's default
   const redis = redisConnection(options.redisUrl, false);
   const queues = createQueues(redis, options.prefix, logRedisOutages(redis, logger, 'queue producers'));
   const api: ApiServer = await createApiServer({
@@ -41,7 +41,8 @@ export async function startApi(options: { databaseUrl: string; redisUrl: string;
       await api.close();
       await Promise.race([queues.close(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
       redis.disconnect();
-      await orm.close();
+      // A connection leaked by a failing test would hold pool.end() forever.
+      await Promise.race([orm.close(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
     },
   };
 }

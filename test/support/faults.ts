@@ -145,11 +145,10 @@ export class PgProxy {
     for (const { client } of this.pendingConnections.splice(0)) client.destroy();
   }
 
-  /** Stops accepting connections: new ones are refused by the operating system. */
-  async refuseNew(): Promise<void> {
-    const server = this.server;
+  /** Stops accepting connections: new ones are refused by the operating system (open ones stay). */
+  refuseNew(): void {
+    this.server?.close();
     this.server = null;
-    if (server) await new Promise((resolve) => { server.close(resolve); });
   }
 
   /** Accepts connections again, on the same port. */
@@ -178,10 +177,11 @@ export class PgProxy {
     return new Promise((resolve) => { this.trigger = { pattern, when, fired: resolve }; });
   }
 
-  async close(): Promise<void> {
+  close(): void {
+    this.refuseNew();
+    this.trigger = null;
+    this.paused = false;
     this.cutAll();
-    this.resume();
-    await this.refuseNew();
   }
 
   private accept(client: Socket): void {
