@@ -1,8 +1,16 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { Worker } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
+import { reconciliation } from '../src/domain/settlement/finance-queries.js';
+import { DEFAULT_POLICY } from '../src/domain/settlement/settle-contract.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { createOrm, type MikroORM } from '../src/persistence/orm.js';
-import { aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
+import { clearingProcessor } from '../workers/clearing.processor.js';
+import { CLEARING_QUEUE, redisConnection, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId } from '../workers/queues.js';
+import { settlementProcessor } from '../workers/settlement.processor.js';
+import { aBid, aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok, type GqlResponse } from './support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 import { freshOperator, startApi, startWorkerProcess, type FaultApi, type WorkerProcess } from './support/fault-stack.js';
@@ -202,6 +210,68 @@ describe('PostgreSQL connections dropped', () => {
     expect(api.logs.filter((l) => l.msg === 'unexpected error')).toEqual([]);
   });
 
+  it('retries a clearing and a settlement whose connections drop mid-job, and each takes effect once', async () => {
+    const spikeId = await anOpenSpike(api.url, systemClock, m.brand.key);
+    await aBid(api.url, m.vendorA.key, spikeId, { rate: { amountMinor: '2000', currency: 'USD' } });
+    await aBid(api.url, m.vendorB.key, spikeId, { rate: { amountMinor: '2400', currency: 'USD' } });
+    ok(await gql(api.url, op.CLOSE, { id: spikeId }, m.brand.key)); // enqueues the clearing job; no worker runs yet
+
+    // Clearing: the connection drops in the middle of writing the result; the transaction rolls back.
+    const midClearing = proxy.cutOn(/insert into "clearing_result"/, 'before');
+    const workerOrm = await createOrm(proxy.urlFor(TEST_DATABASE_URL), 4);
+    const logger = pino({ level: 'silent' });
+    const connection = redisConnection(TEST_REDIS_URL, true);
+    const options = { connection, prefix: queuePrefix, concurrency: 1 };
+    const { clearing, settlement } = api.queues;
+    // Without a settlement scheduler the clearing schedules nothing: the test enqueues each settlement itself.
+    const workers = [
+      new Worker(CLEARING_QUEUE, clearingProcessor({ orm: workerOrm, clock: systemClock, scores: storedQualityScores, logger, queue: clearing }), options),
+      new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm: workerOrm, clock: systemClock, logger, policy: DEFAULT_POLICY, queue: settlement }), options),
+    ];
+    const failures: string[] = [];
+    for (const w of workers) w.on('failed', (job, err) => failures.push(`${job?.name}: ${err.message}`));
+    try {
+      await midClearing;
+      await eventually(async () => ((await spikeRow(db, spikeId)).status === 'AWARDED' ? true : null), 20_000);
+      const bids = (await rows(db, 'select id from bid where spike_id = ?', [spikeId])).map((r) => r.id as string);
+      await expectClearedOnce(db, [spikeId], bids);
+      const contracts = (await rows(db, 'select id from contract where spike_id = ? order by vendor_id', [spikeId])).map((r) => r.id as string);
+      expect(contracts).toHaveLength(2);
+      await db.em.getConnection().execute(`
+        insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
+        select gen_random_uuid(), c.id, (s->>'index')::int, 'VENDOR', 10000, 10, 800000, now() from contract c, jsonb_array_elements(c.seats) s where c.spike_id = ?`, [spikeId]);
+
+      // Settlement 1: the connection drops just before COMMIT (rolled back). Settlement 2: the COMMIT
+      // runs but its reply is lost (the retry must find it settled, not post it again).
+      for (const [contractId, when] of [[contracts[0]!, 'before'], [contracts[1]!, 'after']] as const) {
+        const cut = proxy.cutOn(/^Q.*\bcommit\b/is, when);
+        await settlement.add(SETTLE_CONTRACT, { contractId, force: true }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) });
+        await cut;
+        await eventually(async () => {
+          const jobs = await settlement.getJobCounts('wait', 'active', 'delayed');
+          return jobs.wait! + jobs.active! + jobs.delayed! === 0 ? true : null;
+        }, 20_000);
+      }
+      // Each job failed once on the lost connection, and its retry succeeded.
+      expect(failures).toEqual([
+        expect.stringMatching(/^clear-spike: Connection terminated/),
+        expect.stringMatching(/^settle-contract: Connection terminated/),
+        expect.stringMatching(/^settle-contract: Connection terminated/),
+      ]);
+      for (const contractId of contracts) {
+        expect(await count(db, 'select count(*)::int as n from settlement where contract_id = ?', [contractId])).toBe(1);
+        expect(await count(db, 'select count(*)::int as n from invoice where contract_id = ?', [contractId])).toBe(1);
+      }
+      expect(await count(db, `select count(*)::int as n from ledger_transaction where kind = 'SETTLEMENT'`)).toBe(2);
+      const operator = { apiKeyId: '', organizationId: '', organizationKind: 'OPERATOR' as const, role: 'OPERATOR' as const, vendorType: null, parentBrandId: null };
+      expect(await reconciliation(db.em.fork() as never, operator)).toMatchObject({ balanced: true, discrepancies: [] });
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      connection.disconnect();
+      await workerOrm.close();
+    }
+  });
+
   it('refuses quickly while PostgreSQL refuses connections, and is ready again as soon as it accepts', async () => {
     proxy.refuseNew();
     proxy.cutAll();
@@ -237,16 +307,16 @@ async function spikeRow(db: Db, id: string) {
 }
 
 /** Each spike AWARDED with one result and one audit record; bids exactly the acknowledged ones; no duplicate awards or contracts. */
-async function expectClearedOnce(api: FaultApi, spikeIds: string[], acknowledged: string[]): Promise<void> {
+async function expectClearedOnce(db: Db, spikeIds: string[], acknowledged: string[]): Promise<void> {
   for (const id of spikeIds) {
-    expect((await spikeRow(api, id)).status).toBe('AWARDED');
-    expect(await count(api, 'select count(*)::int as n from clearing_result where spike_id = ?', [id])).toBe(1);
-    expect(await count(api, 'select count(*)::int as n from audit_record where spike_id = ?', [id])).toBe(1);
+    expect((await spikeRow(db, id)).status).toBe('AWARDED');
+    expect(await count(db, 'select count(*)::int as n from clearing_result where spike_id = ?', [id])).toBe(1);
+    expect(await count(db, 'select count(*)::int as n from audit_record where spike_id = ?', [id])).toBe(1);
   }
-  const bids = (await rows(api, 'select id from bid where spike_id = any(?::uuid[])', [`{${spikeIds.join(',')}}`])).map((r) => r.id as string);
+  const bids = (await rows(db, 'select id from bid where spike_id = any(?::uuid[])', [`{${spikeIds.join(',')}}`])).map((r) => r.id as string);
   expect(bids.sort()).toEqual([...acknowledged].sort());
-  expect(await count(api, 'select count(*)::int as n from bid_outcome where spike_id = any(?::uuid[])', [`{${spikeIds.join(',')}}`])).toBe(acknowledged.length);
-  expect(await count(api, `select count(*)::int as n from (select 1 from award group by bid_id, interval_index having count(*) > 1) x`)).toBe(0);
-  expect(await count(api, `select count(*)::int as n from (select 1 from contract group by spike_id, vendor_id having count(*) > 1) x`)).toBe(0);
-  expect(await count(api, `select count(*)::int as n from award a where not exists (select 1 from contract c where c.bid_id = a.bid_id)`)).toBe(0);
+  expect(await count(db, 'select count(*)::int as n from bid_outcome where spike_id = any(?::uuid[])', [`{${spikeIds.join(',')}}`])).toBe(acknowledged.length);
+  expect(await count(db, `select count(*)::int as n from (select 1 from award group by bid_id, interval_index having count(*) > 1) x`)).toBe(0);
+  expect(await count(db, `select count(*)::int as n from (select 1 from contract group by spike_id, vendor_id having count(*) > 1) x`)).toBe(0);
+  expect(await count(db, `select count(*)::int as n from award a where not exists (select 1 from contract c where c.bid_id = a.bid_id)`)).toBe(0);
 }
