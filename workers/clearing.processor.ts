@@ -1,6 +1,7 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import type { ClearingInput, ClearingResult } from '../src/domain/clearing/clear-spike.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import type { Logger } from '../src/logger.js';
@@ -18,6 +19,8 @@ export interface ClearingDeps {
   /** Where new contracts' settlements are scheduled; optional (the settlement sweeper backs it up). */
   settlement?: SettlementScheduler;
   settlementGraceMs?: number;
+  /** Where the solver runs: a thread in the worker process (workers/solver.ts); in-process by default. */
+  solve?: (input: ClearingInput) => Promise<ClearingResult>;
 }
 
 /**
@@ -31,7 +34,7 @@ export function clearingProcessor(deps: ClearingDeps) {
     if (job.name === SWEEP) return sweep(deps);
     if (job.name !== CLEAR_SPIKE) throw new Error(`Unknown job ${job.name}`);
     const { spikeId } = job.data as ClearSpikeJob;
-    const outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId);
+    const outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId, deps.solve);
     if (outcome.kind === 'NOT_DUE') {
       await job.moveToDelayed(outcome.closesAt.getTime(), token);
       throw new DelayedError();

@@ -14,6 +14,7 @@ import { clearingProcessor } from './clearing.processor.js';
 import { qualityProcessor } from './quality.processor.js';
 import { CLEARING_QUEUE, createQueues, logRedisOutages, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP } from './queues.js';
 import { settlementProcessor } from './settlement.processor.js';
+import { createSolverThread } from './solver.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'workers');
@@ -29,10 +30,12 @@ const workerOptions = {
   // A worker that dies mid-job loses its lock after lockDuration; the job is then retried elsewhere.
   lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs,
 };
+// Solves off the event loop, so a long clearing does not stop lock renewals, other jobs or /healthz.
+const solver = createSolverThread(logger);
 const workers = [
   new Worker(CLEARING_QUEUE, clearingProcessor({
     orm, clock: systemClock, scores: storedQualityScores, logger, queue: queues.clearing,
-    settlement: queues.settlementScheduler, settlementGraceMs: config.settlementGraceMs,
+    settlement: queues.settlementScheduler, settlementGraceMs: config.settlementGraceMs, solve: solver.solve,
   }), workerOptions),
   new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock: systemClock, logger, policy, queue: queues.settlement }), workerOptions),
   // Each run rescores everyone under an advisory lock, so one at a time per process is plenty.
@@ -70,6 +73,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down: finishing running jobs');
   await Promise.all(workers.map((w) => w.close()));
+  await solver.close();
   await queues.close();
   producerConnection.disconnect();
   health.close();
