@@ -31,6 +31,7 @@ const ormOf = (db: Db) => ('orm' in db ? db.orm : db);
 const rows = async (db: Db, sql: string, params: unknown[] = []) => ormOf(db).em.getConnection().execute<Record<string, any>[]>(sql, params);
 const count = async (db: Db, sql: string, params: unknown[] = []) => Number((await rows(db, sql, params))[0]!.n);
 const API_POOL_SIZE = 10; // startApi's pool
+const CONNECT_TIMEOUT_MS = 1_000; // the API's wait for a connection in the PostgreSQL tests (10 s in production)
 /** Fails instead of waiting forever. */
 const within = <T>(ms: number, p: Promise<T>) => Promise.race([p, sleep(ms).then(() => { throw new Error(`no answer within ${ms} ms`); })]);
 /** Nothing a client sees may reveal SQL, a stack trace or a driver message. */
@@ -140,7 +141,7 @@ describe('PostgreSQL connections dropped', () => {
     proxy = await new PgProxy({ host: target.hostname, port: Number(target.port || 5432) }).start();
     db = await createOrm(TEST_DATABASE_URL, 2);
     const operatorKey = await freshOperator(db);
-    api = await startApi({ databaseUrl: proxy.urlFor(TEST_DATABASE_URL), redisUrl: TEST_REDIS_URL, prefix: queuePrefix });
+    api = await startApi({ databaseUrl: proxy.urlFor(TEST_DATABASE_URL), redisUrl: TEST_REDIS_URL, prefix: queuePrefix, connectTimeoutMs: CONNECT_TIMEOUT_MS });
     m = await aMarket(api.url, operatorKey);
   });
   afterAll(async () => {
@@ -271,6 +272,18 @@ describe('PostgreSQL connections dropped', () => {
       connection.disconnect();
       await workerOrm.close();
     }
+  });
+
+  it('answers within the connect timeout while PostgreSQL does not answer at all', async () => {
+    proxy.cutAll();
+    await sleep(200); // the pool notices its idle connections are gone
+    proxy.pause(); // new connections are accepted, then nothing comes back: a host gone silent
+    const started = Date.now();
+    const res = await within(CONNECT_TIMEOUT_MS + 3_000, gql(api.url, op.ME, {}, m.vendorA.key));
+    expectUnavailable(res, 503);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_MS - 100);
+    proxy.resume();
+    expect(ok(await within(5_000, gql(api.url, op.ME, {}, m.vendorA.key))).me.organization.id).toBe(m.vendorA.id);
   });
 
   it('refuses quickly while PostgreSQL refuses connections, and is ready again as soon as it accepts', async () => {

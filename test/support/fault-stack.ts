@@ -24,10 +24,10 @@ export interface FaultApi {
 }
 
 /** The API on an ephemeral port with real time, wired like src/main.ts. */
-export async function startApi(options: { databaseUrl: string; redisUrl: string; prefix: string }): Promise<FaultApi> {
+export async function startApi(options: { databaseUrl: string; redisUrl: string; prefix: string; connectTimeoutMs?: number }): Promise<FaultApi> {
   const logs: Record<string, any>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => { logs.push(JSON.parse(line)); } });
-  const orm = await createOrm(options.databaseUrl, 10); // DB_POOL_MAX's default
+  const orm = await createOrm(options.databaseUrl, 10, options.connectTimeoutMs); // DB_POOL_MAX's default
   const redis = redisConnection(options.redisUrl, false);
   const queues = createQueues(redis, options.prefix, logRedisOutages(redis, logger, 'queue producers'));
   const api: ApiServer = await createApiServer({
