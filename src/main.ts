@@ -6,16 +6,14 @@ import { systemClock } from './domain/shared/clock.js';
 import { createLogger } from './logger.js';
 import { createOrm } from './persistence/orm.js';
 import { createApiServer } from './server.js';
-import { createQueues, logRedisOutages, redisConnection } from '../workers/queues.js';
+import { createProducerQueues } from '../workers/queues.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'api');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
 redis.on('error', () => {}); // /readyz reports it; the producers' connection logs the outage
-// No offline queue: while Redis is down an enqueue fails at once, the mutation still answers, and the sweepers take over.
-const producer = redisConnection(config.redisUrl, false);
-const queues = createQueues(producer, config.queuePrefix, logRedisOutages(producer, logger, 'queue producers'));
+const queues = createProducerQueues(config.redisUrl, config.queuePrefix, logger);
 
 if (config.bootstrapOperatorKey) {
   const issued = await bootstrapOperator(orm.em.fork() as never, systemClock, config.bootstrapOperatorKey);

@@ -193,3 +193,13 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
     close: async () => { await clearing.close(); await settlement.close(); await quality.close(); },
   };
 }
+
+/**
+ * The API's producers, as src/main.ts runs them. No offline queue: while Redis is down an enqueue
+ * fails at once (the mutation still answers and the sweepers take the work over) instead of
+ * holding the request until Redis is back; an outage is logged once.
+ */
+export function createProducerQueues(redisUrl: string, prefix: string, logger: Logger): Queues & { connection: Redis } {
+  const connection = redisConnection(redisUrl, false);
+  return { ...createQueues(connection, prefix, logRedisOutages(connection, logger, 'queue producers')), connection };
+}

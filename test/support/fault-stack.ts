@@ -1,6 +1,6 @@
 /**
- * The processes a fault test breaks: an API wired exactly as src/main.ts wires it (producers on a
- * Redis connection without an offline queue), in this process so its logs can be read, and
+ * The processes a fault test breaks: an API wired as src/main.ts wires it (the same producer
+ * queues, without an offline queue), in this process so its logs can be read, and
  * worker processes started from workers/main.ts as in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +9,7 @@ import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { systemClock } from '../../src/domain/shared/clock.js';
 import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
 import { createApiServer, type ApiServer } from '../../src/server.js';
-import { createQueues, logRedisOutages, redisConnection, type Queues } from '../../workers/queues.js';
+import { createProducerQueues, type Queues } from '../../workers/queues.js';
 import { exited, track } from './faults.js';
 import { truncateAll } from './harness.js';
 
@@ -28,8 +28,8 @@ export async function startApi(options: { databaseUrl: string; redisUrl: string;
   const logs: Record<string, any>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => { logs.push(JSON.parse(line)); } });
   const orm = await createOrm(options.databaseUrl, 10, options.connectTimeoutMs); // DB_POOL_MAX's default
-  const redis = redisConnection(options.redisUrl, false);
-  const queues = createQueues(redis, options.prefix, logRedisOutages(redis, logger, 'queue producers'));
+  const queues = createProducerQueues(options.redisUrl, options.prefix, logger);
+  const redis = queues.connection;
   const api: ApiServer = await createApiServer({
     orm, clock: systemClock, logger, production: false, clearing: queues.scheduler, settlement: queues.settlementScheduler,
     quality: queues.qualityScheduler, readiness: { redis: () => redis.ping() },
