@@ -55,8 +55,11 @@ export async function startRedis(port: number, dir = mkdtempSync(join(tmpdir(), 
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
     '--appendfsync', 'always', '--daemonize', 'no', '--loglevel', 'warning',
   ], { stdio: 'ignore' }));
+  let failed: Error | null = null;
+  child.once('error', (error) => { failed = error; });
   const deadline = Date.now() + 10_000;
   while (!(await pings(port))) {
+    if (failed) throw new Error(`Could not start redis-server (the fault tests need it on the PATH): ${(failed as Error).message}`);
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer`);
     await sleep(50);
