@@ -9,13 +9,14 @@ import { createOrm } from './persistence/orm.js';
 import { createEventSubscriber } from './realtime/event-bus.js';
 import { createApiServer } from './server.js';
 import { createRedisRateLimiter } from './http/rate-limit.js';
-import { createQueues, redisConnection } from '../workers/queues.js';
+import { createProducerQueues } from '../workers/queues.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'api');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-const queues = createQueues(redisConnection(config.redisUrl, false), config.queuePrefix);
+redis.on('error', () => {}); // /readyz reports it; the producers' connection logs the outage
+const queues = createProducerQueues(config.redisUrl, config.queuePrefix, logger);
 // Domain events from the workers' outbox relay, for this instance's subscriptions.
 const events = createEventSubscriber(config.redisUrl, config.queuePrefix, logger);
 if (config.webhookSecretKeyIsDevelopmentDefault) logger.warn('WEBHOOK_SECRET_KEY is not set: webhook secrets are sealed with the public development key');

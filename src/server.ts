@@ -17,10 +17,11 @@ import { qualityIngestRoute } from './http/quality-ingest.js';
 import { graphqlBody } from './http/graphql-body.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Context } from './graphql/context.js';
-import { errorLoggerPlugin, formatError, loggerOf } from './graphql/common/errors.js';
+import { errorLoggerPlugin, formatError, loggerOf, serviceUnavailable } from './graphql/common/errors.js';
 import { metricsPlugin } from './graphql/metrics.plugin.js';
 import { invalidKeyRefusal } from './graphql/limits/admission.plugin.js';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './graphql/limits/query-protection.js';
+import { isDatabaseUnavailable } from './persistence/db-errors.js';
 import { getSchema } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/http-errors.js';
 import { QUEUE_BOARD_PATH, queueBoard } from './http/queue-board.js';
@@ -113,7 +114,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     logger: deps.logger,
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(formatted, error, (err) => loggerOf(error, deps.logger).error({ err }, 'unexpected error')),
+    formatError: (formatted, error) => formatError(
+      formatted, error,
+      (err) => loggerOf(error, deps.logger).error({ err }, 'unexpected error'),
+      (err) => loggerOf(error, deps.logger).warn({ err: (err as Error).message }, 'database unavailable; answered SERVICE_UNAVAILABLE'),
+    ),
     plugins: [...protection.plugins, errorLoggerPlugin, metricsPlugin(metrics)],
   });
   await apollo.start();
@@ -147,7 +152,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         let principal = null;
         const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
         if (header) {
-          principal = await principalFor(em, header);
+          principal = await principalFor(em, header).catch(unlessUnavailable);
           if (!principal) throw await invalidKeyRefusal(deps.rateLimiter, clientIp);
           locals.apiKeyId = principal.apiKeyId;
         }
@@ -191,6 +196,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       await apollo.stop();
     },
   };
+}
+
+/** Authentication reads PostgreSQL before any resolver runs: a lost database there is a 503, not a 500. */
+function unlessUnavailable(err: unknown): never {
+  throw isDatabaseUnavailable(err) ? serviceUnavailable() : err;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

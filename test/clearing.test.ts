@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
-import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE } from '../workers/queues.js';
+import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, CLEARING_QUEUE, clearJobId, FAILED_RETRY_COOL_DOWN_MS, redisConnection, type ClearingJobData } from '../workers/queues.js';
 import { sweep } from '../workers/clearing.processor.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
+import { TEST_REDIS_URL } from './support/env.js';
 import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 
@@ -185,5 +187,39 @@ describe('exactly once', () => {
     expect(await sweep(deps)).toEqual({ enqueued: 1 });
     expect((await cleared(spikeId)).status).toBe('OPTIMAL');
     expect(await sweep(deps)).toEqual({ enqueued: 0 });
+  });
+
+  it('the sweeper runs a due spike whose job is stuck under its id: delayed to the old close, or failed for good', async () => {
+    const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    await aBid(h.url, m.vendorA.key, spikeId);
+    // Closed while its clearing request could not reach Redis: the job scheduled at publish is still delayed an hour.
+    await h.orm.em.getConnection().execute(`update demand_spike set status = 'CLOSED' where id = ?`, [spikeId]);
+    // A queue of its own without a consumer, so each job stays in the state the test puts it in.
+    const prefix = `bx-sweep-${process.pid}-${Date.now()}`;
+    const queue = new Queue<ClearingJobData>(CLEARING_QUEUE, { connection: redisConnection(TEST_REDIS_URL, true), prefix });
+    const taker = new Worker<ClearingJobData>(CLEARING_QUEUE, null, { connection: redisConnection(TEST_REDIS_URL, true), prefix, autorun: false });
+    const deps = { orm: h.orm, clock: h.clock, scores: neutralQualityScores, logger: pino({ level: 'silent' }), queue };
+    const state = async () => (await queue.getJob(clearJobId(spikeId)))!.getState();
+    try {
+      await queue.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(spikeId), delay: 3_600_000, attempts: 1 });
+      expect(await sweep(deps)).toEqual({ enqueued: 1 });
+      expect(await state()).toBe('waiting');
+      expect(await sweep(deps)).toEqual({ enqueued: 0 }); // already waiting: left alone
+
+      // Its last attempt fails (say PostgreSQL was down for longer than the retries).
+      const job = await taker.getNextJob('token');
+      await job.moveToFailed(new Error('database unreachable'), 'token');
+      expect(await state()).toBe('failed');
+      h.clock.set(new Date(job.finishedOn! + 60_000));
+      expect(await sweep(deps)).toEqual({ enqueued: 0 }); // too soon: a job that can never succeed does not loop
+      expect(await state()).toBe('failed');
+      h.clock.set(new Date(job.finishedOn! + FAILED_RETRY_COOL_DOWN_MS + 1));
+      expect(await sweep(deps)).toEqual({ enqueued: 1 });
+      expect(await state()).toBe('waiting');
+    } finally {
+      await taker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 });

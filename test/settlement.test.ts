@@ -1,10 +1,15 @@
+import { Queue, Worker } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { accountId } from '../src/domain/settlement/ledger.js';
 import { DEFAULT_POLICY, settleContract, settleContracts } from '../src/domain/settlement/settle-contract.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
+import { FAILED_RETRY_COOL_DOWN_MS, redisConnection, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId, type SettlementJobData } from '../workers/queues.js';
+import { sweepSettlements } from '../workers/settlement.processor.js';
 import { errorCode, gql, ok } from './support/client.js';
+import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 
@@ -241,5 +246,34 @@ describe('bad delivery reports', () => {
     expect(ok(await report(contractIds[0]!, m.vendorA.key, [full(0)])).reportDelivery).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.reports[0].intervalIndex' });
     expect(errorCode(await report(contractIds[0]!, m.vendorB.key, [full(0)]))).toBe('NOT_FOUND');
     expect(errorCode(await report(contractIds[0]!, m.otherBrand.key, [full(0)]))).toBe('NOT_FOUND');
+  });
+});
+
+describe('settlement sweeper', () => {
+  it('settles a due contract whose job failed for good, once the cool-down has passed', async () => {
+    const contractId = await aContract();
+    // Due whatever the clock says (as after late actuals), so the test can set the clock by the job's real failure time.
+    await h.orm.em.getConnection().execute('update contract set needs_settlement = true where id = ?', [contractId]);
+    // A queue of its own without a consumer, so the job stays in the state the test puts it in.
+    const prefix = `bx-settle-sweep-${process.pid}-${Date.now()}`;
+    const queue = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection: redisConnection(TEST_REDIS_URL, true), prefix });
+    const taker = new Worker<SettlementJobData>(SETTLEMENT_QUEUE, null, { connection: redisConnection(TEST_REDIS_URL, true), prefix, autorun: false });
+    const deps = { orm: h.orm, clock: h.clock, logger: pino({ level: 'silent' }), policy: DEFAULT_POLICY, queue };
+    const state = async () => (await queue.getJob(settleJobId(contractId)))!.getState();
+    try {
+      await queue.add(SETTLE_CONTRACT, { contractId }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId), attempts: 1 });
+      const job = await taker.getNextJob('token');
+      await job.moveToFailed(new Error('database unreachable'), 'token'); // its last attempt, during a long outage
+      h.clock.set(new Date(job.finishedOn! + 60_000));
+      expect(await sweepSettlements(deps)).toEqual({ enqueued: 0 });
+      expect(await state()).toBe('failed');
+      h.clock.set(new Date(job.finishedOn! + FAILED_RETRY_COOL_DOWN_MS + 1));
+      expect(await sweepSettlements(deps)).toEqual({ enqueued: 1 });
+      expect(await state()).toBe('waiting');
+    } finally {
+      await taker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 });

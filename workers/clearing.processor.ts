@@ -1,10 +1,11 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import type { ClearingInput, ClearingResult } from '../src/domain/clearing/clear-spike.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import type { Logger } from '../src/logger.js';
-import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, clearJobId, SWEEP, type ClearingJobData, type ClearSpikeJob } from './queues.js';
+import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, clearJobId, FAILED_RETRY_COOL_DOWN_MS, inBatches, runSoon, SWEEP, type ClearingJobData, type ClearSpikeJob } from './queues.js';
 import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
 import { ContractSchema } from '../src/persistence/entities.js';
 
@@ -18,6 +19,8 @@ export interface ClearingDeps {
   /** Where new contracts' settlements are scheduled; optional (the settlement sweeper backs it up). */
   settlement?: SettlementScheduler;
   settlementGraceMs?: number;
+  /** Where the solver runs: a thread in the worker process (workers/solver.ts); in-process by default. */
+  solve?: (input: ClearingInput) => Promise<ClearingResult>;
 }
 
 /**
@@ -31,7 +34,7 @@ export function clearingProcessor(deps: ClearingDeps) {
     if (job.name === SWEEP) return sweep(deps);
     if (job.name !== CLEAR_SPIKE) throw new Error(`Unknown job ${job.name}`);
     const { spikeId } = job.data as ClearSpikeJob;
-    const outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId);
+    const outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId, deps.solve);
     if (outcome.kind === 'NOT_DUE') {
       await job.moveToDelayed(outcome.closesAt.getTime(), token);
       throw new DelayedError();
@@ -53,7 +56,12 @@ async function scheduleSettlements(deps: ClearingDeps, contractIds: string[]): P
   }
 }
 
-/** Enqueues every spike that is due for clearing according to PostgreSQL. Exported for tests. */
+/**
+ * Makes sure every spike that is due for clearing according to PostgreSQL has a job that runs
+ * now. A job may already exist under the deterministic id: waiting or running (left alone),
+ * delayed to the original close of a spike closed early while Redis was down (promoted), or
+ * failed (tried again after the cool-down). Exported for tests.
+ */
 export async function sweep(deps: ClearingDeps): Promise<{ enqueued: number }> {
   const rows = await deps.orm.em.fork().getConnection().execute<{ id: string }[]>(
     `select s.id from demand_spike s
@@ -62,8 +70,10 @@ export async function sweep(deps: ClearingDeps): Promise<{ enqueued: number }> {
       order by s.bidding_closes_at limit 500`,
     [deps.clock.now()],
   );
-  // Same deterministic id as the scheduled job: an existing live job absorbs the duplicate.
-  await deps.queue.addBulk(rows.map(({ id }) => ({ name: CLEAR_SPIKE, data: { spikeId: id }, opts: { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(id) } })));
-  if (rows.length) deps.logger.info({ enqueued: rows.length }, 'sweeper enqueued due spikes');
-  return { enqueued: rows.length };
+  const now = deps.clock.now().getTime();
+  const outcomes = await inBatches(rows, ({ id }) =>
+    runSoon(deps.queue, CLEAR_SPIKE, { spikeId: id }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now));
+  const enqueued = outcomes.filter((o) => o === 'added' || o === 'promoted').length;
+  if (enqueued) deps.logger.info({ enqueued, due: rows.length }, 'sweeper enqueued due spikes');
+  return { enqueued };
 }

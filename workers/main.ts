@@ -18,15 +18,18 @@ import { createHealthServer } from './health.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { qualityProcessor } from './quality.processor.js';
-import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP, WEBHOOKS_QUEUE, type WebhookJobData } from './queues.js';
+import { CLEARING_QUEUE, createQueues, logRedisOutages, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP, WEBHOOKS_QUEUE, type WebhookJobData } from './queues.js';
 import { settlementProcessor } from './settlement.processor.js';
+import { createSolverThread } from './solver.js';
 import { webhookProcessor } from './webhook.processor.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'workers');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const producerConnection = redisConnection(config.redisUrl, true);
-const queues = createQueues(producerConnection, config.queuePrefix);
+const queues = createQueues(producerConnection, config.queuePrefix, logRedisOutages(producerConnection, logger, 'queue producers'));
+const workerConnection = redisConnection(config.redisUrl, true);
+const onWorkerError = logRedisOutages(workerConnection, logger, 'workers');
 
 // The relay holds a transaction while it talks to Redis, so its connection fails fast instead of queueing.
 const relayConnection = redisConnection(config.redisUrl, false);
@@ -35,14 +38,16 @@ const relayWebhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection: re
 const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
 const retry = { attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs };
 const workerOptions = {
-  connection: redisConnection(config.redisUrl, true), prefix: config.queuePrefix, concurrency: config.workerConcurrency,
+  connection: workerConnection, prefix: config.queuePrefix, concurrency: config.workerConcurrency,
   // A worker that dies mid-job loses its lock after lockDuration; the job is then retried elsewhere.
   lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs,
 };
+// Solves off the event loop, so a long clearing does not stop lock renewals, other jobs or /healthz.
+const solver = createSolverThread(logger);
 const workers = [
   new Worker(CLEARING_QUEUE, clearingProcessor({
     orm, clock: systemClock, scores: storedQualityScores, logger, queue: queues.clearing,
-    settlement: queues.settlementScheduler, settlementGraceMs: config.settlementGraceMs,
+    settlement: queues.settlementScheduler, settlementGraceMs: config.settlementGraceMs, solve: solver.solve,
   }), workerOptions),
   new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock: systemClock, logger, policy, queue: queues.settlement }), workerOptions),
   // Each run rescores everyone under an advisory lock, so one at a time per process is plenty.
@@ -58,11 +63,24 @@ for (const worker of workers) {
   // A receiver that is down is the receiver's problem: webhook failures are warnings (and in the delivery log).
   const level = worker.name === WEBHOOKS_QUEUE ? 'warn' : 'error';
   worker.on('failed', (job, err) => logger[level]({ queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+  worker.on('error', onWorkerError);
 }
-await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
-await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
-await queues.quality.upsertJobScheduler('score-refresh', { every: config.scoreRefreshMs }, { name: RECOMPUTE_SCORES, data: {} });
-await queues.webhooks.upsertJobScheduler('webhooks-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+/**
+ * The sweepers and the score refresh are job schedulers stored in Redis. A Redis that comes back
+ * empty (a new instance, a failover to a replica that had not caught up) has lost them, and with
+ * them the sweeps that re-find everything else it lost; so they are registered again each time the
+ * connection is ready. Upserting an existing scheduler is harmless.
+ */
+async function registerSchedules(): Promise<void> {
+  await queues.clearing.upsertJobScheduler('clearing-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+  await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+  await queues.quality.upsertJobScheduler('score-refresh', { every: config.scoreRefreshMs }, { name: RECOMPUTE_SCORES, data: {} });
+  await queues.webhooks.upsertJobScheduler('webhooks-sweeper', { every: config.sweepIntervalMs }, { name: SWEEP, data: { sweep: true } });
+}
+await registerSchedules();
+producerConnection.on('ready', () => {
+  registerSchedules().catch((err: Error) => logger.warn({ err: err.message }, 'could not register the sweepers; retrying when Redis is ready again'));
+});
 const relay = startOutboxRelay({
   orm, clock: systemClock, logger, publisher: createEventPublisher(relayConnection, config.queuePrefix), webhooks: relayWebhooks, retry, intervalMs: config.outboxPollMs,
 });
@@ -78,6 +96,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down: finishing running jobs');
   await relay.stop();
   await Promise.all(workers.map((w) => w.close()));
+  await solver.close();
   await queues.close();
   await relayWebhooks.close();
   producerConnection.disconnect();

@@ -1,5 +1,6 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { isNotConnectionError, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Logger } from '../src/logger.js';
 import type { ClearingScheduler } from '../src/domain/clearing/clearing-scheduler.js';
 import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
 import type { QualityScheduler } from '../src/domain/quality/quality-scheduler.js';
@@ -31,6 +32,33 @@ export const CLEAR_JOB_OPTIONS: JobsOptions = {
 /** A Redis connection for BullMQ. Workers block on Redis, so they need maxRetriesPerRequest null. */
 export function redisConnection(url: string, forWorker: boolean): Redis {
   return new Redis(url, forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Reports a Redis outage once, as structured log lines, instead of once per reconnection attempt
+ * on every queue and worker sharing the connection (without a listener BullMQ prints each one to
+ * stderr with its stack, several times a second): a warning at the first connection error since
+ * the connection was last ready, an info line when it is ready again. Other errors are logged
+ * each time. Returns the listener for the queues' and workers' 'error' events.
+ */
+export function logRedisOutages(connection: Redis, logger: Logger, role: string): (err: Error) => void {
+  let down = false;
+  connection.on('ready', () => {
+    if (down) logger.info({ role }, 'Redis reachable again');
+    down = false;
+  });
+  const onError = (err: Error) => {
+    if (isNotConnectionError(err) && !CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '')) {
+      logger.error({ role, err: err.message }, 'queue error');
+    } else if (!down) {
+      down = true;
+      logger.warn({ role, err: err.message }, 'Redis unreachable; retrying until it is back');
+    }
+  };
+  connection.on('error', onError);
+  return onError;
 }
 
 export const SETTLEMENT_QUEUE = 'settlement';
@@ -110,8 +138,53 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/** The queues as used by the API (producers only). `prefix` isolates deployments and tests. */
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+/**
+ * How long a job that failed for good stays failed before a sweeper tries its work again: long
+ * enough that work which can never succeed does not loop, short enough that work stranded by an
+ * outage longer than the job's retries (about 2 minutes for clearing, 8 for settlement) resumes.
+ */
+export const FAILED_RETRY_COOL_DOWN_MS = 10 * 60_000;
+
+export type RunSoonOutcome = 'added' | 'promoted' | 'pending' | 'failed-recently';
+
+/**
+ * Makes the job with this deterministic id run as soon as a worker is free. A plain `add` is a
+ * no-op while any job with the id exists, in every state, so: a delayed job is promoted, a waiting
+ * or active one is left alone, and a finished one is removed and added again (PostgreSQL decides
+ * whether there is work left). A job that failed for good less than `failedCoolDownMs` ago is left
+ * failed, so a job that can never succeed is not retried in a loop (0: always retry).
+ */
+export async function runSoon<T>(
+  queue: Queue<T>, name: string, data: T, opts: JobsOptions & { jobId: string }, failedCoolDownMs = 0, now = Date.now(),
+): Promise<RunSoonOutcome> {
+  const existing = await queue.getJob(opts.jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state === 'delayed') {
+      // Promoting races with the job coming due by itself; either way it is about to run.
+      await existing.promote().catch(() => undefined);
+      return 'promoted';
+    }
+    if (state === 'waiting' || state === 'active' || state === 'prioritized' || state === 'waiting-children') return 'pending';
+    if (state === 'failed' && now - (existing.finishedOn ?? 0) < failedCoolDownMs) return 'failed-recently';
+    if (state !== 'unknown') await existing.remove();
+  }
+  await queue.add(name as never, data as never, opts);
+  return 'added';
+}
+
+/** Runs `fn` over `items`, `size` at a time (a sweep may find thousands of rows). */
+export async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>, size = 50): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return results;
+}
+
+/**
+ * The queues as used by the API (producers only). `prefix` isolates deployments and tests;
+ * `onError` receives the queues' connection errors (see logRedisOutages).
+ */
+export function createQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
   const clearing = new Queue<ClearingJobData>(CLEARING_QUEUE, { connection, prefix });
   const scheduler: ClearingScheduler = {
     async scheduleAt(spikeId, closesAt) {
@@ -121,15 +194,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await clearing.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: id, delay: Math.max(0, closesAt.getTime() - Date.now()) });
     },
     async clearNow(spikeId) {
-      const id = clearJobId(spikeId);
-      const existing = await clearing.getJob(id);
-      if (existing) {
-        const state = await existing.getState();
-        if (state === 'delayed') return void (await existing.promote());
-        if (state === 'waiting' || state === 'active' || state === 'prioritized' || state === 'waiting-children') return;
-        await existing.remove(); // completed or failed: the database decides whether there is work left
-      }
-      await clearing.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: id });
+      await runSoon(clearing, CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(spikeId) });
     },
   };
   const settlement = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection, prefix });
@@ -154,8 +219,19 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
   const webhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix });
   const all: Queue[] = [clearing, settlement, quality, webhooks];
+  if (onError) for (const queue of all) queue.on('error', onError);
   return {
     clearing, settlement, quality, webhooks, scheduler, settlementScheduler, qualityScheduler, all,
     close: async () => { await Promise.all(all.map((q) => q.close())); },
   };
+}
+
+/**
+ * The API's producers, as src/main.ts runs them. No offline queue: while Redis is down an enqueue
+ * fails at once (the mutation still answers and the sweepers take the work over) instead of
+ * holding the request until Redis is back; an outage is logged once.
+ */
+export function createProducerQueues(redisUrl: string, prefix: string, logger: Logger): Queues & { connection: Redis } {
+  const connection = redisConnection(redisUrl, false);
+  return { ...createQueues(connection, prefix, logRedisOutages(connection, logger, 'queue producers')), connection };
 }

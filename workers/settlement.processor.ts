@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { settleContract, settleContracts, type SettleOutcome, type SettlementPolicy, type SettleRequest } from '../src/domain/settlement/settle-contract.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { Logger } from '../src/logger.js';
-import { SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, settleJobId, SWEEP, type SettleContractJob, type SettlementJobData } from './queues.js';
+import { FAILED_RETRY_COOL_DOWN_MS, inBatches, runSoon, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, settleJobId, SWEEP, type SettleContractJob, type SettlementJobData } from './queues.js';
 
 export interface SettlementDeps {
   orm: MikroORM;
@@ -37,7 +37,11 @@ export function settlementProcessor(deps: SettlementDeps) {
   };
 }
 
-/** Enqueues every contract due for settlement or adjustment. Exported for tests. */
+/**
+ * Makes sure every contract due for settlement or adjustment has a job that runs now (see the
+ * clearing sweeper: an existing job under the same id is left running, promoted, or, once failed
+ * for good, tried again after the cool-down). Exported for tests.
+ */
 export async function sweepSettlements(deps: SettlementDeps): Promise<{ enqueued: number }> {
   const rows = await deps.orm.em.fork().getConnection().execute<{ id: string }[]>(
     `select c.id from contract c
@@ -46,9 +50,12 @@ export async function sweepSettlements(deps: SettlementDeps): Promise<{ enqueued
       order by c.ends_at limit 5000`,
     [new Date(deps.clock.now().getTime() - deps.policy.graceMs)],
   );
-  await deps.queue.addBulk(rows.map(({ id }) => ({ name: SETTLE_CONTRACT, data: { contractId: id }, opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(id) } })));
-  if (rows.length) deps.logger.info({ enqueued: rows.length }, 'settlement sweeper enqueued due contracts');
-  return { enqueued: rows.length };
+  const now = deps.clock.now().getTime();
+  const outcomes = await inBatches(rows, ({ id }) =>
+    runSoon(deps.queue, SETTLE_CONTRACT, { contractId: id }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now));
+  const enqueued = outcomes.filter((o) => o === 'added' || o === 'promoted').length;
+  if (enqueued) deps.logger.info({ enqueued, due: rows.length }, 'settlement sweeper enqueued due contracts');
+  return { enqueued };
 }
 
 interface Waiting {

@@ -6,6 +6,7 @@ import { verifySignedRequest } from '../domain/quality/ingest-signature.js';
 import { unstorableTextPath } from '../domain/shared/text.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { Logger } from '../logger.js';
+import { isDatabaseUnavailable } from '../persistence/db-errors.js';
 
 /** 5,000 events of a few hundred bytes each, with room for notes. */
 const BODY_LIMIT = '8mb';
@@ -23,7 +24,8 @@ class Refusal extends Error {
  * `x-burst-signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`.
  *
  * 200 with one receipt per event (as the mutation), 400 for a malformed body or batch, 401 for a
- * bad signature or stale timestamp, 409 for a replay, 413 for a body over 8 MB.
+ * bad signature or stale timestamp, 409 for a replay, 413 for a body over 8 MB, 503 (with
+ * Retry-After) when the database is unreachable.
  */
 export function qualityIngestRoute(deps: { orm: MikroORM; clock: Clock; logger: Logger; quality?: QualityScheduler }): [RequestHandler, RequestHandler, express.ErrorRequestHandler] {
   const handler: RequestHandler = async (req, res) => {
@@ -47,6 +49,11 @@ export function qualityIngestRoute(deps: { orm: MikroORM; clock: Clock; logger: 
       res.json(receipt);
     } catch (error) {
       if (error instanceof Refusal) return void res.status(error.status).json({ error: { code: error.code, message: error.message } });
+      if (isDatabaseUnavailable(error)) {
+        deps.logger.warn({ err: (error as Error).message }, 'database unavailable; quality ingestion answered 503');
+        // Nothing was stored (one transaction); a resubmission is harmless anyway (external ids).
+        return void res.status(503).set('retry-after', '1').json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry shortly' } });
+      }
       deps.logger.error({ err: error }, 'quality ingestion failed');
       res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' } });
     }

@@ -2,14 +2,24 @@ import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
+import { reclaimDeadConnections } from './pool-guard.js';
+
+/**
+ * How long a request waits for a connection (a free one from the pool, or a new one) before it
+ * fails with a connection error (SERVICE_UNAVAILABLE in the API): a database that does not answer
+ * at all, or a pool exhausted under overload, must not hold requests forever.
+ */
+export const DB_CONNECT_TIMEOUT_MS = 10_000;
 
 /** ORM options for a database URL. Schema changes only through the committed migrations. */
-export function ormOptions(databaseUrl: string, poolMax = 10): Options {
+export function ormOptions(databaseUrl: string, poolMax = 10, connectTimeoutMs = DB_CONNECT_TIMEOUT_MS): Options {
   return defineConfig({
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolMax },
+    // A connection lost inside a transaction must not stay checked out forever (see pool-guard.ts).
+    driverOptions: { onPoolCreated: reclaimDeadConnections, connectionTimeoutMillis: connectTimeoutMs },
     migrations: {
       migrationsList: migrations,
       transactional: true,
@@ -24,8 +34,8 @@ export function ormOptions(databaseUrl: string, poolMax = 10): Options {
   });
 }
 
-export async function createOrm(databaseUrl: string, poolMax = 10): Promise<MikroORM> {
-  return MikroORM.init(ormOptions(databaseUrl, poolMax));
+export async function createOrm(databaseUrl: string, poolMax = 10, connectTimeoutMs = DB_CONNECT_TIMEOUT_MS): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(databaseUrl, poolMax, connectTimeoutMs));
 }
 
 export type { MikroORM };

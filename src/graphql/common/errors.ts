@@ -4,17 +4,35 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { AccessError } from '../../domain/shared/result.js';
 import type { Logger } from '../../logger.js';
+import { isDatabaseUnavailable } from '../../persistence/db-errors.js';
 import type { Context } from '../context.js';
+
+const UNAVAILABLE = 'The service cannot reach its database just now; retry shortly (a mutation with the same idempotency key is safe to retry)';
+
+/**
+ * The error for a request that could not be served because PostgreSQL was unreachable or dropped
+ * the connection: SERVICE_UNAVAILABLE, HTTP 503 with Retry-After when nothing was executed.
+ */
+export function serviceUnavailable(): GraphQLError {
+  return new GraphQLError(UNAVAILABLE, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', '1']]) } } });
+}
 
 /**
  * Shapes every error a client sees: AccessErrors become their code (UNAUTHENTICATED,
- * FORBIDDEN, NOT_FOUND); input validation keeps BAD_USER_INPUT and names the field; other
+ * FORBIDDEN, NOT_FOUND); input validation keeps BAD_USER_INPUT and names the field; a database
+ * that is unreachable or dropped the connection is SERVICE_UNAVAILABLE (retryable); other
  * GraphQLErrors keep their codes (the query limits' QUERY_TOO_DEEP, TOO_MANY_ALIASES,
  * TOO_MANY_FIELDS, QUERY_TOO_COMPLEX and RATE_LIMITED among them); anything unexpected
  * becomes INTERNAL_SERVER_ERROR with a generic message, never a stack or SQL.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void, logUnavailable: (err: unknown) => void = log,
+): GraphQLFormattedError {
   const original = unwrapResolverError(error);
+  if (formatted.extensions?.code !== 'SERVICE_UNAVAILABLE' && isDatabaseUnavailable(original)) {
+    logUnavailable(original);
+    return { message: UNAVAILABLE, path: formatted.path, locations: formatted.locations, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
   if (original instanceof AccessError) {
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code } };
   }
