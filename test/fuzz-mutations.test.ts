@@ -24,6 +24,7 @@ let bidOnOpen: string;
 let endedContract: string;
 let invoiceId: string;
 let throwawayKeyId: string;
+let endpointId: string;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -44,6 +45,7 @@ beforeAll(async () => {
   ok(await gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContract, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, m.vendorA.key));
   invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContract }, m.brand.financeKey)).settleContract.invoice.id;
   throwawayKeyId = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey)).issueApiKey.apiKey.id;
+  endpointId = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/fuzz', eventTypes: ['bid.outcome'] } }, m.vendorB.key)).registerWebhookEndpoint.endpoint.id;
 }, 120_000);
 afterAll(async () => { await h.close(); });
 
@@ -79,6 +81,11 @@ const TARGETS: Record<string, Target> = {
     ] } }),
   },
   rotateQualityIngestSecret: { document: op.ROTATE_INGEST_SECRET, key: () => m.brand.key, valid: () => ({}) },
+  registerWebhookEndpoint: {
+    document: op.REGISTER_WEBHOOK, key: () => m.vendorA.key,
+    valid: () => ({ input: { url: `https://hooks.example.com/fuzz/${++n}`, eventTypes: ['bid.outcome', 'demand_spike.posted'], description: 'fuzz' } }),
+  },
+  disableWebhookEndpoint: { document: op.DISABLE_WEBHOOK, key: () => m.vendorB.key, valid: () => ({ id: endpointId }) },
   setScoringPolicy: { document: op.SET_SCORING_POLICY, key: () => h.operatorKey, valid: () => ({ input: { weights: { ...op.DEFAULT_WEIGHTS }, priorWeight: 20, halfLifeDays: 30 } }) },
 };
 

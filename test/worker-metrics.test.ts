@@ -34,7 +34,7 @@ describe('worker /metrics', () => {
     expect(valueOf(samples, 'bx_queue_jobs', { queue: 'settlement', state: 'delayed' })).toBe(2);
     expect(valueOf(samples, 'bx_queue_jobs', { queue: 'clearing', state: 'failed' })).toBe(0);
     expect(samples.filter((s) => s.name === 'bx_queue_jobs').map((s) => s.labels.state).sort())
-      .toEqual(['active', 'active', 'active', 'delayed', 'delayed', 'delayed', 'failed', 'failed', 'failed', 'waiting', 'waiting', 'waiting']);
+      .toEqual(['active', 'active', 'active', 'active', 'delayed', 'delayed', 'delayed', 'delayed', 'failed', 'failed', 'failed', 'failed', 'waiting', 'waiting', 'waiting', 'waiting']);
     expect(valueOf(samples, 'bx_queue_reachable', { queue: 'settlement' })).toBe(1);
     expect(samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
   });

@@ -34,6 +34,7 @@ const onWorkerError = logRedisOutages(workerConnection, logger, 'workers');
 // The relay holds a transaction while it talks to Redis, so its connection fails fast instead of queueing.
 const relayConnection = redisConnection(config.redisUrl, false);
 const relayWebhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection: relayConnection, prefix: config.queuePrefix });
+relayWebhooks.on('error', logRedisOutages(relayConnection, logger, 'outbox relay'));
 
 const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
 const retry = { attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs };
