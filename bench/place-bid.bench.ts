@@ -8,6 +8,7 @@
  * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
  * Prints figures; asserts nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
@@ -89,7 +90,7 @@ const capacity = VENDORS * SPIKES;
 
 console.log(`Starting the API (node --import tsx src/main.ts) and the baseline server...`);
 // Rate limiting off: the benchmark measures the API, not one key's budget.
-const env = { DATABASE_URL: DB, PORT: String(API_PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', DB_POOL_MAX: '20', RATE_LIMIT_POINTS: '0' };
+const env = { DATABASE_URL: DB, PORT: String(API_PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', DB_POOL_MAX: '20', RATE_LIMIT_POINTS: '0', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') };
 // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the API process.
 const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'], env, null, API_PORT);
 const baselineEnv = { DATABASE_URL: DB, PORT: String(BASELINE_PORT), DB_POOL_MAX: '20' };
