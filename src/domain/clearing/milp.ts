@@ -110,7 +110,7 @@ function solveLexicographically(ctx: Context, relaxed: Allocation, heuristic: Al
   const ks = problem.intervals.map(() => 0);
   const r = restrict(withCostLimit(problem, model, covered, money, stage2.costUnits), [...t.lower, ...ks], [...t.upper, ...ks.map(() => Infinity)]);
   if (!r.feasible) throw failed('the tie-break model is infeasible');
-  const start = [...stage2.values, ...intervalCosts(problem, model, money, stage2.values)];
+  const start = [...stage2.values, ...intervalCosts(problem, model, money, stage2.values).map((k) => k / COST_SCALE)];
   const tied = mip(ctx, 'TIE_BREAK', r.model, pick(r, [...ranks, ...ks]), pick(r, start), worthPresolving(ctx, r, covered));
   if (!tied) throw failed('the tie-break MILP is infeasible');
   const final = vertex(ctx, covered, expand(r, tied), [money, ranks]);
@@ -168,13 +168,20 @@ function minimiseCost(
 /**
  * Stage-3 model: the cost limit through one column per interval, k_t = Σ_b c_b·x_{b,t} and
  * Σ_t k_t ≤ K*. (One dense row with large coefficients makes HiGHS's cut separation very slow.)
+ * The k_t are in units of COST_SCALE cost units, which keeps the coefficients near 1e2 instead of
+ * 1e5 and the limit near 1e7 instead of 1e10 (HiGHS warned about the bound and cut more slowly).
+ * Still exact: HiGHS's absolute row tolerance (1e-7) is then 1e-4 cost units per row, so the
+ * interval rows and the limit row together admit well under one unit above K* (under 0.01 for
+ * 96 intervals), and integer costs cannot fit in that; the cost is re-checked exactly anyway.
  */
+const COST_SCALE = 1000;
+
 function withCostLimit(problem: ClearingProblem, model: ClearingModel, covered: SparseModel, cost: readonly number[], limit: number): SparseModel {
   const base = covered.colUpper.length;
   const perInterval = problem.intervals.map((): { cols: number[]; vals: number[] } => ({ cols: [], vals: [] }));
   for (const e of model.xEntries) {
     perInterval[e.j]?.cols.push(e.col);
-    perInterval[e.j]?.vals.push(cost[e.col] as number);
+    perInterval[e.j]?.vals.push((cost[e.col] as number) / COST_SCALE);
   }
   const ks = problem.intervals.map((_, j) => base + j);
   return {
@@ -184,7 +191,7 @@ function withCostLimit(problem: ClearingProblem, model: ClearingModel, covered: 
     rows: [
       ...covered.rows,
       ...perInterval.map((r, j) => ({ lower: 0, upper: 0, cols: [...r.cols, ks[j] as number], vals: [...r.vals, -1] })),
-      { lower: -Infinity, upper: limit, cols: ks, vals: ks.map(() => 1) },
+      { lower: -Infinity, upper: limit / COST_SCALE, cols: ks, vals: ks.map(() => 1) },
     ],
   };
 }
