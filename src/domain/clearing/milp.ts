@@ -148,7 +148,9 @@ function minimiseCost(
     if (r.free.length > ctx.keepShare * covered.colUpper.length) break;
     ctx.stats.costTargets.push(target);
     const start = incumbent && pick(r, incumbent);
-    const solved = t.feasible && r.feasible ? mip(ctx, 'COST', r.model, pick(r, cost), start, worthPresolving(ctx, r, covered)) : null;
+    // Presolve pays on the first reduced model (0.2–1 s instead of 0.8–1.8 s on 1,000 bids), not
+    // once an incumbent is passed as the start (slower there, as on the tie-break model).
+    const solved = t.feasible && r.feasible ? mip(ctx, 'COST', r.model, pick(r, cost), start, !incumbent || worthPresolving(ctx, r, covered)) : null;
     if (!solved) {
       if (incumbent) throw failed('the reduced cost MILP lost its own incumbent');
       break; // δ too small, or the coverage out of reach: solve the whole model
