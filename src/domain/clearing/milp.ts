@@ -107,6 +107,7 @@ function solveLexicographically(ctx: Context, relaxed: Allocation, heuristic: Al
 
   // Stage 3. Bounds tightened with target K* keep every solution of cost K* (milp-reduce.ts).
   const t = tightenBounds(covered, money, stage2.rowDual, stage2.costUnits);
+  fixLinks(problem, model, t.lower, t.upper);
   const ks = problem.intervals.map(() => 0);
   const r = restrict(withCostLimit(problem, model, covered, money, stage2.costUnits), [...t.lower, ...ks], [...t.upper, ...ks.map(() => Infinity)]);
   if (!r.feasible) throw failed('the tie-break model is infeasible');
@@ -119,6 +120,27 @@ function solveLexicographically(ctx: Context, relaxed: Allocation, heuristic: Al
     throw failed('coverage or cost changed in the tie-break');
   }
   return allocationOf(ctx, model, final);
+}
+
+/**
+ * Carries seat bounds over to the binaries, exactly: x ≥ 1 forces y = 1 (and z = 1), x below
+ * the minimum seats forces x = 0 and y = 0, and z = 0 forces every x of the bid to 0.
+ */
+function fixLinks(problem: ClearingProblem, model: ClearingModel, lower: number[], upper: number[]): void {
+  for (const bid of problem.bids) {
+    const z = model.zCol[bid.rank] as number;
+    model.xCol[bid.rank]?.forEach((x, j) => {
+      if (x < 0) return;
+      if ((upper[x] as number) < bid.minSeats) upper[x] = 0;
+      if (z >= 0 && upper[z] === 0) upper[x] = 0;
+      const y = model.yCol[bid.rank]?.[j] as number;
+      if ((lower[x] as number) >= 1) {
+        if (y >= 0) lower[y] = 1;
+        if (z >= 0) lower[z] = 1;
+      }
+      if (y >= 0 && upper[x] === 0) upper[y] = 0;
+    });
+  }
 }
 
 /**
