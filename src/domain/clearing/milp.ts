@@ -166,6 +166,7 @@ function minimiseCost(
   let incumbent: number[] | null = null;
   for (;;) {
     const t = tightenBounds(covered, cost, lp.rowDual, target);
+    fixLinks(ctx.problem, model, t.lower, t.upper);
     const r = restrict(covered, t.lower, t.upper);
     if (r.free.length > ctx.keepShare * covered.colUpper.length) break;
     ctx.stats.costTargets.push(target);
