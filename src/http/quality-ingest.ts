@@ -1,7 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { recordQualityEvents, type QualityEventInput } from '../domain/quality/quality-events.js';
-import type { QualityScheduler } from '../domain/quality/quality-scheduler.js';
+import { recomputeSoonOrLog, type QualityScheduler } from '../domain/quality/quality-scheduler.js';
 import { verifySignedRequest } from '../domain/quality/ingest-signature.js';
 import { unstorableTextPath } from '../domain/shared/text.js';
 import type { Clock } from '../domain/shared/clock.js';
@@ -42,9 +42,7 @@ export function qualityIngestRoute(deps: { orm: MikroORM; clock: Clock; logger: 
         if (!r.ok) throw new Refusal(400, 'BAD_USER_INPUT', r.failure.message);
         return r.value;
       });
-      if (outcome.accepted > 0) {
-        await deps.quality?.recomputeSoon().catch((err: Error) => deps.logger.warn({ err: err.message }, 'could not enqueue a score recomputation'));
-      }
+      if (outcome.accepted > 0) await recomputeSoonOrLog(deps.quality, deps.logger);
       const { vendorIds: _internal, ...receipt } = outcome;
       res.json(receipt);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { authenticated } from '../../domain/access/principal.js';
 import { rotateIngestSecret } from '../../domain/quality/ingest-signature.js';
+import { recomputeSoonOrLog } from '../../domain/quality/quality-scheduler.js';
 import { recordQualityEvents } from '../../domain/quality/quality-events.js';
 import { scoreHistory, vendorRankings, vendorScorecard } from '../../domain/quality/quality-queries.js';
 import { currentPolicy, setScoringPolicy } from '../../domain/quality/scoring-policy.js';
@@ -27,10 +28,7 @@ const SetScoringPolicyResult = createUnionType({
   types: () => [ScoringPolicyType, ValidationError] as const,
 });
 
-/** Asks for fresh scores after a write; if the queue is down, the scheduled recomputation catches up. */
-async function recomputeSoon(ctx: Context): Promise<void> {
-  await ctx.quality?.recomputeSoon().catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not enqueue a score recomputation; the scheduled one will run'));
-}
+const recomputeSoon = (ctx: Context) => recomputeSoonOrLog(ctx.quality, ctx.logger);
 
 @Resolver()
 export class QualityResolver {
