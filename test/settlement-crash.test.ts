@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
@@ -10,6 +10,7 @@ import { gql, ok } from './support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
+import { startWorkerProcess } from './support/fault-stack.js';
 
 /**
  * Exactly once under a crash: a worker process is killed with SIGKILL in the middle of a batch
@@ -22,13 +23,10 @@ beforeAll(async () => { h = await startHarness(); });
 afterAll(async () => { await h.close(); });
 
 function startWorker(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    env: {
-      ...process.env, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
-      WORKER_CONCURRENCY: '8', WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000', WORKER_HEALTH_PORT: '0',
-    },
-    stdio: 'ignore',
-  });
+  return startWorkerProcess({
+    DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
+    WORKER_CONCURRENCY: '8', WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000', WORKER_HEALTH_PORT: '0',
+  }).child;
 }
 
 const count = async (sql: string) => Number((await h.orm.em.getConnection().execute(sql))[0]!.n);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aMarket, anOpenSpike } from './support/builders.js';
@@ -6,6 +6,7 @@ import { gql, ok } from './support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 import { eventually, resetState, startHarness, TEST_WEBHOOK_KEY, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
+import { startWorkerProcess } from './support/fault-stack.js';
 import { createQueues, redisConnection } from '../workers/queues.js';
 import { startReceiver } from './support/webhook-receiver.js';
 
@@ -20,14 +21,11 @@ beforeAll(async () => { h = await startHarness(); });
 afterAll(async () => { await h.close(); });
 
 function startWorker(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    env: {
-      ...process.env, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
-      WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000', WORKER_HEALTH_PORT: '0', OUTBOX_POLL_MS: '50',
-      WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY.toString('hex'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_MS: '30000', WEBHOOK_BACKOFF_MS: '100',
-    },
-    stdio: 'ignore',
-  });
+  return startWorkerProcess({
+    DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
+    WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000', WORKER_HEALTH_PORT: '0', OUTBOX_POLL_MS: '50',
+    WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY.toString('hex'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_MS: '30000', WEBHOOK_BACKOFF_MS: '100',
+  }).child;
 }
 
 describe('webhook worker killed mid-delivery', () => {

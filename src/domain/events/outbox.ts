@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEventSchema } from '../../persistence/entities.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
+import { pgArray } from '../shared/sql.js';
 import type { DomainEvent, EventData, EventType } from './event-types.js';
 
 /**
@@ -20,7 +21,7 @@ export function recordEvent<T extends EventType>(em: EntityManager, type: T, aud
  * write in SQL rather than through the unit of work.
  */
 export function eventInsertValues<T extends EventType>(type: T, audience: readonly string[], data: EventData[T], at: Date): [string, T, string, string, Date] {
-  return [uuidv7(), type, `{${[...new Set(audience)].join(',')}}`, JSON.stringify(data), at];
+  return [uuidv7(), type, pgArray([...new Set(audience)]), JSON.stringify(data), at];
 }
 
 interface EventRow {
@@ -66,7 +67,7 @@ export async function relayOutbox(em: EntityManager, clock: Clock, limit: number
     // Reads the publisher needs go through the same transaction: a second connection could wait
     // on a lock queued behind this transaction's own row locks (e.g. a TRUNCATE), and hang both.
     await publish(rows.map(toDomainEvent), tem);
-    await tem.execute(`update domain_event set published_at = ? where id = any(?::uuid[])`, [clock.now(), `{${rows.map((r) => r.id).join(',')}}`]);
+    await tem.execute(`update domain_event set published_at = ? where id = any(?::uuid[])`, [clock.now(), pgArray(rows.map((r) => r.id))]);
     return rows.length;
   });
 }
@@ -76,7 +77,7 @@ export async function eventsById(em: EntityManager, ids: readonly string[]): Pro
   if (!ids.length) return [];
   const rows = await em.execute<EventRow[]>(
     'select id, type, audience, payload, created_at from domain_event where id = any(?::uuid[]) order by id',
-    [`{${ids.join(',')}}`],
+    [pgArray(ids)],
   );
   return rows.map(toDomainEvent);
 }

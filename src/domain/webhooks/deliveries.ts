@@ -3,6 +3,7 @@ import type { Principal } from '../access/principal.js';
 import type { DomainEvent, EventType } from '../events/event-types.js';
 import { toDomainEvent } from '../events/outbox.js';
 import { uuidv7 } from '../shared/ids.js';
+import { pgArray } from '../shared/sql.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { getWebhookEndpoint } from './endpoints.js';
 import type { SecretBox } from './secret-box.js';
@@ -12,8 +13,6 @@ export interface DeliveryTarget {
   eventId: string;
   endpointId: string;
 }
-
-const uuidArray = (ids: Iterable<string>) => `{${[...new Set(ids)].join(',')}}`;
 
 /**
  * The active endpoints each event goes to: those subscribed to its type whose organisation is
@@ -27,7 +26,7 @@ export async function webhookTargets(em: EntityManager, events: readonly DomainE
       where w.status = 'ACTIVE' and w.event_types && ?::text[]
         and (o.kind = 'OPERATOR' or w.organization_id = any(?::uuid[]))
       order by w.id`,
-    [`{${[...new Set(events.map((e) => e.type))].join(',')}}`, uuidArray(events.flatMap((e) => e.audience))],
+    [pgArray([...new Set(events.map((e) => e.type))]), pgArray([...new Set(events.flatMap((e) => e.audience))])],
   );
   return events.flatMap((event) => endpoints
     .filter((w) => w.event_types.includes(event.type) && (w.kind === 'OPERATOR' || event.audience.includes(w.organization_id)))
