@@ -89,7 +89,7 @@ const rotate = <T>(items: readonly T[], by: number): T[] =>
 
 let solverUse = { HIGHS: 0, GREEDY: 0, TRIVIAL: 0 };
 /** How often the solver's less common paths ran (they must run, or the test proves nothing about them). */
-let paths = { coverageMilp: 0, reducedCost: 0 };
+let paths = { coverageMilp: 0, reducedCost: 0, coverageCuts: 0 };
 
 /**
  * Checks the default path (greedy where exact, else HiGHS) and HiGHS forced, each against the
@@ -103,6 +103,7 @@ async function checkAgainstBruteForce(input: ClearingInput, shuffled: ClearingIn
     if (!('force' in options)) solverUse[stats.solver] += 1;
     if (stats.highs?.coverageProof === 'MILP') paths.coverageMilp += 1;
     if (stats.highs?.costTargets.at(-1) !== Infinity && stats.highs) paths.reducedCost += 1;
+    if ((stats.highs?.cuts ?? 0) > 0) paths.coverageCuts += 1;
     expect(violationsOf(input, result)).toEqual([]);
     // Exact equality in integer units (adjusted cost = costUnits / 400 minor units).
     expect(objectivesOfAwards(input, result)).toEqual(reference);
@@ -115,7 +116,7 @@ async function checkAgainstBruteForce(input: ClearingInput, shuffled: ClearingIn
 describe('clearSpike against brute force', () => {
   it('is lexicographically optimal, feasible and order-independent with minimums and share caps', async () => {
     solverUse = { HIGHS: 0, GREEDY: 0, TRIVIAL: 0 };
-    paths = { coverageMilp: 0, reducedCost: 0 };
+    paths = { coverageMilp: 0, reducedCost: 0, coverageCuts: 0 };
     await fc.assert(
       fc.asyncProperty(withShuffledCopy(spikeArb({ coupled: true, maxIntervals: 3, minBids: 2, maxBids: 4, maxSeats: 4 })), ({ input, shuffled }) =>
         checkAgainstBruteForce(input, shuffled),
@@ -123,10 +124,11 @@ describe('clearSpike against brute force', () => {
       { numRuns: 2000, seed: 20_250_101 },
     );
     // The default path really meets coupled instances the greedy cannot certify, and the
-    // solver's rarer paths (coverage MILP, reduced cost model) really run.
+    // solver's rarer paths (coverage MILP, reduced cost model, coverage cuts) really run.
     expect(solverUse.HIGHS).toBeGreaterThan(50);
     expect(paths.coverageMilp).toBeGreaterThan(10);
     expect(paths.reducedCost).toBeGreaterThan(500);
+    expect(paths.coverageCuts).toBeGreaterThan(20);
   }, 120_000);
 
   it('greedy is exact without minimums (and equals HiGHS)', async () => {
@@ -141,10 +143,12 @@ describe('clearSpike against brute force', () => {
   it('agrees with a plain HiGHS reference (integer seats, no reduction) on medium spikes', async () => {
     const medium = spikeArb({ coupled: true, maxIntervals: 8, minBids: 6, maxBids: 12, maxSeats: 8 });
     let solved = 0;
+    let withCuts = 0;
     await fc.assert(
       fc.asyncProperty(medium, async (input) => {
         const fast = await clearSpikeWithStats(input, { force: 'HIGHS' });
         if (fast.stats.solver === 'HIGHS') solved += 1;
+        if ((fast.stats.highs?.cuts ?? 0) > 0) withCuts += 1;
         const reduced = await clearSpikeWithStats(input, { force: 'HIGHS', alwaysReduce: true });
         const reference = await clearSpikeWithStats(input, { force: 'HIGHS', reference: true });
         expect(violationsOf(input, fast.result)).toEqual([]);
@@ -154,5 +158,7 @@ describe('clearSpike against brute force', () => {
       { numRuns: 300, seed: 20_250_103 },
     );
     expect(solved).toBeGreaterThan(200);
+    // Coverage cuts (milp-cuts.ts) are checked against the reference here too.
+    expect(withCuts).toBeGreaterThan(40);
   }, 120_000);
 });

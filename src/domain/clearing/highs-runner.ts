@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Highs, InitOptions, ModelData, VariableType } from 'highs';
 import { ClearingError } from './clearing-error.js';
-import type { SparseModel } from './milp-model.js';
+import type { Row, SparseModel } from './milp-model.js';
 
 export interface HighsRunStats {
   stage: 'COVERAGE' | 'COST_LP' | 'COST' | 'TIE_BREAK' | 'VERTEX';
@@ -110,8 +110,7 @@ export function runHighs(
   start: ArrayLike<number> | null,
   presolve = true,
 ): Solved | null {
-  const remaining = (budget.deadline - performance.now()) / 1000;
-  if (remaining <= 0) throw new ClearingError('SOLVER_TIMEOUT', `clearing hit its ${budget.limitSeconds} s time limit (${stage})`);
+  const remaining = secondsLeft(budget, stage);
   // Everything fixed (restrict() has already checked the rows): nothing left to decide.
   if (model.colUpper.length === 0) return { colValue: new Float64Array(0), colDual: new Float64Array(0), rowDual: new Float64Array(0) };
   const h = highs.createModel();
@@ -127,16 +126,74 @@ export function runHighs(
       seconds: h.getRunTime(),
       nodes: integer && model.integer.some(Boolean) ? Number(h.info.get('mip_node_count')) : 0,
     });
-    const status = highs.constants.modelStatus;
-    if (modelStatus === status.infeasible) return null;
-    if (modelStatus === status.timeLimit) {
-      throw new ClearingError('SOLVER_TIMEOUT', `HiGHS hit the ${budget.limitSeconds} s time limit (${stage})`);
-    }
-    if (modelStatus !== status.optimal) {
-      throw new ClearingError('SOLVER_FAILED', `HiGHS ended ${stage} with model status ${modelStatus}`);
-    }
+    if (!checkStatus(highs, budget, stage, modelStatus)) return null;
     const solution = h.getSolution();
     return { colValue: solution.colValue, colDual: solution.colDual, rowDual: solution.rowDual };
+  } finally {
+    h.dispose();
+  }
+}
+
+/** Seconds left in the budget; SOLVER_TIMEOUT when none. */
+function secondsLeft(budget: SolveBudget, stage: HighsRunStats['stage']): number {
+  const remaining = (budget.deadline - performance.now()) / 1000;
+  if (remaining <= 0) throw new ClearingError('SOLVER_TIMEOUT', `clearing hit its ${budget.limitSeconds} s time limit (${stage})`);
+  return remaining;
+}
+
+/** False when infeasible; throws SOLVER_TIMEOUT on the time limit and SOLVER_FAILED on anything but optimal. */
+function checkStatus(highs: Highs, budget: SolveBudget, stage: HighsRunStats['stage'], modelStatus: number): boolean {
+  const status = highs.constants.modelStatus;
+  if (modelStatus === status.infeasible) return false;
+  if (modelStatus === status.timeLimit) {
+    throw new ClearingError('SOLVER_TIMEOUT', `HiGHS hit the ${budget.limitSeconds} s time limit (${stage})`);
+  }
+  if (modelStatus !== status.optimal) {
+    throw new ClearingError('SOLVER_FAILED', `HiGHS ended ${stage} with model status ${modelStatus}`);
+  }
+  return true;
+}
+
+/**
+ * LP relaxation strengthened by rounds of cuts: solve, ask `separate` for cuts violated by the
+ * solution, add them and re-solve (warm, from the previous basis), until none is violated or
+ * `maxRounds` rounds have added cuts. Returns the last solution (row duals cover the model's rows,
+ * then the cuts in order) and the cuts; null when the LP is infeasible.
+ * @throws ClearingError as runHighs.
+ */
+export function runCuttingPlaneLp(
+  highs: Highs,
+  budget: SolveBudget,
+  model: SparseModel,
+  cost: readonly number[],
+  separate: (colValue: Float64Array) => Row[],
+  maxRounds: number,
+): { solved: Solved; cuts: Row[] } | null {
+  const remaining = secondsLeft(budget, 'COST_LP');
+  const h = highs.createModel();
+  const cuts: Row[] = [];
+  const stats: HighsRunStats = { stage: 'COST_LP', columns: model.colUpper.length, rows: model.rows.length, seconds: 0, nodes: 0 };
+  budget.runs.push(stats);
+  try {
+    h.options.set({ ...OPTIONS, time_limit: remaining });
+    h.passModel(modelData(highs, model, cost, false));
+    for (let round = 0; ; round++) {
+      const { modelStatus } = h.run();
+      stats.seconds = h.getRunTime(); // cumulative over the runs of one model
+      if (!checkStatus(highs, budget, 'COST_LP', modelStatus)) return null;
+      const { colValue, colDual, rowDual } = h.getSolution();
+      const found = round < maxRounds ? separate(colValue) : [];
+      if (found.length === 0) return { solved: { colValue, colDual, rowDual }, cuts };
+      cuts.push(...found);
+      stats.rows += found.length;
+      const starts = new Int32Array(found.length + 1);
+      found.forEach((row, i) => (starts[i + 1] = (starts[i] as number) + row.cols.length));
+      h.addRows({
+        lower: Float64Array.from(found, (r) => r.lower),
+        upper: Float64Array.from(found, (r) => r.upper),
+        matrix: { format: 'csr', numRows: found.length, numCols: model.colUpper.length, starts, indices: Int32Array.from(found.flatMap((r) => r.cols)), values: Float64Array.from(found.flatMap((r) => r.vals)) },
+      });
+    }
   } finally {
     h.dispose();
   }

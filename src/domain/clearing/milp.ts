@@ -18,8 +18,9 @@ import type { Highs } from 'highs';
 import { allocationObjectives, allocationViolation } from './allocation-check.js';
 import { ClearingError } from './clearing-error.js';
 import { greedyAllocation, greedyWithRepair } from './greedy.js';
-import { loadHighs, runHighs, type HighsRunStats, type SolveBudget, type Solved } from './highs-runner.js';
-import { allocationFrom, buildClearingModel, columnValues, seatCosts, type ClearingModel, type SparseModel } from './milp-model.js';
+import { loadHighs, runCuttingPlaneLp, runHighs, type HighsRunStats, type SolveBudget, type Solved } from './highs-runner.js';
+import { separateCoverageCuts } from './milp-cuts.js';
+import { allocationFrom, buildClearingModel, columnValues, seatCosts, type ClearingModel, type Row, type SparseModel } from './milp-model.js';
 import { expand, pick, restrict, tightenBounds, type Restriction } from './milp-reduce.js';
 import type { Allocation, ClearingProblem } from './problem.js';
 
@@ -34,6 +35,8 @@ export interface HighsSolveStats {
   /** LP bound of the cost stage, and the targets tried (Infinity: the whole model), in cost units. */
   costBound: number;
   costTargets: number[];
+  /** Coverage cuts added to the cost LP (milp-cuts.ts). */
+  cuts: number;
   runs: HighsRunStats[];
 }
 
@@ -65,7 +68,7 @@ export async function solveWithHighs(
 ): Promise<{ allocation: Allocation; stats: HighsSolveStats }> {
   const highs = await loadHighs();
   const budget: SolveBudget = { deadline: performance.now() + problem.timeLimitSeconds * 1000, limitSeconds: problem.timeLimitSeconds, runs: [] };
-  const stats: HighsSolveStats = { columns: 0, rows: 0, coverageProof: 'BOUND', costBound: 0, costTargets: [], runs: budget.runs };
+  const stats: HighsSolveStats = { columns: 0, rows: 0, coverageProof: 'BOUND', costBound: 0, costTargets: [], cuts: 0, runs: budget.runs };
   const keepShare = options.reference ? -1 : options.alwaysReduce ? 1 : 0.7;
   const ctx: Context = { highs, problem, budget, stats, keepShare, integerSeats: options.reference ?? false };
   try {
@@ -91,7 +94,9 @@ function solveLexicographically(ctx: Context, relaxed: Allocation, heuristic: Al
 
   // Stages 1–2.
   let covered: SparseModel = model;
-  let stage2 = minimiseCost(ctx, model, covered, money);
+  // Coverage cuts need the per-interval floors, so only this first attempt uses them.
+  const cuts = ctx.integerSeats ? undefined : (x: Float64Array) => separateCoverageCuts(problem, model, floors, x);
+  let stage2 = minimiseCost(ctx, model, covered, money, cuts);
   if (!stage2) {
     ctx.stats.coverageProof = 'MILP';
     const open = buildClearingModel(problem, { integerSeats: ctx.integerSeats });
@@ -106,10 +111,11 @@ function solveLexicographically(ctx: Context, relaxed: Allocation, heuristic: Al
   }
 
   // Stage 3. Bounds tightened with target K* keep every solution of cost K* (milp-reduce.ts).
-  const t = tightenBounds(covered, money, stage2.rowDual, stage2.costUnits);
+  const { strong } = stage2;
+  const t = tightenBounds(strong, money, stage2.rowDual, stage2.costUnits);
   fixLinks(problem, model, t.lower, t.upper);
   const ks = problem.intervals.map(() => 0);
-  const r = restrict(withCostLimit(problem, model, covered, money, stage2.costUnits), [...t.lower, ...ks], [...t.upper, ...ks.map(() => Infinity)]);
+  const r = restrict(withCostLimit(problem, model, strong, money, stage2.costUnits), [...t.lower, ...ks], [...t.upper, ...ks.map(() => Infinity)]);
   if (!r.feasible) throw failed('the tie-break model is infeasible');
   const start = [...stage2.values, ...intervalCosts(problem, model, money, stage2.values).map((k) => k / COST_SCALE)];
   const tied = mip(ctx, 'TIE_BREAK', r.model, pick(r, [...ranks, ...ks]), pick(r, start), worthPresolving(ctx, r, covered));
@@ -144,7 +150,8 @@ function fixLinks(problem: ClearingProblem, model: ClearingModel, lower: number[
 }
 
 /**
- * Stage 2. One LP relaxation gives duals y and a bound L. When the LP is tight (large spikes
+ * Stage 2. One LP relaxation, strengthened by coverage cuts where `separate` is given
+ * (milp-cuts.ts), gives duals y and a bound L. When the LP is tight (large spikes
  * usually are), the model is first reduced to the columns that can still take part in a
  * solution of cost ≤ L + δ (milp-reduce.ts): an optimum ≤ L + δ there is the global optimum K*;
  * a larger one is an incumbent, and its value as the target provably keeps the global optimum.
@@ -156,18 +163,26 @@ function minimiseCost(
   model: ClearingModel,
   covered: SparseModel,
   cost: readonly number[],
-): { costUnits: number; values: number[]; rowDual: Float64Array } | null {
-  const lp = runHighs(ctx.highs, ctx.budget, 'COST_LP', covered, cost, false, null);
-  if (!lp) return null;
-  const bound = tightenBounds(covered, cost, lp.rowDual, Infinity).bound;
+  separate?: (x: Float64Array) => Row[],
+): { costUnits: number; values: number[]; rowDual: Float64Array; strong: SparseModel } | null {
+  const relaxed = separate
+    ? runCuttingPlaneLp(ctx.highs, ctx.budget, covered, cost, separate, CUT_ROUNDS)
+    : { solved: runHighs(ctx.highs, ctx.budget, 'COST_LP', covered, cost, false, null), cuts: [] };
+  const lp = relaxed?.solved;
+  if (!relaxed || !lp) return null;
+  // The cuts hold for every integer solution (milp-cuts.ts): the MILPs below keep them as rows,
+  // and the final vertex LPs, where they are implied anyway, run on `covered`.
+  const strong: SparseModel = relaxed.cuts.length ? { ...covered, rows: [...covered.rows, ...relaxed.cuts] } : covered;
+  ctx.stats.cuts = relaxed.cuts.length;
+  const bound = tightenBounds(strong, cost, lp.rowDual, Infinity).bound;
   ctx.stats.costBound = bound;
-  const done = (values: number[]) => ({ costUnits: objectivesOf(ctx, model, values).costUnits, values, rowDual: lp.rowDual });
+  const done = (values: number[]) => ({ costUnits: objectivesOf(ctx, model, values).costUnits, values, rowDual: lp.rowDual, strong });
   let target = bound + Math.max(1, 1e-6 * Math.abs(bound));
   let incumbent: number[] | null = null;
   for (;;) {
-    const t = tightenBounds(covered, cost, lp.rowDual, target);
+    const t = tightenBounds(strong, cost, lp.rowDual, target);
     fixLinks(ctx.problem, model, t.lower, t.upper);
-    const r = restrict(covered, t.lower, t.upper);
+    const r = restrict(strong, t.lower, t.upper);
     if (r.free.length > ctx.keepShare * covered.colUpper.length) break;
     ctx.stats.costTargets.push(target);
     const start = incumbent && pick(r, incumbent);
@@ -186,7 +201,7 @@ function minimiseCost(
     target = found.costUnits;
   }
   ctx.stats.costTargets.push(Infinity);
-  const solved = mip(ctx, 'COST', covered, cost, incumbent);
+  const solved = mip(ctx, 'COST', strong, cost, incumbent);
   return solved ? done(vertex(ctx, covered, solved, [cost])) : null;
 }
 
@@ -200,6 +215,9 @@ function minimiseCost(
  * 96 intervals), and integer costs cannot fit in that; the cost is re-checked exactly anyway.
  */
 const COST_SCALE = 1000;
+
+/** Rounds of coverage cuts on the cost LP (each a warm-started dual simplex re-solve). */
+const CUT_ROUNDS = 20;
 
 function withCostLimit(problem: ClearingProblem, model: ClearingModel, covered: SparseModel, cost: readonly number[], limit: number): SparseModel {
   const base = covered.colUpper.length;

@@ -1,0 +1,122 @@
+/**
+ * Coverage cuts must hold at every integer point of the model, whatever LP point they were
+ * separated from: checked by enumerating every allocation of small random spikes, with LP optima
+ * under random costs as separation points.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ClearingInput } from './clear-spike.js';
+import { greedyAllocation } from './greedy.js';
+import { loadHighs, runHighs } from './highs-runner.js';
+import { separateCoverageCuts } from './milp-cuts.js';
+import { buildClearingModel, columnValues, type Row, type SparseModel } from './milp-model.js';
+import { normalizeInput, type Allocation } from './problem.js';
+
+const VENDORS = ['v1', 'v2'];
+
+const spikeArb: fc.Arbitrary<ClearingInput> = fc
+  .record({
+    required: fc.array(fc.integer({ min: 2, max: 6 }), { minLength: 1, maxLength: 2 }),
+    maxVendorShare: fc.option(fc.constantFrom(0.5, 0.67, 0.8), { freq: 2 }),
+    bidCount: fc.integer({ min: 2, max: 4 }),
+  })
+  .chain(({ required, maxVendorShare, bidCount }) =>
+    fc
+      .tuple(
+        ...Array.from({ length: bidCount }, () =>
+          fc.record({
+            vendorId: fc.constantFrom(...VENDORS),
+            seats: fc.tuple(...required.map(() => fc.integer({ min: 0, max: 4 }))),
+            minSeatsPerInterval: fc.option(fc.constantFrom(2, 3), { freq: 1 }),
+            minTotalSeatHours: fc.option(fc.constantFrom(0.5, 0.75, 1), { freq: 3 }),
+          }),
+        ),
+      )
+      .map(
+        (bids): ClearingInput => ({
+          intervalHours: 0.25,
+          intervals: required.map((requiredSeats, index) => ({ index, requiredSeats })),
+          bids: bids.map((b, k) => ({
+            bidId: `b${k}`,
+            vendorId: b.vendorId,
+            rateMinor: BigInt(10 + k),
+            offered: b.seats.flatMap((seats, index) => (seats > 0 ? [{ index, seats }] : [])),
+            minSeatsPerInterval: b.minSeatsPerInterval,
+            minTotalSeatHours: b.minTotalSeatHours,
+            submittedAt: new Date(Date.UTC(2025, 0, 1)),
+          })),
+          maxVendorShare,
+          qualityWeight: 0,
+          scores: new Map(VENDORS.map((v) => [v, 50])),
+        }),
+      ),
+  )
+  .filter((input) => input.bids.every((b) => b.offered.length > 0));
+
+/** Every allocation with 0 ≤ x ≤ offered, as full model vectors (y = [x > 0], z = [any x > 0]). */
+function* allocations(offered: number[][]): Generator<Allocation> {
+  const cells = offered.flatMap((row, b) => row.map((_, t) => [b, t] as const));
+  const x: Allocation = offered.map((row) => row.map(() => 0));
+  function* visit(k: number): Generator<Allocation> {
+    if (k === cells.length) {
+      yield x;
+      return;
+    }
+    const [b, t] = cells[k] as readonly [number, number];
+    for (let v = 0; v <= (offered[b]?.[t] as number); v++) {
+      (x[b] as number[])[t] = v;
+      yield* visit(k + 1);
+    }
+    (x[b] as number[])[t] = 0;
+  }
+  yield* visit(0);
+}
+
+const satisfies = (row: Row, values: readonly number[]): boolean => {
+  const activity = row.cols.reduce((s, c, k) => s + (row.vals[k] as number) * (values[c] as number), 0);
+  return activity >= row.lower - 1e-9 && activity <= row.upper + 1e-9;
+};
+
+const feasible = (model: SparseModel, values: readonly number[]): boolean =>
+  values.every((v, j) => v >= (model.colLower[j] as number) && v <= (model.colUpper[j] as number)) &&
+  model.rows.every((row) => satisfies(row, values));
+
+describe('coverage cuts', () => {
+  it('hold at every integer solution of the model', async () => {
+    const highs = await loadHighs();
+    let cutsChecked = 0;
+    let pointsChecked = 0;
+    fc.assert(
+      fc.property(spikeArb, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }), (input, noise) => {
+        const problem = normalizeInput(input);
+        const relaxed = greedyAllocation(problem);
+        const floors = problem.intervals.map((_, j) => problem.bids.reduce((s, b) => s + (relaxed[b.rank]?.[j] ?? 0), 0));
+        const model = buildClearingModel(problem, { coverageFloor: floors });
+        // Separation points: LP optima of the model under random seat costs (where the cuts matter).
+        const cost = model.colUpper.map((_, j) => (model.integer[j] ? 0 : 1 + (noise[j % noise.length] as number)));
+        const lp = runHighs(highs, { deadline: performance.now() + 10_000, limitSeconds: 10, runs: [] }, 'COST_LP', model, cost, false, null);
+        if (!lp) return;
+        // Also the same point with its binaries shrunk: any point may be separated from, and this
+        // one is violated more often.
+        const shrunk = lp.colValue.map((v, j) => (model.integer[j] ? v * (noise[(j + 7) % noise.length] as number) : v));
+        const separated = [lp.colValue, shrunk].map((point) => ({ point, cuts: separateCoverageCuts(problem, model, floors, point) }));
+        const cuts = separated.flatMap((s) => s.cuts);
+        if (cuts.length === 0) return;
+        const offered = problem.bids.map((b) => [...b.upper]);
+        for (const allocation of allocations(offered)) {
+          const values = columnValues(model, allocation);
+          if (!feasible(model, values)) continue;
+          pointsChecked += 1;
+          for (const cut of cuts) expect(satisfies(cut, values), JSON.stringify({ cut, allocation })).toBe(true);
+        }
+        cutsChecked += cuts.length;
+        // A cut is only returned when it is violated by the point it was separated from.
+        for (const { point, cuts: own } of separated) for (const cut of own) expect(satisfies(cut, Array.from(point))).toBe(false);
+      }),
+      { numRuns: 3000, seed: 20_261_125 },
+    );
+    // The generator must really produce cuts and feasible points to check them against.
+    expect(cutsChecked).toBeGreaterThan(300);
+    expect(pointsChecked).toBeGreaterThan(1000);
+  }, 60_000);
+});
