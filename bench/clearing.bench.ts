@@ -10,60 +10,18 @@
  * (targets: 200 bids within 1 s, 1,000 bids within 5 s, optimality gap 0).
  */
 import { allocationObjectives } from '../src/domain/clearing/allocation-check.js';
-import { clearSpikeWithStats, type ClearingBid, type ClearingInput } from '../src/domain/clearing/clear-spike.js';
+import { clearSpikeWithStats } from '../src/domain/clearing/clear-spike.js';
 import { greedyWithRepair } from '../src/domain/clearing/greedy.js';
 import { loadHighs } from '../src/domain/clearing/milp.js';
 import { normalizeInput } from '../src/domain/clearing/problem.js';
+import { generateSpike, INTERVALS } from './support/clearing-instances.js';
 
-const INTERVALS = 96;
 const SIZES = [50, 200, 1000];
 const arg = (name: string, fallback: number): number =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RUNS = arg('runs', 3);
 const SEEDS = arg('seeds', 3);
 const VERIFY_ALL = process.argv.includes('--verify-all');
-
-/** mulberry32: small, seedable, good enough for instance generation. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-export function generateSpike(bidCount: number, seed: number): ClearingInput {
-  const r = rng(seed);
-  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-  const vendorCount = Math.max(5, Math.round(bidCount / 5));
-  const vendors = Array.from({ length: vendorCount }, (_, v) => `vendor-${String(v).padStart(4, '0')}`);
-  const scores = new Map(vendors.map((v) => [v, int(40, 100)]));
-  // Demand follows a day curve (low at night, peak mid-day); supply is ~1.5× demand on average.
-  const intervals = Array.from({ length: INTERVALS }, (_, t) => {
-    const shape = 0.35 + 0.65 * Math.sin((Math.PI * t) / INTERVALS) ** 2;
-    return { index: t, requiredSeats: Math.round(1.3 * bidCount * shape * (0.9 + 0.2 * r())) };
-  });
-  const bids = Array.from({ length: bidCount }, (_, b): ClearingBid => {
-    const length = int(8, 48);
-    const start = int(0, INTERVALS - length);
-    const seats = int(1, 12);
-    const offered = Array.from({ length }, (_, k) => ({ index: start + k, seats: Math.max(1, seats + int(-1, 1)) }));
-    const offeredHours = offered.reduce((s, o) => s + o.seats, 0) * 0.25;
-    return {
-      bidId: `bid-${String(b).padStart(5, '0')}`,
-      vendorId: vendors[int(0, vendorCount - 1)] as string,
-      rateMinor: BigInt(int(1800, 3200)),
-      offered,
-      minSeatsPerInterval: r() < 0.3 ? Math.min(seats, int(2, 5)) : null,
-      minTotalSeatHours: r() < 0.25 ? Math.round(offeredHours * (0.25 + 0.55 * r()) * 4) / 4 : null,
-      submittedAt: new Date(Date.UTC(2025, 0, 1, 8) + int(0, 3600) * 1000),
-    };
-  });
-  return { intervalHours: 0.25, intervals, bids, maxVendorShare: 0.4, qualityWeight: 1, scores, timeLimitSeconds: 60 };
-}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (n: number, digits = 0): string =>
@@ -72,8 +30,8 @@ const fmt = (n: number, digits = 0): string =>
 async function main(): Promise<void> {
   await loadHighs(); // WebAssembly start-up (~0.1 s) is paid once per process, not per clearing.
   console.log(`clearing benchmark: ${INTERVALS} intervals × 0.25 h, median of ${RUNS} runs, Node ${process.version}\n`);
-  console.log('| bids | seed | supply/demand | model cols × rows | C* proof | median s | min–max s | HiGHS s: cost LP / cost MILP / tie-break / vertex LPs | reduced cost model | reference |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| bids | seed | supply/demand | model cols × rows | C* proof | coverage cuts | median s | min–max s | HiGHS s: cost LP / cost MILP / tie-break / vertex LPs | reduced cost model | reference |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const gains: string[] = [];
   for (const size of SIZES) {
     for (let seed = 1; seed <= SEEDS; seed++) {
@@ -107,6 +65,7 @@ async function main(): Promise<void> {
           fmt(supply / demand, 2),
           highs ? `${fmt(highs.columns)} × ${fmt(highs.rows)}` : '-',
           highs?.coverageProof ?? stats.solver,
+          highs ? fmt(highs.cuts) : '-',
           fmt(median(times), 2),
           `${fmt(Math.min(...times), 2)}–${fmt(Math.max(...times), 2)}`,
           ['COST_LP', 'COST', 'TIE_BREAK', 'VERTEX'].map((s) => fmt(seconds(s), 2)).join(' / '),
