@@ -27,10 +27,19 @@ import type { ClearingProblem } from './problem.js';
 /** Slack, in seats, below which a cut is not worth adding. */
 const MIN_VIOLATION = 1e-6;
 
+interface Cell {
+  x: number;
+  /** Column of the binary that is 0 only if x is (y, else z), or -1. */
+  indicator: number;
+  vendor: number;
+  upper: number;
+}
+
 /**
- * Cuts violated by the LP point `x`, at most one per interval: U is the bids the LP fills to
- * their upper bound, and each other bid with a binary goes into K when that gives the smaller
- * left side (r·w < x).
+ * Cuts violated by the LP point `x`, at most one per interval. U starts as the bids the LP fills
+ * to their upper bound; then each other bid the LP uses, most used first, joins U when that makes
+ * the cut more violated (its seats leave the left side, r shrinks by what it adds to the reach).
+ * A bid not in U with a binary goes into K when that gives the smaller left side (r·w < x).
  */
 export function separateCoverageCuts(
   problem: ClearingProblem,
@@ -42,39 +51,56 @@ export function separateCoverageCuts(
   problem.intervals.forEach((_, j) => {
     const floor = floors[j] as number;
     if (floor <= 0) return;
-    const supply = new Map<number, number>();
-    const rest: { x: number; indicator: number }[] = [];
+    const cells: Cell[] = [];
     for (const bid of problem.bids) {
       const col = model.xCol[bid.rank]?.[j] as number;
-      if (col < 0) continue;
-      const upper = model.colUpper[col] as number;
-      if (upper === 0) continue;
-      if ((x[col] as number) >= upper - 1e-9) supply.set(bid.vendorPos, (supply.get(bid.vendorPos) ?? 0) + upper);
-      else {
-        const y = model.yCol[bid.rank]?.[j] as number;
-        rest.push({ x: col, indicator: y >= 0 ? y : (model.zCol[bid.rank] as number) });
-      }
+      if (col < 0 || model.colUpper[col] === 0) continue;
+      const y = model.yCol[bid.rank]?.[j] as number;
+      cells.push({ x: col, indicator: y >= 0 ? y : (model.zCol[bid.rank] as number), vendor: bid.vendorPos, upper: model.colUpper[col] as number });
     }
-    let reach = 0;
-    for (const [vendor, seats] of supply) reach += Math.min(problem.vendorCaps[vendor]?.[j] as number, seats);
-    const r = floor - reach;
-    if (r <= 0) return;
-    const cols: number[] = [];
-    const vals: number[] = [];
-    let lhs = 0;
-    for (const { x: col, indicator } of rest) {
-      const viaBinary = indicator >= 0 ? r * (x[indicator] as number) : Infinity;
-      if (viaBinary < (x[col] as number)) {
-        cols.push(indicator);
-        vals.push(r);
-        lhs += viaBinary;
-      } else {
-        cols.push(col);
-        vals.push(1);
-        lhs += x[col] as number;
-      }
+    const caps = problem.vendorCaps.map((c) => c[j] as number);
+    const inU = cells.map((c) => (x[c.x] as number) >= c.upper - 1e-9);
+    let best = coverageCut(cells, inU, floor, caps, x);
+    const candidates = cells
+      .map((c, k) => ({ k, used: (x[c.x] as number) / c.upper }))
+      .filter(({ k, used }) => !inU[k] && used > 1e-9)
+      .sort((a, b) => b.used - a.used || a.k - b.k);
+    for (const { k } of candidates) {
+      inU[k] = true;
+      const tried = coverageCut(cells, inU, floor, caps, x);
+      if (tried && tried.violation > (best?.violation ?? 0) + MIN_VIOLATION) best = tried;
+      else inU[k] = false;
     }
-    if (r - lhs > MIN_VIOLATION) cuts.push({ lower: r, upper: Infinity, cols, vals });
+    if (best && best.violation > MIN_VIOLATION) cuts.push(best.row);
   });
   return cuts;
+}
+
+/** The cut for one choice of U (null when r ≤ 0), with its violation at `x`. */
+function coverageCut(cells: readonly Cell[], inU: readonly boolean[], floor: number, caps: readonly number[], x: ArrayLike<number>): { row: Row; violation: number } | null {
+  const supply = new Map<number, number>();
+  cells.forEach((c, k) => {
+    if (inU[k]) supply.set(c.vendor, (supply.get(c.vendor) ?? 0) + c.upper);
+  });
+  let reach = 0;
+  for (const [vendor, seats] of supply) reach += Math.min(caps[vendor] as number, seats);
+  const r = floor - reach;
+  if (r <= 0) return null;
+  const cols: number[] = [];
+  const vals: number[] = [];
+  let lhs = 0;
+  cells.forEach((c, k) => {
+    if (inU[k]) return;
+    const viaBinary = c.indicator >= 0 ? r * (x[c.indicator] as number) : Infinity;
+    if (viaBinary < (x[c.x] as number)) {
+      cols.push(c.indicator);
+      vals.push(r);
+      lhs += viaBinary;
+    } else {
+      cols.push(c.x);
+      vals.push(1);
+      lhs += x[c.x] as number;
+    }
+  });
+  return { row: { lower: r, upper: Infinity, cols, vals }, violation: r - lhs };
 }
