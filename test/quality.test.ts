@@ -168,6 +168,34 @@ describe('audits', () => {
     expect(await aBid(h.url, m.vendorA.key, await anOpenSpike(h.url, h.clock, m.brand.key), { offered: everyInterval(1) })).toMatchObject({ status: 'ACTIVE' });
   });
 
+  it('a CONDITIONAL after a FAIL keeps the vendor suspended until a PASS; audits take their place by occurrence time', async () => {
+    await spikeWonByAandB();
+    const t = h.clock.now().getTime();
+    const state = async () => ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard;
+    await record([audit(m.vendorA.id, 'FAIL', new Date(t - 3 * 60_000), 'locked fire exit')]);
+    await record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000), 'partly fixed')]);
+    expect(await state()).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit' });
+    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: await anOpenSpike(h.url, h.clock, m.brand.key), rate: usd('2000'), offered: everyInterval(1) }, key: 'after-conditional' }, m.vendorA.key)).placeBid;
+    expect(refused).toMatchObject({ code: 'NOT_ELIGIBLE', rules: [{ rule: 'AUDIT_FAILED' }] });
+
+    // A PASS that happened between the two arrives late: FAIL, PASS, CONDITIONAL in that order
+    // leaves the vendor bidding again at the CONDITIONAL discount.
+    await record([audit(m.vendorA.id, 'PASS', new Date(t - 2 * 60_000), 'fire exit unlocked')]);
+    expect(await state()).toMatchObject({ auditState: 'CONDITIONAL', suspended: false, auditNotes: 'partly fixed' });
+    expect(await aBid(h.url, m.vendorA.key, await anOpenSpike(h.url, h.clock, m.brand.key), { offered: everyInterval(1) })).toMatchObject({ status: 'ACTIVE' });
+  });
+
+  it('concurrent audits for one vendor end in the state of their occurrence order', async () => {
+    await spikeWonByAandB();
+    const t = h.clock.now().getTime();
+    await Promise.all([
+      record([audit(m.vendorA.id, 'FAIL', new Date(t - 2 * 60_000))]),
+      record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000))]),
+      record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 30_000))]),
+    ]);
+    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard).toMatchObject({ auditState: 'FAIL', suspended: true });
+  });
+
   it('a CONDITIONAL audit multiplies the score by 0.9', async () => {
     await spikeWonByAandB();
     await recomputeScores(h.orm.em.fork() as never, h.clock);

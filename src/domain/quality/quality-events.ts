@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { isUuid, uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
 import { fail, ok, type Result } from '../shared/result.js';
-import { channelScope, eventValueProblem, observationOf, skillScope, type QualityEventKind } from './scoring.js';
+import { channelScope, eventValueProblem, observationOf, skillScope, type AuditState, type QualityEventKind } from './scoring.js';
 
 export const MAX_EVENTS_PER_BATCH = 5_000;
 /** Clocks disagree a little; an event further in the future than this is refused. */
@@ -246,27 +246,52 @@ export async function recordQualityEvents(
 }
 
 /**
- * The latest audit (by occurrence time) decides a vendor's audit state: FAIL suspends until a
- * later PASS, CONDITIONAL discounts the score. An audit older than the current state's changes
- * nothing.
+ * A vendor's audit state after its audits, taken in occurrence order (PRODUCT.md section 9): FAIL
+ * suspends until a later PASS, so a CONDITIONAL after a FAIL leaves the vendor suspended; otherwise
+ * CONDITIONAL discounts the score and PASS clears both. Returns the state and the position of the
+ * audit that set it (-1 with state NONE when there are none).
+ */
+export function auditStateAfter(results: readonly AuditResult[]): { state: AuditState; decidedBy: number } {
+  let state: AuditState = 'NONE';
+  let decidedBy = -1;
+  results.forEach((result, i) => {
+    if (result === 'CONDITIONAL' && state === 'FAIL') return;
+    state = result;
+    decidedBy = i;
+  });
+  return { state, decidedBy };
+}
+
+/**
+ * Sets the audit state of every vendor with a new audit from its whole audit history, so an audit
+ * that arrives late (older than the newest) still takes its place in the order. Concurrent
+ * ingestions for one vendor are serialised by a transaction-scoped advisory lock taken before the
+ * history is read: the second sees the first's committed audits.
  */
 async function applyAudits(em: EntityManager, written: Checked[], now: Date): Promise<void> {
-  const latest = new Map<string, Checked>();
-  for (const a of written) {
-    if (a.input.kind !== 'AUDIT') continue;
-    const current = latest.get(a.input.vendorId);
-    if (!current || current.occurredAt.getTime() <= a.occurredAt.getTime()) latest.set(a.input.vendorId, a);
-  }
-  if (latest.size === 0) return;
+  const vendors = [...new Set(written.filter((a) => a.input.kind === 'AUDIT').map((a) => a.input.vendorId))].sort();
+  if (vendors.length === 0) return;
+  await em.execute(
+    `select pg_advisory_xact_lock(hashtextextended('vendor_audit:' || s.v::text, 0)) from (select v from unnest(?::uuid[]) as v order by v) s`,
+    [pgArray(vendors)],
+  );
+  const audits = await em.execute<{ vendor_id: string; id: string; audit_result: AuditResult; occurred_at: Date; notes: string | null }[]>(
+    `select vendor_id, id, audit_result, occurred_at, notes from quality_event
+      where kind = 'AUDIT' and vendor_id = any(?::uuid[]) order by vendor_id, occurred_at, id`,
+    [pgArray(vendors)],
+  );
+  const rows = vendors.flatMap((vendorId) => {
+    const own = audits.filter((a) => a.vendor_id === vendorId);
+    const { state, decidedBy } = auditStateAfter(own.map((a) => a.audit_result));
+    const decisive = own[decidedBy];
+    return decisive ? [{ vendor_id: vendorId, state, event_id: decisive.id, occurred_at: new Date(decisive.occurred_at).toISOString(), notes: decisive.notes }] : [];
+  });
   await em.execute(
     `insert into vendor_audit (vendor_id, state, event_id, occurred_at, notes, updated_at)
      select x.vendor_id, x.state, x.event_id, x.occurred_at, x.notes, ?
        from json_to_recordset(?::json) as x(vendor_id uuid, state text, event_id uuid, occurred_at timestamptz, notes text)
      on conflict (vendor_id) do update set state = excluded.state, event_id = excluded.event_id, occurred_at = excluded.occurred_at,
-       notes = excluded.notes, updated_at = excluded.updated_at
-     where vendor_audit.occurred_at <= excluded.occurred_at`,
-    [now, JSON.stringify([...latest.values()].map((a) => ({
-      vendor_id: a.input.vendorId, state: a.input.auditResult, event_id: a.id, occurred_at: a.occurredAt.toISOString(), notes: a.input.notes ?? null,
-    })))],
+       notes = excluded.notes, updated_at = excluded.updated_at`,
+    [now, JSON.stringify(rows)],
   );
 }
