@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aBid, aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { BID, BIDS_FOR_SPIKE, CLOSE, MY_BIDS, PLACE_BID, REVISE_BID, UPDATE_VENDOR, WITHDRAW_BID } from './support/operations.js';
+import { BID, BIDS_FOR_SPIKE, CANCEL, CLOSE, MY_BIDS, PLACE_BID, REVISE_BID, UPDATE_VENDOR, WITHDRAW_BID } from './support/operations.js';
 
 let h: Harness;
 let m: Market;
@@ -126,6 +126,16 @@ describe('sealed bids', () => {
     expect(after.map((b: any) => b.vendorId).sort()).toEqual([m.vendorA.id, m.vendorB.id].sort());
     expect(ok(await gql(h.url, BID, { id: a.id }, m.brand.key)).bid.id).toBe(a.id);
     expect(errorCode(await gql(h.url, BIDS_FOR_SPIKE, { id: spikeId }, m.otherBrand.key))).toBe('NOT_FOUND');
+  });
+
+  it('keeps the bids of a spike the brand cancelled sealed to the brand (not to the operator)', async () => {
+    const a = await aBid(h.url, m.vendorA.key, spikeId);
+    expect(ok(await gql(h.url, CANCEL, { id: spikeId }, m.brand.key)).cancelDemandSpike).toMatchObject({ status: 'CANCELLED' });
+    expect(errorCode(await gql(h.url, BIDS_FOR_SPIKE, { id: spikeId }, m.brand.key))).toBe('FORBIDDEN');
+    expect(errorCode(await gql(h.url, BID, { id: a.id }, m.brand.key))).toBe('NOT_FOUND');
+    h.clock.advance(2 * 3600_000); // past the original close time too
+    expect(errorCode(await gql(h.url, BIDS_FOR_SPIKE, { id: spikeId }, m.brand.key))).toBe('FORBIDDEN');
+    expect(ok(await gql(h.url, BIDS_FOR_SPIKE, { id: spikeId }, h.operatorKey)).bidsForSpike.nodes.map((b: any) => b.id)).toEqual([a.id]);
   });
 
   it('paginates a vendor’s bids', async () => {

@@ -46,6 +46,17 @@ describe('demand spikes over HTTP', () => {
     expect(ok(await gql(h.url, CANCEL, { id }, m.brand.key)).cancelDemandSpike).toMatchObject({ status: 'CANCELLED' });
   });
 
+  it('refuses to cancel an OPEN spike once its close time has passed (the bids are unsealed then), changing nothing', async () => {
+    const id = await anOpenSpike(h.url, h.clock, m.brand.key);
+    h.clock.advance(2 * 3600_000);
+    const refused = ok(await gql(h.url, CANCEL, { id }, m.brand.key)).cancelDemandSpike;
+    expect(refused).toMatchObject({ code: 'INVALID_STATE', field: 'spikeId' });
+    expect(refused.message).toContain('can no longer be cancelled');
+    expect(ok(await gql(h.url, SPIKE, { id }, m.brand.key)).demandSpike).toMatchObject({ status: 'OPEN' });
+    const transitions = await h.orm.em.getConnection().execute(`select to_status from state_transition where entity_id = ?`, [id]);
+    expect(transitions.map((t: any) => t.to_status)).not.toContain('CANCELLED');
+  });
+
   it('refuses to publish once the close time has passed', async () => {
     const posted = ok(await gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key)).postDemandSpike;
     h.clock.advance(2 * 3600_000);

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BidSchema, DemandSpikeSchema, type Bid } from '../../persistence/entities.js';
+import { BidSchema, DemandSpikeSchema, type Bid, type DemandSpike } from '../../persistence/entities.js';
 import { authenticated, requireRole, type Principal } from '../access/principal.js';
 import { biddingIsOver } from '../demand/spikes.js';
 import type { Clock } from '../shared/clock.js';
@@ -8,8 +8,15 @@ import { AccessError } from '../shared/result.js';
 
 /**
  * Bids are sealed. A vendor reads only its own bids. The spike's brand (and the operator) read
- * a spike's bids only once bidding is over. Everything else is NOT_FOUND or FORBIDDEN, never data.
+ * a spike's bids only once bidding is over, and the brand never reads those of a spike it
+ * cancelled (cancelling is only possible before the close time, so the brand would otherwise
+ * unseal every price by cancelling and reposting). Everything else is NOT_FOUND or FORBIDDEN,
+ * never data.
  */
+function unsealedFor(p: Principal, spike: Pick<DemandSpike, 'status' | 'biddingClosesAt'>, now: Date): boolean {
+  return biddingIsOver(spike, now) && (p.role === 'OPERATOR' || spike.status !== 'CANCELLED');
+}
+
 export async function getBid(em: EntityManager, clock: Clock, actor: Principal | null, bidId: string): Promise<Bid> {
   const p = authenticated(actor);
   const bid = await em.findOne(BidSchema, { id: bidId });
@@ -17,7 +24,7 @@ export async function getBid(em: EntityManager, clock: Clock, actor: Principal |
     if (bid.vendorId === p.organizationId && p.role === 'VENDOR') return bid;
     if (p.role === 'BRAND' || p.role === 'OPERATOR') {
       const spike = await em.findOne(DemandSpikeSchema, { id: bid.spikeId });
-      if (spike && (p.role === 'OPERATOR' || spike.brandId === p.organizationId) && biddingIsOver(spike, clock.now())) return bid;
+      if (spike && (p.role === 'OPERATOR' || spike.brandId === p.organizationId) && unsealedFor(p, spike, clock.now())) return bid;
     }
   }
   throw new AccessError('NOT_FOUND', `No bid ${bidId}`);
@@ -49,7 +56,9 @@ export async function listBidsForSpike(em: EntityManager, clock: Clock, actor: P
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
   const spike = await em.findOne(DemandSpikeSchema, { id: spikeId });
   if (!spike || (p.role !== 'OPERATOR' && spike.brandId !== p.organizationId)) throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
-  if (!biddingIsOver(spike, clock.now())) throw new AccessError('FORBIDDEN', 'Bids are sealed until bidding closes');
+  if (!unsealedFor(p, spike, clock.now())) {
+    throw new AccessError('FORBIDDEN', spike.status === 'CANCELLED' ? 'The bids of a cancelled spike stay sealed' : 'Bids are sealed until bidding closes');
+  }
   const rows = await em.find(
     BidSchema,
     { spikeId, ...(page.after ? { id: { $gt: page.after } } : {}) },

@@ -181,10 +181,18 @@ function spikePostedData(spike: DemandSpike): DemandSpikePostedData {
   };
 }
 
-/** DRAFT or OPEN → CANCELLED (the brand, or the operator). Active bids stay as they are, unawarded. */
+/**
+ * DRAFT or OPEN → CANCELLED (the brand, or the operator), but not once the close time has passed:
+ * the bids are unsealed for the brand from then on and the spike is due for clearing, so a brand
+ * that could still cancel could read every price and repost lower. Active bids stay as they are,
+ * unawarded.
+ */
 export async function cancelDemandSpike(em: EntityManager, clock: Clock, actor: Principal | null, spikeId: string): Promise<Result<DemandSpike>> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
-  return transition(em, clock, p, spikeId, ['DRAFT', 'OPEN'], 'CANCELLED');
+  return transition(em, clock, p, spikeId, ['DRAFT', 'OPEN'], 'CANCELLED', (spike, now) =>
+    spike.status === 'OPEN' && biddingIsOver(spike, now)
+      ? fail('INVALID_STATE', `Bidding closed at ${spike.biddingClosesAt.toISOString()}; the spike is being cleared and can no longer be cancelled`, 'spikeId')
+      : null);
 }
 
 /** OPEN → CLOSED now, before the close time (the brand, or the operator). Bids are final from here. */
