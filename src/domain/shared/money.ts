@@ -1,26 +1,31 @@
 /**
  * Money as integer minor units plus an ISO 4217 currency. Never a float.
  *
- * Currency codes and their minor-unit exponents come from the ICU/CLDR data that ships with
- * Node (Intl), a maintained source: JPY 0, USD 2, BHD 3.
+ * Which codes exist comes from the ICU/CLDR data that ships with Node (Intl); how many minor-unit
+ * digits a currency has comes from ISO 4217 itself (the "minor unit" column of List One), because
+ * CLDR's display digits differ for some currencies: HUF, COP, IDR and PKR have 2 in ISO and 0 in
+ * CLDR, IQD 3 and 0. Amounts are stored in ISO minor units, so they must not depend on ICU data.
+ * Codes without a minor unit (XDR, XSU, the metals, the testing codes) are not money here.
  */
 
-const KNOWN: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
-const exponents = new Map<string, number>();
+const NO_MINOR_UNIT: ReadonlySet<string> = new Set(['XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX']);
+const KNOWN: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency').filter((c) => !NO_MINOR_UNIT.has(c)));
+
+/** ISO 4217 minor units other than 2. */
+const ISO_MINOR_UNITS: ReadonlyMap<string, number> = new Map([
+  ...['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'].map((c) => [c, 0] as const),
+  ...['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3] as const),
+  ...['CLF', 'UYW'].map((c) => [c, 4] as const),
+]);
 
 export function isCurrency(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && KNOWN.has(code);
 }
 
-/** Number of minor-unit digits of a currency, from CLDR. Throws for an unknown code. */
+/** Number of minor-unit digits of a currency, from ISO 4217. Throws for an unknown code. */
 export function currencyExponent(code: string): number {
-  let exp = exponents.get(code);
-  if (exp === undefined) {
-    if (!isCurrency(code)) throw new RangeError(`Unknown currency ${code}`);
-    exp = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
-    exponents.set(code, exp);
-  }
-  return exp;
+  if (!isCurrency(code)) throw new RangeError(`Unknown currency ${code}`);
+  return ISO_MINOR_UNITS.get(code) ?? 2;
 }
 
 export interface Money {
