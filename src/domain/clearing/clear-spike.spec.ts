@@ -158,6 +158,23 @@ describe('clearSpike scenarios', () => {
     }
   });
 
+  it('names the tie-break, not coverage, when an equal-rate later bid wins on the tie score', async () => {
+    // Equal rates. {b0: 1, b3: 1} and {b1: 2} both cover interval 0 at the same cost; the tie
+    // score Σ rank·x is 0 + 3 = 3 against 1·2 = 2, so b1 wins although b0 was submitted first.
+    const input = aSpike([2, 1], [
+      aBid('b0', 'v0', 100, { 0: 1 }, { submittedAt: at(0) }),
+      aBid('b1', 'v1', 100, { 0: 2 }, { submittedAt: at(1), minSeatsPerInterval: 2 }),
+      aBid('b2', 'v2', 100, { 1: 1 }, { submittedAt: at(2) }),
+      aBid('b3', 'v3', 100, { 0: 1 }, { submittedAt: at(3) }),
+    ]);
+    for (const force of [undefined, 'HIGHS'] as const) {
+      const { result } = await clearSpikeWithStats(input, { force });
+      expect(seatsOf(result, 'b1')).toEqual({ 0: 2 });
+      expect(outcome(result, 'b0')).toMatchObject({ status: 'LOST', reason: 'LOST_TIE_BREAK' });
+      expect(outcome(result, 'b3')).toMatchObject({ status: 'LOST', reason: 'LOST_TIE_BREAK' });
+    }
+  });
+
   it('gives the same result whatever the order of bids, intervals and offers', async () => {
     const bids = [
       aBid('a', 'va', 10, { 0: 3, 1: 2 }, { minSeatsPerInterval: 2 }),

@@ -146,11 +146,13 @@ function reasonFor(problem: ClearingProblem, state: IntervalState, bid: Normaliz
   const filled = short.filter((s) => s.cause === 'FILLED');
   if (filled.length > 0) {
     const winners = filled.flatMap((s) => state.winners[s.j] ?? []);
-    // A winner that does not beat this bid on (adjusted rate, rank) won for another reason.
+    // A winner that does not beat this bid on (adjusted rate, rank) won for another reason: the
+    // bid's own minimums, coverage (a dearer winner), or the tie score (only equal-rate winners,
+    // whose seats weigh fewer rank-weighted seats than the alternative).
     if (!winners.every((w) => beats(w, bid))) {
       if (bid.minTotalQuarters > 0 && bid.minTotalBinding) return 'LOST_MIN_TOTAL_NOT_REACHED';
       if (bid.minSeats > 1) return 'LOST_MIN_SEATS_NOT_REACHED';
-      return 'LOST_TO_COVERAGE';
+      return winners.some((w) => w.adjustedRateUnits > bid.adjustedRateUnits) ? 'LOST_TO_COVERAGE' : 'LOST_TIE_BREAK';
     }
     return winners.some((w) => w.adjustedRateUnits === bid.adjustedRateUnits) ? 'LOST_TIE_BREAK' : 'LOST_TO_LOWER_ADJUSTED_RATE';
   }
