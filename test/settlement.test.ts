@@ -3,6 +3,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
+import { authenticate } from '../src/domain/access/api-keys.js';
+import { accruals } from '../src/domain/settlement/finance-queries.js';
 import { accountId } from '../src/domain/settlement/ledger.js';
 import { DEFAULT_POLICY, settleContract, settleContracts } from '../src/domain/settlement/settle-contract.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
@@ -165,6 +167,19 @@ describe('settlement', () => {
     expect(ok(await gql(h.url, op.INVOICES, { filter: { status: 'ISSUED' } }, m.vendorA.financeKey)).invoices.nodes).toHaveLength(1);
     expect(ok(await gql(h.url, op.INVOICES, { filter: { status: 'PAID' } }, m.vendorA.financeKey)).invoices.nodes).toHaveLength(0);
     expect(ok(await gql(h.url, op.INVOICES, {}, m.vendorB.financeKey)).invoices.nodes).toHaveLength(0);
+  });
+});
+
+describe('accruals across many contracts', () => {
+  it('lists every contract with unsettled value, across query batches, for each party', async () => {
+    const ids = [await aContract(), await aContract(), await aContract()];
+    for (const id of ids) ok(await report(id, m.vendorA.key, [full(0)]));
+    const brand = await authenticate(h.orm.em.fork() as never, m.brand.financeKey);
+    for (const batch of [1, 2, 3, 500]) {
+      const listed = await accruals(h.orm.em.fork() as never, brand, DEFAULT_POLICY, batch);
+      expect(listed.map((a) => a.contractId).sort(), `batch ${batch}`).toEqual([...ids].sort());
+      expect(listed.every((a) => a.unsettledNetMinor === 5000n)).toBe(true);
+    }
   });
 });
 

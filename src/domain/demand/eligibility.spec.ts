@@ -16,6 +16,12 @@ describe('eligibility', () => {
     expect(failures[2]!.detail).toContain('billing');
   });
 
+  it('applies the minimum score as ≥, and never prints a score just below it as equal to it', () => {
+    expect(eligibilityFailures(vendor, { ...spike, minQualityScore: 70 }, { overall: 70, suspended: false })).toEqual([]);
+    const [refused] = eligibilityFailures(vendor, { ...spike, minQualityScore: 70 }, { overall: 69.996, suspended: false });
+    expect(refused).toMatchObject({ rule: 'BELOW_MIN_QUALITY_SCORE', detail: "Quality score 69.99 is below the spike's minimum 70" });
+  });
+
   it('lets an in-house team bid only for its own brand', () => {
     const team = { ...vendor, vendorType: 'IN_HOUSE' as const, parentBrandId: 'b' };
     expect(eligibilityFailures(team, spike, good)).toEqual([]);

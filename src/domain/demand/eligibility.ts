@@ -33,7 +33,8 @@ export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirement
   const missingCerts = spike.requiredCertifications.filter((c) => !vendor.certifications.includes(c));
   if (missingCerts.length) failures.push({ rule: 'MISSING_CERTIFICATIONS', detail: `Missing certifications: ${missingCerts.join(', ')}` });
   if (spike.minQualityScore !== null && standing.overall < spike.minQualityScore) {
-    failures.push({ rule: 'BELOW_MIN_QUALITY_SCORE', detail: `Quality score ${standing.overall.toFixed(1)} is below the spike's minimum ${spike.minQualityScore}` });
+    // Rounded down for the message, so a score just below the minimum never reads as equal to it.
+    failures.push({ rule: 'BELOW_MIN_QUALITY_SCORE', detail: `Quality score ${(Math.floor(standing.overall * 100) / 100).toFixed(2)} is below the spike's minimum ${spike.minQualityScore}` });
   }
   if (vendor.vendorType === 'IN_HOUSE' && vendor.parentBrandId !== spike.brandId) {
     failures.push({ rule: 'IN_HOUSE_FOR_OTHER_BRAND', detail: 'An in-house team bids only on its own brand’s spikes' });

@@ -134,32 +134,44 @@ export interface Accrual {
   unsettledNetMinor: bigint;
 }
 
-/** Delivered-but-unsettled value per contract: unsettled contracts, and settled ones with late actuals. */
-export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy): Promise<Accrual[]> {
+/** Contracts read per query by `accruals`. */
+const ACCRUAL_BATCH = 500;
+
+/**
+ * Delivered-but-unsettled value per contract: unsettled contracts, and settled ones with late
+ * actuals. All of them (until 2026-11-25 the list stopped silently at 1,000 contracts). `batch`
+ * is the number of contracts per query (a parameter for the test that crosses batches).
+ */
+export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy, batch = ACCRUAL_BATCH): Promise<Accrual[]> {
   const p = financeOf(actor);
   const scope = seesAll(p) ? {} : p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
   const scopeSql = 'brandId' in scope ? 'and c.brand_id = ?' : 'vendorId' in scope ? 'and c.vendor_id = ?' : '';
-  // One query for every contract with its reports and last settlement (no query per contract).
-  const rows = await em.execute<{
-    id: string; brand_id: string; vendor_id: string; currency: string; rate_minor: string; interval_minutes: number; seats: Contract['seats'];
-    service_level_target: number; credit_per_point: number; credit_cap: number; outsourcing_model: string; reports: ReportRow[]; last_amounts: unknown;
-  }[]>(
-    `select c.id, c.brand_id, c.vendor_id, c.currency, c.rate_minor::text as rate_minor, c.interval_minutes, c.seats,
-            c.service_level_target, c.credit_per_point, c.credit_cap, s.outsourcing_model, ${REPORTS_JSON_SQL} as reports,
-            (select amounts from settlement where contract_id = c.id order by sequence desc limit 1) as last_amounts
-       from contract c join demand_spike s on s.id = c.spike_id
-      where (c.status in ('ACTIVE', 'DELIVERED') or c.needs_settlement) ${scopeSql}
-      order by c.id limit 1000`,
-    scopeSql ? [p.organizationId] : [],
-  );
   const out: Accrual[] = [];
-  for (const c of rows) {
-    const current = amountsFor({
-      currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
-      serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
-    }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
-    const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
-    if (net !== 0n) out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
+  // Batches of ACCRUAL_BATCH contracts by id (keyset), each one query with its reports and last
+  // settlement (no query per contract), until a batch comes back short: every contract, bounded memory.
+  for (let after = ''; ;) {
+    const rows = await em.execute<{
+      id: string; brand_id: string; vendor_id: string; currency: string; rate_minor: string; interval_minutes: number; seats: Contract['seats'];
+      service_level_target: number; credit_per_point: number; credit_cap: number; outsourcing_model: string; reports: ReportRow[]; last_amounts: unknown;
+    }[]>(
+      `select c.id, c.brand_id, c.vendor_id, c.currency, c.rate_minor::text as rate_minor, c.interval_minutes, c.seats,
+              c.service_level_target, c.credit_per_point, c.credit_cap, s.outsourcing_model, ${REPORTS_JSON_SQL} as reports,
+              (select amounts from settlement where contract_id = c.id order by sequence desc limit 1) as last_amounts
+         from contract c join demand_spike s on s.id = c.spike_id
+        where (c.status in ('ACTIVE', 'DELIVERED') or c.needs_settlement) ${scopeSql} ${after ? 'and c.id > ?' : ''}
+        order by c.id limit ${batch}`,
+      [...(scopeSql ? [p.organizationId] : []), ...(after ? [after] : [])],
+    );
+    for (const c of rows) {
+      const current = amountsFor({
+        currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
+        serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
+      }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
+      const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
+      if (net !== 0n) out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
+    }
+    if (rows.length < batch) break;
+    after = rows[rows.length - 1]!.id;
   }
   return out;
 }
