@@ -1,7 +1,7 @@
 /**
  * Clearing benchmark: time to a proven optimum, and the gain over a greedy heuristic.
  *
- *   npx tsx bench/clearing.bench.ts [--runs=3] [--seeds=3] [--verify-all]
+ *   npx tsx bench/clearing.bench.ts [--runs=3] [--seeds=3] [--sizes=50,200,1000] [--verify-all]
  *
  * Seeded instances of 96 quarter-hour intervals (one day) with 50, 200 and 1,000 bids, a 40 %
  * vendor share cap, minimum seats on ~30 % of bids and minimum totals on ~25 %. The result is
@@ -16,11 +16,11 @@ import { loadHighs } from '../src/domain/clearing/milp.js';
 import { normalizeInput } from '../src/domain/clearing/problem.js';
 import { generateSpike, INTERVALS } from './support/clearing-instances.js';
 
-const SIZES = [50, 200, 1000];
 const arg = (name: string, fallback: number): number =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RUNS = arg('runs', 3);
 const SEEDS = arg('seeds', 3);
+const SIZES = (process.argv.find((a) => a.startsWith('--sizes='))?.split('=')[1] ?? '50,200,1000').split(',').map(Number);
 const VERIFY_ALL = process.argv.includes('--verify-all');
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
