@@ -14,7 +14,7 @@ describe('configuration', () => {
     expect(loadConfig({}).queryLimits).toEqual(DEFAULT_QUERY_LIMITS);
     expect(loadConfig({})).toMatchObject({
       queryLimits: { maxDepth: 10, maxAliases: 30, maxFields: 300, maxCost: 10_000, maxTokens: 10_000 },
-      rateLimit: { points: 50_000, anonymousPoints: 1_000, windowMs: 60_000 },
+      rateLimit: { points: 50_000, anonymousPoints: 1_000, ingestPoints: 60_000, windowMs: 60_000 },
       trustProxyHops: 0,
     });
     expect(loadConfig({ RATE_LIMIT_POINTS: '0' }).rateLimit).toBeNull();
@@ -40,6 +40,8 @@ describe('configuration', () => {
     ['QUERY_MAX_COST', '-5'],
     ['RATE_LIMIT_WINDOW_MS', '10'],
     ['RATE_LIMIT_POINTS', '500'],
+    // Below one full batch of 5,000 events.
+    ['INGEST_RATE_LIMIT_EVENTS', '4999'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

@@ -32,8 +32,8 @@ export interface HarnessOptions {
   /** Production configuration (no introspection, no schema hints in errors). */
   production?: boolean;
   queryLimits?: QueryLimits;
-  /** Rate limiting against the real Redis, on buckets under a prefix of this harness's own. */
-  rateLimit?: { points: number; anonymousPoints?: number; windowMs: number };
+  /** Rate limiting against the real Redis, on buckets under a prefix of this harness's own (anonymous and ingestion budgets default to `points`). */
+  rateLimit?: { points: number; anonymousPoints?: number; ingestPoints?: number; windowMs: number };
   /** Where the API logs (default: silent, or TEST_LOG_LEVEL). */
   logger?: Logger;
   /** Quality standings for the API (default: the stored scores). */
@@ -96,7 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const rateLimitPrefix = `${prefix}:rl`;
   const limiterRedis = options.rateLimit ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   const rateLimiter = limiterRedis && options.rateLimit
-    ? createRedisRateLimiter({ redis: limiterRedis, prefix: rateLimitPrefix, logger, anonymousPoints: options.rateLimit.points, ...options.rateLimit })
+    ? createRedisRateLimiter({ redis: limiterRedis, prefix: rateLimitPrefix, logger, anonymousPoints: options.rateLimit.points, ingestPoints: options.rateLimit.points, ...options.rateLimit })
     : undefined;
   const secrets = createSecretBox(TEST_WEBHOOK_KEY);
   const background = options.workers || options.realtime;
