@@ -97,7 +97,7 @@ export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
   const timeoutMs = options.timeoutMs ?? 250;
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
   const bucket = (redis as unknown as Record<typeof COMMAND, BucketCommand>)[COMMAND].bind(redis);
-  const warn = throttledWarning(logger);
+  const warn = throttledWarning(logger, 'rate limiter unavailable: serving requests without limits');
   let skipUntil = 0;
   const bucketOf = (subject: RateSubject): [number, string] => {
     switch (subject.kind) {
@@ -143,7 +143,7 @@ export function rateLimitHeaders(decision: RateDecision): [string, string][] {
 }
 
 /** Logs Redis trouble once, then at most every ten seconds with a count: an outage must not flood the logs. */
-function throttledWarning(logger: Logger): (error: unknown) => void {
+export function throttledWarning(logger: Logger, message: string): (error: unknown) => void {
   let last = 0;
   let suppressed = 0;
   return (error) => {
@@ -152,13 +152,14 @@ function throttledWarning(logger: Logger): (error: unknown) => void {
       suppressed += 1;
       return;
     }
-    logger.warn({ err: (error as Error)?.message ?? String(error), suppressed }, 'rate limiter unavailable: serving requests without limits');
+    logger.warn({ err: (error as Error)?.message ?? String(error), suppressed }, message);
     last = now;
     suppressed = 0;
   };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** `p`, or a rejection once `ms` have passed: Redis calls on a request's path never wait longer. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
