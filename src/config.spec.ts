@@ -16,6 +16,7 @@ describe('configuration', () => {
       queryLimits: { maxDepth: 10, maxAliases: 30, maxFields: 300, maxCost: 10_000, maxTokens: 10_000 },
       rateLimit: { points: 50_000, anonymousPoints: 1_000, ingestPoints: 60_000, windowMs: 60_000 },
       trustProxyHops: 0,
+      subscriptionLimits: { connectionsPerKey: 10, subscriptionsPerConnection: 20 },
     });
     expect(loadConfig({ RATE_LIMIT_POINTS: '0' }).rateLimit).toBeNull();
     expect(loadConfig({ QUERY_MAX_COST: '200', RATE_LIMIT_POINTS: '200' }).rateLimit?.points).toBe(200);
@@ -42,6 +43,8 @@ describe('configuration', () => {
     ['RATE_LIMIT_POINTS', '500'],
     // Below one full batch of 5,000 events.
     ['INGEST_RATE_LIMIT_EVENTS', '4999'],
+    ['SUBSCRIPTION_CONNECTIONS_PER_KEY', '0'],
+    ['SUBSCRIPTIONS_PER_CONNECTION', '0'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

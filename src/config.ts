@@ -53,6 +53,8 @@ export interface Config {
    * quality ingestion; null (no rate limiting at all) when RATE_LIMIT_POINTS is 0.
    */
   rateLimit: { points: number; anonymousPoints: number; ingestPoints: number; windowMs: number } | null;
+  /** graphql-ws: concurrent connections per API key (counted in Redis) and active subscriptions per connection. */
+  subscriptionLimits: { connectionsPerKey: number; subscriptionsPerConnection: number };
   /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address. */
   trustProxyHops: number;
 }
@@ -186,6 +188,10 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
     },
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    subscriptionLimits: {
+      connectionsPerKey: integer(env, 'SUBSCRIPTION_CONNECTIONS_PER_KEY', 10, 1, 100_000),
+      subscriptionsPerConnection: integer(env, 'SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 1_000),
+    },
   };
 }
 
