@@ -14,8 +14,9 @@ describe('configuration', () => {
     expect(loadConfig({}).queryLimits).toEqual(DEFAULT_QUERY_LIMITS);
     expect(loadConfig({})).toMatchObject({
       queryLimits: { maxDepth: 10, maxAliases: 30, maxFields: 300, maxCost: 10_000, maxTokens: 10_000 },
-      rateLimit: { points: 50_000, anonymousPoints: 1_000, windowMs: 60_000 },
+      rateLimit: { points: 50_000, anonymousPoints: 1_000, ingestPoints: 60_000, windowMs: 60_000 },
       trustProxyHops: 0,
+      subscriptionLimits: { connectionsPerKey: 10, subscriptionsPerConnection: 20 },
     });
     expect(loadConfig({ RATE_LIMIT_POINTS: '0' }).rateLimit).toBeNull();
     expect(loadConfig({ QUERY_MAX_COST: '200', RATE_LIMIT_POINTS: '200' }).rateLimit?.points).toBe(200);
@@ -40,6 +41,10 @@ describe('configuration', () => {
     ['QUERY_MAX_COST', '-5'],
     ['RATE_LIMIT_WINDOW_MS', '10'],
     ['RATE_LIMIT_POINTS', '500'],
+    // Below one full batch of 5,000 events.
+    ['INGEST_RATE_LIMIT_EVENTS', '4999'],
+    ['SUBSCRIPTION_CONNECTIONS_PER_KEY', '0'],
+    ['SUBSCRIPTIONS_PER_CONNECTION', '0'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_EVENTS_PER_BATCH } from './domain/quality/quality-events.js';
 
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops
@@ -47,8 +48,13 @@ export interface Config {
   webhookUrlPolicy: { allowHttp: boolean; allowPrivateNetworks: boolean };
   /** Size limits of one GraphQL request (docs/security.md). */
   queryLimits: { maxDepth: number; maxAliases: number; maxFields: number; maxCost: number; maxTokens: number };
-  /** Token buckets per API key and per client address; null when RATE_LIMIT_POINTS is 0. */
-  rateLimit: { points: number; anonymousPoints: number; windowMs: number } | null;
+  /**
+   * Token buckets per API key, per client address and, in events, per organisation for signed
+   * quality ingestion; null (no rate limiting at all) when RATE_LIMIT_POINTS is 0.
+   */
+  rateLimit: { points: number; anonymousPoints: number; ingestPoints: number; windowMs: number } | null;
+  /** graphql-ws: concurrent connections per API key (counted in Redis) and active subscriptions per connection. */
+  subscriptionLimits: { connectionsPerKey: number; subscriptionsPerConnection: number };
   /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address. */
   trustProxyHops: number;
 }
@@ -177,9 +183,15 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimit: ratePoints === 0 ? null : {
       points: ratePoints,
       anonymousPoints: integer(env, 'RATE_LIMIT_ANONYMOUS_POINTS', 1_000, 1, 1_000_000_000),
+      // At least one full batch, or the largest batch could never be paid for.
+      ingestPoints: integer(env, 'INGEST_RATE_LIMIT_EVENTS', 60_000, MAX_EVENTS_PER_BATCH, 1_000_000_000),
       windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
     },
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    subscriptionLimits: {
+      connectionsPerKey: integer(env, 'SUBSCRIPTION_CONNECTIONS_PER_KEY', 10, 1, 100_000),
+      subscriptionsPerConnection: integer(env, 'SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 1_000),
+    },
   };
 }
 

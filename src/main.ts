@@ -6,6 +6,7 @@ import { systemClock } from './domain/shared/clock.js';
 import { createSecretBox } from './domain/webhooks/secret-box.js';
 import { createLogger } from './logger.js';
 import { createOrm } from './persistence/orm.js';
+import { createRedisConnectionSlots } from './realtime/connection-slots.js';
 import { createEventSubscriber } from './realtime/event-bus.js';
 import { createApiServer } from './server.js';
 import { createRedisRateLimiter } from './http/rate-limit.js';
@@ -28,6 +29,8 @@ if (config.bootstrapOperatorKey) {
 
 // Rate-limit buckets share the readiness connection; if Redis is down the limiter fails open.
 const rateLimiter = config.rateLimit ? createRedisRateLimiter({ redis, prefix: `${config.queuePrefix}:rl`, logger, ...config.rateLimit }) : undefined;
+// So do the subscription connection counts of every replica; they fail open too.
+const connectionSlots = createRedisConnectionSlots({ redis, prefix: `${config.queuePrefix}:ws`, limit: config.subscriptionLimits.connectionsPerKey, logger });
 
 const api = await createApiServer({
   orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
@@ -35,6 +38,7 @@ const api = await createApiServer({
   readiness: { redis: () => redis.ping() }, queues: queues.all, metricsToken: config.metricsToken,
   events, webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
   queryLimits: config.queryLimits, trustProxyHops: config.trustProxyHops, rateLimiter,
+  subscriptionsPerConnection: config.subscriptionLimits.subscriptionsPerConnection, connectionSlots,
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql` }, 'API listening');

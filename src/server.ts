@@ -33,7 +33,8 @@ import type { Principal } from './domain/access/principal.js';
 import type { EventSource } from './domain/events/watch-events.js';
 import type { SecretBox } from './domain/webhooks/secret-box.js';
 import type { WebhookUrlPolicy } from './domain/webhooks/url-policy.js';
-import { attachSubscriptionServer } from './realtime/ws-server.js';
+import type { ConnectionSlots } from './realtime/connection-slots.js';
+import { attachSubscriptionServer, DEFAULT_SUBSCRIPTIONS_PER_CONNECTION } from './realtime/ws-server.js';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -61,6 +62,10 @@ export interface ApiDeps {
   rateLimiter?: RateLimiter;
   /** Proxy hops in front of the API whose X-Forwarded-For is trusted for the client address (0: none). */
   trustProxyHops?: number;
+  /** Most active subscriptions per graphql-ws connection (default DEFAULT_SUBSCRIPTIONS_PER_CONNECTION). */
+  subscriptionsPerConnection?: number;
+  /** Concurrent graphql-ws connections per key; without it they are not limited. The API closes it on close(). */
+  connectionSlots?: ConnectionSlots;
 }
 
 export interface ApiServer {
@@ -178,6 +183,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           authenticate: (header) => principalFor(deps.orm.em.fork() as Context['em'], header),
           context: (principal) => contextFor(deps.orm.em.fork() as Context['em'], principal, randomUUID()),
           formatError: (error) => formatError(error.toJSON(), error, (err) => deps.logger.error({ err }, 'unexpected error')),
+          subscriptionsPerConnection: deps.subscriptionsPerConnection ?? DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
+          ...(deps.connectionSlots ? { connectionSlots: deps.connectionSlots } : {}),
         });
       });
     },

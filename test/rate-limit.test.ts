@@ -7,7 +7,10 @@ import { bootstrapOperator } from '../src/domain/access/organizations.js';
 import { createRedisRateLimiter, rateLimitHeaders, type RateLimiter } from '../src/http/rate-limit.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { CREATE_ORG, ME } from './support/operations.js';
+import { anOrganization } from './support/builders.js';
+import { gql, ok } from './support/client.js';
+import { postIngest, signedHeaders } from './support/ingest.js';
+import { CREATE_ORG, ME, ROTATE_INGEST_SECRET } from './support/operations.js';
 import { deleteKeys } from './support/redis-keys.js';
 
 /**
@@ -20,7 +23,7 @@ const silent = pino({ level: 'silent' });
 let n = 0;
 const aKey = () => ({ kind: 'key' as const, apiKeyId: `key-${++n}` });
 const limiter = (points: number, windowMs: number, anonymousPoints = points): RateLimiter =>
-  createRedisRateLimiter({ redis, prefix, points, anonymousPoints, windowMs, logger: silent });
+  createRedisRateLimiter({ redis, prefix, points, anonymousPoints, ingestPoints: points, windowMs, logger: silent });
 
 beforeAll(() => { redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }); });
 afterAll(async () => {
@@ -98,7 +101,7 @@ describe('Redis token bucket', () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 1 });
     dead.on('error', () => {});
     try {
-      const l = createRedisRateLimiter({ redis: dead, prefix, points: 10, anonymousPoints: 10, windowMs: 1_000, logger, timeoutMs: 200 });
+      const l = createRedisRateLimiter({ redis: dead, prefix, points: 10, anonymousPoints: 10, ingestPoints: 10, windowMs: 1_000, logger, timeoutMs: 200 });
       const started = Date.now();
       expect(await l.consume(aKey(), 1)).toBeNull();
       expect(Date.now() - started).toBeLessThan(1_000);
@@ -203,5 +206,113 @@ describe('rate limiting over HTTP', () => {
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // The real key, which shares the key's prefix, pays from its own bucket.
     expect((await send(ME, h.operatorKey)).status).toBe(200);
+  });
+});
+
+describe('rate limiting signed quality ingestion', () => {
+  let h: Harness;
+  // A GraphQL budget large enough for the set-up; 10 events per organisation and 3 failed
+  // signatures per address, both refilled over 10 s (1 event per second).
+  beforeAll(async () => { h = await startHarness({ rateLimit: { points: 10_000, anonymousPoints: 3, ingestPoints: 10, windowMs: 10_000 } }); });
+  afterAll(async () => { await h.close(); });
+
+  let operator: { id: string; secret: string };
+  let brand: { id: string; secret: string };
+  let vendorId: string;
+  let seq = 0;
+  beforeEach(async () => {
+    await resetState(h);
+    const operatorOrg = ok(await gql(h.url, ME, {}, h.operatorKey)).me.organization.id as string;
+    operator = { id: operatorOrg, secret: ok(await gql(h.url, ROTATE_INGEST_SECRET, {}, h.operatorKey)).rotateQualityIngestSecret.secret };
+    const b = await anOrganization(h.url, h.operatorKey, { kind: 'BRAND' });
+    brand = { id: b.id, secret: ok(await gql(h.url, ROTATE_INGEST_SECRET, {}, b.key)).rotateQualityIngestSecret.secret };
+    vendorId = (await anOrganization(h.url, h.operatorKey, { kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'] })).id;
+    await deleteKeys(redis, `${h.rateLimitPrefix}:*`);
+  });
+
+  /** A batch of `n` CSAT events about the vendor, each with an external id of its own. */
+  const batch = (n: number) => JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'CSAT', vendorId, score: 4 })) });
+  const send = (signer: { id: string; secret: string }, body: string) => postIngest(h.url, body, signedHeaders(signer.secret, signer.id, body, h.clock.now()));
+  const budget = (r: { headers: Headers }) => ({
+    limit: r.headers.get('x-ratelimit-limit'), remaining: r.headers.get('x-ratelimit-remaining'), retryAfter: r.headers.get('retry-after'),
+  });
+  const storedEvents = async () => (await rowCounts(h.orm)).quality_event;
+
+  it('charges a batch one point per event to its organisation, refuses what the budget cannot pay with 429 and changes nothing, then refills', async () => {
+    const first = await send(operator, batch(6));
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ accepted: 6 });
+    expect(budget(first)).toEqual({ limit: '10', remaining: '4', retryAfter: null });
+
+    const before = await rowCounts(h.orm);
+    const body = batch(6);
+    const refusedHeaders = signedHeaders(operator.secret, operator.id, body, h.clock.now());
+    const refused = await postIngest(h.url, body, refusedHeaders);
+    expect(refused.status).toBe(429);
+    // 4 points left, 6 needed: 2 more at 1 per second.
+    expect(refused.body).toEqual({ error: {
+      code: 'RATE_LIMITED', message: 'Rate limit exceeded: this request costs 6 points and 4 are left; retry in 2 s', retryAfterSeconds: 2, cost: 6, limit: 10,
+    } });
+    expect(budget(refused)).toEqual({ limit: '10', remaining: '4', retryAfter: '2' });
+    // Nothing written, not even the signature: the same request is accepted once the budget allows.
+    expect(await rowCounts(h.orm)).toEqual(before);
+
+    // Another organisation pays from its own budget, and the operator's API key from its own.
+    // (The brand has no contract with the vendor: its events are refused one by one, and still cost.)
+    const other = await send(brand, batch(3));
+    expect(other.status).toBe(200);
+    expect(other.body).toMatchObject({ accepted: 0, rejected: 3 });
+    expect(budget(other)).toMatchObject({ limit: '10', remaining: '7' });
+    expect((await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.operatorKey}` }, body: JSON.stringify({ query: '{ me { role } }' }) })).headers.get('x-ratelimit-limit')).toBe('10000');
+
+    await new Promise((r) => setTimeout(r, 2_000));
+    // The very same request, signature included.
+    const again = await postIngest(h.url, body, refusedHeaders);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ accepted: 6, duplicates: 0 });
+    expect(await storedEvents()).toBe(before.quality_event! + 6);
+  });
+
+  it('charges a malformed or oversized batch 1, not per event', async () => {
+    for (const body of ['not json', '{"events":[]}', batch(5_001)]) {
+      const r = await send(operator, body);
+      expect(r.status).toBe(400);
+      expect(r.headers.get('retry-after')).toBeNull();
+    }
+    const last = await send(operator, 'not json');
+    expect(budget(last)).toMatchObject({ limit: '10', remaining: '6' });
+    expect(await storedEvents()).toBe(0);
+  });
+
+  it('never charges the signer for a bad, stale or replayed signature: the client address pays, and gets 429 once its budget is spent', async () => {
+    const body = batch(2);
+    const headers = signedHeaders(operator.secret, operator.id, body, h.clock.now());
+    expect((await postIngest(h.url, body, headers)).status).toBe(200);
+    const before = await rowCounts(h.orm);
+
+    const replayed = await postIngest(h.url, body, headers);
+    expect(replayed.status).toBe(409);
+    expect(budget(replayed)).toEqual({ limit: '3', remaining: '2', retryAfter: null });
+    const tampered = await postIngest(h.url, body.replace('"score":4', '"score":5'), headers);
+    expect(tampered.status).toBe(401);
+    expect(tampered.body.error.code).toBe('UNAUTHENTICATED');
+    expect(budget(tampered)).toMatchObject({ limit: '3', remaining: '1' });
+    const stale = await postIngest(h.url, body, signedHeaders(operator.secret, operator.id, body, new Date(h.clock.now().getTime() - 10 * 60_000)));
+    expect(stale.body.error.code).toBe('STALE_TIMESTAMP');
+    expect(budget(stale)).toMatchObject({ limit: '3', remaining: '0' });
+
+    const throttled = await postIngest(h.url, body, { ...headers, 'x-burst-signature': `v1=${'0'.repeat(64)}` });
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error).toMatchObject({ code: 'RATE_LIMITED', cost: 1, limit: 3, retryAfterSeconds: expect.any(Number) });
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // It is the budget GraphQL charges for wrong keys: one address, one budget.
+    const wrongKey = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer bx_abcdefgh_${'A'.repeat(43)}` }, body: JSON.stringify({ query: '{ me { role } }' }) });
+    expect(wrongKey.status).toBe(429);
+    expect(await rowCounts(h.orm)).toEqual(before);
+
+    // The signer's own budget is untouched by the five refusals: 10 - 2 - 3 = 5 (more if a second passed).
+    const genuine = await send(operator, batch(3));
+    expect(genuine.status).toBe(200);
+    expect(Number(genuine.headers.get('x-ratelimit-remaining'))).toBeGreaterThanOrEqual(5);
   });
 });

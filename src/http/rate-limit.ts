@@ -3,9 +3,11 @@ import type { Logger } from '../logger.js';
 
 /**
  * Per-caller rate limiting: a token bucket per API key (or per client IP for requests without a
- * valid key) kept in Redis, so every API replica shares one budget per caller. A bucket holds at
- * most `points` and refills continuously at `points` per `windowMs`; each request takes its query
- * cost (at least 1). A request the bucket cannot pay for is refused and takes nothing.
+ * valid key or signature), and one per organisation for signed quality ingestion, kept in Redis,
+ * so every API replica shares one budget per caller. A bucket holds at most its capacity and
+ * refills continuously at that capacity per `windowMs`; each request takes its cost (at least 1:
+ * the query cost on /graphql, the number of events on /ingest/quality). A request the bucket
+ * cannot pay for is refused and takes nothing.
  *
  * When Redis does not answer within `timeoutMs`, the limiter fails open: the request proceeds
  * without a decision (and without rate-limit headers) and a warning is logged, at most every
@@ -13,8 +15,11 @@ import type { Logger } from '../logger.js';
  * the timeout to every request. See docs/decisions.md for why.
  */
 
-/** Who pays: a key by its id (never its secret), or a client address for everyone else. */
-export type RateSubject = { kind: 'key'; apiKeyId: string } | { kind: 'ip'; address: string };
+/**
+ * Who pays: a key by its id (never its secret); an organisation for the batches it signs (a
+ * budget of its own, apart from its keys'); a client address for everyone else.
+ */
+export type RateSubject = { kind: 'key'; apiKeyId: string } | { kind: 'ingest'; organizationId: string } | { kind: 'ip'; address: string };
 
 export interface RateDecision {
   allowed: boolean;
@@ -39,8 +44,10 @@ export interface RateLimitOptions {
   prefix: string;
   /** Bucket size and refill per window for API keys. */
   points: number;
-  /** Bucket size and refill per window for callers without a valid key, per client address. */
+  /** Bucket size and refill per window for callers without a valid key or signature, per client address. */
   anonymousPoints: number;
+  /** Bucket size and refill per window, in events, for signed quality ingestion, per organisation. */
+  ingestPoints: number;
   windowMs: number;
   logger: Logger;
   /** How long to wait for Redis before failing open. */
@@ -86,18 +93,24 @@ const PAUSE_AFTER_FAILURE_MS = 5_000;
 type BucketCommand = (key: string, capacity: number, windowMs: number, cost: number) => Promise<[number, number, number, number]>;
 
 export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
-  const { redis, prefix, points, anonymousPoints, windowMs, logger } = options;
+  const { redis, prefix, points, anonymousPoints, ingestPoints, windowMs, logger } = options;
   const timeoutMs = options.timeoutMs ?? 250;
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
   const bucket = (redis as unknown as Record<typeof COMMAND, BucketCommand>)[COMMAND].bind(redis);
-  const warn = throttledWarning(logger);
+  const warn = throttledWarning(logger, 'rate limiter unavailable: serving requests without limits');
   let skipUntil = 0;
+  const bucketOf = (subject: RateSubject): [number, string] => {
+    switch (subject.kind) {
+      case 'key': return [points, `${prefix}:key:${subject.apiKeyId}`];
+      case 'ingest': return [ingestPoints, `${prefix}:ingest:${subject.organizationId}`];
+      case 'ip': return [anonymousPoints, `${prefix}:ip:${subject.address}`];
+    }
+  };
 
   return {
     async consume(subject, cost) {
       if (Date.now() < skipUntil) return null;
-      const capacity = subject.kind === 'key' ? points : anonymousPoints;
-      const key = subject.kind === 'key' ? `${prefix}:key:${subject.apiKeyId}` : `${prefix}:ip:${subject.address}`;
+      const [capacity, key] = bucketOf(subject);
       // A request dearer than the whole bucket could never pass: it takes the full bucket instead.
       const charge = Math.min(capacity, Math.max(1, Math.ceil(cost)));
       try {
@@ -130,7 +143,7 @@ export function rateLimitHeaders(decision: RateDecision): [string, string][] {
 }
 
 /** Logs Redis trouble once, then at most every ten seconds with a count: an outage must not flood the logs. */
-function throttledWarning(logger: Logger): (error: unknown) => void {
+export function throttledWarning(logger: Logger, message: string): (error: unknown) => void {
   let last = 0;
   let suppressed = 0;
   return (error) => {
@@ -139,13 +152,14 @@ function throttledWarning(logger: Logger): (error: unknown) => void {
       suppressed += 1;
       return;
     }
-    logger.warn({ err: (error as Error)?.message ?? String(error), suppressed }, 'rate limiter unavailable: serving requests without limits');
+    logger.warn({ err: (error as Error)?.message ?? String(error), suppressed }, message);
     last = now;
     suppressed = 0;
   };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** `p`, or a rejection once `ms` have passed: Redis calls on a request's path never wait longer. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);

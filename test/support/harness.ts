@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { QueryLimits } from '../../src/graphql/limits/query-protection.js';
 import { createRedisRateLimiter } from '../../src/http/rate-limit.js';
+import { createRedisConnectionSlots } from '../../src/realtime/connection-slots.js';
 import { deleteKeys } from './redis-keys.js';
 import { clearingProcessor } from '../../workers/clearing.processor.js';
 import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE, type Queues, type WebhookJobData, type WebhookRetryPolicy } from '../../workers/queues.js';
@@ -32,8 +33,13 @@ export interface HarnessOptions {
   /** Production configuration (no introspection, no schema hints in errors). */
   production?: boolean;
   queryLimits?: QueryLimits;
-  /** Rate limiting against the real Redis, on buckets under a prefix of this harness's own. */
-  rateLimit?: { points: number; anonymousPoints?: number; windowMs: number };
+  /** Rate limiting against the real Redis, on buckets under a prefix of this harness's own (anonymous and ingestion budgets default to `points`). */
+  rateLimit?: { points: number; anonymousPoints?: number; ingestPoints?: number; windowMs: number };
+  /**
+   * graphql-ws limits: connections per key counted in the real Redis under `<prefix>:ws` (only when
+   * given), subscriptions per connection (default: the server's).
+   */
+  subscriptionLimits?: { connectionsPerKey?: number; subscriptionsPerConnection?: number; leaseMs?: number };
   /** Where the API logs (default: silent, or TEST_LOG_LEVEL). */
   logger?: Logger;
   /** Quality standings for the API (default: the stored scores). */
@@ -59,6 +65,8 @@ export interface Harness {
   workers?: Worker[];
   /** Present with `{ rateLimit }`: the key prefix of this harness's rate-limit buckets. */
   rateLimitPrefix?: string;
+  /** Present with `{ subscriptionLimits: { connectionsPerKey } }`: the key prefix of the connection counts (`<prefix>:<apiKeyId>`). */
+  connectionSlotsPrefix?: string;
   close(): Promise<void>;
 }
 
@@ -96,7 +104,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const rateLimitPrefix = `${prefix}:rl`;
   const limiterRedis = options.rateLimit ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   const rateLimiter = limiterRedis && options.rateLimit
-    ? createRedisRateLimiter({ redis: limiterRedis, prefix: rateLimitPrefix, logger, anonymousPoints: options.rateLimit.points, ...options.rateLimit })
+    ? createRedisRateLimiter({ redis: limiterRedis, prefix: rateLimitPrefix, logger, anonymousPoints: options.rateLimit.points, ingestPoints: options.rateLimit.points, ...options.rateLimit })
+    : undefined;
+  const slotLimits = options.subscriptionLimits;
+  const connectionSlotsPrefix = `${prefix}:ws`;
+  const slotsRedis = slotLimits?.connectionsPerKey ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  const connectionSlots = slotsRedis && slotLimits?.connectionsPerKey
+    ? createRedisConnectionSlots({ redis: slotsRedis, prefix: connectionSlotsPrefix, limit: slotLimits.connectionsPerKey, logger, ...(slotLimits.leaseMs ? { leaseMs: slotLimits.leaseMs } : {}) })
     : undefined;
   const secrets = createSecretBox(TEST_WEBHOOK_KEY);
   const background = options.workers || options.realtime;
@@ -127,16 +141,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await events.ready;
   const api = await createApiServer({
     orm, clock, logger, production: options.production ?? false, events, webhooks: { secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
-    queryLimits: options.queryLimits, rateLimiter, scores: options.scores,
+    queryLimits: options.queryLimits, rateLimiter, scores: options.scores, connectionSlots,
+    ...(slotLimits?.subscriptionsPerConnection ? { subscriptionsPerConnection: slotLimits.subscriptionsPerConnection } : {}),
     ...(options.workers && queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}),
   });
   const url = await api.listen(0, '127.0.0.1');
   return {
     url: `${url}/graphql`, wsUrl: `${url.replace(/^http/, 'ws')}/graphql`, prefix, events, secrets, orm, clock, api, operatorKey: '',
     ...(queues ? { queues } : {}), ...(workers ? { workers } : {}), ...(limiterRedis ? { rateLimitPrefix } : {}),
+    ...(slotsRedis ? { connectionSlotsPrefix } : {}),
     async close() {
       await relay?.stop();
       await api.close();
+      if (slotsRedis) {
+        await deleteKeys(slotsRedis, `${connectionSlotsPrefix}:*`);
+        slotsRedis.disconnect();
+      }
       if (limiterRedis) {
         await deleteKeys(limiterRedis, `${rateLimitPrefix}:*`);
         limiterRedis.disconnect();

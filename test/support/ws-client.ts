@@ -33,17 +33,23 @@ export function wsClient(url: string, key?: string): Client {
   });
 }
 
-/** Subscribes on a fresh client and records everything that comes back. */
+/** Subscribes on a fresh client and records everything that comes back; dispose() closes the client. */
 export function subscribe(url: string, key: string | undefined, query: string, variables: Record<string, unknown> = {}): Subscribed {
   const client = wsClient(url, key);
+  return { ...subscribeOn(client, query, variables), dispose: () => client.dispose() as Promise<void> };
+}
+
+/** One more subscription on an existing client (its connection); dispose() completes only this one. */
+export function subscribeOn(client: Client, query: string, variables: Record<string, unknown> = {}): Subscribed {
   const received: Received[] = [];
   const waiters = new Set<() => void>();
   // A waiter that is satisfied deletes itself; deleting the current element while iterating a Set is safe.
   const notify = () => { for (const w of waiters) w(); };
   let endedValue: Ended | null = null;
+  let unsubscribe = () => {};
   const ended = new Promise<Ended>((resolve) => {
     const finish = (e: Ended) => { endedValue = e; resolve(e); notify(); };
-    client.subscribe({ query, variables }, {
+    unsubscribe = client.subscribe({ query, variables }, {
       next: (r) => { received.push(r as Received); notify(); },
       complete: () => finish({ kind: 'complete' }),
       error: (err) => {
@@ -71,6 +77,6 @@ export function subscribe(url: string, key: string | undefined, query: string, v
     endedNow: () => endedValue,
     waitFor: (predicate, ms = 10_000) => until(() => received.find(predicate), ms, 'No matching result'),
     first: (ms = 10_000) => until<Received | Ended>(() => received[0] ?? endedValue ?? undefined, ms, 'Nothing happened'),
-    dispose: () => client.dispose() as Promise<void>,
+    dispose: async () => unsubscribe(),
   };
 }
