@@ -1,5 +1,9 @@
-/** Seeded clearing instances shared by the clearing benchmark and experiments on it. */
-import type { ClearingBid, ClearingInput } from '../../src/domain/clearing/clear-spike.js';
+/**
+ * Seeded, day-shaped clearing instances for the clearing benchmark and the solver tests (not
+ * product code): demand follows a day curve, bids offer windows of the day, some with minimum
+ * seats and minimum totals, under a 40 % share cap.
+ */
+import type { ClearingBid, ClearingInput } from './clear-spike.js';
 
 export const INTERVALS = 96;
 
@@ -16,20 +20,21 @@ function rng(seed: number): () => number {
 }
 
 /** 96 quarter-hour intervals, a 40 % share cap, minimum seats on ~30 % of bids and minimum totals on ~25 %. */
-export function generateSpike(bidCount: number, seed: number): ClearingInput {
+export function generateSpike(bidCount: number, seed: number, intervalCount = INTERVALS): ClearingInput {
   const r = rng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const vendorCount = Math.max(5, Math.round(bidCount / 5));
   const vendors = Array.from({ length: vendorCount }, (_, v) => `vendor-${String(v).padStart(4, '0')}`);
   const scores = new Map(vendors.map((v) => [v, int(40, 100)]));
   // Demand follows a day curve (low at night, peak mid-day); supply is ~1.5× demand on average.
-  const intervals = Array.from({ length: INTERVALS }, (_, t) => {
-    const shape = 0.35 + 0.65 * Math.sin((Math.PI * t) / INTERVALS) ** 2;
+  const intervals = Array.from({ length: intervalCount }, (_, t) => {
+    const shape = 0.35 + 0.65 * Math.sin((Math.PI * t) / intervalCount) ** 2;
     return { index: t, requiredSeats: Math.round(1.3 * bidCount * shape * (0.9 + 0.2 * r())) };
   });
   const bids = Array.from({ length: bidCount }, (_, b): ClearingBid => {
-    const length = int(8, 48);
-    const start = int(0, INTERVALS - length);
+    // Windows of 8–48 quarter-hours, scaled to a shorter day (one draw, so 96 intervals stay as they were).
+    const length = Math.max(1, Math.round((int(8, 48) * intervalCount) / INTERVALS));
+    const start = int(0, intervalCount - length);
     const seats = int(1, 12);
     const offered = Array.from({ length }, (_, k) => ({ index: start + k, seats: Math.max(1, seats + int(-1, 1)) }));
     const offeredHours = offered.reduce((s, o) => s + o.seats, 0) * 0.25;
