@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bruteForceOptimum, objectivesOfAwards, violationsOf } from './brute-force.js';
 import { clearSpikeWithStats, type ClearingBid, type ClearingInput } from './clear-spike.js';
+import { generateSpike } from './spike-generator.js';
 
 const VENDORS = ['v1', 'v2', 'v3'];
 const TIMES = [0, 0, 60_000, 120_000].map((ms) => new Date(Date.UTC(2025, 0, 1) + ms));
@@ -103,7 +104,7 @@ async function checkAgainstBruteForce(input: ClearingInput, shuffled: ClearingIn
     if (!('force' in options)) solverUse[stats.solver] += 1;
     if (stats.highs?.coverageProof === 'MILP') paths.coverageMilp += 1;
     if (stats.highs?.costTargets.at(-1) !== Infinity && stats.highs) paths.reducedCost += 1;
-    if ((stats.highs?.cuts ?? 0) > 0) paths.coverageCuts += 1;
+    if ((stats.highs?.cuts ?? 0) > (stats.highs?.bidCuts ?? 0)) paths.coverageCuts += 1;
     expect(violationsOf(input, result)).toEqual([]);
     // Exact equality in integer units (adjusted cost = costUnits / 400 minor units).
     expect(objectivesOfAwards(input, result)).toEqual(reference);
@@ -148,7 +149,7 @@ describe('clearSpike against brute force', () => {
       fc.asyncProperty(medium, async (input) => {
         const fast = await clearSpikeWithStats(input, { force: 'HIGHS' });
         if (fast.stats.solver === 'HIGHS') solved += 1;
-        if ((fast.stats.highs?.cuts ?? 0) > 0) withCuts += 1;
+        if ((fast.stats.highs?.cuts ?? 0) > (fast.stats.highs?.bidCuts ?? 0)) withCuts += 1;
         const reduced = await clearSpikeWithStats(input, { force: 'HIGHS', alwaysReduce: true });
         const reference = await clearSpikeWithStats(input, { force: 'HIGHS', reference: true });
         expect(violationsOf(input, fast.result)).toEqual([]);
@@ -160,5 +161,25 @@ describe('clearSpike against brute force', () => {
     expect(solved).toBeGreaterThan(200);
     // Coverage cuts (milp-cuts.ts) are checked against the reference here too.
     expect(withCuts).toBeGreaterThan(40);
+  }, 120_000);
+
+  it('agrees with the plain reference on day-shaped spikes, where bid-hull cuts come into play', async () => {
+    let withBidCuts = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom([24, 16], [30, 24]), async (seed, [bids, intervals]) => {
+        const input = generateSpike(bids as number, seed, intervals);
+        const reference = await clearSpikeWithStats(input, { force: 'HIGHS', reference: true });
+        const expected = objectivesOfAwards(input, reference.result);
+        for (const options of [{ force: 'HIGHS' }, { force: 'HIGHS', alwaysStrengthen: true }] as const) {
+          const { result, stats } = await clearSpikeWithStats(input, options);
+          if ((stats.highs?.bidCuts ?? 0) > 0) withBidCuts += 1;
+          expect(violationsOf(input, result)).toEqual([]);
+          expect(objectivesOfAwards(input, result)).toEqual(expected);
+        }
+      }),
+      { numRuns: 120, seed: 20_261_206 },
+    );
+    // The bid-hull cuts (milp-bid-cuts.ts) really ran on many of them.
+    expect(withBidCuts).toBeGreaterThan(25);
   }, 120_000);
 });

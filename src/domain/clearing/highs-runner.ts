@@ -155,46 +155,71 @@ function checkStatus(highs: Highs, budget: SolveBudget, stage: HighsRunStats['st
 }
 
 /**
- * LP relaxation strengthened by rounds of cuts: solve, ask `separate` for cuts violated by the
- * solution, add them and re-solve (warm, from the previous basis), until none is violated or
- * `maxRounds` rounds have added cuts. Returns the last solution (row duals cover the model's rows,
- * then the cuts in order) and the cuts; null when the LP is infeasible.
- * @throws ClearingError as runHighs.
+ * An LP relaxation strengthened by rounds of cuts, kept alive so that it can be strengthened
+ * again later with other separators: each round solves (warm, from the previous basis), asks
+ * `separate` for cuts violated by the solution and adds them, until none is violated or
+ * `maxRounds` rounds have added cuts. Row duals cover the model's rows, then the cuts in order.
+ * Call `dispose()` when done.
  */
-export function runCuttingPlaneLp(
-  highs: Highs,
-  budget: SolveBudget,
-  model: SparseModel,
-  cost: readonly number[],
-  separate: (colValue: Float64Array) => Row[],
-  maxRounds: number,
-): { solved: Solved; cuts: Row[] } | null {
-  const remaining = secondsLeft(budget, 'COST_LP');
-  const h = highs.createModel();
-  const cuts: Row[] = [];
-  const stats: HighsRunStats = { stage: 'COST_LP', columns: model.colUpper.length, rows: model.rows.length, seconds: 0, nodes: 0 };
-  budget.runs.push(stats);
-  try {
-    h.options.set({ ...OPTIONS, time_limit: remaining });
-    h.passModel(modelData(highs, model, cost, false));
+/** Rounds without a real gain in the objective after which a cutting-plane loop stops. */
+const STALL_ROUNDS = 3;
+
+export class CuttingPlaneLp {
+  /** Every cut added so far, in order. */
+  readonly cuts: Row[] = [];
+  private readonly h: ReturnType<Highs['createModel']>;
+  private readonly stats: HighsRunStats;
+
+  constructor(
+    private readonly highs: Highs,
+    private readonly budget: SolveBudget,
+    private readonly model: SparseModel,
+    cost: readonly number[],
+  ) {
+    this.stats = { stage: 'COST_LP', columns: model.colUpper.length, rows: model.rows.length, seconds: 0, nodes: 0 };
+    budget.runs.push(this.stats);
+    this.h = highs.createModel();
+    this.h.passModel(modelData(highs, model, cost, false));
+  }
+
+  /** The model with every cut so far as rows. */
+  strengthened(): SparseModel {
+    return this.cuts.length ? { ...this.model, rows: [...this.model.rows, ...this.cuts] } : this.model;
+  }
+
+  /**
+   * Solves with rounds of cuts; returns the last solution, or null when the LP is infeasible.
+   * Stops early when STALL_ROUNDS rounds in a row have raised the objective by less than
+   * 1e-9 of it (plus one unit): cuts that no longer move the bound only cost re-solves.
+   * @throws ClearingError as runHighs.
+   */
+  solve(separate: (colValue: Float64Array) => Row[], maxRounds: number): Solved | null {
+    const objectives: number[] = [];
     for (let round = 0; ; round++) {
-      const { modelStatus } = h.run();
-      stats.seconds = h.getRunTime(); // cumulative over the runs of one model
-      if (!checkStatus(highs, budget, 'COST_LP', modelStatus)) return null;
-      const { colValue, colDual, rowDual } = h.getSolution();
-      const found = round < maxRounds ? separate(colValue) : [];
-      if (found.length === 0) return { solved: { colValue, colDual, rowDual }, cuts };
-      cuts.push(...found);
-      stats.rows += found.length;
+      this.h.options.set({ ...OPTIONS, time_limit: secondsLeft(this.budget, 'COST_LP') });
+      const { modelStatus } = this.h.run();
+      this.stats.seconds = this.h.getRunTime(); // cumulative over the runs of one model
+      if (!checkStatus(this.highs, this.budget, 'COST_LP', modelStatus)) return null;
+      const { colValue, colDual, rowDual } = this.h.getSolution();
+      const objective = Number(this.h.info.get('objective_function_value'));
+      objectives.push(objective);
+      const before = objectives[objectives.length - 1 - STALL_ROUNDS];
+      const stalled = before !== undefined && objective - before < 1e-9 * Math.abs(objective) + 1;
+      const found = round < maxRounds && !stalled ? separate(colValue) : [];
+      if (found.length === 0) return { colValue, colDual, rowDual };
+      this.cuts.push(...found);
+      this.stats.rows += found.length;
       const starts = new Int32Array(found.length + 1);
       found.forEach((row, i) => (starts[i + 1] = (starts[i] as number) + row.cols.length));
-      h.addRows({
+      this.h.addRows({
         lower: Float64Array.from(found, (r) => r.lower),
         upper: Float64Array.from(found, (r) => r.upper),
-        matrix: { format: 'csr', numRows: found.length, numCols: model.colUpper.length, starts, indices: Int32Array.from(found.flatMap((r) => r.cols)), values: Float64Array.from(found.flatMap((r) => r.vals)) },
+        matrix: { format: 'csr', numRows: found.length, numCols: this.model.colUpper.length, starts, indices: Int32Array.from(found.flatMap((r) => r.cols)), values: Float64Array.from(found.flatMap((r) => r.vals)) },
       });
     }
-  } finally {
-    h.dispose();
+  }
+
+  dispose(): void {
+    this.h.dispose();
   }
 }

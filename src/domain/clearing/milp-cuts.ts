@@ -47,10 +47,20 @@ export function separateCoverageCuts(
   floors: readonly number[],
   x: ArrayLike<number>,
 ): Row[] {
-  const cuts: Row[] = [];
-  problem.intervals.forEach((_, j) => {
+  return coverageCutSeparator(problem, model, floors)(x);
+}
+
+/**
+ * `separateCoverageCuts` for repeated calls on one model: the cells of every interval are
+ * collected once. An interval is skipped where every binary is integral at x and 0 only with
+ * x = 0 (as at any LP point): at a point that also meets the floor and cap rows no cut can be
+ * violated there (a K bid with w = 1 satisfies it, one with w = 0 has x = 0 and is not put in K,
+ * and Σ_S x ≥ F_t − Σ_U x ≥ r by the floor row). Skipping only ever omits a cut, which is safe.
+ */
+export function coverageCutSeparator(problem: ClearingProblem, model: ClearingModel, floors: readonly number[]): (x: ArrayLike<number>) => Row[] {
+  const intervals = problem.intervals.flatMap((_, j) => {
     const floor = floors[j] as number;
-    if (floor <= 0) return;
+    if (floor <= 0) return [];
     const cells: Cell[] = [];
     for (const bid of problem.bids) {
       const col = model.xCol[bid.rank]?.[j] as number;
@@ -59,22 +69,32 @@ export function separateCoverageCuts(
       cells.push({ x: col, indicator: y >= 0 ? y : (model.zCol[bid.rank] as number), vendor: bid.vendorPos, upper: model.colUpper[col] as number });
     }
     const caps = problem.vendorCaps.map((c) => c[j] as number);
-    const inU = cells.map((c) => (x[c.x] as number) >= c.upper - 1e-9);
-    let best = coverageCut(cells, inU, floor, caps, x);
-    const candidates = cells
-      .map((c, k) => ({ k, used: (x[c.x] as number) / c.upper }))
-      .filter(({ k, used }) => !inU[k] && used > 1e-9)
-      .sort((a, b) => b.used - a.used || a.k - b.k);
-    for (const { k } of candidates) {
-      inU[k] = true;
-      const tried = coverageCut(cells, inU, floor, caps, x);
-      if (tried && tried.violation > (best?.violation ?? 0) + MIN_VIOLATION) best = tried;
-      else inU[k] = false;
-    }
-    if (best && best.violation > MIN_VIOLATION) cuts.push(best.row);
+    return [{ floor, cells, caps }];
   });
-  return cuts;
+  return (x) => {
+    const cuts: Row[] = [];
+    for (const { floor, cells, caps } of intervals) {
+      if (cells.every((c) => c.indicator < 0 || settled(x[c.indicator] as number, x[c.x] as number))) continue;
+      const inU = cells.map((c) => (x[c.x] as number) >= c.upper - 1e-9);
+      let best = coverageCut(cells, inU, floor, caps, x);
+      const candidates = cells
+        .map((c, k) => ({ k, used: (x[c.x] as number) / c.upper }))
+        .filter(({ k, used }) => !inU[k] && used > 1e-9)
+        .sort((a, b) => b.used - a.used || a.k - b.k);
+      for (const { k } of candidates) {
+        inU[k] = true;
+        const tried = coverageCut(cells, inU, floor, caps, x);
+        if (tried && tried.violation > (best?.violation ?? 0) + MIN_VIOLATION) best = tried;
+        else inU[k] = false;
+      }
+      if (best && best.violation > MIN_VIOLATION) cuts.push(best.row);
+    }
+    return cuts;
+  };
 }
+
+/** An integral binary w that is 0 only where its seats x are. */
+const settled = (w: number, x: number): boolean => Math.abs(w - Math.round(w)) <= 1e-9 && (w > 0.5 || x <= 1e-9);
 
 /** The cut for one choice of U (null when r ≤ 0), with its violation at `x`. */
 function coverageCut(cells: readonly Cell[], inU: readonly boolean[], floor: number, caps: readonly number[], x: ArrayLike<number>): { row: Row; violation: number } | null {
