@@ -34,6 +34,33 @@ const seatsOf = (result: ClearingResult, bidId: string): Record<number, number> 
 const outcome = (result: ClearingResult, bidId: string) => result.bids.find((b) => b.bidId === bidId);
 
 describe('clearSpike scenarios', () => {
+  it('gives the worked example of docs/clearing.md exactly as written there', async () => {
+    const input = aSpike(
+      [4, 3],
+      [
+        aBid('A', 'alpha', 2000, { 0: 3, 1: 3 }),
+        aBid('B', 'bravo', 2400, { 0: 3, 1: 2 }, { minSeatsPerInterval: 2 }),
+        aBid('C', 'charlie', 1100, { 0: 2, 1: 2 }, { minTotalSeatHours: 4 }),
+      ],
+      { maxVendorShare: 0.75, qualityWeight: 1, scores: new Map([['alpha', 80], ['bravo', 100], ['charlie', 50]]) },
+    );
+    const result = await clearSpike(input);
+    expect(result.solver).toBe('HIGHS');
+    expect(result.objective).toEqual({ coveredSeatHours: 7, adjustedCost: 16_100 });
+    expect(result.bids.map((b) => [b.bidId, b.adjustedRate])).toEqual([['A', 2500], ['B', 2400], ['C', 2200]]);
+    expect([seatsOf(result, 'A'), seatsOf(result, 'B'), seatsOf(result, 'C')]).toEqual([{ 1: 1 }, { 0: 2 }, { 0: 2, 1: 2 }]);
+    expect(result.bids.map((b) => [b.status, b.reason])).toEqual([
+      ['PARTIAL', 'PARTIAL_DEMAND'],
+      ['PARTIAL', 'PARTIAL_MIN_SEATS'],
+      ['WON', 'WON'],
+    ]);
+    expect(result.bidToBeat).toEqual([
+      { index: 0, highestWinningAdjustedRate: 2400 },
+      { index: 1, highestWinningAdjustedRate: 2500 },
+    ]);
+    expect(result.unfilled).toEqual([]);
+  });
+
   it('caps each vendor at floor(share × required) per interval', async () => {
     const input = aSpike([10], [aBid('cheap', 'va', 1000, { 0: 10 }), aBid('dear', 'vb', 1500, { 0: 10 })], { maxVendorShare: 0.5 });
     const result = await clearSpike(input);
