@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { ClearingError } from '../src/domain/clearing/clear-spike.js';
+import { recordClearingFailure } from '../src/domain/clearing/clearing-failure.js';
 import type { EventType } from '../src/domain/events/event-types.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
@@ -25,6 +27,7 @@ let h: Harness;
 let m: Market;
 let openSpike: string;
 let closedSpike: string;
+let failedSpike: string;
 let bidOnOpen: string;
 let bidOnClosed: string;
 let contractId: string;
@@ -44,6 +47,9 @@ beforeAll(async () => {
   ok(await gql(h.url, op.CLOSE, { id: closedSpike }, m.brand.key));
   const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, closedSpike);
   if (awarded.kind !== 'AWARDED') throw new Error('setup: the closed spike did not clear');
+  failedSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
+  ok(await gql(h.url, op.CLOSE, { id: failedSpike }, m.brand.key));
+  await recordClearingFailure(h.orm.em.fork() as never, h.clock, failedSpike, new ClearingError('SOLVER_TIMEOUT', 'clearing hit its 120 s time limit (COST)'));
   contractId = awarded.contractIds[0]!;
 
   // A contract whose intervals are over, with actuals and a settlement: set the clock back, then forward.
@@ -171,6 +177,10 @@ const matrix: Record<string, Row> = {
   },
   clearingResult: {
     run: (k) => gql(h.url, op.CLEARING_RESULT, { id: closedSpike }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
+  },
+  clearingFailure: {
+    run: (k) => gql(h.url, op.CLEARING_FAILURE, { id: failedSpike }, k),
     expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
   },
   auditRecord: {

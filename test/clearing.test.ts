@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike, ClearingError, type ClearingInput, type ClearingResult } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
+import { canonicalJson } from '../src/domain/shared/canonical-json.js';
 import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, CLEARING_QUEUE, clearJobId, FAILED_RETRY_COOL_DOWN_MS, redisConnection, type ClearingJobData } from '../workers/queues.js';
-import { sweep } from '../workers/clearing.processor.js';
+import { clearingProcessor, sweep } from '../workers/clearing.processor.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { TEST_REDIS_URL } from './support/env.js';
@@ -98,6 +100,8 @@ describe('clearing end to end with the real worker', () => {
     expect(createHash('sha256').update(audit.canonicalJson).digest('hex')).toBe(audit.sha256);
     expect(audit.sha256).toBe(result.auditSha256);
     const doc = JSON.parse(audit.canonicalJson);
+    // Canonical: re-serialising the parsed record gives the same bytes, so anyone can verify the hash.
+    expect(canonicalJson(doc)).toBe(audit.canonicalJson);
     expect(doc.bids).toHaveLength(4);
     expect(doc.solver.status).toBe('OPTIMAL');
     expect(Object.keys(doc.scores)).toHaveLength(4);
@@ -144,6 +148,49 @@ describe('scheduling', () => {
     const tooLate = new Date(Date.parse(spike.intervals[0].startsAt) + 60_000).toISOString();
     expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: tooLate }, m.brand.key)).changeBiddingClose).toMatchObject({ code: 'BAD_USER_INPUT', field: 'biddingClosesAt' });
     expect(errorCode(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: later }, m.otherBrand.key))).toBe('NOT_FOUND');
+  });
+});
+
+describe('failed clearings', () => {
+  const jobFor = (spikeId: string) => ({ name: CLEAR_SPIKE, data: { spikeId } }) as unknown as Job<ClearingJobData>;
+  const processorWith = (solve: (input: ClearingInput) => Promise<ClearingResult>) =>
+    clearingProcessor({ orm: h.orm, clock: h.clock, scores: neutralQualityScores, logger: pino({ level: 'silent' }), queue: h.queues!.clearing, solve });
+  const failureOf = async (spikeId: string, key: string) => ok(await gql(h.url, op.CLEARING_FAILURE, { id: spikeId }, key)).clearingFailure;
+
+  it('are recorded for the brand and the operator, write nothing else, and disappear once the spike clears', async () => {
+    const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    await aBid(h.url, m.vendorA.key, spikeId);
+    h.clock.advance(3_600_000); // past the close time; the processor is run by hand below
+    const timedOut = processorWith(async () => { throw new ClearingError('SOLVER_TIMEOUT', 'clearing hit its 120 s time limit (COST)'); });
+    await expect(timedOut(jobFor(spikeId))).rejects.toMatchObject({ code: 'SOLVER_TIMEOUT' });
+    const firstAt = h.clock.now().toISOString();
+    h.clock.advance(60_000);
+    await expect(timedOut(jobFor(spikeId))).rejects.toMatchObject({ code: 'SOLVER_TIMEOUT' });
+    expect(await failureOf(spikeId, m.brand.key)).toEqual({
+      spikeId, code: 'SOLVER_TIMEOUT', message: 'clearing hit its 120 s time limit (COST)', attempts: 2, firstFailedAt: firstAt, lastFailedAt: h.clock.now().toISOString(),
+    });
+    expect((await failureOf(spikeId, h.operatorKey)).attempts).toBe(2);
+    expect(errorCode(await gql(h.url, op.CLEARING_FAILURE, { id: spikeId }, m.otherBrand.key))).toBe('NOT_FOUND');
+    expect(errorCode(await gql(h.url, op.CLEARING_FAILURE, { id: spikeId }, m.vendorA.key))).toBe('FORBIDDEN');
+    // Never a partial award: the failed attempts rolled back everything but the failure itself.
+    expect(ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, m.brand.key)).clearingResult).toBeNull();
+    for (const table of ['clearing_result', 'award', 'bid_outcome', 'contract', 'audit_record']) expect(await count(table)).toBe(0);
+
+    // An unexpected error is reported as INTERNAL, without its internal text.
+    const broken = processorWith(async () => { throw new Error('connect ECONNRESET 10.0.0.3:5432'); });
+    await expect(broken(jobFor(spikeId))).rejects.toThrow('ECONNRESET');
+    const internal = await failureOf(spikeId, m.brand.key);
+    expect(internal).toMatchObject({ code: 'INTERNAL', attempts: 3 });
+    expect(internal.message).not.toContain('10.0.0.3');
+
+    // Refused input cannot succeed on a retry: the job fails for good (the sweeper tries again later).
+    const refused = processorWith(async () => { throw new ClearingError('INVALID_INPUT', 'bids: rates × seats are too large to clear exactly', 'bids'); });
+    await expect(refused(jobFor(spikeId))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(await failureOf(spikeId, m.brand.key)).toMatchObject({ code: 'INVALID_INPUT', attempts: 4 });
+
+    expect(await processorWith(clearSpike)(jobFor(spikeId))).toMatchObject({ kind: 'AWARDED' });
+    expect(await failureOf(spikeId, m.brand.key)).toBeNull();
+    expect(await count('clearing_failure')).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
-import { DelayedError, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { describeFailure, recordClearingFailure } from '../src/domain/clearing/clearing-failure.js';
 import type { ClearingInput, ClearingResult } from '../src/domain/clearing/clear-spike.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
@@ -34,7 +35,12 @@ export function clearingProcessor(deps: ClearingDeps) {
     if (job.name === SWEEP) return sweep(deps);
     if (job.name !== CLEAR_SPIKE) throw new Error(`Unknown job ${job.name}`);
     const { spikeId } = job.data as ClearSpikeJob;
-    const outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId, deps.solve);
+    let outcome: Awaited<ReturnType<typeof awardSpike>>;
+    try {
+      outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId, deps.solve);
+    } catch (error) {
+      throw await failed(deps, spikeId, error);
+    }
     if (outcome.kind === 'NOT_DUE') {
       await job.moveToDelayed(outcome.closesAt.getTime(), token);
       throw new DelayedError();
@@ -43,6 +49,24 @@ export function clearingProcessor(deps: ClearingDeps) {
     if (outcome.kind === 'AWARDED' && deps.settlement) await scheduleSettlements(deps, outcome.contractIds);
     return outcome;
   };
+}
+
+/**
+ * A clearing that threw: recorded where the brand sees it (clearingFailure) and logged, then
+ * handed back to BullMQ (bx_job_failures_total counts it) to retry with backoff. Refused input (INVALID_INPUT) cannot succeed on a retry,
+ * so its job fails at once; the sweeper still tries it again after the cool-down, in case the
+ * spike's data was corrected.
+ */
+async function failed(deps: ClearingDeps, spikeId: string, error: unknown): Promise<Error> {
+  const { code, message } = describeFailure(error);
+  deps.logger.warn({ spikeId, code, err: error instanceof Error ? error.message : String(error) }, 'clearing failed');
+  try {
+    await recordClearingFailure(deps.orm.em.fork() as never, deps.clock, spikeId, error);
+  } catch (recordError) {
+    deps.logger.warn({ spikeId, err: (recordError as Error).message }, 'could not record the clearing failure');
+  }
+  if (code === 'INVALID_INPUT') return new UnrecoverableError(message);
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** After commit: one delayed settlement job per new contract, due at its end plus the grace period. */

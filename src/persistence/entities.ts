@@ -165,6 +165,21 @@ export const ClearingResultSchema = defineEntity({
 });
 export type ClearingResultRow = InferEntity<typeof ClearingResultSchema>;
 
+/** Why the last clearing attempt of a spike failed; gone once the spike clears. */
+export const ClearingFailureSchema = defineEntity({
+  name: 'ClearingFailure',
+  tableName: 'clearing_failure',
+  properties: {
+    spikeId: p.uuid().primary(),
+    code: p.enum(['SOLVER_TIMEOUT', 'SOLVER_FAILED', 'INVALID_INPUT', 'INTERNAL'] as const),
+    message: p.text(),
+    attempts: p.integer(),
+    firstFailedAt: p.datetime().columnType('timestamptz'),
+    lastFailedAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export type ClearingFailure = InferEntity<typeof ClearingFailureSchema>;
+
 export const AwardSchema = defineEntity({
   name: 'Award',
   tableName: 'award',
@@ -388,7 +403,7 @@ export type WebhookDelivery = InferEntity<typeof WebhookDeliverySchema>;
 
 export const entities = [
   OrganizationSchema, ApiKeySchema, DemandSpikeSchema, BidSchema, StateTransitionSchema,
-  ClearingResultSchema, AwardSchema, BidOutcomeSchema, ContractSchema, AuditRecordSchema,
+  ClearingResultSchema, ClearingFailureSchema, AwardSchema, BidOutcomeSchema, ContractSchema, AuditRecordSchema,
   DeliveryReportSchema, InvoiceSchema, InvoiceLineSchema, SettlementSchema,
   DomainEventSchema, WebhookEndpointSchema, WebhookDeliverySchema,
 ];

@@ -30,6 +30,7 @@ export const CLEARING_RESULT = `query($id: UUID!) { clearingResult(spikeId: $id)
   intervals { index requiredSeats awardedSeats unfilledSeats highestWinningAdjustedRate serviceLevelAtAwarded serviceLevelAtRequired }
   awards { bidId vendorId index seats score adjustedRate }
   bids { bidId vendorId status reason reasonDetail score adjustedRate awardedSeatHours } } }`;
+export const CLEARING_FAILURE = `query($id: UUID!) { clearingFailure(spikeId: $id) { spikeId code message attempts firstFailedAt lastFailedAt } }`;
 export const AUDIT_RECORD = `query($id: UUID!) { auditRecord(spikeId: $id) { spikeId sha256 canonicalJson } }`;
 export const ROUTING_PLAN = `query($id: UUID!) { routingPlan(spikeId: $id) { spikeId csv intervals { index shares { vendorId vendorName seats basisPoints } } } }`;
 export const BID_OUTCOME = `query($id: UUID!) { bidOutcome(bidId: $id) { bidId vendorId status reason awardedSeatHours adjustedRate bidToBeat { index ownAdjustedRate highestWinningAdjustedRate awardedSeats } } }`;

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  AuditRecordSchema, AwardSchema, BidOutcomeSchema, BidSchema, ClearingResultSchema, ContractSchema, DemandSpikeSchema, OrganizationSchema,
+  AuditRecordSchema, AwardSchema, BidOutcomeSchema, BidSchema, ClearingFailureSchema, ClearingResultSchema, ContractSchema, DemandSpikeSchema, OrganizationSchema,
   type Bid, type ClearedInterval, type ContractSeats, type DemandSpike, type StoredBidToBeat,
 } from '../../persistence/entities.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
@@ -121,6 +121,8 @@ export async function awardSpike(
     const auditSha256 = sha256Hex(canonical);
     tem.create(AuditRecordSchema, { spikeId, document, canonical, sha256: auditSha256, createdAt: now });
     await tem.flush();
+    // Cleared at last: an earlier failed attempt no longer describes the spike.
+    await tem.nativeDelete(ClearingFailureSchema, { spikeId });
     return { kind: 'AWARDED', spikeId, contractIds: [...contractByBid.values()], auditSha256 };
   });
 }

@@ -9,7 +9,7 @@ import { AccessError } from '../shared/result.js';
 import { routingPlan, routingPlanCsv, type RoutingInterval } from './routing-plan.js';
 
 /** The spike, if the caller is its brand (any of the brand's keys but FINANCE) or the operator. */
-async function spikeForBrand(em: EntityManager, actor: Principal | null, spikeId: string): Promise<DemandSpike> {
+export async function spikeForBrand(em: EntityManager, actor: Principal | null, spikeId: string): Promise<DemandSpike> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
   const spike = await em.findOne(DemandSpikeSchema, { id: spikeId });
   if (!spike || (p.role !== 'OPERATOR' && spike.brandId !== p.organizationId)) throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);

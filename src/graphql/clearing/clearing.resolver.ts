@@ -1,10 +1,11 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
+import { getClearingFailure } from '../../domain/clearing/clearing-failure.js';
 import { getAuditRecord, getBidOutcome, getClearingResult, getContract, getRoutingPlan, listContracts } from '../../domain/clearing/clearing-queries.js';
 import type { Context } from '../context.js';
 import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import {
-  AuditRecordType, AwardType, BidOutcomeType, ClearedIntervalType, ClearingResultType, ContractConnection, ContractType, RoutingIntervalType, RoutingPlanType,
+  AuditRecordType, AwardType, BidOutcomeType, ClearedIntervalType, ClearingFailureType, ClearingResultType, ContractConnection, ContractType, RoutingIntervalType, RoutingPlanType,
 } from './clearing.types.js';
 
 @Resolver()
@@ -19,6 +20,15 @@ export class ClearingResolver {
       intervals: r.intervals.map(ClearedIntervalType.from), awards: view.awards.map(AwardType.from), bids: view.outcomes.map(BidOutcomeType.from),
       auditSha256: view.auditSha256,
     });
+  }
+
+  @Query(() => ClearingFailureType, {
+    nullable: true,
+    description: 'Why the last clearing attempt of a spike failed, for its brand and the operator; null when it has not failed, or has cleared since.',
+  })
+  async clearingFailure(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'The spike.' }) spikeId: string): Promise<ClearingFailureType | null> {
+    const failure = await getClearingFailure(ctx.em, ctx.principal, spikeId);
+    return failure && ClearingFailureType.from(failure);
   }
 
   @Query(() => AuditRecordType, { nullable: true, description: 'The audit record of a clearing, for the brand and the operator; null until cleared.' })

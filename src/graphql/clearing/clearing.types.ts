@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { Award, BidOutcome, ClearedInterval, Contract } from '../../persistence/entities.js';
+import type { Award, BidOutcome, ClearedInterval, ClearingFailure, Contract } from '../../persistence/entities.js';
 import type { RoutingInterval } from '../../domain/clearing/routing-plan.js';
 import { BidStatus } from '../bidding/bidding.types.js';
 import { MoneyType } from '../common/money.type.js';
@@ -11,6 +11,12 @@ registerEnumType(SolverKind, { name: 'SolverKind', description: 'HIGHS: MIP solv
 
 export enum ContractStatus { ACTIVE = 'ACTIVE', DELIVERED = 'DELIVERED', SETTLED = 'SETTLED', ADJUSTED = 'ADJUSTED' }
 registerEnumType(ContractStatus, { name: 'ContractStatus', description: 'ACTIVE → DELIVERED → SETTLED; ADJUSTED after a late-data settlement.' });
+
+export enum ClearingFailureCode { SOLVER_TIMEOUT = 'SOLVER_TIMEOUT', SOLVER_FAILED = 'SOLVER_FAILED', INVALID_INPUT = 'INVALID_INPUT', INTERNAL = 'INTERNAL' }
+registerEnumType(ClearingFailureCode, {
+  name: 'ClearingFailureCode',
+  description: 'SOLVER_TIMEOUT: no proven optimum within the time limit; SOLVER_FAILED: the solver gave no trustworthy answer; INVALID_INPUT: the spike or its bids cannot be cleared as they stand; INTERNAL: an unexpected error.',
+});
 
 const ms = (minutes: number) => minutes * 60_000;
 
@@ -161,4 +167,20 @@ export class AuditRecordType {
   @Field(() => String, { description: 'SHA-256 (hex) of `canonicalJson`; recompute it to verify the record.' }) sha256!: string;
   @Field(() => String, { description: 'The record as canonical JSON (sorted keys, no whitespace).' }) canonicalJson!: string;
   @Field(() => Date, { description: 'When it was written.' }) createdAt!: Date;
+}
+
+@ObjectType('ClearingFailure', {
+  description: 'Why the last clearing attempt of a spike failed. Nothing was awarded (never a partial award); the clearing is retried automatically, and this disappears once it succeeds.',
+})
+export class ClearingFailureType {
+  @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
+  @Field(() => ClearingFailureCode, { description: 'What failed.' }) code!: ClearingFailureCode;
+  @Field(() => String, { description: 'What failed, in words.' }) message!: string;
+  @Field(() => Int, { description: 'Failed attempts so far.' }) attempts!: number;
+  @Field(() => Date, { description: 'When the first attempt failed.' }) firstFailedAt!: Date;
+  @Field(() => Date, { description: 'When the latest attempt failed.' }) lastFailedAt!: Date;
+
+  static from(f: ClearingFailure): ClearingFailureType {
+    return Object.assign(new ClearingFailureType(), { ...f, code: f.code as ClearingFailureCode });
+  }
 }
