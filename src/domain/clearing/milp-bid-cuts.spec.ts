@@ -11,8 +11,9 @@ import type { ClearingInput } from './clear-spike.js';
 import { greedyAllocation } from './greedy.js';
 import { loadHighs } from './highs-runner.js';
 import { BidHullSeparator, bidOracle, bidSets, type BidSet } from './milp-bid-cuts.js';
-import { buildClearingModel, columnValues, type Row, type SparseModel } from './milp-model.js';
-import { normalizeInput, type Allocation } from './problem.js';
+import { buildClearingModel, columnValues, type Row } from './milp-model.js';
+import { allocations, feasibleIn, rowHolds } from './model-enumeration.js';
+import { normalizeInput } from './problem.js';
 
 /** Uniform in [0, 1] (fc.double is uniform over the doubles, so mostly tiny). */
 const unitArb = fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => n / 1_000_000);
@@ -103,10 +104,6 @@ function l1Distance(highs: Highs, points: readonly number[][], p: readonly numbe
   }
 }
 
-const holds = (row: Row, values: readonly number[]): boolean => {
-  const activity = row.cols.reduce((s, c, k) => s + (row.vals[k] as number) * (values[c] as number), 0);
-  return activity >= row.lower - 1e-9 && activity <= row.upper + 1e-9;
-};
 
 describe('bid-hull oracle', () => {
   it('finds the maximum of π·v over the set, at a point of the set', () => {
@@ -160,7 +157,7 @@ describe('bid-hull separation', () => {
             expect(cut.vals.every((v) => Math.abs(v) <= 1 + 1e-9)).toBe(true);
             // Box-normalised, the deepest cut is exactly as violated as the L1 distance.
             expect(dot(cut.vals, cut.cols.map((c) => p[c] as number)) - cut.upper).toBeCloseTo(distance, 5);
-            for (const v of points) expect(holds(cut, v)).toBe(true);
+            for (const v of points) expect(rowHolds(cut, v)).toBe(true);
           } else if (distance < 1e-9) {
             inside += 1;
             expect(cuts).toEqual([]);
@@ -218,27 +215,7 @@ const spikeArb: fc.Arbitrary<ClearingInput> = fc
   )
   .filter((input) => input.bids.every((b) => b.offered.length > 0));
 
-/** Every allocation with 0 ≤ x ≤ upper. */
-function* allocations(upper: number[][]): Generator<Allocation> {
-  const cells = upper.flatMap((row, b) => row.map((_, t) => [b, t] as const));
-  const x: Allocation = upper.map((row) => row.map(() => 0));
-  function* visit(k: number): Generator<Allocation> {
-    if (k === cells.length) {
-      yield x;
-      return;
-    }
-    const [b, t] = cells[k] as readonly [number, number];
-    for (let v = 0; v <= (upper[b]?.[t] as number); v++) {
-      (x[b] as number[])[t] = v;
-      yield* visit(k + 1);
-    }
-    (x[b] as number[])[t] = 0;
-  }
-  yield* visit(0);
-}
 
-const feasible = (model: SparseModel, values: readonly number[]): boolean =>
-  values.every((v, j) => v >= (model.colLower[j] as number) && v <= (model.colUpper[j] as number)) && model.rows.every((row) => holds(row, values));
 
 describe('bid sets of a model', () => {
   it('contain every feasible award, and the cuts separated from them hold at every one', async () => {
@@ -264,10 +241,10 @@ describe('bid sets of a model', () => {
         cutsChecked += cuts.length;
         for (const allocation of allocations(problem.bids.map((b) => [...b.upper]))) {
           const values = columnValues(model, allocation);
-          if (!feasible(model, values)) continue;
+          if (!feasibleIn(model, values)) continue;
           awardsChecked += 1;
           sets.forEach((set, k) => expect(members[k]?.has(set.cols.map((c) => values[c]).join()), JSON.stringify({ set: set.cols, allocation })).toBe(true));
-          for (const cut of cuts) expect(holds(cut, values), JSON.stringify({ cut, allocation })).toBe(true);
+          for (const cut of cuts) expect(rowHolds(cut, values), JSON.stringify({ cut, allocation })).toBe(true);
         }
       }),
       { numRuns: 4000, seed: 20_261_208 },

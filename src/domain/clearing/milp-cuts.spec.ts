@@ -9,8 +9,9 @@ import type { ClearingInput } from './clear-spike.js';
 import { greedyAllocation } from './greedy.js';
 import { loadHighs, runHighs } from './highs-runner.js';
 import { separateCoverageCuts } from './milp-cuts.js';
-import { buildClearingModel, columnValues, type Row, type SparseModel } from './milp-model.js';
-import { normalizeInput, type Allocation } from './problem.js';
+import { buildClearingModel, columnValues } from './milp-model.js';
+import { allocations, feasibleIn, rowHolds } from './model-enumeration.js';
+import { normalizeInput } from './problem.js';
 
 const VENDORS = ['v1', 'v2'];
 
@@ -53,33 +54,8 @@ const spikeArb: fc.Arbitrary<ClearingInput> = fc
   )
   .filter((input) => input.bids.every((b) => b.offered.length > 0));
 
-/** Every allocation with 0 ≤ x ≤ offered, as full model vectors (y = [x > 0], z = [any x > 0]). */
-function* allocations(offered: number[][]): Generator<Allocation> {
-  const cells = offered.flatMap((row, b) => row.map((_, t) => [b, t] as const));
-  const x: Allocation = offered.map((row) => row.map(() => 0));
-  function* visit(k: number): Generator<Allocation> {
-    if (k === cells.length) {
-      yield x;
-      return;
-    }
-    const [b, t] = cells[k] as readonly [number, number];
-    for (let v = 0; v <= (offered[b]?.[t] as number); v++) {
-      (x[b] as number[])[t] = v;
-      yield* visit(k + 1);
-    }
-    (x[b] as number[])[t] = 0;
-  }
-  yield* visit(0);
-}
 
-const satisfies = (row: Row, values: readonly number[]): boolean => {
-  const activity = row.cols.reduce((s, c, k) => s + (row.vals[k] as number) * (values[c] as number), 0);
-  return activity >= row.lower - 1e-9 && activity <= row.upper + 1e-9;
-};
 
-const feasible = (model: SparseModel, values: readonly number[]): boolean =>
-  values.every((v, j) => v >= (model.colLower[j] as number) && v <= (model.colUpper[j] as number)) &&
-  model.rows.every((row) => satisfies(row, values));
 
 describe('coverage cuts', () => {
   it('hold at every integer solution of the model', async () => {
@@ -105,13 +81,13 @@ describe('coverage cuts', () => {
         const offered = problem.bids.map((b) => [...b.upper]);
         for (const allocation of allocations(offered)) {
           const values = columnValues(model, allocation);
-          if (!feasible(model, values)) continue;
+          if (!feasibleIn(model, values)) continue;
           pointsChecked += 1;
-          for (const cut of cuts) expect(satisfies(cut, values), JSON.stringify({ cut, allocation })).toBe(true);
+          for (const cut of cuts) expect(rowHolds(cut, values), JSON.stringify({ cut, allocation })).toBe(true);
         }
         cutsChecked += cuts.length;
         // A cut is only returned when it is violated by the point it was separated from.
-        for (const { point, cuts: own } of separated) for (const cut of own) expect(satisfies(cut, Array.from(point))).toBe(false);
+        for (const { point, cuts: own } of separated) for (const cut of own) expect(rowHolds(cut, Array.from(point))).toBe(false);
       }),
       { numRuns: 3000, seed: 20_261_125 },
     );
