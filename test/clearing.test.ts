@@ -103,6 +103,10 @@ describe('clearing end to end with the real worker', () => {
     // Canonical: re-serialising the parsed record gives the same bytes, so anyone can verify the hash.
     expect(canonicalJson(doc)).toBe(audit.canonicalJson);
     expect(doc.bids).toHaveLength(4);
+    expect(doc.version).toBe(2);
+    // The inputs as they stood, service-level terms and forecasts included.
+    expect(doc.spike).toMatchObject({ qualityWeight: expect.any(Number), maxVendorShare: 0.5, serviceLevel: { target: expect.any(Number), seconds: expect.any(Number) } });
+    expect(doc.spike.intervals[0]).toMatchObject({ index: 0, requiredSeats: 10, forecastContacts: null, ahtSeconds: null });
     expect(doc.solver.status).toBe('OPTIMAL');
     expect(Object.keys(doc.scores)).toHaveLength(4);
     expect(errorCode(await gql(h.url, op.AUDIT_RECORD, { id: spikeId }, m.otherBrand.key))).toBe('NOT_FOUND');

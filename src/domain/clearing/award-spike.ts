@@ -178,14 +178,21 @@ function auditDocument(
   result: ClearingResult, cleared: ClearedInterval[], clearedAt: Date,
 ): Record<string, unknown> {
   return {
-    version: 1,
+    // Version 2 added the forecast and service-level inputs (what serviceLevelAtAwarded is computed from).
+    version: 2,
     clearedAt: clearedAt.toISOString(),
     spike: {
       id: spike.id, brandId: spike.brandId, currency: spike.currency, reserveRateMinor: spike.reserveRateMinor.toString(),
       intervalMinutes: spike.intervalMinutes, maxVendorShare: spike.maxVendorShare, qualityWeight: spike.qualityWeight,
       minQualityScore: spike.minQualityScore, requiredSkills: spike.requiredSkills, requiredCertifications: spike.requiredCertifications,
-      biddingClosesAt: spike.biddingClosesAt.toISOString(),
-      intervals: spike.intervals.map((i) => ({ index: i.index, startsAt: i.startsAt, requiredSeats: i.requiredSeats })),
+      biddingClosesAt: spike.biddingClosesAt.toISOString(), channel: spike.channel,
+      serviceLevel: {
+        target: spike.serviceLevelTarget, seconds: spike.serviceLevelSeconds, maxOccupancy: spike.maxOccupancy,
+        shrinkage: spike.shrinkage, chatConcurrency: spike.chatConcurrency,
+      },
+      intervals: spike.intervals.map((i) => ({
+        index: i.index, startsAt: i.startsAt, requiredSeats: i.requiredSeats, forecastContacts: i.forecastContacts, ahtSeconds: i.ahtSeconds,
+      })),
     },
     rules: {
       adjustedRate: 'a_b = rate_b / (max(s_v, 1) / 100) ^ w, in minor units per seat-hour, rounded to 0.01',
