@@ -192,9 +192,15 @@ export class BidHullSeparator {
     private readonly sets: readonly BidSet[],
   ) {}
 
-  /** Cuts violated at `x`; no further bid is tried after `deadline` (a performance.now() time). */
+  private deadline = Infinity;
+
+  /**
+   * Cuts violated at `x`. After `deadline` (a performance.now() time) no further bid is tried and
+   * a bid's cut-generating LP stops with the deepest valid cut found so far.
+   */
   separate(x: ArrayLike<number>, deadline: number): Row[] {
     const started = performance.now();
+    this.deadline = deadline;
     this.stats.calls++;
     const cuts: Row[] = [];
     for (const set of this.sets) {
@@ -224,7 +230,7 @@ export class BidHullSeparator {
     // is at most MIN_VIOLATION, p is (as good as) inside. Every π is a valid cut once its
     // right-hand side is the oracle's maximum; the deepest of those is kept.
     let best: { pi: number[]; maximum: number; violation: number } | null = null;
-    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+    for (let iteration = 0; iteration < MAX_ITERATIONS && performance.now() <= this.deadline; iteration++) {
       this.stats.lpRuns++;
       if (lp.run().modelStatus !== this.highs.constants.modelStatus.optimal) return null;
       const colValue = lp.getSolution().colValue;

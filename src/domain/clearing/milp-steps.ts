@@ -59,11 +59,11 @@ export const mip = (
  * objective is integral, so it rounds its bound up and proves the optimum sooner: the tie-break of
  * 1,000-bid seed 3 (5,101 columns) takes 0.1 s instead of 1.4 s, 50-bid tie-breaks (about 1,700
  * columns) 0.4–0.6 s instead of 1.2–1.9 s. On whole 1,000-bid models (25,000–35,000 columns) it
- * made HiGHS branch on seats: 17 s and 26 s instead of 2.9 s and 2.7 s at the root. Exact either
- * way, since the true seats are integers.
+ * made HiGHS branch on seats: 17 s and 26 s instead of 2.9 s and 2.7 s at the root. `always`
+ * gives integer seats whatever the size (the tie-break's fallback, milp.ts).
  */
-export function withIntegerSeats(model: SparseModel, continuous: (column: number) => boolean = () => false): SparseModel {
-  if (model.colUpper.length > INTEGER_SEATS_MAX_COLUMNS) return model;
+export function withIntegerSeats(model: SparseModel, continuous: (column: number) => boolean = () => false, always = false): SparseModel {
+  if (!always && model.colUpper.length > INTEGER_SEATS_MAX_COLUMNS) return model;
   return { ...model, integer: model.integer.map((_, j) => !continuous(j)) };
 }
 

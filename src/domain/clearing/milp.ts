@@ -77,6 +77,8 @@ function solveLexicographically(ctx: Context, options: HighsSolveOptions, relaxe
 
   // Stages 1–2.
   let covered: SparseModel = model;
+  /** C* when the coverage MILP proved it; otherwise C* is the sum of the floors. */
+  let coverage: number | null = null;
   // The cuts are derived from the per-interval floors, so only this first attempt uses them.
   const sets = ctx.integerSeats || options.noBidCuts ? [] : bidSets(problem, model);
   const bidHull = sets.length ? new BidHullSeparator(ctx.highs, sets) : null;
@@ -92,12 +94,16 @@ function solveLexicographically(ctx: Context, options: HighsSolveOptions, relaxe
     const cover = seatCosts(model, width, () => -1);
     const best = mip(ctx, 'COVERAGE', withIntegerSeats(open), cover, columnValues(open, heuristic));
     if (!best) throw failed('the coverage MILP is infeasible');
-    const seats = objectivesOf(ctx, model, vertex(ctx, open, best, [cover])).seats;
+    coverage = objectivesOf(ctx, model, vertex(ctx, open, best, [cover])).seats;
     const xCols = model.xEntries.map((e) => e.col);
-    covered = { ...open, rows: [...open.rows, { lower: seats, upper: Infinity, cols: xCols, vals: xCols.map(() => 1) }] };
+    covered = { ...open, rows: [...open.rows, { lower: coverage, upper: Infinity, cols: xCols, vals: xCols.map(() => 1) }] };
     stage2 = minimiseCost(ctx, model, covered, money);
     if (!stage2) throw failed('the cost MILP is infeasible at the optimal coverage');
   }
+
+  // Stage 2 keeps C*: the coverage the greedy bound promised, or the coverage MILP's optimum.
+  const seats = objectivesOf(ctx, model, stage2.values).seats;
+  if (seats !== (coverage ?? floors.reduce((a, f) => a + f, 0))) throw failed('the cost stage lost coverage');
 
   // Stage 3. Bounds tightened with target K* keep every solution of cost K* (milp-reduce.ts).
   const { strong } = stage2;
@@ -107,15 +113,28 @@ function solveLexicographically(ctx: Context, options: HighsSolveOptions, relaxe
   const r = restrict(withCostLimit(problem, model, strong, money, stage2.costUnits), [...t.lower, ...ks], [...t.upper, ...ks.map(() => Infinity)]);
   if (!r.feasible) throw failed('the tie-break model is infeasible');
   const start = [...stage2.values, ...intervalCosts(problem, model, money, stage2.values).map((k) => k / COST_SCALE)];
+  const tieCost = pick(r, [...ranks, ...ks]);
   // The k_t columns stay continuous: they carry no objective, and costs are not whole thousands.
-  const tieModel = withIntegerSeats(r.model, (j) => (r.free[j] as number) >= width);
-  const tied = mip(ctx, 'TIE_BREAK', tieModel, pick(r, [...ranks, ...ks]), pick(r, start), worthPresolving(ctx, r, covered));
-  if (!tied) throw failed('the tie-break MILP is infeasible');
-  const final = vertex(ctx, covered, expand(r, tied), [money, ranks], t);
-  const objectives = objectivesOf(ctx, model, final);
-  if (objectives.costUnits !== stage2.costUnits || objectives.seats !== objectivesOf(ctx, model, stage2.values).seats) {
-    throw failed('coverage or cost changed in the tie-break');
+  const isK = (j: number): boolean => (r.free[j] as number) >= width;
+  const breakTies = (tieModel: SparseModel) => {
+    const tied = mip(ctx, 'TIE_BREAK', tieModel, tieCost, pick(r, start), worthPresolving(ctx, r, covered));
+    if (!tied) throw failed('the tie-break MILP is infeasible');
+    const full = expand(r, tied);
+    const final = vertex(ctx, covered, full, [money, ranks], t);
+    return { final, solverScore: ranks.reduce((a, rank, j) => a + rank * (full[j] as number), 0) };
+  };
+  const small = withIntegerSeats(r.model, isK);
+  let { final, solverScore } = breakTies(small);
+  // HiGHS proved no award scores below its answer's score − 0.5, within its tolerances; an exact
+  // award that scores 0.5 more than that answer could therefore be 1 above the optimum. With
+  // continuous seats that can happen (the cost row's tolerance lets seats drift a fraction
+  // towards earlier bids), so such an answer is solved again with integer seats.
+  if (objectivesOf(ctx, model, final).tieScore > solverScore + 0.49 && small === r.model) {
+    ({ final, solverScore } = breakTies(withIntegerSeats(r.model, isK, true)));
   }
+  const objectives = objectivesOf(ctx, model, final);
+  if (objectives.tieScore > solverScore + 0.49) throw failed('the tie-break answer relied on solver tolerances');
+  if (objectives.costUnits !== stage2.costUnits || objectives.seats !== seats) throw failed('coverage or cost changed in the tie-break');
   return allocationOf(ctx, model, final);
 }
 
@@ -124,9 +143,11 @@ function solveLexicographically(ctx: Context, options: HighsSolveOptions, relaxe
  * Σ_t k_t ≤ K*. (One dense row with large coefficients makes HiGHS's cut separation very slow.)
  * The k_t are in units of COST_SCALE cost units, which keeps the coefficients near 1e2 instead of
  * 1e5 and the limit near 1e7 instead of 1e10 (HiGHS warned about the bound and cut more slowly).
- * Still exact: HiGHS's absolute row tolerance (1e-7) is then 1e-4 cost units per row, so the
- * interval rows and the limit row together admit well under one unit above K* (under 0.01 for
- * 96 intervals), and integer costs cannot fit in that; the cost is re-checked exactly anyway.
+ * The cost stays exact: HiGHS's MIP feasibility tolerance (1e-6) is then 1e-3 cost units per row,
+ * so the interval rows and the limit row together admit about 0.1 units above K* for 96
+ * intervals, and no integer cost fits in that; the cost is re-checked exactly anyway. The tie
+ * score is guarded separately (see the check after the tie-break): with continuous seats that
+ * slack could let seats drift a fraction towards earlier bids.
  */
 const COST_SCALE = 1000;
 
