@@ -7,12 +7,11 @@
 import fc from 'fast-check';
 import type { Highs } from 'highs';
 import { describe, expect, it } from 'vitest';
-import type { ClearingInput } from './clear-spike.js';
 import { greedyAllocation } from './greedy.js';
 import { loadHighs } from './highs-runner.js';
 import { BidHullSeparator, bidOracle, bidSets, type BidSet } from './milp-bid-cuts.js';
 import { buildClearingModel, columnValues, type Row } from './milp-model.js';
-import { allocations, feasibleIn, rowHolds } from './model-enumeration.js';
+import { allocations, feasibleIn, rowHolds, smallSpikeArb } from './model-enumeration.js';
 import { normalizeInput } from './problem.js';
 
 /** Uniform in [0, 1] (fc.double is uniform over the doubles, so mostly tiny). */
@@ -104,7 +103,6 @@ function l1Distance(highs: Highs, points: readonly number[][], p: readonly numbe
   }
 }
 
-
 describe('bid-hull oracle', () => {
   it('finds the maximum of π·v over the set, at a point of the set', () => {
     fc.assert(
@@ -172,50 +170,11 @@ describe('bid-hull separation', () => {
   }, 60_000);
 });
 
-/** Small spikes where most bids are all-or-nothing, many with minimum seats. */
-const spikeArb: fc.Arbitrary<ClearingInput> = fc
-  .record({
-    required: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 2, maxLength: 3 }),
-    maxVendorShare: fc.option(fc.constantFrom(0.5, 0.67, 0.8), { freq: 2 }),
-    bidCount: fc.integer({ min: 2, max: 3 }),
-  })
-  .chain(({ required, maxVendorShare, bidCount }) =>
-    fc
-      .tuple(
-        ...Array.from({ length: bidCount }, () =>
-          fc.record({
-            vendorId: fc.constantFrom('v1', 'v2'),
-            seats: fc.tuple(...required.map(() => fc.integer({ min: 0, max: 3 }))),
-            minSeatsPerInterval: fc.option(fc.constantFrom(2, 3), { freq: 2 }),
-            minTotalSeatHours: fc.constantFrom(0.75, 1, 1.25, 1.5),
-          }),
-        ),
-      )
-      .map(
-        (bids): ClearingInput => ({
-          intervalHours: 0.25,
-          intervals: required.map((requiredSeats, index) => ({ index, requiredSeats })),
-          bids: bids.map((b, k) => ({
-            bidId: `b${k}`,
-            vendorId: b.vendorId,
-            rateMinor: BigInt(10 + k),
-            offered: b.seats.flatMap((seats, index) => (seats > 0 ? [{ index, seats }] : [])),
-            minSeatsPerInterval: b.minSeatsPerInterval,
-            minTotalSeatHours: b.minTotalSeatHours,
-            submittedAt: new Date(Date.UTC(2025, 0, 1)),
-          })),
-          maxVendorShare,
-          qualityWeight: 0,
-          scores: new Map([
-            ['v1', 50],
-            ['v2', 50],
-          ]),
-        }),
-      ),
-  )
-  .filter((input) => input.bids.every((b) => b.offered.length > 0));
-
-
+/** Small spikes where every bid is all-or-nothing, many with minimum seats. */
+const spikeArb = smallSpikeArb({
+  intervals: { min: 2, max: 3 }, required: { min: 1, max: 5 }, bids: { min: 2, max: 3 }, maxSeats: 3,
+  minSeatsFreq: 2, minTotals: [0.75, 1, 1.25, 1.5], minTotalFreq: null,
+});
 
 describe('bid sets of a model', () => {
   it('contain every feasible award, and the cuts separated from them hold at every one', async () => {

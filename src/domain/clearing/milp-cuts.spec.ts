@@ -5,54 +5,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ClearingInput } from './clear-spike.js';
 import { greedyAllocation } from './greedy.js';
 import { loadHighs, runHighs } from './highs-runner.js';
 import { separateCoverageCuts } from './milp-cuts.js';
 import { buildClearingModel, columnValues } from './milp-model.js';
-import { allocations, feasibleIn, rowHolds } from './model-enumeration.js';
+import { allocations, feasibleIn, rowHolds, smallSpikeArb } from './model-enumeration.js';
 import { normalizeInput } from './problem.js';
 
-const VENDORS = ['v1', 'v2'];
-
-const spikeArb: fc.Arbitrary<ClearingInput> = fc
-  .record({
-    required: fc.array(fc.integer({ min: 2, max: 6 }), { minLength: 1, maxLength: 2 }),
-    maxVendorShare: fc.option(fc.constantFrom(0.5, 0.67, 0.8), { freq: 2 }),
-    bidCount: fc.integer({ min: 2, max: 4 }),
-  })
-  .chain(({ required, maxVendorShare, bidCount }) =>
-    fc
-      .tuple(
-        ...Array.from({ length: bidCount }, () =>
-          fc.record({
-            vendorId: fc.constantFrom(...VENDORS),
-            seats: fc.tuple(...required.map(() => fc.integer({ min: 0, max: 4 }))),
-            minSeatsPerInterval: fc.option(fc.constantFrom(2, 3), { freq: 1 }),
-            minTotalSeatHours: fc.option(fc.constantFrom(0.5, 0.75, 1), { freq: 3 }),
-          }),
-        ),
-      )
-      .map(
-        (bids): ClearingInput => ({
-          intervalHours: 0.25,
-          intervals: required.map((requiredSeats, index) => ({ index, requiredSeats })),
-          bids: bids.map((b, k) => ({
-            bidId: `b${k}`,
-            vendorId: b.vendorId,
-            rateMinor: BigInt(10 + k),
-            offered: b.seats.flatMap((seats, index) => (seats > 0 ? [{ index, seats }] : [])),
-            minSeatsPerInterval: b.minSeatsPerInterval,
-            minTotalSeatHours: b.minTotalSeatHours,
-            submittedAt: new Date(Date.UTC(2025, 0, 1)),
-          })),
-          maxVendorShare,
-          qualityWeight: 0,
-          scores: new Map(VENDORS.map((v) => [v, 50])),
-        }),
-      ),
-  )
-  .filter((input) => input.bids.every((b) => b.offered.length > 0));
+const spikeArb = smallSpikeArb({
+  intervals: { min: 1, max: 2 }, required: { min: 2, max: 6 }, bids: { min: 2, max: 4 }, maxSeats: 4,
+  minSeatsFreq: 1, minTotals: [0.5, 0.75, 1], minTotalFreq: 3,
+});
 
 
 

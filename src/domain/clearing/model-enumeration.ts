@@ -1,9 +1,72 @@
 /**
- * Exhaustive checks of clearing models, for the tests of cuts (not product code): every
- * allocation of a small spike, and whether column values satisfy a row or a whole model.
+ * Exhaustive checks of clearing models, for the tests of cuts (not product code, and left out of
+ * the build): small random spikes, every allocation of one, and whether column values satisfy a
+ * row or a whole model.
  */
+import fc from 'fast-check';
+import type { ClearingInput } from './clear-spike.js';
 import type { Row, SparseModel } from './milp-model.js';
 import type { Allocation } from './problem.js';
+
+export interface SmallSpikeShape {
+  intervals: { min: number; max: number };
+  required: { min: number; max: number };
+  bids: { min: number; max: number };
+  maxSeats: number;
+  /** Minimum seats, when a bid has them, and how often (fast-check option frequency). */
+  minSeatsFreq: number;
+  /** Minimum totals in seat-hours; `minTotalFreq` null means every bid has one. */
+  minTotals: number[];
+  minTotalFreq: number | null;
+}
+
+/**
+ * Small quarter-hour spikes with two vendors at score 50, price only, for enumerating every
+ * allocation: few enough cells that all of them can be listed.
+ */
+export function smallSpikeArb(shape: SmallSpikeShape): fc.Arbitrary<ClearingInput> {
+  return fc
+    .record({
+      required: fc.array(fc.integer(shape.required), { minLength: shape.intervals.min, maxLength: shape.intervals.max }),
+      maxVendorShare: fc.option(fc.constantFrom(0.5, 0.67, 0.8), { freq: 2 }),
+      bidCount: fc.integer(shape.bids),
+    })
+    .chain(({ required, maxVendorShare, bidCount }) =>
+      fc
+        .tuple(
+          ...Array.from({ length: bidCount }, () =>
+            fc.record({
+              vendorId: fc.constantFrom('v1', 'v2'),
+              seats: fc.tuple(...required.map(() => fc.integer({ min: 0, max: shape.maxSeats }))),
+              minSeatsPerInterval: fc.option(fc.constantFrom(2, 3), { freq: shape.minSeatsFreq }),
+              minTotalSeatHours: shape.minTotalFreq === null ? fc.constantFrom(...shape.minTotals) : fc.option(fc.constantFrom(...shape.minTotals), { freq: shape.minTotalFreq }),
+            }),
+          ),
+        )
+        .map(
+          (bids): ClearingInput => ({
+            intervalHours: 0.25,
+            intervals: required.map((requiredSeats, index) => ({ index, requiredSeats })),
+            bids: bids.map((b, k) => ({
+              bidId: `b${k}`,
+              vendorId: b.vendorId,
+              rateMinor: BigInt(10 + k),
+              offered: b.seats.flatMap((seats, index) => (seats > 0 ? [{ index, seats }] : [])),
+              minSeatsPerInterval: b.minSeatsPerInterval,
+              minTotalSeatHours: b.minTotalSeatHours,
+              submittedAt: new Date(Date.UTC(2025, 0, 1)),
+            })),
+            maxVendorShare,
+            qualityWeight: 0,
+            scores: new Map([
+              ['v1', 50],
+              ['v2', 50],
+            ]),
+          }),
+        ),
+    )
+    .filter((input) => input.bids.every((b) => b.offered.length > 0));
+}
 
 /** Every allocation with 0 ≤ x ≤ upper (per bid rank and interval position); the yielded array is reused. */
 export function* allocations(upper: readonly (readonly number[])[]): Generator<Allocation> {
