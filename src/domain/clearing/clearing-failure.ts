@@ -21,7 +21,7 @@ export function describeFailure(error: unknown): { code: ClearingFailureCode; me
 }
 
 /** Counts one more failed attempt for the spike, with the latest reason. */
-export async function recordClearingFailure(em: EntityManager, clock: Clock, spikeId: string, error: unknown): Promise<ClearingFailure> {
+export async function recordClearingFailure(em: EntityManager, clock: Clock, spikeId: string, error: unknown): Promise<void> {
   const { code, message } = describeFailure(error);
   const now = clock.now();
   const rows = await em.getConnection().execute<{ spike_id: string }[]>(
@@ -33,7 +33,6 @@ export async function recordClearingFailure(em: EntityManager, clock: Clock, spi
     [spikeId, code, message, now, now, spikeId],
   );
   if (!rows.length) throw new Error(`No demand spike ${spikeId}`);
-  return em.findOneOrFail(ClearingFailureSchema, { spikeId }, { refresh: true });
 }
 
 /** Why the last clearing of a spike failed, for its brand and the operator; null when it has not failed (or has cleared since). */

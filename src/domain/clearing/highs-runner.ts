@@ -161,6 +161,17 @@ function checkStatus(highs: Highs, budget: SolveBudget, stage: HighsRunStats['st
  * `maxRounds` rounds have added cuts. Row duals cover the model's rows, then the cuts in order.
  * Call `dispose()` when done.
  */
+/** Adds rows to a live HiGHS model (its basis is kept, so the next run starts warm). */
+export function appendRows(h: ReturnType<Highs['createModel']>, rows: readonly Row[], numCols: number): void {
+  const starts = new Int32Array(rows.length + 1);
+  rows.forEach((row, i) => (starts[i + 1] = (starts[i] as number) + row.cols.length));
+  h.addRows({
+    lower: Float64Array.from(rows, (r) => r.lower),
+    upper: Float64Array.from(rows, (r) => r.upper),
+    matrix: { format: 'csr', numRows: rows.length, numCols, starts, indices: Int32Array.from(rows.flatMap((r) => r.cols)), values: Float64Array.from(rows.flatMap((r) => r.vals)) },
+  });
+}
+
 /** Rounds without a real gain in the objective after which a cutting-plane loop stops. */
 const STALL_ROUNDS = 3;
 
@@ -209,13 +220,7 @@ export class CuttingPlaneLp {
       if (found.length === 0) return { colValue, colDual, rowDual };
       this.cuts.push(...found);
       this.stats.rows += found.length;
-      const starts = new Int32Array(found.length + 1);
-      found.forEach((row, i) => (starts[i + 1] = (starts[i] as number) + row.cols.length));
-      this.h.addRows({
-        lower: Float64Array.from(found, (r) => r.lower),
-        upper: Float64Array.from(found, (r) => r.upper),
-        matrix: { format: 'csr', numRows: found.length, numCols: this.model.colUpper.length, starts, indices: Int32Array.from(found.flatMap((r) => r.cols)), values: Float64Array.from(found.flatMap((r) => r.vals)) },
-      });
+      appendRows(this.h, found, this.model.colUpper.length);
     }
   }
 

@@ -26,6 +26,7 @@
  * cut holds at every point of S_b whatever the LP did. The tests enumerate S_b on small models.
  */
 import type { Highs } from 'highs';
+import { appendRows } from './highs-runner.js';
 import type { ClearingModel, Row } from './milp-model.js';
 import type { ClearingProblem } from './problem.js';
 
@@ -168,11 +169,9 @@ export function bidOracle(set: BidSet, pi: ArrayLike<number>): { value: number; 
   return { value: one, point };
 }
 
-/** Work counters of a separator, for benchmarks. */
+/** Work counters of a separator, for the solver's stats. */
 export interface BidCutStats {
-  calls: number;
   cuts: number;
-  lpRuns: number;
   seconds: number;
 }
 
@@ -184,7 +183,7 @@ export interface BidCutStats {
  * calls start warm. Call `dispose()` when done.
  */
 export class BidHullSeparator {
-  readonly stats: BidCutStats = { calls: 0, cuts: 0, lpRuns: 0, seconds: 0 };
+  readonly stats: BidCutStats = { cuts: 0, seconds: 0 };
   private readonly lps = new Map<BidSet, ReturnType<Highs['createModel']>>();
 
   constructor(
@@ -192,22 +191,18 @@ export class BidHullSeparator {
     private readonly sets: readonly BidSet[],
   ) {}
 
-  private deadline = Infinity;
-
   /**
    * Cuts violated at `x`. After `deadline` (a performance.now() time) no further bid is tried and
    * a bid's cut-generating LP stops with the deepest valid cut found so far.
    */
   separate(x: ArrayLike<number>, deadline: number): Row[] {
     const started = performance.now();
-    this.deadline = deadline;
-    this.stats.calls++;
     const cuts: Row[] = [];
     for (const set of this.sets) {
       if (performance.now() > deadline) break;
       const binaries = set.cols.slice(set.cells.length);
       if (binaries.every((c) => isIntegral(x[c] as number))) continue;
-      const cut = this.deepestCut(set, set.cols.map((c) => x[c] as number));
+      const cut = this.deepestCut(set, set.cols.map((c) => x[c] as number), deadline);
       if (cut) cuts.push(cut);
     }
     this.stats.cuts += cuts.length;
@@ -221,7 +216,7 @@ export class BidHullSeparator {
   }
 
   /** The deepest cut (box-normalised) separating p from conv(S_b), or null if p is inside. */
-  private deepestCut(set: BidSet, p: readonly number[]): Row | null {
+  private deepestCut(set: BidSet, p: readonly number[], deadline: number): Row | null {
     const d = set.cols.length;
     const lp = this.lpOf(set, p);
     if (!lp) return null;
@@ -230,8 +225,7 @@ export class BidHullSeparator {
     // is at most MIN_VIOLATION, p is (as good as) inside. Every π is a valid cut once its
     // right-hand side is the oracle's maximum; the deepest of those is kept.
     let best: { pi: number[]; maximum: number; violation: number } | null = null;
-    for (let iteration = 0; iteration < MAX_ITERATIONS && performance.now() <= this.deadline; iteration++) {
-      this.stats.lpRuns++;
+    for (let iteration = 0; iteration < MAX_ITERATIONS && performance.now() <= deadline; iteration++) {
       if (lp.run().modelStatus !== this.highs.constants.modelStatus.optimal) return null;
       const colValue = lp.getSolution().colValue;
       const pi = Array.from(colValue.subarray(0, d), (v) => (Math.abs(v) < 1e-9 ? 0 : v));
@@ -277,22 +271,10 @@ export class BidHullSeparator {
 
 const isIntegral = (v: number): boolean => Math.abs(v - Math.round(v)) <= INTEGRAL;
 
+/** The row π·v − π₀ ≤ 0 of vertex v in a cut-generating LP (columns π, then π₀). */
 function addVertex(h: ReturnType<Highs['createModel']>, point: readonly number[]): void {
-  const cols: number[] = [];
-  const vals: number[] = [];
-  point.forEach((v, i) => {
-    if (v !== 0) {
-      cols.push(i);
-      vals.push(v);
-    }
-  });
-  cols.push(point.length);
-  vals.push(-1);
-  h.addRows({
-    lower: Float64Array.of(-Infinity),
-    upper: Float64Array.of(0),
-    matrix: { format: 'csr', numRows: 1, numCols: point.length + 1, starts: Int32Array.of(0, cols.length), indices: Int32Array.from(cols), values: Float64Array.from(vals) },
-  });
+  const cols = point.flatMap((v, i) => (v !== 0 ? [i] : []));
+  appendRows(h, [{ lower: -Infinity, upper: 0, cols: [...cols, point.length], vals: [...cols.map((i) => point[i] as number), -1] }], point.length + 1);
 }
 
 /** π·v ≤ max over S_b, with a margin for the rounding in that maximum (every |v_i| ≤ the bound it sums). */

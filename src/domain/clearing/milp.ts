@@ -125,14 +125,15 @@ function solveLexicographically(ctx: Context, options: HighsSolveOptions, relaxe
   };
   const small = withIntegerSeats(r.model, isK);
   let { final, solverScore } = breakTies(small);
+  let objectives = objectivesOf(ctx, model, final);
   // HiGHS proved no award scores below its answer's score − 0.5, within its tolerances; an exact
   // award that scores 0.5 more than that answer could therefore be 1 above the optimum. With
   // continuous seats that can happen (the cost row's tolerance lets seats drift a fraction
   // towards earlier bids), so such an answer is solved again with integer seats.
-  if (objectivesOf(ctx, model, final).tieScore > solverScore + 0.49 && small === r.model) {
+  if (objectives.tieScore > solverScore + 0.49 && small === r.model) {
     ({ final, solverScore } = breakTies(withIntegerSeats(r.model, isK, true)));
+    objectives = objectivesOf(ctx, model, final);
   }
-  const objectives = objectivesOf(ctx, model, final);
   if (objectives.tieScore > solverScore + 0.49) throw failed('the tie-break answer relied on solver tolerances');
   if (objectives.costUnits !== stage2.costUnits || objectives.seats !== seats) throw failed('coverage or cost changed in the tie-break');
   return allocationOf(ctx, model, final);
