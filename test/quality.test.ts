@@ -149,8 +149,11 @@ describe('audits', () => {
     const t = h.clock.now().getTime();
     expect((await record([audit(m.vendorA.id, 'FAIL', new Date(t - 60_000), 'locked fire exit')])).accepted).toBe(1);
 
-    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: await anOpenSpike(h.url, h.clock, m.brand.key), rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail' }, m.vendorA.key)).placeBid;
+    // A spike the suspended vendor has bid on says why it may not bid again; one it cannot see is NOT_FOUND.
+    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail' }, m.vendorA.key)).placeBid;
     expect(refused).toMatchObject({ __typename: 'NotEligibleError', code: 'NOT_ELIGIBLE', rules: [{ rule: 'AUDIT_FAILED' }] });
+    const unseen = await gql(h.url, op.PLACE_BID, { input: { spikeId: await anOpenSpike(h.url, h.clock, m.brand.key), rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail-2' }, m.vendorA.key);
+    expect(unseen.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(ok(await gql(h.url, op.OPEN_SPIKES, {}, m.vendorA.key)).openDemandSpikes.nodes).toEqual([]);
     const card = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard;
     expect(card).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit' });
@@ -172,10 +175,13 @@ describe('audits', () => {
     await spikeWonByAandB();
     const t = h.clock.now().getTime();
     const state = async () => ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard;
+    const open = await anOpenSpike(h.url, h.clock, m.brand.key);
+    const earlier = await aBid(h.url, m.vendorA.key, open, { offered: everyInterval(1) });
+    ok(await gql(h.url, op.WITHDRAW_BID, { id: earlier.id }, m.vendorA.key));
     await record([audit(m.vendorA.id, 'FAIL', new Date(t - 3 * 60_000), 'locked fire exit')]);
     await record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000), 'partly fixed')]);
     expect(await state()).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit' });
-    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: await anOpenSpike(h.url, h.clock, m.brand.key), rate: usd('2000'), offered: everyInterval(1) }, key: 'after-conditional' }, m.vendorA.key)).placeBid;
+    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-conditional' }, m.vendorA.key)).placeBid;
     expect(refused).toMatchObject({ code: 'NOT_ELIGIBLE', rules: [{ rule: 'AUDIT_FAILED' }] });
 
     // A PASS that happened between the two arrives late: FAIL, PASS, CONDITIONAL in that order

@@ -3,12 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BidSchema, DemandSpikeSchema, OrganizationSchema, type Bid, type DemandSpike } from '../../persistence/entities.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
+import { spikeNotFound } from '../demand/spike-queries.js';
 import { biddingIsOver } from '../demand/spikes.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import type { Clock } from '../shared/clock.js';
 import { recordTransition } from '../shared/transitions.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
-import { validateBidTerms, type BidTerms } from './bid-terms.js';
+import { applyBidRevision, type BidRevision } from './bid-revision.js';
+import { validateBidTerms } from './bid-terms.js';
 
 /**
  * Checks, under a share lock on the spike (so that closing cannot interleave), that bidding is
@@ -16,7 +18,9 @@ import { validateBidTerms, type BidTerms } from './bid-terms.js';
  */
 async function lockOpenSpikeFor(em: EntityManager, clock: Clock, scores: QualityScores, p: Principal, spikeId: string): Promise<Result<DemandSpike>> {
   const spike = await em.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_READ });
-  if (!spike || spike.status === 'DRAFT') throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
+  // The vendor holds a bid on the spike, so it sees the spike (spike-queries.ts, vendorSeesSpike):
+  // its status and the vendor's own failed rules are its to know.
+  if (!spike || spike.status === 'DRAFT') throw spikeNotFound(spikeId);
   if (biddingIsOver(spike, clock.now())) return fail('BIDDING_CLOSED', `Bidding on this spike closed (status ${spike.status})`, 'spikeId');
   const vendor = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
   const standing = (await scores.standingsOf(em, [vendor.id], { skills: spike.requiredSkills, channel: spike.channel })).get(vendor.id)!;
@@ -27,17 +31,10 @@ async function lockOpenSpikeFor(em: EntityManager, clock: Clock, scores: Quality
   return ok(spike);
 }
 
-export interface ReviseBidCommand {
+/** A revision (null fields mean "unchanged"; see applyBidRevision for the order) of one bid at a stated version. */
+export interface ReviseBidCommand extends BidRevision {
   bidId: string;
   expectedVersion: number;
-  rateMinor?: bigint | null;
-  currency?: string | null;
-  offered?: BidTerms['offered'] | null;
-  minSeatsPerInterval?: number | null;
-  minTotalSeatHours?: number | null;
-  note?: string | null;
-  /** Explicitly clear the optional minimums (null in the fields above means "unchanged"). */
-  clearMinimums?: boolean;
 }
 
 async function ownBid(em: EntityManager, p: Principal, bidId: string): Promise<Bid> {
@@ -60,14 +57,7 @@ export async function reviseBid(em: EntityManager, clock: Clock, scores: Quality
     const bid = await tem.findOneOrFail(BidSchema, { id: cmd.bidId }, { refresh: true });
     if (bid.status !== 'ACTIVE') return fail('INVALID_STATE', `The bid is ${bid.status}`, 'bidId');
     if (bid.version !== cmd.expectedVersion) return fail('CONFLICT', `The bid is at version ${bid.version}, not ${cmd.expectedVersion}`, 'expectedVersion');
-    const terms = validateBidTerms(spike.value, {
-      rateMinor: cmd.rateMinor ?? bid.rateMinor,
-      currency: cmd.currency ?? bid.currency,
-      offered: cmd.offered ?? bid.offered,
-      minSeatsPerInterval: cmd.clearMinimums ? null : cmd.minSeatsPerInterval ?? bid.minSeatsPerInterval,
-      minTotalSeatHours: cmd.clearMinimums ? null : cmd.minTotalSeatHours ?? bid.minTotalSeatHours,
-      note: cmd.note ?? bid.note,
-    });
+    const terms = validateBidTerms(spike.value, applyBidRevision(bid, cmd));
     if (!terms.ok) return terms;
     const t = terms.value;
     const now = clock.now();

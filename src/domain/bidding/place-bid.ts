@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BidSchema, type Bid, type StoredInterval } from '../../persistence/entities.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
+import { spikeNotFound, vendorSeesSpike } from '../demand/spike-queries.js';
+import type { SpikeStatus } from '../demand/spikes.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
 import type { Clock } from '../shared/clock.js';
@@ -37,7 +39,7 @@ interface Facts {
   certifications: string[];
   spike_id: string | null;
   brand_id: string;
-  spike_status: string;
+  spike_status: SpikeStatus;
   bidding_open: boolean;
   currency: string;
   reserve_rate_minor: string;
@@ -48,6 +50,7 @@ interface Facts {
   required_certifications: string[];
   min_quality_score: number | null;
   existing_bid_id: string | null;
+  has_bid: boolean;
 }
 
 /**
@@ -73,7 +76,8 @@ export async function placeBid(em: EntityManager, clock: Clock, scores: QualityS
             s.id as spike_id, s.brand_id, s.status as spike_status, (s.status = 'OPEN' and s.bidding_closes_at > ?) as bidding_open,
             s.currency, s.reserve_rate_minor::text as reserve_rate_minor, s.interval_minutes, s.intervals,
             s.required_skills, s.required_certifications, s.min_quality_score, s.channel,
-            b.id as existing_bid_id
+            b.id as existing_bid_id,
+            exists (select 1 from bid mine where mine.spike_id = s.id and mine.vendor_id = o.id) as has_bid
        from organization o
        left join demand_spike s on s.id = ?
        left join bid b on b.vendor_id = o.id and b.idempotency_key = ?
@@ -82,8 +86,7 @@ export async function placeBid(em: EntityManager, clock: Clock, scores: QualityS
   );
   if (!facts) throw new AccessError('UNAUTHENTICATED', 'The key’s organisation no longer exists');
   if (facts.existing_bid_id) return (await replay(em, p.organizationId, cmd.idempotencyKey, payloadHash))!;
-  if (!facts.spike_id || facts.spike_status === 'DRAFT') throw new AccessError('NOT_FOUND', `No demand spike ${cmd.spikeId}`);
-  if (!facts.bidding_open) return fail('BIDDING_CLOSED', `Bidding on this spike closed (status ${facts.spike_status})`, 'spikeId');
+  if (!facts.spike_id || facts.spike_status === 'DRAFT') throw spikeNotFound(cmd.spikeId);
 
   const vendor = {
     id: facts.vendor_id, kind: facts.kind, status: facts.vendor_status, vendorType: facts.vendor_type,
@@ -93,6 +96,11 @@ export async function placeBid(em: EntityManager, clock: Clock, scores: QualityS
   const failures = eligibilityFailures(vendor, {
     brandId: facts.brand_id, requiredSkills: facts.required_skills, requiredCertifications: facts.required_certifications, minQualityScore: facts.min_quality_score,
   }, standing);
+  // A spike the vendor may not see answers exactly as demandSpike does: NOT_FOUND, with neither
+  // its status (BIDDING_CLOSED) nor the rules the vendor fails (NOT_ELIGIBLE). Until 2026-12-07
+  // both told a vendor that the spike existed, what state it was in and what it required.
+  if (!vendorSeesSpike(facts.spike_status, { hasBid: facts.has_bid, eligible: failures.length === 0 })) throw spikeNotFound(cmd.spikeId);
+  if (!facts.bidding_open) return fail('BIDDING_CLOSED', `Bidding on this spike closed (status ${facts.spike_status})`, 'spikeId');
   if (failures.length) {
     return { ok: false, failure: { kind: 'NOT_ELIGIBLE', message: failures.map((f) => f.detail).join('; '), field: 'spikeId', rules: failures } };
   }

@@ -18,17 +18,36 @@ export async function getDemandSpike(em: EntityManager, scores: QualityScores, a
   const p = authenticated(actor);
   const spike = await em.findOne(DemandSpikeSchema, { id: spikeId });
   if (spike && (await maySee(em, scores, p, spike))) return spike;
-  throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
+  throw spikeNotFound(spikeId);
+}
+
+/**
+ * The one answer for a spike the caller may not see, whatever the operation (demandSpike,
+ * placeBid, …): the same code and message as for an id that does not exist, and nothing else.
+ */
+export function spikeNotFound(spikeId: string): AccessError {
+  return new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
+}
+
+/**
+ * Whether a vendor sees a spike (docs/decisions.md, Visibility): never a draft; always one it
+ * has bid on (its bid, withdrawn or not, refers to it); otherwise only an OPEN one it is
+ * eligible for. Every vendor-facing operation on a spike decides with this rule, so none of
+ * them tells a vendor more than `demandSpike` does.
+ */
+export function vendorSeesSpike(status: SpikeStatus, facts: { hasBid: boolean; eligible: boolean }): boolean {
+  if (status === 'DRAFT') return false;
+  return facts.hasBid || (status === 'OPEN' && facts.eligible);
 }
 
 async function maySee(em: EntityManager, scores: QualityScores, p: Principal, spike: DemandSpike): Promise<boolean> {
   if (p.role === 'OPERATOR' || spike.brandId === p.organizationId) return true;
   if (p.role !== 'VENDOR' || spike.status === 'DRAFT') return false;
-  if ((await em.count(BidSchema, { spikeId: spike.id, vendorId: p.organizationId })) > 0) return true;
-  if (spike.status !== 'OPEN') return false;
+  const hasBid = (await em.count(BidSchema, { spikeId: spike.id, vendorId: p.organizationId })) > 0;
+  if (hasBid || spike.status !== 'OPEN') return vendorSeesSpike(spike.status, { hasBid, eligible: false });
   const vendor = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
   const standing = (await scores.standingsOf(em, [vendor.id], { skills: spike.requiredSkills, channel: spike.channel })).get(vendor.id)!;
-  return eligibilityFailures(vendor, spike, standing).length === 0;
+  return vendorSeesSpike(spike.status, { hasBid, eligible: eligibilityFailures(vendor, spike, standing).length === 0 });
 }
 
 /** The calling brand's spikes (the operator sees every brand's, optionally one brand's), newest last. */

@@ -91,7 +91,10 @@ export class ReviseBidInput {
   @Field(() => Float, { nullable: true, description: 'New minimum total seat-hours.' })
   @IsOptional() @IsNumber() @Min(0.25) @Max(10_000_000) minTotalSeatHours?: number | null;
 
-  @Field(() => Boolean, { defaultValue: false, description: 'Remove both minimums (before applying the fields above).' })
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Remove both minimums first, then apply the fields above: with a new minimum in the same revision, that minimum is kept and only the other is removed.',
+  })
   clearMinimums!: boolean;
 
   @Field(() => String, { nullable: true, description: 'New note.' })
