@@ -422,6 +422,11 @@ const fieldMatrix: Record<string, { run: (key: string | undefined) => Promise<Gq
     pick: (d) => d.scoreHistory.nodes[0]?.metrics[0]?.priorMean,
     expected: fields('FORBIDDEN', { operator: 'VISIBLE', vendor: 'VISIBLE', brand: 'HIDDEN', otherBrand: 'HIDDEN', otherVendor: 'NOT_FOUND' }),
   },
+  'invoices(filter: { contractId }) (the contract’s parties’ finance; another organisation’s is empty)': {
+    run: (k) => gql(h.url, 'query($c: UUID) { invoices(filter: { contractId: $c }) { nodes { id contractId } } }', { c: endedContractId }, k),
+    pick: (d) => (d.invoices.nodes.length ? d.invoices.nodes : null),
+    expected: fields('FORBIDDEN', { brandFinance: 'VISIBLE', vendorFinance: 'VISIBLE', otherBrandFinance: 'HIDDEN' }),
+  },
   'Bid.rate of an open spike (sealed: nobody but the bidder)': {
     run: (k) => gql(h.url, op.BIDS_FOR_SPIKE, { id: openSpike }, k),
     pick: (d) => d.bidsForSpike.nodes[0]?.rate,

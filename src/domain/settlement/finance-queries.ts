@@ -23,6 +23,8 @@ export interface InvoiceFilter {
   issuedTo?: Date | null;
   brandId?: string | null;
   vendorId?: string | null;
+  /** Only this contract's invoice and notes. */
+  contractId?: string | null;
   status?: Invoice['status'] | null;
 }
 
@@ -36,6 +38,7 @@ export async function listInvoices(em: EntityManager, actor: Principal | null, f
     {
       ...(filter.brandId ? { brandId: filter.brandId } : {}),
       ...(filter.vendorId ? { vendorId: filter.vendorId } : {}),
+      ...(filter.contractId ? { contractId: filter.contractId } : {}),
       ...(filter.status ? { status: filter.status } : {}),
       ...(Object.keys(issuedAt).length ? { issuedAt } : {}),
       ...(page.after ? { id: { $gt: page.after } } : {}),
@@ -138,9 +141,12 @@ export interface Accrual {
 const ACCRUAL_BATCH = 500;
 
 /**
- * Delivered-but-unsettled value per contract: unsettled contracts, and settled ones with late
- * actuals. All of them (until 2026-11-25 the list stopped silently at 1,000 contracts). `batch`
- * is the number of contracts per query (a parameter for the test that crosses batches).
+ * Delivered-but-unsettled value per contract: every contract not yet settled, and settled ones
+ * with late actuals, zero included (PRODUCT.md 7): a contract with nothing delivered yet is
+ * listed with 0, so the list is the complete set of open contracts, not only those with value.
+ * All of them (until 2026-11-25 the list stopped silently at 1,000 contracts; until 2026-12-07 it
+ * left out zeros). `batch` is the number of contracts per query (a parameter for the test that
+ * crosses batches).
  */
 export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy, batch = ACCRUAL_BATCH): Promise<Accrual[]> {
   const p = financeOf(actor);
@@ -168,7 +174,7 @@ export async function accruals(em: EntityManager, actor: Principal | null, polic
         serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
       }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
       const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
-      if (net !== 0n) out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
+      out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
     }
     if (rows.length < batch) break;
     after = rows[rows.length - 1]!.id;
@@ -198,8 +204,8 @@ export async function reconciliation(em: EntityManager, actor: Principal | null)
     'select transaction_id as id, sum(amount_minor)::text as s from ledger_entry group by transaction_id having sum(amount_minor) <> 0',
   );
   for (const u of unbalanced) discrepancies.push(`Transaction ${u.id} sums to ${u.s}`);
-  const invoices = await em.execute<{ id: string; number: string; net: string; fee: string; paid: string; brand: string | null; vendor: string | null; fees: string | null; payments: string | null }[]>(
-    `select i.id, i.number::text as number, i.net_minor::text as net, i.fee_minor::text as fee, i.paid_minor::text as paid,
+  const invoices = await em.execute<{ id: string; number: string; vendor_id: string; net: string; fee: string; paid: string; brand: string | null; vendor: string | null; fees: string | null; payments: string | null }[]>(
+    `select i.id, i.number::text as number, i.vendor_id, i.net_minor::text as net, i.fee_minor::text as fee, i.paid_minor::text as paid,
             (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
               where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.organization_id = i.brand_id and a.kind = 'ORGANIZATION')::text as brand,
             (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
@@ -208,10 +214,12 @@ export async function reconciliation(em: EntityManager, actor: Principal | null)
               where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.kind = 'OPERATOR_FEES')::text as fees,
             (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
               where t.invoice_id = i.id and t.kind = 'PAYMENT' and a.kind = 'OPERATOR_CASH')::text as payments
-       from invoice i order by i.number`,
+       from invoice i order by i.vendor_id, i.number`,
   );
   const big = (s: string | null) => BigInt(s ?? '0');
-  for (const i of invoices) {
+  for (const inv of invoices) {
+    // Numbers run per vendor, so a number alone does not name an invoice.
+    const i = { ...inv, number: `${inv.number} of vendor ${inv.vendor_id}` };
     const net = big(i.net);
     const fee = big(i.fee);
     if (big(i.brand) !== net) discrepancies.push(`Invoice ${i.number}: brand posted ${big(i.brand)}, invoice net ${net}`);

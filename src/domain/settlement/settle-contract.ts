@@ -135,6 +135,7 @@ export async function settleContracts(em: EntityManager, clock: Clock, requests:
       [pgArray(ids)],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
+    await lockInvoiceNumbers(tem, rows.map((r) => r.vendor_id));
     const now = clock.now();
     const accounts = await accountIds(tem, rows.flatMap((c) => (c.operator_id ? [
       { organizationId: c.brand_id, currency: c.currency, kind: 'ORGANIZATION' as const },
@@ -149,6 +150,23 @@ export async function settleContracts(em: EntityManager, clock: Clock, requests:
     return out;
   });
   return requests.map((r) => outcomes.get(r.contractId)!);
+}
+
+/**
+ * Locks the invoice number counters of these vendors, creating missing ones, in vendor id order.
+ * The invoice trigger takes each invoice's number from its vendor's counter (per-vendor numbering,
+ * Migration20261207120000) and holds that row until commit; taken one invoice at a time, in
+ * contract order, two batches with contracts of the same two vendors could lock the counters in
+ * opposite orders and deadlock. Locked up front in one order they queue instead.
+ */
+async function lockInvoiceNumbers(tem: EntityManager, vendorIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(vendorIds)].sort();
+  if (!ids.length) return;
+  await tem.execute(
+    `insert into invoice_number_counter (vendor_id, last_number) select v, 0 from unnest(?::uuid[]) as v order by v on conflict do nothing`,
+    [pgArray(ids)],
+  );
+  await tem.execute('select vendor_id from invoice_number_counter where vendor_id = any(?::uuid[]) order by vendor_id for update', [pgArray(ids)]);
 }
 
 /** Decides and writes one locked contract's settlement, inside the caller's transaction. */

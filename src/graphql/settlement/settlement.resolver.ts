@@ -97,7 +97,7 @@ export class SettlementResolver {
     return AccountStatementType.from(s, statementCsv(s));
   }
 
-  @Query(() => [AccrualType], { description: 'Delivered but unsettled value per contract (FINANCE keys: your contracts; the operator’s: all).' })
+  @Query(() => [AccrualType], { description: 'Delivered but unsettled value of every open contract, zero included: not yet settled, or settled with late actuals to adjust (FINANCE keys: your contracts; the operator’s: all).' })
   async accruals(@Ctx() ctx: Context): Promise<AccrualType[]> {
     return (await accruals(ctx.em, ctx.principal, ctx.settlementPolicy)).map(AccrualType.from);
   }

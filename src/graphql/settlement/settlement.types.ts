@@ -34,7 +34,7 @@ export class InvoiceLineType {
 @ObjectType('Invoice', { description: 'What a brand owes for a contract (or a note adjusting it); the vendor receives net minus fee.' })
 export class InvoiceType {
   @Field(() => UuidScalar, { description: 'Invoice id.' }) id!: string;
-  @Field(() => String, { description: 'Sequential invoice number.' }) number!: string;
+  @Field(() => String, { description: 'The issuing vendor’s document number: decimal digits, in one sequence per vendor shared by its invoices and notes (1, 2, 3, …). Unique together with `vendorId`, not across vendors.' }) number!: string;
   @Field(() => InvoiceKind, { description: 'Invoice, credit note or debit note.' }) kind!: InvoiceKind;
   @Field(() => UuidScalar, { nullable: true, description: 'For notes: the invoice they adjust.' }) originalInvoiceId!: string | null;
   @Field(() => InvoiceStatus, { description: 'Status.' }) status!: InvoiceStatus;
@@ -103,7 +103,7 @@ export class AccountStatementType {
   }
 }
 
-@ObjectType('Accrual', { description: 'Value delivered but not yet settled on one contract.' })
+@ObjectType('Accrual', { description: 'Value delivered but not yet settled on one open contract (0 when nothing is delivered yet or everything is invoiced).' })
 export class AccrualType {
   @Field(() => UuidScalar, { description: 'The contract.' }) contractId!: string;
   @Field(() => UuidScalar, { description: 'The brand.' }) brandId!: string;
@@ -172,5 +172,6 @@ export class InvoiceFilterInput {
   @Field(() => Date, { nullable: true, description: 'Issued before.' }) issuedTo?: Date | null;
   @Field(() => UuidScalar, { nullable: true, description: 'Only this brand’s.' }) brandId?: string | null;
   @Field(() => UuidScalar, { nullable: true, description: 'Only this vendor’s.' }) vendorId?: string | null;
+  @Field(() => UuidScalar, { nullable: true, description: 'Only this contract’s invoice and its credit and debit notes.' }) contractId?: string | null;
   @Field(() => InvoiceStatus, { nullable: true, description: 'Only in this status.' }) status?: InvoiceStatus | null;
 }
