@@ -12,6 +12,7 @@ import { settlementProcessor } from '../../workers/settlement.processor.js';
 import { startOutboxRelay } from '../../workers/outbox-relay.js';
 import { webhookProcessor } from '../../workers/webhook.processor.js';
 import { createSecretBox, type SecretBox } from '../../src/domain/webhooks/secret-box.js';
+import type { WebhookUrlPolicy } from '../../src/domain/webhooks/url-policy.js';
 import { createEventPublisher, createEventSubscriber, type EventSubscriber } from '../../src/realtime/event-bus.js';
 import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
 import { storedQualityScores, type QualityScores } from '../../src/domain/quality/quality-scores.js';
@@ -44,6 +45,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** Quality standings for the API (default: the stored scores). */
   scores?: QualityScores;
+  /** Where the API lets webhooks point (default: http and private networks allowed, for local receivers). */
+  webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
 /** A running API on an ephemeral port against the test database, with a clock tests can move. */
@@ -140,7 +143,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const events = createEventSubscriber(TEST_REDIS_URL, prefix, logger);
   await events.ready;
   const api = await createApiServer({
-    orm, clock, logger, production: options.production ?? false, events, webhooks: { secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+    orm, clock, logger, production: options.production ?? false, events, webhooks: { secrets, urlPolicy: options.webhookUrlPolicy ?? { allowHttp: true, allowPrivateNetworks: true } },
     queryLimits: options.queryLimits, rateLimiter, scores: options.scores, connectionSlots,
     ...(slotLimits?.subscriptionsPerConnection ? { subscriptionsPerConnection: slotLimits.subscriptionsPerConnection } : {}),
     ...(options.workers && queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}),

@@ -66,8 +66,10 @@ export async function registerWebhookEndpoint(
     if (!isEventType(type)) return fail('VALIDATION', `Unknown event type "${type.slice(0, 50)}"; known: ${EVENT_TYPES.join(', ')}`, `input.eventTypes[${i}]`);
     if (!allowed.includes(type)) return fail('VALIDATION', `${type} events never reach a ${org.kind} organisation (possible: ${allowed.join(', ')})`, `input.eventTypes[${i}]`);
   }
+  // Counted here for the common case; the guarantee under concurrent registrations is the
+  // database's (Migration20261207121000), whose refusal is answered the same way below.
   const active = await em.count(WebhookEndpointSchema, { organizationId, status: 'ACTIVE' });
-  if (active >= MAX_ACTIVE_ENDPOINTS) return fail('VALIDATION', `An organisation has at most ${MAX_ACTIVE_ENDPOINTS} active endpoints; disable one first`, 'input.url');
+  if (active >= MAX_ACTIVE_ENDPOINTS) return tooManyEndpoints();
 
   const id = uuidv7();
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
@@ -76,8 +78,26 @@ export async function registerWebhookEndpoint(
     secretCiphertext: secrets.seal(secret, id), secretHint: secret.slice(0, 10), status: 'ACTIVE',
     createdByKeyId: p.apiKeyId || null, createdAt: clock.now(), disabledAt: null,
   });
-  await em.flush();
+  try {
+    await em.flush();
+  } catch (error) {
+    if (!isActiveLimitViolation(error)) throw error;
+    em.clear();
+    return tooManyEndpoints();
+  }
   return ok({ endpoint, secret });
+}
+
+function tooManyEndpoints<T>(): Result<T> {
+  return fail('VALIDATION', `An organisation has at most ${MAX_ACTIVE_ENDPOINTS} active endpoints; disable one first`, 'input.url');
+}
+
+/** The database's refusal of an endpoint beyond the limit (the trigger names this constraint). */
+function isActiveLimitViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { constraint?: unknown }).constraint === 'webhook_endpoint_active_limit') return true;
+  }
+  return /webhook_endpoint_active_limit|active webhook endpoints/.test(String((error as Error)?.message));
 }
 
 /** An endpoint the caller may manage: its own organisation's, or any for the operator; NOT_FOUND otherwise. */
