@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
+import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
+import { aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
-import { resetState, startHarness, type Harness } from './support/harness.js';
-import { CANCEL, CLOSE, OPEN_SPIKES, POST_SPIKE, PUBLISH, SPIKE, SPIKES } from './support/operations.js';
+import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { CANCEL, CLEARING_RESULT, CLOSE, OPEN_SPIKES, PLACE_BID, POST_SPIKE, PUBLISH, SPIKE, SPIKES } from './support/operations.js';
 
 let h: Harness;
 let m: Market;
@@ -94,3 +96,35 @@ describe('demand spikes over HTTP', () => {
     expect(await ids(m.vendorA.key)).toEqual([]);
   });
 });
+
+describe('an interval with no traffic', () => {
+  it('needs 0 agents and 0 seats (PRODUCT.md 3): derived, shown, unbiddable and cleared as fully served', async () => {
+    const input = aSpikeInput(h.clock, { channel: 'VOICE' });
+    const at = (i: number) => input.intervals[i].startsAt;
+    input.intervals = [
+      { startsAt: at(0), forecastContacts: 100, ahtSeconds: 180 },
+      { startsAt: at(1), forecastContacts: 0, ahtSeconds: 180 },
+      { startsAt: at(2), seats: 3 },
+      { startsAt: at(3), forecastContacts: 0, ahtSeconds: 600 },
+    ];
+    const spike = ok(await gql(h.url, POST_SPIKE, { input: { ...input, shrinkage: 0.3 } }, m.brand.key)).postDemandSpike;
+    expect(spike.__typename).toBe('DemandSpike');
+    expect(spike.intervals.map((i: any) => [i.requiredSeats, i.agents, i.serviceLevelAtRequired])).toEqual([[20, 14, expect.closeTo(0.888, 3)], [0, 0, 1], [3, null, null], [0, 0, 1]]);
+    expect(spike.totalRequiredSeats).toBe(23);
+
+    ok(await gql(h.url, PUBLISH, { id: spike.id }, m.brand.key));
+    const before = await rowCounts(h.orm);
+    const offer = (offered: { index: number; seats: number }[]) => gql(h.url, PLACE_BID, { input: aBidInput(spike.id, { offered }), key: `zero-${offered.length}` }, m.vendorA.key);
+    // Nothing can be offered where nothing is needed.
+    expect(ok(await offer([{ index: 0, seats: 5 }, { index: 1, seats: 1 }])).placeBid).toMatchObject({ __typename: 'ValidationError', code: 'BAD_USER_INPUT', field: 'input.offered[1].seats' });
+    expect(await rowCounts(h.orm)).toEqual(before);
+    expect(ok(await offer([{ index: 0, seats: 5 }, { index: 2, seats: 3 }])).placeBid.__typename).toBe('Bid');
+    ok(await gql(h.url, CLOSE, { id: spike.id }, m.brand.key));
+    expect((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spike.id)).kind).toBe('AWARDED');
+    const result = ok(await gql(h.url, CLEARING_RESULT, { id: spike.id }, m.brand.key)).clearingResult;
+    expect(result.intervals.map((i: any) => [i.index, i.requiredSeats, i.awardedSeats, i.unfilledSeats])).toEqual([[0, 20, 5, 15], [1, 0, 0, 0], [2, 3, 3, 0], [3, 0, 0, 0]]);
+    expect(result.intervals[1].serviceLevelAtAwarded).toBe(1);
+    expect(result.intervals[3].serviceLevelAtAwarded).toBe(1);
+  });
+});
+

@@ -41,8 +41,19 @@ describe('Erlang C', () => {
     expect(s.serviceLevel).toBeNull();
   });
 
-  it('needs no one when there is no traffic', () => {
-    expect(requiredStaffing({ ...classic, contacts: 0 })).toMatchObject({ agents: 0, seats: 0 });
+  it('needs 0 agents and 0 seats for an interval with 0 contacts, whatever the channel, shrinkage or targets (PRODUCT.md 3)', () => {
+    for (const channel of ['VOICE', 'CHAT'] as const) {
+      for (const extra of [{}, { shrinkage: 0.3 }, { serviceLevelTarget: 0.99, serviceLevelSeconds: 1, maxOccupancy: 0.5 }, { chatConcurrency: channel === 'CHAT' ? 3 : 1 }]) {
+        // Nobody waits when nobody calls: the target is met with no one, at 0 occupancy.
+        expect(requiredStaffing({ ...classic, channel, contacts: 0, ...extra })).toEqual({ trafficErlangs: 0, agents: 0, seats: 0, serviceLevel: 1, probabilityOfWait: 0, occupancy: 0 });
+      }
+    }
+    expect(requiredStaffing({ ...classic, channel: 'EMAIL', contacts: 0, shrinkage: 0.3 })).toEqual({ trafficErlangs: 0, agents: 0, seats: 0, serviceLevel: null, probabilityOfWait: null, occupancy: 0 });
+    // The service level the brand is shown for such an interval is 100% at any seats, 0 included.
+    expect(serviceLevelForSeats({ ...classic, contacts: 0 }, 0)).toBe(1);
+    expect(serviceLevelForSeats({ ...classic, contacts: 0 }, 5)).toBe(1);
+    // One contact is traffic: at least one agent.
+    expect(requiredStaffing({ ...classic, contacts: 1 }).agents).toBeGreaterThanOrEqual(1);
   });
 
   it('lets the occupancy cap bind when the service level alone would allow fewer agents', () => {
