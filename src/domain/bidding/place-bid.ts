@@ -57,8 +57,10 @@ interface Facts {
  * Places a sealed bid (PRODUCT.md section 4). This is the hottest write path, so it takes three
  * round trips and no unit of work:
  *
- * 1. one read of the vendor, the spike and any bid under the same idempotency key;
- * 2. the rules, as pure functions (eligibility, terms against the spike);
+ * 1. one read of the vendor, the spike, whether the vendor ever bid on it, and any bid under the
+ *    same idempotency key;
+ * 2. the rules, as pure functions: visibility first (a spike the vendor may not see is NOT_FOUND,
+ *    exactly as `demandSpike` says), then open bidding, eligibility, terms against the spike;
  * 3. one statement that share-locks the spike while it is still OPEN and before its close,
  *    inserts the bid (ON CONFLICT DO NOTHING: the idempotency key and the one-active-bid index
  *    both arbitrate) and records the transition. One statement is atomic and holds the lock to
