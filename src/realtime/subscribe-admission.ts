@@ -60,7 +60,9 @@ function check(deps: SubscribeAdmissionDeps, payload: SubscribePayload): { docum
   if (invalid.length) return { errors: invalid.map(validationFailed) };
   const operation = getOperationAST(document, payload.operationName ?? undefined);
   if (!operation) {
-    const message = payload.operationName ? `Unknown operation named "${payload.operationName}"` : 'The document has several operations: name the one to run with operationName';
+    const message = payload.operationName
+      ? `Unknown operation named "${payload.operationName}"`
+      : 'The document must have exactly one operation, or name the one to run with operationName';
     return { errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
   }
   if (operation.operation !== 'subscription') {
