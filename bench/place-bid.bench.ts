@@ -90,7 +90,7 @@ const capacity = VENDORS * SPIKES;
 
 console.log(`Starting the API (node --import tsx src/main.ts) and the baseline server...`);
 // Rate limiting off: the benchmark measures the API, not one key's budget.
-const env = { DATABASE_URL: DB, PORT: String(API_PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', DB_POOL_MAX: '20', RATE_LIMIT_POINTS: '0', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') };
+const env = { DATABASE_URL: DB, PORT: String(API_PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', DB_POOL_MAX: '20', RATE_LIMIT_POINTS: '0', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'), METRICS_TOKEN: randomBytes(16).toString('hex') };
 // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the API process.
 const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'], env, null, API_PORT);
 const baselineEnv = { DATABASE_URL: DB, PORT: String(BASELINE_PORT), DB_POOL_MAX: '20' };

@@ -77,7 +77,7 @@ function start(script: string, env: Record<string, string>): ChildProcess {
   });
 }
 // Rate limiting off: the benchmark measures the API, not one key's budget.
-const api = start('src/main.ts', { PORT: String(API_PORT), NODE_ENV: 'production', RATE_LIMIT_POINTS: '0', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') });
+const api = start('src/main.ts', { PORT: String(API_PORT), NODE_ENV: 'production', RATE_LIMIT_POINTS: '0', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'), METRICS_TOKEN: randomBytes(16).toString('hex') });
 const workers = start('workers/main.ts', { WORKER_HEALTH_PORT: '0' });
 for (;;) {
   try { if ((await fetch(`http://127.0.0.1:${API_PORT}/healthz`)).ok) break; } catch { /* not up yet */ }

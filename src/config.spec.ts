@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { checkApiConfig, ConfigError, DEVELOPMENT_WEBHOOK_KEY, loadConfig } from './config.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits/query-protection.js';
 
 describe('configuration', () => {
@@ -16,7 +16,7 @@ describe('configuration', () => {
       queryLimits: { maxDepth: 10, maxAliases: 30, maxFields: 300, maxCost: 10_000, maxTokens: 10_000 },
       rateLimit: { points: 50_000, anonymousPoints: 1_000, ingestPoints: 60_000, windowMs: 60_000 },
       trustProxyHops: 0,
-      subscriptionLimits: { connectionsPerKey: 10, subscriptionsPerConnection: 20 },
+      subscriptionLimits: { connectionsPerKey: 10, subscriptionsPerConnection: 20, maxMessageBytes: 262_144 },
     });
     expect(loadConfig({ RATE_LIMIT_POINTS: '0' }).rateLimit).toBeNull();
     expect(loadConfig({ QUERY_MAX_COST: '200', RATE_LIMIT_POINTS: '200' }).rateLimit?.points).toBe(200);
@@ -45,6 +45,9 @@ describe('configuration', () => {
     ['INGEST_RATE_LIMIT_EVENTS', '4999'],
     ['SUBSCRIPTION_CONNECTIONS_PER_KEY', '0'],
     ['SUBSCRIPTIONS_PER_CONNECTION', '0'],
+    ['SUBSCRIPTION_MAX_MESSAGE_BYTES', '1000'],
+    ['METRICS_PORT', '0'],
+    ['METRICS_PORT', '70000'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
@@ -52,10 +55,35 @@ describe('configuration', () => {
 
   it('requires a webhook key in production and reads hex or base64', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^Invalid configuration: WEBHOOK_SECRET_KEY is required in production/);
-    const hex = 'ab'.repeat(32);
+    const hex = 'c0ffee5eed1234567890abcdef0f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3';
     expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: hex })).toMatchObject({ webhookSecretKey: Buffer.from(hex, 'hex'), webhookSecretKeyIsDevelopmentDefault: false });
     expect(loadConfig({ WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64url') }).webhookSecretKey).toEqual(Buffer.alloc(32, 7));
     expect(loadConfig({}).webhookSecretKeyIsDevelopmentDefault).toBe(true);
     expect(loadConfig({}).webhookUrlPolicy).toEqual({ allowHttp: false, allowPrivateNetworks: false });
+  });
+
+  it('refuses, in production, a webhook key published with the source code or typed by hand, however it is written', () => {
+    const published = [DEVELOPMENT_WEBHOOK_KEY, Buffer.alloc(32, 0x42)];
+    for (const key of published) {
+      for (const written of [key.toString('hex'), key.toString('hex').toUpperCase(), key.toString('base64url'), key.toString('base64')]) {
+        expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: written })).toThrow(/^Invalid configuration: WEBHOOK_SECRET_KEY is a key published with the source code/);
+        // Development and tests may use them.
+        expect(loadConfig({ WEBHOOK_SECRET_KEY: written }).webhookSecretKey).toEqual(key);
+      }
+    }
+    for (const typed of ['0'.repeat(64), 'ab'.repeat(32), 'deadbeef'.repeat(8)]) {
+      expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: typed })).toThrow(/^Invalid configuration: WEBHOOK_SECRET_KEY looks typed rather than generated/);
+    }
+  });
+
+  it('keeps the API’s /metrics off the public port in production: METRICS_TOKEN, or METRICS_PORT', () => {
+    const production = { NODE_ENV: 'production', WEBHOOK_SECRET_KEY: 'c0ffee5eed1234567890abcdef0f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3' };
+    expect(() => checkApiConfig(loadConfig(production))).toThrow(/^Invalid configuration: METRICS_TOKEN is required in production unless METRICS_PORT/);
+    expect(checkApiConfig(loadConfig({ ...production, METRICS_TOKEN: 'scrape-token-0123456789' })).metricsPort).toBeNull();
+    expect(checkApiConfig(loadConfig({ ...production, METRICS_PORT: '9464' })).metricsPort).toBe(9464);
+    expect(() => checkApiConfig(loadConfig({ METRICS_PORT: '4000' }))).toThrow(/^Invalid configuration: METRICS_PORT must differ from PORT/);
+    // Development keeps /metrics on the API port, open unless METRICS_TOKEN is set; the workers' config is not checked.
+    expect(checkApiConfig(loadConfig({})).metricsPort).toBeNull();
+    expect(loadConfig(production).metricsToken).toBeNull();
   });
 });

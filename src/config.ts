@@ -34,6 +34,8 @@ export interface Config {
   scoreRefreshMs: number;
   /** When set, /metrics (API and workers) requires `Authorization: Bearer <token>`; when null it is open. */
   metricsToken: string | null;
+  /** When set, the API serves /metrics on this port only, not on PORT (METRICS_PORT). */
+  metricsPort: number | null;
   /** How often the outbox relay looks for unpublished domain events. */
   outboxPollMs: number;
   /** Webhook delivery: attempts per event and endpoint, the first backoff (doubling), and the HTTP timeout. */
@@ -53,8 +55,8 @@ export interface Config {
    * quality ingestion; null (no rate limiting at all) when RATE_LIMIT_POINTS is 0.
    */
   rateLimit: { points: number; anonymousPoints: number; ingestPoints: number; windowMs: number } | null;
-  /** graphql-ws: concurrent connections per API key (counted in Redis) and active subscriptions per connection. */
-  subscriptionLimits: { connectionsPerKey: number; subscriptionsPerConnection: number };
+  /** graphql-ws: concurrent connections per API key (counted in Redis), active subscriptions per connection, largest pushed message. */
+  subscriptionLimits: { connectionsPerKey: number; subscriptionsPerConnection: number; maxMessageBytes: number };
   /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address. */
   trustProxyHops: number;
 }
@@ -110,16 +112,31 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 }
 
 /** Public and therefore insecure: only so that development and tests run without setup. */
-const DEVELOPMENT_WEBHOOK_KEY = createHash('sha256').update('burst-exchange development webhook key, never for production').digest();
+export const DEVELOPMENT_WEBHOOK_KEY = createHash('sha256').update('burst-exchange development webhook key, never for production').digest();
+
+/**
+ * Keys published in this repository, which anyone can read: the development key above and the
+ * test suite's (32 × 0x42, test/support/harness.ts). Production refuses them however they are
+ * written (hex, base64, base64url).
+ */
+const PUBLISHED_WEBHOOK_KEYS: readonly Buffer[] = [DEVELOPMENT_WEBHOOK_KEY, Buffer.alloc(32, 0x42)];
+const GENERATE_KEY = '32 random bytes as 64 hex characters (openssl rand -hex 32)';
 
 function webhookKey(env: Env, nodeEnv: Config['nodeEnv']): { key: Buffer; isDefault: boolean } {
   const raw = env.WEBHOOK_SECRET_KEY?.trim();
   if (!raw) {
-    if (nodeEnv === 'production') throw new ConfigError('WEBHOOK_SECRET_KEY', 'is required in production: 32 random bytes as 64 hex characters (openssl rand -hex 32)');
+    if (nodeEnv === 'production') throw new ConfigError('WEBHOOK_SECRET_KEY', `is required in production: ${GENERATE_KEY}`);
     return { key: DEVELOPMENT_WEBHOOK_KEY, isDefault: true };
   }
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, 'base64url') : null;
   if (!key || key.length !== 32) throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be 32 bytes as 64 hex characters or 43 base64 characters');
+  if (nodeEnv === 'production') {
+    if (PUBLISHED_WEBHOOK_KEYS.some((published) => published.equals(key))) {
+      throw new ConfigError('WEBHOOK_SECRET_KEY', `is a key published with the source code (development or tests), which anyone can read; production needs its own: ${GENERATE_KEY}`);
+    }
+    // A generated key has about 28 distinct byte values; fewer than 8 is a typed pattern (all zeros, "abab…").
+    if (new Set(key).size < 8) throw new ConfigError('WEBHOOK_SECRET_KEY', `looks typed rather than generated (fewer than 8 distinct bytes); production needs ${GENERATE_KEY}`);
+  }
   return { key, isDefault: false };
 }
 
@@ -172,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 1_000, 600_000),
     scoreRefreshMs: integer(env, 'SCORE_REFRESH_MS', 300_000, 1_000, 86_400_000),
     metricsToken: metricsToken(env),
+    metricsPort: env.METRICS_PORT?.trim() ? integer(env, 'METRICS_PORT', 0, 1, 65535) : null,
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 250, 10, 60_000),
     webhookAttempts: integer(env, 'WEBHOOK_ATTEMPTS', 8, 1, 25),
     webhookBackoffMs: integer(env, 'WEBHOOK_BACKOFF_MS', 30_000, 10, 3_600_000),
@@ -191,14 +209,29 @@ export function loadConfig(env: Env = process.env): Config {
     subscriptionLimits: {
       connectionsPerKey: integer(env, 'SUBSCRIPTION_CONNECTIONS_PER_KEY', 10, 1, 100_000),
       subscriptionsPerConnection: integer(env, 'SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 1_000),
+      maxMessageBytes: integer(env, 'SUBSCRIPTION_MAX_MESSAGE_BYTES', 256 * 1024, 1_024, 16 * 1024 * 1024),
     },
   };
 }
 
-/** loadConfig for entry points: prints the problem and exits 1 instead of a stack trace. */
-export function loadConfigOrExit(env: Env = process.env): Config {
+/**
+ * What the API process demands on top of loadConfig: in production its /metrics, which shows
+ * traffic by operation, is never open on the public port, so METRICS_TOKEN protects it or
+ * METRICS_PORT moves it to a port of its own for the internal network. (The workers serve
+ * /metrics on WORKER_HEALTH_PORT, which is internal anyway.)
+ */
+export function checkApiConfig(config: Config): Config {
+  if (config.metricsPort !== null && config.metricsPort === config.port) throw new ConfigError('METRICS_PORT', `must differ from PORT (${config.port})`);
+  if (config.nodeEnv === 'production' && config.metricsToken === null && config.metricsPort === null) {
+    throw new ConfigError('METRICS_TOKEN', 'is required in production unless METRICS_PORT serves /metrics on a port of its own for the internal network');
+  }
+  return config;
+}
+
+/** loadConfig (and `check`, e.g. checkApiConfig) for entry points: prints the problem and exits 1 instead of a stack trace. */
+export function loadConfigOrExit(env: Env = process.env, check: (config: Config) => Config = (c) => c): Config {
   try {
-    return loadConfig(env);
+    return check(loadConfig(env));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

@@ -1,6 +1,6 @@
 /** API process entry point: `npm start` (built) or `npm run dev`. */
 import { Redis } from 'ioredis';
-import { loadConfigOrExit } from './config.js';
+import { checkApiConfig, loadConfigOrExit } from './config.js';
 import { bootstrapOperator } from './domain/access/organizations.js';
 import { systemClock } from './domain/shared/clock.js';
 import { createSecretBox } from './domain/webhooks/secret-box.js';
@@ -12,7 +12,7 @@ import { createApiServer } from './server.js';
 import { createRedisRateLimiter } from './http/rate-limit.js';
 import { createProducerQueues } from '../workers/queues.js';
 
-const config = loadConfigOrExit();
+const config = loadConfigOrExit(process.env, checkApiConfig);
 const logger = createLogger(config.logLevel, 'api');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -35,13 +35,14 @@ const connectionSlots = createRedisConnectionSlots({ redis, prefix: `${config.qu
 const api = await createApiServer({
   orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
   settlement: queues.settlementScheduler, quality: queues.qualityScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
-  readiness: { redis: () => redis.ping() }, queues: queues.all, metricsToken: config.metricsToken,
+  readiness: { redis: () => redis.ping() }, queues: queues.all, metricsToken: config.metricsToken, metricsPort: config.metricsPort,
   events, webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
   queryLimits: config.queryLimits, trustProxyHops: config.trustProxyHops, rateLimiter,
   subscriptionsPerConnection: config.subscriptionLimits.subscriptionsPerConnection, connectionSlots,
+  subscriptionMaxMessageBytes: config.subscriptionLimits.maxMessageBytes,
 });
 const url = await api.listen(config.port);
-logger.info({ url: `${url}/graphql` }, 'API listening');
+logger.info({ url: `${url}/graphql`, metrics: api.metricsUrl() }, 'API listening');
 
 let stopping = false;
 async function shutdown(signal: string) {

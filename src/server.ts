@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -17,9 +17,9 @@ import { qualityIngestRoute } from './http/quality-ingest.js';
 import { graphqlBody } from './http/graphql-body.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Context } from './graphql/context.js';
-import { errorLoggerPlugin, formatError, loggerOf, serviceUnavailable } from './graphql/common/errors.js';
+import { errorLoggerPlugin, formatError, loggerOf, serviceUnavailable, withoutSuggestions } from './graphql/common/errors.js';
 import { metricsPlugin } from './graphql/metrics.plugin.js';
-import { invalidKeyRefusal } from './graphql/limits/admission.plugin.js';
+import { invalidKeyRefusal } from './graphql/limits/operation-admission.js';
 import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './graphql/limits/query-protection.js';
 import { isDatabaseUnavailable } from './persistence/db-errors.js';
 import { getSchema } from './graphql/schema.js';
@@ -28,13 +28,15 @@ import { QUEUE_BOARD_PATH, queueBoard } from './http/queue-board.js';
 import { requestLocals, requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
+import { createMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import { createRegistry, metricsHandler } from './metrics/registry.js';
 import type { Principal } from './domain/access/principal.js';
+import { createFanOut } from './domain/events/fan-out.js';
 import type { EventSource } from './domain/events/watch-events.js';
 import type { SecretBox } from './domain/webhooks/secret-box.js';
 import type { WebhookUrlPolicy } from './domain/webhooks/url-policy.js';
 import type { ConnectionSlots } from './realtime/connection-slots.js';
-import { attachSubscriptionServer, DEFAULT_SUBSCRIPTIONS_PER_CONNECTION } from './realtime/ws-server.js';
+import { attachSubscriptionServer, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SUBSCRIPTIONS_PER_CONNECTION } from './realtime/ws-server.js';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -52,6 +54,8 @@ export interface ApiDeps {
   queues?: readonly Queue[];
   /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
   metricsToken?: string | null;
+  /** When set, /metrics is served on this port only (METRICS_PORT; 0: any free port), not on the API's. */
+  metricsPort?: number | null;
   /** Published domain events (the Redis subscriber); without it subscriptions answer SERVICE_UNAVAILABLE. */
   events?: EventSource;
   /** Seals webhook signing secrets; where webhook URLs may point. */
@@ -66,11 +70,15 @@ export interface ApiDeps {
   subscriptionsPerConnection?: number;
   /** Concurrent graphql-ws connections per key; without it they are not limited. The API closes it on close(). */
   connectionSlots?: ConnectionSlots;
+  /** Largest message pushed to a subscription, in bytes (default DEFAULT_MAX_MESSAGE_BYTES). */
+  subscriptionMaxMessageBytes?: number;
 }
 
 export interface ApiServer {
   app: express.Express;
   listen(port: number, host?: string): Promise<string>;
+  /** Where /metrics is served once listening: the API's own URL, or the METRICS_PORT server's. */
+  metricsUrl(): string | null;
   close(): Promise<void>;
 }
 
@@ -93,7 +101,26 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
   const protection = queryProtection(limits, deps.rateLimiter);
   let subscriptions: { close(): Promise<void> } | null = null;
+  const metricsServer: MetricsServer | null = deps.metricsPort == null ? null : createMetricsServer(metrics.registry, deps.metricsToken ?? null);
+  let metricsUrl: string | null = null;
   const schema = await getSchema();
+  // One per process: every subscription's per-event reads go through it (domain/events/fan-out.ts).
+  const fanOut = deps.events
+    ? createFanOut({ fork: () => deps.orm.em.fork() as Context['em'], onRead: (read) => metrics.fanOutReads.inc({ read }) })
+    : null;
+  /**
+   * Every error either transport sends: formatError, then, in production, without "Did you mean"
+   * hints. A client's mistake Apollo left without a code is logged at warn level, without a stack.
+   */
+  const shapeError = (formatted: Parameters<typeof formatError>[0], error: unknown, logger: Logger) => {
+    const shaped = formatError(
+      formatted, error,
+      (err) => logger.error({ err }, 'unexpected error'),
+      (err) => logger.warn({ err: (err as Error).message }, 'database unavailable; answered SERVICE_UNAVAILABLE'),
+      (err) => logger.warn({ code: 'BAD_REQUEST', message: err.message }, 'client error'),
+    );
+    return deps.production ? withoutSuggestions(shaped) : shaped;
+  };
 
   /** The principal for an Authorization value, or null for a malformed, unknown or revoked key. */
   const principalFor = async (em: Context['em'], header: string): Promise<Principal | null> => {
@@ -103,7 +130,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const contextFor = (em: Context['em'], principal: Principal | null, requestId: string, logger: Logger = deps.logger.child({ requestId })): Context => ({
     em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId, logger,
     clearing: deps.clearing ?? null, settlement: deps.settlement ?? null, quality: deps.quality ?? null,
-    settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY, events: deps.events ?? null, webhooks: deps.webhooks,
+    settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY, events: deps.events ?? null, fanOut, webhooks: deps.webhooks,
   });
 
   const apollo = new ApolloServer<Context>({
@@ -119,17 +146,14 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     logger: deps.logger,
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(
-      formatted, error,
-      (err) => loggerOf(error, deps.logger).error({ err }, 'unexpected error'),
-      (err) => loggerOf(error, deps.logger).warn({ err: (err as Error).message }, 'database unavailable; answered SERVICE_UNAVAILABLE'),
-    ),
+    formatError: (formatted, error) => shapeError(formatted, error, loggerOf(error, deps.logger)),
     plugins: [...protection.plugins, errorLoggerPlugin, metricsPlugin(metrics)],
   });
   await apollo.start();
 
   app.use(requestLog({ logger: deps.logger, metrics, mounts: MOUNTS }));
-  app.get('/metrics', metricsHandler(metrics.registry, deps.metricsToken ?? null));
+  // With METRICS_PORT, /metrics lives on that port only (and is an unknown path here).
+  if (!metricsServer) app.get('/metrics', metricsHandler(metrics.registry, deps.metricsToken ?? null));
 
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/readyz', async (_req, res) => {
@@ -143,7 +167,9 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   app.post('/ingest/quality', ...qualityIngestRoute(deps));
   if (deps.queues?.length) {
-    app.use(QUEUE_BOARD_PATH, queueBoard({ queues: deps.queues, authenticate: (key) => authenticate(deps.orm.em.fork() as Context['em'], key) }));
+    app.use(QUEUE_BOARD_PATH, queueBoard({
+      queues: deps.queues, authenticate: (key) => authenticate(deps.orm.em.fork() as Context['em'], key), ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
+    }));
   }
 
   app.use(
@@ -171,23 +197,34 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   return {
     app,
-    listen(port, host = '0.0.0.0') {
-      return new Promise((resolve, reject) => {
+    async listen(port, host = '0.0.0.0') {
+      if (metricsServer && deps.metricsPort != null) metricsUrl = `${await metricsServer.listen(deps.metricsPort, host)}/metrics`;
+      const url = await new Promise<string>((resolve, reject) => {
         httpServer = app.listen(port, host, (err?: Error) => {
           if (err) return reject(err);
           const { port: actual } = httpServer!.address() as AddressInfo;
           resolve(`http://127.0.0.1:${actual}`);
         });
         subscriptions = attachSubscriptionServer(httpServer, {
-          schema, production: deps.production,
+          schema, production: deps.production, logger: deps.logger, limits, rateLimiter: deps.rateLimiter,
           authenticate: (header) => principalFor(deps.orm.em.fork() as Context['em'], header),
           context: (principal) => contextFor(deps.orm.em.fork() as Context['em'], principal, randomUUID()),
-          formatError: (error) => formatError(error.toJSON(), error, (err) => deps.logger.error({ err }, 'unexpected error')),
+          // Apollo leaves `http` (status, headers) out of what clients see; so does this.
+          formatError: (error, original) => {
+            const { http: _http, ...extensions } = error.extensions;
+            return shapeError({ ...error.toJSON(), extensions }, original, deps.logger);
+          },
+          clientAddress: (request) => clientAddress(request, deps.trustProxyHops ?? 0),
           subscriptionsPerConnection: deps.subscriptionsPerConnection ?? DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
+          maxMessageBytes: deps.subscriptionMaxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+          onMessage: (outcome) => metrics.subscriptionMessages.inc({ outcome }),
           ...(deps.connectionSlots ? { connectionSlots: deps.connectionSlots } : {}),
         });
       });
+      metricsUrl ??= `${url}/metrics`;
+      return url;
     },
+    metricsUrl: () => metricsUrl,
     /**
      * Graceful stop: end every subscription (clients see 1001 Going away and may reconnect
      * elsewhere), refuse new connections, let in-flight requests finish, then stop Apollo.
@@ -201,6 +238,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
         await closed;
       }
       await apollo.stop();
+      await metricsServer?.close();
     },
   };
 }
@@ -208,6 +246,18 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 /** Authentication reads PostgreSQL before any resolver runs: a lost database there is a 503, not a 500. */
 function unlessUnavailable(err: unknown): never {
   throw isDatabaseUnavailable(err) ? serviceUnavailable() : err;
+}
+
+/**
+ * The client address of a WebSocket upgrade, as Express's `req.ip` works it out for HTTP with
+ * `trust proxy` set to a hop count: the socket's peer, or the address the `hops`-th trusted proxy
+ * put last in X-Forwarded-For. The same string as `req.ip`, so both transports share one budget.
+ */
+function clientAddress(request: IncomingMessage, hops: number): string {
+  const header = request.headers['x-forwarded-for'];
+  const forwarded = typeof header === 'string' ? header.split(',').map((a) => a.trim()).filter(Boolean) : [];
+  const chain = [request.socket.remoteAddress ?? 'unknown', ...forwarded.reverse()];
+  return chain[Math.min(hops, chain.length - 1)]!;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
+import { getSchema } from '../src/graphql/schema.js';
 import { createLogger } from '../src/logger.js';
 import { createApiServer, type ApiServer } from '../src/server.js';
 import { createQueues, redisConnection } from '../workers/queues.js';
@@ -35,7 +36,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 describe('GET /metrics', () => {
   it('exposes HTTP latency by method, route and status, GraphQL latency by operation, and process metrics', async () => {
     const before = await scrape(`${base}/metrics`);
-    const graphqlLabels = { operation_name: 'WhoAmI', operation_type: 'query' };
+    const graphqlLabels = { root_field: 'me', operation_type: 'query' };
     const httpLabels = { method: 'POST', route: '/graphql', status: '200' };
     ok(await gql(h.url, 'query WhoAmI { me { role } }', {}, h.operatorKey));
     await fetch(`${base}/no/such/path`);
@@ -55,10 +56,10 @@ describe('GET /metrics', () => {
 
   it('counts GraphQL errors by extensions.code and returned UserErrors by code', async () => {
     const brand = await anOrganization(h.url, h.operatorKey, { kind: 'BRAND', name: 'Acme' });
-    const forbidden = { code: 'FORBIDDEN', kind: 'error', operation_name: 'CreateOrg' };
-    const conflict = { code: 'CONFLICT', kind: 'user_error', operation_name: 'CreateOrg' };
-    const unauthenticated = { code: 'UNAUTHENTICATED', kind: 'error', operation_name: '(none)' };
-    const invalid = { code: 'GRAPHQL_VALIDATION_FAILED', kind: 'error', operation_name: '(none)' };
+    const forbidden = { code: 'FORBIDDEN', kind: 'error', root_field: 'createOrganization' };
+    const conflict = { code: 'CONFLICT', kind: 'user_error', root_field: 'createOrganization' };
+    const unauthenticated = { code: 'UNAUTHENTICATED', kind: 'error', root_field: '(none)' };
+    const invalid = { code: 'GRAPHQL_VALIDATION_FAILED', kind: 'error', root_field: '(none)' };
     const before = await scrape(`${base}/metrics`);
 
     expect(errorCode(await gql(h.url, NAMED_CREATE_ORG, { input: { name: 'Sneaky', kind: 'BRAND' } }, brand.key))).toBe('FORBIDDEN');
@@ -73,16 +74,28 @@ describe('GET /metrics', () => {
       .toEqual({ forbidden: 1, conflict: 1, unauthenticated: 1, invalid: 1 });
   });
 
-  it('lets only requests with a key add a new operation name to the labels', async () => {
-    await gql(h.url, 'query Probe9f3 { __typename }', {});
-    let text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).not.toContain('Probe9f3');
-    expect(valueOf(parseMetrics(text), 'bx_graphql_operation_duration_seconds_count', { operation_name: '(other)' })).toBeGreaterThanOrEqual(1);
-
-    await gql(h.url, 'query Probe9f3 { __typename }', {}, h.operatorKey);
-    await gql(h.url, 'query Probe9f3 { __typename }', {});
-    text = await (await fetch(`${base}/metrics`)).text();
-    expect(valueOf(parseMetrics(text), 'bx_graphql_operation_duration_seconds_count', { operation_name: 'Probe9f3' })).toBe(2);
+  it('labels operations by root field, a name the schema defines: no client can add label values or crowd out another tenant’s', async () => {
+    const brand = await anOrganization(h.url, h.operatorKey, { kind: 'BRAND' });
+    const other = await anOrganization(h.url, h.operatorKey, { kind: 'BRAND' });
+    const before = await scrape(`${base}/metrics`);
+    // One tenant (and an anonymous caller) sends 250 distinct operation names: more than any fixed budget of names.
+    for (let i = 0; i < 250; i++) await gql(h.url, `query Flood${i}x { me { role } }`, {}, i % 2 ? brand.key : undefined);
+    await gql(h.url, 'query Theirs { me { role } }', {}, other.key);
+    await gql(h.url, 'query Several { me { role } organization(id: "0190a000-0000-7000-8000-000000000000") { id } }', {}, other.key);
+    ok(await gql(h.url, 'query Meta { __typename }', {}, other.key));
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).not.toMatch(/Flood\d+x|Theirs|Several|Meta/);
+    const after = parseMetrics(text);
+    const count = (labels: Record<string, string>) => valueOf(after, 'bx_graphql_operation_duration_seconds_count', labels) - valueOf(before, 'bx_graphql_operation_duration_seconds_count', labels);
+    // The other tenant's operation is counted under its root field like everyone's.
+    expect(count({ root_field: 'me', operation_type: 'query' })).toBe(251);
+    expect(count({ root_field: '(several)', operation_type: 'query' })).toBe(1);
+    expect(count({ root_field: '(introspection)', operation_type: 'query' })).toBe(1);
+    // Every label value is a root field of the schema or one of the four fixed ones.
+    const schema = await getSchema();
+    const rootFields = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {})));
+    const values = new Set(after.filter((s) => s.name.startsWith('bx_graphql_')).map((s) => s.labels.root_field!));
+    for (const value of values) expect(rootFields.has(value) || ['(none)', '(several)', '(introspection)'].includes(value), value).toBe(true);
   });
 
   it('requires the bearer token when METRICS_TOKEN is set', async () => {
@@ -95,6 +108,29 @@ describe('GET /metrics', () => {
       expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
       expect(valueOf(await scrape(`${url}/metrics`, { authorization: `Bearer ${token}` }), 'bx_http_request_duration_seconds_count', { route: '/metrics', status: '401' })).toBe(2);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('/metrics on a port of its own (METRICS_PORT)', () => {
+  it('serves /metrics only there, with the token when one is set; the API port does not know the path', async () => {
+    const token = 'scrape-token-0123456789';
+    const api = await createApiServer({
+      webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger: createLogger('silent', 'api'),
+      production: true, metricsToken: token, metricsPort: 0,
+    });
+    const url = await api.listen(0, '127.0.0.1');
+    try {
+      const metricsUrl = api.metricsUrl()!;
+      expect(new URL(metricsUrl).port).not.toBe(new URL(url).port);
+      const onApiPort = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(onApiPort.status).toBe(404);
+      expect(await onApiPort.json()).toEqual({ errors: [{ message: 'No route GET /metrics', extensions: { code: 'NOT_FOUND' } }] });
+      expect((await fetch(metricsUrl)).status).toBe(401);
+      // The API's own traffic, the refused scrape on its port included, is what the metrics port shows.
+      await eventually(async () => (valueOf(await scrape(metricsUrl, { authorization: `Bearer ${token}` }), 'bx_http_request_duration_seconds_count', { route: '/metrics', status: '404' }) === 1 ? true : null));
     } finally {
       await api.close();
     }

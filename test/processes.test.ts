@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DEVELOPMENT_WEBHOOK_KEY } from '../src/config.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 
 /** The two entry points as real processes: they start, answer health checks and stop cleanly. */
@@ -74,6 +76,38 @@ describe('processes', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
+  });
+
+  it('in production serves the API’s /metrics only on METRICS_PORT, not on the public port', async () => {
+    const port = 5100 + (process.pid % 100);
+    const metricsPort = 5300 + (process.pid % 100);
+    const { child } = startProcess('src/main.ts', { NODE_ENV: 'production', PORT: String(port), METRICS_PORT: String(metricsPort), WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') });
+    try {
+      expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+      const metrics = await waitFor(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(metrics.status).toBe(200);
+      // The refused scrape on the public port is counted there (its log line may land a moment after the answer).
+      let text = await metrics.text();
+      for (let i = 0; i < 50 && !text.includes('route="/metrics",status="404"} 1'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      }
+      expect(text).toContain('bx_http_request_duration_seconds_count{method="GET",route="/metrics",status="404"} 1');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it.each([
+    ['METRICS_TOKEN', { WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') }, 'Invalid configuration: METRICS_TOKEN is required in production unless METRICS_PORT'],
+    ['WEBHOOK_SECRET_KEY', { METRICS_TOKEN: 'scrape-token-0123456789', WEBHOOK_SECRET_KEY: DEVELOPMENT_WEBHOOK_KEY.toString('hex') }, 'Invalid configuration: WEBHOOK_SECRET_KEY is a key published with the source code'],
+  ])('refuses to start in production when %s is not as production needs it, naming it', async (_variable, env, message) => {
+    const { child, output } = startProcess('src/main.ts', { NODE_ENV: 'production', PORT: String(5500 + (process.pid % 100)), ...env });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(output()).toContain(message);
   });
 
   it('refuses to start with a bad variable, naming it', async () => {

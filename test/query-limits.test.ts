@@ -226,6 +226,20 @@ describe('production configuration', () => {
     expect((await misspelt(h.url)).body.errors[0].message).toMatch(/Did you mean "me"/);
   });
 
+  it('does not suggest names when variables do not coerce either (a bad enum value, an unknown input field), which development does', async () => {
+    await resetState(prod);
+    const badEnum = ['query($s: SpikeStatus) { demandSpikes(status: $s) { nodes { id } } }', { s: 'OPN' }] as const;
+    const unknownField = [CREATE_ORG, { input: { name: 'Typo', kind: 'BRAND', nmae: 'x' } }] as const;
+    for (const [query, variables] of [badEnum, unknownField]) {
+      const answer = async (url: string) => (await raw(url, JSON.stringify({ query, variables }), { authorization: `Bearer ${prod.operatorKey}` })).body.errors[0];
+      const inProduction = await answer(prod.url);
+      expect(inProduction.extensions.code).toBe('BAD_USER_INPUT');
+      expect(inProduction.message).not.toMatch(/Did you mean/);
+      expect(inProduction.message).toMatch(/^Variable "\$\w+" got invalid value/);
+      expect((await answer(h.url)).message).toMatch(/Did you mean/);
+    }
+  });
+
   it('answers an unexpected failure with a generic INTERNAL_SERVER_ERROR: no SQL, no stack, no paths; the log has it', async () => {
     await resetState(prod);
     const market = await aMarket(prod.url, prod.operatorKey);
@@ -237,5 +251,30 @@ describe('production configuration', () => {
     expect(Object.keys(r.body.errors[0].extensions)).toEqual(['code']);
     expect(r.text).not.toMatch(/select|no_such_table|secret_column|relation|\.ts:|\.js:|node_modules|stacktrace/i);
     expect(lines.join('\n')).toMatch(/no_such_table/);
+  });
+});
+
+describe('client mistakes Apollo leaves without a code', () => {
+  let logged: Harness;
+  const lines: Record<string, unknown>[] = [];
+  beforeAll(async () => {
+    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _e, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } }));
+    logged = await startHarness({ logger });
+  });
+  afterAll(async () => { await logged.close(); });
+
+  it('answers a persisted query whose hash does not match, or of an unknown version, with 400 BAD_REQUEST, logged as a warning without a stack', async () => {
+    await resetState(logged);
+    lines.length = 0;
+    const persisted = (extensions: Record<string, unknown>) => raw(logged.url, JSON.stringify({ query: '{ me { role } }', extensions }), { authorization: `Bearer ${logged.operatorKey}` });
+    const mismatch = await persisted({ persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } });
+    const version = await persisted({ persistedQuery: { version: 2, sha256Hash: 'a'.repeat(64) } });
+    for (const r of [mismatch, version]) {
+      expect(r.status).toBe(400);
+      expect(r.body.errors).toEqual([{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }]);
+    }
+    expect(mismatch.body.errors[0].message).toBe('provided sha does not match query');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, 'client error'], [40, 'client error']]);
+    expect(JSON.stringify(lines)).not.toMatch(/stack|\.ts:\d|node_modules/);
   });
 });

@@ -8,6 +8,7 @@ import type { SettlementPolicy } from '../domain/settlement/settle-contract.js';
 import type { SettlementScheduler } from '../domain/settlement/settlement-scheduler.js';
 import type { QualityScheduler } from '../domain/quality/quality-scheduler.js';
 import type { EventSource } from '../domain/events/watch-events.js';
+import type { FanOut } from '../domain/events/fan-out.js';
 import type { SecretBox } from '../domain/webhooks/secret-box.js';
 import type { WebhookUrlPolicy } from '../domain/webhooks/url-policy.js';
 
@@ -26,6 +27,8 @@ export interface Context {
   settlementPolicy: SettlementPolicy;
   /** Published domain events, for subscriptions; null where no event subscriber runs. */
   events: EventSource | null;
+  /** The process's shared, bounded per-event work of subscriptions; null where no event subscriber runs. */
+  fanOut: FanOut | null;
   /** Seals webhook signing secrets at rest; where webhook URLs may point. */
   webhooks: { secrets: SecretBox; urlPolicy: WebhookUrlPolicy };
   /** The caller's address, which pays the rate limit when there is no valid key (absent outside HTTP). */

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { parse, type DocumentNode } from 'graphql';
-import { shapeRefusal, type ShapeLimits } from '../graphql/limits/document-limits.js';
+import type { ShapeLimits } from '../graphql/limits/document-limits.js';
+import { parseWithinLimits } from '../graphql/limits/operation-admission.js';
 
 /**
  * The HTTP layer in front of Apollo on /graphql: a JSON body of at most `bodyLimit`, one
@@ -31,14 +31,18 @@ const oneOperationPerRequest: RequestHandler = (req, res, next) => {
 /**
  * Depth, aliases and field count (document-limits.ts), checked on a parse of our own before
  * Apollo parses and validates: graphql-js validation is itself slow on oversized documents, and
- * Apollo offers no hook before validation that can answer with a typed error. A document that
- * does not parse is left to Apollo, which reports the syntax error.
+ * Apollo offers no hook before validation that can answer with a typed error. The same check as
+ * for graphql-ws subscriptions (operation-admission.ts). A document that does not parse, or
+ * has too many tokens, is left to Apollo, which reports the syntax error.
  */
 function documentShape(limits: ShapeLimits & { maxTokens: number }): RequestHandler {
   return (req, res, next) => {
-    const document = parsed(queryOf(req), limits.maxTokens);
-    const refused = document && shapeRefusal(document, limits);
-    if (refused) return void res.status(400).json({ errors: [refused] });
+    const query = queryOf(req);
+    const checked = query === null ? null : parseWithinLimits(query, limits);
+    if (checked && 'error' in checked && checked.error.extensions.code !== 'GRAPHQL_PARSE_FAILED') {
+      const { http: _status, ...extensions } = checked.error.extensions;
+      return void res.status(400).json({ errors: [{ message: checked.error.message, extensions }] });
+    }
     next();
   };
 }
@@ -48,15 +52,6 @@ function queryOf(req: express.Request): string | null {
   if (body && typeof body === 'object' && typeof (body as { query?: unknown }).query === 'string') return (body as { query: string }).query;
   const fromUrl: unknown = req.method === 'GET' ? req.query.query : undefined;
   return typeof fromUrl === 'string' ? fromUrl : null;
-}
-
-function parsed(query: string | null, maxTokens: number): DocumentNode | null {
-  if (query === null) return null;
-  try {
-    return parse(query, { maxTokens, noLocation: true });
-  } catch {
-    return null;
-  }
 }
 
 /** Without this, a malformed or oversized body reaches Express's default handler: an HTML page with the stack trace outside production. */

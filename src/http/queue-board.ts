@@ -4,7 +4,9 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import { Router, type Express, type RequestHandler } from 'express';
 import type { Principal } from '../domain/access/principal.js';
+import { chargeFailedAuthentication } from '../graphql/limits/operation-admission.js';
 import { sendError } from './http-errors.js';
+import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
 import { requestLocals } from './request-log.js';
 
 /** Where the operator dashboard lives in the API process. */
@@ -15,6 +17,8 @@ export interface QueueBoardDeps {
   queues: readonly Queue[];
   /** Resolves a presented API key (null when unknown, malformed or revoked). */
   authenticate: (key: string) => Promise<Principal | null>;
+  /** Charges failed authentication to the client address, as /graphql does; none: no limits. */
+  rateLimiter?: RateLimiter;
 }
 
 /**
@@ -30,7 +34,7 @@ export function queueBoard(deps: QueueBoardDeps): Router {
     options: { uiConfig: { boardTitle: 'Burst Exchange queues', hideDocsLink: true } },
   });
   const router = Router();
-  router.use(operatorsOnly(deps.authenticate), sameOriginWrites, (_req, res, next) => {
+  router.use(operatorsOnly(deps.authenticate, deps.rateLimiter), sameOriginWrites, (_req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     res.setHeader('x-frame-options', 'DENY');
     next();
@@ -46,13 +50,22 @@ const CHALLENGE = 'Basic realm="Burst Exchange operators", charset="UTF-8"';
 /**
  * The key comes as `Authorization: Bearer <key>` (scripts) or as the password of HTTP Basic
  * (browsers cannot send a Bearer header; the user name is ignored, so `curl -u :<key>` works).
- * No or a bad key: 401 with a Basic challenge. A valid key without the OPERATOR role: 403.
+ * No or a bad key: 401 with a Basic challenge, and 1 point from the client address's budget,
+ * the one /graphql charges for wrong keys; once that is spent, 429 RATE_LIMITED with
+ * Retry-After. So the board is no cheaper a place to guess keys than /graphql. A valid key
+ * without the OPERATOR role: 403.
  */
-export function operatorsOnly(authenticate: QueueBoardDeps['authenticate']): RequestHandler {
+export function operatorsOnly(authenticate: QueueBoardDeps['authenticate'], rateLimiter?: RateLimiter): RequestHandler {
   return async (req, res, next) => {
     const key = presentedKey(req.headers.authorization);
     const principal = key ? await authenticate(key) : null;
     if (!principal) {
+      const { decision, refusal } = await chargeFailedAuthentication(rateLimiter, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      if (decision) res.set(Object.fromEntries(rateLimitHeaders(decision)));
+      if (refusal) {
+        res.status(429).json({ errors: [{ message: refusal.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.extensions.retryAfterSeconds } }] });
+        return;
+      }
       res.setHeader('www-authenticate', CHALLENGE);
       sendError(res, 401, 'UNAUTHENTICATED', 'An OPERATOR API key is required (Bearer, or as the Basic password)');
       return;

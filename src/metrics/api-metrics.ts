@@ -1,5 +1,4 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { BoundedLabel } from './registry.js';
 
 /** Seconds; from a cheap health probe to a large finance query. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -9,14 +8,17 @@ export interface ApiMetrics {
   registry: Registry;
   /** Every HTTP request, by method, route (a fixed set, see routeLabel) and status. */
   httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** Every GraphQL operation, by operation name (bounded) and type. */
-  graphqlDuration: Histogram<'operation_name' | 'operation_type'>;
+  /** Every GraphQL operation, by root field (a name the schema defines, see rootFieldLabel) and type. */
+  graphqlDuration: Histogram<'root_field' | 'operation_type'>;
   /**
    * GraphQL failures by code: `kind="error"` for errors in the response (`extensions.code`),
    * `kind="user_error"` for UserError members returned by mutations (their `code`).
    */
-  graphqlErrors: Counter<'code' | 'kind' | 'operation_name'>;
-  operationNames: BoundedLabel;
+  graphqlErrors: Counter<'code' | 'kind' | 'root_field'>;
+  /** Database reads made to fan events out to subscriptions: key checks and resource loads (domain/events/fan-out.ts). */
+  fanOutReads: Counter<'read'>;
+  /** Messages pushed to subscriptions: sent, or replaced by MESSAGE_TOO_LARGE. */
+  subscriptionMessages: Counter<'outcome'>;
 }
 
 export function createApiMetrics(registry: Registry): ApiMetrics {
@@ -27,15 +29,21 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
       labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: [registry],
     }),
     graphqlDuration: new Histogram({
-      name: 'bx_graphql_operation_duration_seconds', help: 'GraphQL operation latency by operation name and type.',
-      labelNames: ['operation_name', 'operation_type'], buckets: LATENCY_BUCKETS, registers: [registry],
+      name: 'bx_graphql_operation_duration_seconds', help: 'GraphQL operation latency by root field and operation type.',
+      labelNames: ['root_field', 'operation_type'], buckets: LATENCY_BUCKETS, registers: [registry],
     }),
     graphqlErrors: new Counter({
-      name: 'bx_graphql_errors_total', help: 'GraphQL errors (kind=error) and returned UserErrors (kind=user_error) by code.',
-      labelNames: ['code', 'kind', 'operation_name'], registers: [registry],
+      name: 'bx_graphql_errors_total', help: 'GraphQL errors (kind=error) and returned UserErrors (kind=user_error) by code and root field.',
+      labelNames: ['code', 'kind', 'root_field'], registers: [registry],
     }),
-    // Real clients use a few dozen operation names; 200 leaves room without letting anyone flood the series.
-    operationNames: new BoundedLabel(200),
+    fanOutReads: new Counter({
+      name: 'bx_subscription_fanout_reads_total', help: 'Database reads made to fan published events out to subscriptions (read=api_keys or resource).',
+      labelNames: ['read'], registers: [registry],
+    }),
+    subscriptionMessages: new Counter({
+      name: 'bx_subscription_messages_total', help: 'Messages pushed to graphql-ws subscriptions (outcome=sent, or too_large: replaced by MESSAGE_TOO_LARGE).',
+      labelNames: ['outcome'], registers: [registry],
+    }),
   };
 }
 

@@ -41,21 +41,3 @@ export function metricsHandler(registry: Registry, token: string | null) {
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
-
-/**
- * Label values that clients choose (GraphQL operation names) would let anyone create unbounded
- * time series. This keeps at most `max` distinct values; later newcomers share `overflow`.
- */
-export class BoundedLabel {
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly max: number, private readonly overflow = '(other)') {}
-
-  /** The value if it is known, or admitted when `admit` is true and there is room; otherwise `overflow`. */
-  value(candidate: string, admit: boolean): string {
-    if (this.seen.has(candidate)) return candidate;
-    if (!admit || this.seen.size >= this.max) return this.overflow;
-    this.seen.add(candidate);
-    return candidate;
-  }
-}

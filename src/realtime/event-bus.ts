@@ -5,6 +5,7 @@
  * acceptable for live notifications; webhooks are the durable path (see docs/decisions.md).
  */
 import { Repeater, FixedBuffer } from '@repeaterjs/repeater';
+import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import type { DomainEvent, EventType } from '../domain/events/event-types.js';
 import type { EventSource } from '../domain/events/watch-events.js';
@@ -74,9 +75,13 @@ export function createEventSubscriber(redisUrl: string, prefix: string, logger: 
         const listener = (event: DomainEvent) => {
           try {
             void push(event).catch(() => {});
-          } catch (err) {
-            // More events pending than the buffer and queue hold: the client does not keep up.
-            stop(new Error(`The subscription fell more than ${SUBSCRIBER_BUFFER} events behind and was ended`, { cause: err }));
+          } catch {
+            // More events pending than the buffer and queue hold: the client does not keep up. Its
+            // doing, not ours: a code it can act on (resubscribe, catch up with queries), a warning here.
+            logger.warn({ type, buffered: SUBSCRIBER_BUFFER }, 'subscription fell behind and was ended');
+            stop(new GraphQLError(`The subscription fell more than ${SUBSCRIBER_BUFFER} events behind and was ended; subscribe again and catch up with queries`, {
+              extensions: { code: 'SUBSCRIPTION_TOO_SLOW', limit: SUBSCRIBER_BUFFER },
+            }));
           }
         };
         const set = listeners.get(type) ?? new Set();

@@ -38,9 +38,9 @@ export interface HarnessOptions {
   rateLimit?: { points: number; anonymousPoints?: number; ingestPoints?: number; windowMs: number };
   /**
    * graphql-ws limits: connections per key counted in the real Redis under `<prefix>:ws` (only when
-   * given), subscriptions per connection (default: the server's).
+   * given), subscriptions per connection and the largest pushed message (default: the server's).
    */
-  subscriptionLimits?: { connectionsPerKey?: number; subscriptionsPerConnection?: number; leaseMs?: number };
+  subscriptionLimits?: { connectionsPerKey?: number; subscriptionsPerConnection?: number; leaseMs?: number; maxMessageBytes?: number };
   /** Where the API logs (default: silent, or TEST_LOG_LEVEL). */
   logger?: Logger;
   /** Quality standings for the API (default: the stored scores). */
@@ -146,6 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     orm, clock, logger, production: options.production ?? false, events, webhooks: { secrets, urlPolicy: options.webhookUrlPolicy ?? { allowHttp: true, allowPrivateNetworks: true } },
     queryLimits: options.queryLimits, rateLimiter, scores: options.scores, connectionSlots,
     ...(slotLimits?.subscriptionsPerConnection ? { subscriptionsPerConnection: slotLimits.subscriptionsPerConnection } : {}),
+    ...(slotLimits?.maxMessageBytes ? { subscriptionMaxMessageBytes: slotLimits.maxMessageBytes } : {}),
     ...(options.workers && queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}),
   });
   const url = await api.listen(0, '127.0.0.1');

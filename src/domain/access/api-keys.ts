@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKeySchema, OrganizationSchema, type ApiKey } from '../../persistence/entities.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
+import { pgArray } from '../shared/sql.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { ROLES_BY_KIND, type Principal, type Role } from './principal.js';
 
@@ -131,6 +132,15 @@ export async function listApiKeys(em: EntityManager, actor: Principal, organizat
 
 /** Whether a key still works (exists, not revoked): long-lived subscriptions check it per event. */
 export async function apiKeyIsActive(em: EntityManager, apiKeyId: string): Promise<boolean> {
-  const rows = await em.execute<{ ok: number }[]>('select 1 as ok from api_key where id = ? and revoked_at is null', [apiKeyId]);
-  return rows.length > 0;
+  return (await activeApiKeyIds(em, [apiKeyId])).has(apiKeyId);
+}
+
+/**
+ * Which of these keys still work, in one read: an event fanned out to many subscriptions checks
+ * all their keys at once (domain/events/fan-out.ts) instead of one read per subscription.
+ */
+export async function activeApiKeyIds(em: EntityManager, apiKeyIds: readonly string[]): Promise<Set<string>> {
+  if (apiKeyIds.length === 0) return new Set();
+  const rows = await em.execute<{ id: string }[]>('select id from api_key where id = any(?::uuid[]) and revoked_at is null', [pgArray(apiKeyIds)]);
+  return new Set(rows.map((r) => r.id));
 }

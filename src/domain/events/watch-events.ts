@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BidOutcome, Contract, DemandSpike } from '../../persistence/entities.js';
-import { apiKeyIsActive } from '../access/api-keys.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { getBidOutcome, getContract } from '../clearing/clearing-queries.js';
 import { getDemandSpike } from '../demand/spike-queries.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import { END, filterMap } from '../shared/async-iterables.js';
-import { AccessError } from '../shared/result.js';
 import type { DomainEvent, EventType } from './event-types.js';
+import type { FanOut } from './fan-out.js';
 
 /** Where published events come from: the API's Redis subscriber (or anything else that yields them). */
 export interface EventSource {
@@ -17,8 +16,8 @@ export interface EventSource {
 export interface WatchDeps {
   source: EventSource;
   principal: Principal;
-  /** A fresh EntityManager per event, so that a subscription open for days keeps no identity map. */
-  fork(): EntityManager;
+  /** The process's shared per-event work: key checks and resource reads once per event, bounded (fan-out.ts). */
+  fanOut: FanOut;
 }
 
 /** One event with the resource it is about, as the subscriber may see it. */
@@ -34,22 +33,21 @@ export function mayReceive(p: Principal, event: DomainEvent): boolean {
 
 /**
  * Follows the published events of one type for a principal. Skips events outside its
- * audience; loads each event's resource through `load`, the same visibility rule as the
- * matching query, and skips events whose resource the caller may not (or no longer) see; ends
- * when the caller's key is revoked, so a revocation reaches open subscriptions too.
+ * audience; ends when the caller's key is revoked, so a revocation reaches open subscriptions
+ * too; loads each event's resource through `load`, the same visibility rule as the matching
+ * query, and skips events whose resource the caller may not (or no longer) see. The key check
+ * and the load are shared with every other subscription of the process that receives the same
+ * event (fan-out.ts), so many subscriptions of one organisation cost one read per event.
  */
 function watch<T extends EventType, R>(deps: WatchDeps, type: T, load: (em: EntityManager, event: DomainEvent<T>) => Promise<R | null>): AsyncIterableIterator<Watched<T, R>> {
+  const { fanOut, principal } = deps;
   return filterMap(deps.source.subscribe(type), async (event): Promise<Watched<T, R> | null | typeof END> => {
-    if (event.type !== type || !mayReceive(deps.principal, event)) return null;
-    const em = deps.fork();
-    if (!(await apiKeyIsActive(em, deps.principal.apiKeyId))) return END;
-    try {
-      const resource = await load(em, event as DomainEvent<T>);
-      return resource === null ? null : { event: event as DomainEvent<T>, resource };
-    } catch (error) {
-      if (error instanceof AccessError) return null;
-      throw error;
-    }
+    if (event.type !== type || !mayReceive(principal, event)) return null;
+    if (!(await fanOut.keyIsActive(event.id, principal.apiKeyId))) return END;
+    const resource = await fanOut.resource(event.id, principal, (em) => load(em, event as DomainEvent<T>));
+    if (resource === null) return null;
+    await fanOut.turn();
+    return { event: event as DomainEvent<T>, resource };
   });
 }
 

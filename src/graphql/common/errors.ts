@@ -27,8 +27,13 @@ export function serviceUnavailable(): GraphQLError {
  */
 export function formatError(
   formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void, logUnavailable: (err: unknown) => void = log,
+  logClientMistake: (err: GraphQLError) => void = () => {},
 ): GraphQLFormattedError {
   const original = unwrapResolverError(error);
+  if (isUncodedClientMistake(original)) {
+    logClientMistake(original);
+    return { message: original.message, extensions: { code: 'BAD_REQUEST' } };
+  }
   if (formatted.extensions?.code !== 'SERVICE_UNAVAILABLE' && isDatabaseUnavailable(original)) {
     logUnavailable(original);
     return { message: UNAVAILABLE, path: formatted.path, locations: formatted.locations, extensions: { code: 'SERVICE_UNAVAILABLE' } };
@@ -51,6 +56,31 @@ export function formatError(
   }
   log(original);
   return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * Apollo answers some client mistakes with a 4xx status but without a code (a persisted query
+ * whose hash does not match its text, an unsupported persisted-query version); it then labels
+ * them INTERNAL_SERVER_ERROR, and they were logged as bugs with a stack. Any error that carries
+ * a 4xx status and no code of its own is the client's: BAD_REQUEST.
+ */
+function isUncodedClientMistake(error: unknown): error is GraphQLError {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/** graphql-js's "Did you mean …?" hints, in validation and variable coercion messages alike. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * Production answers name no schema elements the client did not name itself: every "Did you
+ * mean …?" is removed, whichever transport and whichever stage (validation, variable coercion)
+ * wrote it. Apollo's own option covers only validation over POST.
+ */
+export function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const message = formatted.message.replace(SUGGESTION, '');
+  return message === formatted.message ? formatted : { ...formatted, message };
 }
 
 /**

@@ -13,14 +13,18 @@ export const textInputPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document }) {
-        const field = variablePath(request.variables) ?? literalPath(document);
-        if (field !== null) {
-          throw new GraphQLError('Text may not contain NUL characters or unpaired UTF-16 surrogates', { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } });
-        }
+        const refusal = unstorableTextRefusal(request.variables, document);
+        if (refusal) throw refusal;
       },
     };
   },
 };
+
+/** BAD_USER_INPUT naming the first variable or literal PostgreSQL could not store; null when there is none. Also used by graphql-ws. */
+export function unstorableTextRefusal(variables: Record<string, unknown> | undefined | null, document: DocumentNode): GraphQLError | null {
+  const field = variablePath(variables ?? undefined) ?? literalPath(document);
+  return field === null ? null : new GraphQLError('Text may not contain NUL characters or unpaired UTF-16 surrogates', { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } });
+}
 
 /** Variables are named after the argument they feed in our documents, so `$input` reads "input.title". */
 function variablePath(variables: Record<string, unknown> | undefined): string | null {
