@@ -77,6 +77,8 @@ describe('Migration20261207110000', () => {
       // Ordered by id: the early one, six on the contract (the last two beyond its 4 contacts), the operator's without a contract.
       expect(await reasons(m.vendorA.id)).toEqual(['OUTSIDE_CONTRACT_PERIOD', null, null, null, null, 'EXCEEDS_CONTACTS_HANDLED', 'EXCEEDS_CONTACTS_HANDLED', 'NO_CONTRACT']);
       expect(await reasons(m.inHouse.id)).toEqual(['IN_HOUSE']);
+      // The bound's tally: the six in play on A's contract (four counted, two beyond it).
+      expect(await sql(`select contract_id, kind, filed from contract_rating_tally order by contract_id`)).toEqual([{ contract_id: contractA, kind: 'CSAT', filed: 6 }]);
       expect(await sql(`select metric, amount, weight from quality_observation where contract_id = ? and interval_index = 0 and metric in ('ESCALATION', 'COMPLAINT') order by metric`, [contractTeam]))
         .toEqual([{ metric: 'COMPLAINT', amount: 480, weight: 480 }, { metric: 'ESCALATION', amount: 480, weight: 480 }]);
       // Delivery reports, finance's data, are left as they were.

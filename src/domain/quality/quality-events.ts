@@ -6,7 +6,7 @@ import { pgArray } from '../shared/sql.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { applyAudits, auditBrandOf } from './audit-authority.js';
 import { MAX_EVENTS_PER_BATCH, payloadHashOf, shapeProblem, valueOf, type QualityEventInput, type Rejection, type RejectionCode } from './event-shape.js';
-import { fileRating, loadRatingContracts, ratingProblem, type RatedVendor, type RatingKind } from './rating-evidence.js';
+import { boundProblem, fileRating, loadRatingContracts, lockBounds, ratingProblem, tallyRatings, type RatedVendor, type RatingKind } from './rating-evidence.js';
 import { channelScope, observationOf, skillScope } from './scoring.js';
 
 export { MAX_EVENTS_PER_BATCH, EVENT_KINDS, type AuditResult, type QualityEventInput, type RejectionCode } from './event-shape.js';
@@ -79,9 +79,8 @@ export async function recordQualityEvents(
   const outcome = await em.transactional(async (tem) => {
     const vendorIds = [...new Set(candidates.map((c) => c.input.vendorId))];
     const contractIds = [...new Set(candidates.flatMap((c) => (c.input.contractId ? [c.input.contractId] : [])))];
-    // The contracts' evidence locks first (in id order), so concurrent batches cannot both pass a bound.
-    const contracts = await loadRatingContracts(tem, contractIds);
-    const [vendors, existing] = await Promise.all([
+    const [contracts, vendors, existing] = await Promise.all([
+      loadRatingContracts(tem, contractIds),
       tem.execute<{ id: string; vendor_type: RatedVendor['vendorType']; parent_brand_id: string | null }[]>(
         `select id, vendor_type, parent_brand_id from organization where kind = 'VENDOR' and id = any(?::uuid[])`, [pgArray(vendorIds)],
       ),
@@ -93,7 +92,10 @@ export async function recordQualityEvents(
     const vendorById = new Map(vendors.map((v) => [v.id, { id: v.id, vendorType: v.vendor_type, parentBrandId: v.parent_brand_id }]));
     const stored = new Map(existing.map((e) => [e.external_id, e]));
 
-    const accepted: Checked[] = [];
+    // Every check but the bounds; then the evidence locks of the contracts still in play (in id
+    // order, held to commit, so concurrent batches cannot both pass a bound) and the bounds, in
+    // batch order.
+    const passed: Checked[] = [];
     for (const { index, input } of candidates) {
       const hash = payloadHashOf(input);
       const previous = stored.get(input.externalId);
@@ -113,14 +115,23 @@ export async function recordQualityEvents(
             ? auditProblem(p, input, contract)
             : ratingProblem(p, input as QualityEventInput & { kind: RatingKind }, vendor, contract, occurredAt, now);
       if (problem) { reject(index, problem); continue; }
-      if (input.kind !== 'AUDIT') fileRating(contract!, input.kind);
       const skills = input.skill ? [input.skill] : (contract?.requiredSkills ?? []);
-      accepted.push({
+      passed.push({
         index, input, id: uuidv7(now.getTime()), payloadHash: hash, value: valueOf(input), occurredAt,
         scopes: [...skills.map(skillScope), ...(contract ? [channelScope(contract.channel)] : [])],
         auditBrandId: input.kind === 'AUDIT' ? auditBrandOf(p) : null,
       });
     }
+    const rated = (a: Checked) => (a.input.kind === 'AUDIT' ? null : contracts.get(a.input.contractId!)!);
+    await lockBounds(tem, [...new Set(passed.flatMap((a) => rated(a) ?? []))]);
+    const accepted = passed.filter((a) => {
+      const contract = rated(a);
+      if (!contract) return true;
+      const problem = boundProblem(contract, a.input.kind as RatingKind);
+      if (problem) reject(a.index, problem);
+      else fileRating(contract, a.input.kind as RatingKind);
+      return !problem;
+    });
     if (accepted.length === 0) return { accepted, written: [] };
 
     const inserted = await tem.execute<{ id: string }[]>(
@@ -151,6 +162,7 @@ export async function recordQualityEvents(
         [now, JSON.stringify(observations)],
       );
     }
+    await tallyRatings(tem, written.filter((a) => a.input.kind !== 'AUDIT').map((a) => ({ contractId: a.input.contractId!, kind: a.input.kind as RatingKind })));
     await applyAudits(tem, written.filter((a) => a.input.kind === 'AUDIT').map((a) => ({ vendorId: a.input.vendorId, auditBrandId: a.auditBrandId })), now);
     return { accepted, written };
   });

@@ -59,37 +59,45 @@ export async function lockContractEvidence(em: EntityManager, contractIds: reado
   );
 }
 
-/** Locks and loads the contracts named by ratings: terms, dispute window, contacts handled, ratings filed. */
+/** The contracts named by events: parties, terms and dispute window (no lock: these do not change under a rating). */
 export async function loadRatingContracts(em: EntityManager, contractIds: readonly string[]): Promise<Map<string, RatingContract>> {
-  await lockContractEvidence(em, contractIds);
   if (contractIds.length === 0) return new Map();
-  const [rows, contacts, filed] = await Promise.all([
-    em.execute<{ id: string; brand_id: string; vendor_id: string; starts_at: Date; settled_at: Date | null; required_skills: string[]; channel: string }[]>(
-      `select c.id, c.brand_id, c.vendor_id, c.starts_at, s.required_skills, s.channel,
-              (select min(x.created_at) from settlement x where x.contract_id = c.id) as settled_at
-         from contract c join demand_spike s on s.id = c.spike_id where c.id = any(?::uuid[])`,
-      [pgArray(contractIds)],
-    ),
-    contactsHandledOn(em, contractIds),
-    em.execute<{ contract_id: string; kind: string; n: number }[]>(
-      `select e.contract_id, e.kind, count(*)::int as n
-         from quality_event e join quality_observation o on o.event_id = e.id
-        where e.contract_id = any(?::uuid[]) and e.kind <> 'AUDIT' and (o.excluded_reason is null or o.excluded_reason = 'EXCEEDS_CONTACTS_HANDLED')
-        group by 1, 2`,
-      [pgArray(contractIds)],
-    ),
-  ]);
+  const rows = await em.execute<{ id: string; brand_id: string; vendor_id: string; starts_at: Date; settled_at: Date | null; required_skills: string[]; channel: string }[]>(
+    `select c.id, c.brand_id, c.vendor_id, c.starts_at, s.required_skills, s.channel,
+            (select min(x.created_at) from settlement x where x.contract_id = c.id) as settled_at
+       from contract c join demand_spike s on s.id = c.spike_id where c.id = any(?::uuid[])`,
+    [pgArray(contractIds)],
+  );
   return new Map(rows.map((r) => [r.id, {
     id: r.id, brandId: r.brand_id, vendorId: r.vendor_id, startsAt: new Date(r.starts_at),
     windowEndsAt: r.settled_at ? new Date(new Date(r.settled_at).getTime() + DISPUTE_WINDOW_MS) : null,
-    requiredSkills: r.required_skills, channel: r.channel, contactsHandled: contacts.get(r.id) ?? 0,
-    filed: new Map(filed.filter((f) => f.contract_id === r.id).map((f) => [f.kind, f.n])),
+    requiredSkills: r.required_skills, channel: r.channel, contactsHandled: 0, filed: new Map(),
   }]));
 }
 
 /**
- * Why a rating may not be recorded, or null (then the caller counts it against the bound with
- * `fileRating`). The vendor is known to exist and not to be the caller itself.
+ * Takes the evidence locks of the contracts ratings are about to be filed on, then reads their
+ * bounds: contacts handled and ratings filed per kind. Taken as late as possible, after every
+ * other check, since the lock is held until the transaction commits: concurrent batches about
+ * one contract run their inserts one after the other.
+ */
+export async function lockBounds(em: EntityManager, contracts: readonly RatingContract[]): Promise<void> {
+  const ids = contracts.map((c) => c.id);
+  if (ids.length === 0) return;
+  await lockContractEvidence(em, ids);
+  const [contacts, filed] = await Promise.all([
+    contactsHandledOn(em, ids),
+    em.execute<{ contract_id: string; kind: string; n: number }[]>('select contract_id, kind, filed as n from contract_rating_tally where contract_id = any(?::uuid[])', [pgArray(ids)]),
+  ]);
+  for (const c of contracts) {
+    c.contactsHandled = contacts.get(c.id) ?? 0;
+    c.filed = new Map(filed.filter((f) => f.contract_id === c.id).map((f) => [f.kind, f.n]));
+  }
+}
+
+/**
+ * Why a rating may not be recorded, apart from its contract's bound (`boundProblem`, checked
+ * under the lock), or null. The vendor is known to exist and not to be the caller itself.
  */
 export function ratingProblem(p: Principal, e: QualityEventInput & { kind: RatingKind }, vendor: RatedVendor, contract: RatingContract | undefined, occurredAt: Date, now: Date): Rejection | null {
   if (p.role !== 'BRAND' && p.role !== 'OPERATOR') return { code: 'KIND_NOT_PERMITTED', message: `A ${p.role} key records AUDIT events only`, field: 'kind' };
@@ -108,9 +116,14 @@ export function ratingProblem(p: Principal, e: QualityEventInput & { kind: Ratin
   if (contract.windowEndsAt && Math.max(occurredAt.getTime(), now.getTime()) > contract.windowEndsAt.getTime()) {
     return { code: 'OUTSIDE_CONTRACT_PERIOD', message: `Ratings of this contract closed with its dispute window at ${contract.windowEndsAt.toISOString()}`, field: 'occurredAt' };
   }
-  const filed = contract.filed.get(e.kind) ?? 0;
+  return null;
+}
+
+/** Whether one more rating of `kind` exceeds the contract's contacts handled (read by `lockBounds`), or null (then `fileRating` it). */
+export function boundProblem(contract: RatingContract, kind: RatingKind): Rejection | null {
+  const filed = contract.filed.get(kind) ?? 0;
   if (filed >= contract.contactsHandled) {
-    const what = e.kind === 'QA_SCORE' ? 'QA evaluations (one per contact handled)' : `${e.kind} events`;
+    const what = kind === 'QA_SCORE' ? 'QA evaluations (one per contact handled)' : `${kind} events`;
     return { code: 'EXCEEDS_CONTACTS_HANDLED', message: `The contract has ${contract.contactsHandled} contacts handled and already ${filed} ${what}`, field: 'contractId' };
   }
   return null;
@@ -119,6 +132,28 @@ export function ratingProblem(p: Principal, e: QualityEventInput & { kind: Ratin
 /** Counts an accepted rating against its contract's bound, so the rest of the batch sees it. */
 export function fileRating(contract: RatingContract, kind: RatingKind): void {
   contract.filed.set(kind, (contract.filed.get(kind) ?? 0) + 1);
+}
+
+/**
+ * Adds stored ratings to their contracts' tallies (`contract_rating_tally`: ratings filed per
+ * contract and kind, what the bound is checked against), in the transaction that stored them
+ * and under the contracts' evidence locks.
+ */
+export async function tallyRatings(em: EntityManager, stored: readonly { contractId: string; kind: RatingKind }[]): Promise<void> {
+  const counts = new Map<string, { contract_id: string; kind: string; n: number }>();
+  for (const r of stored) {
+    const key = `${r.contractId}|${r.kind}`;
+    const c = counts.get(key) ?? { contract_id: r.contractId, kind: r.kind, n: 0 };
+    c.n += 1;
+    counts.set(key, c);
+  }
+  if (counts.size === 0) return;
+  await em.execute(
+    `insert into contract_rating_tally (contract_id, kind, filed)
+     select x.contract_id, x.kind, x.n from json_to_recordset(?::json) as x(contract_id uuid, kind text, n int)
+     on conflict (contract_id, kind) do update set filed = contract_rating_tally.filed + excluded.filed`,
+    [JSON.stringify([...counts.values()])],
+  );
 }
 
 /**

@@ -12,6 +12,9 @@ import { Migration } from '@mikro-orm/migrations';
  *   operator's and auditors' audits decide (`vendor_audit`).
  * - `quality_observation.excluded_reason`: evidence kept for history but not counted in scores
  *   (NO_CONTRACT, IN_HOUSE, OUTSIDE_CONTRACT_PERIOD, EXCEEDS_CONTACTS_HANDLED).
+ * - `contract_rating_tally`: ratings filed per contract and kind, the number the bound compares
+ *   with the contacts handled, kept in step by ingestion (counting the stored events instead
+ *   grew with every batch and held the contract's lock for it).
  *
  * Existing data (docs/decisions.md, "Quality"), in DATA_MIGRATION order:
  * 1. AUDIT events submitted by brands become brand-scoped audits. The marketplace audit state of
@@ -31,7 +34,8 @@ import { Migration } from '@mikro-orm/migrations';
  *    same way when it derives observations again).
  * 4. Per contract and kind, the remaining ratings beyond the contacts handled stop counting,
  *    latest first (EXCEEDS_CONTACTS_HANDLED): the earliest received ones count, as they would
- *    have been accepted first.
+ *    have been accepted first. The tallies count the ratings left in play (counted, or beyond the
+ *    bound and so counted again should the contacts rise).
  * Scores follow at the next scoring run (at most SCORE_REFRESH_MS later); audit effects at once.
  */
 /**
@@ -106,6 +110,12 @@ export const DATA_MIGRATION: readonly string[] = [
       where e."kind" <> 'AUDIT' and e."contract_id" is not null and o."excluded_reason" is null
    )
    update "quality_observation" o set "excluded_reason" = 'EXCEEDS_CONTACTS_HANDLED' from ranked where o."id" = ranked."id" and ranked."rank" > ranked."bound";`,
+  `delete from "contract_rating_tally";`,
+  `insert into "contract_rating_tally" ("contract_id", "kind", "filed")
+   select e."contract_id", e."kind", count(*)
+     from "quality_event" e join "quality_observation" o on o."event_id" = e."id"
+    where e."kind" <> 'AUDIT' and e."contract_id" is not null and (o."excluded_reason" is null or o."excluded_reason" = 'EXCEEDS_CONTACTS_HANDLED')
+    group by 1, 2;`,
 ];
 
 export class Migration20261207110000 extends Migration {
@@ -135,11 +145,18 @@ export class Migration20261207110000 extends Migration {
     this.addSql(`alter table "quality_observation" add column "excluded_reason" text null
       check ("excluded_reason" in ('NO_CONTRACT', 'IN_HOUSE', 'OUTSIDE_CONTRACT_PERIOD', 'EXCEEDS_CONTACTS_HANDLED'));`);
     this.addSql(`create index "quality_observation_event_idx" on "quality_observation" ("event_id") where "event_id" is not null;`);
+    this.addSql(`create table "contract_rating_tally" (
+      "contract_id" uuid not null references "contract" ("id"),
+      "kind" text not null check ("kind" in ('CSAT', 'QA_SCORE', 'FCR', 'ESCALATION', 'COMPLAINT')),
+      "filed" integer not null check ("filed" >= 0),
+      primary key ("contract_id", "kind")
+    );`);
 
     for (const sql of DATA_MIGRATION) this.addSql(sql);
   }
 
   override down(): void {
+    this.addSql(`drop table "contract_rating_tally";`);
     this.addSql(`drop table "brand_vendor_audit";`);
     this.addSql(`drop index "quality_observation_event_idx";`);
     this.addSql(`alter table "quality_observation" drop column "excluded_reason";`);
