@@ -19,7 +19,7 @@ export type AuditState = 'NONE' | 'PASS' | 'CONDITIONAL' | 'FAIL';
 export interface ScoringPolicy {
   /** Weight per metric, each in basis points (1/10,000); they sum to exactly 10,000. */
   weightsBp: Record<Metric, number>;
-  /** Weight of the marketplace mean, in observations (default 20). */
+  /** Weight of the marketplace prior, in observations (default 20). */
   priorWeight: number;
   /** Age at which an observation counts half (default 30 days). */
   halfLifeDays: number;
@@ -89,7 +89,7 @@ export interface MetricPrior {
 
 /**
  * Bayesian average: the prior counts as `priorWeight` observations at `priorMean`, so a vendor
- * with few (or old) observations stays near the marketplace mean.
+ * with few (or old) observations stays near the marketplace prior.
  */
 export function smooth(sums: MetricSums, priorMean: number, priorWeight: number): number {
   const denominator = priorWeight + sums.weight;

@@ -139,7 +139,7 @@ export function weightsToBp(w: MetricWeightsInput): Record<(typeof METRICS)[numb
 @InputType({ description: 'A new scoring policy (operator only).' })
 export class ScoringPolicyInput {
   @Field(() => MetricWeightsInput, { description: 'Metric weights.' }) @ValidateNested() weights!: MetricWeightsInput;
-  @Field(() => Float, { description: 'Weight of the marketplace mean, in observations (0–100,000).' }) @IsNumber() @Min(0) @Max(100_000) priorWeight!: number;
+  @Field(() => Float, { description: 'Weight of the marketplace prior (the mean of the outsourcers’ own means), in observations (0–100,000).' }) @IsNumber() @Min(0) @Max(100_000) priorWeight!: number;
   @Field(() => Float, { description: 'Half-life of an observation’s weight, in days (1–3,650).' }) @IsNumber() @Min(1) @Max(3_650) halfLifeDays!: number;
 }
 
@@ -147,7 +147,7 @@ export class ScoringPolicyInput {
 export class ScoringPolicyType {
   @Field(() => Int, { description: 'Version; every scoring run records the one it used.' }) version!: number;
   @Field(() => MetricWeightsType, { description: 'Metric weights.' }) weights!: MetricWeightsType;
-  @Field(() => Float, { description: 'Weight of the marketplace mean, in observations.' }) priorWeight!: number;
+  @Field(() => Float, { description: 'Weight of the marketplace prior (the mean of the outsourcers’ own means), in observations.' }) priorWeight!: number;
   @Field(() => Float, { description: 'Half-life in days.' }) halfLifeDays!: number;
   @Field(() => Float, { description: 'Factor applied to the composite after a CONDITIONAL audit.' }) conditionalMultiplier!: number;
   @Field(() => Date, { description: 'When this version was set.' }) createdAt!: Date;
@@ -255,7 +255,7 @@ export class ScoreChangeType {
   @Field(() => Float, { description: 'Composite after audit effects.' }) composite!: number;
   @Field(() => Float, { nullable: true, description: 'Composite at the previous entry; null for the first.' }) previousComposite!: number | null;
   @Field(() => AuditState, { description: 'Audit state at the time.' }) auditState!: AuditState;
-  @Field(() => [MetricCountType], { description: 'New observations since the previous run, per metric (empty: the move came from decay, the marketplace mean, the policy or an audit).' }) newObservations!: MetricCountType[];
+  @Field(() => [MetricCountType], { description: 'New observations since the previous run, per metric (empty: the move came from decay, the marketplace prior, the policy or an audit).' }) newObservations!: MetricCountType[];
   @Field(() => [MetricScoreType], { description: 'The metric breakdown at the time.' }) metrics!: MetricScoreType[];
 
   static from(h: HistoryEntry, full: boolean): ScoreChangeType {
