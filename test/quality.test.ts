@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
+import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
 import { marketPriors } from '../src/domain/quality/market-prior.js';
 import { accumulate, decayFactor, DEFAULT_SCORING_POLICY, observationOf, scoreVendor, type Observation } from '../src/domain/quality/scoring.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
@@ -41,9 +42,15 @@ const written = async () => {
   return rest;
 };
 const record = async (events: unknown[], key = m.brand.key) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
-/** A spike A and B won three days ago (6 and 4 seats per interval), delivered with 40 contacts per interval each: the brand may rate both. */
+/**
+ * A spike A and B won three days ago (6 and 4 seats per interval), delivered with 40 contacts per
+ * interval each, and settled: the brand may rate both. Settled here, because the harness's
+ * settlement worker would otherwise settle the contracts at some moment during the test and move
+ * the row counts it compares.
+ */
 const deliveredByAandB = async () => {
   const d = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorA, seats: 6, rate: '2000' }, { vendor: m.vendorB, seats: 10, rate: '2200' }]);
+  for (const id of d.contractOf.values()) await settleContract(h.orm.em.fork() as never, h.clock, id, DEFAULT_POLICY, { force: true });
   return { ...d, contractA: d.contractOf.get(m.vendorA.id)!, contractB: d.contractOf.get(m.vendorB.id)! };
 };
 
