@@ -34,12 +34,43 @@ const orm = await freshBenchDatabase();
 const em = () => orm.em.fork() as never;
 const issued = (await bootstrapOperator(em(), systemClock))!;
 const operator: Principal = { apiKeyId: issued.apiKey.id, organizationId: issued.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
+const brand = await createOrganization(em(), systemClock, operator, { name: 'Bench brand', kind: 'BRAND' });
+if (!brand.ok) throw new Error(brand.failure.message);
 const vendorIds: string[] = [];
 for (let i = 0; i < VENDORS; i++) {
   const v = await createOrganization(em(), systemClock, operator, { name: `Bench vendor ${i}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'] });
   if (!v.ok) throw new Error(v.failure.message);
   vendorIds.push(v.value.id);
 }
+// Every rating names a contract and stays within its contacts handled (docs/quality.md): one
+// delivered contract per vendor, straight in SQL, with enough contacts for the whole run.
+// Vendor i % 50 gets kind i % 4, so each vendor gets two of the kinds: room for all its events in one.
+const perVendor = Math.ceil((RATE * (SECONDS + 10)) / VENDORS) + BATCH;
+const contactsPerInterval = Math.min(600, Math.ceil(perVendor / 48));
+const seed = orm.em.getConnection();
+await seed.execute(`
+  insert into demand_spike (id, brand_id, title, channel, required_skills, required_certifications, time_zone, interval_minutes, intervals,
+    service_level_target, service_level_seconds, max_occupancy, shrinkage, chat_concurrency, reserve_rate_minor, currency, quality_weight,
+    bidding_closes_at, outsourcing_model, status, created_at, updated_at)
+  select '00000000-0000-7000-8000-0000000000b5', ?, 'Bench spike', 'CHAT', '{billing}', '{}', 'UTC', 30,
+    (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(date_trunc('hour', now()) - interval '2 days' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'requiredSeats', 500)) from generate_series(0, 47) i),
+    0.8, 20, 0.85, 0, 1, 3000, 'USD', 1, now() - interval '3 days', 'NETWORK_DELIVERED', 'AWARDED', now(), now()`, [brand.value.id]);
+await seed.execute(`insert into clearing_result (spike_id, status, solver, covered_seat_hours, adjusted_cost, intervals, created_at)
+  values ('00000000-0000-7000-8000-0000000000b5', 'OPTIMAL', 'GREEDY', 0, 0, '[]', now())`);
+await seed.execute(`
+  insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, version, idempotency_key, payload_hash, submitted_at, created_at, updated_at)
+  select gen_random_uuid(), '00000000-0000-7000-8000-0000000000b5', id, 'WON', 2000, 'USD', '[]', 1, 'bench', 'x', now(), now(), now() from organization where kind = 'VENDOR'`);
+await seed.execute(`
+  insert into contract (id, spike_id, brand_id, vendor_id, bid_id, status, rate_minor, currency, interval_minutes, seats, service_level_target,
+    service_level_seconds, credit_per_point, credit_cap, starts_at, ends_at, created_at, needs_settlement)
+  select gen_random_uuid(), b.spike_id, ?, b.vendor_id, b.id, 'DELIVERED', 2000, 'USD', 30,
+    (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(date_trunc('hour', now()) - interval '2 days' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'seats', 10)) from generate_series(0, 47) i),
+    0.8, 20, 0.01, 0.1, date_trunc('hour', now()) - interval '2 days', date_trunc('hour', now()) - interval '1 day', now(), false
+  from bid b`, [brand.value.id]);
+await seed.execute(`
+  insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
+  select gen_random_uuid(), c.id, i, 'VENDOR', 50000, ?, 800000, now() from contract c cross join generate_series(0, 47) i`, [contactsPerInterval]);
+const contractOf = new Map((await seed.execute<{ id: string; vendor_id: string }[]>('select id, vendor_id from contract')).map((c) => [c.vendor_id, c.id]));
 await orm.close();
 
 let n = 0;
@@ -49,7 +80,8 @@ function aBatch(): Record<string, unknown>[] {
     const i = n++;
     const kind = KINDS[i % KINDS.length]!;
     const value = kind === 'CSAT' ? { score: 1 + (i % 5) } : kind === 'QA_SCORE' ? { score: i % 101 } : kind === 'FCR' ? { resolved: i % 3 !== 0 } : {};
-    return { externalId: `bench-${i}`, kind, vendorId: vendorIds[i % VENDORS], skill: i % 2 ? 'billing' : null, ...value };
+    const vendorId = vendorIds[i % VENDORS]!;
+    return { externalId: `bench-${i}`, kind, vendorId, contractId: contractOf.get(vendorId), skill: i % 2 ? 'billing' : null, ...value };
   });
 }
 
@@ -60,9 +92,9 @@ const baselineEvents = RATE * 10;
 const b0 = performance.now();
 for (let sent = 0; sent < baselineEvents; sent += BATCH) {
   await db.query(
-    `insert into quality_event (id, submitted_by, vendor_id, kind, value, skill, occurred_at, external_id, payload_hash, source, received_at)
-     select gen_random_uuid(), $1, x."vendorId", x.kind, coalesce(x.score, case when x.resolved then 1 when not x.resolved then 0 end), x.skill, now(), 'baseline-' || x."externalId", 'x', 'GRAPHQL', now()
-       from json_to_recordset($2::json) as x("externalId" text, kind text, "vendorId" uuid, score double precision, resolved boolean, skill text)`,
+    `insert into quality_event (id, submitted_by, vendor_id, contract_id, kind, value, skill, occurred_at, external_id, payload_hash, source, received_at)
+     select gen_random_uuid(), $1, x."vendorId", x."contractId", x.kind, coalesce(x.score, case when x.resolved then 1 when not x.resolved then 0 end), x.skill, now(), 'baseline-' || x."externalId", 'x', 'GRAPHQL', now()
+       from json_to_recordset($2::json) as x("externalId" text, kind text, "vendorId" uuid, "contractId" uuid, score double precision, resolved boolean, skill text)`,
     [operator.organizationId, JSON.stringify(aBatch())],
   );
 }

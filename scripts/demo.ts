@@ -160,7 +160,7 @@ try {
   const brandKey = await key(brand.id, 'BRAND');
   const brandFinance = await key(brand.id, 'FINANCE');
   const operatorFinance = await key((await call(operatorKey, 'query { me { organization { id } } }')).me.organization.id, 'FINANCE');
-  interface Vendor { id: string; name: string; key: string; rate: number; cap: number; minSeats?: number; underDelivery: number; serviceLevel: number; csat: number[]; qa: number; escalationsPerHundred: number }
+  interface Vendor { id: string; name: string; key: string; vendorType: string; rate: number; cap: number; minSeats?: number; underDelivery: number; serviceLevel: number; csat: number[]; qa: number; escalationsPerHundred: number }
   const vendorSpecs = [
     { name: 'Northwind BPO', vendorType: 'OUTSOURCER', rate: 2150, cap: 30, underDelivery: 0.82, serviceLevel: 0.84, csat: [1, 2, 2, 3, 1], qa: 62, escalationsPerHundred: 6 },
     { name: 'Bluebird Contact', vendorType: 'OUTSOURCER', rate: 2300, cap: 30, underDelivery: 1, serviceLevel: 0.66, csat: [4, 4, 5, 3, 4], qa: 81, escalationsPerHundred: 2 },
@@ -261,7 +261,10 @@ try {
   step(5, 'The brand’s CX team feeds CSAT surveys, QA evaluations and escalations');
   let n = 0;
   const at = (k: number) => new Date(Date.parse(spike1.intervals[16 + (k % 28)]!.startsAt) + 600_000).toISOString();
-  const events = vendors.filter((v) => contracts1.some((c) => c.vendorId === v.id)).flatMap((v) => {
+  // Ratings name their contract and stay within its contacts handled; the brand never rates its
+  // own in-house team, which is scored from its delivery data only (docs/quality.md).
+  const rated = (v: Vendor) => v.vendorType !== 'IN_HOUSE' && contracts1.some((c) => c.vendorId === v.id);
+  const events = vendors.filter(rated).flatMap((v) => {
     const contractId = contracts1.find((c) => c.vendorId === v.id)!.id;
     const escalations = Math.round(((contactsOf.get(v.id) ?? 0) * v.escalationsPerHundred) / 100);
     return [
@@ -274,6 +277,7 @@ try {
   const RECORD = `mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename ... on QualityEventBatchReceipt { accepted duplicates rejected } ${USER_ERROR} } }`;
   const receipt = expectType((await call(brandKey, RECORD, { input: { events } })).recordQualityEvents, 'QualityEventBatchReceipt');
   say(`   ${receipt.accepted} events accepted in one batch (${receipt.rejected} rejected); Northwind's customers are unhappy`);
+  say('   (the in-house team is not rated: it is scored from its delivery data only)');
 
   step(6, 'Finance settles the contracts: invoices with service credits, the ledger, reconciliation');
   const SETTLE = `mutation($id: UUID!) { settleContract(contractId: $id) { outcome invoice { id } } }`;
@@ -299,7 +303,7 @@ try {
   const cards = new Map<string, any>();
   await waitFor('scores', async () => {
     for (const v of vendors) cards.set(v.id, (await call(brandKey, CARD, { id: v.id })).vendorScorecard);
-    return vendors.every((v) => cards.get(v.id).metrics.find((m: any) => m.metric === 'CSAT')?.samples > 0 || !contracts1.some((c) => c.vendorId === v.id)) ? true : null;
+    return vendors.every((v) => cards.get(v.id).metrics.find((m: any) => m.metric === 'CSAT')?.samples > 0 || !rated(v)) ? true : null;
   });
   say(`   ${padEnd('vendor', 22)}${pad('before', 8)}${pad('after', 8)}   ${['CSAT', 'QA', 'FCR', 'ADHERENCE', 'SERVICE_LEVEL', 'ESCALATION'].map((m) => pad(m.slice(0, 10).toLowerCase(), 11)).join('')}`);
   for (const v of vendors) {

@@ -19,8 +19,8 @@ import { subscribe, type Ended, type Received } from './support/ws-client.js';
  * subscription: RECEIVES the event, or stays SILENT while others receive it), or the error code.
  * An operation in the schema without a row here fails the suite.
  */
-type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'otherBrandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance';
-const ACTORS: Actor[] = ['anonymous', 'operator', 'brand', 'otherBrand', 'brandFinance', 'otherBrandFinance', 'vendor', 'otherVendor', 'vendorFinance'];
+type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'otherBrandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance' | 'auditor';
+const ACTORS: Actor[] = ['anonymous', 'operator', 'brand', 'otherBrand', 'brandFinance', 'otherBrandFinance', 'vendor', 'otherVendor', 'vendorFinance', 'auditor'];
 type Outcome = 'OK' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
 
 let h: Harness;
@@ -35,6 +35,8 @@ let endedContractId: string;
 let invoiceId: string;
 let brandAccountId: string;
 let brandEndpointId: string;
+/** An AUDITOR key of an auditing firm the operator onboarded: it records audits and nothing else. */
+let auditorKey: string;
 beforeAll(async () => {
   // The outbox relay runs (subscriptions need events); nothing clears or settles by itself.
   h = await startHarness({ realtime: true });
@@ -64,6 +66,8 @@ beforeAll(async () => {
   invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContractId }, m.brand.financeKey)).settleContract.invoice.id;
   brandAccountId = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].accountId;
   brandEndpointId = (await aBrandEndpoint()).id;
+  const auditor = ok(await gql(h.url, op.CREATE_ORG, { input: { name: 'Matrix auditor', kind: 'AUDITOR' } }, h.operatorKey)).createOrganization;
+  auditorKey = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: auditor.id, role: 'AUDITOR', label: 'matrix' } }, h.operatorKey)).issueApiKey.secret;
   // Vendor A alone speaks French: a spike needing it is one only vendor A may bid on.
   ok(await gql(h.url, op.UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['billing', 'es-ES', 'fr-FR'] } }, h.operatorKey));
 });
@@ -85,6 +89,7 @@ function keyOf(actor: Actor): string | undefined {
     case 'vendor': return m.vendorA.key;
     case 'otherVendor': return m.vendorB.key;
     case 'vendorFinance': return m.vendorA.financeKey;
+    case 'auditor': return auditorKey;
   }
 }
 
@@ -196,10 +201,10 @@ const matrix: Record<string, Row> = {
     expected: all('FORBIDDEN', { vendor: 'OK', otherVendor: 'NOT_FOUND' }),
   },
   // Lists are scoped to the caller's organisation; the contents are checked in clearing.test.ts.
-  contracts: { run: (k) => gql(h.url, op.CONTRACTS, {}, k), expected: all('OK') },
+  contracts: { run: (k) => gql(h.url, op.CONTRACTS, {}, k), expected: all('OK', { auditor: 'FORBIDDEN' }) },
   contract: {
     run: (k) => gql(h.url, op.CONTRACT, { id: contractId }, k),
-    expected: all('OK', { otherBrand: 'NOT_FOUND', otherBrandFinance: 'NOT_FOUND', otherVendor: 'NOT_FOUND' }),
+    expected: all('OK', { otherBrand: 'NOT_FOUND', otherBrandFinance: 'NOT_FOUND', otherVendor: 'NOT_FOUND', auditor: 'FORBIDDEN' }),
   },
   reportDelivery: {
     run: (k) => gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, k),
@@ -226,13 +231,18 @@ const matrix: Record<string, Row> = {
   accruals: { run: (k) => gql(h.url, op.ACCRUALS, {}, k), expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'OK', vendorFinance: 'OK' }) },
   reconciliation: { run: (k) => gql(h.url, op.RECONCILIATION, {}, k), expected: all('FORBIDDEN', { operator: 'OK' }) },
   recordQualityEvents: {
-    // A brand rates only vendors it has contracts with: the other brand's event is refused on its own.
+    // An audit and a survey on the brand's contract: the other brand's survey names a contract not
+    // its own, and an AUDITOR key records the audit but not the survey. Each refusal is per event.
     run: async (k) => {
-      const r = await gql(h.url, op.RECORD_EVENTS, { input: { events: [{ externalId: `matrix-${++n}`, kind: 'CSAT', vendorId: m.vendorA.id, score: 4 }] } }, k);
-      const receipt = r.data?.recordQualityEvents?.receipts?.[0];
-      return receipt?.status === 'REJECTED' ? { ...r, errors: [{ message: receipt.rejection.message, extensions: { code: receipt.rejection.code } }] } : r;
+      const events = [
+        { externalId: `matrix-${++n}`, kind: 'AUDIT', vendorId: m.vendorC.id, auditResult: 'PASS' },
+        { externalId: `matrix-${++n}`, kind: 'CSAT', vendorId: m.vendorA.id, contractId: endedContractId, score: 4 },
+      ];
+      const r = await gql(h.url, op.RECORD_EVENTS, { input: { events } }, k);
+      const receipt = r.data?.recordQualityEvents?.receipts?.find((x: any) => x.status === 'REJECTED');
+      return receipt ? { ...r, errors: [{ message: receipt.rejection.message, extensions: { code: receipt.rejection.code } }] } : r;
     },
-    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'NO_CONTRACT_WITH_VENDOR' as Outcome }),
+    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'CONTRACT_MISMATCH' as Outcome, auditor: 'KIND_NOT_PERMITTED' as Outcome }),
   },
   rotateQualityIngestSecret: {
     run: (k) => gql(h.url, op.ROTATE_INGEST_SECRET, {}, k),
@@ -258,7 +268,7 @@ const matrix: Record<string, Row> = {
   },
   disableWebhookEndpoint: {
     run: async (k) => gql(h.url, op.DISABLE_WEBHOOK, { id: (await aBrandEndpoint()).id }, k),
-    expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
+    expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK', auditor: 'FORBIDDEN' }),
   },
   webhookEndpoints: {
     run: (k) => gql(h.url, op.WEBHOOK_ENDPOINTS, { org: m.brand.id }, k),
@@ -266,7 +276,7 @@ const matrix: Record<string, Row> = {
   },
   webhookDeliveries: {
     run: (k) => gql(h.url, op.WEBHOOK_DELIVERIES, { id: brandEndpointId }, k),
-    expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
+    expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK', auditor: 'FORBIDDEN' }),
   },
 };
 
@@ -328,7 +338,7 @@ const subscriptionMatrix: Record<string, SubscriptionRow> = {
       return { target: await settled(m.brand.key, m.vendorA.key), sentinel: await settled(m.otherBrand.key, m.vendorB.key) };
     },
     idOf: (d) => d.contractSettled.contract.id,
-    expected: subscriptions('RECEIVES', { otherBrand: 'SILENT', otherBrandFinance: 'SILENT', otherVendor: 'SILENT' }),
+    expected: subscriptions('RECEIVES', { otherBrand: 'SILENT', otherBrandFinance: 'SILENT', otherVendor: 'SILENT', auditor: 'FORBIDDEN' }),
   },
 };
 

@@ -3,8 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
+import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
+import { marketPriors } from '../src/domain/quality/market-prior.js';
 import { accumulate, decayFactor, DEFAULT_SCORING_POLICY, observationOf, scoreVendor, type Observation } from '../src/domain/quality/scoring.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
+import { aDeliveredSpike } from './support/quality-fixtures.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { eventually, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
@@ -13,13 +16,15 @@ let h: Harness;
 let m: Market;
 beforeAll(async () => { h = await startHarness({ workers: true }); });
 afterAll(async () => { await h.close(); });
+/** Until no score recomputation is waiting or running. */
+const qualityQueueIdle = () => eventually(async () => {
+  const jobs = await h.queues!.quality.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+  return jobs.wait! + jobs.active! + jobs.delayed! + jobs.prioritized! === 0 ? true : null;
+});
 beforeEach(async () => {
   // A score recomputation the previous test asked for (due within 250 ms) must not run into this
   // test's fresh tables: it made the row counts and the policy reset fail now and then.
-  await eventually(async () => {
-    const jobs = await h.queues!.quality.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-    return jobs.wait! + jobs.active! + jobs.delayed! + jobs.prioritized! === 0 ? true : null;
-  });
+  await qualityQueueIdle();
   await resetState(h);
   m = await aMarket(h.url, h.operatorKey);
 });
@@ -37,6 +42,17 @@ const written = async () => {
   return rest;
 };
 const record = async (events: unknown[], key = m.brand.key) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
+/**
+ * A spike A and B won three days ago (6 and 4 seats per interval), delivered with 40 contacts per
+ * interval each, and settled: the brand may rate both. Settled here, because the harness's
+ * settlement worker would otherwise settle the contracts at some moment during the test and move
+ * the row counts it compares.
+ */
+const deliveredByAandB = async () => {
+  const d = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorA, seats: 6, rate: '2000' }, { vendor: m.vendorB, seats: 10, rate: '2200' }]);
+  for (const id of d.contractOf.values()) await settleContract(h.orm.em.fork() as never, h.clock, id, DEFAULT_POLICY, { force: true });
+  return { ...d, contractA: d.contractOf.get(m.vendorA.id)!, contractB: d.contractOf.get(m.vendorB.id)! };
+};
 
 /** A spike where A (cheaper, 6 seats) and B (10 seats) both win seats, so the brand has contracts with both. */
 async function spikeWonByAandB() {
@@ -49,22 +65,24 @@ async function spikeWonByAandB() {
 
 describe('ingestion', () => {
   it('accepts valid events, rejects invalid ones individually, and recognises resubmissions', async () => {
-    await spikeWonByAandB();
+    const { contractA, contractB } = await deliveredByAandB();
+    const onA = { contractId: contractA };
     const batch = [
-      csat(m.vendorA.id, 4),
-      csat(m.vendorA.id, 6),
-      { externalId: `e-${++seq}`, kind: 'FCR', vendorId: m.vendorA.id, resolved: true },
-      { externalId: `e-${++seq}`, kind: 'FCR', vendorId: m.vendorA.id },
-      csat(m.vendorC.id, 3), // no contract between the brand and C
-      csat(m.brand.id, 3), // not a vendor (and the brand itself)
-      { externalId: `e-${++seq}`, kind: 'ESCALATION', vendorId: m.vendorB.id, occurredAt: new Date(h.clock.now().getTime() + 3_600_000).toISOString() },
+      csat(m.vendorA.id, 4, onA),
+      csat(m.vendorA.id, 6, onA),
+      { externalId: `e-${++seq}`, kind: 'FCR', vendorId: m.vendorA.id, resolved: true, ...onA },
+      { externalId: `e-${++seq}`, kind: 'FCR', vendorId: m.vendorA.id, ...onA },
+      csat(m.vendorC.id, 3, onA), // no contract between the brand and C
+      csat(m.brand.id, 3, onA), // not a vendor (and the brand itself)
+      { externalId: `e-${++seq}`, kind: 'ESCALATION', vendorId: m.vendorB.id, contractId: contractB, occurredAt: new Date(h.clock.now().getTime() + 3_600_000).toISOString() },
       { externalId: `e-${++seq}`, kind: 'AUDIT', vendorId: m.vendorB.id },
+      csat(m.vendorA.id, 4), // a rating names its contract
     ];
     batch.push({ ...batch[0]!, score: 2 } as never); // same external id again, in the same batch
     const r = await record(batch);
-    expect(r).toMatchObject({ __typename: 'QualityEventBatchReceipt', accepted: 2, duplicates: 0, rejected: 7 });
+    expect(r).toMatchObject({ __typename: 'QualityEventBatchReceipt', accepted: 2, duplicates: 0, rejected: 8 });
     expect(r.receipts.map((x: any) => x.rejection?.code ?? x.status)).toEqual([
-      'ACCEPTED', 'INVALID_VALUE', 'ACCEPTED', 'INVALID_VALUE', 'NO_CONTRACT_WITH_VENDOR', 'SELF_RATING', 'INVALID_TIME', 'INVALID_VALUE', 'DUPLICATE_IN_BATCH',
+      'ACCEPTED', 'INVALID_VALUE', 'ACCEPTED', 'INVALID_VALUE', 'CONTRACT_MISMATCH', 'SELF_RATING', 'INVALID_TIME', 'INVALID_VALUE', 'CONTRACT_REQUIRED', 'DUPLICATE_IN_BATCH',
     ]);
     expect(r.receipts[1].rejection).toMatchObject({ field: 'events[1].score', message: 'A CSAT score is 1 to 5' });
 
@@ -77,8 +95,10 @@ describe('ingestion', () => {
     expect(await written()).toEqual(before);
   });
 
-  it('lets the operator rate any vendor, and refuses vendor and finance keys', async () => {
-    expect((await record([csat(m.vendorC.id, 5)], h.operatorKey)).accepted).toBe(1);
+  it('lets the operator rate on any contract, and refuses vendor and finance keys', async () => {
+    const { contractA } = await deliveredByAandB();
+    expect((await record([csat(m.vendorA.id, 5, { contractId: contractA })], h.operatorKey)).accepted).toBe(1);
+    expect((await record([csat(m.vendorC.id, 5)], h.operatorKey)).receipts[0].rejection.code).toBe('CONTRACT_REQUIRED');
     expect(errorCode(await gql(h.url, op.RECORD_EVENTS, { input: { events: [csat(m.vendorC.id, 5)] } }, m.vendorA.key))).toBe('FORBIDDEN');
     expect(errorCode(await gql(h.url, op.RECORD_EVENTS, { input: { events: [csat(m.vendorC.id, 5)] } }, m.brand.financeKey))).toBe('FORBIDDEN');
   });
@@ -94,25 +114,38 @@ describe('ingestion', () => {
 
 describe('the loop: quality decides the next auction', () => {
   it('A wins on price, then poor CSAT and QA hand spike 2 to B, with scores and adjusted rates as the formula says', async () => {
-    const first = await spikeWonByAandB();
-    const outcome = (result: any, bidId: string) => result.bids.find((b: any) => b.bidId === bidId);
-    expect(outcome(first.result, first.a.id)).toMatchObject({ status: 'WON', score: 50, adjustedRate: 4000 });
-    expect(outcome(first.result, first.b.id)).toMatchObject({ status: 'PARTIAL' });
+    const first = await deliveredByAandB();
+    const result = await cleared(first.spikeId);
+    const outcome = (r: any, bidId: string) => r.bids.find((b: any) => b.bidId === bidId);
+    const byVendor = (vendorId: string) => result.bids.find((b: any) => b.vendorId === vendorId);
+    expect(byVendor(m.vendorA.id)).toMatchObject({ status: 'WON', score: 50, adjustedRate: 4000 });
+    expect(byVendor(m.vendorB.id)).toMatchObject({ status: 'PARTIAL' });
+    // The delivery is scored first; the ratings arrive a minute later, so the history shows them apart.
+    await qualityQueueIdle();
+    await recomputeScores(h.orm.em.fork() as never, h.clock);
+    h.clock.advance(60_000);
 
+    // 160 contacts handled on each contract: room for 30 surveys and 30 evaluations each.
+    const onA = { contractId: first.contractA };
+    const onB = { contractId: first.contractB };
     const events = [
-      ...Array.from({ length: 30 }, () => csat(m.vendorA.id, 1)), ...Array.from({ length: 30 }, () => qa(m.vendorA.id, 20)),
-      ...Array.from({ length: 30 }, () => csat(m.vendorB.id, 5)), ...Array.from({ length: 30 }, () => qa(m.vendorB.id, 95)),
+      ...Array.from({ length: 30 }, () => csat(m.vendorA.id, 1, onA)), ...Array.from({ length: 30 }, () => ({ ...qa(m.vendorA.id, 20), ...onA })),
+      ...Array.from({ length: 30 }, () => csat(m.vendorB.id, 5, onB)), ...Array.from({ length: 30 }, () => ({ ...qa(m.vendorB.id, 95), ...onB })),
     ];
     expect((await record(events)).accepted).toBe(120);
 
-    // The formula, from the same events, all observed now.
-    const obs = (vendorId: string): Observation[] => events.filter((e) => e.vendorId === vendorId)
-      .map((e) => ({ ...observationOf({ kind: e.kind as never, value: e.score })!, at: h.clock.now() }));
-    const market = accumulate([...obs(m.vendorA.id), ...obs(m.vendorB.id)], h.clock.now(), 30);
-    const expected = (vendorId: string) => scoreVendor(accumulate(obs(vendorId), h.clock.now(), 30), market, DEFAULT_SCORING_POLICY).composite;
+    // The formula, from the same events (observed now) and the delivery: staffed as awarded
+    // (adherence 1) and no escalations (1), whatever their decay; the prior is the mean of A's and B's means.
+    const delivered: Observation[] = [{ metric: 'ADHERENCE', amount: 1, weight: 1, at: h.clock.now() }, { metric: 'ESCALATION', amount: 1, weight: 1, at: h.clock.now() }];
+    const obs = (vendorId: string): Observation[] => [...delivered, ...events.filter((e) => e.vendorId === vendorId)
+      .map((e) => ({ ...observationOf({ kind: e.kind as never, value: e.score })!, at: h.clock.now() }))];
+    const sums = (vendorId: string) => accumulate(obs(vendorId), h.clock.now(), 30);
+    const market = marketPriors([m.vendorA.id, m.vendorB.id].map((id) => ({ vendorType: 'OUTSOURCER' as const, sums: sums(id) })));
+    const expected = (vendorId: string) => scoreVendor(sums(vendorId), market, DEFAULT_SCORING_POLICY).composite;
     const [scoreA, scoreB] = [expected(m.vendorA.id), expected(m.vendorB.id)];
-    expect(scoreA).toBeCloseTo(38, 9);
-    expect(scoreB).toBeCloseTo(65, 9);
+    // docs/quality.md: A = 100 × (0.3 × 0.2 + 0.2 × 0.35 + 0.15 × 0.5 + 0.15 × 1 + 0.1 × 0.5 + 0.1 × 1) = 50.5; B = 77.5.
+    expect(scoreA).toBeCloseTo(50.5, 9);
+    expect(scoreB).toBeCloseTo(77.5, 9);
 
     // The quality worker picks the events up by itself.
     const card = await eventually(async () => {
@@ -147,7 +180,7 @@ describe('audits', () => {
     const open = await anOpenSpike(h.url, h.clock, m.brand.key);
     const bid = await aBid(h.url, m.vendorA.key, open, { rate: usd('2000'), offered: everyInterval(6) });
     const t = h.clock.now().getTime();
-    expect((await record([audit(m.vendorA.id, 'FAIL', new Date(t - 60_000), 'locked fire exit')])).accepted).toBe(1);
+    expect((await record([audit(m.vendorA.id, 'FAIL', new Date(t - 60_000), 'locked fire exit')], h.operatorKey)).accepted).toBe(1);
 
     // A spike the suspended vendor has bid on says why it may not bid again; one it cannot see is NOT_FOUND.
     const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail' }, m.vendorA.key)).placeBid;
@@ -160,14 +193,14 @@ describe('audits', () => {
     expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.brand.key)).vendorScorecard).toMatchObject({ suspended: true, auditNotes: null });
 
     // An older audit does not override the newer FAIL.
-    await record([audit(m.vendorA.id, 'PASS', new Date(t - 3_600_000))]);
+    await record([audit(m.vendorA.id, 'PASS', new Date(t - 3_600_000))], h.operatorKey);
     ok(await gql(h.url, op.CLOSE, { id: open }, m.brand.key));
     const result = await cleared(open);
     const mine = result.bids.find((b: any) => b.bidId === bid.id);
     expect(mine).toMatchObject({ status: 'LOST', reason: 'INELIGIBLE' });
     expect(mine.reasonDetail).toContain('AUDIT_FAILED');
 
-    await record([audit(m.vendorA.id, 'PASS', new Date(t))]);
+    await record([audit(m.vendorA.id, 'PASS', new Date(t))], h.operatorKey);
     expect(await aBid(h.url, m.vendorA.key, await anOpenSpike(h.url, h.clock, m.brand.key), { offered: everyInterval(1) })).toMatchObject({ status: 'ACTIVE' });
   });
 
@@ -178,15 +211,15 @@ describe('audits', () => {
     const open = await anOpenSpike(h.url, h.clock, m.brand.key);
     const earlier = await aBid(h.url, m.vendorA.key, open, { offered: everyInterval(1) });
     ok(await gql(h.url, op.WITHDRAW_BID, { id: earlier.id }, m.vendorA.key));
-    await record([audit(m.vendorA.id, 'FAIL', new Date(t - 3 * 60_000), 'locked fire exit')]);
-    await record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000), 'partly fixed')]);
+    await record([audit(m.vendorA.id, 'FAIL', new Date(t - 3 * 60_000), 'locked fire exit')], h.operatorKey);
+    await record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000), 'partly fixed')], h.operatorKey);
     expect(await state()).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit' });
     const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-conditional' }, m.vendorA.key)).placeBid;
     expect(refused).toMatchObject({ code: 'NOT_ELIGIBLE', rules: [{ rule: 'AUDIT_FAILED' }] });
 
     // A PASS that happened between the two arrives late: FAIL, PASS, CONDITIONAL in that order
     // leaves the vendor bidding again at the CONDITIONAL discount.
-    await record([audit(m.vendorA.id, 'PASS', new Date(t - 2 * 60_000), 'fire exit unlocked')]);
+    await record([audit(m.vendorA.id, 'PASS', new Date(t - 2 * 60_000), 'fire exit unlocked')], h.operatorKey);
     expect(await state()).toMatchObject({ auditState: 'CONDITIONAL', suspended: false, auditNotes: 'partly fixed' });
     expect(await aBid(h.url, m.vendorA.key, await anOpenSpike(h.url, h.clock, m.brand.key), { offered: everyInterval(1) })).toMatchObject({ status: 'ACTIVE' });
   });
@@ -195,9 +228,9 @@ describe('audits', () => {
     await spikeWonByAandB();
     const t = h.clock.now().getTime();
     await Promise.all([
-      record([audit(m.vendorA.id, 'FAIL', new Date(t - 2 * 60_000))]),
-      record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000))]),
-      record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 30_000))]),
+      record([audit(m.vendorA.id, 'FAIL', new Date(t - 2 * 60_000))], h.operatorKey),
+      record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000))], h.operatorKey),
+      record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 30_000))], h.operatorKey),
     ]);
     expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard).toMatchObject({ auditState: 'FAIL', suspended: true });
   });
@@ -207,7 +240,7 @@ describe('audits', () => {
     await recomputeScores(h.orm.em.fork() as never, h.clock);
     const standing = async () => (await storedQualityScores.standingsOf(h.orm.em.fork() as never, [m.vendorA.id], { skills: ['billing'], channel: 'CHAT' })).get(m.vendorA.id)!;
     expect(await standing()).toMatchObject({ score: 50, audit: 'NONE', suspended: false });
-    await record([audit(m.vendorA.id, 'CONDITIONAL', h.clock.now())]);
+    await record([audit(m.vendorA.id, 'CONDITIONAL', h.clock.now())], h.operatorKey);
     expect((await standing()).score).toBeCloseTo(45, 9);
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2000'), offered: everyInterval(6) });
@@ -259,8 +292,9 @@ describe('delivery-derived metrics', () => {
 
 describe('rankings and scoring policy', () => {
   it('ranks by composite, hides other brands’ in-house teams, and puts suspended vendors last', async () => {
-    await spikeWonByAandB();
-    await record([csat(m.vendorB.id, 5), csat(m.vendorB.id, 5), audit(m.vendorA.id, 'FAIL', h.clock.now())]);
+    const { contractB } = await deliveredByAandB();
+    await record([csat(m.vendorB.id, 5, { contractId: contractB }), csat(m.vendorB.id, 5, { contractId: contractB })]);
+    await record([audit(m.vendorA.id, 'FAIL', h.clock.now())], h.operatorKey);
     await recomputeScores(h.orm.em.fork() as never, h.clock);
     const nodes = ok(await gql(h.url, op.RANKINGS, {}, m.brand.key)).vendorRankings.nodes;
     const ids = nodes.map((n: any) => n.vendorId);
@@ -288,12 +322,14 @@ describe('rankings and scoring policy', () => {
     expect(ok(await gql(h.url, op.SCORING_POLICY, {}, m.vendorA.key)).scoringPolicy.version).toBe(1);
     expect(await written()).toEqual(before);
 
-    await record([csat(m.vendorC.id, 5)], h.operatorKey);
+    const { contractOf } = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorC, seats: 4, rate: '2000' }]);
+    expect((await record([csat(m.vendorC.id, 5, { contractId: contractOf.get(m.vendorC.id) })], h.operatorKey)).accepted).toBe(1);
     const set = ok(await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: { ...op.DEFAULT_WEIGHTS, csat: 0.4, complaint: 0, escalation: 0 }, priorWeight: 0, halfLifeDays: 7 } }, h.operatorKey)).setScoringPolicy;
     expect(set).toMatchObject({ __typename: 'ScoringPolicy', version: 2, priorWeight: 0, halfLifeDays: 7, weights: { csat: 0.4 } });
     await recomputeScores(h.orm.em.fork() as never, h.clock);
-    // With no prior, C's one perfect CSAT counts fully: 100 × (0.4 × 1 + 0.6 × 0.5).
-    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorC.id }, h.operatorKey)).vendorScorecard.composite).toBeCloseTo(70, 9);
+    // With no prior, C's one perfect CSAT and its delivery (adherence 1) count fully, the rest sits
+    // at 0.5: 100 × (0.4 × 1 + 0.2 × 0.5 + 0.15 × 0.5 + 0.15 × 1 + 0.1 × 0.5).
+    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorC.id }, h.operatorKey)).vendorScorecard.composite).toBeCloseTo(77.5, 9);
   });
 
   it('refuses malformed ids and cursors on the quality queries', async () => {
@@ -313,9 +349,9 @@ describe('signed HTTP ingestion', () => {
   };
 
   it('accepts a signed batch and refuses bad signatures, stale timestamps and replays, writing nothing', async () => {
-    await spikeWonByAandB();
+    const { contractA, contractB } = await deliveredByAandB();
     const { secret } = ok(await gql(h.url, op.ROTATE_INGEST_SECRET, {}, m.brand.key)).rotateQualityIngestSecret;
-    const body = JSON.stringify({ events: [csat(m.vendorA.id, 5), { ...csat(m.vendorA.id, 9) }, { ...qa(m.vendorB.id, 80), occurredAt: h.clock.now().toISOString() }] });
+    const body = JSON.stringify({ events: [csat(m.vendorA.id, 5, { contractId: contractA }), csat(m.vendorA.id, 9, { contractId: contractA }), { ...qa(m.vendorB.id, 80), contractId: contractB, occurredAt: h.clock.now().toISOString() }] });
     const headers = signed(secret, m.brand.id, body);
 
     const before = await written();
@@ -357,7 +393,7 @@ describe('signed HTTP ingestion', () => {
       if (body === nul) expect(((await res.json()) as any).error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^events\[0\]\.externalId: /) });
     }
     expect((await written()).quality_event).toBe(before.quality_event);
-    const ok200 = JSON.stringify({ events: [7, csat(m.vendorC.id, 5)] });
+    const ok200 = JSON.stringify({ events: [7, audit(m.vendorC.id, 'PASS', h.clock.now())] });
     const res = await post(ok200, signed(secret, me, ok200));
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: 1, receipts: [{ rejection: { code: 'INVALID_FIELD' } }, { status: 'ACCEPTED' }] });
   });

@@ -230,8 +230,10 @@ describe('rate limiting signed quality ingestion', () => {
     await deleteKeys(redis, `${h.rateLimitPrefix}:*`);
   });
 
-  /** A batch of `n` CSAT events about the vendor, each with an external id of its own. */
-  const batch = (n: number) => JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'CSAT', vendorId, score: 4 })) });
+  /** A batch of `n` audits of the vendor (the operator's need no contract), each with an external id of its own. */
+  const batch = (n: number) => JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'AUDIT', vendorId, auditResult: 'PASS' })) });
+  /** A batch of `n` surveys that name no contract: every one is refused (docs/quality.md, evidence rules). */
+  const unfounded = (n: number) => JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'CSAT', vendorId, score: 4 })) });
   const send = (signer: { id: string; secret: string }, body: string) => postIngest(h.url, body, signedHeaders(signer.secret, signer.id, body, h.clock.now()));
   const budget = (r: { headers: Headers }) => ({
     limit: r.headers.get('x-ratelimit-limit'), remaining: r.headers.get('x-ratelimit-remaining'), retryAfter: r.headers.get('retry-after'),
@@ -258,8 +260,8 @@ describe('rate limiting signed quality ingestion', () => {
     expect(await rowCounts(h.orm)).toEqual(before);
 
     // Another organisation pays from its own budget, and the operator's API key from its own.
-    // (The brand has no contract with the vendor: its events are refused one by one, and still cost.)
-    const other = await send(brand, batch(3));
+    // (The brand's surveys name no contract: they are refused one by one, and still cost.)
+    const other = await send(brand, unfounded(3));
     expect(other.status).toBe(200);
     expect(other.body).toMatchObject({ accepted: 0, rejected: 3 });
     expect(budget(other)).toMatchObject({ limit: '10', remaining: '7' });
@@ -293,7 +295,7 @@ describe('rate limiting signed quality ingestion', () => {
     const replayed = await postIngest(h.url, body, headers);
     expect(replayed.status).toBe(409);
     expect(budget(replayed)).toEqual({ limit: '3', remaining: '2', retryAfter: null });
-    const tampered = await postIngest(h.url, body.replace('"score":4', '"score":5'), headers);
+    const tampered = await postIngest(h.url, body.replace('"auditResult":"PASS"', '"auditResult":"FAIL"'), headers);
     expect(tampered.status).toBe(401);
     expect(tampered.body.error.code).toBe('UNAUTHENTICATED');
     expect(budget(tampered)).toMatchObject({ limit: '3', remaining: '1' });

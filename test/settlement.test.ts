@@ -221,16 +221,30 @@ describe('bad delivery reports', () => {
     ['a service level above 1', [full(1), { ...full(0), serviceLevelAchieved: 1.2 }], /^input\.reports\[1\]\.serviceLevelAchieved$/],
     ['the same interval twice', [full(1), full(0), full(0)], /^input\.reports\[2\]\.intervalIndex$/],
     ['an empty batch', [], /^input\.reports$/],
-  ])('refuses %s and writes nothing', async (_name, reports, field) => {
+    // Issue 12: the values the input type used to refuse at the edge come back in the same shape.
+    ['a negative interval index', [full(1), { ...full(0), intervalIndex: -1 }], /^input\.reports\[1\]\.intervalIndex$/],
+    ['more seat-hours than any contract could staff', [full(1), { ...full(0), staffedSeatHours: 5_000_000 }], /^input\.reports\[1\]\.staffedSeatHours$/],
+    ['negative contacts', [full(1), { ...full(0), contactsHandled: -1 }], /^input\.reports\[1\]\.contactsHandled$/],
+    ['over a million contacts', [full(1), { ...full(0), contactsHandled: 1_000_001 }], /^input\.reports\[1\]\.contactsHandled$/],
+    ['a negative service level', [full(1), { ...full(0), serviceLevelAchieved: -0.1 }], /^input\.reports\[1\]\.serviceLevelAchieved$/],
+    ['a service level finer than parts per million (not rounded)', [full(1), { ...full(0), serviceLevelAchieved: 0.8500001 }], /^input\.reports\[1\]\.serviceLevelAchieved$/],
+    ['a thousand and one reports', Array.from({ length: 1_001 }, (_, i) => ({ ...full(0), intervalIndex: i })), /^input\.reports$/],
+  ])('refuses %s as a ValidationError naming the field, and writes nothing', async (_name, reports, field) => {
     const contractId = await aContract();
     ok(await report(contractId, m.vendorA.key, [full(3)]));
     const before = await rowCounts(h.orm);
     const r = await report(contractId, m.vendorA.key, reports);
-    const code = r.errors?.[0]?.extensions?.code ?? r.data?.reportDelivery?.code;
-    const f = r.errors?.[0]?.extensions?.field ?? r.data?.reportDelivery?.field;
-    expect(code).toBe('BAD_USER_INPUT');
-    expect(f).toMatch(field);
+    // One shape for every input error: a result-union member, never a top-level error.
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.reportDelivery).toMatchObject({ __typename: 'ValidationError', code: 'BAD_USER_INPUT', field: expect.stringMatching(field) });
     expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('stores service levels with six decimals exactly, and seat-hours with four', async () => {
+    const contractId = await aContract();
+    ok(await report(contractId, m.vendorA.key, [{ intervalIndex: 0, staffedSeatHours: 1.2345, contactsHandled: 10, serviceLevelAchieved: 0.123457 }]));
+    const [row] = await h.orm.em.getConnection().execute('select staffed_units, service_level_ppm from delivery_report where contract_id = ?', [contractId]);
+    expect(row).toEqual({ staffed_units: '12345', service_level_ppm: 123457 });
   });
 
   it('refuses bad payments and settlements with typed errors, writing nothing', async () => {

@@ -16,7 +16,7 @@ export const OrganizationSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     name: p.string().length(200),
-    kind: p.enum(['BRAND', 'VENDOR', 'OPERATOR'] as const),
+    kind: p.enum(['BRAND', 'VENDOR', 'OPERATOR', 'AUDITOR'] as const),
     vendorType: p.enum(['IN_HOUSE', 'OUTSOURCER'] as const).strictNullable(),
     parentBrandId: p.uuid().strictNullable(),
     skills: p.array().columnType('text[]'),
@@ -33,7 +33,7 @@ export const ApiKeySchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     organizationId: p.uuid().index(),
-    role: p.enum(['OPERATOR', 'BRAND', 'VENDOR', 'FINANCE'] as const),
+    role: p.enum(['OPERATOR', 'BRAND', 'VENDOR', 'FINANCE', 'AUDITOR'] as const),
     /** Public identifying part of the key, e.g. "k3x9a0b2" in bx_k3x9a0b2_... */
     prefix: p.string().length(16).unique(),
     /** SHA-256 of the whole key, hex. The key itself is never stored. */

@@ -76,7 +76,7 @@ export interface Harness {
 /** Test key for sealing webhook secrets (any 32 bytes). */
 export const TEST_WEBHOOK_KEY = Buffer.alloc(32, 0x42);
 
-const TABLES = ['webhook_delivery', 'webhook_endpoint', 'domain_event', 'ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'vendor_audit', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'invoice_number_counter', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_failure', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
+const TABLES = ['webhook_delivery', 'webhook_endpoint', 'domain_event', 'ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'brand_vendor_audit', 'vendor_audit', 'contract_rating_tally', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'invoice_number_counter', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_failure', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
 
 /**
  * Empties the tables in one transaction, so a quality job of the previous test that is still

@@ -39,7 +39,7 @@ export const CONTRACT = `query($id: UUID!) { contract(id: $id) { id vendorId bra
 export const CHANGE_CLOSE = `mutation($id: UUID!, $at: DateTimeISO!) { changeBiddingClose(spikeId: $id, biddingClosesAt: $at) { __typename ... on DemandSpike { id status biddingClosesAt } ${USER_ERROR} } }`;
 
 const MONEY = 'amountMinor currency';
-export const REPORT_DELIVERY = `mutation($input: ReportDeliveryInput!) { reportDelivery(input: $input) { __typename ... on DeliveryReceipt { contractId source accepted adjustmentDue } ${USER_ERROR} } }`;
+export const REPORT_DELIVERY = `mutation($input: ReportDeliveryInput!) { reportDelivery(input: $input) { __typename ... on DeliveryReceipt { contractId source accepted adjustmentDue } ... on ContactsExceedCapacityError { maxContactsHandled } ${USER_ERROR} } }`;
 export const SETTLE = `mutation($id: UUID!) { settleContract(contractId: $id) { outcome invoice { id kind status net { ${MONEY} } fee { ${MONEY} } vendorPayout { ${MONEY} } } } }`;
 export const INVOICE = `query($id: UUID!) { invoice(id: $id) { id number kind status originalInvoiceId net { ${MONEY} } fee { ${MONEY} } vendorPayout { ${MONEY} } paid { ${MONEY} } lines { position kind intervalIndex billableSeatHours amount { ${MONEY} } } } }`;
 export const INVOICES = `query($filter: InvoiceFilterInput, $first: Int) { invoices(filter: $filter, first: $first) { nodes { id kind status brandId vendorId net { ${MONEY} } } pageInfo { hasNextPage } } }`;
@@ -57,7 +57,7 @@ export const SCORING_POLICY = `query { scoringPolicy { version priorWeight halfL
 export const SET_SCORING_POLICY = `mutation($input: ScoringPolicyInput!) { setScoringPolicy(input: $input) { __typename ... on ScoringPolicy { version priorWeight halfLifeDays weights { csat qa } } ${USER_ERROR} } }`;
 export const RANKINGS = `query($skill: String, $channel: Channel, $first: Int, $after: String) { vendorRankings(skill: $skill, channel: $channel, first: $first, after: $after) {
   nodes { rank vendorId vendorName vendorType composite auditState suspended samples basis } pageInfo { hasNextPage endCursor } } }`;
-export const SCORECARD = `query($id: UUID!) { vendorScorecard(vendorId: $id) { vendorId vendorName composite baseComposite auditState suspended auditAt auditNotes computedAt
+export const SCORECARD = `query($id: UUID!) { vendorScorecard(vendorId: $id) { vendorId vendorName composite baseComposite auditState suspended auditAt auditNotes computedAt brandAudits { brandId state occurredAt }
   metrics { ${METRIC_FIELDS} } scopes { scope composite samples } } }`;
 export const SCORE_HISTORY = `query($id: UUID!, $scope: String, $first: Int, $after: String) { scoreHistory(vendorId: $id, scope: $scope, first: $first, after: $after) {
   nodes { id scope computedAt composite previousComposite auditState newObservations { metric count } metrics { ${METRIC_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;

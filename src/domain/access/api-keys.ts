@@ -70,6 +70,9 @@ export async function authenticate(em: EntityManager, presented: string): Promis
   };
 }
 
+/** Roles that manage keys (the operator anyone's, the others their own organisation's). */
+const KEY_ADMINS: readonly Role[] = ['OPERATOR', 'BRAND', 'VENDOR'];
+
 export interface IssuedKey {
   apiKey: ApiKey;
   /** The whole key: returned once, never stored. */
@@ -78,7 +81,8 @@ export interface IssuedKey {
 
 /**
  * Issues a key to an organisation. The operator issues to anyone; a BRAND or VENDOR key issues
- * keys for its own organisation only. The role must fit the organisation's kind.
+ * keys for its own organisation only; FINANCE and AUDITOR keys issue none (least privilege). The
+ * role must fit the organisation's kind, so AUDITOR keys come from the operator only.
  */
 export async function issueApiKey(
   em: EntityManager,
@@ -87,7 +91,7 @@ export async function issueApiKey(
   cmd: { organizationId: string; role: Role; label: string },
   presetKey?: string,
 ): Promise<Result<IssuedKey>> {
-  if (actor.role === 'FINANCE' || (actor.role !== 'OPERATOR' && actor.organizationId !== cmd.organizationId)) {
+  if (!KEY_ADMINS.includes(actor.role) || (actor.role !== 'OPERATOR' && actor.organizationId !== cmd.organizationId)) {
     throw new AccessError('FORBIDDEN', 'Only the operator, or the organisation itself, may issue its keys');
   }
   const org = await em.findOne(OrganizationSchema, { id: cmd.organizationId });
@@ -113,7 +117,7 @@ export async function issueApiKey(
 /** Revokes a key; the next request with it is UNAUTHENTICATED. Revoking twice is harmless. */
 export async function revokeApiKey(em: EntityManager, clock: Clock, actor: Principal, apiKeyId: string): Promise<ApiKey> {
   const key = await em.findOne(ApiKeySchema, { id: apiKeyId });
-  const mayRevoke = key && (actor.role === 'OPERATOR' || (actor.role !== 'FINANCE' && key.organizationId === actor.organizationId));
+  const mayRevoke = key && (actor.role === 'OPERATOR' || (KEY_ADMINS.includes(actor.role) && key.organizationId === actor.organizationId));
   if (!key || !mayRevoke) throw new AccessError('NOT_FOUND', `No API key ${apiKeyId} that this key may revoke`);
   if (!key.revokedAt) {
     key.revokedAt = clock.now();

@@ -1,7 +1,12 @@
 import { AccessError } from '../shared/result.js';
 
-export type Role = 'OPERATOR' | 'BRAND' | 'VENDOR' | 'FINANCE';
-export type OrganizationKind = 'BRAND' | 'VENDOR' | 'OPERATOR';
+export type Role = 'OPERATOR' | 'BRAND' | 'VENDOR' | 'FINANCE' | 'AUDITOR';
+/**
+ * AUDITOR: an audit firm (or the operator's own audit desk) onboarded by the operator. Its keys
+ * record working-conditions audits with the operator's authority (PRODUCT.md section 8) and do
+ * nothing else; being a kind of its own, it never matches a check for the operator's kind.
+ */
+export type OrganizationKind = 'BRAND' | 'VENDOR' | 'OPERATOR' | 'AUDITOR';
 export type VendorType = 'IN_HOUSE' | 'OUTSOURCER';
 
 /** Who is calling: resolved from the API key on every request. */
@@ -14,11 +19,16 @@ export interface Principal {
   parentBrandId: string | null;
 }
 
-/** Roles an API key may carry for each kind of organisation. FINANCE fits every kind. */
+/**
+ * Roles an API key may carry for each kind of organisation. FINANCE fits every kind that has
+ * money; an AUDITOR organisation holds AUDITOR keys only, so (as its keys cannot issue keys)
+ * only the operator ever issues one.
+ */
 export const ROLES_BY_KIND: Record<OrganizationKind, readonly Role[]> = {
   OPERATOR: ['OPERATOR', 'FINANCE'],
   BRAND: ['BRAND', 'FINANCE'],
   VENDOR: ['VENDOR', 'FINANCE'],
+  AUDITOR: ['AUDITOR'],
 };
 
 /** The principal, or UNAUTHENTICATED when the request carried no key. */

@@ -3,7 +3,7 @@ import {
   AuditRecordSchema, AwardSchema, BidOutcomeSchema, BidSchema, ClearingResultSchema, ContractSchema, DemandSpikeSchema, OrganizationSchema,
   type AuditRecord, type Award, type BidOutcome, type ClearingResultRow, type Contract, type DemandSpike,
 } from '../../persistence/entities.js';
-import { authenticated, requireRole, type Principal } from '../access/principal.js';
+import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import { routingPlan, routingPlanCsv, type RoutingInterval } from './routing-plan.js';
@@ -68,14 +68,16 @@ export async function getBidOutcome(em: EntityManager, actor: Principal | null, 
   return em.findOne(BidOutcomeSchema, { bidId });
 }
 
-/** Which contracts a caller may read: its own organisation's side (brand or vendor), or all for the operator. */
+/** Which contracts a caller may read: its own organisation's side (brand or vendor), or all for the operator. AUDITOR keys read none. */
+const CONTRACT_READERS = ['OPERATOR', 'BRAND', 'VENDOR', 'FINANCE'] as const;
+
 function contractScope(p: Principal): Record<string, string> {
   if (p.organizationKind === 'OPERATOR') return {};
   return p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
 }
 
 export async function listContracts(em: EntityManager, actor: Principal | null, filter: { spikeId?: string | null }, page: PageRequest): Promise<Page<Contract>> {
-  const p = authenticated(actor);
+  const p = requireRole(actor, ...CONTRACT_READERS);
   const rows = await em.find(
     ContractSchema,
     { ...contractScope(p), ...(filter.spikeId ? { spikeId: filter.spikeId } : {}), ...(page.after ? { id: { $gt: page.after } } : {}) },
@@ -85,7 +87,7 @@ export async function listContracts(em: EntityManager, actor: Principal | null, 
 }
 
 export async function getContract(em: EntityManager, actor: Principal | null, id: string): Promise<Contract> {
-  const p = authenticated(actor);
+  const p = requireRole(actor, ...CONTRACT_READERS);
   const contract = await em.findOne(ContractSchema, { id, ...contractScope(p) });
   if (!contract) throw new AccessError('NOT_FOUND', `No contract ${id}`);
   return contract;

@@ -1,15 +1,18 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ContractSchema, type Contract } from '../../persistence/entities.js';
+import { ContractSchema, type Contract, type StoredInterval } from '../../persistence/entities.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { recordDeliveryObservations } from '../quality/delivery-observations.js';
+import { lockContractEvidence } from '../quality/rating-evidence.js';
+import { contactCapacity } from './contact-capacity.js';
 
 /** Seat-hours are stored in ten-thousandths; reports may carry at most four decimals. */
 export const UNITS_PER_SEAT_HOUR = 10_000;
 export const MAX_REPORTS_PER_BATCH = 1_000;
+const MAX_CONTACTS_PER_REPORT = 1_000_000;
 
 export interface IntervalReport {
   intervalIndex: number;
@@ -32,12 +35,29 @@ export interface ReportDeliveryOutcome {
   adjustmentDue: boolean;
 }
 
+/** At most this many decimals, judged on the decimal the client wrote (the double nearest it). */
+function hasAtMostDecimals(x: number, decimals: number): boolean {
+  return Number.isFinite(x) && Number(x.toFixed(decimals)) === x;
+}
+
+interface SpikeFacts { channel: string; chat_concurrency: number; intervals: StoredInterval[] }
+
 /**
  * Records per-interval actuals for a contract (PRODUCT.md section 6) from its vendor (VENDOR
  * keys) or its brand (BRAND keys). The whole batch is validated before anything is written, then
  * written in one transaction: idempotent per (contract, interval, source), a later report from
  * the same source replacing the earlier one. Reports may only cover intervals that have ended.
  * After settlement, a report flags the contract so the next settlement posts the difference.
+ *
+ * Every refusal of a value is a returned failure naming its field (ValidationError, or
+ * ContactsExceedCapacityError when the contacts handled are more than the staffed seat-hours
+ * could physically handle), never a thrown input error: the input type carries no edge
+ * validators. Values with more precision than is stored (seat-hours beyond 4 decimals, service
+ * levels beyond 6, i.e. parts per million) are refused rather than rounded.
+ *
+ * The contract's rating evidence lock is taken first (rating-evidence.ts): a report changes the
+ * contacts handled that bound the ratings filed about the contract, so it and a rating batch
+ * never interleave, and always in this order, so they cannot deadlock.
  */
 export async function reportDelivery(em: EntityManager, clock: Clock, actor: Principal | null, cmd: ReportDeliveryCommand): Promise<Result<ReportDeliveryOutcome>> {
   const p = requireRole(actor, 'VENDOR', 'BRAND');
@@ -47,9 +67,11 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
     return fail('VALIDATION', `Send 1 to ${MAX_REPORTS_PER_BATCH} interval reports`, 'input.reports');
   }
   return em.transactional(async (tem) => {
+    await lockContractEvidence(tem, [cmd.contractId]);
     const contract = await tem.findOne(ContractSchema, { id: cmd.contractId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     const party = source === 'VENDOR' ? contract?.vendorId : contract?.brandId;
     if (!contract || party !== p.organizationId) throw new AccessError('NOT_FOUND', `No contract ${cmd.contractId}`);
+    const [spike] = await tem.execute<SpikeFacts[]>('select channel, chat_concurrency, intervals from demand_spike where id = ?', [contract.spikeId]);
     const lengthMs = contract.intervalMinutes * 60_000;
     const seen = new Set<number>();
     const rows: unknown[][] = [];
@@ -60,19 +82,35 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
       if (seen.has(r.intervalIndex)) return fail('VALIDATION', `Interval ${r.intervalIndex} is reported twice`, `${field}.intervalIndex`);
       seen.add(r.intervalIndex);
       if (Date.parse(awarded.startsAt) + lengthMs > now.getTime()) return fail('VALIDATION', `Interval ${r.intervalIndex} has not ended yet`, `${field}.intervalIndex`);
-      const units = Math.round(r.staffedSeatHours * UNITS_PER_SEAT_HOUR);
       const awardedSeatHours = (awarded.seats * contract.intervalMinutes) / 60;
-      if (!Number.isFinite(r.staffedSeatHours) || r.staffedSeatHours < 0 || Math.abs(units - r.staffedSeatHours * UNITS_PER_SEAT_HOUR) > 1e-6) {
+      if (!hasAtMostDecimals(r.staffedSeatHours, 4) || r.staffedSeatHours < 0) {
         return fail('VALIDATION', 'staffedSeatHours must be a non-negative number with at most 4 decimals', `${field}.staffedSeatHours`);
       }
       if (r.staffedSeatHours > awardedSeatHours * 2) {
         return fail('VALIDATION', `staffedSeatHours ${r.staffedSeatHours} is implausible for ${awarded.seats} awarded seats (at most ${awardedSeatHours * 2})`, `${field}.staffedSeatHours`);
       }
-      if (!Number.isInteger(r.contactsHandled) || r.contactsHandled < 0 || r.contactsHandled > 1_000_000) {
+      if (!Number.isInteger(r.contactsHandled) || r.contactsHandled < 0 || r.contactsHandled > MAX_CONTACTS_PER_REPORT) {
         return fail('VALIDATION', 'contactsHandled must be an integer from 0 to 1,000,000', `${field}.contactsHandled`);
       }
       if (r.serviceLevelAchieved !== null && !(r.serviceLevelAchieved >= 0 && r.serviceLevelAchieved <= 1)) {
         return fail('VALIDATION', 'serviceLevelAchieved is a fraction from 0 to 1', `${field}.serviceLevelAchieved`);
+      }
+      if (r.serviceLevelAchieved !== null && !hasAtMostDecimals(r.serviceLevelAchieved, 6)) {
+        return fail('VALIDATION', 'serviceLevelAchieved has at most 6 decimals (it is stored in parts per million)', `${field}.serviceLevelAchieved`);
+      }
+      const units = Math.round(r.staffedSeatHours * UNITS_PER_SEAT_HOUR);
+      const capacity = contactCapacity({
+        staffedUnits: BigInt(units), ahtSeconds: spike?.intervals[r.intervalIndex]?.ahtSeconds ?? null,
+        channel: spike?.channel ?? '', chatConcurrency: spike?.chat_concurrency ?? 1,
+      });
+      if (r.contactsHandled > capacity) {
+        return {
+          ok: false,
+          failure: {
+            kind: 'CONTACTS_EXCEED_CAPACITY', field: `${field}.contactsHandled`, limit: capacity,
+            message: `${r.contactsHandled} contacts cannot have been handled in ${r.staffedSeatHours} staffed seat-hours (at most ${capacity})`,
+          },
+        };
       }
       const ppm = r.serviceLevelAchieved === null ? null : Math.round(r.serviceLevelAchieved * 1_000_000);
       rows.push([uuidv7(), contract.id, r.intervalIndex, source, String(units), r.contactsHandled, ppm, p.apiKeyId || null, now]);
@@ -98,39 +136,4 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
   });
 }
 
-export interface ActualsRow {
-  staffedUnits: bigint;
-  serviceLevelPpm: number | null;
-  contactsHandled: number;
-  source: 'VENDOR' | 'BRAND';
-}
-
-export interface ReportRow {
-  interval_index: number;
-  source: 'VENDOR' | 'BRAND';
-  staffed_units: string;
-  service_level_ppm: number | null;
-  contacts_handled: number;
-}
-
-/**
- * The actuals that count for each interval: under ENTERPRISE_ROUTED and VIRTUALIZED the brand's
- * platform sees the agents, so the brand's report wins where both exist; under NETWORK_DELIVERED
- * the vendor's report wins. Either source alone counts.
- */
-export function pickEffectiveActuals(rows: readonly ReportRow[], outsourcingModel: string): Map<number, ActualsRow> {
-  const preferred = outsourcingModel === 'NETWORK_DELIVERED' ? 'VENDOR' : 'BRAND';
-  const out = new Map<number, ActualsRow>();
-  for (const r of rows) {
-    const existing = out.get(r.interval_index);
-    if (existing && existing.source === preferred) continue;
-    out.set(r.interval_index, { staffedUnits: BigInt(r.staffed_units), serviceLevelPpm: r.service_level_ppm, contactsHandled: r.contacts_handled, source: r.source });
-  }
-  return out;
-}
-
-/** SQL for a contract's reports as a JSON array of ReportRow (correlated on `c.id`). */
-export const REPORTS_JSON_SQL = `(select coalesce(json_agg(json_build_object('interval_index', r.interval_index, 'source', r.source,
-  'staffed_units', r.staffed_units::text, 'service_level_ppm', r.service_level_ppm, 'contacts_handled', r.contacts_handled)), '[]'::json)
-  from delivery_report r where r.contract_id = c.id)`;
-
+export { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from './effective-actuals.js';

@@ -1,9 +1,10 @@
+import type { OrganizationKind } from '../access/principal.js';
 import type { VendorStanding } from '../quality/quality-scores.js';
 import type { EligibilityFailure } from '../shared/result.js';
 
 export interface VendorFacts {
   id: string;
-  kind: 'BRAND' | 'VENDOR' | 'OPERATOR';
+  kind: OrganizationKind;
   status: 'ACTIVE' | 'SUSPENDED';
   vendorType: 'IN_HOUSE' | 'OUTSOURCER' | null;
   parentBrandId: string | null;
@@ -20,14 +21,18 @@ export interface SpikeRequirements {
 
 /**
  * Every rule of PRODUCT.md section 4 the vendor fails for this spike (empty = eligible):
- * active, not suspended by a failed audit, the required skills and certifications, the minimum
- * quality score (against the overall composite), and an in-house team only for its own brand.
+ * active, not suspended by an audit FAIL of the operator's, not failed by the spike's brand in
+ * its own audit (section 8), the required skills and certifications, the minimum quality score
+ * (against the overall composite), and an in-house team only for its own brand.
  */
-export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirements, standing: Pick<VendorStanding, 'overall' | 'suspended'>): EligibilityFailure[] {
+export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirements, standing: Pick<VendorStanding, 'overall' | 'suspended' | 'excludedByBrands'>): EligibilityFailure[] {
   if (vendor.kind !== 'VENDOR') return [{ rule: 'NOT_A_VENDOR', detail: 'Only vendor organisations bid' }];
   const failures: EligibilityFailure[] = [];
   if (vendor.status !== 'ACTIVE') failures.push({ rule: 'VENDOR_SUSPENDED', detail: 'The vendor is suspended' });
   if (standing.suspended) failures.push({ rule: 'AUDIT_FAILED', detail: 'The vendor failed an audit and is suspended until a later audit passes' });
+  if (standing.excludedByBrands.includes(spike.brandId)) {
+    failures.push({ rule: 'BRAND_AUDIT_FAILED', detail: 'The brand failed the vendor in its own audit: excluded from this brand’s spikes until the brand records a PASS' });
+  }
   const missingSkills = spike.requiredSkills.filter((s) => !vendor.skills.includes(s));
   if (missingSkills.length) failures.push({ rule: 'MISSING_SKILLS', detail: `Missing skills: ${missingSkills.join(', ')}` });
   const missingCerts = spike.requiredCertifications.filter((c) => !vendor.certifications.includes(c));

@@ -88,11 +88,12 @@ export async function listOpenDemandSpikes(
   if (vendor.status !== 'ACTIVE') return { items: [], hasNextPage: false };
   const standing = (await scores.standingsOf(em, [vendor.id], { skills: [], channel: null })).get(vendor.id)!;
   if (standing.suspended) return { items: [], hasNextPage: false };
-  const params: unknown[] = [clock.now(), pgArray(vendor.skills), pgArray(vendor.certifications), standing.overall];
+  const params: unknown[] = [clock.now(), pgArray(vendor.skills), pgArray(vendor.certifications), standing.overall, pgArray(standing.excludedByBrands)];
   let sql = `select id from demand_spike
      where status = 'OPEN' and bidding_closes_at > ?
        and required_skills <@ ?::text[] and required_certifications <@ ?::text[]
-       and (min_quality_score is null or min_quality_score <= ?)`;
+       and (min_quality_score is null or min_quality_score <= ?)
+       and not (brand_id = any(?::uuid[]))`;
   if (vendor.vendorType === 'IN_HOUSE') {
     sql += ' and brand_id = ?';
     params.push(vendor.parentBrandId);

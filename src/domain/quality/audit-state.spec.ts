@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditStateAfter } from './quality-events.js';
+import { auditStateAfter } from './audit-authority.js';
 
 describe('auditStateAfter (PRODUCT.md section 9: FAIL suspends until a later PASS)', () => {
   it('is NONE without audits and the latest result otherwise', () => {

@@ -1,35 +1,36 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContractSeats } from '../../persistence/entities.js';
-import { pickEffectiveActuals, REPORTS_JSON_SQL, UNITS_PER_SEAT_HOUR, type ReportRow } from '../delivery/report-delivery.js';
+import { contactsHandled, countedActuals, DELIVERY_FACTS_SQL, type DeliveryFactsRow } from '../delivery/delivery-facts.js';
+import { UNITS_PER_SEAT_HOUR } from '../delivery/report-delivery.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
+import { rebalanceRatingEvidence } from './rating-evidence.js';
 import { channelScope, deliveryObservations, skillScope } from './scoring.js';
 
-interface Row {
+interface Row extends DeliveryFactsRow {
   vendor_id: string;
   seats: ContractSeats[];
   interval_minutes: number;
   service_level_target: number;
   required_skills: string[];
-  channel: string;
-  outsourcing_model: string;
-  reports: ReportRow[];
 }
 
 /**
  * Derives adherence, service-level attainment and contacts handled (the denominator of the
- * escalation and complaint rates) from the actuals that count for each given interval of a
- * contract (PRODUCT.md section 8), replacing what earlier reports derived. Runs inside the
- * reporting transaction, so observations never disagree with the actuals.
+ * escalation and complaint rates, capped at what the staffing could physically handle) from the
+ * actuals that count for each given interval of a contract (PRODUCT.md section 8), replacing
+ * what earlier reports derived; then re-applies the contract's rating bound, since the contacts
+ * handled may have changed. Runs inside the reporting transaction, under the contract's evidence
+ * lock, so observations never disagree with the actuals.
  */
 export async function recordDeliveryObservations(em: EntityManager, contractId: string, intervalIndexes: readonly number[], now: Date): Promise<void> {
   const [row] = await em.execute<Row[]>(
-    `select c.vendor_id, c.seats, c.interval_minutes, c.service_level_target, s.required_skills, s.channel, s.outsourcing_model, ${REPORTS_JSON_SQL} as reports
+    `select c.vendor_id, c.seats, c.interval_minutes, c.service_level_target, s.required_skills, ${DELIVERY_FACTS_SQL}
        from contract c join demand_spike s on s.id = c.spike_id where c.id = ?`,
     [contractId],
   );
   if (!row) return;
-  const actuals = pickEffectiveActuals(row.reports, row.outsourcing_model);
+  const actuals = countedActuals(row);
   const scopes = [...row.required_skills.map(skillScope), channelScope(row.channel)];
   const lengthMs = row.interval_minutes * 60_000;
   const observations = intervalIndexes.flatMap((index) => {
@@ -40,17 +41,19 @@ export async function recordDeliveryObservations(em: EntityManager, contractId: 
     return deliveryObservations({
       staffedSeatHours: Number(a.staffedUnits) / UNITS_PER_SEAT_HOUR,
       awardedSeatHours: (seats.seats * row.interval_minutes) / 60,
-      contactsHandled: a.contactsHandled,
+      contactsHandled: a.countedContacts,
       serviceLevelAchieved: a.serviceLevelPpm === null ? null : a.serviceLevelPpm / 1_000_000,
       serviceLevelTarget: row.service_level_target,
     }).map((o) => ({ id: uuidv7(now.getTime()), metric: o.metric, amount: o.amount, weight: o.weight, interval_index: index, observed_at: observedAt }));
   });
   await em.execute('delete from quality_observation where contract_id = ? and interval_index = any(?::int[])', [contractId, pgArray(intervalIndexes)]);
-  if (observations.length === 0) return;
-  await em.execute(
-    `insert into quality_observation (id, vendor_id, metric, scopes, amount, weight, observed_at, recorded_at, contract_id, interval_index)
-     select x.id, ?, x.metric, ?::text[], x.amount, x.weight, x.observed_at, ?, ?, x.interval_index
-       from json_to_recordset(?::json) as x(id uuid, metric text, amount double precision, weight double precision, interval_index int, observed_at timestamptz)`,
-    [row.vendor_id, pgArray(scopes), now, contractId, JSON.stringify(observations)],
-  );
+  if (observations.length) {
+    await em.execute(
+      `insert into quality_observation (id, vendor_id, metric, scopes, amount, weight, observed_at, recorded_at, contract_id, interval_index)
+       select x.id, ?, x.metric, ?::text[], x.amount, x.weight, x.observed_at, ?, ?, x.interval_index
+         from json_to_recordset(?::json) as x(id uuid, metric text, amount double precision, weight double precision, interval_index int, observed_at timestamptz)`,
+      [row.vendor_id, pgArray(scopes), now, contractId, JSON.stringify(observations)],
+    );
+  }
+  await rebalanceRatingEvidence(em, contractId, contactsHandled(row));
 }

@@ -100,6 +100,8 @@ export interface Scorecard {
   /** Whether the caller sees the full breakdown (the vendor itself, the operator). */
   full: boolean;
   scopes: { scope: string; composite: number; samples: number }[];
+  /** Brands' own audit states of the vendor: a brand sees its own, the vendor and the operator all. */
+  brandAudits: { brandId: string; state: AuditState; occurredAt: Date }[];
 }
 
 /**
@@ -113,12 +115,17 @@ export async function vendorScorecard(em: EntityManager, actor: Principal | null
   if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
   const full = p.role !== 'BRAND';
   const base = v.scores?.[OVERALL_SCOPE] ?? v.market ?? NEUTRAL_SCORE;
+  const brandAudits = await em.execute<{ brand_id: string; state: AuditState; occurred_at: Date }[]>(
+    `select brand_id, state, occurred_at from brand_vendor_audit where vendor_id = ? and (? or brand_id = ?) order by brand_id`,
+    [vendorId, full, p.organizationId],
+  );
   const metrics = (v.metrics ?? []).map((m) => (full ? m : { ...m, mean: null, effectiveWeight: 0 }));
   return {
     vendorId: v.id, vendorName: v.name, baseComposite: base, composite: applyAudit(base, v.audit), audit: v.audit, suspended: v.audit === 'FAIL',
     auditNotes: full ? v.audit_notes : null, auditAt: v.audit_at && new Date(v.audit_at), computedAt: v.computed_at && new Date(v.computed_at), metrics, full,
     scopes: Object.entries(v.scores ?? {}).filter(([s]) => s !== OVERALL_SCOPE).sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([scope, composite]) => ({ scope, composite: applyAudit(composite, v.audit), samples: v.samples?.[scope] ?? 0 })),
+    brandAudits: brandAudits.map((b) => ({ brandId: b.brand_id, state: b.state, occurredAt: new Date(b.occurred_at) })),
   };
 }
 

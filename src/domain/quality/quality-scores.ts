@@ -9,8 +9,10 @@ export interface VendorStanding {
   /** Overall composite 0–100 after audit effects: what a spike's minimum quality score is checked against. */
   overall: number;
   audit: AuditState;
-  /** AUDIT FAIL without a later PASS: no new bids, and bids are excluded from clearing. */
+  /** An operator's (or auditor's) AUDIT FAIL without a later PASS: no new bids anywhere, and bids are excluded from clearing. */
   suspended: boolean;
+  /** Brands whose own AUDIT FAIL of the vendor stands: it may not bid on, or win, their spikes. */
+  excludedByBrands: readonly string[];
 }
 
 /** The work a score is wanted for: a spike's required skills and channel. */
@@ -34,15 +36,16 @@ export const NEUTRAL_SCORE = 50;
 /** Everyone at the neutral score, nobody suspended: for tests of clearing in isolation. */
 export const neutralQualityScores: QualityScores = {
   async standingsOf(_em, vendorIds) {
-    return new Map(vendorIds.map((id) => [id, { score: NEUTRAL_SCORE, overall: NEUTRAL_SCORE, audit: 'NONE', suspended: false }]));
+    return new Map(vendorIds.map((id) => [id, { score: NEUTRAL_SCORE, overall: NEUTRAL_SCORE, audit: 'NONE', suspended: false, excludedByBrands: [] }]));
   },
 };
 
-interface StandingRow { vendor_id: string; audit: AuditState; scores: Record<string, number> | null; market: number | null }
+interface StandingRow { vendor_id: string; audit: AuditState; excluded_by: string[] | null; scores: Record<string, number> | null; market: number | null }
 
 /**
- * Standings from the latest scoring run, with the audit state as it is now (audits take effect on
- * ingestion, not on the next run). A vendor scored in the work's skills or channel gets the mean
+ * Standings from the latest scoring run, with the audit states as they are now (audits take
+ * effect on ingestion, not on the next run): the marketplace's, and the brands that failed the
+ * vendor in their own audits. A vendor scored in the work's skills or channel gets the mean
  * of those scores, otherwise its overall score; a vendor not yet scored gets the marketplace
  * composite of the latest run (what the Bayesian prior gives a vendor without data).
  */
@@ -51,6 +54,7 @@ export const storedQualityScores: QualityScores = {
     const scopes = [OVERALL_SCOPE, ...work.skills.map(skillScope), ...(work.channel ? [channelScope(work.channel)] : [])];
     const rows = await em.execute<StandingRow[]>(
       `select v.id as vendor_id, coalesce(a.state, 'NONE') as audit,
+              (select array_agg(b.brand_id order by b.brand_id) from brand_vendor_audit b where b.vendor_id = v.id and b.state = 'FAIL') as excluded_by,
               (select json_object_agg(s.scope, s.base_composite) from vendor_score s where s.vendor_id = v.id and s.scope = any(?::text[])) as scores,
               (select market_composite from scoring_run order by computed_at desc limit 1) as market
          from unnest(?::uuid[]) as v(id) left join vendor_audit a on a.vendor_id = v.id`,
@@ -64,6 +68,7 @@ export const storedQualityScores: QualityScores = {
         overall: applyAudit(scores.get(OVERALL_SCOPE) ?? fallback, r.audit),
         audit: r.audit,
         suspended: r.audit === 'FAIL',
+        excludedByBrands: r.excluded_by ?? [],
       };
       return [r.vendor_id, standing];
     }));

@@ -2,9 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { currentPolicy } from './scoring-policy.js';
-import {
-  addSums, EMPTY_SUMS, marketMean, METRICS, OVERALL_SCOPE, scoreVendor, type AuditState, type Metric, type MetricSums,
-} from './scoring.js';
+import { marketPriors } from './market-prior.js';
+import { EMPTY_SUMS, METRICS, OVERALL_SCOPE, scoreVendor, type AuditState, type Metric, type MetricSums } from './scoring.js';
 
 export interface RecomputeOutcome {
   runId: string;
@@ -22,7 +21,10 @@ const HISTORY_STEP = 0.01;
 /**
  * Recomputes every vendor's scores from all observations as of now (PRODUCT.md section 9):
  * overall and per scope (skill tag, channel) where the vendor has data, each smoothed toward the
- * marketplace-wide mean of the metric. The marketplace mean and time decay move every score, so
+ * marketplace prior of the metric: the mean of the outsourcers' own overall means, each counting
+ * once (`marketPriors`). Observations excluded as evidence beyond its bounds (an
+ * `excluded_reason`, see rating-evidence.ts) are kept for history but not counted. The prior and
+ * time decay move every score, so
  * there is no partial update: each run scores everyone, and concurrent runs queue on an advisory
  * lock so a later run always sees at least what an earlier one did.
  *
@@ -45,11 +47,12 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
            from quality_observation o
            cross join lateral (select power(0.5::float8, least(1000, greatest(0, extract(epoch from (?::timestamptz - o.observed_at)) / ?))) as f) d
            cross join lateral unnest(array[''] || o.scopes) as sc(scope)
+          where o.excluded_reason is null
           group by 1, 2, 3`,
         [since, now, halfLifeSeconds],
       ),
-      tem.execute<{ id: string; audit: AuditState }[]>(
-        `select o.id, coalesce(a.state, 'NONE') as audit from organization o left join vendor_audit a on a.vendor_id = o.id where o.kind = 'VENDOR'`,
+      tem.execute<{ id: string; audit: AuditState; vendor_type: 'IN_HOUSE' | 'OUTSOURCER' | null }[]>(
+        `select o.id, coalesce(a.state, 'NONE') as audit, o.vendor_type from organization o left join vendor_audit a on a.vendor_id = o.id where o.kind = 'VENDOR'`,
       ),
       tem.execute<{ vendor_id: string; scope: string; composite: number; audit_state: AuditState }[]>(
         `select distinct on (vendor_id, scope) vendor_id, scope, composite, audit_state
@@ -58,7 +61,6 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
     ]);
 
     const byVendor = new Map<string, Map<string, { sums: Map<Metric, MetricSums>; fresh: Partial<Record<Metric, number>> }>>();
-    const market = new Map<Metric, MetricSums>();
     let observations = 0;
     for (const r of rows) {
       const scopes = byVendor.get(r.vendor_id) ?? new Map();
@@ -68,11 +70,10 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
       const sums = { amount: Number(r.amount), weight: Number(r.weight), count: r.n };
       entry.sums.set(r.metric, sums);
       if (r.fresh) entry.fresh[r.metric] = r.fresh;
-      if (r.scope === OVERALL_SCOPE) {
-        market.set(r.metric, addSums(market.get(r.metric) ?? EMPTY_SUMS, sums));
-        observations += r.n;
-      }
+      if (r.scope === OVERALL_SCOPE) observations += r.n;
     }
+    const overall = vendors.map((v) => ({ vendorType: v.vendor_type, sums: byVendor.get(v.id)?.get(OVERALL_SCOPE)?.sums ?? new Map<Metric, MetricSums>() }));
+    const market = marketPriors(overall);
     const lastEntry = new Map(previous.map((p) => [`${p.vendor_id}|${p.scope}`, p]));
 
     const runId = uuidv7(now.getTime());
@@ -101,8 +102,8 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
     await tem.execute(
       `insert into scoring_run (id, computed_at, policy_version, market, market_composite, observations) values (?, ?, ?, ?::jsonb, ?, ?)`,
       [runId, now, policy.version, JSON.stringify(Object.fromEntries(METRICS.map((m) => {
-        const sums = market.get(m) ?? EMPTY_SUMS;
-        return [m, { mean: marketMean(sums), samples: sums.count, effectiveWeight: sums.weight }];
+        const samples = overall.reduce((a, o) => a + (o.vendorType === 'OUTSOURCER' ? (o.sums.get(m) ?? EMPTY_SUMS).count : 0), 0);
+        return [m, { mean: market.get(m)!.mean, vendors: market.get(m)!.vendors, samples }];
       }))), marketScore.composite, observations],
     );
     if (scoreRows.length) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { marketPriors } from './market-prior.js';
 import {
   accumulate, applyAudit, decayFactor, DEFAULT_SCORING_POLICY, deliveryObservations, eventValueProblem, METRICS, observationOf,
   policyProblems, scopedComposite, scoreVendor, smooth, WEIGHT_SCALE, type Metric, type MetricSums, type Observation,
@@ -124,9 +125,10 @@ describe('composite', () => {
   });
 
   it('matches a worked example', () => {
-    // Market: CSAT mean 0.5 over 40 surveys. Vendor: 20 surveys at 1.0 today.
-    const market = sums([['CSAT', { amount: 20, weight: 40, count: 40 }]]);
+    // Market: two outsourcers with CSAT means 1.0 and 0.0, so a prior of 0.5. Vendor: 20 surveys at 1.0 today.
     const vendor = sums([['CSAT', { amount: 20, weight: 20, count: 20 }]]);
+    const market = marketPriors([vendor, sums([['CSAT', { amount: 0, weight: 20, count: 20 }]])].map((v) => ({ vendorType: 'OUTSOURCER' as const, sums: v })));
+    expect(market.get('CSAT')).toEqual({ mean: 0.5, vendors: 2 });
     const s = scoreVendor(vendor, market, DEFAULT_SCORING_POLICY);
     const csat = s.metrics.find((m) => m.metric === 'CSAT')!;
     expect(csat.value).toBeCloseTo((20 * 0.5 + 20) / (20 + 20), 12); // 0.75
@@ -142,9 +144,9 @@ describe('composite', () => {
         const [low, high] = a <= b ? [a, b] : [b, a];
         const at = daysAgo(age);
         const score = (v: number) => {
-          const mine = [...own, { metric, amount: v, weight: 1, at }];
-          const market = accumulate([...mine, ...others], NOW, 30);
-          return scoreVendor(accumulate(mine, NOW, 30), market, DEFAULT_SCORING_POLICY).composite;
+          const mine = accumulate([...own, { metric, amount: v, weight: 1, at }], NOW, 30);
+          const market = marketPriors([mine, accumulate(others, NOW, 30)].map((v) => ({ vendorType: 'OUTSOURCER' as const, sums: v })));
+          return scoreVendor(mine, market, DEFAULT_SCORING_POLICY).composite;
         };
         expect(score(high)).toBeGreaterThanOrEqual(score(low) - 1e-9);
       },
@@ -153,7 +155,8 @@ describe('composite', () => {
 
   it('stays within 0–100 and its points add up to the composite', () => {
     fc.assert(fc.property(fc.array(obsArb, { maxLength: 50 }), fc.array(obsArb, { maxLength: 50 }), (own, others) => {
-      const s = scoreVendor(accumulate(own, NOW, 30), accumulate([...own, ...others], NOW, 30), DEFAULT_SCORING_POLICY);
+      const mine = accumulate(own, NOW, 30);
+      const s = scoreVendor(mine, marketPriors([mine, accumulate(others, NOW, 30)].map((v) => ({ vendorType: 'OUTSOURCER' as const, sums: v }))), DEFAULT_SCORING_POLICY);
       expect(s.composite).toBeGreaterThanOrEqual(0);
       expect(s.composite).toBeLessThanOrEqual(100 + 1e-9);
       expect(s.metrics.reduce((a, m) => a + m.points, 0)).toBeCloseTo(s.baseComposite, 9);

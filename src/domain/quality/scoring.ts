@@ -1,6 +1,6 @@
 /**
  * Vendor scoring (PRODUCT.md section 9) as pure functions: normalisation of each event to 0–1,
- * exponential time decay, Bayesian smoothing toward the marketplace mean, a weighted composite,
+ * exponential time decay, Bayesian smoothing toward the marketplace prior, a weighted composite,
  * and the effect of audits. No database, no clock: callers pass observations (or their decayed
  * sums) and the time to score at.
  *
@@ -19,7 +19,7 @@ export type AuditState = 'NONE' | 'PASS' | 'CONDITIONAL' | 'FAIL';
 export interface ScoringPolicy {
   /** Weight per metric, each in basis points (1/10,000); they sum to exactly 10,000. */
   weightsBp: Record<Metric, number>;
-  /** Weight of the marketplace mean, in observations (default 20). */
+  /** Weight of the marketplace prior, in observations (default 20). */
   priorWeight: number;
   /** Age at which an observation counts half (default 30 days). */
   halfLifeDays: number;
@@ -74,21 +74,22 @@ export function accumulate(observations: Iterable<Observation>, now: Date, halfL
   return out;
 }
 
-/** Adds sums (e.g. every vendor's, for the marketplace mean). */
-export function addSums(a: MetricSums, b: MetricSums): MetricSums {
-  return { amount: a.amount + b.amount, weight: a.weight + b.weight, count: a.count + b.count };
-}
-
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
-/** Marketplace-wide mean of a metric: the prior. Without any data, the middle of the scale. */
-export function marketMean(sums: MetricSums): number {
-  return sums.weight > 0 ? clamp01(sums.amount / sums.weight) : UNINFORMED_MEAN;
+/** A vendor's own decayed mean of a metric, 0–1, or null without (weighted) data. */
+export function ownMean(sums: MetricSums): number | null {
+  return sums.weight > 0 ? clamp01(sums.amount / sums.weight) : null;
+}
+
+/** The prior a metric is smoothed toward (see market-prior.ts), and how many outsourcers it averages. */
+export interface MetricPrior {
+  mean: number;
+  vendors: number;
 }
 
 /**
  * Bayesian average: the prior counts as `priorWeight` observations at `priorMean`, so a vendor
- * with few (or old) observations stays near the marketplace mean.
+ * with few (or old) observations stays near the marketplace prior.
  */
 export function smooth(sums: MetricSums, priorMean: number, priorWeight: number): number {
   const denominator = priorWeight + sums.weight;
@@ -130,21 +131,21 @@ export function applyAudit(baseComposite: number, audit: AuditState): number {
   return audit === 'CONDITIONAL' ? baseComposite * CONDITIONAL_MULTIPLIER : baseComposite;
 }
 
-/** Scores one vendor from its decayed sums and the marketplace's. */
+/** Scores one vendor from its decayed sums and the priors (`marketPriors`; a metric without one gets 0.5). */
 export function scoreVendor(
   vendor: ReadonlyMap<Metric, MetricSums>,
-  market: ReadonlyMap<Metric, MetricSums>,
+  priors: ReadonlyMap<Metric, Pick<MetricPrior, 'mean'>>,
   policy: ScoringPolicy,
   audit: AuditState = 'NONE',
 ): VendorScore {
   const metrics = METRICS.map((metric): MetricScore => {
     const own = vendor.get(metric) ?? EMPTY_SUMS;
-    const priorMean = marketMean(market.get(metric) ?? EMPTY_SUMS);
+    const priorMean = priors.get(metric)?.mean ?? UNINFORMED_MEAN;
     const value = smooth(own, priorMean, policy.priorWeight);
     const weight = policy.weightsBp[metric] / WEIGHT_SCALE;
     return {
       metric, value, priorMean, weight, points: 100 * weight * value,
-      mean: own.weight > 0 ? clamp01(own.amount / own.weight) : null,
+      mean: ownMean(own),
       samples: own.count, effectiveWeight: own.weight,
     };
   });

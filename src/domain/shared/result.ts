@@ -11,7 +11,8 @@ export type FailureKind =
   | 'BIDDING_CLOSED'
   | 'INVALID_STATE'
   | 'ABOVE_RESERVE'
-  | 'DUPLICATE_BID';
+  | 'DUPLICATE_BID'
+  | 'CONTACTS_EXCEED_CAPACITY';
 
 export interface Failure {
   kind: FailureKind;
@@ -20,11 +21,14 @@ export interface Failure {
   field?: string;
   /** For NOT_ELIGIBLE: every rule the vendor fails. */
   rules?: EligibilityFailure[];
+  /** For CONTACTS_EXCEED_CAPACITY: the most contacts the staffing could have handled. */
+  limit?: number;
 }
 
 export type EligibilityRule =
   | 'VENDOR_SUSPENDED'
   | 'AUDIT_FAILED'
+  | 'BRAND_AUDIT_FAILED'
   | 'MISSING_SKILLS'
   | 'MISSING_CERTIFICATIONS'
   | 'BELOW_MIN_QUALITY_SCORE'

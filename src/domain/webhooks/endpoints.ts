@@ -15,6 +15,7 @@ export const EVENT_TYPES_BY_KIND: Record<OrganizationKind, readonly EventType[]>
   OPERATOR: EVENT_TYPES,
   BRAND: ['contract.settled'],
   VENDOR: ['demand_spike.posted', 'bid.outcome', 'contract.settled'],
+  AUDITOR: [],
 };
 
 /** Active endpoints one organisation may hold: enough for several systems, bounded fan-out per event. */

@@ -3,15 +3,34 @@ import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import type { ApiKey, Organization } from '../../persistence/entities.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum OrganizationKind { BRAND = 'BRAND', VENDOR = 'VENDOR', OPERATOR = 'OPERATOR' }
+export enum OrganizationKind { BRAND = 'BRAND', VENDOR = 'VENDOR', OPERATOR = 'OPERATOR', AUDITOR = 'AUDITOR' }
 export enum VendorType { IN_HOUSE = 'IN_HOUSE', OUTSOURCER = 'OUTSOURCER' }
 export enum OrganizationStatus { ACTIVE = 'ACTIVE', SUSPENDED = 'SUSPENDED' }
-export enum Role { OPERATOR = 'OPERATOR', BRAND = 'BRAND', VENDOR = 'VENDOR', FINANCE = 'FINANCE' }
+export enum Role { OPERATOR = 'OPERATOR', BRAND = 'BRAND', VENDOR = 'VENDOR', FINANCE = 'FINANCE', AUDITOR = 'AUDITOR' }
 
-registerEnumType(OrganizationKind, { name: 'OrganizationKind', description: 'What an organisation is in the marketplace.' });
+registerEnumType(OrganizationKind, {
+  name: 'OrganizationKind',
+  description: 'What an organisation is in the marketplace.',
+  valuesConfig: {
+    BRAND: { description: 'Buys capacity: posts demand spikes, rates the vendors it contracted.' },
+    VENDOR: { description: 'Sells capacity: an outsourcer or a brand’s in-house team.' },
+    OPERATOR: { description: 'Runs the marketplace.' },
+    AUDITOR: { description: 'An audit firm onboarded by the operator: records working-conditions audits with the operator’s authority, nothing else.' },
+  },
+});
 registerEnumType(VendorType, { name: 'VendorType', description: 'IN_HOUSE: a brand’s own team; OUTSOURCER: an independent BPO or gig-agent provider.' });
 registerEnumType(OrganizationStatus, { name: 'OrganizationStatus', description: 'SUSPENDED vendors cannot bid.' });
-registerEnumType(Role, { name: 'Role', description: 'What an API key may do. FINANCE reads settlement data of its organisation.' });
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What an API key may do. FINANCE reads settlement data of its organisation.',
+  valuesConfig: {
+    OPERATOR: { description: 'The marketplace operator: onboarding, keys, policy, audits.' },
+    BRAND: { description: 'A brand’s planners and quality team.' },
+    VENDOR: { description: 'A vendor’s systems: bidding, delivery, scorecard.' },
+    FINANCE: { description: 'Settlement data of its organisation (the operator’s finance: all).' },
+    AUDITOR: { description: 'Records AUDIT events with the operator’s authority (AUDITOR organisations only, issued by the operator); no other operation.' },
+  },
+});
 
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/;
 const TAG_MESSAGE = 'tags are 1-63 letters, digits and _ . : - (e.g. billing, es-ES, PCI_DSS)';
@@ -20,7 +39,7 @@ const TAG_MESSAGE = 'tags are 1-63 letters, digits and _ . : - (e.g. billing, es
 export class OrganizationType {
   @Field(() => UuidScalar, { description: 'Organisation id.' }) id!: string;
   @Field(() => String, { description: 'Display name, unique in the marketplace.' }) name!: string;
-  @Field(() => OrganizationKind, { description: 'Brand, vendor or operator.' }) kind!: OrganizationKind;
+  @Field(() => OrganizationKind, { description: 'Brand, vendor, operator or auditor.' }) kind!: OrganizationKind;
   @Field(() => VendorType, { nullable: true, description: 'For vendors: in-house team or outsourcer.' }) vendorType!: VendorType | null;
   @Field(() => UuidScalar, { nullable: true, description: 'For in-house teams: the brand they belong to.' }) parentBrandId!: string | null;
   @Field(() => [String], { description: 'Vendor skill tags, e.g. billing, es-ES.' }) skills!: string[];
@@ -71,7 +90,7 @@ export class CreateOrganizationInput {
   @Field(() => String, { description: 'Display name, unique (case-insensitive).' })
   @IsString() @Length(1, 200) name!: string;
 
-  @Field(() => OrganizationKind, { description: 'Brand, vendor or operator.' })
+  @Field(() => OrganizationKind, { description: 'Brand, vendor, operator or auditor.' })
   kind!: OrganizationKind;
 
   @Field(() => VendorType, { nullable: true, description: 'Required for vendors.' })
@@ -107,7 +126,7 @@ export class IssueApiKeyInput {
   @Field(() => UuidScalar, { description: 'Organisation the key acts for.' })
   @IsUUID() organizationId!: string;
 
-  @Field(() => Role, { description: 'Role of the key; must fit the organisation’s kind (FINANCE fits all).' })
+  @Field(() => Role, { description: 'Role of the key; must fit the organisation’s kind (FINANCE fits all but AUDITOR organisations, which hold AUDITOR keys only).' })
   role!: Role;
 
   @Field(() => String, { description: 'Label, e.g. the system that will use it.' })

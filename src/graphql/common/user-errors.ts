@@ -1,4 +1,4 @@
-import { Field, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import type { EligibilityRule, Failure, FailureKind } from '../../domain/shared/result.js';
 
 @InterfaceType('UserError', {
@@ -33,13 +33,27 @@ export const DuplicateBidError = errorType('DuplicateBidError', 'The vendor alre
 export enum EligibilityRuleEnum {
   VENDOR_SUSPENDED = 'VENDOR_SUSPENDED',
   AUDIT_FAILED = 'AUDIT_FAILED',
+  BRAND_AUDIT_FAILED = 'BRAND_AUDIT_FAILED',
   MISSING_SKILLS = 'MISSING_SKILLS',
   MISSING_CERTIFICATIONS = 'MISSING_CERTIFICATIONS',
   BELOW_MIN_QUALITY_SCORE = 'BELOW_MIN_QUALITY_SCORE',
   IN_HOUSE_FOR_OTHER_BRAND = 'IN_HOUSE_FOR_OTHER_BRAND',
   NOT_A_VENDOR = 'NOT_A_VENDOR',
 }
-registerEnumType(EligibilityRuleEnum, { name: 'EligibilityRule', description: 'A bidding eligibility rule (PRODUCT.md section 4).' });
+registerEnumType(EligibilityRuleEnum, {
+  name: 'EligibilityRule',
+  description: 'A bidding eligibility rule (PRODUCT.md section 4).',
+  valuesConfig: {
+    VENDOR_SUSPENDED: { description: 'The operator suspended the vendor.' },
+    AUDIT_FAILED: { description: 'An audit FAIL by the operator (or an auditor it appointed) suspends the vendor from every spike until a later PASS of that authority.' },
+    BRAND_AUDIT_FAILED: { description: 'The spike’s brand failed the vendor in its own audit: excluded from that brand’s spikes only, until the brand records a PASS.' },
+    MISSING_SKILLS: { description: 'The vendor lacks a required skill.' },
+    MISSING_CERTIFICATIONS: { description: 'The vendor lacks a required certification.' },
+    BELOW_MIN_QUALITY_SCORE: { description: 'The vendor’s overall score is below the spike’s minimum.' },
+    IN_HOUSE_FOR_OTHER_BRAND: { description: 'An in-house team bids only on its own brand’s spikes.' },
+    NOT_A_VENDOR: { description: 'Only vendor organisations bid.' },
+  },
+});
 
 @ObjectType({ description: 'One eligibility rule the vendor fails.' })
 export class EligibilityFailureType {
@@ -56,6 +70,15 @@ export class NotEligibleError extends UserError {
   rules!: EligibilityFailureType[];
 }
 
+@ObjectType('ContactsExceedCapacityError', {
+  implements: UserError,
+  description: 'More contacts handled than the staffed seat-hours could physically handle (code CONTACTS_EXCEED_CAPACITY): at most staffed seat-hours × 3,600 ÷ (a quarter of the interval’s forecast AHT, or 30 s for seat intervals) × chat concurrency.',
+})
+export class ContactsExceedCapacityError extends UserError {
+  @Field(() => Int, { description: 'The most contacts the reported staffing could have handled in that interval.' })
+  maxContactsHandled!: number;
+}
+
 const CLASSES: Record<FailureKind, { new (): UserError }> = {
   VALIDATION: ValidationError,
   CONFLICT: ConflictError,
@@ -64,6 +87,7 @@ const CLASSES: Record<FailureKind, { new (): UserError }> = {
   INVALID_STATE: InvalidStateError,
   ABOVE_RESERVE: AboveReserveError,
   DUPLICATE_BID: DuplicateBidError,
+  CONTACTS_EXCEED_CAPACITY: ContactsExceedCapacityError,
 };
 
 const CODES: Record<FailureKind, string> = {
@@ -74,11 +98,13 @@ const CODES: Record<FailureKind, string> = {
   INVALID_STATE: 'INVALID_STATE',
   ABOVE_RESERVE: 'ABOVE_RESERVE',
   DUPLICATE_BID: 'DUPLICATE_BID',
+  CONTACTS_EXCEED_CAPACITY: 'CONTACTS_EXCEED_CAPACITY',
 };
 
 /** The schema object for a domain failure. Unions resolve it by its class. */
 export function toUserError(failure: Failure): UserError {
   const error = Object.assign(new CLASSES[failure.kind](), { code: CODES[failure.kind], message: failure.message, field: failure.field ?? null });
   if (failure.rules) Object.assign(error, { rules: failure.rules });
+  if (failure.kind === 'CONTACTS_EXCEED_CAPACITY') Object.assign(error, { maxContactsHandled: failure.limit ?? 0 });
   return error;
 }

@@ -33,7 +33,7 @@ const recomputeSoon = (ctx: Context) => recomputeSoonOrLog(ctx.quality, ctx.logg
 @Resolver()
 export class QualityResolver {
   @Mutation(() => RecordQualityEventsResult, {
-    description: 'Records quality events about vendors (BRAND keys, for vendors you have contracts with; or the operator). Each event is accepted, a duplicate, or rejected with a reason; scores follow within seconds.',
+    description: 'Records quality events about vendors. Ratings: BRAND keys about their own contracts (each rating names one; at most one per contact handled per kind, within the delivery period and dispute window), or the operator. AUDIT: the operator and AUDITOR keys (marketplace-wide), or a brand (its own audit: a FAIL excludes the vendor from that brand’s spikes only). Each event is accepted, a duplicate, or rejected with a typed reason; scores follow within seconds.',
   })
   async recordQualityEvents(@Ctx() ctx: Context, @Arg('input', () => RecordQualityEventsInput, { description: 'The batch.' }) input: RecordQualityEventsInput): Promise<typeof RecordQualityEventsResult> {
     const r = await recordQualityEvents(ctx.em, ctx.clock, ctx.principal, input.events, 'GRAPHQL');

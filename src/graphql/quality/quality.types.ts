@@ -17,23 +17,44 @@ export enum EventStatus { ACCEPTED = 'ACCEPTED', DUPLICATE = 'DUPLICATE', REJECT
 export enum EventRejectionCode {
   INVALID_FIELD = 'INVALID_FIELD', INVALID_VALUE = 'INVALID_VALUE', INVALID_TIME = 'INVALID_TIME', UNKNOWN_VENDOR = 'UNKNOWN_VENDOR',
   NO_CONTRACT_WITH_VENDOR = 'NO_CONTRACT_WITH_VENDOR', CONTRACT_MISMATCH = 'CONTRACT_MISMATCH', SELF_RATING = 'SELF_RATING',
-  DUPLICATE_IN_BATCH = 'DUPLICATE_IN_BATCH', EXTERNAL_ID_REUSED = 'EXTERNAL_ID_REUSED',
+  DUPLICATE_IN_BATCH = 'DUPLICATE_IN_BATCH', EXTERNAL_ID_REUSED = 'EXTERNAL_ID_REUSED', KIND_NOT_PERMITTED = 'KIND_NOT_PERMITTED',
+  CONTRACT_REQUIRED = 'CONTRACT_REQUIRED', IN_HOUSE_NOT_RATED = 'IN_HOUSE_NOT_RATED', OUTSIDE_CONTRACT_PERIOD = 'OUTSIDE_CONTRACT_PERIOD',
+  EXCEEDS_CONTACTS_HANDLED = 'EXCEEDS_CONTACTS_HANDLED',
 }
 registerEnumType(QualityEventKind, { name: 'QualityEventKind', description: 'CSAT (score 1–5), QA_SCORE (score 0–100), FCR (resolved), ESCALATION, COMPLAINT (occurrences), AUDIT (auditResult).' });
 registerEnumType(AuditResult, { name: 'AuditResult', description: 'Outcome of a working-conditions and compliance audit.' });
 registerEnumType(AuditState, { name: 'AuditState', description: 'The latest audit: FAIL suspends the vendor until a later PASS; CONDITIONAL multiplies its score by 0.9.' });
 registerEnumType(QualityMetric, { name: 'QualityMetric', description: 'A metric of the composite score (PRODUCT.md section 9).' });
 registerEnumType(EventStatus, { name: 'QualityEventStatus', description: 'ACCEPTED (stored now), DUPLICATE (this external id was stored before with the same content), REJECTED (see the rejection).' });
-registerEnumType(EventRejectionCode, { name: 'QualityEventRejectionCode', description: 'Why one event of a batch was refused.' });
+registerEnumType(EventRejectionCode, {
+  name: 'QualityEventRejectionCode',
+  description: 'Why one event of a batch was refused.',
+  valuesConfig: {
+    INVALID_FIELD: { description: 'A field is missing or malformed.' },
+    INVALID_VALUE: { description: 'The value is out of range for the kind (CSAT 1–5, QA 0–100, FCR resolved, AUDIT auditResult).' },
+    INVALID_TIME: { description: 'occurredAt is more than five minutes in the future (clock skew) or more than two years old.' },
+    UNKNOWN_VENDOR: { description: 'No such vendor (or one the caller cannot see).' },
+    NO_CONTRACT_WITH_VENDOR: { description: 'Not produced any more: a rating names its contract (CONTRACT_REQUIRED, CONTRACT_MISMATCH).', deprecationReason: 'Every rating names its contract now: see CONTRACT_REQUIRED and CONTRACT_MISMATCH.' },
+    CONTRACT_MISMATCH: { description: 'The contract is not one between the rating brand and this vendor.' },
+    SELF_RATING: { description: 'Nobody rates itself: not a vendor itself, not a brand its own in-house team.' },
+    DUPLICATE_IN_BATCH: { description: 'The externalId appears earlier in the same batch.' },
+    EXTERNAL_ID_REUSED: { description: 'The externalId was used before for a different event.' },
+    KIND_NOT_PERMITTED: { description: 'The key may not record this kind (AUDITOR keys record AUDIT events only).' },
+    CONTRACT_REQUIRED: { description: 'A rating (CSAT, QA_SCORE, FCR, ESCALATION, COMPLAINT) names the contract it is about.' },
+    IN_HOUSE_NOT_RATED: { description: 'An in-house team is scored from its delivery data only.' },
+    OUTSIDE_CONTRACT_PERIOD: { description: 'The rating is dated before the contract’s delivery started, or after its dispute window (30 days after settlement), or is sent after that window.' },
+    EXCEEDS_CONTACTS_HANDLED: { description: 'The contract already has as many ratings of this kind as contacts handled (QA: one evaluation per contact).' },
+  },
+});
 
 @InputType({ description: 'One quality event about a vendor.' })
 export class QualityEventInput {
   @Field(() => String, { description: 'Your id for the event (1–200 characters): resubmitting it is harmless.' }) externalId!: string;
   @Field(() => QualityEventKind, { description: 'What kind of event.' }) kind!: QualityEventKind;
   @Field(() => UuidScalar, { description: 'The vendor it is about.' }) vendorId!: string;
-  @Field(() => UuidScalar, { nullable: true, description: 'The contract it happened under (its skills and channel then count too).' }) contractId?: string | null;
+  @Field(() => UuidScalar, { nullable: true, description: 'The contract it happened under: required for ratings (a contract of your brand with the vendor; its skills and channel then count too), optional for audits.' }) contractId?: string | null;
   @Field(() => String, { nullable: true, description: 'Skill tag it concerns (default: the contract’s skills).' }) skill?: string | null;
-  @Field(() => Date, { nullable: true, description: 'When it happened (default: now); within the last two years.' }) occurredAt?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When it happened (default: now): within the last two years and at most five minutes ahead of the server’s clock; for a rating, within the contract’s delivery period plus its dispute window.' }) occurredAt?: Date | null;
   @Field(() => Float, { nullable: true, description: 'CSAT 1–5 or QA_SCORE 0–100.' }) score?: number | null;
   @Field(() => Boolean, { nullable: true, description: 'FCR: resolved at first contact.' }) resolved?: boolean | null;
   @Field(() => AuditResult, { nullable: true, description: 'AUDIT: the outcome.' }) auditResult?: AuditResult | null;
@@ -118,7 +139,7 @@ export function weightsToBp(w: MetricWeightsInput): Record<(typeof METRICS)[numb
 @InputType({ description: 'A new scoring policy (operator only).' })
 export class ScoringPolicyInput {
   @Field(() => MetricWeightsInput, { description: 'Metric weights.' }) @ValidateNested() weights!: MetricWeightsInput;
-  @Field(() => Float, { description: 'Weight of the marketplace mean, in observations (0–100,000).' }) @IsNumber() @Min(0) @Max(100_000) priorWeight!: number;
+  @Field(() => Float, { description: 'Weight of the marketplace prior (the mean of the outsourcers’ own means), in observations (0–100,000).' }) @IsNumber() @Min(0) @Max(100_000) priorWeight!: number;
   @Field(() => Float, { description: 'Half-life of an observation’s weight, in days (1–3,650).' }) @IsNumber() @Min(1) @Max(3_650) halfLifeDays!: number;
 }
 
@@ -126,7 +147,7 @@ export class ScoringPolicyInput {
 export class ScoringPolicyType {
   @Field(() => Int, { description: 'Version; every scoring run records the one it used.' }) version!: number;
   @Field(() => MetricWeightsType, { description: 'Metric weights.' }) weights!: MetricWeightsType;
-  @Field(() => Float, { description: 'Weight of the marketplace mean, in observations.' }) priorWeight!: number;
+  @Field(() => Float, { description: 'Weight of the marketplace prior (the mean of the outsourcers’ own means), in observations.' }) priorWeight!: number;
   @Field(() => Float, { description: 'Half-life in days.' }) halfLifeDays!: number;
   @Field(() => Float, { description: 'Factor applied to the composite after a CONDITIONAL audit.' }) conditionalMultiplier!: number;
   @Field(() => Date, { description: 'When this version was set.' }) createdAt!: Date;
@@ -148,7 +169,7 @@ export class MetricScoreType {
   @Field(() => Float, { description: 'Points it adds to the composite: 100 × weight × value.' }) points!: number;
   @Field(() => Int, { description: 'Observations behind it (before decay).' }) samples!: number;
   @Field(() => Float, { nullable: true, description: 'The vendor’s own decayed mean 0–1 (the vendor itself and the operator only; null without data).' }) mean!: number | null;
-  @Field(() => Float, { nullable: true, description: 'The marketplace mean it was smoothed toward (the vendor itself and the operator only).' }) priorMean!: number | null;
+  @Field(() => Float, { nullable: true, description: 'The marketplace prior it was smoothed toward: the mean of the outsourcers’ own means, each counting once (the vendor itself and the operator only).' }) priorMean!: number | null;
   @Field(() => Float, { nullable: true, description: 'Decayed weight of the observations (the vendor itself and the operator only).' }) effectiveWeight!: number | null;
 
   static from(m: MetricScore, full: boolean): MetricScoreType {
@@ -166,15 +187,23 @@ export class ScopeScoreType {
   @Field(() => Int, { description: 'Observations behind it.' }) samples!: number;
 }
 
+@ObjectType('BrandAudit', { description: 'A brand’s own audit of a vendor: its FAIL excludes the vendor from that brand’s spikes only; it never changes the marketplace audit state.' })
+export class BrandAuditType {
+  @Field(() => UuidScalar, { description: 'The brand that audited.' }) brandId!: string;
+  @Field(() => AuditState, { description: 'The brand’s latest audit state of the vendor (FAIL holds through CONDITIONAL until the brand’s PASS).' }) state!: AuditState;
+  @Field(() => Date, { description: 'When the deciding audit happened.' }) occurredAt!: Date;
+}
+
 @ObjectType('VendorScorecard', { description: 'How a vendor scores and why.' })
 export class ScorecardType {
   @Field(() => UuidScalar, { description: 'The vendor.' }) vendorId!: string;
   @Field(() => String, { description: 'Its name.' }) vendorName!: string;
   @Field(() => Float, { description: 'Overall composite 0–100 after audit effects.' }) composite!: number;
   @Field(() => Float, { description: 'Composite before audit effects.' }) baseComposite!: number;
-  @Field(() => AuditState, { description: 'Latest audit.' }) auditState!: AuditState;
-  @Field(() => Boolean, { description: 'Suspended by a failed audit: no bidding, bids not cleared.' }) suspended!: boolean;
-  @Field(() => Date, { nullable: true, description: 'When the latest audit happened.' }) auditAt!: Date | null;
+  @Field(() => AuditState, { description: 'Marketplace audit state, from the operator’s and its auditors’ audits only.' }) auditState!: AuditState;
+  @Field(() => Boolean, { description: 'Suspended by a failed marketplace audit: no bidding, bids not cleared.' }) suspended!: boolean;
+  @Field(() => [BrandAuditType], { description: 'Brands’ own audits of the vendor: a BRAND key sees its own, the vendor itself and the operator every brand’s.' }) brandAudits!: BrandAuditType[];
+  @Field(() => Date, { nullable: true, description: 'When the deciding marketplace audit happened.' }) auditAt!: Date | null;
   @Field(() => String, { nullable: true, description: 'Notes of the latest audit (the vendor itself and the operator only).' }) auditNotes!: string | null;
   @Field(() => Date, { nullable: true, description: 'When the score was last computed; null before the first scoring run.' }) computedAt!: Date | null;
   @Field(() => [MetricScoreType], { description: 'Metric breakdown with sample sizes (empty before the first scoring run).' }) metrics!: MetricScoreType[];
@@ -184,6 +213,7 @@ export class ScorecardType {
     return Object.assign(new ScorecardType(), {
       vendorId: s.vendorId, vendorName: s.vendorName, composite: s.composite, baseComposite: s.baseComposite, auditState: s.audit, suspended: s.suspended,
       auditAt: s.auditAt, auditNotes: s.auditNotes, computedAt: s.computedAt, metrics: s.metrics.map((m) => MetricScoreType.from(m, s.full)),
+      brandAudits: s.brandAudits.map((b) => Object.assign(new BrandAuditType(), b)),
       scopes: s.scopes.map((x) => Object.assign(new ScopeScoreType(), x)),
     });
   }
@@ -225,7 +255,7 @@ export class ScoreChangeType {
   @Field(() => Float, { description: 'Composite after audit effects.' }) composite!: number;
   @Field(() => Float, { nullable: true, description: 'Composite at the previous entry; null for the first.' }) previousComposite!: number | null;
   @Field(() => AuditState, { description: 'Audit state at the time.' }) auditState!: AuditState;
-  @Field(() => [MetricCountType], { description: 'New observations since the previous run, per metric (empty: the move came from decay, the marketplace mean, the policy or an audit).' }) newObservations!: MetricCountType[];
+  @Field(() => [MetricCountType], { description: 'New observations since the previous run, per metric (empty: the move came from decay, the marketplace prior, the policy or an audit).' }) newObservations!: MetricCountType[];
   @Field(() => [MetricScoreType], { description: 'The metric breakdown at the time.' }) metrics!: MetricScoreType[];
 
   static from(h: HistoryEntry, full: boolean): ScoreChangeType {

@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import { MoneyType } from '../common/money.type.js';
 import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
-import { ConflictError, ValidationError, toUserError } from '../common/user-errors.js';
+import { ConflictError, ContactsExceedCapacityError, ValidationError, toUserError } from '../common/user-errors.js';
 import {
   AccountBalanceType, AccountStatementType, AccrualType, DeliveryReceiptType, InvoiceConnection, InvoiceFilterInput, InvoiceType,
   ReconciliationType, RecordPaymentInput, ReportDeliveryInput, SettleContractPayloadType,
@@ -18,8 +18,8 @@ import {
 
 const ReportDeliveryResult = createUnionType({
   name: 'ReportDeliveryResult',
-  description: 'The receipt, or why the batch was refused (then nothing was written).',
-  types: () => [DeliveryReceiptType, ValidationError] as const,
+  description: 'The receipt, or why the batch was refused (then nothing was written): every refused value is one of these members, naming its field.',
+  types: () => [DeliveryReceiptType, ValidationError, ContactsExceedCapacityError] as const,
 });
 
 const RecordPaymentResult = createUnionType({

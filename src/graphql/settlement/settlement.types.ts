@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ValidateNested } from 'class-validator';
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Invoice, InvoiceLine } from '../../persistence/entities.js';
 import type { AccountBalance, Accrual, Statement } from '../../domain/settlement/finance-queries.js';
@@ -136,19 +136,26 @@ export class SettleContractPayloadType {
   @Field(() => InvoiceType, { nullable: true, description: 'The invoice or note issued now, if any.' }) invoice!: InvoiceType | null;
 }
 
-@InputType({ description: 'Actuals of one contract interval.' })
+/*
+ * The delivery inputs carry no edge validators on purpose: reportDelivery judges every value
+ * and refuses it as a result-union member naming the field (ValidationError,
+ * ContactsExceedCapacityError), so a client meets one shape of input error. Only what does not
+ * match the declared GraphQL types (a string for an Int, a malformed UUID) is refused by GraphQL
+ * itself, before any resolver runs, as for every operation.
+ */
+@InputType({ description: 'Actuals of one contract interval. Refusals come back as ValidationError or ContactsExceedCapacityError naming the field.' })
 export class IntervalReportInput {
-  @Field(() => Int, { description: 'Contract interval index.' })
-  @IsInt() @Min(0) @Max(10_000) intervalIndex!: number;
+  @Field(() => Int, { description: 'Contract interval index (an interval of the contract that has ended).' })
+  intervalIndex!: number;
 
-  @Field(() => Float, { description: 'Staffed seat-hours, at most 4 decimals.' })
-  @IsNumber() @Min(0) @Max(1_000_000) staffedSeatHours!: number;
+  @Field(() => Float, { description: 'Staffed seat-hours: at least 0, at most twice the awarded seat-hours, at most 4 decimals (more is refused, not rounded).' })
+  staffedSeatHours!: number;
 
-  @Field(() => Int, { description: 'Contacts handled.' })
-  @IsInt() @Min(0) @Max(1_000_000) contactsHandled!: number;
+  @Field(() => Int, { description: 'Contacts handled: 0 to 1,000,000, and at most what the staffed seat-hours could physically handle (staffed seat-hours × 3,600 ÷ (a quarter of the interval’s forecast AHT, or 30 s for seat intervals) × chat concurrency).' })
+  contactsHandled!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Service level achieved, 0–1; null if not measured (no credit).' })
-  @IsOptional() @IsNumber() @Min(0) @Max(1) serviceLevelAchieved?: number | null;
+  @Field(() => Float, { nullable: true, description: 'Service level achieved, 0–1 with at most 6 decimals (stored in parts per million; more is refused, not rounded); null if not measured (no credit).' })
+  serviceLevelAchieved?: number | null;
 }
 
 @InputType({ description: 'A batch of actuals for one contract: all accepted or none.' })
@@ -156,7 +163,7 @@ export class ReportDeliveryInput {
   @Field(() => UuidScalar, { description: 'The contract.' }) contractId!: string;
 
   @Field(() => [IntervalReportInput], { description: `1 to ${MAX_REPORTS_PER_BATCH} interval reports.` })
-  @ArrayMinSize(1) @ArrayMaxSize(MAX_REPORTS_PER_BATCH) @ValidateNested({ each: true }) reports!: IntervalReportInput[];
+  reports!: IntervalReportInput[];
 }
 
 @InputType({ description: 'A payment by the brand against an invoice or debit note.' })

@@ -4,6 +4,7 @@ import { Migration20261125020000 } from './Migration20261125020000.js';
 import { Migration20261125030000 } from './Migration20261125030000.js';
 import { Migration20261125040000 } from './Migration20261125040000.js';
 import { Migration20261206000000 } from './Migration20261206000000.js';
+import { Migration20261207110000 } from './Migration20261207110000.js';
 import { Migration20261207120000 } from './Migration20261207120000.js';
 import { Migration20261207121000 } from './Migration20261207121000.js';
 
@@ -15,6 +16,7 @@ export const migrations = [
   { name: 'Migration20261125030000', class: Migration20261125030000 },
   { name: 'Migration20261125040000', class: Migration20261125040000 },
   { name: 'Migration20261206000000', class: Migration20261206000000 },
+  { name: 'Migration20261207110000', class: Migration20261207110000 },
   { name: 'Migration20261207120000', class: Migration20261207120000 },
   { name: 'Migration20261207121000', class: Migration20261207121000 },
 ];
