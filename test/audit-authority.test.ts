@@ -25,6 +25,16 @@ const audit = (vendor: Party, auditResult: string, minutesAgo: number, extra: Re
 const record = async (events: unknown[], key: string) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
 const bidOn = async (spikeId: string, vendor: Party) => ok(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key)).placeBid;
 const card = async (vendor: Party, key: string) => ok(await gql(h.url, op.SCORECARD, { id: vendor.id }, key)).vendorScorecard;
+/**
+ * A spike the vendor has bid on and withdrawn from: it stays visible to the vendor, so a refused
+ * bid on it says which rules fail (a spike it never bid on and may not bid on is NOT_FOUND).
+ */
+const aSeenSpike = async (brand: Party, vendor: Party) => {
+  const spikeId = await anOpenSpike(h.url, h.clock, brand.key);
+  ok(await gql(h.url, op.WITHDRAW_BID, { id: (await aBid(h.url, vendor.key, spikeId)).id }, vendor.key));
+  return spikeId;
+};
+const hidden = async (spikeId: string, vendor: Party) => errorCode(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key));
 const openIds = async (vendor: Party) => ok(await gql(h.url, op.OPEN_SPIKES, {}, vendor.key)).openDemandSpikes.nodes.map((n: any) => n.id);
 
 /** An auditing firm the operator onboards, with the AUDITOR key the operator issues it. */
@@ -39,10 +49,12 @@ describe('a brand’s own audit', () => {
   it('FAIL excludes the vendor from that brand’s spikes only, at bidding and at clearing, until the brand’s PASS', async () => {
     const mine = await anOpenSpike(h.url, h.clock, m.brand.key);
     const earlier = await aBid(h.url, m.vendorA.key, mine);
+    const seen = await aSeenSpike(m.brand, m.vendorA);
     expect((await record([audit(m.vendorA, 'FAIL', 1)], m.brand.key)).accepted).toBe(1);
 
-    const refused = await bidOn(await anOpenSpike(h.url, h.clock, m.brand.key), m.vendorA);
+    const refused = await bidOn(seen, m.vendorA);
     expect(refused).toMatchObject({ __typename: 'NotEligibleError', code: 'NOT_ELIGIBLE', rules: [{ rule: 'BRAND_AUDIT_FAILED' }] });
+    expect(await hidden(await anOpenSpike(h.url, h.clock, m.brand.key), m.vendorA)).toBe('NOT_FOUND');
     const theirs = await anOpenSpike(h.url, h.clock, m.otherBrand.key);
     expect(await bidOn(theirs, m.vendorA)).toMatchObject({ __typename: 'Bid', status: 'ACTIVE' });
     expect(await openIds(m.vendorA)).toEqual([theirs]);
@@ -58,15 +70,16 @@ describe('a brand’s own audit', () => {
     // Another brand's PASS and the operator's PASS do not lift this brand's own FAIL; its own PASS does.
     await record([audit(m.vendorA, 'PASS', 0)], m.otherBrand.key);
     await record([audit(m.vendorA, 'PASS', 0)], h.operatorKey);
-    expect(await bidOn(await anOpenSpike(h.url, h.clock, m.brand.key), m.vendorA)).toMatchObject({ rules: [{ rule: 'BRAND_AUDIT_FAILED' }] });
+    expect(await bidOn(seen, m.vendorA)).toMatchObject({ rules: [{ rule: 'BRAND_AUDIT_FAILED' }] });
     await record([audit(m.vendorA, 'PASS', 0)], m.brand.key);
     expect(await bidOn(await anOpenSpike(h.url, h.clock, m.brand.key), m.vendorA)).toMatchObject({ __typename: 'Bid' });
   });
 
   it('PASS never lifts an operator’s FAIL', async () => {
+    const seen = await aSeenSpike(m.brand, m.vendorA);
     expect((await record([audit(m.vendorA, 'FAIL', 2, { notes: 'locked fire exit' })], h.operatorKey)).accepted).toBe(1);
     expect((await record([audit(m.vendorA, 'PASS', 1)], m.brand.key)).accepted).toBe(1);
-    expect(await bidOn(await anOpenSpike(h.url, h.clock, m.brand.key), m.vendorA)).toMatchObject({ rules: [{ rule: 'AUDIT_FAILED' }] });
+    expect(await bidOn(seen, m.vendorA)).toMatchObject({ rules: [{ rule: 'AUDIT_FAILED' }] });
     expect(await card(m.vendorA, h.operatorKey)).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit', brandAudits: [{ brandId: m.brand.id, state: 'PASS' }] });
     expect(await openIds(m.vendorA)).toEqual([]);
     await record([audit(m.vendorA, 'PASS', 0)], h.operatorKey);
@@ -85,11 +98,11 @@ describe('a brand’s own audit', () => {
 describe('AUDITOR keys', () => {
   it('record audits with the operator’s authority, over GraphQL', async () => {
     const auditor = await anAuditor();
+    const seen = [await aSeenSpike(m.brand, m.vendorB), await aSeenSpike(m.otherBrand, m.vendorB)];
     expect((await record([audit(m.vendorB, 'FAIL', 0, { notes: 'unpaid overtime' })], auditor.key)).accepted).toBe(1);
     expect(await card(m.vendorB, h.operatorKey)).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'unpaid overtime', brandAudits: [] });
-    for (const brand of [m.brand, m.otherBrand]) {
-      expect(await bidOn(await anOpenSpike(h.url, h.clock, brand.key), m.vendorB)).toMatchObject({ rules: [{ rule: 'AUDIT_FAILED' }] });
-    }
+    for (const spikeId of seen) expect(await bidOn(spikeId, m.vendorB)).toMatchObject({ rules: [{ rule: 'AUDIT_FAILED' }] });
+    expect(await hidden(await anOpenSpike(h.url, h.clock, m.otherBrand.key), m.vendorB)).toBe('NOT_FOUND');
     // A brand's PASS does not lift it; the auditor's (or the operator's) does.
     await record([audit(m.vendorB, 'PASS', 0)], m.brand.key);
     expect((await card(m.vendorB, h.operatorKey)).suspended).toBe(true);
