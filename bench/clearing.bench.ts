@@ -17,8 +17,7 @@ import { loadHighs } from '../src/domain/clearing/milp.js';
 import { normalizeInput } from '../src/domain/clearing/problem.js';
 import { generateSpike, INTERVALS } from '../src/domain/clearing/spike-generator.js';
 
-const arg = (name: string, fallback: number): number =>
-  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const arg = (name: string, fallback: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RUNS = arg('runs', 3);
 const SEEDS = arg('seeds', 3);
 const SIZES = (process.argv.find((a) => a.startsWith('--sizes='))?.split('=')[1] ?? '50,200,1000').split(',').map(Number);
@@ -27,13 +26,14 @@ const VERIFY_ALL = process.argv.includes('--verify-all');
 const TARGET_SECONDS: Record<number, number> = { 200: 1, 1000: 5 };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const fmt = (n: number, digits = 0): string =>
-  n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   await loadHighs(); // WebAssembly start-up (~0.1 s) is paid once per process, not per clearing.
   console.log(`clearing benchmark: ${INTERVALS} intervals × 0.25 h, median of ${RUNS} runs, Node ${process.version}\n`);
-  console.log('| bids | seed | supply/demand | model cols × rows | C* proof | cuts (bid-hull) | median s | min–max s | without bid-hull cuts: median s | HiGHS s: cost LP / cost MILP / tie-break / vertex LPs | reduced cost model | reference |');
+  console.log(
+    '| bids | seed | supply/demand | model cols × rows | C* proof | cuts (bid-hull) | median s | min–max s | without bid-hull cuts: median s | HiGHS s: cost LP / cost MILP / tie-break / vertex LPs | reduced cost model | reference |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const gains: string[] = [];
   const summary: string[] = [];
@@ -59,8 +59,7 @@ async function main(): Promise<void> {
       baselines.push(median(baseline));
       const { result, stats } = last;
       const highs = stats.highs;
-      const seconds = (stage: string): number =>
-        (highs?.runs ?? []).filter((r) => r.stage === stage).reduce((t, r) => t + r.seconds, 0);
+      const seconds = (stage: string): number => (highs?.runs ?? []).filter((r) => r.stage === stage).reduce((t, r) => t + r.seconds, 0);
       const supply = input.bids.reduce((t, b) => t + b.offered.reduce((u, o) => u + o.seats, 0), 0);
       const demand = input.intervals.reduce((t, i) => t + i.requiredSeats, 0);
       const finite = highs?.costTargets.filter(Number.isFinite) ?? [];
@@ -94,7 +93,9 @@ async function main(): Promise<void> {
       gains.push(
         `| ${fmt(size)} | ${seed} | ${fmt(result.objective.coveredSeatHours, 2)} | ${fmt(result.objective.adjustedCost, 0)} | ` +
           `${fmt(hours, 2)} | ${fmt(heuristic.costUnits / 400, 0)} | ${fmt(result.objective.coveredSeatHours - hours, 2)} h more covered` +
-          (hours === result.objective.coveredSeatHours ? `, ${fmt(excess, 0)} minor (${fmt((100 * excess) / result.objective.adjustedCost, 3)} %) cheaper |` : ' |'),
+          (hours === result.objective.coveredSeatHours
+            ? `, ${fmt(excess, 0)} minor (${fmt((100 * excess) / result.objective.adjustedCost, 3)} %) cheaper |`
+            : ' |'),
       );
     }
     const target = TARGET_SECONDS[size];

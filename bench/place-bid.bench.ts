@@ -35,10 +35,18 @@ function start(args: string[], env: Record<string, string>, ready: RegExp | null
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setInterval(async () => {
-      try { await fetch(`http://127.0.0.1:${port}/healthz`); } catch { return; }
-      clearInterval(timer); resolve(child);
+      try {
+        await fetch(`http://127.0.0.1:${port}/healthz`);
+      } catch {
+        return;
+      }
+      clearInterval(timer);
+      resolve(child);
     }, 200);
-    child.on('exit', (code) => { clearInterval(timer); reject(new Error(`process exited with ${code}`)); });
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`process exited with ${code}`));
+    });
     void ready;
   });
 }
@@ -48,13 +56,26 @@ const orm = await freshBenchDatabase();
 console.log(`Seeding ${VENDORS} vendors and ${SPIKES} open spikes...`);
 const em = () => orm.em.fork() as never;
 const operatorKey = (await bootstrapOperator(em(), systemClock))!;
-const operator: Principal = { apiKeyId: operatorKey.apiKey.id, organizationId: operatorKey.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
+const operator: Principal = {
+  apiKeyId: operatorKey.apiKey.id,
+  organizationId: operatorKey.apiKey.organizationId,
+  organizationKind: 'OPERATOR',
+  role: 'OPERATOR',
+  vendorType: null,
+  parentBrandId: null,
+};
 const brandOrg = await createOrganization(em(), systemClock, operator, { name: 'Bench brand', kind: 'BRAND' });
 if (!brandOrg.ok) throw new Error(brandOrg.failure.message);
 const brand: Principal = { ...operator, apiKeyId: '', organizationId: brandOrg.value.id, organizationKind: 'BRAND', role: 'BRAND' };
 const vendorKeys: string[] = [];
 for (let i = 0; i < VENDORS; i++) {
-  const v = await createOrganization(em(), systemClock, operator, { name: `Bench vendor ${i}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'], certifications: [] });
+  const v = await createOrganization(em(), systemClock, operator, {
+    name: `Bench vendor ${i}`,
+    kind: 'VENDOR',
+    vendorType: 'OUTSOURCER',
+    skills: ['billing'],
+    certifications: [],
+  });
   if (!v.ok) throw new Error(v.failure.message);
   const k = await issueApiKey(em(), systemClock, operator, { organizationId: v.value.id, role: 'VENDOR', label: 'bench' });
   if (!k.ok) throw new Error(k.failure.message);
@@ -65,10 +86,19 @@ const firstStart = Math.ceil((Date.now() + 2 * 86_400_000) / HALF_HOUR) * HALF_H
 const spikeIds: string[] = [];
 for (let i = 0; i < SPIKES; i++) {
   const posted = await postDemandSpike(em(), systemClock, brand, {
-    title: `Bench spike ${i}`, channel: 'CHAT', requiredSkills: ['billing'], requiredCertifications: [], timeZone: 'UTC', intervalMinutes: 30,
+    title: `Bench spike ${i}`,
+    channel: 'CHAT',
+    requiredSkills: ['billing'],
+    requiredCertifications: [],
+    timeZone: 'UTC',
+    intervalMinutes: 30,
     intervals: Array.from({ length: 8 }, (_, j) => ({ startsAt: new Date(firstStart + j * HALF_HOUR), seats: 50 })),
-    serviceLevelTarget: 0.8, serviceLevelSeconds: 20, reserveRateMinor: 3000n, currency: 'USD',
-    biddingClosesAt: new Date(Date.now() + 86_400_000), outsourcingModel: 'ENTERPRISE_ROUTED',
+    serviceLevelTarget: 0.8,
+    serviceLevelSeconds: 20,
+    reserveRateMinor: 3000n,
+    currency: 'USD',
+    biddingClosesAt: new Date(Date.now() + 86_400_000),
+    outsourcingModel: 'ENTERPRISE_ROUTED',
   });
   if (!posted.ok) throw new Error(posted.failure.message);
   await publishDemandSpike(em(), systemClock, storedQualityScores, brand, posted.value.id);
@@ -76,30 +106,61 @@ for (let i = 0; i < SPIKES; i++) {
 }
 await orm.close();
 
-const QUERY = 'mutation($input: PlaceBidInput!, $key: String!) { placeBid(input: $input, idempotencyKey: $key) { __typename ... on Bid { id version } ... on UserError { code } } }';
+const QUERY =
+  'mutation($input: PlaceBidInput!, $key: String!) { placeBid(input: $input, idempotencyKey: $key) { __typename ... on Bid { id version } ... on UserError { code } } }';
 const bodyFor = (n: number) => {
   // Every (vendor, spike) pair at most once: a vendor holds one active bid per spike.
   const vendor = n % VENDORS;
   const spike = Math.floor(n / VENDORS) % SPIKES;
   return {
     key: vendorKeys[vendor]!,
-    body: JSON.stringify({ query: QUERY, variables: { key: `bench-${n}`, input: { spikeId: spikeIds[spike], rate: { amountMinor: String(2000 + (n % 900)), currency: 'USD' }, offered: [{ index: 0, seats: 10 }, { index: 1, seats: 12 }, { index: 2, seats: 8 }] } } }),
+    body: JSON.stringify({
+      query: QUERY,
+      variables: {
+        key: `bench-${n}`,
+        input: {
+          spikeId: spikeIds[spike],
+          rate: { amountMinor: String(2000 + (n % 900)), currency: 'USD' },
+          offered: [
+            { index: 0, seats: 10 },
+            { index: 1, seats: 12 },
+            { index: 2, seats: 8 },
+          ],
+        },
+      },
+    }),
   };
 };
 const capacity = VENDORS * SPIKES;
 
 console.log(`Starting the API (node --import tsx src/main.ts) and the baseline server...`);
 // Rate limiting off: the benchmark measures the API, not one key's budget.
-const env = { DATABASE_URL: DB, PORT: String(API_PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', DB_POOL_MAX: '20', RATE_LIMIT_POINTS: '0', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'), METRICS_TOKEN: randomBytes(16).toString('hex') };
+const env = {
+  DATABASE_URL: DB,
+  PORT: String(API_PORT),
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'production',
+  DB_POOL_MAX: '20',
+  RATE_LIMIT_POINTS: '0',
+  WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
+  METRICS_TOKEN: randomBytes(16).toString('hex'),
+};
 // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the API process.
 const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'], env, null, API_PORT);
 const baselineEnv = { DATABASE_URL: DB, PORT: String(BASELINE_PORT), DB_POOL_MAX: '20' };
-const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/support/baseline-server.ts'], { env: { ...process.env, ...baselineEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/support/baseline-server.ts'], {
+  env: { ...process.env, ...baselineEnv },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 await once(baseline.stdout!, 'data');
 
 const post = async (port: number, path: string, n: number) => {
   const { key, body } = bodyFor(n);
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body,
+  });
   const json = (await res.json()) as { data?: { placeBid?: { __typename?: string } } };
   return res.ok && json.data?.placeBid?.__typename === 'Bid';
 };

@@ -33,7 +33,14 @@ const PREFIX = `bx-bench-${process.pid}`;
 const orm = await freshBenchDatabase();
 const em = () => orm.em.fork() as never;
 const issued = (await bootstrapOperator(em(), systemClock))!;
-const operator: Principal = { apiKeyId: issued.apiKey.id, organizationId: issued.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
+const operator: Principal = {
+  apiKeyId: issued.apiKey.id,
+  organizationId: issued.apiKey.organizationId,
+  organizationKind: 'OPERATOR',
+  role: 'OPERATOR',
+  vendorType: null,
+  parentBrandId: null,
+};
 const brand = await createOrganization(em(), systemClock, operator, { name: 'Bench brand', kind: 'BRAND' });
 if (!brand.ok) throw new Error(brand.failure.message);
 const vendorIds: string[] = [];
@@ -48,28 +55,37 @@ for (let i = 0; i < VENDORS; i++) {
 const perVendor = Math.ceil((RATE * (SECONDS + 10)) / VENDORS) + BATCH;
 const contactsPerInterval = Math.min(600, Math.ceil(perVendor / 48));
 const seed = orm.em.getConnection();
-await seed.execute(`
+await seed.execute(
+  `
   insert into demand_spike (id, brand_id, title, channel, required_skills, required_certifications, time_zone, interval_minutes, intervals,
     service_level_target, service_level_seconds, max_occupancy, shrinkage, chat_concurrency, reserve_rate_minor, currency, quality_weight,
     bidding_closes_at, outsourcing_model, status, created_at, updated_at)
   select '00000000-0000-7000-8000-0000000000b5', ?, 'Bench spike', 'CHAT', '{billing}', '{}', 'UTC', 30,
     (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(date_trunc('hour', now()) - interval '2 days' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'requiredSeats', 500)) from generate_series(0, 47) i),
-    0.8, 20, 0.85, 0, 1, 3000, 'USD', 1, now() - interval '3 days', 'NETWORK_DELIVERED', 'AWARDED', now(), now()`, [brand.value.id]);
+    0.8, 20, 0.85, 0, 1, 3000, 'USD', 1, now() - interval '3 days', 'NETWORK_DELIVERED', 'AWARDED', now(), now()`,
+  [brand.value.id],
+);
 await seed.execute(`insert into clearing_result (spike_id, status, solver, covered_seat_hours, adjusted_cost, intervals, created_at)
   values ('00000000-0000-7000-8000-0000000000b5', 'OPTIMAL', 'GREEDY', 0, 0, '[]', now())`);
 await seed.execute(`
   insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, version, idempotency_key, payload_hash, submitted_at, created_at, updated_at)
   select gen_random_uuid(), '00000000-0000-7000-8000-0000000000b5', id, 'WON', 2000, 'USD', '[]', 1, 'bench', 'x', now(), now(), now() from organization where kind = 'VENDOR'`);
-await seed.execute(`
+await seed.execute(
+  `
   insert into contract (id, spike_id, brand_id, vendor_id, bid_id, status, rate_minor, currency, interval_minutes, seats, service_level_target,
     service_level_seconds, credit_per_point, credit_cap, starts_at, ends_at, created_at, needs_settlement)
   select gen_random_uuid(), b.spike_id, ?, b.vendor_id, b.id, 'DELIVERED', 2000, 'USD', 30,
     (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(date_trunc('hour', now()) - interval '2 days' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'seats', 10)) from generate_series(0, 47) i),
     0.8, 20, 0.01, 0.1, date_trunc('hour', now()) - interval '2 days', date_trunc('hour', now()) - interval '1 day', now(), false
-  from bid b`, [brand.value.id]);
-await seed.execute(`
+  from bid b`,
+  [brand.value.id],
+);
+await seed.execute(
+  `
   insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
-  select gen_random_uuid(), c.id, i, 'VENDOR', 50000, ?, 800000, now() from contract c cross join generate_series(0, 47) i`, [contactsPerInterval]);
+  select gen_random_uuid(), c.id, i, 'VENDOR', 50000, ?, 800000, now() from contract c cross join generate_series(0, 47) i`,
+  [contactsPerInterval],
+);
 const contractOf = new Map((await seed.execute<{ id: string; vendor_id: string }[]>('select id, vendor_id from contract')).map((c) => [c.vendor_id, c.id]));
 await orm.close();
 
@@ -109,16 +125,31 @@ function start(script: string, env: Record<string, string>): ChildProcess {
   });
 }
 // Rate limiting off: the benchmark measures the API, not one key's budget.
-const api = start('src/main.ts', { PORT: String(API_PORT), NODE_ENV: 'production', RATE_LIMIT_POINTS: '0', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'), METRICS_TOKEN: randomBytes(16).toString('hex') });
+const api = start('src/main.ts', {
+  PORT: String(API_PORT),
+  NODE_ENV: 'production',
+  RATE_LIMIT_POINTS: '0',
+  WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
+  METRICS_TOKEN: randomBytes(16).toString('hex'),
+});
 const workers = start('workers/main.ts', { WORKER_HEALTH_PORT: '0' });
 for (;;) {
-  try { if ((await fetch(`http://127.0.0.1:${API_PORT}/healthz`)).ok) break; } catch { /* not up yet */ }
+  try {
+    if ((await fetch(`http://127.0.0.1:${API_PORT}/healthz`)).ok) break;
+  } catch {
+    /* not up yet */
+  }
   await new Promise((r) => setTimeout(r, 200));
 }
 await new Promise((r) => setTimeout(r, 2_000)); // let the workers connect
 
-const QUERY = 'mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename ... on QualityEventBatchReceipt { accepted rejected } } }';
-interface Sent { sentAt: number; ackedAt: number; accepted: number }
+const QUERY =
+  'mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename ... on QualityEventBatchReceipt { accepted rejected } } }';
+interface Sent {
+  sentAt: number;
+  ackedAt: number;
+  accepted: number;
+}
 const sent: Sent[] = [];
 const runs: { computedAt: number; seenAt: number }[] = [];
 let lastRun = new Date(0);
@@ -141,14 +172,17 @@ for (let i = 0; Date.now() - t0 < SECONDS * 1000; i++) {
   const due = t0 + i * interval;
   if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
   const sentAt = Date.now();
-  inFlight.push((async () => {
-    const res = await fetch(`http://127.0.0.1:${API_PORT}/graphql`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${issued.secret}` },
-      body: JSON.stringify({ query: QUERY, variables: { input: { events: aBatch() } } }),
-    });
-    const json = (await res.json()) as { data?: { recordQualityEvents?: { accepted?: number } } };
-    sent.push({ sentAt, ackedAt: Date.now(), accepted: json.data?.recordQualityEvents?.accepted ?? 0 });
-  })());
+  inFlight.push(
+    (async () => {
+      const res = await fetch(`http://127.0.0.1:${API_PORT}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${issued.secret}` },
+        body: JSON.stringify({ query: QUERY, variables: { input: { events: aBatch() } } }),
+      });
+      const json = (await res.json()) as { data?: { recordQualityEvents?: { accepted?: number } } };
+      sent.push({ sentAt, ackedAt: Date.now(), accepted: json.data?.recordQualityEvents?.accepted ?? 0 });
+    })(),
+  );
 }
 await Promise.all(inFlight);
 const elapsed = (Date.now() - t0) / 1000;
@@ -159,20 +193,30 @@ while (!runs.some((r) => r.computedAt >= lastAck) && Date.now() < deadline) awai
 polling = false;
 await poller;
 
-const delays = sent.flatMap((s) => {
-  const run = runs.find((r) => r.computedAt >= s.ackedAt);
-  return run ? [run.seenAt - s.sentAt] : [];
-}).sort((a, b) => a - b);
+const delays = sent
+  .flatMap((s) => {
+    const run = runs.find((r) => r.computedAt >= s.ackedAt);
+    return run ? [run.seenAt - s.sentAt] : [];
+  })
+  .sort((a, b) => a - b);
 const acks = sent.map((s) => s.ackedAt - s.sentAt).sort((a, b) => a - b);
 const accepted = sent.reduce((a, s) => a + s.accepted, 0);
-const stats = (await db.query('select (select count(*)::int from quality_event) as events, (select count(*)::int from quality_observation) as observations, (select count(*)::int from scoring_run) as runs')).rows[0];
+const stats = (
+  await db.query(
+    'select (select count(*)::int from quality_event) as events, (select count(*)::int from quality_observation) as observations, (select count(*)::int from scoring_run) as runs',
+  )
+).rows[0];
 await db.end();
 
 console.log(`\nbaseline (bare INSERT of the same batches)  ${baselineRate.toFixed(0).padStart(7)} events/s`);
-console.log(`recordQualityEvents (GraphQL API)           ${(accepted / elapsed).toFixed(0).padStart(7)} events/s sustained (${accepted} accepted of ${n} sent in ${elapsed.toFixed(1)} s)`);
-console.log(`ratio API / baseline: ${((accepted / elapsed) / baselineRate).toFixed(3)} (the API ran at the offered rate; the baseline at full speed)`);
+console.log(
+  `recordQualityEvents (GraphQL API)           ${(accepted / elapsed).toFixed(0).padStart(7)} events/s sustained (${accepted} accepted of ${n} sent in ${elapsed.toFixed(1)} s)`,
+);
+console.log(`ratio API / baseline: ${(accepted / elapsed / baselineRate).toFixed(3)} (the API ran at the offered rate; the baseline at full speed)`);
 console.log(`batch request latency   p50 ${percentile(acks, 50).toFixed(0)} ms   p99 ${percentile(acks, 99).toFixed(0)} ms`);
-console.log(`ingestion → score delay p50 ${percentile(delays, 50).toFixed(0)} ms   p95 ${percentile(delays, 95).toFixed(0)} ms   p99 ${percentile(delays, 99).toFixed(0)} ms   (${delays.length} of ${sent.length} batches matched)`);
+console.log(
+  `ingestion → score delay p50 ${percentile(delays, 50).toFixed(0)} ms   p95 ${percentile(delays, 95).toFixed(0)} ms   p99 ${percentile(delays, 99).toFixed(0)} ms   (${delays.length} of ${sent.length} batches matched)`,
+);
 console.log(`check: ${stats.events} events, ${stats.observations} observations, ${stats.runs} scoring runs`);
 
 api.kill('SIGTERM');

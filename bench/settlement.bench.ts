@@ -33,35 +33,54 @@ console.log(`Seeding ${CONTRACTS} contracts × 48 intervals of actuals (${CONTRA
 const t0 = performance.now();
 const em = () => orm.em.fork() as never;
 const op = (await bootstrapOperator(em(), systemClock))!;
-const operator: Principal = { apiKeyId: op.apiKey.id, organizationId: op.apiKey.organizationId, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
+const operator: Principal = {
+  apiKeyId: op.apiKey.id,
+  organizationId: op.apiKey.organizationId,
+  organizationKind: 'OPERATOR',
+  role: 'OPERATOR',
+  vendorType: null,
+  parentBrandId: null,
+};
 const brand = await createOrganization(em(), systemClock, operator, { name: 'Bench brand', kind: 'BRAND' });
 if (!brand.ok) throw new Error(brand.failure.message);
-for (let i = 0; i < VENDORS; i++) await createOrganization(em(), systemClock, operator, { name: `Bench vendor ${i}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'] });
+for (let i = 0; i < VENDORS; i++)
+  await createOrganization(em(), systemClock, operator, { name: `Bench vendor ${i}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'] });
 const brandId = brand.value.id;
 // Spikes, bids, clearing results and contracts straight in SQL: only settlement is measured.
-await sql.execute(`
+await sql.execute(
+  `
   create temporary table bench_spike as
-  select gen_random_uuid() as id, g as n from generate_series(1, ?) g`, [SPIKES]);
-await sql.execute(`
+  select gen_random_uuid() as id, g as n from generate_series(1, ?) g`,
+  [SPIKES],
+);
+await sql.execute(
+  `
   insert into demand_spike (id, brand_id, title, channel, required_skills, required_certifications, time_zone, interval_minutes, intervals,
     service_level_target, service_level_seconds, max_occupancy, shrinkage, chat_concurrency, reserve_rate_minor, currency, quality_weight,
     bidding_closes_at, outsourcing_model, status, created_at, updated_at)
   select s.id, ?, 'Bench spike ' || s.n, 'CHAT', '{}', '{}', 'UTC', 30,
     (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(timestamptz '2026-01-01T00:00:00Z' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'requiredSeats', 500)) from generate_series(0, 47) i),
     0.8, 20, 0.85, 0, 1, 3000, 'USD', 1, timestamptz '2025-12-31T00:00:00Z', 'NETWORK_DELIVERED', 'AWARDED', now(), now()
-  from bench_spike s`, [brandId]);
-await sql.execute(`insert into clearing_result (spike_id, status, solver, covered_seat_hours, adjusted_cost, intervals, created_at) select id, 'OPTIMAL', 'GREEDY', 0, 0, '[]', now() from bench_spike`);
+  from bench_spike s`,
+  [brandId],
+);
+await sql.execute(
+  `insert into clearing_result (spike_id, status, solver, covered_seat_hours, adjusted_cost, intervals, created_at) select id, 'OPTIMAL', 'GREEDY', 0, 0, '[]', now() from bench_spike`,
+);
 await sql.execute(`
   insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, version, idempotency_key, payload_hash, submitted_at, created_at, updated_at)
   select gen_random_uuid(), s.id, o.id, 'WON', 2000 + (abs(hashtext(o.id::text)) % 900), 'USD', '[]', 1, 'bench-' || s.n, 'x', now(), now(), now()
   from bench_spike s cross join organization o where o.kind = 'VENDOR'`);
-await sql.execute(`
+await sql.execute(
+  `
   insert into contract (id, spike_id, brand_id, vendor_id, bid_id, status, rate_minor, currency, interval_minutes, seats, service_level_target,
     service_level_seconds, credit_per_point, credit_cap, starts_at, ends_at, created_at, needs_settlement)
   select gen_random_uuid(), b.spike_id, ?, b.vendor_id, b.id, 'DELIVERED', b.rate_minor, 'USD', 30,
     (select jsonb_agg(jsonb_build_object('index', i, 'startsAt', to_char(timestamptz '2026-01-01T00:00:00Z' + i * interval '30 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'seats', 2)) from generate_series(0, 47) i),
     0.8, 20, 0.01, 0.1, timestamptz '2026-01-01T00:00:00Z', timestamptz '2026-01-02T00:00:00Z', now(), false
-  from bid b limit ?`, [brandId, CONTRACTS]);
+  from bid b limit ?`,
+  [brandId, CONTRACTS],
+);
 await sql.execute(`
   insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
   select gen_random_uuid(), c.id, i, 'VENDOR', 7500 + (i % 3) * 1250, 20, 740000 + (i % 8) * 10000, now()
@@ -74,12 +93,27 @@ await orm.close();
 function spawnProcess(script: string, env: Record<string, string>): ChildProcess {
   // WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the worker processes.
   return spawn(process.execPath, [...(process.env.WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', script], {
-    env: { ...process.env, DATABASE_URL: DB, REDIS_URL: REDIS, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(CONCURRENCY), SWEEP_INTERVAL_MS: '3600000', DB_POOL_MAX: String(CONCURRENCY + 2), ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: DB,
+      REDIS_URL: REDIS,
+      QUEUE_PREFIX: PREFIX,
+      LOG_LEVEL: 'warn',
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      SWEEP_INTERVAL_MS: '3600000',
+      DB_POOL_MAX: String(CONCURRENCY + 2),
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
 
-async function drain(queueName: string, jobs: { name: string; data: object; opts: object }[], count: () => Promise<number>, processes: ChildProcess[]): Promise<number> {
+async function drain(
+  queueName: string,
+  jobs: { name: string; data: object; opts: object }[],
+  count: () => Promise<number>,
+  processes: ChildProcess[],
+): Promise<number> {
   const queue = new Queue(queueName, { connection: redisConnection(REDIS, true), prefix: PREFIX });
   await queue.obliterate({ force: true });
   await new Promise((r) => setTimeout(r, 3000)); // let the workers connect
@@ -97,7 +131,12 @@ async function drain(queueName: string, jobs: { name: string; data: object; opts
 // Baseline: no-op jobs through two processes at the same concurrency.
 const noopWorkers = [spawnProcess('bench/support/noop-worker.ts', {}), spawnProcess('bench/support/noop-worker.ts', {})];
 const noopQueue = new Queue('noop', { connection: redisConnection(REDIS, true), prefix: PREFIX });
-const noopSeconds = await drain('noop', contractIds.map((id) => ({ name: 'noop', data: { id }, opts: { removeOnComplete: { count: CONTRACTS * 2 } } })), () => noopQueue.getCompletedCount(), noopWorkers);
+const noopSeconds = await drain(
+  'noop',
+  contractIds.map((id) => ({ name: 'noop', data: { id }, opts: { removeOnComplete: { count: CONTRACTS * 2 } } })),
+  () => noopQueue.getCompletedCount(),
+  noopWorkers,
+);
 await noopQueue.close();
 
 // Settlement through the real worker entry point.
@@ -108,14 +147,25 @@ const settled = async () => Number((await db.query('select count(*)::int as n fr
 // re-analyze them only much later, and plans made on empty-table statistics degrade as they grow.
 // A live system has analyzed tables, so the run keeps statistics fresh (ANALYZE_EVERY_MS=0 to skip).
 const analyzeEvery = Number(process.env.ANALYZE_EVERY_MS ?? 5000);
-const analyzer = analyzeEvery > 0
-  ? setInterval(() => void db.query('analyze settlement, invoice, invoice_line, ledger_entry, ledger_transaction, state_transition, ledger_account').catch(() => {}), analyzeEvery)
-  : null;
+const analyzer =
+  analyzeEvery > 0
+    ? setInterval(
+        () => void db.query('analyze settlement, invoice, invoice_line, ledger_entry, ledger_transaction, state_transition, ledger_account').catch(() => {}),
+        analyzeEvery,
+      )
+    : null;
 const workers = [spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' }), spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' })];
-const settleSeconds = await drain(SETTLEMENT_QUEUE, contractIds.map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId }, opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) } })), settled, workers);
+const settleSeconds = await drain(
+  SETTLEMENT_QUEUE,
+  contractIds.map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId }, opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) } })),
+  settled,
+  workers,
+);
 if (analyzer) clearInterval(analyzer);
-const stats = (await db.query(`select count(*)::int as settlements, (select count(*)::int from invoice_line) as lines, (select count(*)::int from ledger_entry) as entries,
-  (select coalesce(sum(amount_minor), 0)::text from ledger_entry) as ledger_sum from settlement`)).rows[0];
+const stats = (
+  await db.query(`select count(*)::int as settlements, (select count(*)::int from invoice_line) as lines, (select count(*)::int from ledger_entry) as entries,
+  (select coalesce(sum(amount_minor), 0)::text from ledger_entry) as ledger_sum from settlement`)
+).rows[0];
 await db.end();
 
 const noopRate = CONTRACTS / noopSeconds;

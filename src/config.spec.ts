@@ -5,7 +5,11 @@ import { DEFAULT_QUERY_LIMITS } from './graphql/limits/query-protection.js';
 describe('configuration', () => {
   it('has local defaults for every variable', () => {
     expect(loadConfig({})).toMatchObject({
-      databaseUrl: 'postgres://postgres@127.0.0.1:5432/burst_exchange', redisUrl: 'redis://127.0.0.1:6379', port: 4000, bootstrapOperatorKey: null, metricsToken: null,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/burst_exchange',
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 4000,
+      bootstrapOperatorKey: null,
+      metricsToken: null,
     });
   });
 
@@ -56,7 +60,10 @@ describe('configuration', () => {
   it('requires a webhook key in production and reads hex or base64', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^Invalid configuration: WEBHOOK_SECRET_KEY is required in production/);
     const hex = 'c0ffee5eed1234567890abcdef0f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3';
-    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: hex })).toMatchObject({ webhookSecretKey: Buffer.from(hex, 'hex'), webhookSecretKeyIsDevelopmentDefault: false });
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: hex })).toMatchObject({
+      webhookSecretKey: Buffer.from(hex, 'hex'),
+      webhookSecretKeyIsDevelopmentDefault: false,
+    });
     expect(loadConfig({ WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64url') }).webhookSecretKey).toEqual(Buffer.alloc(32, 7));
     expect(loadConfig({}).webhookSecretKeyIsDevelopmentDefault).toBe(true);
     expect(loadConfig({}).webhookUrlPolicy).toEqual({ allowHttp: false, allowPrivateNetworks: false });
@@ -66,13 +73,17 @@ describe('configuration', () => {
     const published = [DEVELOPMENT_WEBHOOK_KEY, Buffer.alloc(32, 0x42)];
     for (const key of published) {
       for (const written of [key.toString('hex'), key.toString('hex').toUpperCase(), key.toString('base64url'), key.toString('base64')]) {
-        expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: written })).toThrow(/^Invalid configuration: WEBHOOK_SECRET_KEY is a key published with the source code/);
+        expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: written })).toThrow(
+          /^Invalid configuration: WEBHOOK_SECRET_KEY is a key published with the source code/,
+        );
         // Development and tests may use them.
         expect(loadConfig({ WEBHOOK_SECRET_KEY: written }).webhookSecretKey).toEqual(key);
       }
     }
     for (const typed of ['0'.repeat(64), 'ab'.repeat(32), 'deadbeef'.repeat(8)]) {
-      expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: typed })).toThrow(/^Invalid configuration: WEBHOOK_SECRET_KEY looks typed rather than generated/);
+      expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: typed })).toThrow(
+        /^Invalid configuration: WEBHOOK_SECRET_KEY looks typed rather than generated/,
+      );
     }
   });
 

@@ -62,7 +62,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`Invalid configuration: ${variable} ${message}`);
     this.name = 'ConfigError';
   }
@@ -132,10 +135,14 @@ function webhookKey(env: Env, nodeEnv: Config['nodeEnv']): { key: Buffer; isDefa
   if (!key || key.length !== 32) throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be 32 bytes as 64 hex characters or 43 base64 characters');
   if (nodeEnv === 'production') {
     if (PUBLISHED_WEBHOOK_KEYS.some((published) => published.equals(key))) {
-      throw new ConfigError('WEBHOOK_SECRET_KEY', `is a key published with the source code (development or tests), which anyone can read; production needs its own: ${GENERATE_KEY}`);
+      throw new ConfigError(
+        'WEBHOOK_SECRET_KEY',
+        `is a key published with the source code (development or tests), which anyone can read; production needs its own: ${GENERATE_KEY}`,
+      );
     }
     // A generated key has about 28 distinct byte values; fewer than 8 is a typed pattern (all zeros, "abab…").
-    if (new Set(key).size < 8) throw new ConfigError('WEBHOOK_SECRET_KEY', `looks typed rather than generated (fewer than 8 distinct bytes); production needs ${GENERATE_KEY}`);
+    if (new Set(key).size < 8)
+      throw new ConfigError('WEBHOOK_SECRET_KEY', `looks typed rather than generated (fewer than 8 distinct bytes); production needs ${GENERATE_KEY}`);
   }
   return { key, isDefault: false };
 }
@@ -198,13 +205,16 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecretKeyIsDevelopmentDefault: secretKey.isDefault,
     webhookUrlPolicy: { allowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false), allowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false) },
     queryLimits,
-    rateLimit: ratePoints === 0 ? null : {
-      points: ratePoints,
-      anonymousPoints: integer(env, 'RATE_LIMIT_ANONYMOUS_POINTS', 1_000, 1, 1_000_000_000),
-      // At least one full batch, or the largest batch could never be paid for.
-      ingestPoints: integer(env, 'INGEST_RATE_LIMIT_EVENTS', 60_000, MAX_EVENTS_PER_BATCH, 1_000_000_000),
-      windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
-    },
+    rateLimit:
+      ratePoints === 0
+        ? null
+        : {
+            points: ratePoints,
+            anonymousPoints: integer(env, 'RATE_LIMIT_ANONYMOUS_POINTS', 1_000, 1, 1_000_000_000),
+            // At least one full batch, or the largest batch could never be paid for.
+            ingestPoints: integer(env, 'INGEST_RATE_LIMIT_EVENTS', 60_000, MAX_EVENTS_PER_BATCH, 1_000_000_000),
+            windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
+          },
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     subscriptionLimits: {
       connectionsPerKey: integer(env, 'SUBSCRIPTION_CONNECTIONS_PER_KEY', 10, 1, 100_000),

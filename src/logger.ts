@@ -5,11 +5,14 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  * `destination` (default stdout) lets tests read what would be logged.
  */
 export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
-  return pino({
-    name,
-    level,
-    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.secret', 'secret'], censor: '[redacted]' },
-  }, destination);
+  return pino(
+    {
+      name,
+      level,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.secret', 'secret'], censor: '[redacted]' },
+    },
+    destination,
+  );
 }
 
 export type { Logger };

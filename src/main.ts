@@ -33,12 +33,25 @@ const rateLimiter = config.rateLimit ? createRedisRateLimiter({ redis, prefix: `
 const connectionSlots = createRedisConnectionSlots({ redis, prefix: `${config.queuePrefix}:ws`, limit: config.subscriptionLimits.connectionsPerKey, logger });
 
 const api = await createApiServer({
-  orm, clock: systemClock, logger, production: config.nodeEnv === 'production', clearing: queues.scheduler,
-  settlement: queues.settlementScheduler, quality: queues.qualityScheduler, settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
-  readiness: { redis: () => redis.ping() }, queues: queues.all, metricsToken: config.metricsToken, metricsPort: config.metricsPort,
-  events, webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
-  queryLimits: config.queryLimits, trustProxyHops: config.trustProxyHops, rateLimiter,
-  subscriptionsPerConnection: config.subscriptionLimits.subscriptionsPerConnection, connectionSlots,
+  orm,
+  clock: systemClock,
+  logger,
+  production: config.nodeEnv === 'production',
+  clearing: queues.scheduler,
+  settlement: queues.settlementScheduler,
+  quality: queues.qualityScheduler,
+  settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
+  readiness: { redis: () => redis.ping() },
+  queues: queues.all,
+  metricsToken: config.metricsToken,
+  metricsPort: config.metricsPort,
+  events,
+  webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
+  queryLimits: config.queryLimits,
+  trustProxyHops: config.trustProxyHops,
+  rateLimiter,
+  subscriptionsPerConnection: config.subscriptionLimits.subscriptionsPerConnection,
+  connectionSlots,
   subscriptionMaxMessageBytes: config.subscriptionLimits.maxMessageBytes,
 });
 const url = await api.listen(config.port);

@@ -105,16 +105,15 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   let metricsUrl: string | null = null;
   const schema = await getSchema();
   // One per process: every subscription's per-event reads go through it (domain/events/fan-out.ts).
-  const fanOut = deps.events
-    ? createFanOut({ fork: () => deps.orm.em.fork() as Context['em'], onRead: (read) => metrics.fanOutReads.inc({ read }) })
-    : null;
+  const fanOut = deps.events ? createFanOut({ fork: () => deps.orm.em.fork() as Context['em'], onRead: (read) => metrics.fanOutReads.inc({ read }) }) : null;
   /**
    * Every error either transport sends: formatError, then, in production, without "Did you mean"
    * hints. A client's mistake Apollo left without a code is logged at warn level, without a stack.
    */
   const shapeError = (formatted: Parameters<typeof formatError>[0], error: unknown, logger: Logger) => {
     const shaped = formatError(
-      formatted, error,
+      formatted,
+      error,
       (err) => logger.error({ err }, 'unexpected error'),
       (err) => logger.warn({ err: (err as Error).message }, 'database unavailable; answered SERVICE_UNAVAILABLE'),
       (err) => logger.warn({ code: 'BAD_REQUEST', message: err.message }, 'client error'),
@@ -128,9 +127,19 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     return match ? authenticate(em, match[1]!) : null;
   };
   const contextFor = (em: Context['em'], principal: Principal | null, requestId: string, logger: Logger = deps.logger.child({ requestId })): Context => ({
-    em, principal, clock: deps.clock, scores: deps.scores ?? storedQualityScores, requestId, logger,
-    clearing: deps.clearing ?? null, settlement: deps.settlement ?? null, quality: deps.quality ?? null,
-    settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY, events: deps.events ?? null, fanOut, webhooks: deps.webhooks,
+    em,
+    principal,
+    clock: deps.clock,
+    scores: deps.scores ?? storedQualityScores,
+    requestId,
+    logger,
+    clearing: deps.clearing ?? null,
+    settlement: deps.settlement ?? null,
+    quality: deps.quality ?? null,
+    settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
+    events: deps.events ?? null,
+    fanOut,
+    webhooks: deps.webhooks,
   });
 
   const apollo = new ApolloServer<Context>({
@@ -155,21 +164,35 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   // With METRICS_PORT, /metrics lives on that port only (and is an unknown path here).
   if (!metricsServer) app.get('/metrics', metricsHandler(metrics.registry, deps.metricsToken ?? null));
 
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, () => Promise<unknown>> = { postgres: () => deps.orm.em.getConnection().execute('select 1'), ...deps.readiness };
-    const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => {
-      try { await withTimeout(check(), 2000); return [name, 'ok'] as const; } catch { return [name, 'unreachable'] as const; }
-    }));
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 2000);
+          return [name, 'ok'] as const;
+        } catch {
+          return [name, 'unreachable'] as const;
+        }
+      }),
+    );
     const ready = results.every(([, s]) => s === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
   });
 
   app.post('/ingest/quality', ...qualityIngestRoute(deps));
   if (deps.queues?.length) {
-    app.use(QUEUE_BOARD_PATH, queueBoard({
-      queues: deps.queues, authenticate: (key) => authenticate(deps.orm.em.fork() as Context['em'], key), ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
-    }));
+    app.use(
+      QUEUE_BOARD_PATH,
+      queueBoard({
+        queues: deps.queues,
+        authenticate: (key) => authenticate(deps.orm.em.fork() as Context['em'], key),
+        ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
+      }),
+    );
   }
 
   app.use(
@@ -206,7 +229,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           resolve(`http://127.0.0.1:${actual}`);
         });
         subscriptions = attachSubscriptionServer(httpServer, {
-          schema, production: deps.production, logger: deps.logger, limits, rateLimiter: deps.rateLimiter,
+          schema,
+          production: deps.production,
+          logger: deps.logger,
+          limits,
+          rateLimiter: deps.rateLimiter,
           authenticate: (header) => principalFor(deps.orm.em.fork() as Context['em'], header),
           context: (principal) => contextFor(deps.orm.em.fork() as Context['em'], principal, randomUUID()),
           // Apollo leaves `http` (status, headers) out of what clients see; so does this.
@@ -255,7 +282,13 @@ function unlessUnavailable(err: unknown): never {
  */
 function clientAddress(request: IncomingMessage, hops: number): string {
   const header = request.headers['x-forwarded-for'];
-  const forwarded = typeof header === 'string' ? header.split(',').map((a) => a.trim()).filter(Boolean) : [];
+  const forwarded =
+    typeof header === 'string'
+      ? header
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean)
+      : [];
   const chain = [request.socket.remoteAddress ?? 'unknown', ...forwarded.reverse()];
   return chain[Math.min(hops, chain.length - 1)]!;
 }

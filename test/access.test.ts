@@ -9,15 +9,35 @@ import { resetState, startHarness, type Harness } from './support/harness.js';
 import { API_KEYS, CREATE_ORG, ISSUE_KEY, ME, UPDATE_VENDOR } from './support/operations.js';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+});
 
 describe('organisations and API keys', () => {
   it('onboards a brand and its in-house team, and a key sees its own organisation via me', async () => {
     const brand = await anOrganization(h.url, h.operatorKey, { kind: 'BRAND', name: 'Acme Telecom' });
-    const team = ok(await gql(h.url, CREATE_ORG, { input: { name: 'Acme in-house', kind: 'VENDOR', vendorType: 'IN_HOUSE', parentBrandId: brand.id, skills: ['billing'] } }, h.operatorKey)).createOrganization;
-    expect(team).toMatchObject({ __typename: 'Organization', kind: 'VENDOR', vendorType: 'IN_HOUSE', parentBrandId: brand.id, skills: ['billing'], status: 'ACTIVE' });
+    const team = ok(
+      await gql(
+        h.url,
+        CREATE_ORG,
+        { input: { name: 'Acme in-house', kind: 'VENDOR', vendorType: 'IN_HOUSE', parentBrandId: brand.id, skills: ['billing'] } },
+        h.operatorKey,
+      ),
+    ).createOrganization;
+    expect(team).toMatchObject({
+      __typename: 'Organization',
+      kind: 'VENDOR',
+      vendorType: 'IN_HOUSE',
+      parentBrandId: brand.id,
+      skills: ['billing'],
+      status: 'ACTIVE',
+    });
     const me = ok(await gql(h.url, ME, {}, brand.key)).me;
     expect(me).toMatchObject({ role: 'BRAND', organization: { id: brand.id, name: 'Acme Telecom', kind: 'BRAND' } });
   });
@@ -36,11 +56,15 @@ describe('organisations and API keys', () => {
 
   it('lets a vendor maintain its skills but not its certifications or status', async () => {
     const vendor = await anOrganization(h.url, h.operatorKey, { kind: 'VENDOR', vendorType: 'OUTSOURCER' });
-    const updated = ok(await gql(h.url, UPDATE_VENDOR, { input: { vendorId: vendor.id, skills: ['es-ES', 'billing', 'billing'] } }, vendor.key)).updateVendorProfile;
+    const updated = ok(
+      await gql(h.url, UPDATE_VENDOR, { input: { vendorId: vendor.id, skills: ['es-ES', 'billing', 'billing'] } }, vendor.key),
+    ).updateVendorProfile;
     expect(updated.skills).toEqual(['billing', 'es-ES']);
     expect(errorCode(await gql(h.url, UPDATE_VENDOR, { input: { vendorId: vendor.id, certifications: ['PCI_DSS'] } }, vendor.key))).toBe('FORBIDDEN');
     expect(errorCode(await gql(h.url, UPDATE_VENDOR, { input: { vendorId: vendor.id, status: 'ACTIVE' } }, vendor.key))).toBe('FORBIDDEN');
-    const suspended = ok(await gql(h.url, UPDATE_VENDOR, { input: { vendorId: vendor.id, status: 'SUSPENDED', certifications: ['PCI_DSS'] } }, h.operatorKey)).updateVendorProfile;
+    const suspended = ok(
+      await gql(h.url, UPDATE_VENDOR, { input: { vendorId: vendor.id, status: 'SUSPENDED', certifications: ['PCI_DSS'] } }, h.operatorKey),
+    ).updateVendorProfile;
     expect(suspended).toMatchObject({ status: 'SUSPENDED', certifications: ['PCI_DSS'] });
   });
 

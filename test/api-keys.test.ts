@@ -19,10 +19,21 @@ const lines: string[] = [];
 const brokenScores: QualityScores = { standingsOf: (em) => em.execute('select * from no_such_table') as never };
 beforeAll(async () => {
   // The application's own logger (with its redaction), at debug, into memory.
-  const logger = createLogger('debug', 'api', new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+  const logger = createLogger(
+    'debug',
+    'api',
+    new Writable({
+      write(chunk, _e, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
   h = await startHarness({ logger, scores: brokenScores });
 });
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 beforeEach(async () => {
   await resetState(h);
   m = await aMarket(h.url, h.operatorKey);
@@ -67,11 +78,17 @@ describe('API key secrets', () => {
 
 describe('revocation', () => {
   let replica: Harness;
-  beforeAll(async () => { replica = await startHarness(); });
-  afterAll(async () => { await replica.close(); });
+  beforeAll(async () => {
+    replica = await startHarness();
+  });
+  afterAll(async () => {
+    await replica.close();
+  });
 
   it('holds on the next request on every API replica', async () => {
-    const issued = ok(await gql(h.url, ISSUE_KEY, { input: { organizationId: m.vendorA.id, role: 'VENDOR', label: 'two replicas' } }, h.operatorKey)).issueApiKey;
+    const issued = ok(
+      await gql(h.url, ISSUE_KEY, { input: { organizationId: m.vendorA.id, role: 'VENDOR', label: 'two replicas' } }, h.operatorKey),
+    ).issueApiKey;
     expect(ok(await gql(h.url, ME, {}, issued.secret)).me.role).toBe('VENDOR');
     expect(ok(await gql(replica.url, ME, {}, issued.secret)).me.role).toBe('VENDOR');
     ok(await gql(replica.url, REVOKE_KEY, { id: issued.apiKey.id }, m.vendorA.key));

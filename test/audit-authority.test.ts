@@ -14,16 +14,30 @@ import { signedPoster } from './support/quality-fixtures.js';
  */
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 let seq = 0;
 const audit = (vendor: Party, auditResult: string, minutesAgo: number, extra: Record<string, unknown> = {}) => ({
-  externalId: `a-${++seq}`, kind: 'AUDIT', vendorId: vendor.id, auditResult, occurredAt: new Date(h.clock.now().getTime() - minutesAgo * 60_000).toISOString(), notes: 'site visit', ...extra,
+  externalId: `a-${++seq}`,
+  kind: 'AUDIT',
+  vendorId: vendor.id,
+  auditResult,
+  occurredAt: new Date(h.clock.now().getTime() - minutesAgo * 60_000).toISOString(),
+  notes: 'site visit',
+  ...extra,
 });
 const record = async (events: unknown[], key: string) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
-const bidOn = async (spikeId: string, vendor: Party) => ok(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key)).placeBid;
+const bidOn = async (spikeId: string, vendor: Party) =>
+  ok(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key)).placeBid;
 const card = async (vendor: Party, key: string) => ok(await gql(h.url, op.SCORECARD, { id: vendor.id }, key)).vendorScorecard;
 /**
  * A spike the vendor has bid on and withdrawn from: it stays visible to the vendor, so a refused
@@ -34,7 +48,8 @@ const aSeenSpike = async (brand: Party, vendor: Party) => {
   ok(await gql(h.url, op.WITHDRAW_BID, { id: (await aBid(h.url, vendor.key, spikeId)).id }, vendor.key));
   return spikeId;
 };
-const hidden = async (spikeId: string, vendor: Party) => errorCode(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key));
+const hidden = async (spikeId: string, vendor: Party) =>
+  errorCode(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key));
 const openIds = async (vendor: Party) => ok(await gql(h.url, op.OPEN_SPIKES, {}, vendor.key)).openDemandSpikes.nodes.map((n: any) => n.id);
 
 /** An auditing firm the operator onboards, with the AUDITOR key the operator issues it. */
@@ -65,7 +80,11 @@ describe('a brand’s own audit', () => {
     ok(await gql(h.url, op.CLOSE, { id: mine }, m.brand.key));
     await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, mine);
     const result = ok(await gql(h.url, op.CLEARING_RESULT, { id: mine }, m.brand.key)).clearingResult;
-    expect(result.bids.find((b: any) => b.bidId === earlier.id)).toMatchObject({ status: 'LOST', reason: 'INELIGIBLE', reasonDetail: expect.stringContaining('BRAND_AUDIT_FAILED') });
+    expect(result.bids.find((b: any) => b.bidId === earlier.id)).toMatchObject({
+      status: 'LOST',
+      reason: 'INELIGIBLE',
+      reasonDetail: expect.stringContaining('BRAND_AUDIT_FAILED'),
+    });
 
     // Another brand's PASS and the operator's PASS do not lift this brand's own FAIL; its own PASS does.
     await record([audit(m.vendorA, 'PASS', 0)], m.otherBrand.key);
@@ -80,7 +99,12 @@ describe('a brand’s own audit', () => {
     expect((await record([audit(m.vendorA, 'FAIL', 2, { notes: 'locked fire exit' })], h.operatorKey)).accepted).toBe(1);
     expect((await record([audit(m.vendorA, 'PASS', 1)], m.brand.key)).accepted).toBe(1);
     expect(await bidOn(seen, m.vendorA)).toMatchObject({ rules: [{ rule: 'AUDIT_FAILED' }] });
-    expect(await card(m.vendorA, h.operatorKey)).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit', brandAudits: [{ brandId: m.brand.id, state: 'PASS' }] });
+    expect(await card(m.vendorA, h.operatorKey)).toMatchObject({
+      auditState: 'FAIL',
+      suspended: true,
+      auditNotes: 'locked fire exit',
+      brandAudits: [{ brandId: m.brand.id, state: 'PASS' }],
+    });
     expect(await openIds(m.vendorA)).toEqual([]);
     await record([audit(m.vendorA, 'PASS', 0)], h.operatorKey);
     expect(await bidOn(await anOpenSpike(h.url, h.clock, m.brand.key), m.vendorA)).toMatchObject({ __typename: 'Bid' });
@@ -120,8 +144,13 @@ describe('AUDITOR keys', () => {
     expect(errorCode(await gql(h.url, op.CONTRACTS, {}, auditor.key))).toBe('FORBIDDEN');
     expect(errorCode(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, auditor.key))).toBe('FORBIDDEN');
     // Only the operator issues AUDITOR keys, and only to auditor organisations.
-    expect(ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'AUDITOR', label: 'x' } }, m.brand.key)).issueApiKey).toMatchObject({ code: 'BAD_USER_INPUT', field: 'role' });
-    expect(ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: auditor.id, role: 'FINANCE', label: 'x' } }, h.operatorKey)).issueApiKey).toMatchObject({ code: 'BAD_USER_INPUT', field: 'role' });
+    expect(ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'AUDITOR', label: 'x' } }, m.brand.key)).issueApiKey).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'role',
+    });
+    expect(ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: auditor.id, role: 'FINANCE', label: 'x' } }, h.operatorKey)).issueApiKey).toMatchObject(
+      { code: 'BAD_USER_INPUT', field: 'role' },
+    );
     expect(await rowCounts(h.orm)).toEqual(before);
   });
 });

@@ -20,7 +20,18 @@ import { subscribe, type Ended, type Received } from './support/ws-client.js';
  * An operation in the schema without a row here fails the suite.
  */
 type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'otherBrandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance' | 'auditor';
-const ACTORS: Actor[] = ['anonymous', 'operator', 'brand', 'otherBrand', 'brandFinance', 'otherBrandFinance', 'vendor', 'otherVendor', 'vendorFinance', 'auditor'];
+const ACTORS: Actor[] = [
+  'anonymous',
+  'operator',
+  'brand',
+  'otherBrand',
+  'brandFinance',
+  'otherBrandFinance',
+  'vendor',
+  'otherVendor',
+  'vendorFinance',
+  'auditor',
+];
 type Outcome = 'OK' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
 
 let h: Harness;
@@ -62,51 +73,77 @@ beforeAll(async () => {
   ok(await gql(h.url, op.CLOSE, { id: past }, m.brand.key));
   endedContractId = ((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, past)) as { contractIds: string[] }).contractIds[0]!;
   h.clock.set(now);
-  ok(await gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, m.vendorA.key));
+  ok(
+    await gql(
+      h.url,
+      op.REPORT_DELIVERY,
+      { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } },
+      m.vendorA.key,
+    ),
+  );
   invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContractId }, m.brand.financeKey)).settleContract.invoice.id;
   brandAccountId = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].accountId;
   brandEndpointId = (await aBrandEndpoint()).id;
   const auditor = ok(await gql(h.url, op.CREATE_ORG, { input: { name: 'Matrix auditor', kind: 'AUDITOR' } }, h.operatorKey)).createOrganization;
-  auditorKey = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: auditor.id, role: 'AUDITOR', label: 'matrix' } }, h.operatorKey)).issueApiKey.secret;
+  auditorKey = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: auditor.id, role: 'AUDITOR', label: 'matrix' } }, h.operatorKey)).issueApiKey
+    .secret;
   // Vendor A alone speaks French: a spike needing it is one only vendor A may bid on.
   ok(await gql(h.url, op.UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['billing', 'es-ES', 'fr-FR'] } }, h.operatorKey));
 });
 
 async function aBrandEndpoint() {
-  const r = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['contract.settled'] } }, m.brand.key)).registerWebhookEndpoint;
+  const r = ok(
+    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['contract.settled'] } }, m.brand.key),
+  ).registerWebhookEndpoint;
   return r.endpoint as { id: string };
 }
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 function keyOf(actor: Actor): string | undefined {
   switch (actor) {
-    case 'anonymous': return undefined;
-    case 'operator': return h.operatorKey;
-    case 'brand': return m.brand.key;
-    case 'otherBrand': return m.otherBrand.key;
-    case 'brandFinance': return m.brand.financeKey;
-    case 'otherBrandFinance': return m.otherBrand.financeKey;
-    case 'vendor': return m.vendorA.key;
-    case 'otherVendor': return m.vendorB.key;
-    case 'vendorFinance': return m.vendorA.financeKey;
-    case 'auditor': return auditorKey;
+    case 'anonymous':
+      return undefined;
+    case 'operator':
+      return h.operatorKey;
+    case 'brand':
+      return m.brand.key;
+    case 'otherBrand':
+      return m.otherBrand.key;
+    case 'brandFinance':
+      return m.brand.financeKey;
+    case 'otherBrandFinance':
+      return m.otherBrand.financeKey;
+    case 'vendor':
+      return m.vendorA.key;
+    case 'otherVendor':
+      return m.vendorB.key;
+    case 'vendorFinance':
+      return m.vendorA.financeKey;
+    case 'auditor':
+      return auditorKey;
   }
 }
 
 function outcome(r: GqlResponse, field: string): string {
   if (r.errors?.length) return r.errors[0]!.extensions?.code ?? 'NO_CODE';
   const value = r.data?.[field];
-  if (value && typeof value === 'object' && typeof value.__typename === 'string' && value.__typename.endsWith('Error')) return `${value.__typename}:${value.code}`;
+  if (value && typeof value === 'object' && typeof value.__typename === 'string' && value.__typename.endsWith('Error'))
+    return `${value.__typename}:${value.code}`;
   return value === null || value === undefined ? 'NO_DATA' : 'OK';
 }
 
 const all = (o: Outcome, overrides: Partial<Record<Actor, Outcome>> = {}) =>
-  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : overrides[a] ?? o])) as Record<Actor, Outcome>;
+  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : (overrides[a] ?? o)])) as Record<Actor, Outcome>;
 
 const freshDraft = async () => ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key)).postDemandSpike.id as string;
 let n = 0;
 
-interface Row { run: (key: string | undefined) => Promise<GqlResponse>; expected: Record<Actor, Outcome> }
+interface Row {
+  run: (key: string | undefined) => Promise<GqlResponse>;
+  expected: Record<Actor, Outcome>;
+}
 
 const matrix: Record<string, Row> = {
   me: { run: (k) => gql(h.url, op.ME, {}, k), expected: all('OK') },
@@ -126,7 +163,9 @@ const matrix: Record<string, Row> = {
   },
   revokeApiKey: {
     run: async (k) => {
-      const issued = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey)).issueApiKey;
+      const issued = ok(
+        await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey),
+      ).issueApiKey;
       return gql(h.url, op.REVOKE_KEY, { id: issued.apiKey.id }, k);
     },
     expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK' }),
@@ -148,7 +187,8 @@ const matrix: Record<string, Row> = {
     expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
   },
   changeBiddingClose: {
-    run: async (k) => gql(h.url, op.CHANGE_CLOSE, { id: await anOpenSpike(h.url, h.clock, m.brand.key), at: new Date(h.clock.now().getTime() + 7_200_000).toISOString() }, k),
+    run: async (k) =>
+      gql(h.url, op.CHANGE_CLOSE, { id: await anOpenSpike(h.url, h.clock, m.brand.key), at: new Date(h.clock.now().getTime() + 7_200_000).toISOString() }, k),
     expected: all('FORBIDDEN', { brand: 'OK', operator: 'OK', otherBrand: 'NOT_FOUND' }),
   },
   demandSpike: {
@@ -207,7 +247,13 @@ const matrix: Record<string, Row> = {
     expected: all('OK', { otherBrand: 'NOT_FOUND', otherBrandFinance: 'NOT_FOUND', otherVendor: 'NOT_FOUND', auditor: 'FORBIDDEN' }),
   },
   reportDelivery: {
-    run: (k) => gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, k),
+    run: (k) =>
+      gql(
+        h.url,
+        op.REPORT_DELIVERY,
+        { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } },
+        k,
+      ),
     expected: all('FORBIDDEN', { vendor: 'OK', brand: 'OK', otherVendor: 'NOT_FOUND', otherBrand: 'NOT_FOUND' }),
   },
   settleContract: {
@@ -223,7 +269,10 @@ const matrix: Record<string, Row> = {
     run: (k) => gql(h.url, op.INVOICE, { id: invoiceId }, k),
     expected: all('FORBIDDEN', { brandFinance: 'OK', vendorFinance: 'OK', otherBrandFinance: 'NOT_FOUND' }),
   },
-  ledgerBalances: { run: (k) => gql(h.url, op.BALANCES, {}, k), expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'OK', vendorFinance: 'OK' }) },
+  ledgerBalances: {
+    run: (k) => gql(h.url, op.BALANCES, {}, k),
+    expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'OK', vendorFinance: 'OK' }),
+  },
   accountStatement: {
     run: (k) => gql(h.url, op.STATEMENT, { id: brandAccountId, from: new Date(0).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() }, k),
     expected: all('FORBIDDEN', { brandFinance: 'OK', otherBrandFinance: 'NOT_FOUND', vendorFinance: 'NOT_FOUND' }),
@@ -263,7 +312,8 @@ const matrix: Record<string, Row> = {
     expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'OK', vendor: 'OK', otherVendor: 'NOT_FOUND' }),
   },
   registerWebhookEndpoint: {
-    run: (k) => gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://hooks.example.com/matrix', eventTypes: ['contract.settled'] } }, k),
+    run: (k) =>
+      gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://hooks.example.com/matrix', eventTypes: ['contract.settled'] } }, k),
     expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
   },
   disableWebhookEndpoint: {
@@ -296,7 +346,7 @@ interface SubscriptionRow {
 }
 
 const subscriptions = (o: SubscriptionOutcome, overrides: Partial<Record<Actor, SubscriptionOutcome>> = {}) =>
-  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : overrides[a] ?? o])) as Record<Actor, SubscriptionOutcome>;
+  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : (overrides[a] ?? o)])) as Record<Actor, SubscriptionOutcome>;
 
 /** A spike of `brandKey` with one bid of `vendorKey`, closed and cleared; returns the bid and contract ids. */
 async function aClearedBid(brandKey: string, vendorKey: string): Promise<{ bidId: string; contractId: string }> {
@@ -342,7 +392,12 @@ const subscriptionMatrix: Record<string, SubscriptionRow> = {
   },
 };
 
-function subscriptionOutcome(first: Received | Ended, relevant: Received | null, ids: { target: string; sentinel: string }, idOf: SubscriptionRow['idOf']): string {
+function subscriptionOutcome(
+  first: Received | Ended,
+  relevant: Received | null,
+  ids: { target: string; sentinel: string },
+  idOf: SubscriptionRow['idOf'],
+): string {
   if ('kind' in first) return first.kind === 'error' && first.code === 4401 ? 'UNAUTHENTICATED' : `ENDED:${JSON.stringify(first)}`;
   if (first.errors?.length) return first.errors[0]!.extensions?.code ?? 'NO_CODE';
   const id = relevant?.data ? idOf(relevant.data) : null;
@@ -352,10 +407,7 @@ function subscriptionOutcome(first: Received | Ended, relevant: Received | null,
 describe('authorisation matrix', () => {
   it('has a row for every query, mutation and subscription in the schema', async () => {
     const schema = await getSchema();
-    const operations = [
-      ...Object.keys(schema.getQueryType()?.getFields() ?? {}),
-      ...Object.keys(schema.getMutationType()?.getFields() ?? {}),
-    ];
+    const operations = [...Object.keys(schema.getQueryType()?.getFields() ?? {}), ...Object.keys(schema.getMutationType()?.getFields() ?? {})];
     expect(operations.filter((o) => !(o in matrix))).toEqual([]);
     const subscriptionFields = Object.keys(schema.getSubscriptionType()?.getFields() ?? {});
     expect(subscriptionFields.filter((o) => !(o in subscriptionMatrix))).toEqual([]);
@@ -370,14 +422,17 @@ describe('authorisation matrix', () => {
         await eventually(async () => (refused() + h.events.listenerCount(row.type) === ACTORS.length ? true : null), 10_000);
         const ids = await row.trigger();
         const actual: Record<string, string> = {};
-        await Promise.all(ACTORS.map(async (actor, i) => {
-          const s = subs[i]!;
-          const first = await s.first().catch(() => ({ kind: 'complete' as const }));
-          const relevant = 'kind' in first || first.errors?.length
-            ? null
-            : await s.waitFor((r) => !!r.data && [ids.target, ids.sentinel].includes(row.idOf(r.data)), 10_000).catch(() => null);
-          actual[actor] = subscriptionOutcome(first, relevant, ids, row.idOf);
-        }));
+        await Promise.all(
+          ACTORS.map(async (actor, i) => {
+            const s = subs[i]!;
+            const first = await s.first().catch(() => ({ kind: 'complete' as const }));
+            const relevant =
+              'kind' in first || first.errors?.length
+                ? null
+                : await s.waitFor((r) => !!r.data && [ids.target, ids.sentinel].includes(row.idOf(r.data)), 10_000).catch(() => null);
+            actual[actor] = subscriptionOutcome(first, relevant, ids, row.idOf);
+          }),
+        );
         expect(actual).toEqual(row.expected);
       } finally {
         await Promise.all(subs.map((s) => s.dispose()));
@@ -394,7 +449,9 @@ describe('authorisation matrix', () => {
   }
 
   it('refuses a revoked key on its very next request', async () => {
-    const issued = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'soon revoked' } }, h.operatorKey)).issueApiKey;
+    const issued = ok(
+      await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'soon revoked' } }, h.operatorKey),
+    ).issueApiKey;
     expect(outcome(await gql(h.url, op.ME, {}, issued.secret), 'me')).toBe('OK');
     ok(await gql(h.url, op.REVOKE_KEY, { id: issued.apiKey.id }, m.vendorC.key));
     const after = await gql(h.url, op.ME, {}, issued.secret);
@@ -409,19 +466,26 @@ describe('authorisation matrix', () => {
   });
 });
 
-
 type FieldOutcome = Outcome | 'VISIBLE' | 'HIDDEN';
 const fields = (o: FieldOutcome, overrides: Partial<Record<Actor, FieldOutcome>> = {}) =>
-  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : overrides[a] ?? o])) as Record<Actor, FieldOutcome>;
+  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : (overrides[a] ?? o)])) as Record<Actor, FieldOutcome>;
 
 /**
  * Sensitive fields inside operations a role may call: what each actor sees of them. VISIBLE and
  * HIDDEN are the field's own answer (a value, or null); anything else is the operation's refusal.
  */
-const fieldMatrix: Record<string, { run: (key: string | undefined) => Promise<GqlResponse>; pick: (data: Record<string, any>) => unknown; expected: Record<Actor, FieldOutcome> }> = {
+const fieldMatrix: Record<
+  string,
+  { run: (key: string | undefined) => Promise<GqlResponse>; pick: (data: Record<string, any>) => unknown; expected: Record<Actor, FieldOutcome> }
+> = {
   'VendorScorecard.auditNotes (the vendor itself and the operator only)': {
     run: async (k) => {
-      await gql(h.url, op.RECORD_EVENTS, { input: { events: [{ externalId: `audit-${++n}`, kind: 'AUDIT', vendorId: m.vendorA.id, auditResult: 'PASS', notes: 'fire exits checked' }] } }, h.operatorKey);
+      await gql(
+        h.url,
+        op.RECORD_EVENTS,
+        { input: { events: [{ externalId: `audit-${++n}`, kind: 'AUDIT', vendorId: m.vendorA.id, auditResult: 'PASS', notes: 'fire exits checked' }] } },
+        h.operatorKey,
+      );
       return gql(h.url, op.SCORECARD, { id: m.vendorA.id }, k);
     },
     pick: (d) => d.vendorScorecard.auditNotes,

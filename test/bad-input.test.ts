@@ -2,7 +2,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, type GqlResponse } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { CREATE_ORG, DISABLE_WEBHOOK, ISSUE_KEY, PLACE_BID, POST_SPIKE, REGISTER_WEBHOOK, REVISE_BID, UPDATE_VENDOR, WEBHOOK_DELIVERIES, WITHDRAW_BID } from './support/operations.js';
+import {
+  CREATE_ORG,
+  DISABLE_WEBHOOK,
+  ISSUE_KEY,
+  PLACE_BID,
+  POST_SPIKE,
+  REGISTER_WEBHOOK,
+  REVISE_BID,
+  UPDATE_VENDOR,
+  WEBHOOK_DELIVERIES,
+  WITHDRAW_BID,
+} from './support/operations.js';
 
 /**
  * Bad input on every mutation of the core: each is refused with BAD_USER_INPUT (or a typed
@@ -11,8 +22,12 @@ import { CREATE_ORG, DISABLE_WEBHOOK, ISSUE_KEY, PLACE_BID, POST_SPIKE, REGISTER
 let h: Harness;
 let m: Market;
 let spikeId: string;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 beforeEach(async () => {
   await resetState(h);
   m = await aMarket(h.url, h.operatorKey);
@@ -44,17 +59,42 @@ describe('bad input to postDemandSpike', () => {
   it.each([
     ['negative seats', () => ({ intervals: interval(1, { seats: -5 }) }), 'BAD_USER_INPUT', /^input\.intervals\[1\]\.seats$/],
     ['absurd seats', () => ({ intervals: interval(0, { seats: 5_000_000 }) }), 'BAD_USER_INPUT', /intervals/],
-    ['a misaligned interval', () => ({ intervals: interval(0, { startsAt: new Date(Date.parse(aSpikeInput(h.clock).intervals[0].startsAt) + 7 * 60_000).toISOString(), seats: 3 }) }), 'BAD_USER_INPUT', /^input\.intervals\[0\]\.startsAt$/],
+    [
+      'a misaligned interval',
+      () => ({ intervals: interval(0, { startsAt: new Date(Date.parse(aSpikeInput(h.clock).intervals[0].startsAt) + 7 * 60_000).toISOString(), seats: 3 }) }),
+      'BAD_USER_INPUT',
+      /^input\.intervals\[0\]\.startsAt$/,
+    ],
     ['an unknown currency', () => ({ reserveRate: { amountMinor: '3000', currency: 'XYZ' } }), 'BAD_USER_INPUT', /^input\.currency$/],
     ['a lower-case currency', () => ({ reserveRate: { amountMinor: '3000', currency: 'usd' } }), 'BAD_USER_INPUT', /reserveRate/],
     ['a fractional rate', () => ({ reserveRate: { amountMinor: 12.5, currency: 'USD' } }), 'BAD_USER_INPUT', /input/],
-    ['thousands of intervals', () => ({ intervals: Array.from({ length: 3000 }, (_, i) => ({ startsAt: new Date(Date.parse(aSpikeInput(h.clock).intervals[0].startsAt) + i * 1_800_000).toISOString(), seats: 1 })) }), 'BAD_USER_INPUT', /intervals/],
+    [
+      'thousands of intervals',
+      () => ({
+        intervals: Array.from({ length: 3000 }, (_, i) => ({
+          startsAt: new Date(Date.parse(aSpikeInput(h.clock).intervals[0].startsAt) + i * 1_800_000).toISOString(),
+          seats: 1,
+        })),
+      }),
+      'BAD_USER_INPUT',
+      /intervals/,
+    ],
     ['a huge title', () => ({ title: 'x'.repeat(100_000) }), 'BAD_USER_INPUT', /^input\.title$/],
     ['an unknown time zone', () => ({ timeZone: 'Nowhere/Special' }), 'BAD_USER_INPUT', /^input\.timeZone$/],
     ['a 20-minute interval length', () => ({ intervalMinutes: 20 }), 'BAD_USER_INPUT', /intervalMinutes/],
     ['a service level above 100%', () => ({ serviceLevelTarget: 1.5 }), 'BAD_USER_INPUT', /serviceLevelTarget/],
-    ['both seats and a forecast', () => ({ intervals: interval(0, { seats: 3, forecastContacts: 10, ahtSeconds: 100 }) }), 'BAD_USER_INPUT', /^input\.intervals\[0\]$/],
-    ['a close after the first interval', () => ({ biddingClosesAt: new Date(h.clock.now().getTime() + 3 * 86_400_000).toISOString() }), 'BAD_USER_INPUT', /startsAt/],
+    [
+      'both seats and a forecast',
+      () => ({ intervals: interval(0, { seats: 3, forecastContacts: 10, ahtSeconds: 100 }) }),
+      'BAD_USER_INPUT',
+      /^input\.intervals\[0\]$/,
+    ],
+    [
+      'a close after the first interval',
+      () => ({ biddingClosesAt: new Date(h.clock.now().getTime() + 3 * 86_400_000).toISOString() }),
+      'BAD_USER_INPUT',
+      /startsAt/,
+    ],
   ])('refuses %s', async (_name, overrides, code, field) => {
     await expectRefused(spike(overrides()), 'postDemandSpike', code, field);
   });
@@ -90,8 +130,18 @@ describe('bad input to bidding', () => {
 
   it('reviseBid refuses bad terms and leaves the bid as it was', async () => {
     const b = await aBid(h.url, m.vendorA.key, spikeId);
-    await expectRefused(gql(h.url, REVISE_BID, { input: { bidId: b.id, expectedVersion: 1, offered: [{ index: 9, seats: 1 }] } }, m.vendorA.key), 'reviseBid', 'BAD_USER_INPUT', /offered/);
-    await expectRefused(gql(h.url, REVISE_BID, { input: { bidId: b.id, expectedVersion: 0 } }, m.vendorA.key), 'reviseBid', 'BAD_USER_INPUT', /expectedVersion/);
+    await expectRefused(
+      gql(h.url, REVISE_BID, { input: { bidId: b.id, expectedVersion: 1, offered: [{ index: 9, seats: 1 }] } }, m.vendorA.key),
+      'reviseBid',
+      'BAD_USER_INPUT',
+      /offered/,
+    );
+    await expectRefused(
+      gql(h.url, REVISE_BID, { input: { bidId: b.id, expectedVersion: 0 } }, m.vendorA.key),
+      'reviseBid',
+      'BAD_USER_INPUT',
+      /expectedVersion/,
+    );
     const [row] = await h.orm.em.getConnection().execute('select version, rate_minor from bid where id = ?', [b.id]);
     expect(row).toMatchObject({ version: 1, rate_minor: '2500' });
   });
@@ -114,11 +164,21 @@ describe('bad input to organisations and keys', () => {
   });
 
   it('issueApiKey refuses a role that does not fit the organisation', async () => {
-    await expectRefused(gql(h.url, ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'VENDOR', label: 'x' } }, h.operatorKey), 'issueApiKey', 'BAD_USER_INPUT', /^role$/);
+    await expectRefused(
+      gql(h.url, ISSUE_KEY, { input: { organizationId: m.brand.id, role: 'VENDOR', label: 'x' } }, h.operatorKey),
+      'issueApiKey',
+      'BAD_USER_INPUT',
+      /^role$/,
+    );
   });
 
   it('updateVendorProfile refuses bad tags', async () => {
-    await expectRefused(gql(h.url, UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['x'.repeat(500)] } }, h.operatorKey), 'updateVendorProfile', 'BAD_USER_INPUT', /skills/);
+    await expectRefused(
+      gql(h.url, UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['x'.repeat(500)] } }, h.operatorKey),
+      'updateVendorProfile',
+      'BAD_USER_INPUT',
+      /skills/,
+    );
   });
 });
 
@@ -143,11 +203,17 @@ describe('bad input to webhooks', () => {
   });
 
   it('registerWebhookEndpoint refuses event types that never reach the organisation', async () => {
-    await expectRefused(register({ eventTypes: ['contract.settled', 'bid.outcome'] }, m.brand.key), 'registerWebhookEndpoint', 'BAD_USER_INPUT', /^input\.eventTypes\[1\]$/);
+    await expectRefused(
+      register({ eventTypes: ['contract.settled', 'bid.outcome'] }, m.brand.key),
+      'registerWebhookEndpoint',
+      'BAD_USER_INPUT',
+      /^input\.eventTypes\[1\]$/,
+    );
   });
 
   it('registerWebhookEndpoint refuses a 21st active endpoint', async () => {
-    for (let i = 0; i < 20; i++) expect((await register({ url: `https://hooks.example.com/${i}` })).data?.registerWebhookEndpoint.__typename).toBe('RegisteredWebhookEndpoint');
+    for (let i = 0; i < 20; i++)
+      expect((await register({ url: `https://hooks.example.com/${i}` })).data?.registerWebhookEndpoint.__typename).toBe('RegisteredWebhookEndpoint');
     await expectRefused(register({ url: 'https://hooks.example.com/one-too-many' }), 'registerWebhookEndpoint', 'BAD_USER_INPUT', /^input\.url$/);
   });
 
@@ -174,9 +240,24 @@ describe('input graphql-js and PostgreSQL would choke on (found by test/fuzz-mut
   });
 
   it.each([
-    ['a NUL in a variable', () => gql(h.url, CREATE_ORG, { input: { name: 'Acme\u0000', kind: 'BRAND' } }, h.operatorKey), 'createOrganization', /^input\.name$/],
-    ['an unpaired surrogate in a variable', () => gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock, { title: 'Black \ud800 Friday' }) }, m.brand.key), 'postDemandSpike', /^input\.title$/],
-    ['a NUL in a literal', () => gql(h.url, 'mutation { createOrganization(input: { name: "Acme\\u0000", kind: BRAND }) { __typename } }', {}, h.operatorKey), 'createOrganization', /^input\.name$/],
+    [
+      'a NUL in a variable',
+      () => gql(h.url, CREATE_ORG, { input: { name: 'Acme\u0000', kind: 'BRAND' } }, h.operatorKey),
+      'createOrganization',
+      /^input\.name$/,
+    ],
+    [
+      'an unpaired surrogate in a variable',
+      () => gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock, { title: 'Black \ud800 Friday' }) }, m.brand.key),
+      'postDemandSpike',
+      /^input\.title$/,
+    ],
+    [
+      'a NUL in a literal',
+      () => gql(h.url, 'mutation { createOrganization(input: { name: "Acme\\u0000", kind: BRAND }) { __typename } }', {}, h.operatorKey),
+      'createOrganization',
+      /^input\.name$/,
+    ],
     ['a NUL in an idempotency key', () => gql(h.url, PLACE_BID, { input: aBidInput(spikeId), key: 'k\u0000' }, m.vendorA.key), 'placeBid', /^key$/],
   ])('refuses text PostgreSQL cannot store: %s', async (_name, send, mutation, field) => {
     await expectRefused(send(), mutation, 'BAD_USER_INPUT', field);

@@ -13,9 +13,16 @@ import * as op from './support/operations.js';
  */
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 const MISSING = '01900000-0000-7000-8000-000000000001';
 
@@ -24,9 +31,11 @@ function shape(r: GqlResponse, id: string) {
   return { status: r.status, data: r.data, errors: r.errors?.map((e) => ({ message: e.message.replaceAll(id, '<id>'), extensions: e.extensions })) };
 }
 
-const draft = async (overrides: Record<string, unknown> = {}) => ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock, overrides) }, m.brand.key)).postDemandSpike.id as string;
+const draft = async (overrides: Record<string, unknown> = {}) =>
+  ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock, overrides) }, m.brand.key)).postDemandSpike.id as string;
 let n = 0;
-const place = (key: string, spikeId: string, overrides: Record<string, unknown> = {}) => gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId, overrides), key: `k-${++n}` }, key);
+const place = (key: string, spikeId: string, overrides: Record<string, unknown> = {}) =>
+  gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId, overrides), key: `k-${++n}` }, key);
 
 describe('a spike the vendor cannot see', () => {
   it('is NOT_FOUND to every bidding operation, exactly as demandSpike answers and as for an id that does not exist', async () => {
@@ -44,7 +53,11 @@ describe('a spike the vendor cannot see', () => {
     const cases: [string, string, string][] = [
       ['a draft', m.vendorB.key, await draft()],
       ['an open spike needing a skill the vendor lacks', m.vendorB.key, await anOpenSpike(h.url, h.clock, m.brand.key, { requiredSkills: ['fr-FR'] })],
-      ['an open spike needing a certification the vendor lacks', m.vendorB.key, await anOpenSpike(h.url, h.clock, m.brand.key, { requiredCertifications: ['ISO_27001'] })],
+      [
+        'an open spike needing a certification the vendor lacks',
+        m.vendorB.key,
+        await anOpenSpike(h.url, h.clock, m.brand.key, { requiredCertifications: ['ISO_27001'] }),
+      ],
       ['an open spike above the vendor’s quality score', m.vendorB.key, await anOpenSpike(h.url, h.clock, m.brand.key, { minQualityScore: 99 })],
       ['another brand’s spike, to an in-house team', m.inHouse.key, await anOpenSpike(h.url, h.clock, m.otherBrand.key)],
       ['an open spike, to a suspended vendor', suspendedVendor.key, await anOpenSpike(h.url, h.clock, m.brand.key)],
@@ -57,7 +70,12 @@ describe('a spike the vendor cannot see', () => {
       expect(asQuery, name).toEqual(reference);
       // Valid terms, and terms that would break the spike's rules (reserve, intervals): neither
       // may reveal the reserve, the intervals, the status or the rules the vendor fails.
-      for (const terms of [{}, { rate: { amountMinor: '999999', currency: 'USD' } }, { offered: [{ index: 99, seats: 1 }] }, { rate: { amountMinor: '100', currency: 'EUR' } }]) {
+      for (const terms of [
+        {},
+        { rate: { amountMinor: '999999', currency: 'USD' } },
+        { offered: [{ index: 99, seats: 1 }] },
+        { rate: { amountMinor: '100', currency: 'EUR' } },
+      ]) {
         expect(shape(await place(key, spikeId, terms), spikeId), `${name} ${JSON.stringify(terms)}`).toEqual(reference);
       }
       expect(ok(await gql(h.url, op.MY_BIDS, { spikeId }, key)).myBids.nodes, name).toEqual([]);
@@ -85,7 +103,10 @@ describe('a spike the vendor cannot see', () => {
     const operations: [string, (id: string) => Promise<GqlResponse>][] = [
       ['bid', (id) => gql(h.url, op.BID, { id }, m.vendorB.key)],
       ['bidOutcome', (id) => gql(h.url, op.BID_OUTCOME, { id }, m.vendorB.key)],
-      ['reviseBid', (id) => gql(h.url, op.REVISE_BID, { input: { bidId: id, expectedVersion: 1, rate: { amountMinor: '1', currency: 'USD' } } }, m.vendorB.key)],
+      [
+        'reviseBid',
+        (id) => gql(h.url, op.REVISE_BID, { input: { bidId: id, expectedVersion: 1, rate: { amountMinor: '1', currency: 'USD' } } }, m.vendorB.key),
+      ],
       ['withdrawBid', (id) => gql(h.url, op.WITHDRAW_BID, { id, v: 1 }, m.vendorB.key)],
     ];
     const before = await rowCounts(h.orm);
@@ -100,8 +121,23 @@ describe('a spike the vendor cannot see', () => {
 });
 
 /** Terms as a client sends and reads them. */
-interface Terms { rate: number; currency: string; offered: { index: number; seats: number }[]; minSeatsPerInterval: number | null; minTotalSeatHours: number | null; note: string | null }
-interface Revision { rate: number | null; currency: string; offered: Terms['offered'] | null; minSeatsPerInterval: number | null; minTotalSeatHours: number | null; note: string | null; clearMinimums: boolean }
+interface Terms {
+  rate: number;
+  currency: string;
+  offered: { index: number; seats: number }[];
+  minSeatsPerInterval: number | null;
+  minTotalSeatHours: number | null;
+  note: string | null;
+}
+interface Revision {
+  rate: number | null;
+  currency: string;
+  offered: Terms['offered'] | null;
+  minSeatsPerInterval: number | null;
+  minTotalSeatHours: number | null;
+  note: string | null;
+  clearMinimums: boolean;
+}
 
 /**
  * The documented order (ReviseBidInput.clearMinimums, docs/decisions.md "Bids"): clearMinimums
@@ -127,18 +163,27 @@ function acceptable(t: Terms): boolean {
   return t.currency === 'USD' && t.rate <= 3000 && (t.minSeatsPerInterval ?? 1) <= most && (t.minTotalSeatHours ?? 0) <= seatHours;
 }
 
-const offeredArb = fc.subarray([0, 1, 2, 3], { minLength: 1 }).chain((indices) =>
-  fc.tuple(...indices.map((index) => fc.integer({ min: 1, max: 10 }).map((seats) => ({ index, seats })))))
+const offeredArb = fc
+  .subarray([0, 1, 2, 3], { minLength: 1 })
+  .chain((indices) => fc.tuple(...indices.map((index) => fc.integer({ min: 1, max: 10 }).map((seats) => ({ index, seats })))))
   .chain((offers) => fc.shuffledSubarray(offers, { minLength: offers.length, maxLength: offers.length }));
 const quarterHours = (max: number) => fc.integer({ min: 1, max: Math.max(1, max * 4) }).map((q) => q / 4);
-const noteArb = fc.option(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim().length > 0 && !s.includes('\u0000')), { nil: null });
+const noteArb = fc.option(
+  fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim().length > 0 && !s.includes('\u0000')),
+  { nil: null },
+);
 const oldTermsArb: fc.Arbitrary<Terms> = offeredArb.chain((offered) => {
   const most = Math.max(...offered.map((o) => o.seats));
   const seatHours = offered.reduce((s, o) => s + o.seats * 0.5, 0);
   return fc.record({
-    rate: fc.integer({ min: 1, max: 3000 }), currency: fc.constant('USD'), offered: fc.constant(offered),
+    rate: fc.integer({ min: 1, max: 3000 }),
+    currency: fc.constant('USD'),
+    offered: fc.constant(offered),
     minSeatsPerInterval: fc.option(fc.integer({ min: 1, max: most }), { nil: null }),
-    minTotalSeatHours: fc.option(quarterHours(seatHours).filter((x) => x <= seatHours), { nil: null }),
+    minTotalSeatHours: fc.option(
+      quarterHours(seatHours).filter((x) => x <= seatHours),
+      { nil: null },
+    ),
     note: noteArb,
   });
 });
@@ -153,7 +198,12 @@ const revisionArb: fc.Arbitrary<Revision> = fc.record({
 });
 
 const termsOf = (b: Record<string, any>): Terms => ({
-  rate: Number(b.rate.amountMinor), currency: b.rate.currency, offered: b.offered, minSeatsPerInterval: b.minSeatsPerInterval, minTotalSeatHours: b.minTotalSeatHours, note: b.note,
+  rate: Number(b.rate.amountMinor),
+  currency: b.rate.currency,
+  offered: b.offered,
+  minSeatsPerInterval: b.minSeatsPerInterval,
+  minTotalSeatHours: b.minTotalSeatHours,
+  note: b.note,
 });
 
 describe('revising a bid', () => {
@@ -162,35 +212,63 @@ describe('revising a bid', () => {
     const bid = await aBid(h.url, m.vendorA.key, spikeId, { minSeatsPerInterval: 2, minTotalSeatHours: 2 });
     const revise = async (version: number, changes: Record<string, unknown>) =>
       ok(await gql(h.url, op.REVISE_BID, { input: { bidId: bid.id, expectedVersion: version, ...changes } }, m.vendorA.key)).reviseBid;
-    expect(await revise(1, { clearMinimums: true, minSeatsPerInterval: 3 })).toMatchObject({ __typename: 'Bid', version: 2, minSeatsPerInterval: 3, minTotalSeatHours: null });
+    expect(await revise(1, { clearMinimums: true, minSeatsPerInterval: 3 })).toMatchObject({
+      __typename: 'Bid',
+      version: 2,
+      minSeatsPerInterval: 3,
+      minTotalSeatHours: null,
+    });
     expect(await revise(2, { clearMinimums: true, minTotalSeatHours: 1.5 })).toMatchObject({ version: 3, minSeatsPerInterval: null, minTotalSeatHours: 1.5 });
-    expect(await revise(3, { clearMinimums: true, minSeatsPerInterval: 4, minTotalSeatHours: 2.5 })).toMatchObject({ version: 4, minSeatsPerInterval: 4, minTotalSeatHours: 2.5 });
+    expect(await revise(3, { clearMinimums: true, minSeatsPerInterval: 4, minTotalSeatHours: 2.5 })).toMatchObject({
+      version: 4,
+      minSeatsPerInterval: 4,
+      minTotalSeatHours: 2.5,
+    });
     expect(await revise(4, { clearMinimums: true })).toMatchObject({ version: 5, minSeatsPerInterval: null, minTotalSeatHours: null });
     expect(ok(await gql(h.url, op.BID, { id: bid.id }, m.vendorA.key)).bid).toMatchObject({ version: 5, minSeatsPerInterval: null, minTotalSeatHours: null });
   });
 
   it('stores, for any revision, the old terms with the revision applied in the documented order (or refuses it and keeps them)', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
-    await fc.assert(fc.asyncProperty(oldTermsArb, revisionArb, async (old, rev) => {
-      const placed = ok(await gql(h.url, op.PLACE_BID, {
-        input: { spikeId, rate: { amountMinor: String(old.rate), currency: old.currency }, offered: old.offered, minSeatsPerInterval: old.minSeatsPerInterval, minTotalSeatHours: old.minTotalSeatHours, note: old.note },
-        key: `prop-${++n}`,
-      }, m.vendorA.key)).placeBid;
-      expect(placed.__typename).toBe('Bid');
-      try {
-        await reviseAndCompare(placed.id, old, rev);
-      } finally {
-        // Each run starts clean (one ACTIVE bid per vendor and spike), also after a failure, so that shrinking stays honest.
-        ok(await gql(h.url, op.WITHDRAW_BID, { id: placed.id }, m.vendorA.key));
-      }
-    }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(oldTermsArb, revisionArb, async (old, rev) => {
+        const placed = ok(
+          await gql(
+            h.url,
+            op.PLACE_BID,
+            {
+              input: {
+                spikeId,
+                rate: { amountMinor: String(old.rate), currency: old.currency },
+                offered: old.offered,
+                minSeatsPerInterval: old.minSeatsPerInterval,
+                minTotalSeatHours: old.minTotalSeatHours,
+                note: old.note,
+              },
+              key: `prop-${++n}`,
+            },
+            m.vendorA.key,
+          ),
+        ).placeBid;
+        expect(placed.__typename).toBe('Bid');
+        try {
+          await reviseAndCompare(placed.id, old, rev);
+        } finally {
+          // Each run starts clean (one ACTIVE bid per vendor and spike), also after a failure, so that shrinking stays honest.
+          ok(await gql(h.url, op.WITHDRAW_BID, { id: placed.id }, m.vendorA.key));
+        }
+      }),
+      { numRuns: 60 },
+    );
   }, 120_000);
 });
 
 /** Revises the bid (version 1, terms `old`) by `rev` over HTTP and checks what was stored against the model. */
 async function reviseAndCompare(bidId: string, old: Terms, rev: Revision): Promise<void> {
   const input = {
-    bidId, expectedVersion: 1, clearMinimums: rev.clearMinimums,
+    bidId,
+    expectedVersion: 1,
+    clearMinimums: rev.clearMinimums,
     ...(rev.rate !== null ? { rate: { amountMinor: String(rev.rate), currency: rev.currency } } : {}),
     ...(rev.offered !== null ? { offered: rev.offered } : {}),
     ...(rev.minSeatsPerInterval !== null ? { minSeatsPerInterval: rev.minSeatsPerInterval } : {}),

@@ -7,8 +7,12 @@ import { BID, BIDS_FOR_SPIKE, CANCEL, CLOSE, MY_BIDS, PLACE_BID, REVISE_BID, UPD
 let h: Harness;
 let m: Market;
 let spikeId: string;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 beforeEach(async () => {
   await resetState(h);
   m = await aMarket(h.url, h.operatorKey);
@@ -74,7 +78,9 @@ describe('placing bids', () => {
 describe('revising and withdrawing', () => {
   it('revises with the expected version and refuses a stale one as a CONFLICT', async () => {
     const bid = await aBid(h.url, m.vendorA.key, spikeId);
-    const revised = ok(await gql(h.url, REVISE_BID, { input: { bidId: bid.id, expectedVersion: 1, rate: { amountMinor: '2200', currency: 'USD' } } }, m.vendorA.key)).reviseBid;
+    const revised = ok(
+      await gql(h.url, REVISE_BID, { input: { bidId: bid.id, expectedVersion: 1, rate: { amountMinor: '2200', currency: 'USD' } } }, m.vendorA.key),
+    ).reviseBid;
     expect(revised).toMatchObject({ __typename: 'Bid', version: 2, rate: { amountMinor: '2200' }, offered: bid.offered });
     const stale = ok(await gql(h.url, REVISE_BID, { input: { bidId: bid.id, expectedVersion: 1, note: 'x' } }, m.vendorA.key)).reviseBid;
     expect(stale).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT', field: 'expectedVersion' });
@@ -82,8 +88,11 @@ describe('revising and withdrawing', () => {
 
   it('lets exactly one of 20 concurrent revisions with the same version win', async () => {
     const bid = await aBid(h.url, m.vendorA.key, spikeId);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-      gql(h.url, REVISE_BID, { input: { bidId: bid.id, expectedVersion: 1, rate: { amountMinor: String(2000 + i), currency: 'USD' } } }, m.vendorA.key)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        gql(h.url, REVISE_BID, { input: { bidId: bid.id, expectedVersion: 1, rate: { amountMinor: String(2000 + i), currency: 'USD' } } }, m.vendorA.key),
+      ),
+    );
     const outcomes = results.map((r) => ok(r).reviseBid.__typename);
     expect(outcomes.filter((t) => t === 'Bid')).toHaveLength(1);
     expect(outcomes.filter((t) => t === 'ConflictError')).toHaveLength(19);

@@ -6,7 +6,15 @@ import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { clearSpike, ClearingError, type ClearingInput, type ClearingResult } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { canonicalJson } from '../src/domain/shared/canonical-json.js';
-import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, CLEARING_QUEUE, clearJobId, FAILED_RETRY_COOL_DOWN_MS, redisConnection, type ClearingJobData } from '../workers/queues.js';
+import {
+  CLEAR_JOB_OPTIONS,
+  CLEAR_SPIKE,
+  CLEARING_QUEUE,
+  clearJobId,
+  FAILED_RETRY_COOL_DOWN_MS,
+  redisConnection,
+  type ClearingJobData,
+} from '../workers/queues.js';
 import { clearingProcessor, sweep } from '../workers/clearing.processor.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
@@ -16,9 +24,16 @@ import * as op from './support/operations.js';
 
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness({ workers: true }); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness({ workers: true });
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 const everyInterval = (seats: number) => [0, 1, 2, 3].map((index) => ({ index, seats }));
 const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
@@ -105,7 +120,11 @@ describe('clearing end to end with the real worker', () => {
     expect(doc.bids).toHaveLength(4);
     expect(doc.version).toBe(2);
     // The inputs as they stood, service-level terms and forecasts included.
-    expect(doc.spike).toMatchObject({ qualityWeight: expect.any(Number), maxVendorShare: 0.5, serviceLevel: { target: expect.any(Number), seconds: expect.any(Number) } });
+    expect(doc.spike).toMatchObject({
+      qualityWeight: expect.any(Number),
+      maxVendorShare: 0.5,
+      serviceLevel: { target: expect.any(Number), seconds: expect.any(Number) },
+    });
     expect(doc.spike.intervals[0]).toMatchObject({ index: 0, requiredSeats: 10, forecastContacts: null, ahtSeconds: null });
     expect(doc.solver.status).toBe('OPTIMAL');
     expect(Object.keys(doc.scores)).toHaveLength(4);
@@ -118,7 +137,11 @@ describe('clearing end to end with the real worker', () => {
     ok(await gql(h.url, op.UPDATE_VENDOR, { input: { vendorId: m.vendorB.id, status: 'SUSPENDED' } }, h.operatorKey));
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
     const result = await cleared(spikeId);
-    expect(result.bids.find((x: any) => x.bidId === b.id)).toMatchObject({ status: 'LOST', reason: 'INELIGIBLE', reasonDetail: expect.stringContaining('VENDOR_SUSPENDED') });
+    expect(result.bids.find((x: any) => x.bidId === b.id)).toMatchObject({
+      status: 'LOST',
+      reason: 'INELIGIBLE',
+      reasonDetail: expect.stringContaining('VENDOR_SUSPENDED'),
+    });
     expect(result.awards).toEqual([]);
     expect(result.intervals.every((i: any) => i.unfilledSeats === 10)).toBe(true);
   });
@@ -126,7 +149,9 @@ describe('clearing end to end with the real worker', () => {
   it('reports the service level at risk for forecast intervals left short', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key, {
       channel: 'VOICE',
-      intervals: [{ startsAt: new Date(Math.ceil((h.clock.now().getTime() + 86_400_000) / 1_800_000) * 1_800_000).toISOString(), forecastContacts: 100, ahtSeconds: 180 }],
+      intervals: [
+        { startsAt: new Date(Math.ceil((h.clock.now().getTime() + 86_400_000) / 1_800_000) * 1_800_000).toISOString(), forecastContacts: 100, ahtSeconds: 180 },
+      ],
     });
     await aBid(h.url, m.vendorA.key, spikeId, { offered: [{ index: 0, seats: 12 }] });
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
@@ -142,7 +167,10 @@ describe('scheduling', () => {
   it('schedules the clearing at the close time and reschedules it when the close moves', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     const job = async () => (await h.queues!.clearing.getJob(`clear-spike-${spikeId}`))!;
-    const dueAt = async () => { const j = await job(); return j.timestamp + (j.opts.delay ?? 0); };
+    const dueAt = async () => {
+      const j = await job();
+      return j.timestamp + (j.opts.delay ?? 0);
+    };
     const spike = ok(await gql(h.url, op.SPIKE, { id: spikeId }, m.brand.key)).demandSpike;
     expect(await (await job()).getState()).toBe('delayed');
     expect(Math.abs((await dueAt()) - Date.parse(spike.biddingClosesAt))).toBeLessThan(2_000);
@@ -150,7 +178,10 @@ describe('scheduling', () => {
     expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: later }, m.brand.key)).changeBiddingClose).toMatchObject({ biddingClosesAt: later });
     expect(Math.abs((await dueAt()) - Date.parse(later))).toBeLessThan(2_000);
     const tooLate = new Date(Date.parse(spike.intervals[0].startsAt) + 60_000).toISOString();
-    expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: tooLate }, m.brand.key)).changeBiddingClose).toMatchObject({ code: 'BAD_USER_INPUT', field: 'biddingClosesAt' });
+    expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: tooLate }, m.brand.key)).changeBiddingClose).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'biddingClosesAt',
+    });
     expect(errorCode(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: later }, m.otherBrand.key))).toBe('NOT_FOUND');
   });
 });
@@ -165,13 +196,20 @@ describe('failed clearings', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
     h.clock.advance(3_600_000); // past the close time; the processor is run by hand below
-    const timedOut = processorWith(async () => { throw new ClearingError('SOLVER_TIMEOUT', 'clearing hit its 120 s time limit (COST)'); });
+    const timedOut = processorWith(async () => {
+      throw new ClearingError('SOLVER_TIMEOUT', 'clearing hit its 120 s time limit (COST)');
+    });
     await expect(timedOut(jobFor(spikeId))).rejects.toMatchObject({ code: 'SOLVER_TIMEOUT' });
     const firstAt = h.clock.now().toISOString();
     h.clock.advance(60_000);
     await expect(timedOut(jobFor(spikeId))).rejects.toMatchObject({ code: 'SOLVER_TIMEOUT' });
     expect(await failureOf(spikeId, m.brand.key)).toEqual({
-      spikeId, code: 'SOLVER_TIMEOUT', message: 'clearing hit its 120 s time limit (COST)', attempts: 2, firstFailedAt: firstAt, lastFailedAt: h.clock.now().toISOString(),
+      spikeId,
+      code: 'SOLVER_TIMEOUT',
+      message: 'clearing hit its 120 s time limit (COST)',
+      attempts: 2,
+      firstFailedAt: firstAt,
+      lastFailedAt: h.clock.now().toISOString(),
     });
     expect((await failureOf(spikeId, h.operatorKey)).attempts).toBe(2);
     expect(errorCode(await gql(h.url, op.CLEARING_FAILURE, { id: spikeId }, m.otherBrand.key))).toBe('NOT_FOUND');
@@ -181,14 +219,18 @@ describe('failed clearings', () => {
     for (const table of ['clearing_result', 'award', 'bid_outcome', 'contract', 'audit_record']) expect(await count(table)).toBe(0);
 
     // An unexpected error is reported as INTERNAL, without its internal text.
-    const broken = processorWith(async () => { throw new Error('connect ECONNRESET 10.0.0.3:5432'); });
+    const broken = processorWith(async () => {
+      throw new Error('connect ECONNRESET 10.0.0.3:5432');
+    });
     await expect(broken(jobFor(spikeId))).rejects.toThrow('ECONNRESET');
     const internal = await failureOf(spikeId, m.brand.key);
     expect(internal).toMatchObject({ code: 'INTERNAL', attempts: 3 });
     expect(internal.message).not.toContain('10.0.0.3');
 
     // Refused input cannot succeed on a retry: the job fails for good (the sweeper tries again later).
-    const refused = processorWith(async () => { throw new ClearingError('INVALID_INPUT', 'bids: rates × seats are too large to clear exactly', 'bids'); });
+    const refused = processorWith(async () => {
+      throw new ClearingError('INVALID_INPUT', 'bids: rates × seats are too large to clear exactly', 'bids');
+    });
     await expect(refused(jobFor(spikeId))).rejects.toBeInstanceOf(UnrecoverableError);
     expect(await failureOf(spikeId, m.brand.key)).toMatchObject({ code: 'INVALID_INPUT', attempts: 4 });
 

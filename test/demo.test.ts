@@ -10,8 +10,12 @@ function runDemo(env: Record<string, string>): Promise<{ code: number | null; ou
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
     child.on('exit', (code) => resolve({ code, out }));
   });
 }
@@ -21,7 +25,14 @@ describe('npm run demo', () => {
     const { code, out } = await runDemo({});
     expect(out).not.toContain('The demo failed');
     expect(code).toBe(0);
-    for (const heading of ['1. The operator onboards', '3. Vendors bid', '4. The delivery day passes', '6. Finance settles', '7. The quality worker rescores', '8. A second spike']) {
+    for (const heading of [
+      '1. The operator onboards',
+      '3. Vendors bid',
+      '4. The delivery day passes',
+      '6. Finance settles',
+      '7. The quality worker rescores',
+      '8. A second spike',
+    ]) {
       expect(out).toContain(heading);
     }
     expect(out).toContain('reconciliation: balanced');

@@ -33,7 +33,13 @@ const count = async (db: Db, sql: string, params: unknown[] = []) => Number((awa
 const API_POOL_SIZE = 10; // startApi's pool
 const CONNECT_TIMEOUT_MS = 1_000; // the API's wait for a connection in the PostgreSQL tests (10 s in production)
 /** Fails instead of waiting forever. */
-const within = <T>(ms: number, p: Promise<T>) => Promise.race([p, sleep(ms).then(() => { throw new Error(`no answer within ${ms} ms`); })]);
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([
+    p,
+    sleep(ms).then(() => {
+      throw new Error(`no answer within ${ms} ms`);
+    }),
+  ]);
 /** Nothing a client sees may reveal SQL, a stack trace or a driver message. */
 const INTERNALS = /select |insert |update |delete |\bat .*\.(ts|js):\d+|stack|ECONN|terminated|ioredis|Redis|postgres/i;
 
@@ -48,14 +54,23 @@ describe('Redis stopped and started again during bidding and clearing', () => {
     const queuePrefix = prefix();
     api = await startApi({ databaseUrl: TEST_DATABASE_URL, redisUrl: redis.url, prefix: queuePrefix });
     const operatorKey = await freshOperator(api.orm); // before any worker holds locks on the tables
-    worker = startWorkerProcess({ DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: redis.url, QUEUE_PREFIX: queuePrefix, SWEEP_INTERVAL_MS: '500', WORKER_LOCK_MS: '2000' });
+    worker = startWorkerProcess({
+      DATABASE_URL: TEST_DATABASE_URL,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: queuePrefix,
+      SWEEP_INTERVAL_MS: '500',
+      WORKER_LOCK_MS: '2000',
+    });
     await eventually(async () => (worker.output().includes('workers started') ? true : null), 20_000);
     m = await aMarket(api.url, operatorKey);
   });
   afterAll(async () => {
     await worker?.kill();
     await api?.close();
-    if (redis) { await stopRedis(redis, 'SIGKILL'); removeRedisData(redis); }
+    if (redis) {
+      await stopRedis(redis, 'SIGKILL');
+      removeRedisData(redis);
+    }
   });
 
   it('keeps every acknowledged bid and clears each spike exactly once after Redis is back (data kept)', async () => {
@@ -73,8 +88,13 @@ describe('Redis stopped and started again during bidding and clearing', () => {
     await stopRedis(redis, 'SIGTERM');
     // Bidding needs PostgreSQL only: every bid placed during the outage is acknowledged and kept.
     const during = await Promise.all([
-      bid(m.vendorB.key, closesSoon), bid(m.vendorC.key, closesSoon), bid(m.inHouse.key, closesSoon),
-      bid(m.vendorA.key, closedEarly), bid(m.vendorB.key, closedEarly), bid(m.vendorC.key, closedEarly), bid(m.inHouse.key, closedEarly),
+      bid(m.vendorB.key, closesSoon),
+      bid(m.vendorC.key, closesSoon),
+      bid(m.inHouse.key, closesSoon),
+      bid(m.vendorA.key, closedEarly),
+      bid(m.vendorB.key, closedEarly),
+      bid(m.vendorC.key, closedEarly),
+      bid(m.inHouse.key, closedEarly),
     ]);
     for (const res of during) expectClean(res);
     expect(during.map((r) => r.data?.placeBid.__typename)).toEqual(Array(7).fill('Bid'));
@@ -96,8 +116,9 @@ describe('Redis stopped and started again during bidding and clearing', () => {
     expect(await count(api, 'select count(*)::int as n from clearing_result')).toBe(0);
 
     redis = await startRedis(redis.port, redis.dir);
-    await eventually(async () => ((await count(api, 'select count(*)::int as n from clearing_result')) === 2 ? true : null), 20_000)
-      .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`); });
+    await eventually(async () => ((await count(api, 'select count(*)::int as n from clearing_result')) === 2 ? true : null), 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`);
+    });
     await expectClearedOnce(api, [closesSoon, closedEarly], acknowledged);
     // The early close was never enqueued by the API: the sweeper found it (its old job was still delayed an hour).
     expect(worker.output()).toContain('sweeper enqueued due spikes');
@@ -112,7 +133,7 @@ describe('Redis stopped and started again during bidding and clearing', () => {
     expect(lines.filter((l) => /Redis unreachable/.test(l)).length).toBeLessThanOrEqual(3); // producers, workers, outbox relay
   });
 
-  it('clears spikes whose jobs were lost with Redis\'s data, published before and during the outage', async () => {
+  it("clears spikes whose jobs were lost with Redis's data, published before and during the outage", async () => {
     const soon = () => new Date(Date.now() + 4_000).toISOString();
     const before = await anOpenSpike(api.url, systemClock, m.brand.key, { biddingClosesAt: soon() });
     const acknowledged = [ok(await gql(api.url, op.PLACE_BID, { input: aBidInput(before), key: 'lost-1' }, m.vendorA.key)).placeBid.id as string];
@@ -125,8 +146,12 @@ describe('Redis stopped and started again during bidding and clearing', () => {
     await sleep(Math.max(0, Date.parse((await spikeRow(api, during)).bidding_closes_at) - Date.now() + 200));
 
     redis = await startRedis(redis.port);
-    await eventually(async () => ((await count(api, 'select count(*)::int as n from clearing_result where spike_id in (?, ?)', [before, during])) === 2 ? true : null), 20_000)
-      .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`); });
+    await eventually(
+      async () => ((await count(api, 'select count(*)::int as n from clearing_result where spike_id in (?, ?)', [before, during])) === 2 ? true : null),
+      20_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nworker output:\n${worker.output().slice(-3000)}`);
+    });
     await expectClearedOnce(api, [before, during], acknowledged);
   });
 });
@@ -165,8 +190,12 @@ describe('PostgreSQL connections dropped', () => {
     const ts = String(Math.floor(Date.now() / 1000));
     proxy.pause();
     const ingest = fetch(`${api.base}/ingest/quality`, {
-      method: 'POST', body, headers: {
-        'content-type': 'application/json', 'x-burst-organization': m.brand.id, 'x-burst-timestamp': ts,
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-burst-organization': m.brand.id,
+        'x-burst-timestamp': ts,
         'x-burst-signature': `v1=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`,
       },
     });
@@ -241,13 +270,19 @@ describe('PostgreSQL connections dropped', () => {
       await expectClearedOnce(db, [spikeId], bids);
       const contracts = (await rows(db, 'select id from contract where spike_id = ? order by vendor_id', [spikeId])).map((r) => r.id as string);
       expect(contracts).toHaveLength(2);
-      await db.em.getConnection().execute(`
+      await db.em.getConnection().execute(
+        `
         insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
-        select gen_random_uuid(), c.id, (s->>'index')::int, 'VENDOR', 10000, 10, 800000, now() from contract c, jsonb_array_elements(c.seats) s where c.spike_id = ?`, [spikeId]);
+        select gen_random_uuid(), c.id, (s->>'index')::int, 'VENDOR', 10000, 10, 800000, now() from contract c, jsonb_array_elements(c.seats) s where c.spike_id = ?`,
+        [spikeId],
+      );
 
       // Settlement 1: the connection drops just before COMMIT (rolled back). Settlement 2: the COMMIT
       // runs but its reply is lost (the retry must find it settled, not post it again).
-      for (const [contractId, when] of [[contracts[0]!, 'before'], [contracts[1]!, 'after']] as const) {
+      for (const [contractId, when] of [
+        [contracts[0]!, 'before'],
+        [contracts[1]!, 'after'],
+      ] as const) {
         const cut = proxy.cutOn(/^Q.*\bcommit\b/is, when);
         await settlement.add(SETTLE_CONTRACT, { contractId, force: true }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) });
         await cut;
@@ -267,7 +302,14 @@ describe('PostgreSQL connections dropped', () => {
         expect(await count(db, 'select count(*)::int as n from invoice where contract_id = ?', [contractId])).toBe(1);
       }
       expect(await count(db, `select count(*)::int as n from ledger_transaction where kind = 'SETTLEMENT'`)).toBe(2);
-      const operator = { apiKeyId: '', organizationId: '', organizationKind: 'OPERATOR' as const, role: 'OPERATOR' as const, vendorType: null, parentBrandId: null };
+      const operator = {
+        apiKeyId: '',
+        organizationId: '',
+        organizationKind: 'OPERATOR' as const,
+        role: 'OPERATOR' as const,
+        vendorType: null,
+        parentBrandId: null,
+      };
       expect(await reconciliation(db.em.fork() as never, operator)).toMatchObject({ balanced: true, discrepancies: [] });
     } finally {
       await Promise.all(workers.map((w) => w.close()));
@@ -308,11 +350,16 @@ describe('a worker killed with SIGKILL in the middle of a clearing', () => {
   let worker: WorkerProcess | undefined;
   let m: Market;
   const queuePrefix = prefix();
-  const startWorker = () => startWorkerProcess({
-    DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: queuePrefix, WORKER_CONCURRENCY: '1',
-    // Recovery must come from BullMQ's stalled-job check, not from the sweeper.
-    WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000',
-  });
+  const startWorker = () =>
+    startWorkerProcess({
+      DATABASE_URL: TEST_DATABASE_URL,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: queuePrefix,
+      WORKER_CONCURRENCY: '1',
+      // Recovery must come from BullMQ's stalled-job check, not from the sweeper.
+      WORKER_LOCK_MS: '2000',
+      SWEEP_INTERVAL_MS: '3600000',
+    });
 
   beforeAll(async () => {
     api = await startApi({ databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL, prefix: queuePrefix });
@@ -333,23 +380,45 @@ describe('a worker killed with SIGKILL in the middle of a clearing', () => {
     ok(await gql(api.url, op.CLOSE, { id: spikeId }, m.brand.key));
 
     // Mid-solve: the worker's transaction holds the spike's row lock and has been idle (computing) for a while.
-    await eventually(async () => ((await count(api, `select count(*)::int as n from pg_stat_activity
+    await eventually(
+      async () =>
+        (await count(
+          api,
+          `select count(*)::int as n from pg_stat_activity
       where datname = current_database() and pid <> pg_backend_pid() and state = 'idle in transaction'
-        and backend_xid is not null and now() - state_change > interval '150 milliseconds'`)) === 1 ? true : null), 30_000);
+        and backend_xid is not null and now() - state_change > interval '150 milliseconds'`,
+        )) === 1
+          ? true
+          : null,
+      30_000,
+    );
     await worker.kill('SIGKILL');
     expect(await count(api, 'select count(*)::int as n from clearing_result')).toBe(0);
     expect((await spikeRow(api, spikeId)).status).toBe('CLOSED');
     // PostgreSQL saw the connection go and rolled back, releasing the lock.
-    await eventually(async () => ((await count(api, `select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and state like 'idle in transaction%'`)) === 0 ? true : null), 10_000);
+    await eventually(
+      async () =>
+        (await count(
+          api,
+          `select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`,
+        )) === 0
+          ? true
+          : null,
+      10_000,
+    );
 
     worker = startWorker();
-    await eventually(async () => ((await spikeRow(api, spikeId)).status === 'AWARDED' ? true : null), 60_000)
-      .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker!.output().slice(-3000)}`); });
+    await eventually(async () => ((await spikeRow(api, spikeId)).status === 'AWARDED' ? true : null), 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nworker output:\n${worker!.output().slice(-3000)}`);
+    });
     // The solve runs off the event loop: its lock is renewed throughout, so the job is neither
     // declared stalled again nor run twice, and it completes.
-    await eventually(async () => ((await (await api.queues.clearing.getJob(clearJobId(spikeId)))?.getState()) === 'completed' ? true : null), 10_000)
-      .catch((err: Error) => { throw new Error(`${err.message}\nworker output:\n${worker!.output().slice(-3000)}`); });
+    await eventually(async () => ((await (await api.queues.clearing.getJob(clearJobId(spikeId)))?.getState()) === 'completed' ? true : null), 10_000).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\nworker output:\n${worker!.output().slice(-3000)}`);
+      },
+    );
     expect(worker.output()).not.toMatch(/could not renew lock|Missing lock|job failed/);
     const bids = (await rows(api, 'select id from bid where spike_id = ?', [spikeId])).map((r) => r.id as string);
     await expectClearedOnce(api, [spikeId], bids);
@@ -357,8 +426,14 @@ describe('a worker killed with SIGKILL in the middle of a clearing', () => {
     expect(result.solver).toBe('HIGHS'); // the coupled model: the solve the kill interrupted
     // Awards match the stored result and contracts carry exactly the awarded seats.
     expect(await count(api, 'select (sum(seats) * 0.25)::float as n from award where spike_id = ?', [spikeId])).toBe(Number(result.covered_seat_hours));
-    expect(await count(api, `select count(*)::int as n from contract c where c.spike_id = ? and (select sum((s->>'seats')::int) from jsonb_array_elements(c.seats) s)
-      <> (select sum(a.seats) from award a where a.bid_id = c.bid_id)`, [spikeId])).toBe(0);
+    expect(
+      await count(
+        api,
+        `select count(*)::int as n from contract c where c.spike_id = ? and (select sum((s->>'seats')::int) from jsonb_array_elements(c.seats) s)
+      <> (select sum(a.seats) from award a where a.bid_id = c.bid_id)`,
+        [spikeId],
+      ),
+    ).toBe(0);
     const audit = (await rows(api, 'select sha256, canonical from audit_record where spike_id = ?', [spikeId]))[0]!;
     expect(createHash('sha256').update(audit.canonical).digest('hex')).toBe(audit.sha256);
     expect(JSON.parse(audit.canonical).bids).toHaveLength(bids.length);
@@ -373,7 +448,10 @@ describe('a worker killed with SIGKILL in the middle of a clearing', () => {
  */
 async function aLargeSpike(api: FaultApi, m: Market): Promise<string> {
   let seed = 7;
-  const random = () => { seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648; return seed / 2_147_483_648; };
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const QUARTER = 15 * 60_000;
   const start = Math.ceil((Date.now() + 86_400_000) / QUARTER) * QUARTER;
@@ -383,13 +461,21 @@ async function aLargeSpike(api: FaultApi, m: Market): Promise<string> {
     seats: Math.round(1.3 * bidCount * (0.35 + 0.65 * Math.sin((Math.PI * t) / 96) ** 2) * (0.9 + 0.2 * random())),
   }));
   const spikeId = await anOpenSpike(api.url, systemClock, m.brand.key, {
-    intervalMinutes: 15, intervals, maxVendorShare: 0.4, qualityWeight: 1, reserveRate: { amountMinor: '3200', currency: 'USD' },
+    intervalMinutes: 15,
+    intervals,
+    maxVendorShare: 0.4,
+    qualityWeight: 1,
+    reserveRate: { amountMinor: '3200', currency: 'USD' },
   });
   const now = new Date();
   for (let b = 0; b < bidCount; b++) {
     const vendorId = uuidv7();
-    await rows(api, `insert into organization (id, name, kind, vendor_type, skills, certifications, status, created_at, updated_at)
-      values (?, ?, 'VENDOR', 'OUTSOURCER', '{billing}', '{PCI_DSS}', 'ACTIVE', ?, ?) returning id`, [vendorId, `Fault vendor ${b}`, now, now]);
+    await rows(
+      api,
+      `insert into organization (id, name, kind, vendor_type, skills, certifications, status, created_at, updated_at)
+      values (?, ?, 'VENDOR', 'OUTSOURCER', '{billing}', '{PCI_DSS}', 'ACTIVE', ?, ?) returning id`,
+      [vendorId, `Fault vendor ${b}`, now, now],
+    );
     const length = int(8, 48);
     const first = int(0, 96 - length);
     const seats = int(1, 12);
@@ -397,11 +483,26 @@ async function aLargeSpike(api: FaultApi, m: Market): Promise<string> {
     const offeredHours = offered.reduce((sum, o) => sum + o.seats, 0) * 0.25;
     const minSeats = random() < 0.3 ? Math.min(seats, int(2, 5)) : null;
     const minTotal = random() < 0.25 ? Math.round(offeredHours * (0.25 + 0.55 * random()) * 4) / 4 : null;
-    await rows(api, `insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, min_seats_per_interval, min_total_seat_hours,
+    await rows(
+      api,
+      `insert into bid (id, spike_id, vendor_id, status, rate_minor, currency, offered, min_seats_per_interval, min_total_seat_hours,
         version, idempotency_key, payload_hash, submitted_at, created_at, updated_at)
       values (?, ?, ?, 'ACTIVE', ?, 'USD', ?::jsonb, ?, ?, 1, ?, ?, ?, ?, ?) returning id`,
-    [uuidv7(), spikeId, vendorId, int(1800, 3200), JSON.stringify(offered), minSeats, minTotal, `large-${b}`, '0'.repeat(64),
-      new Date(now.getTime() - int(0, 3600) * 1000), now, now]);
+      [
+        uuidv7(),
+        spikeId,
+        vendorId,
+        int(1800, 3200),
+        JSON.stringify(offered),
+        minSeats,
+        minTotal,
+        `large-${b}`,
+        '0'.repeat(64),
+        new Date(now.getTime() - int(0, 3600) * 1000),
+        now,
+        now,
+      ],
+    );
   }
   return spikeId;
 }

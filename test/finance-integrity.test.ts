@@ -17,9 +17,16 @@ import * as op from './support/operations.js';
  */
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 const DAY = 86_400_000;
 const INVOICE_NUMBERS = `query($filter: InvoiceFilterInput, $first: Int) { invoices(filter: $filter, first: $first) { nodes { id number kind vendorId contractId net { amountMinor } } } }`;
@@ -39,7 +46,12 @@ async function contractsOf(vendors: { key: string; id: string }[]): Promise<stri
 }
 
 const report = (contractId: string, key: string, staffed = 1) =>
-  gql(h.url, op.REPORT_DELIVERY, { input: { contractId, reports: [{ intervalIndex: 0, staffedSeatHours: staffed, contactsHandled: 30, serviceLevelAchieved: 0.9 }] } }, key);
+  gql(
+    h.url,
+    op.REPORT_DELIVERY,
+    { input: { contractId, reports: [{ intervalIndex: 0, staffedSeatHours: staffed, contactsHandled: 30, serviceLevelAchieved: 0.9 }] } },
+    key,
+  );
 
 describe('invoice numbers', () => {
   it('run per issuing vendor, shared by its invoices and notes, so no tenant learns anyone else’s volume', async () => {
@@ -60,7 +72,9 @@ describe('invoice numbers', () => {
     expect(await number(note.invoice.id)).toBe('3');
     // Vendor B sees only its own number 1; the brand sees both vendors' sequences.
     expect(ok(await gql(h.url, INVOICE_NUMBERS, {}, m.vendorB.financeKey)).invoices.nodes.map((i: any) => i.number)).toEqual(['1']);
-    const brands = ok(await gql(h.url, INVOICE_NUMBERS, {}, m.brand.financeKey)).invoices.nodes.map((i: any) => `${i.vendorId === m.vendorA.id ? 'A' : 'B'}${i.number}`);
+    const brands = ok(await gql(h.url, INVOICE_NUMBERS, {}, m.brand.financeKey)).invoices.nodes.map(
+      (i: any) => `${i.vendorId === m.vendorA.id ? 'A' : 'B'}${i.number}`,
+    );
     expect(brands.sort()).toEqual(['A1', 'A2', 'A3', 'B1']);
     expect(ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation).toMatchObject({ balanced: true, discrepancies: [] });
   });
@@ -75,24 +89,39 @@ describe('invoice numbers', () => {
     // Each batch locks its contracts in id order (spike by spike here), so these pairs reach the
     // vendors in opposite orders: numbering invoice by invoice would deadlock them.
     const batches = [
-      [c(0, A), c(1, B), c(2, C)], [c(0, C), c(1, B), c(2, A)],
-      [c(3, B), c(4, A)], [c(3, A), c(4, B)],
-      [c(5, C), c(6, A), c(7, B)], [c(5, B), c(6, C), c(7, A)], [c(5, A), c(6, B), c(7, C)],
-      bySpike.flat().reverse(), bySpike.flat(),
+      [c(0, A), c(1, B), c(2, C)],
+      [c(0, C), c(1, B), c(2, A)],
+      [c(3, B), c(4, A)],
+      [c(3, A), c(4, B)],
+      [c(5, C), c(6, A), c(7, B)],
+      [c(5, B), c(6, C), c(7, A)],
+      [c(5, A), c(6, B), c(7, C)],
+      bySpike.flat().reverse(),
+      bySpike.flat(),
     ];
-    const results = await Promise.allSettled(batches.map((ids) =>
-      settleContracts(h.orm.em.fork() as never, h.clock, ids.map((contractId) => ({ contractId, force: false })), DEFAULT_POLICY)));
-    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    const rows = await h.orm.em.getConnection().execute<{ vendor_id: string; numbers: string[] }[]>(
-      'select vendor_id, array_agg(number::text order by number) as numbers from invoice group by vendor_id',
+    const results = await Promise.allSettled(
+      batches.map((ids) =>
+        settleContracts(
+          h.orm.em.fork() as never,
+          h.clock,
+          ids.map((contractId) => ({ contractId, force: false })),
+          DEFAULT_POLICY,
+        ),
+      ),
     );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const rows = await h.orm.em
+      .getConnection()
+      .execute<{ vendor_id: string; numbers: string[] }[]>(
+        'select vendor_id, array_agg(number::text order by number) as numbers from invoice group by vendor_id',
+      );
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(r.numbers).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
     expect(await rowCounts(h.orm)).toMatchObject({ invoice: 24, settlement: 24, invoice_number_counter: 3 });
   }, 60_000);
 
   it('are numbered by PostgreSQL itself and can never be changed', async () => {
-    const [a1, a2] = [...await contractsOf([m.vendorA]), ...await contractsOf([m.vendorA])];
+    const [a1, a2] = [...(await contractsOf([m.vendorA])), ...(await contractsOf([m.vendorA]))];
     h.clock.advance(3 * DAY);
     await settleContracts(h.orm.em.fork() as never, h.clock, [{ contractId: a1!, force: false }], DEFAULT_POLICY);
     const conn = h.orm.em.getConnection();
@@ -119,10 +148,16 @@ describe('the invoice numbering migration', () => {
   const adminQuery = async (sql: string) => {
     const client = new pg.Client({ connectionString: admin.toString() });
     await client.connect();
-    try { await client.query(sql); } finally { await client.end(); }
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
   };
   const dbName = scratch.pathname.slice(1).replace(/"/g, '');
-  afterAll(async () => { await adminQuery(`drop database if exists "${dbName}"`); });
+  afterAll(async () => {
+    await adminQuery(`drop database if exists "${dbName}"`);
+  });
 
   it('keeps every issued number and continues each vendor’s sequence after its highest', async () => {
     await adminQuery(`drop database if exists "${dbName}"`);
@@ -132,22 +167,34 @@ describe('the invoice numbering migration', () => {
     try {
       await orm.migrator.up({ to: 'Migration20261206000000' });
       const conn = orm.em.getConnection();
-      const [brand, x, y, z] = ['01900000-0000-7000-8000-0000000000b1', '01900000-0000-7000-8000-0000000000a1', '01900000-0000-7000-8000-0000000000a2', '01900000-0000-7000-8000-0000000000a3'];
-      await conn.execute(`insert into organization (id, name, kind, vendor_type, status, created_at, updated_at) values
+      const [brand, x, y, z] = [
+        '01900000-0000-7000-8000-0000000000b1',
+        '01900000-0000-7000-8000-0000000000a1',
+        '01900000-0000-7000-8000-0000000000a2',
+        '01900000-0000-7000-8000-0000000000a3',
+      ];
+      await conn.execute(
+        `insert into organization (id, name, kind, vendor_type, status, created_at, updated_at) values
         (?, 'Brand', 'BRAND', null, 'ACTIVE', now(), now()), (?, 'X', 'VENDOR', 'OUTSOURCER', 'ACTIVE', now(), now()),
-        (?, 'Y', 'VENDOR', 'OUTSOURCER', 'ACTIVE', now(), now()), (?, 'Z', 'VENDOR', 'OUTSOURCER', 'ACTIVE', now(), now())`, [brand, x, y, z]);
+        (?, 'Y', 'VENDOR', 'OUTSOURCER', 'ACTIVE', now(), now()), (?, 'Z', 'VENDOR', 'OUTSOURCER', 'ACTIVE', now(), now())`,
+        [brand, x, y, z],
+      );
       // Invoices need contracts; the numbering does not, so this scratch database drops that key.
       await conn.execute('alter table invoice drop constraint invoice_contract_id_fkey');
-      const issue = (vendor: string) => conn.execute(
-        `insert into invoice (id, contract_id, brand_id, vendor_id, kind, status, currency, net_minor, fee_minor, vendor_payout_minor, period_start, period_end, issued_at)
-         values (gen_random_uuid(), gen_random_uuid(), ?, ?, 'INVOICE', 'ISSUED', 'USD', 0, 0, 0, now(), now(), now()) returning number::text`, [brand, vendor]);
+      const issue = (vendor: string) =>
+        conn.execute(
+          `insert into invoice (id, contract_id, brand_id, vendor_id, kind, status, currency, net_minor, fee_minor, vendor_payout_minor, period_start, period_end, issued_at)
+         values (gen_random_uuid(), gen_random_uuid(), ?, ?, 'INVOICE', 'ISSUED', 'USD', 0, 0, 0, now(), now(), now()) returning number::text`,
+          [brand, vendor],
+        );
       for (const v of [x, y, x, x, y]) await issue(v); // the old global sequence: X 1, 3, 4; Y 2, 5
       const before = await conn.execute<{ id: string; number: string }[]>('select id, number::text from invoice order by id');
 
       await orm.migrator.up();
       expect(await conn.execute<{ id: string; number: string }[]>('select id, number::text from invoice order by id')).toEqual(before);
       expect(await conn.execute('select vendor_id, last_number::text from invoice_number_counter order by vendor_id')).toEqual([
-        { vendor_id: x, last_number: '4' }, { vendor_id: y, last_number: '5' },
+        { vendor_id: x, last_number: '4' },
+        { vendor_id: y, last_number: '5' },
       ]);
       expect((await issue(x))[0]).toEqual({ number: '5' });
       expect((await issue(y))[0]).toEqual({ number: '6' });
@@ -169,7 +216,10 @@ describe('finance queries', () => {
     ok(await report(a1!, m.vendorA.key, 1.5));
     ok(await gql(h.url, op.SETTLE, { id: a1 }, m.brand.financeKey));
     const byContract = async (key: string, filter: Record<string, unknown>) => ok(await gql(h.url, INVOICE_NUMBERS, { filter }, key)).invoices.nodes;
-    expect((await byContract(m.brand.financeKey, { contractId: a1 })).map((i: any) => [i.contractId, i.kind])).toEqual([[a1, 'INVOICE'], [a1, 'DEBIT_NOTE']]);
+    expect((await byContract(m.brand.financeKey, { contractId: a1 })).map((i: any) => [i.contractId, i.kind])).toEqual([
+      [a1, 'INVOICE'],
+      [a1, 'DEBIT_NOTE'],
+    ]);
     expect((await byContract(m.brand.financeKey, { contractId: a1, status: 'ADJUSTED' })).map((i: any) => i.kind)).toEqual(['INVOICE']);
     expect((await byContract(m.vendorB.financeKey, { contractId: b1 })).map((i: any) => i.contractId)).toEqual([b1]);
     // Another party's contract is as empty as one that does not exist.
@@ -180,7 +230,8 @@ describe('finance queries', () => {
 
   it('lists every open contract’s accrual, zero included, and drops a contract once it is settled', async () => {
     const [delivered, idle] = await contractsOf([m.vendorA, m.vendorB]);
-    const accruals = async (key: string) => Object.fromEntries(ok(await gql(h.url, op.ACCRUALS, {}, key)).accruals.map((a: any) => [a.contractId, a.unsettledNet.amountMinor]));
+    const accruals = async (key: string) =>
+      Object.fromEntries(ok(await gql(h.url, op.ACCRUALS, {}, key)).accruals.map((a: any) => [a.contractId, a.unsettledNet.amountMinor]));
     expect(await accruals(m.brand.financeKey)).toEqual({ [delivered!]: '0', [idle!]: '0' });
     h.clock.advance(3 * DAY);
     ok(await report(delivered!, m.vendorA.key)); // 1 seat-hour at 25.00

@@ -42,21 +42,44 @@ beforeAll(async () => {
   if (awarded.kind !== 'AWARDED') throw new Error('setup: the past spike did not clear');
   endedContract = awarded.contractIds[0]!;
   h.clock.set(now);
-  ok(await gql(h.url, op.REPORT_DELIVERY, { input: { contractId: endedContract, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }, m.vendorA.key));
+  ok(
+    await gql(
+      h.url,
+      op.REPORT_DELIVERY,
+      { input: { contractId: endedContract, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } },
+      m.vendorA.key,
+    ),
+  );
   invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContract }, m.brand.financeKey)).settleContract.invoice.id;
-  throwawayKeyId = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey)).issueApiKey.apiKey.id;
-  endpointId = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/fuzz', eventTypes: ['bid.outcome'] } }, m.vendorB.key)).registerWebhookEndpoint.endpoint.id;
+  throwawayKeyId = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey))
+    .issueApiKey.apiKey.id;
+  endpointId = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/fuzz', eventTypes: ['bid.outcome'] } }, m.vendorB.key))
+    .registerWebhookEndpoint.endpoint.id;
 }, 120_000);
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 /** A mutation's document, the key that may call it, and a valid request to break. */
-interface Target { document: string; key: () => string; valid: () => Record<string, unknown> }
+interface Target {
+  document: string;
+  key: () => string;
+  valid: () => Record<string, unknown>;
+}
 
 let n = 0;
 const soon = () => new Date(h.clock.now().getTime() + 2 * 3_600_000).toISOString();
 const TARGETS: Record<string, Target> = {
-  createOrganization: { document: op.CREATE_ORG, key: () => h.operatorKey, valid: () => ({ input: { name: `Fuzz ${++n}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'], certifications: ['PCI_DSS'] } }) },
-  updateVendorProfile: { document: op.UPDATE_VENDOR, key: () => h.operatorKey, valid: () => ({ input: { vendorId: m.vendorB.id, skills: ['billing', 'es-ES'], certifications: ['PCI_DSS'], status: 'ACTIVE' } }) },
+  createOrganization: {
+    document: op.CREATE_ORG,
+    key: () => h.operatorKey,
+    valid: () => ({ input: { name: `Fuzz ${++n}`, kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'], certifications: ['PCI_DSS'] } }),
+  },
+  updateVendorProfile: {
+    document: op.UPDATE_VENDOR,
+    key: () => h.operatorKey,
+    valid: () => ({ input: { vendorId: m.vendorB.id, skills: ['billing', 'es-ES'], certifications: ['PCI_DSS'], status: 'ACTIVE' } }),
+  },
   issueApiKey: { document: op.ISSUE_KEY, key: () => h.operatorKey, valid: () => ({ input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'fuzz' } }) },
   revokeApiKey: { document: op.REVOKE_KEY, key: () => h.operatorKey, valid: () => ({ id: throwawayKeyId }) },
   postDemandSpike: { document: op.POST_SPIKE, key: () => m.brand.key, valid: () => ({ input: aSpikeInput(h.clock), key: `fuzz-${++n}` }) },
@@ -64,29 +87,64 @@ const TARGETS: Record<string, Target> = {
   cancelDemandSpike: { document: op.CANCEL, key: () => m.brand.key, valid: () => ({ id: openSpike }) },
   closeBidding: { document: op.CLOSE, key: () => m.brand.key, valid: () => ({ id: openSpike }) },
   changeBiddingClose: { document: op.CHANGE_CLOSE, key: () => m.brand.key, valid: () => ({ id: openSpike, at: soon() }) },
-  placeBid: { document: op.PLACE_BID, key: () => m.vendorB.key, valid: () => ({ input: { ...aBidInput(openSpike), minSeatsPerInterval: 2, minTotalSeatHours: 2, note: 'fuzz' }, key: `fuzz-${++n}` }) },
-  reviseBid: { document: op.REVISE_BID, key: () => m.vendorA.key, valid: () => ({ input: { bidId: bidOnOpen, expectedVersion: 1, rate: { amountMinor: '2400', currency: 'USD' }, offered: [{ index: 0, seats: 4 }], note: 'revised' } }) },
+  placeBid: {
+    document: op.PLACE_BID,
+    key: () => m.vendorB.key,
+    valid: () => ({ input: { ...aBidInput(openSpike), minSeatsPerInterval: 2, minTotalSeatHours: 2, note: 'fuzz' }, key: `fuzz-${++n}` }),
+  },
+  reviseBid: {
+    document: op.REVISE_BID,
+    key: () => m.vendorA.key,
+    valid: () => ({
+      input: { bidId: bidOnOpen, expectedVersion: 1, rate: { amountMinor: '2400', currency: 'USD' }, offered: [{ index: 0, seats: 4 }], note: 'revised' },
+    }),
+  },
   withdrawBid: { document: op.WITHDRAW_BID, key: () => m.vendorA.key, valid: () => ({ id: bidOnOpen, v: 1 }) },
   reportDelivery: {
-    document: op.REPORT_DELIVERY, key: () => m.vendorA.key,
-    valid: () => ({ input: { contractId: endedContract, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } }),
+    document: op.REPORT_DELIVERY,
+    key: () => m.vendorA.key,
+    valid: () => ({
+      input: { contractId: endedContract, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] },
+    }),
   },
   settleContract: { document: op.SETTLE, key: () => m.brand.financeKey, valid: () => ({ id: endedContract }) },
-  recordPayment: { document: op.PAY, key: () => m.brand.financeKey, valid: () => ({ input: { invoiceId, amount: { amountMinor: '1', currency: 'USD' } }, key: `fuzz-${++n}` }) },
+  recordPayment: {
+    document: op.PAY,
+    key: () => m.brand.financeKey,
+    valid: () => ({ input: { invoiceId, amount: { amountMinor: '1', currency: 'USD' } }, key: `fuzz-${++n}` }),
+  },
   recordQualityEvents: {
-    document: op.RECORD_EVENTS, key: () => h.operatorKey,
-    valid: () => ({ input: { events: [
-      { externalId: `fuzz-${++n}`, kind: 'CSAT', vendorId: m.vendorA.id, contractId: endedContract, score: 4, skill: 'billing', occurredAt: h.clock.now().toISOString() },
-      { externalId: `fuzz-${++n}`, kind: 'AUDIT', vendorId: m.vendorC.id, auditResult: 'PASS', notes: 'fine' },
-    ] } }),
+    document: op.RECORD_EVENTS,
+    key: () => h.operatorKey,
+    valid: () => ({
+      input: {
+        events: [
+          {
+            externalId: `fuzz-${++n}`,
+            kind: 'CSAT',
+            vendorId: m.vendorA.id,
+            contractId: endedContract,
+            score: 4,
+            skill: 'billing',
+            occurredAt: h.clock.now().toISOString(),
+          },
+          { externalId: `fuzz-${++n}`, kind: 'AUDIT', vendorId: m.vendorC.id, auditResult: 'PASS', notes: 'fine' },
+        ],
+      },
+    }),
   },
   rotateQualityIngestSecret: { document: op.ROTATE_INGEST_SECRET, key: () => m.brand.key, valid: () => ({}) },
   registerWebhookEndpoint: {
-    document: op.REGISTER_WEBHOOK, key: () => m.vendorA.key,
+    document: op.REGISTER_WEBHOOK,
+    key: () => m.vendorA.key,
     valid: () => ({ input: { url: `https://hooks.example.com/fuzz/${++n}`, eventTypes: ['bid.outcome', 'demand_spike.posted'], description: 'fuzz' } }),
   },
   disableWebhookEndpoint: { document: op.DISABLE_WEBHOOK, key: () => m.vendorB.key, valid: () => ({ id: endpointId }) },
-  setScoringPolicy: { document: op.SET_SCORING_POLICY, key: () => h.operatorKey, valid: () => ({ input: { weights: { ...op.DEFAULT_WEIGHTS }, priorWeight: 20, halfLifeDays: 30 } }) },
+  setScoringPolicy: {
+    document: op.SET_SCORING_POLICY,
+    key: () => h.operatorKey,
+    valid: () => ({ input: { weights: { ...op.DEFAULT_WEIGHTS }, priorWeight: 20, halfLifeDays: 30 } }),
+  },
 };
 
 // ---- Hostile values ---------------------------------------------------------------------------
@@ -94,14 +152,74 @@ const TARGETS: Record<string, Target> = {
 const nested = (depth: number, wrap: (inner: unknown) => unknown): unknown => Array.from({ length: depth }).reduce<unknown>((inner) => wrap(inner), 1);
 const hostileScalar: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(
-    null, '', ' ', 'null', 'undefined', 'NaN', 'Infinity', '-Infinity', '-1', '-0', '1e309', '0x10', '1_000', '99999999999999999999999999',
-    'true', '[]', '{}', '\u0000', 'a\u0000b', '\u202eevil', '\ud800', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '🧨💥', 'e\u0301', '\r\n\t', "'; DROP TABLE bid; --", '" OR "1"="1',
-    '${jndi:ldap://x}', '../../etc/passwd', '<script>alert(1)</script>', '%s%n%x', 'ADMIN', 'OPERATOR', 'VOICE ', 'chat', 'usd', 'XXX',
-    'not-a-uuid', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '0190a000-0000-7000-8000-00000000000g',
-    '2026-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '+275760-09-13T00:00:00.001Z', '1970-01-01', 'yesterday',
-    'x'.repeat(100_000), 'é'.repeat(50_000),
+    null,
+    '',
+    ' ',
+    'null',
+    'undefined',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '-1',
+    '-0',
+    '1e309',
+    '0x10',
+    '1_000',
+    '99999999999999999999999999',
+    'true',
+    '[]',
+    '{}',
+    '\u0000',
+    'a\u0000b',
+    '\u202eevil',
+    '\ud800',
+    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+    '🧨💥',
+    'e\u0301',
+    '\r\n\t',
+    "'; DROP TABLE bid; --",
+    '" OR "1"="1',
+    '${jndi:ldap://x}',
+    '../../etc/passwd',
+    '<script>alert(1)</script>',
+    '%s%n%x',
+    'ADMIN',
+    'OPERATOR',
+    'VOICE ',
+    'chat',
+    'usd',
+    'XXX',
+    'not-a-uuid',
+    '00000000-0000-0000-0000-000000000000',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    '0190a000-0000-7000-8000-00000000000g',
+    '2026-02-30T00:00:00Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
+    '+275760-09-13T00:00:00.001Z',
+    '1970-01-01',
+    'yesterday',
+    'x'.repeat(100_000),
+    'é'.repeat(50_000),
   ),
-  fc.constantFrom(-1, 0, -0, 0.5, -0.0001, 5e-324, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), 2 ** 53, 2 ** 53 + 2, Number.MAX_VALUE, -Number.MAX_VALUE, 1e21, 0.1 + 0.2, 9_999_999),
+  fc.constantFrom(
+    -1,
+    0,
+    -0,
+    0.5,
+    -0.0001,
+    5e-324,
+    2 ** 31,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    2 ** 53,
+    2 ** 53 + 2,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    1e21,
+    0.1 + 0.2,
+    9_999_999,
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.boolean(),
@@ -113,7 +231,15 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: hostileScalar },
   { weight: 1, arbitrary: fc.array(hostileScalar, { maxLength: 6 }) },
   { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), hostileScalar, { maxKeys: 4 }) },
-  { weight: 1, arbitrary: fc.constantFrom(nested(500, (x) => ({ a: x })), nested(500, (x) => [x]), Array.from({ length: 20_000 }, () => 0), Array.from({ length: 3_000 }, (_, i) => `s${i}`)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      nested(500, (x) => ({ a: x })),
+      nested(500, (x) => [x]),
+      Array.from({ length: 20_000 }, () => 0),
+      Array.from({ length: 3_000 }, (_, i) => `s${i}`),
+    ),
+  },
 );
 
 type Path = (string | number)[];
@@ -136,8 +262,10 @@ function apply(root: Record<string, unknown>, path: Path, edit: Edit): void {
   const key = path.at(-1)!;
   if (parent === null || typeof parent !== 'object') return;
   if (edit.kind === 'replace') parent[key] = structuredClone(edit.value);
-  else if (edit.kind === 'delete') { if (Array.isArray(parent)) parent.splice(Number(key), 1); else delete parent[key]; }
-  else if (edit.kind === 'unknownField') {
+  else if (edit.kind === 'delete') {
+    if (Array.isArray(parent)) parent.splice(Number(key), 1);
+    else delete parent[key];
+  } else if (edit.kind === 'unknownField') {
     if (parent[key] && typeof parent[key] === 'object' && !Array.isArray(parent[key])) parent[key].zzUnknown = structuredClone(edit.value);
     else parent[key] = structuredClone(edit.value);
   } else {
@@ -157,27 +285,35 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
 );
 
 /** Variables for one run: a valid request broken in one to three places, or hostile through and through. */
-const hostileVariables = (target: Target): fc.Arbitrary<Record<string, unknown>> => fc.oneof(
-  { weight: 9, arbitrary: fc.array(fc.tuple(fc.nat(), edit), { minLength: 1, maxLength: 3 }).map((edits) => {
-    const variables = target.valid();
-    // At most one explosion, applied last: copies share their element, so a later edit of one
-    // copy (a 100 kB string, say) would land in all five thousand.
-    const explosion = edits.find(([, e]) => e.kind === 'explode');
-    for (const [pick, e] of [...edits.filter(([, e]) => e.kind !== 'explode'), ...(explosion ? [explosion] : [])]) {
-      const all = paths(variables);
-      if (all.length) apply(variables, all[pick % all.length]!, e);
-    }
-    return variables;
-  }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('input', 'id', 'key', 'v', 'at', 'extra'), hostile, { maxKeys: 3 }) },
-);
+const hostileVariables = (target: Target): fc.Arbitrary<Record<string, unknown>> =>
+  fc.oneof(
+    {
+      weight: 9,
+      arbitrary: fc.array(fc.tuple(fc.nat(), edit), { minLength: 1, maxLength: 3 }).map((edits) => {
+        const variables = target.valid();
+        // At most one explosion, applied last: copies share their element, so a later edit of one
+        // copy (a 100 kB string, say) would land in all five thousand.
+        const explosion = edits.find(([, e]) => e.kind === 'explode');
+        for (const [pick, e] of [...edits.filter(([, e]) => e.kind !== 'explode'), ...(explosion ? [explosion] : [])]) {
+          const all = paths(variables);
+          if (all.length) apply(variables, all[pick % all.length]!, e);
+        }
+        return variables;
+      }),
+    },
+    { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('input', 'id', 'key', 'v', 'at', 'extra'), hostile, { maxKeys: 3 }) },
+  );
 
 // ---- The checks ------------------------------------------------------------------------------
 
 /** What a message must never contain: SQL, database errors, stack frames, source paths. */
-const LEAK = /(select\s.+\sfrom|insert into|update\s.+\sset|delete from|violates|duplicate key|syntax error at|relation "|column "|node_modules|\/work\/|\/src\/|\.ts:\d+|\.js:\d+|\n\s+at\s|TypeError|ReferenceError|Cannot read prop)/i;
+const LEAK =
+  /(select\s.+\sfrom|insert into|update\s.+\sset|delete from|violates|duplicate key|syntax error at|relation "|column "|node_modules|\/work\/|\/src\/|\.ts:\d+|\.js:\d+|\n\s+at\s|TypeError|ReferenceError|Cannot read prop)/i;
 
-interface Response { status: number; body: any }
+interface Response {
+  status: number;
+  body: any;
+}
 
 async function send(target: Target, variables: Record<string, unknown>): Promise<Response> {
   const res = await fetch(h.url, {
@@ -187,7 +323,11 @@ async function send(target: Target, variables: Record<string, unknown>): Promise
   });
   const text = await res.text();
   let body: unknown;
-  try { body = JSON.parse(text); } catch { body = { unparsable: text.slice(0, 300) }; }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { unparsable: text.slice(0, 300) };
+  }
   return { status: res.status, body };
 }
 

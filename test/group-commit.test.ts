@@ -9,12 +9,24 @@ describe('group commit of settlement jobs', () => {
   it('settles a lone job at once, and batches the jobs that arrive while transactions are in flight', async () => {
     const batches: string[][] = [];
     const gates: (() => void)[] = [];
-    const wait = () => new Promise<void>((r) => { gates.push(r); });
-    const commits = new GroupCommit(async (requests) => {
-      batches.push(requests.map((r) => r.contractId));
-      await wait();
-      return requests.map(settled);
-    }, async (r) => { batches.push([r.contractId]); await wait(); return settled(r); }, 50, 1);
+    const wait = () =>
+      new Promise<void>((r) => {
+        gates.push(r);
+      });
+    const commits = new GroupCommit(
+      async (requests) => {
+        batches.push(requests.map((r) => r.contractId));
+        await wait();
+        return requests.map(settled);
+      },
+      async (r) => {
+        batches.push([r.contractId]);
+        await wait();
+        return settled(r);
+      },
+      50,
+      1,
+    );
 
     const first = commits.settle({ contractId: 'a', force: false });
     await tick();
@@ -33,14 +45,17 @@ describe('group commit of settlement jobs', () => {
     const singles: string[] = [];
     let hold = true;
     const commits = new GroupCommit(
-      async () => { throw new Error('batch refused'); },
+      async () => {
+        throw new Error('batch refused');
+      },
       async (r) => {
         while (hold) await tick();
         singles.push(r.contractId);
         if (r.contractId === 'bad') throw new Error('bad contract');
         return settled(r);
       },
-      50, 1,
+      50,
+      1,
     );
     const blocker = commits.settle({ contractId: 'first', force: false });
     await tick();

@@ -16,9 +16,16 @@ import * as op from './support/operations.js';
  */
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 const DAY = 86_400_000;
 const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
@@ -32,7 +39,14 @@ async function anInvoice(): Promise<string> {
   if (awarded.kind !== 'AWARDED') throw new Error('did not clear');
   h.clock.advance(3 * DAY);
   const contractId = awarded.contractIds[0]!;
-  ok(await gql(h.url, op.REPORT_DELIVERY, { input: { contractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2, contactsHandled: 40, serviceLevelAchieved: 0.9 }] } }, m.vendorA.key));
+  ok(
+    await gql(
+      h.url,
+      op.REPORT_DELIVERY,
+      { input: { contractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2, contactsHandled: 40, serviceLevelAchieved: 0.9 }] } },
+      m.vendorA.key,
+    ),
+  );
   h.clock.advance(-3 * DAY);
   return ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice.id;
 }
@@ -83,7 +97,16 @@ const KEYED: Record<string, KeyedMutation> = {
         others: [
           ['another rate', { ...valid, rate: usd('2400') }],
           ['another currency', { ...valid, rate: { amountMinor: '2500', currency: 'EUR' } }],
-          ['other seats', { ...valid, offered: [{ index: 0, seats: 4 }, { index: 1, seats: 5 }] }],
+          [
+            'other seats',
+            {
+              ...valid,
+              offered: [
+                { index: 0, seats: 4 },
+                { index: 1, seats: 5 },
+              ],
+            },
+          ],
           ['another minimum', { ...valid, minSeatsPerInterval: 3 }],
           ['another note', { ...valid, note: 'team B' }],
           ['another spike', { ...valid, spikeId: otherSpike }],
@@ -113,7 +136,9 @@ const KEYED: Record<string, KeyedMutation> = {
 describe('idempotency keys', () => {
   it('lists every mutation that takes an idempotency key', async () => {
     const schema = await getSchema();
-    const keyed = Object.values(schema.getMutationType()!.getFields()).filter((f) => f.args.some((a) => a.name === 'idempotencyKey')).map((f) => f.name);
+    const keyed = Object.values(schema.getMutationType()!.getFields())
+      .filter((f) => f.args.some((a) => a.name === 'idempotencyKey'))
+      .map((f) => f.name);
     expect(keyed.sort()).toEqual(Object.keys(KEYED).sort());
   });
 
@@ -125,7 +150,11 @@ describe('idempotency keys', () => {
       const after = await rowCounts(h.orm);
       expect(answer(await mutation.send('key-1', valid), mutation.field)).toEqual(first);
       for (const [what, payload] of others) {
-        expect(answer(await mutation.send('key-1', payload), mutation.field), what).toEqual({ __typename: 'ConflictError', code: 'CONFLICT', field: 'idempotencyKey' });
+        expect(answer(await mutation.send('key-1', payload), mutation.field), what).toEqual({
+          __typename: 'ConflictError',
+          code: 'CONFLICT',
+          field: 'idempotencyKey',
+        });
       }
       expect(await rowCounts(h.orm)).toEqual(after);
       // The conflicts did not spoil the key: the original payload still replays.
@@ -135,7 +164,8 @@ describe('idempotency keys', () => {
 
   it('recordPayment: a replay changes nothing, and concurrent payments under one key record one payment whatever their amounts', async () => {
     const invoiceId = await anInvoice();
-    const pay = (amountMinor: string, key: string, id = invoiceId) => gql(h.url, op.PAY, { input: { invoiceId: id, amount: usd(amountMinor) }, key }, m.brand.financeKey);
+    const pay = (amountMinor: string, key: string, id = invoiceId) =>
+      gql(h.url, op.PAY, { input: { invoiceId: id, amount: usd(amountMinor) }, key }, m.brand.financeKey);
     const first = ok(await pay('1000', 'bank-ref-1')).recordPayment;
     expect(first).toMatchObject({ __typename: 'Invoice', status: 'PARTIALLY_PAID', paid: usd('1000') });
     expect(ok(await pay('1000', 'bank-ref-1')).recordPayment).toMatchObject({ paid: usd('1000') });
@@ -143,9 +173,20 @@ describe('idempotency keys', () => {
 
     const otherInvoice = await anInvoice();
     const before = await rowCounts(h.orm);
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? pay('500', 'bank-ref-2', otherInvoice) : pay(i % 3 === 0 ? '700' : '800', 'bank-ref-2'))));
-    const outcomes = results.map((r) => (r.errors ? r.errors[0]!.extensions?.code : r.data!.recordPayment.__typename === 'Invoice' ? `paid ${r.data!.recordPayment.paid.amountMinor}` : r.data!.recordPayment.code));
-    expect(outcomes.every((o) => o === 'CONFLICT' || String(o).startsWith('paid ')), outcomes.join()).toBe(true);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? pay('500', 'bank-ref-2', otherInvoice) : pay(i % 3 === 0 ? '700' : '800', 'bank-ref-2'))),
+    );
+    const outcomes = results.map((r) =>
+      r.errors
+        ? r.errors[0]!.extensions?.code
+        : r.data!.recordPayment.__typename === 'Invoice'
+          ? `paid ${r.data!.recordPayment.paid.amountMinor}`
+          : r.data!.recordPayment.code,
+    );
+    expect(
+      outcomes.every((o) => o === 'CONFLICT' || String(o).startsWith('paid ')),
+      outcomes.join(),
+    ).toBe(true);
     // Exactly one payment was recorded under the key: one ledger transaction of two entries.
     expect(await rowCounts(h.orm)).toMatchObject({ ledger_transaction: before.ledger_transaction! + 1, ledger_entry: before.ledger_entry! + 2 });
     const paidSum = async (id: string) => BigInt(ok(await gql(h.url, op.INVOICE, { id }, m.brand.financeKey)).invoice.paid.amountMinor);
@@ -157,11 +198,15 @@ describe('idempotency keys', () => {
   it('recordQualityEvents: an externalId reused with other content is refused per event, and a true resubmission is a DUPLICATE', async () => {
     const at = new Date(h.clock.now().getTime() - 60_000).toISOString();
     const event = { externalId: 'audit-1', kind: 'AUDIT', vendorId: m.vendorA.id, auditResult: 'PASS', notes: 'fine', occurredAt: at };
-    const send = async (e: Record<string, unknown>) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events: [e] } }, h.operatorKey)).recordQualityEvents.receipts[0];
+    const send = async (e: Record<string, unknown>) =>
+      ok(await gql(h.url, op.RECORD_EVENTS, { input: { events: [e] } }, h.operatorKey)).recordQualityEvents.receipts[0];
     expect(await send(event)).toMatchObject({ status: 'ACCEPTED' });
     const after = await rowCounts(h.orm);
     expect(await send(event)).toMatchObject({ status: 'DUPLICATE' });
-    expect(await send({ ...event, auditResult: 'FAIL' })).toMatchObject({ status: 'REJECTED', rejection: { code: 'EXTERNAL_ID_REUSED', field: 'events[0].externalId' } });
+    expect(await send({ ...event, auditResult: 'FAIL' })).toMatchObject({
+      status: 'REJECTED',
+      rejection: { code: 'EXTERNAL_ID_REUSED', field: 'events[0].externalId' },
+    });
     expect(await send({ ...event, vendorId: m.vendorB.id })).toMatchObject({ status: 'REJECTED', rejection: { code: 'EXTERNAL_ID_REUSED' } });
     expect(await rowCounts(h.orm)).toEqual(after);
   });

@@ -14,15 +14,31 @@ import { aDeliveredSpike, clearedBetween, counterfactual, rateBetween, scorecard
  */
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 let seq = 0;
-const rating = (kind: string, vendor: Party, contractId: string, extra: Record<string, unknown> = {}) => ({ externalId: `m-${++seq}`, kind, vendorId: vendor.id, contractId, ...extra });
+const rating = (kind: string, vendor: Party, contractId: string, extra: Record<string, unknown> = {}) => ({
+  externalId: `m-${++seq}`,
+  kind,
+  vendorId: vendor.id,
+  contractId,
+  ...extra,
+});
 const record = async (events: unknown[], key = m.brand.key) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
 /** Everything but the signature nonce an accepted HTTP request leaves (replay protection), which is not evidence. */
-const written = async () => { const { ingest_nonce: _n, ...rest } = await rowCounts(h.orm); return rest; };
+const written = async () => {
+  const { ingest_nonce: _n, ...rest } = await rowCounts(h.orm);
+  return rest;
+};
 const codes = (receipts: { rejection: { code: string } | null }[]) => [...new Set(receipts.map((r) => r.rejection?.code ?? 'ACCEPTED'))];
 
 function expectSameScores(before: Map<string, Scorecard>, after: Map<string, Scorecard>) {
@@ -34,7 +50,10 @@ function expectSameScores(before: Map<string, Scorecard>, after: Map<string, Sco
 
 describe('manipulation classes (PRODUCT.md sections 6, 8 and 9)', () => {
   it('flooding after a tiny contract: every survey beyond the contacts handled is refused, on GraphQL and signed HTTP', async () => {
-    const big = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorA, seats: 6, rate: '2000' }, { vendor: m.vendorB, seats: 10, rate: '2200' }]);
+    const big = await aDeliveredSpike(h, m.brand, [
+      { vendor: m.vendorA, seats: 6, rate: '2000' },
+      { vendor: m.vendorB, seats: 10, rate: '2200' },
+    ]);
     // C's tiny contract: 1 seat per interval and 1 contact each, so 4 contacts handled in all.
     const tiny = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorC, seats: 1, rate: '2000' }], 1);
     const contractC = tiny.contractOf.get(m.vendorC.id)!;
@@ -67,15 +86,21 @@ describe('manipulation classes (PRODUCT.md sections 6, 8 and 9)', () => {
     const [sA, sC] = [before.get(m.vendorA.id)!.composite, before.get(m.vendorC.id)!.composite];
     const bought = counterfactual(before.get(m.vendorC.id)!, 'CSAT', { amount: 2_000, weight: 2_000 });
     expect(bought - sC).toBeGreaterThan(5);
-    const result = (await clearedBetween(h, m.brand, [{ vendor: m.vendorA, rate: 2000 }, { vendor: m.vendorC, rate: rateBetween(2000, sA, sC, bought) }]))!;
+    const result = (await clearedBetween(h, m.brand, [
+      { vendor: m.vendorA, rate: 2000 },
+      { vendor: m.vendorC, rate: rateBetween(2000, sA, sC, bought) },
+    ]))!;
     expect(new Set(result.awards.map((a) => a.vendorId))).toEqual(new Set([m.vendorA.id]));
     expect(result.bids.find((b) => b.vendorId === m.vendorC.id)).toMatchObject({ status: 'LOST', score: expect.closeTo(sC, 9) });
   });
 
   it('self-rating through an in-house team: the brand’s ratings of its own team are refused, on GraphQL and signed HTTP', async () => {
-    const d = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorA, seats: 6, rate: '2000' }, { vendor: m.inHouse, seats: 10, rate: '2200' }]);
+    const d = await aDeliveredSpike(h, m.brand, [
+      { vendor: m.vendorA, seats: 6, rate: '2000' },
+      { vendor: m.inHouse, seats: 10, rate: '2200' },
+    ]);
     const [contractA, contractTeam] = [d.contractOf.get(m.vendorA.id)!, d.contractOf.get(m.inHouse.id)!];
-    expect((await record(Array.from({ length: 30 }, () => rating('CSAT', m.vendorA, contractA, { score: 4 }))))).toMatchObject({ accepted: 30 });
+    expect(await record(Array.from({ length: 30 }, () => rating('CSAT', m.vendorA, contractA, { score: 4 })))).toMatchObject({ accepted: 30 });
     const vendors = [m.vendorA.id, m.inHouse.id, m.vendorB.id];
     const before = await scorecardsNow(h, vendors);
 
@@ -104,16 +129,28 @@ describe('manipulation classes (PRODUCT.md sections 6, 8 and 9)', () => {
     const [sA, sTeam] = [before.get(m.vendorA.id)!.composite, before.get(m.inHouse.id)!.composite];
     const bought = counterfactual(before.get(m.inHouse.id)!, 'CSAT', { amount: 200, weight: 200 });
     expect(bought - sTeam).toBeGreaterThan(5);
-    const result = (await clearedBetween(h, m.brand, [{ vendor: m.vendorA, rate: 2000 }, { vendor: m.inHouse, rate: rateBetween(2000, sA, sTeam, bought) }]))!;
+    const result = (await clearedBetween(h, m.brand, [
+      { vendor: m.vendorA, rate: 2000 },
+      { vendor: m.inHouse, rate: rateBetween(2000, sA, sTeam, bought) },
+    ]))!;
     expect(new Set(result.awards.map((a) => a.vendorId))).toEqual(new Set([m.vendorA.id]));
     expect(result.bids.find((b) => b.vendorId === m.inHouse.id)).toMatchObject({ status: 'LOST', score: expect.closeTo(sTeam, 9) });
   });
 
   it('diluting escalations with impossible contact counts: the report is refused as ContactsExceedCapacityError', async () => {
     // NETWORK_DELIVERED: the vendor's own report decides the contacts handled.
-    const d = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorA, seats: 6, rate: '2000' }, { vendor: m.vendorB, seats: 10, rate: '2200' }], 40, { outsourcingModel: 'NETWORK_DELIVERED' });
+    const d = await aDeliveredSpike(
+      h,
+      m.brand,
+      [
+        { vendor: m.vendorA, seats: 6, rate: '2000' },
+        { vendor: m.vendorB, seats: 10, rate: '2200' },
+      ],
+      40,
+      { outsourcingModel: 'NETWORK_DELIVERED' },
+    );
     const contractA = d.contractOf.get(m.vendorA.id)!;
-    expect((await record(Array.from({ length: 80 }, () => rating('ESCALATION', m.vendorA, contractA))))).toMatchObject({ accepted: 80 });
+    expect(await record(Array.from({ length: 80 }, () => rating('ESCALATION', m.vendorA, contractA)))).toMatchObject({ accepted: 80 });
     const vendors = [m.vendorA.id, m.vendorB.id];
     const before = await scorecardsNow(h, vendors);
 
@@ -121,12 +158,19 @@ describe('manipulation classes (PRODUCT.md sections 6, 8 and 9)', () => {
     const counts = await written();
     const dilute = (reports: unknown[]) => gql(h.url, op.REPORT_DELIVERY, { input: { contractId: contractA, reports } }, m.vendorA.key);
     const refused = ok(await dilute([{ intervalIndex: 0, staffedSeatHours: 3, contactsHandled: 100_000, serviceLevelAchieved: null }])).reportDelivery;
-    expect(refused).toMatchObject({ __typename: 'ContactsExceedCapacityError', code: 'CONTACTS_EXCEED_CAPACITY', field: 'input.reports[0].contactsHandled', maxContactsHandled: 360 });
+    expect(refused).toMatchObject({
+      __typename: 'ContactsExceedCapacityError',
+      code: 'CONTACTS_EXCEED_CAPACITY',
+      field: 'input.reports[0].contactsHandled',
+      maxContactsHandled: 360,
+    });
     // One line over capacity refuses the whole batch, the valid lines with it.
-    const mixed = ok(await dilute([
-      { intervalIndex: 0, staffedSeatHours: 3, contactsHandled: 360, serviceLevelAchieved: null },
-      { intervalIndex: 1, staffedSeatHours: 3, contactsHandled: 361, serviceLevelAchieved: null },
-    ])).reportDelivery;
+    const mixed = ok(
+      await dilute([
+        { intervalIndex: 0, staffedSeatHours: 3, contactsHandled: 360, serviceLevelAchieved: null },
+        { intervalIndex: 1, staffedSeatHours: 3, contactsHandled: 361, serviceLevelAchieved: null },
+      ]),
+    ).reportDelivery;
     expect(mixed).toMatchObject({ code: 'CONTACTS_EXCEED_CAPACITY', field: 'input.reports[1].contactsHandled', maxContactsHandled: 360 });
     expect(await written()).toEqual(counts);
 
@@ -135,7 +179,10 @@ describe('manipulation classes (PRODUCT.md sections 6, 8 and 9)', () => {
     const [sA, sB] = [before.get(m.vendorA.id)!.composite, before.get(m.vendorB.id)!.composite];
     const bought = counterfactual(before.get(m.vendorA.id)!, 'ESCALATION', { amount: 4 * 99_960, weight: 4 * 99_960 });
     expect(bought - sA).toBeGreaterThan(3);
-    const result = (await clearedBetween(h, m.brand, [{ vendor: m.vendorB, rate: 2000 }, { vendor: m.vendorA, rate: rateBetween(2000, sB, sA, bought) }]))!;
+    const result = (await clearedBetween(h, m.brand, [
+      { vendor: m.vendorB, rate: 2000 },
+      { vendor: m.vendorA, rate: rateBetween(2000, sB, sA, bought) },
+    ]))!;
     expect(new Set(result.awards.map((a) => a.vendorId))).toEqual(new Set([m.vendorB.id]));
     expect(result.bids.find((b) => b.vendorId === m.vendorA.id)).toMatchObject({ status: 'LOST', score: expect.closeTo(sA, 9) });
   });

@@ -14,9 +14,16 @@ import { CREATE_ORG, OPEN_SPIKES, POST_SPIKE, PUBLISH } from './support/operatio
 
 let h: Harness;
 let base: string;
-beforeAll(async () => { h = await startHarness(); base = h.url.replace(/\/graphql$/, ''); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); });
+beforeAll(async () => {
+  h = await startHarness();
+  base = h.url.replace(/\/graphql$/, '');
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+});
 
 /** The real logger configuration (redaction included), writing into an array. */
 function capturedLogs() {
@@ -45,8 +52,13 @@ describe('GET /metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     const after = parseMetrics(text);
-    expect(valueOf(after, 'bx_graphql_operation_duration_seconds_count', graphqlLabels) - valueOf(before, 'bx_graphql_operation_duration_seconds_count', graphqlLabels)).toBe(1);
-    expect(valueOf(after, 'bx_http_request_duration_seconds_count', httpLabels) - valueOf(before, 'bx_http_request_duration_seconds_count', httpLabels)).toBe(1);
+    expect(
+      valueOf(after, 'bx_graphql_operation_duration_seconds_count', graphqlLabels) -
+        valueOf(before, 'bx_graphql_operation_duration_seconds_count', graphqlLabels),
+    ).toBe(1);
+    expect(valueOf(after, 'bx_http_request_duration_seconds_count', httpLabels) - valueOf(before, 'bx_http_request_duration_seconds_count', httpLabels)).toBe(
+      1,
+    );
     expect(valueOf(after, 'bx_http_request_duration_seconds_count', { method: 'GET', route: '(unmatched)', status: '404' })).toBeGreaterThanOrEqual(1);
     // Raw paths never become label values: probing random URLs cannot create series.
     expect(text).not.toContain('/no/such/path');
@@ -70,8 +82,12 @@ describe('GET /metrics', () => {
 
     const after = await scrape(`${base}/metrics`);
     const delta = (labels: Record<string, string>) => valueOf(after, 'bx_graphql_errors_total', labels) - valueOf(before, 'bx_graphql_errors_total', labels);
-    expect({ forbidden: delta(forbidden), conflict: delta(conflict), unauthenticated: delta(unauthenticated), invalid: delta(invalid) })
-      .toEqual({ forbidden: 1, conflict: 1, unauthenticated: 1, invalid: 1 });
+    expect({ forbidden: delta(forbidden), conflict: delta(conflict), unauthenticated: delta(unauthenticated), invalid: delta(invalid) }).toEqual({
+      forbidden: 1,
+      conflict: 1,
+      unauthenticated: 1,
+      invalid: 1,
+    });
   });
 
   it('labels operations by root field, a name the schema defines: no client can add label values or crowd out another tenant’s', async () => {
@@ -86,28 +102,43 @@ describe('GET /metrics', () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).not.toMatch(/Flood\d+x|Theirs|Several|Meta/);
     const after = parseMetrics(text);
-    const count = (labels: Record<string, string>) => valueOf(after, 'bx_graphql_operation_duration_seconds_count', labels) - valueOf(before, 'bx_graphql_operation_duration_seconds_count', labels);
+    const count = (labels: Record<string, string>) =>
+      valueOf(after, 'bx_graphql_operation_duration_seconds_count', labels) - valueOf(before, 'bx_graphql_operation_duration_seconds_count', labels);
     // The other tenant's operation is counted under its root field like everyone's.
     expect(count({ root_field: 'me', operation_type: 'query' })).toBe(251);
     expect(count({ root_field: '(several)', operation_type: 'query' })).toBe(1);
     expect(count({ root_field: '(introspection)', operation_type: 'query' })).toBe(1);
     // Every label value is a root field of the schema or one of the four fixed ones.
     const schema = await getSchema();
-    const rootFields = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {})));
+    const rootFields = new Set(
+      [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {})),
+    );
     const values = new Set(after.filter((s) => s.name.startsWith('bx_graphql_')).map((s) => s.labels.root_field!));
     for (const value of values) expect(rootFields.has(value) || ['(none)', '(several)', '(introspection)'].includes(value), value).toBe(true);
   });
 
   it('requires the bearer token when METRICS_TOKEN is set', async () => {
     const token = 'scrape-token-0123456789';
-    const api = await createApiServer({ webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger: createLogger('silent', 'api'), production: false, metricsToken: token });
+    const api = await createApiServer({
+      webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+      orm: h.orm,
+      clock: h.clock,
+      logger: createLogger('silent', 'api'),
+      production: false,
+      metricsToken: token,
+    });
     const url = await api.listen(0, '127.0.0.1');
     try {
       const none = await fetch(`${url}/metrics`);
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
-      expect(valueOf(await scrape(`${url}/metrics`, { authorization: `Bearer ${token}` }), 'bx_http_request_duration_seconds_count', { route: '/metrics', status: '401' })).toBe(2);
+      expect(
+        valueOf(await scrape(`${url}/metrics`, { authorization: `Bearer ${token}` }), 'bx_http_request_duration_seconds_count', {
+          route: '/metrics',
+          status: '401',
+        }),
+      ).toBe(2);
     } finally {
       await api.close();
     }
@@ -118,8 +149,13 @@ describe('/metrics on a port of its own (METRICS_PORT)', () => {
   it('serves /metrics only there, with the token when one is set; the API port does not know the path', async () => {
     const token = 'scrape-token-0123456789';
     const api = await createApiServer({
-      webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger: createLogger('silent', 'api'),
-      production: true, metricsToken: token, metricsPort: 0,
+      webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+      orm: h.orm,
+      clock: h.clock,
+      logger: createLogger('silent', 'api'),
+      production: true,
+      metricsToken: token,
+      metricsPort: 0,
     });
     const url = await api.listen(0, '127.0.0.1');
     try {
@@ -130,7 +166,14 @@ describe('/metrics on a port of its own (METRICS_PORT)', () => {
       expect(await onApiPort.json()).toEqual({ errors: [{ message: 'No route GET /metrics', extensions: { code: 'NOT_FOUND' } }] });
       expect((await fetch(metricsUrl)).status).toBe(401);
       // The API's own traffic, the refused scrape on its port included, is what the metrics port shows.
-      await eventually(async () => (valueOf(await scrape(metricsUrl, { authorization: `Bearer ${token}` }), 'bx_http_request_duration_seconds_count', { route: '/metrics', status: '404' }) === 1 ? true : null));
+      await eventually(async () =>
+        valueOf(await scrape(metricsUrl, { authorization: `Bearer ${token}` }), 'bx_http_request_duration_seconds_count', {
+          route: '/metrics',
+          status: '404',
+        }) === 1
+          ? true
+          : null,
+      );
     } finally {
       await api.close();
     }
@@ -140,7 +183,12 @@ describe('/metrics on a port of its own (METRICS_PORT)', () => {
 describe('request ids and access logs', () => {
   it('gives every request an x-request-id, keeping a sensible incoming one', async () => {
     const idOf = async (path: string, id?: string, init: RequestInit = {}) =>
-      (await fetch(`${base}${path}`, { ...init, headers: { ...(id === undefined ? {} : { 'x-request-id': id }), ...(init.headers as Record<string, string>) } })).headers.get('x-request-id');
+      (
+        await fetch(`${base}${path}`, {
+          ...init,
+          headers: { ...(id === undefined ? {} : { 'x-request-id': id }), ...(init.headers as Record<string, string>) },
+        })
+      ).headers.get('x-request-id');
     const graphql = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) };
 
     expect(await idOf('/healthz', 'lb-7f3a-01')).toBe('lb-7f3a-01');
@@ -162,7 +210,14 @@ describe('request ids and access logs', () => {
     const queues = createQueues(connection, `bx-test-gone-${process.pid}`);
     await queues.clearing.getJobCounts();
     connection.disconnect();
-    const api: ApiServer = await createApiServer({ webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger, production: false, clearing: queues.scheduler });
+    const api: ApiServer = await createApiServer({
+      webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+      orm: h.orm,
+      clock: h.clock,
+      logger,
+      production: false,
+      clearing: queues.scheduler,
+    });
     const url = `${await api.listen(0, '127.0.0.1')}/graphql`;
     try {
       const brand = await anOrganization(url, h.operatorKey, { kind: 'BRAND' });
@@ -193,7 +248,14 @@ describe('request ids and access logs', () => {
   it('logs an unexpected resolver error with the request id, and tells the client nothing more', async () => {
     const { lines, logger } = capturedLogs();
     const failing: QualityScores = { standingsOf: () => Promise.reject(new Error('quality store at 10.0.0.7 refused the connection')) };
-    const api = await createApiServer({ webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } }, orm: h.orm, clock: h.clock, logger, production: false, scores: failing });
+    const api = await createApiServer({
+      webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
+      orm: h.orm,
+      clock: h.clock,
+      logger,
+      production: false,
+      scores: failing,
+    });
     const url = `${await api.listen(0, '127.0.0.1')}/graphql`;
     try {
       const vendor = await anOrganization(url, h.operatorKey, { kind: 'VENDOR', vendorType: 'OUTSOURCER' });

@@ -41,12 +41,21 @@ beforeEach(async () => {
 });
 
 const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
-const events = () => h.orm.em.getConnection().execute<{ id: string; type: string; audience: string[]; payload: any; published_at: unknown }[]>(
-  'select id, type, audience::text[] as audience, payload, published_at from domain_event order by id',
-);
+const events = () =>
+  h.orm.em
+    .getConnection()
+    .execute<{ id: string; type: string; audience: string[]; payload: any; published_at: unknown }[]>(
+      'select id, type, audience::text[] as audience, payload, published_at from domain_event order by id',
+    );
 const audienceOf = (row: { audience: string[] }) => [...row.audience].sort();
 const relayDeps = (publisherRedis: Redis, queue: Queue<WebhookJobData>): RelayDeps => ({
-  orm: h.orm, clock: h.clock, logger: pino({ level: 'silent' }), publisher: createEventPublisher(publisherRedis, h.prefix), webhooks: queue, retry: { attempts: 3, backoffMs: 50 }, intervalMs: 20,
+  orm: h.orm,
+  clock: h.clock,
+  logger: pino({ level: 'silent' }),
+  publisher: createEventPublisher(publisherRedis, h.prefix),
+  webhooks: queue,
+  retry: { attempts: 3, backoffMs: 50 },
+  intervalMs: 20,
 });
 
 describe('events written with the change', () => {
@@ -56,7 +65,11 @@ describe('events written with the change', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     const [event, ...rest] = await events();
     expect(rest).toEqual([]);
-    expect(event).toMatchObject({ type: 'demand_spike.posted', published_at: null, payload: { spikeId, brandId: m.brand.id, totalRequiredSeats: 40, biddingClosesAt: expect.any(String) } });
+    expect(event).toMatchObject({
+      type: 'demand_spike.posted',
+      published_at: null,
+      payload: { spikeId, brandId: m.brand.id, totalRequiredSeats: 40, biddingClosesAt: expect.any(String) },
+    });
     // The brand's in-house team and the three outsourcers, not the other brand's team.
     expect(audienceOf(event!)).toEqual([m.vendorA.id, m.vendorB.id, m.vendorC.id, m.inHouse.id].sort());
   });
@@ -68,7 +81,10 @@ describe('events written with the change', () => {
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
     const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
     const outcomes = (await events()).filter((e) => e.type === 'bid.outcome');
-    expect(outcomes.map((e) => [e.payload.bidId, audienceOf(e)])).toEqual([[a.id, [m.vendorA.id]], [b.id, [m.vendorB.id]]]);
+    expect(outcomes.map((e) => [e.payload.bidId, audienceOf(e)])).toEqual([
+      [a.id, [m.vendorA.id]],
+      [b.id, [m.vendorB.id]],
+    ]);
     expect(outcomes[0]!.payload).toMatchObject({ status: 'WON', contractId: (awarded as { contractIds: string[] }).contractIds[0] });
     expect(JSON.stringify(outcomes[1]!.payload)).not.toContain(m.vendorA.id);
     // A second run clears nothing and writes nothing.
@@ -110,7 +126,13 @@ describe('the relay', () => {
 
     const heard: DomainEvent[] = [];
     const stream = h.events.subscribe('demand_spike.posted')[Symbol.asyncIterator]();
-    const collecting = (async () => { for (;;) { const r = await stream.next(); if (r.done) return; heard.push(r.value); } })();
+    const collecting = (async () => {
+      for (;;) {
+        const r = await stream.next();
+        if (r.done) return;
+        heard.push(r.value);
+      }
+    })();
     await new Promise((r) => setTimeout(r, 50));
     // Two relays at once: SKIP LOCKED shares the rows out, nothing is published twice.
     const counts = await Promise.all([relayOnce(relayDeps(redis, webhooks)), relayOnce(relayDeps(redis, webhooks))]);
@@ -119,18 +141,27 @@ describe('the relay', () => {
     await new Promise((r) => setTimeout(r, 200));
     await stream.return?.();
     await collecting;
-    expect(heard.map((e) => e.data).map((d) => (d as { spikeId: string }).spikeId).sort()).toEqual([...spikeIds].sort());
+    expect(
+      heard
+        .map((e) => e.data)
+        .map((d) => (d as { spikeId: string }).spikeId)
+        .sort(),
+    ).toEqual([...spikeIds].sort());
     expect((await events()).every((e) => e.published_at !== null)).toBe(true);
   });
 
   it('enqueues one webhook job per matching endpoint, by a deterministic id', async () => {
-    const registered = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/a', eventTypes: ['demand_spike.posted'] } }, m.vendorA.key)).registerWebhookEndpoint;
+    const registered = ok(
+      await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/a', eventTypes: ['demand_spike.posted'] } }, m.vendorA.key),
+    ).registerWebhookEndpoint;
     ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/b', eventTypes: ['bid.outcome'] } }, m.vendorB.key));
     ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/c', eventTypes: ['contract.settled'] } }, m.otherBrand.key));
     await anOpenSpike(h.url, h.clock, m.brand.key);
     expect(await relayOnce(relayDeps(redis, webhooks))).toBe(1);
     const [event] = await events();
     const jobs = await webhooks.getJobs(['waiting', 'delayed', 'prioritized']);
-    expect(jobs.map((j) => [j.id, j.data])).toEqual([[`webhook-${event!.id}-${registered.endpoint.id}`, { eventId: event!.id, endpointId: registered.endpoint.id }]]);
+    expect(jobs.map((j) => [j.id, j.data])).toEqual([
+      [`webhook-${event!.id}-${registered.endpoint.id}`, { eventId: event!.id, endpointId: registered.endpoint.id }],
+    ]);
   });
 });

@@ -51,7 +51,9 @@ describe('processes', () => {
     let response = '';
     socket.on('data', (d) => (response += d));
     const body = JSON.stringify({ query: '{ __typename }' });
-    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`);
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
+    );
     await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
@@ -81,7 +83,12 @@ describe('processes', () => {
   it('in production serves the API’s /metrics only on METRICS_PORT, not on the public port', async () => {
     const port = 5100 + (process.pid % 100);
     const metricsPort = 5300 + (process.pid % 100);
-    const { child } = startProcess('src/main.ts', { NODE_ENV: 'production', PORT: String(port), METRICS_PORT: String(metricsPort), WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') });
+    const { child } = startProcess('src/main.ts', {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
+    });
     try {
       expect((await waitFor(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
@@ -101,8 +108,16 @@ describe('processes', () => {
   });
 
   it.each([
-    ['METRICS_TOKEN', { WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') }, 'Invalid configuration: METRICS_TOKEN is required in production unless METRICS_PORT'],
-    ['WEBHOOK_SECRET_KEY', { METRICS_TOKEN: 'scrape-token-0123456789', WEBHOOK_SECRET_KEY: DEVELOPMENT_WEBHOOK_KEY.toString('hex') }, 'Invalid configuration: WEBHOOK_SECRET_KEY is a key published with the source code'],
+    [
+      'METRICS_TOKEN',
+      { WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') },
+      'Invalid configuration: METRICS_TOKEN is required in production unless METRICS_PORT',
+    ],
+    [
+      'WEBHOOK_SECRET_KEY',
+      { METRICS_TOKEN: 'scrape-token-0123456789', WEBHOOK_SECRET_KEY: DEVELOPMENT_WEBHOOK_KEY.toString('hex') },
+      'Invalid configuration: WEBHOOK_SECRET_KEY is a key published with the source code',
+    ],
   ])('refuses to start in production when %s is not as production needs it, naming it', async (_variable, env, message) => {
     const { child, output } = startProcess('src/main.ts', { NODE_ENV: 'production', PORT: String(5500 + (process.pid % 100)), ...env });
     const [code] = await once(child, 'exit');

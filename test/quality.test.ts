@@ -14,13 +14,18 @@ import * as op from './support/operations.js';
 
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness({ workers: true }); });
-afterAll(async () => { await h.close(); });
-/** Until no score recomputation is waiting or running. */
-const qualityQueueIdle = () => eventually(async () => {
-  const jobs = await h.queues!.quality.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-  return jobs.wait! + jobs.active! + jobs.delayed! + jobs.prioritized! === 0 ? true : null;
+beforeAll(async () => {
+  h = await startHarness({ workers: true });
 });
+afterAll(async () => {
+  await h.close();
+});
+/** Until no score recomputation is waiting or running. */
+const qualityQueueIdle = () =>
+  eventually(async () => {
+    const jobs = await h.queues!.quality.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+    return jobs.wait! + jobs.active! + jobs.delayed! + jobs.prioritized! === 0 ? true : null;
+  });
 beforeEach(async () => {
   // A score recomputation the previous test asked for (due within 250 ms) must not run into this
   // test's fresh tables: it made the row counts and the policy reset fail now and then.
@@ -35,7 +40,14 @@ const cleared = (spikeId: string) => eventually(async () => ok(await gql(h.url, 
 let seq = 0;
 const csat = (vendorId: string, score: number, extra: Record<string, unknown> = {}) => ({ externalId: `e-${++seq}`, kind: 'CSAT', vendorId, score, ...extra });
 const qa = (vendorId: string, score: number) => ({ externalId: `e-${++seq}`, kind: 'QA_SCORE', vendorId, score });
-const audit = (vendorId: string, auditResult: string, occurredAt: Date, notes = 'site visit') => ({ externalId: `e-${++seq}`, kind: 'AUDIT', vendorId, auditResult, occurredAt: occurredAt.toISOString(), notes });
+const audit = (vendorId: string, auditResult: string, occurredAt: Date, notes = 'site visit') => ({
+  externalId: `e-${++seq}`,
+  kind: 'AUDIT',
+  vendorId,
+  auditResult,
+  occurredAt: occurredAt.toISOString(),
+  notes,
+});
 /** Row counts of everything but the quality worker's own output, which a run triggered earlier may still be writing. */
 const written = async () => {
   const { scoring_run: _r, vendor_score: _s, vendor_score_history: _h, ...rest } = await rowCounts(h.orm);
@@ -49,7 +61,10 @@ const record = async (events: unknown[], key = m.brand.key) => ok(await gql(h.ur
  * the row counts it compares.
  */
 const deliveredByAandB = async () => {
-  const d = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorA, seats: 6, rate: '2000' }, { vendor: m.vendorB, seats: 10, rate: '2200' }]);
+  const d = await aDeliveredSpike(h, m.brand, [
+    { vendor: m.vendorA, seats: 6, rate: '2000' },
+    { vendor: m.vendorB, seats: 10, rate: '2200' },
+  ]);
   for (const id of d.contractOf.values()) await settleContract(h.orm.em.fork() as never, h.clock, id, DEFAULT_POLICY, { force: true });
   return { ...d, contractA: d.contractOf.get(m.vendorA.id)!, contractB: d.contractOf.get(m.vendorB.id)! };
 };
@@ -74,7 +89,13 @@ describe('ingestion', () => {
       { externalId: `e-${++seq}`, kind: 'FCR', vendorId: m.vendorA.id, ...onA },
       csat(m.vendorC.id, 3, onA), // no contract between the brand and C
       csat(m.brand.id, 3, onA), // not a vendor (and the brand itself)
-      { externalId: `e-${++seq}`, kind: 'ESCALATION', vendorId: m.vendorB.id, contractId: contractB, occurredAt: new Date(h.clock.now().getTime() + 3_600_000).toISOString() },
+      {
+        externalId: `e-${++seq}`,
+        kind: 'ESCALATION',
+        vendorId: m.vendorB.id,
+        contractId: contractB,
+        occurredAt: new Date(h.clock.now().getTime() + 3_600_000).toISOString(),
+      },
       { externalId: `e-${++seq}`, kind: 'AUDIT', vendorId: m.vendorB.id },
       csat(m.vendorA.id, 4), // a rating names its contract
     ];
@@ -82,7 +103,16 @@ describe('ingestion', () => {
     const r = await record(batch);
     expect(r).toMatchObject({ __typename: 'QualityEventBatchReceipt', accepted: 2, duplicates: 0, rejected: 8 });
     expect(r.receipts.map((x: any) => x.rejection?.code ?? x.status)).toEqual([
-      'ACCEPTED', 'INVALID_VALUE', 'ACCEPTED', 'INVALID_VALUE', 'CONTRACT_MISMATCH', 'SELF_RATING', 'INVALID_TIME', 'INVALID_VALUE', 'CONTRACT_REQUIRED', 'DUPLICATE_IN_BATCH',
+      'ACCEPTED',
+      'INVALID_VALUE',
+      'ACCEPTED',
+      'INVALID_VALUE',
+      'CONTRACT_MISMATCH',
+      'SELF_RATING',
+      'INVALID_TIME',
+      'INVALID_VALUE',
+      'CONTRACT_REQUIRED',
+      'DUPLICATE_IN_BATCH',
     ]);
     expect(r.receipts[1].rejection).toMatchObject({ field: 'events[1].score', message: 'A CSAT score is 1 to 5' });
 
@@ -129,16 +159,23 @@ describe('the loop: quality decides the next auction', () => {
     const onA = { contractId: first.contractA };
     const onB = { contractId: first.contractB };
     const events = [
-      ...Array.from({ length: 30 }, () => csat(m.vendorA.id, 1, onA)), ...Array.from({ length: 30 }, () => ({ ...qa(m.vendorA.id, 20), ...onA })),
-      ...Array.from({ length: 30 }, () => csat(m.vendorB.id, 5, onB)), ...Array.from({ length: 30 }, () => ({ ...qa(m.vendorB.id, 95), ...onB })),
+      ...Array.from({ length: 30 }, () => csat(m.vendorA.id, 1, onA)),
+      ...Array.from({ length: 30 }, () => ({ ...qa(m.vendorA.id, 20), ...onA })),
+      ...Array.from({ length: 30 }, () => csat(m.vendorB.id, 5, onB)),
+      ...Array.from({ length: 30 }, () => ({ ...qa(m.vendorB.id, 95), ...onB })),
     ];
     expect((await record(events)).accepted).toBe(120);
 
     // The formula, from the same events (observed now) and the delivery: staffed as awarded
     // (adherence 1) and no escalations (1), whatever their decay; the prior is the mean of A's and B's means.
-    const delivered: Observation[] = [{ metric: 'ADHERENCE', amount: 1, weight: 1, at: h.clock.now() }, { metric: 'ESCALATION', amount: 1, weight: 1, at: h.clock.now() }];
-    const obs = (vendorId: string): Observation[] => [...delivered, ...events.filter((e) => e.vendorId === vendorId)
-      .map((e) => ({ ...observationOf({ kind: e.kind as never, value: e.score })!, at: h.clock.now() }))];
+    const delivered: Observation[] = [
+      { metric: 'ADHERENCE', amount: 1, weight: 1, at: h.clock.now() },
+      { metric: 'ESCALATION', amount: 1, weight: 1, at: h.clock.now() },
+    ];
+    const obs = (vendorId: string): Observation[] => [
+      ...delivered,
+      ...events.filter((e) => e.vendorId === vendorId).map((e) => ({ ...observationOf({ kind: e.kind as never, value: e.score })!, at: h.clock.now() })),
+    ];
     const sums = (vendorId: string) => accumulate(obs(vendorId), h.clock.now(), 30);
     const market = marketPriors([m.vendorA.id, m.vendorB.id].map((id) => ({ vendorType: 'OUTSOURCER' as const, sums: sums(id) })));
     const expected = (vendorId: string) => scoreVendor(sums(vendorId), market, DEFAULT_SCORING_POLICY).composite;
@@ -183,9 +220,16 @@ describe('audits', () => {
     expect((await record([audit(m.vendorA.id, 'FAIL', new Date(t - 60_000), 'locked fire exit')], h.operatorKey)).accepted).toBe(1);
 
     // A spike the suspended vendor has bid on says why it may not bid again; one it cannot see is NOT_FOUND.
-    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail' }, m.vendorA.key)).placeBid;
+    const refused = ok(
+      await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail' }, m.vendorA.key),
+    ).placeBid;
     expect(refused).toMatchObject({ __typename: 'NotEligibleError', code: 'NOT_ELIGIBLE', rules: [{ rule: 'AUDIT_FAILED' }] });
-    const unseen = await gql(h.url, op.PLACE_BID, { input: { spikeId: await anOpenSpike(h.url, h.clock, m.brand.key), rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail-2' }, m.vendorA.key);
+    const unseen = await gql(
+      h.url,
+      op.PLACE_BID,
+      { input: { spikeId: await anOpenSpike(h.url, h.clock, m.brand.key), rate: usd('2000'), offered: everyInterval(1) }, key: 'after-fail-2' },
+      m.vendorA.key,
+    );
     expect(unseen.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(ok(await gql(h.url, op.OPEN_SPIKES, {}, m.vendorA.key)).openDemandSpikes.nodes).toEqual([]);
     const card = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard;
@@ -214,7 +258,9 @@ describe('audits', () => {
     await record([audit(m.vendorA.id, 'FAIL', new Date(t - 3 * 60_000), 'locked fire exit')], h.operatorKey);
     await record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000), 'partly fixed')], h.operatorKey);
     expect(await state()).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit' });
-    const refused = ok(await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-conditional' }, m.vendorA.key)).placeBid;
+    const refused = ok(
+      await gql(h.url, op.PLACE_BID, { input: { spikeId: open, rate: usd('2000'), offered: everyInterval(1) }, key: 'after-conditional' }, m.vendorA.key),
+    ).placeBid;
     expect(refused).toMatchObject({ code: 'NOT_ELIGIBLE', rules: [{ rule: 'AUDIT_FAILED' }] });
 
     // A PASS that happened between the two arrives late: FAIL, PASS, CONDITIONAL in that order
@@ -238,7 +284,8 @@ describe('audits', () => {
   it('a CONDITIONAL audit multiplies the score by 0.9', async () => {
     await spikeWonByAandB();
     await recomputeScores(h.orm.em.fork() as never, h.clock);
-    const standing = async () => (await storedQualityScores.standingsOf(h.orm.em.fork() as never, [m.vendorA.id], { skills: ['billing'], channel: 'CHAT' })).get(m.vendorA.id)!;
+    const standing = async () =>
+      (await storedQualityScores.standingsOf(h.orm.em.fork() as never, [m.vendorA.id], { skills: ['billing'], channel: 'CHAT' })).get(m.vendorA.id)!;
     expect(await standing()).toMatchObject({ score: 50, audit: 'NONE', suspended: false });
     await record([audit(m.vendorA.id, 'CONDITIONAL', h.clock.now())], h.operatorKey);
     expect((await standing()).score).toBeCloseTo(45, 9);
@@ -262,12 +309,19 @@ describe('delivery-derived metrics', () => {
     const contracts = ok(await gql(h.url, op.CONTRACTS, { spikeId: result.spikeId }, m.vendorA.key)).contracts.nodes;
     const contractId = contracts[0].id;
     // 6 seats × 0.5 h = 3 seat-hours awarded per interval; the target is 0.8.
-    const report = (staffed: number, sl: number) => gql(h.url, op.REPORT_DELIVERY, {
-      input: { contractId, reports: [{ intervalIndex: 0, staffedSeatHours: staffed, contactsHandled: 100, serviceLevelAchieved: sl }] },
-    }, m.vendorA.key);
+    const report = (staffed: number, sl: number) =>
+      gql(
+        h.url,
+        op.REPORT_DELIVERY,
+        {
+          input: { contractId, reports: [{ intervalIndex: 0, staffedSeatHours: staffed, contactsHandled: 100, serviceLevelAchieved: sl }] },
+        },
+        m.vendorA.key,
+      );
     ok(await report(2.4, 0.6));
     await recomputeScores(h.orm.em.fork() as never, h.clock);
-    const metric = async (name: string) => ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard.metrics.find((x: any) => x.metric === name);
+    const metric = async (name: string) =>
+      ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard.metrics.find((x: any) => x.metric === name);
     expect(await metric('ADHERENCE')).toMatchObject({ samples: 1 });
     expect((await metric('ADHERENCE')).mean).toBeCloseTo(0.8, 12);
     expect((await metric('SERVICE_LEVEL')).mean).toBeCloseTo(0.75, 12);
@@ -282,7 +336,9 @@ describe('delivery-derived metrics', () => {
     await record(Array.from({ length: 10 }, () => ({ externalId: `e-${++seq}`, kind: 'ESCALATION', vendorId: m.vendorA.id, contractId })));
     await recomputeScores(h.orm.em.fork() as never, h.clock);
     // Contacts count from the interval's end, two days ago, so they have decayed a little; the escalations are new.
-    const [{ seats }] = await h.orm.em.getConnection().execute<{ seats: { startsAt: string }[] }[]>('select seats from contract where id = ?', [contractId]) as [{ seats: { startsAt: string }[] }];
+    const [{ seats }] = (await h.orm.em
+      .getConnection()
+      .execute<{ seats: { startsAt: string }[] }[]>('select seats from contract where id = ?', [contractId])) as [{ seats: { startsAt: string }[] }];
     const age = h.clock.now().getTime() - (Date.parse(seats[0]!.startsAt) + 30 * 60_000);
     expect((await metric('ESCALATION')).mean).toBeCloseTo(1 - 10 / (100 * decayFactor(age, 30)), 12);
     const scopes = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard.scopes.map((s: any) => s.scope);
@@ -315,7 +371,9 @@ describe('rankings and scoring policy', () => {
 
   it('sets a new policy version that the next run uses, and refuses weights that do not sum to 1', async () => {
     const before = await written();
-    const bad = ok(await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: { ...op.DEFAULT_WEIGHTS, csat: 0.5 }, priorWeight: 20, halfLifeDays: 30 } }, h.operatorKey)).setScoringPolicy;
+    const bad = ok(
+      await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: { ...op.DEFAULT_WEIGHTS, csat: 0.5 }, priorWeight: 20, halfLifeDays: 30 } }, h.operatorKey),
+    ).setScoringPolicy;
     expect(bad).toMatchObject({ __typename: 'ValidationError', code: 'BAD_USER_INPUT', field: 'input.weights' });
     const negative = await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: op.DEFAULT_WEIGHTS, priorWeight: -1, halfLifeDays: 30 } }, h.operatorKey);
     expect(errorCode(negative)).toBe('BAD_USER_INPUT');
@@ -324,7 +382,14 @@ describe('rankings and scoring policy', () => {
 
     const { contractOf } = await aDeliveredSpike(h, m.brand, [{ vendor: m.vendorC, seats: 4, rate: '2000' }]);
     expect((await record([csat(m.vendorC.id, 5, { contractId: contractOf.get(m.vendorC.id) })], h.operatorKey)).accepted).toBe(1);
-    const set = ok(await gql(h.url, op.SET_SCORING_POLICY, { input: { weights: { ...op.DEFAULT_WEIGHTS, csat: 0.4, complaint: 0, escalation: 0 }, priorWeight: 0, halfLifeDays: 7 } }, h.operatorKey)).setScoringPolicy;
+    const set = ok(
+      await gql(
+        h.url,
+        op.SET_SCORING_POLICY,
+        { input: { weights: { ...op.DEFAULT_WEIGHTS, csat: 0.4, complaint: 0, escalation: 0 }, priorWeight: 0, halfLifeDays: 7 } },
+        h.operatorKey,
+      ),
+    ).setScoringPolicy;
     expect(set).toMatchObject({ __typename: 'ScoringPolicy', version: 2, priorWeight: 0, halfLifeDays: 7, weights: { csat: 0.4 } });
     await recomputeScores(h.orm.em.fork() as never, h.clock);
     // With no prior, C's one perfect CSAT and its delivery (adherence 1) count fully, the rest sits
@@ -342,16 +407,27 @@ describe('rankings and scoring policy', () => {
 
 describe('signed HTTP ingestion', () => {
   const ingestUrl = () => h.url.replace(/\/graphql$/, '/ingest/quality');
-  const post = (body: string, headers: Record<string, string>) => fetch(ingestUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(ingestUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const signed = (secret: string, orgId: string, body: string, at = h.clock.now()) => {
     const ts = String(Math.floor(at.getTime() / 1000));
-    return { 'x-burst-organization': orgId, 'x-burst-timestamp': ts, 'x-burst-signature': `v1=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}` };
+    return {
+      'x-burst-organization': orgId,
+      'x-burst-timestamp': ts,
+      'x-burst-signature': `v1=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`,
+    };
   };
 
   it('accepts a signed batch and refuses bad signatures, stale timestamps and replays, writing nothing', async () => {
     const { contractA, contractB } = await deliveredByAandB();
     const { secret } = ok(await gql(h.url, op.ROTATE_INGEST_SECRET, {}, m.brand.key)).rotateQualityIngestSecret;
-    const body = JSON.stringify({ events: [csat(m.vendorA.id, 5, { contractId: contractA }), csat(m.vendorA.id, 9, { contractId: contractA }), { ...qa(m.vendorB.id, 80), contractId: contractB, occurredAt: h.clock.now().toISOString() }] });
+    const body = JSON.stringify({
+      events: [
+        csat(m.vendorA.id, 5, { contractId: contractA }),
+        csat(m.vendorA.id, 9, { contractId: contractA }),
+        { ...qa(m.vendorB.id, 80), contractId: contractB, occurredAt: h.clock.now().toISOString() },
+      ],
+    });
     const headers = signed(secret, m.brand.id, body);
 
     const before = await written();
@@ -390,7 +466,8 @@ describe('signed HTTP ingestion', () => {
     for (const body of ['not json', '{"events":"nope"}', '{"events":[]}', nul]) {
       const res = await post(body, signed(secret, me, body));
       expect(res.status).toBe(400);
-      if (body === nul) expect(((await res.json()) as any).error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^events\[0\]\.externalId: /) });
+      if (body === nul)
+        expect(((await res.json()) as any).error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^events\[0\]\.externalId: /) });
     }
     expect((await written()).quality_event).toBe(before.quality_event);
     const ok200 = JSON.stringify({ events: [7, audit(m.vendorC.id, 'PASS', h.clock.now())] });

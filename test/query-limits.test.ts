@@ -15,14 +15,23 @@ import { CREATE_ORG, OPEN_SPIKES } from './support/operations.js';
  */
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 beforeEach(async () => {
   await resetState(h);
   m = await aMarket(h.url, h.operatorKey);
 });
 
-interface Raw { status: number; headers: Headers; text: string; body: any }
+interface Raw {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
 
 /** A request exactly as given: any body, any headers. */
 async function raw(url: string, body: string | undefined, headers: Record<string, string> = {}, method = 'POST'): Promise<Raw> {
@@ -30,7 +39,11 @@ async function raw(url: string, body: string | undefined, headers: Record<string
   const res = await fetch(url, { method, headers: { ...defaults, ...headers }, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   let parsed: unknown = null;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, headers: res.headers, text, body: parsed };
 }
 
@@ -48,7 +61,9 @@ describe('depth', () => {
     const r = await post(typeChain(8), h.operatorKey);
     expect(r.status).toBe(400);
     expect(r.body.data).toBeUndefined();
-    expect(r.body.errors).toEqual([{ message: 'The operation is 12 levels deep; at most 10 are allowed', extensions: { code: 'QUERY_TOO_DEEP', depth: 12, limit: 10 } }]);
+    expect(r.body.errors).toEqual([
+      { message: 'The operation is 12 levels deep; at most 10 are allowed', extensions: { code: 'QUERY_TOO_DEEP', depth: 12, limit: 10 } },
+    ]);
   });
 
   it('admits exactly the limit', async () => {
@@ -125,14 +140,20 @@ describe('batching and bodies', () => {
   it('refuses a batched request with BATCHING_NOT_ALLOWED and runs none of it', async () => {
     const before = await rowCounts(h.orm);
     const one = { query: CREATE_ORG, variables: { input: { name: 'Batched', kind: 'BRAND' } } };
-    const r = await raw(h.url, JSON.stringify([one, { ...one, variables: { input: { name: 'Batched 2', kind: 'BRAND' } } }]), { authorization: `Bearer ${h.operatorKey}` });
+    const r = await raw(h.url, JSON.stringify([one, { ...one, variables: { input: { name: 'Batched 2', kind: 'BRAND' } } }]), {
+      authorization: `Bearer ${h.operatorKey}`,
+    });
     expect(r.status).toBe(400);
-    expect(r.body).toEqual({ errors: [{ message: 'Batched operations are not accepted: send one operation per request', extensions: { code: 'BATCHING_NOT_ALLOWED' } }] });
+    expect(r.body).toEqual({
+      errors: [{ message: 'Batched operations are not accepted: send one operation per request', extensions: { code: 'BATCHING_NOT_ALLOWED' } }],
+    });
     expect(await rowCounts(h.orm)).toEqual(before);
   });
 
   it('refuses a body over 1 MB with 413 PAYLOAD_TOO_LARGE, as JSON without a stack', async () => {
-    const r = await raw(h.url, JSON.stringify({ query: '{ me { role } }', variables: { pad: 'x'.repeat(1_100_000) } }), { authorization: `Bearer ${h.operatorKey}` });
+    const r = await raw(h.url, JSON.stringify({ query: '{ me { role } }', variables: { pad: 'x'.repeat(1_100_000) } }), {
+      authorization: `Bearer ${h.operatorKey}`,
+    });
     expect(r.status).toBe(413);
     expect(r.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
     expect(r.text).not.toMatch(/ at |node_modules|<html/i);
@@ -169,8 +190,12 @@ describe('CSRF prevention', () => {
 
 describe('limits configured lower', () => {
   let low: Harness;
-  beforeAll(async () => { low = await startHarness({ queryLimits: { maxDepth: 3, maxAliases: 5, maxFields: 20, maxCost: 25, maxTokens: 500 } }); });
-  afterAll(async () => { await low.close(); });
+  beforeAll(async () => {
+    low = await startHarness({ queryLimits: { maxDepth: 3, maxAliases: 5, maxFields: 20, maxCost: 25, maxTokens: 500 } });
+  });
+  afterAll(async () => {
+    await low.close();
+  });
 
   it('refuses before execution: an over-budget mutation writes nothing', async () => {
     await resetState(low);
@@ -187,8 +212,12 @@ describe('limits configured lower', () => {
     await resetState(low);
     const deep = await gql(low.url, '{ me { organization { id } apiKey { id } } }', {}, low.operatorKey);
     expect(deep.errors).toBeUndefined();
-    expect((await gql(low.url, '{ __type(name: "Query") { fields { type { name } } } }', {}, low.operatorKey)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
-    expect((await gql(low.url, `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: me { role }`).join(' ')} }`, {}, low.operatorKey)).errors?.[0]?.extensions).toEqual({ code: 'TOO_MANY_ALIASES', aliases: 6, limit: 5 });
+    expect((await gql(low.url, '{ __type(name: "Query") { fields { type { name } } } }', {}, low.operatorKey)).errors?.[0]?.extensions?.code).toBe(
+      'QUERY_TOO_DEEP',
+    );
+    expect(
+      (await gql(low.url, `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: me { role }`).join(' ')} }`, {}, low.operatorKey)).errors?.[0]?.extensions,
+    ).toEqual({ code: 'TOO_MANY_ALIASES', aliases: 6, limit: 5 });
     expect((await gql(low.url, '{ a: me { role } b: me { role } c: me { role } d: me { role } e: me { role } }', {}, low.operatorKey)).errors).toBeUndefined();
   });
 });
@@ -199,10 +228,20 @@ describe('production configuration', () => {
   // Standings that fail the way a broken query does: a real PostgreSQL error, SQL and all.
   const brokenScores: QualityScores = { standingsOf: (em) => em.execute('select secret_column from no_such_table where id = 1') as never };
   beforeAll(async () => {
-    const logger = pino({ level: 'error' }, new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write(chunk, _e, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     prod = await startHarness({ production: true, logger, scores: brokenScores });
   });
-  afterAll(async () => { await prod.close(); });
+  afterAll(async () => {
+    await prod.close();
+  });
 
   it('refuses introspection, which development serves', async () => {
     await resetState(prod);
@@ -231,7 +270,8 @@ describe('production configuration', () => {
     const badEnum = ['query($s: SpikeStatus) { demandSpikes(status: $s) { nodes { id } } }', { s: 'OPN' }] as const;
     const unknownField = [CREATE_ORG, { input: { name: 'Typo', kind: 'BRAND', nmae: 'x' } }] as const;
     for (const [query, variables] of [badEnum, unknownField]) {
-      const answer = async (url: string) => (await raw(url, JSON.stringify({ query, variables }), { authorization: `Bearer ${prod.operatorKey}` })).body.errors[0];
+      const answer = async (url: string) =>
+        (await raw(url, JSON.stringify({ query, variables }), { authorization: `Bearer ${prod.operatorKey}` })).body.errors[0];
       const inProduction = await answer(prod.url);
       expect(inProduction.extensions.code).toBe('BAD_USER_INPUT');
       expect(inProduction.message).not.toMatch(/Did you mean/);
@@ -258,15 +298,26 @@ describe('client mistakes Apollo leaves without a code', () => {
   let logged: Harness;
   const lines: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _e, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } }));
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _e, done) {
+          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
     logged = await startHarness({ logger });
   });
-  afterAll(async () => { await logged.close(); });
+  afterAll(async () => {
+    await logged.close();
+  });
 
   it('answers a persisted query whose hash does not match, or of an unknown version, with 400 BAD_REQUEST, logged as a warning without a stack', async () => {
     await resetState(logged);
     lines.length = 0;
-    const persisted = (extensions: Record<string, unknown>) => raw(logged.url, JSON.stringify({ query: '{ me { role } }', extensions }), { authorization: `Bearer ${logged.operatorKey}` });
+    const persisted = (extensions: Record<string, unknown>) =>
+      raw(logged.url, JSON.stringify({ query: '{ me { role } }', extensions }), { authorization: `Bearer ${logged.operatorKey}` });
     const mismatch = await persisted({ persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } });
     const version = await persisted({ persistedQuery: { version: 2, sha256Hash: 'a'.repeat(64) } });
     for (const r of [mismatch, version]) {
@@ -274,7 +325,10 @@ describe('client mistakes Apollo leaves without a code', () => {
       expect(r.body.errors).toEqual([{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }]);
     }
     expect(mismatch.body.errors[0].message).toBe('provided sha does not match query');
-    expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, 'client error'], [40, 'client error']]);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'client error'],
+      [40, 'client error'],
+    ]);
     expect(JSON.stringify(lines)).not.toMatch(/stack|\.ts:\d|node_modules/);
   });
 });

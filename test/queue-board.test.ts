@@ -4,9 +4,16 @@ import { resetState, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 let board: string;
-beforeAll(async () => { h = await startHarness({ workers: true }); board = h.url.replace(/\/graphql$/, '/admin/queues'); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); });
+beforeAll(async () => {
+  h = await startHarness({ workers: true });
+  board = h.url.replace(/\/graphql$/, '/admin/queues');
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+});
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const basic = (key: string, user = 'operator') => ({ authorization: `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}` });
@@ -66,14 +73,22 @@ describe('queue dashboard at /admin/queues', () => {
 describe('failed authentication at /admin/queues', () => {
   let limited: Harness;
   // A day-long window: nothing refills while the test runs.
-  beforeAll(async () => { limited = await startHarness({ workers: true, rateLimit: { points: 1_000, anonymousPoints: 3, windowMs: 86_400_000 } }); });
-  afterAll(async () => { await limited.close(); });
+  beforeAll(async () => {
+    limited = await startHarness({ workers: true, rateLimit: { points: 1_000, anonymousPoints: 3, windowMs: 86_400_000 } });
+  });
+  afterAll(async () => {
+    await limited.close();
+  });
 
   it('costs the client address 1 point each, the budget of wrong keys on /graphql, and is refused with 429 RATE_LIMITED once it is spent', async () => {
     await resetState(limited);
     const url = limited.url.replace(/\/graphql$/, '/admin/queues/api/queues');
     const bad = `bx_nokey000_${'A'.repeat(43)}`;
-    for (const [headers, remaining] of [[bearer(bad), '2'], [basic(bad), '1'], [{}, '0']] as const) {
+    for (const [headers, remaining] of [
+      [bearer(bad), '2'],
+      [basic(bad), '1'],
+      [{}, '0'],
+    ] as const) {
       const res = await fetch(url, { headers });
       expect([res.status, res.headers.get('x-ratelimit-remaining')]).toEqual([401, remaining]);
     }
@@ -82,7 +97,11 @@ describe('failed authentication at /admin/queues', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('RATE_LIMITED');
     // One budget per address for failed authentication, whichever door it knocks on.
-    const graphql = await fetch(limited.url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(bad) }, body: JSON.stringify({ query: '{ me { role } }' }) });
+    const graphql = await fetch(limited.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(bad) },
+      body: JSON.stringify({ query: '{ me { role } }' }),
+    });
     expect(graphql.status).toBe(429);
     // The operator's key still opens the board.
     expect((await fetch(url, { headers: bearer(limited.operatorKey) })).status).toBe(200);

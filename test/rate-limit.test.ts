@@ -25,7 +25,9 @@ const aKey = () => ({ kind: 'key' as const, apiKeyId: `key-${++n}` });
 const limiter = (points: number, windowMs: number, anonymousPoints = points): RateLimiter =>
   createRedisRateLimiter({ redis, prefix, points, anonymousPoints, ingestPoints: points, windowMs, logger: silent });
 
-beforeAll(() => { redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }); });
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+});
 afterAll(async () => {
   await deleteKeys(redis, `${prefix}:*`);
   redis.disconnect();
@@ -97,7 +99,15 @@ describe('Redis token bucket', () => {
 
   it('fails open, quickly and with one warning, when Redis does not answer, then stops asking it for a while', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _e, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 1 });
     dead.on('error', () => {});
     try {
@@ -121,8 +131,12 @@ describe('rate limiting over HTTP', () => {
   let h: Harness;
   // 30 points, 2.5 per second (slow enough that the refill between two requests stays below a
   // point even on a loaded machine: 400 ms); callers without a valid key get 4.
-  beforeAll(async () => { h = await startHarness({ rateLimit: { points: 30, anonymousPoints: 4, windowMs: 12_000 } }); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness({ rateLimit: { points: 30, anonymousPoints: 4, windowMs: 12_000 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
   beforeEach(async () => {
     await resetState(h);
     await deleteKeys(redis, `${h.rateLimitPrefix}:*`);
@@ -137,7 +151,9 @@ describe('rate limiting over HTTP', () => {
     return { status: res.status, headers: res.headers, body: (await res.json()) as any };
   };
   const budget = (r: { headers: Headers }) => ({
-    limit: r.headers.get('x-ratelimit-limit'), remaining: r.headers.get('x-ratelimit-remaining'), reset: r.headers.get('x-ratelimit-reset'),
+    limit: r.headers.get('x-ratelimit-limit'),
+    remaining: r.headers.get('x-ratelimit-remaining'),
+    reset: r.headers.get('x-ratelimit-reset'),
   });
   // 1 + 20 spikes: 21 points.
   const PAGE = '{ demandSpikes { nodes { id } } }';
@@ -163,10 +179,12 @@ describe('rate limiting over HTTP', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.data).toBeUndefined();
     // 9 points left, 21 needed: 12 more at 2.5 per second.
-    expect(refused.body.errors).toEqual([{
-      message: 'Rate limit exceeded: this request costs 21 points and 9 are left; retry in 5 s',
-      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5, cost: 21, limit: 30 },
-    }]);
+    expect(refused.body.errors).toEqual([
+      {
+        message: 'Rate limit exceeded: this request costs 21 points and 9 are left; retry in 5 s',
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5, cost: 21, limit: 30 },
+      },
+    ]);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(budget(refused)).toMatchObject({ limit: '30', remaining: '9' });
 
@@ -213,8 +231,12 @@ describe('rate limiting signed quality ingestion', () => {
   let h: Harness;
   // A GraphQL budget large enough for the set-up; 10 events per organisation and 3 failed
   // signatures per address, both refilled over 10 s (1 event per second).
-  beforeAll(async () => { h = await startHarness({ rateLimit: { points: 10_000, anonymousPoints: 3, ingestPoints: 10, windowMs: 10_000 } }); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness({ rateLimit: { points: 10_000, anonymousPoints: 3, ingestPoints: 10, windowMs: 10_000 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
   let operator: { id: string; secret: string };
   let brand: { id: string; secret: string };
@@ -231,12 +253,16 @@ describe('rate limiting signed quality ingestion', () => {
   });
 
   /** A batch of `n` audits of the vendor (the operator's need no contract), each with an external id of its own. */
-  const batch = (n: number) => JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'AUDIT', vendorId, auditResult: 'PASS' })) });
+  const batch = (n: number) =>
+    JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'AUDIT', vendorId, auditResult: 'PASS' })) });
   /** A batch of `n` surveys that name no contract: every one is refused (docs/quality.md, evidence rules). */
-  const unfounded = (n: number) => JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'CSAT', vendorId, score: 4 })) });
+  const unfounded = (n: number) =>
+    JSON.stringify({ events: Array.from({ length: n }, () => ({ externalId: `e-${++seq}`, kind: 'CSAT', vendorId, score: 4 })) });
   const send = (signer: { id: string; secret: string }, body: string) => postIngest(h.url, body, signedHeaders(signer.secret, signer.id, body, h.clock.now()));
   const budget = (r: { headers: Headers }) => ({
-    limit: r.headers.get('x-ratelimit-limit'), remaining: r.headers.get('x-ratelimit-remaining'), retryAfter: r.headers.get('retry-after'),
+    limit: r.headers.get('x-ratelimit-limit'),
+    remaining: r.headers.get('x-ratelimit-remaining'),
+    retryAfter: r.headers.get('retry-after'),
   });
   const storedEvents = async () => (await rowCounts(h.orm)).quality_event;
 
@@ -252,9 +278,15 @@ describe('rate limiting signed quality ingestion', () => {
     const refused = await postIngest(h.url, body, refusedHeaders);
     expect(refused.status).toBe(429);
     // 4 points left, 6 needed: 2 more at 1 per second.
-    expect(refused.body).toEqual({ error: {
-      code: 'RATE_LIMITED', message: 'Rate limit exceeded: this request costs 6 points and 4 are left; retry in 2 s', retryAfterSeconds: 2, cost: 6, limit: 10,
-    } });
+    expect(refused.body).toEqual({
+      error: {
+        code: 'RATE_LIMITED',
+        message: 'Rate limit exceeded: this request costs 6 points and 4 are left; retry in 2 s',
+        retryAfterSeconds: 2,
+        cost: 6,
+        limit: 10,
+      },
+    });
     expect(budget(refused)).toEqual({ limit: '10', remaining: '4', retryAfter: '2' });
     // Nothing written, not even the signature: the same request is accepted once the budget allows.
     expect(await rowCounts(h.orm)).toEqual(before);
@@ -265,7 +297,15 @@ describe('rate limiting signed quality ingestion', () => {
     expect(other.status).toBe(200);
     expect(other.body).toMatchObject({ accepted: 0, rejected: 3 });
     expect(budget(other)).toMatchObject({ limit: '10', remaining: '7' });
-    expect((await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.operatorKey}` }, body: JSON.stringify({ query: '{ me { role } }' }) })).headers.get('x-ratelimit-limit')).toBe('10000');
+    expect(
+      (
+        await fetch(h.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${h.operatorKey}` },
+          body: JSON.stringify({ query: '{ me { role } }' }),
+        })
+      ).headers.get('x-ratelimit-limit'),
+    ).toBe('10000');
 
     await new Promise((r) => setTimeout(r, 2_000));
     // The very same request, signature included.
@@ -308,7 +348,11 @@ describe('rate limiting signed quality ingestion', () => {
     expect(throttled.body.error).toMatchObject({ code: 'RATE_LIMITED', cost: 1, limit: 3, retryAfterSeconds: expect.any(Number) });
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // It is the budget GraphQL charges for wrong keys: one address, one budget.
-    const wrongKey = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer bx_abcdefgh_${'A'.repeat(43)}` }, body: JSON.stringify({ query: '{ me { role } }' }) });
+    const wrongKey = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer bx_abcdefgh_${'A'.repeat(43)}` },
+      body: JSON.stringify({ query: '{ me { role } }' }),
+    });
     expect(wrongKey.status).toBe(429);
     expect(await rowCounts(h.orm)).toEqual(before);
 

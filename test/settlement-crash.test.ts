@@ -19,13 +19,23 @@ import { startWorkerProcess } from './support/fault-stack.js';
  */
 let h: Harness;
 const prefix = `bx-crash-${process.pid}`;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 function startWorker(): ChildProcess {
   return startWorkerProcess({
-    DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
-    WORKER_CONCURRENCY: '8', WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000', WORKER_HEALTH_PORT: '0',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    WORKER_CONCURRENCY: '8',
+    WORKER_LOCK_MS: '2000',
+    SWEEP_INTERVAL_MS: '3600000',
+    WORKER_HEALTH_PORT: '0',
   }).child;
 }
 
@@ -36,7 +46,8 @@ describe('settlement workers killed mid-batch', () => {
     await resetState(h);
     const m = await aMarket(h.url, h.operatorKey);
     const vendors = [m.vendorA, m.vendorB, m.vendorC, m.inHouse];
-    for (let i = 0; i < 6; i++) vendors.push(await anOrganization(h.url, h.operatorKey, { kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'], certifications: ['PCI_DSS'] }));
+    for (let i = 0; i < 6; i++)
+      vendors.push(await anOrganization(h.url, h.operatorKey, { kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing'], certifications: ['PCI_DSS'] }));
     // 20 spikes in the past × 10 vendors with one seat each = 200 contracts, all over.
     const now = h.clock.now();
     h.clock.set(new Date(now.getTime() - 3 * 86_400_000));
@@ -58,17 +69,31 @@ describe('settlement workers killed mid-batch', () => {
     try {
       await queues.settlement.obliterate({ force: true });
       let worker = startWorker();
-      await queues.settlement.addBulk(contracts.map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId, force: true }, opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) } })));
+      await queues.settlement.addBulk(
+        contracts.map((contractId) => ({
+          name: SETTLE_CONTRACT,
+          data: { contractId, force: true },
+          opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) },
+        })),
+      );
       await eventually(async () => ((await count('select count(*)::int as n from settlement')) >= 20 ? true : null), 60_000);
       worker.kill('SIGKILL');
       await once(worker, 'exit');
       const atKill = await count('select count(*)::int as n from settlement');
       expect(atKill).toBeLessThan(200);
       // Duplicates of already-settled jobs, as a retry storm would produce.
-      await queues.settlement.addBulk(contracts.slice(0, 50).map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId, force: true }, opts: { ...SETTLE_JOB_OPTIONS, jobId: `dup-${contractId}` } })));
+      await queues.settlement.addBulk(
+        contracts
+          .slice(0, 50)
+          .map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId, force: true }, opts: { ...SETTLE_JOB_OPTIONS, jobId: `dup-${contractId}` } })),
+      );
       worker = startWorker();
       await eventually(async () => ((await count('select count(*)::int as n from settlement')) === 200 ? true : null), 90_000);
-      await eventually(async () => ((await queues.settlement.getJobCounts('wait', 'active', 'delayed')).wait === 0 && (await queues.settlement.getActiveCount()) === 0 ? true : null), 60_000);
+      await eventually(
+        async () =>
+          (await queues.settlement.getJobCounts('wait', 'active', 'delayed')).wait === 0 && (await queues.settlement.getActiveCount()) === 0 ? true : null,
+        60_000,
+      );
       worker.kill('SIGTERM');
       await once(worker, 'exit');
     } finally {
@@ -79,7 +104,14 @@ describe('settlement workers killed mid-batch', () => {
     expect(await count('select count(*)::int as n from invoice')).toBe(200);
     expect(await count(`select count(*)::int as n from ledger_transaction where kind = 'SETTLEMENT'`)).toBe(200);
     expect(await count('select count(*)::int as n from ledger_entry')).toBe(600);
-    const operator = { apiKeyId: '', organizationId: '', organizationKind: 'OPERATOR' as const, role: 'OPERATOR' as const, vendorType: null, parentBrandId: null };
+    const operator = {
+      apiKeyId: '',
+      organizationId: '',
+      organizationKind: 'OPERATOR' as const,
+      role: 'OPERATOR' as const,
+      vendorType: null,
+      parentBrandId: null,
+    };
     expect(await reconciliation(h.orm.em.fork() as never, operator)).toMatchObject({ balanced: true, discrepancies: [] });
   }, 240_000);
 });

@@ -8,7 +8,15 @@ import { accruals } from '../src/domain/settlement/finance-queries.js';
 import { accountId } from '../src/domain/settlement/ledger.js';
 import { DEFAULT_POLICY, settleContract, settleContracts } from '../src/domain/settlement/settle-contract.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
-import { FAILED_RETRY_COOL_DOWN_MS, redisConnection, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId, type SettlementJobData } from '../workers/queues.js';
+import {
+  FAILED_RETRY_COOL_DOWN_MS,
+  redisConnection,
+  SETTLE_CONTRACT,
+  SETTLE_JOB_OPTIONS,
+  SETTLEMENT_QUEUE,
+  settleJobId,
+  type SettlementJobData,
+} from '../workers/queues.js';
 import { sweepSettlements } from '../workers/settlement.processor.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { TEST_REDIS_URL } from './support/env.js';
@@ -17,9 +25,16 @@ import * as op from './support/operations.js';
 
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
 const DAY = 86_400_000;
@@ -41,16 +56,29 @@ const full = (index: number, serviceLevelAchieved = 0.85) => ({ intervalIndex: i
 describe('settlement', () => {
   it('invoices per interval with a service credit and the fee, and posts a balanced transaction', async () => {
     const contractId = await aContract();
-    const receipt = ok(await report(contractId, m.vendorA.key, [
-      full(0), full(1), { intervalIndex: 2, staffedSeatHours: 1.5, contactsHandled: 30, serviceLevelAchieved: 0.745 }, full(3),
-    ])).reportDelivery;
+    const receipt = ok(
+      await report(contractId, m.vendorA.key, [
+        full(0),
+        full(1),
+        { intervalIndex: 2, staffedSeatHours: 1.5, contactsHandled: 30, serviceLevelAchieved: 0.745 },
+        full(3),
+      ]),
+    ).reportDelivery;
     expect(receipt).toMatchObject({ source: 'VENDOR', accepted: 4, adjustmentDue: false });
     const settled = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract;
     // Base 5000 + 5000 + 3750 + 5000 = 18750; credit 5.5% of 3750 = 206.25 → 206; fee 2% of 18544 = 370.88 → 371.
-    expect(settled).toMatchObject({ outcome: 'SETTLED', invoice: { kind: 'INVOICE', status: 'ISSUED', net: usd('18544'), fee: usd('371'), vendorPayout: usd('18173') } });
+    expect(settled).toMatchObject({
+      outcome: 'SETTLED',
+      invoice: { kind: 'INVOICE', status: 'ISSUED', net: usd('18544'), fee: usd('371'), vendorPayout: usd('18173') },
+    });
     const invoice = ok(await gql(h.url, op.INVOICE, { id: settled.invoice.id }, m.vendorA.financeKey)).invoice;
     expect(invoice.lines.map((l: any) => [l.kind, l.intervalIndex, l.amount.amountMinor])).toEqual([
-      ['BASE', 0, '5000'], ['BASE', 1, '5000'], ['BASE', 2, '3750'], ['CREDIT', 2, '-206'], ['BASE', 3, '5000'], ['FEE', null, '371'],
+      ['BASE', 0, '5000'],
+      ['BASE', 1, '5000'],
+      ['BASE', 2, '3750'],
+      ['CREDIT', 2, '-206'],
+      ['BASE', 3, '5000'],
+      ['FEE', null, '371'],
     ]);
     const balances = ok(await gql(h.url, op.BALANCES, { currency: 'USD' }, m.brand.financeKey)).ledgerBalances;
     expect(balances).toEqual([expect.objectContaining({ organizationId: m.brand.id, kind: 'ORGANIZATION', balance: usd('18544') })]);
@@ -120,7 +148,9 @@ describe('settlement', () => {
     ok(await report(contractId, m.vendorA.key, [full(0), full(1)]));
     const first = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice;
     expect(first.net).toEqual(usd('10000'));
-    const late = ok(await report(contractId, m.vendorA.key, [{ intervalIndex: 1, staffedSeatHours: 1, contactsHandled: 20, serviceLevelAchieved: 0.85 }, full(2)])).reportDelivery;
+    const late = ok(
+      await report(contractId, m.vendorA.key, [{ intervalIndex: 1, staffedSeatHours: 1, contactsHandled: 20, serviceLevelAchieved: 0.85 }, full(2)]),
+    ).reportDelivery;
     expect(late.adjustmentDue).toBe(true);
     const adjusted = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract;
     // Interval 1 drops by 2500, interval 2 adds 5000: +2500 net; fee 2% of 12500 = 250 against 200 before: +50.
@@ -141,7 +171,8 @@ describe('settlement', () => {
     const contractId = await aContract();
     ok(await report(contractId, m.vendorA.key, [full(0)]));
     const invoice = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice;
-    const pay = (amountMinor: string, key: string, currency = 'USD') => gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: { amountMinor, currency } }, key }, m.brand.financeKey);
+    const pay = (amountMinor: string, key: string, currency = 'USD') =>
+      gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: { amountMinor, currency } }, key }, m.brand.financeKey);
     expect(ok(await pay('1000', 'p1')).recordPayment).toMatchObject({ status: 'PARTIALLY_PAID', paid: usd('1000') });
     expect(ok(await pay('1000', 'p1')).recordPayment).toMatchObject({ paid: usd('1000') });
     expect(ok(await pay('4001', 'p2')).recordPayment).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.amountMinor' });
@@ -160,10 +191,21 @@ describe('settlement', () => {
     ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey));
     expect(ok(await gql(h.url, op.ACCRUALS, {}, m.brand.financeKey)).accruals).toEqual([]);
     const [account] = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances;
-    const statement = ok(await gql(h.url, op.STATEMENT, { id: account.accountId, from: new Date(0).toISOString(), to: new Date(h.clock.now().getTime() + 1000).toISOString() }, m.brand.financeKey)).accountStatement;
+    const statement = ok(
+      await gql(
+        h.url,
+        op.STATEMENT,
+        { id: account.accountId, from: new Date(0).toISOString(), to: new Date(h.clock.now().getTime() + 1000).toISOString() },
+        m.brand.financeKey,
+      ),
+    ).accountStatement;
     expect(statement).toMatchObject({ opening: usd('0'), closing: usd('5000'), entries: [{ kind: 'SETTLEMENT', amount: usd('5000'), balance: usd('5000') }] });
     expect(statement.csv.split('\n')[0]).toBe('posted_at,transaction_id,kind,description,amount_minor,balance_minor');
-    expect(errorCode(await gql(h.url, op.STATEMENT, { id: account.accountId, from: new Date(0).toISOString(), to: new Date().toISOString() }, m.otherBrand.financeKey))).toBe('NOT_FOUND');
+    expect(
+      errorCode(
+        await gql(h.url, op.STATEMENT, { id: account.accountId, from: new Date(0).toISOString(), to: new Date().toISOString() }, m.otherBrand.financeKey),
+      ),
+    ).toBe('NOT_FOUND');
     expect(ok(await gql(h.url, op.INVOICES, { filter: { status: 'ISSUED' } }, m.vendorA.financeKey)).invoices.nodes).toHaveLength(1);
     expect(ok(await gql(h.url, op.INVOICES, { filter: { status: 'PAID' } }, m.vendorA.financeKey)).invoices.nodes).toHaveLength(0);
     expect(ok(await gql(h.url, op.INVOICES, {}, m.vendorB.financeKey)).invoices.nodes).toHaveLength(0);
@@ -188,7 +230,13 @@ describe('the ledger in the database', () => {
     const create = (em: never) => accountId(em, m.vendorC.id, 'EUR', 'ORGANIZATION', h.clock.now());
     // Asked twice in the same transaction, as a batch of settlements does: the second call finds
     // the row this transaction created, which must not be remembered either.
-    await expect(h.orm.em.fork().transactional(async (em) => { await create(em as never); await create(em as never); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+    await expect(
+      h.orm.em.fork().transactional(async (em) => {
+        await create(em as never);
+        await create(em as never);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
     const id = await h.orm.em.fork().transactional((em) => create(em as never));
     const again = await h.orm.em.fork().transactional((em) => create(em as never));
     expect(again).toBe(id);
@@ -201,10 +249,17 @@ describe('the ledger in the database', () => {
     ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey));
     const conn = h.orm.em.getConnection();
     const account = (await conn.execute('select id from ledger_account limit 1'))[0]!;
-    await expect(h.orm.em.fork().transactional(async (em) => {
-      await em.execute(`insert into ledger_transaction (id, kind, idempotency_key, currency, description, posted_at) values ('00000000-0000-7000-8000-000000000001', 'PAYMENT', 'bad', 'USD', 'unbalanced', now())`);
-      await em.execute(`insert into ledger_entry (id, transaction_id, account_id, amount_minor, posted_at) values ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', ?, 5, now())`, [account.id]);
-    })).rejects.toThrow(/does not balance/);
+    await expect(
+      h.orm.em.fork().transactional(async (em) => {
+        await em.execute(
+          `insert into ledger_transaction (id, kind, idempotency_key, currency, description, posted_at) values ('00000000-0000-7000-8000-000000000001', 'PAYMENT', 'bad', 'USD', 'unbalanced', now())`,
+        );
+        await em.execute(
+          `insert into ledger_entry (id, transaction_id, account_id, amount_minor, posted_at) values ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', ?, 5, now())`,
+          [account.id],
+        );
+      }),
+    ).rejects.toThrow(/does not balance/);
     await expect(conn.execute('update ledger_entry set amount_minor = amount_minor + 1')).rejects.toThrow(/append-only/);
     await expect(conn.execute('delete from ledger_transaction')).rejects.toThrow(/append-only/);
     expect(ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation.balanced).toBe(true);
@@ -227,7 +282,11 @@ describe('bad delivery reports', () => {
     ['negative contacts', [full(1), { ...full(0), contactsHandled: -1 }], /^input\.reports\[1\]\.contactsHandled$/],
     ['over a million contacts', [full(1), { ...full(0), contactsHandled: 1_000_001 }], /^input\.reports\[1\]\.contactsHandled$/],
     ['a negative service level', [full(1), { ...full(0), serviceLevelAchieved: -0.1 }], /^input\.reports\[1\]\.serviceLevelAchieved$/],
-    ['a service level finer than parts per million (not rounded)', [full(1), { ...full(0), serviceLevelAchieved: 0.8500001 }], /^input\.reports\[1\]\.serviceLevelAchieved$/],
+    [
+      'a service level finer than parts per million (not rounded)',
+      [full(1), { ...full(0), serviceLevelAchieved: 0.8500001 }],
+      /^input\.reports\[1\]\.serviceLevelAchieved$/,
+    ],
     ['a thousand and one reports', Array.from({ length: 1_001 }, (_, i) => ({ ...full(0), intervalIndex: i })), /^input\.reports$/],
   ])('refuses %s as a ValidationError naming the field, and writes nothing', async (_name, reports, field) => {
     const contractId = await aContract();
@@ -252,7 +311,8 @@ describe('bad delivery reports', () => {
     ok(await report(contractId, m.vendorA.key, [full(0)]));
     const invoice = ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey)).settleContract.invoice;
     const before = await rowCounts(h.orm);
-    const pay = (input: Record<string, unknown>, key = 'k') => gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: usd('100'), ...input }, key }, m.brand.financeKey);
+    const pay = (input: Record<string, unknown>, key = 'k') =>
+      gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: usd('100'), ...input }, key }, m.brand.financeKey);
     const refusal = (r: Awaited<ReturnType<typeof pay>>) => r.errors?.[0]?.extensions ?? r.data?.recordPayment;
     expect(refusal(await pay({ amount: usd('0') }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.amountMinor' });
     expect(refusal(await pay({ amount: usd('-5') }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.amountMinor' });
@@ -262,7 +322,9 @@ describe('bad delivery reports', () => {
     expect(refusal(await pay({}, 'x'.repeat(201)))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
     expect(errorCode(await gql(h.url, op.SETTLE, { id: 'not-a-uuid' }, m.brand.financeKey))).toBe('BAD_USER_INPUT');
     expect(errorCode(await gql(h.url, op.SETTLE, { id: '01a21078-f6e2-7004-9b30-6486ffc789df' }, m.brand.financeKey))).toBe('NOT_FOUND');
-    expect(errorCode(await gql(h.url, op.STATEMENT, { id: invoice.id, from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, m.brand.financeKey))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(h.url, op.STATEMENT, { id: invoice.id, from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, m.brand.financeKey))).toBe(
+      'BAD_USER_INPUT',
+    );
     expect(errorCode(await gql(h.url, op.BALANCES, { currency: 'XXQ' }, m.brand.financeKey))).toBe('BAD_USER_INPUT');
     expect(await rowCounts(h.orm)).toEqual(before);
   });
@@ -272,7 +334,10 @@ describe('bad delivery reports', () => {
     await aBid(h.url, m.vendorA.key, spikeId);
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
     const { contractIds } = (await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)) as { contractIds: string[] };
-    expect(ok(await report(contractIds[0]!, m.vendorA.key, [full(0)])).reportDelivery).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.reports[0].intervalIndex' });
+    expect(ok(await report(contractIds[0]!, m.vendorA.key, [full(0)])).reportDelivery).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.reports[0].intervalIndex',
+    });
     expect(errorCode(await report(contractIds[0]!, m.vendorB.key, [full(0)]))).toBe('NOT_FOUND');
     expect(errorCode(await report(contractIds[0]!, m.otherBrand.key, [full(0)]))).toBe('NOT_FOUND');
   });

@@ -8,9 +8,16 @@ import { CANCEL, CLEARING_RESULT, CLOSE, OPEN_SPIKES, PLACE_BID, POST_SPIKE, PUB
 
 let h: Harness;
 let m: Market;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
 
 describe('demand spikes over HTTP', () => {
   it('posts a DRAFT with forecast intervals converted by Erlang C', async () => {
@@ -38,7 +45,9 @@ describe('demand spikes over HTTP', () => {
     expect(ok(await gql(h.url, PUBLISH, { id }, m.brand.key)).publishDemandSpike).toMatchObject({ code: 'INVALID_STATE' });
     expect(ok(await gql(h.url, CLOSE, { id }, m.brand.key)).closeBidding).toMatchObject({ status: 'CLOSED' });
     expect(ok(await gql(h.url, CANCEL, { id }, m.brand.key)).cancelDemandSpike).toMatchObject({ code: 'INVALID_STATE' });
-    const transitions = await h.orm.em.getConnection().execute(`select from_status, to_status, actor_organization_id from state_transition where entity_id = ? order by at, id`, [id]);
+    const transitions = await h.orm.em
+      .getConnection()
+      .execute(`select from_status, to_status, actor_organization_id from state_transition where entity_id = ? order by at, id`, [id]);
     expect(transitions.map((t: any) => `${t.from_status}->${t.to_status}`)).toEqual(['null->DRAFT', 'DRAFT->OPEN', 'OPEN->CLOSED']);
     expect(transitions.every((t: any) => t.actor_organization_id === m.brand.id)).toBe(true);
   });
@@ -86,7 +95,10 @@ describe('demand spikes over HTTP', () => {
     const needsSpanishCert = await anOpenSpike(h.url, h.clock, m.brand.key, { requiredCertifications: ['ISO_27001'] });
     await gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key); // a draft
     const otherBrands = await anOpenSpike(h.url, h.clock, m.otherBrand.key);
-    const ids = async (key: string) => ok(await gql(h.url, OPEN_SPIKES, {}, key)).openDemandSpikes.nodes.map((n: any) => n.id).sort();
+    const ids = async (key: string) =>
+      ok(await gql(h.url, OPEN_SPIKES, {}, key))
+        .openDemandSpikes.nodes.map((n: any) => n.id)
+        .sort();
     expect(await ids(m.vendorA.key)).toEqual([open, otherBrands].sort());
     expect(await ids(m.inHouse.key)).toEqual([open]);
     expect(await ids(m.otherInHouse.key)).toEqual([otherBrands]);
@@ -109,22 +121,46 @@ describe('an interval with no traffic', () => {
     ];
     const spike = ok(await gql(h.url, POST_SPIKE, { input: { ...input, shrinkage: 0.3 } }, m.brand.key)).postDemandSpike;
     expect(spike.__typename).toBe('DemandSpike');
-    expect(spike.intervals.map((i: any) => [i.requiredSeats, i.agents, i.serviceLevelAtRequired])).toEqual([[20, 14, expect.closeTo(0.888, 3)], [0, 0, 1], [3, null, null], [0, 0, 1]]);
+    expect(spike.intervals.map((i: any) => [i.requiredSeats, i.agents, i.serviceLevelAtRequired])).toEqual([
+      [20, 14, expect.closeTo(0.888, 3)],
+      [0, 0, 1],
+      [3, null, null],
+      [0, 0, 1],
+    ]);
     expect(spike.totalRequiredSeats).toBe(23);
 
     ok(await gql(h.url, PUBLISH, { id: spike.id }, m.brand.key));
     const before = await rowCounts(h.orm);
-    const offer = (offered: { index: number; seats: number }[]) => gql(h.url, PLACE_BID, { input: aBidInput(spike.id, { offered }), key: `zero-${offered.length}` }, m.vendorA.key);
+    const offer = (offered: { index: number; seats: number }[]) =>
+      gql(h.url, PLACE_BID, { input: aBidInput(spike.id, { offered }), key: `zero-${offered.length}` }, m.vendorA.key);
     // Nothing can be offered where nothing is needed.
-    expect(ok(await offer([{ index: 0, seats: 5 }, { index: 1, seats: 1 }])).placeBid).toMatchObject({ __typename: 'ValidationError', code: 'BAD_USER_INPUT', field: 'input.offered[1].seats' });
+    expect(
+      ok(
+        await offer([
+          { index: 0, seats: 5 },
+          { index: 1, seats: 1 },
+        ]),
+      ).placeBid,
+    ).toMatchObject({ __typename: 'ValidationError', code: 'BAD_USER_INPUT', field: 'input.offered[1].seats' });
     expect(await rowCounts(h.orm)).toEqual(before);
-    expect(ok(await offer([{ index: 0, seats: 5 }, { index: 2, seats: 3 }])).placeBid.__typename).toBe('Bid');
+    expect(
+      ok(
+        await offer([
+          { index: 0, seats: 5 },
+          { index: 2, seats: 3 },
+        ]),
+      ).placeBid.__typename,
+    ).toBe('Bid');
     ok(await gql(h.url, CLOSE, { id: spike.id }, m.brand.key));
     expect((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spike.id)).kind).toBe('AWARDED');
     const result = ok(await gql(h.url, CLEARING_RESULT, { id: spike.id }, m.brand.key)).clearingResult;
-    expect(result.intervals.map((i: any) => [i.index, i.requiredSeats, i.awardedSeats, i.unfilledSeats])).toEqual([[0, 20, 5, 15], [1, 0, 0, 0], [2, 3, 3, 0], [3, 0, 0, 0]]);
+    expect(result.intervals.map((i: any) => [i.index, i.requiredSeats, i.awardedSeats, i.unfilledSeats])).toEqual([
+      [0, 20, 5, 15],
+      [1, 0, 0, 0],
+      [2, 3, 3, 0],
+      [3, 0, 0, 0],
+    ]);
     expect(result.intervals[1].serviceLevelAtAwarded).toBe(1);
     expect(result.intervals[3].serviceLevelAtAwarded).toBe(1);
   });
 });
-

@@ -16,7 +16,15 @@ import { subscribe, subscribeOn, wsClient, type Ended, type Subscribed } from '.
 /** Every log line at warn and above, parsed. */
 function capturedLogs() {
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _e, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } }));
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk, _e, done) {
+        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
   return { lines, logger };
 }
 
@@ -36,24 +44,41 @@ describe('the limits of POST, over graphql-ws', () => {
   let h: Harness;
   const { lines, logger } = capturedLogs();
   const open: Subscribed[] = [];
-  beforeAll(async () => { h = await startHarness({ queryLimits: limits, logger }); });
-  afterAll(async () => { await h.close(); });
-  beforeEach(async () => { await resetState(h); lines.length = 0; });
-  afterEach(async () => { await Promise.all(open.splice(0).map((s) => s.dispose())); });
+  beforeAll(async () => {
+    h = await startHarness({ queryLimits: limits, logger });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await resetState(h);
+    lines.length = 0;
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.dispose()));
+  });
   const sub = (query: string, variables: Record<string, unknown> = {}, key = h.operatorKey) => {
     const s = subscribe(h.wsUrl, key, query, variables);
     open.push(s);
     return s;
   };
   const post = async (query: string) => {
-    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.operatorKey}` }, body: JSON.stringify({ query }) });
+    const res = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.operatorKey}` },
+      body: JSON.stringify({ query }),
+    });
     return { status: res.status, body: (await res.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] } };
   };
 
   it('refuses a document over each limit with the code POST answers, and admits one within them', async () => {
     const cases: [string, string, Record<string, unknown>][] = [
       ['depth', 'subscription { demandSpikePosted { spike { reserveRate { amountMinor } } } }', { code: 'QUERY_TOO_DEEP', depth: 4, limit: 3 }],
-      ['depth in fragments', 'subscription { ...F } fragment F on Subscription { demandSpikePosted { spike { reserveRate { amountMinor } } } }', { code: 'QUERY_TOO_DEEP', depth: 4, limit: 3 }],
+      [
+        'depth in fragments',
+        'subscription { ...F } fragment F on Subscription { demandSpikePosted { spike { reserveRate { amountMinor } } } }',
+        { code: 'QUERY_TOO_DEEP', depth: 4, limit: 3 },
+      ],
       ['aliases', 'subscription { demandSpikePosted { a: eventId b: eventId c: eventId d: eventId } }', { code: 'TOO_MANY_ALIASES', aliases: 4, limit: 3 }],
       ['fields', `subscription { demandSpikePosted { ${'eventId '.repeat(12)}} }`, { code: 'TOO_MANY_FIELDS', fields: 13, limit: 12 }],
       ['cost', 'subscription { demandSpikePosted { spike { id } b: spike { id } c: spike { id } } }', { code: 'QUERY_TOO_COMPLEX', cost: 4, limit: 3 }],
@@ -96,8 +121,12 @@ describe('the limits of POST, over graphql-ws', () => {
 
 describe('production over graphql-ws', () => {
   let prod: Harness;
-  beforeAll(async () => { prod = await startHarness({ production: true }); });
-  afterAll(async () => { await prod.close(); });
+  beforeAll(async () => {
+    prod = await startHarness({ production: true });
+  });
+  afterAll(async () => {
+    await prod.close();
+  });
 
   it('suggests no field names, in validation or in variables', async () => {
     await resetState(prod);
@@ -108,7 +137,9 @@ describe('production over graphql-ws', () => {
       expect(e.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(e.message).not.toMatch(/Did you mean/);
     }
-    const badVariable = subscribe(prod.wsUrl, prod.operatorKey, 'subscription($on: Boolean!) { demandSpikePosted { eventId @include(if: $on) } }', { on: 'yes' });
+    const badVariable = subscribe(prod.wsUrl, prod.operatorKey, 'subscription($on: Boolean!) { demandSpikePosted { eventId @include(if: $on) } }', {
+      on: 'yes',
+    });
     expect((await refusal(badVariable))[0]!.extensions?.code).toBe('BAD_USER_INPUT');
     await Promise.all([misspelt.dispose(), badVariable.dispose()]);
   });
@@ -118,12 +149,24 @@ describe('the rate budget, over graphql-ws', () => {
   // A day-long window: nothing refills noticeably while a test runs.
   let h: Harness;
   const clients: Client[] = [];
-  beforeAll(async () => { h = await startHarness({ rateLimit: { points: 120, anonymousPoints: 3, windowMs: 86_400_000 } }); });
-  afterAll(async () => { await h.close(); });
-  beforeEach(async () => { await resetState(h); });
-  afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.dispose())); });
+  beforeAll(async () => {
+    h = await startHarness({ rateLimit: { points: 120, anonymousPoints: 3, windowMs: 86_400_000 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await resetState(h);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  });
   const remaining = async (key: string) => {
-    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ me { role } }' }) });
+    const res = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: '{ me { role } }' }),
+    });
     return { status: res.status, remaining: Number(res.headers.get('x-ratelimit-remaining')) };
   };
   // 1 (the subscription) + 1 (the spike) + 48 (its intervals, at their expected size): 50 points.

@@ -21,9 +21,16 @@ beforeAll(async () => {
   h = await startHarness({ realtime: true, subscriptionLimits: { maxMessageBytes: MAX_MESSAGE_BYTES } });
   metricsUrl = h.url.replace(/\/graphql$/, '/metrics');
 });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
-afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.dispose())); });
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+});
 
 const SMALL = 'subscription { demandSpikePosted { eventId spike { id title } } }';
 const LARGE = 'subscription { demandSpikePosted { eventId spike { id intervals { index startsAt endsAt requiredSeats } } } }';
@@ -41,7 +48,9 @@ const delta = (before: Sample[], after: Sample[], name: string, labels: Record<s
 describe('an event fanned out to many subscriptions', () => {
   it('costs one key read and one resource read per visibility class, ends revoked keys’ subscriptions, and bounds every message', async () => {
     const second = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorA.id, role: 'VENDOR', label: 'second' } }, h.operatorKey)).issueApiKey;
-    const revoked = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorA.id, role: 'VENDOR', label: 'revoked' } }, h.operatorKey)).issueApiKey;
+    const revoked = ok(
+      await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorA.id, role: 'VENDOR', label: 'revoked' } }, h.operatorKey),
+    ).issueApiKey;
     // One tenant, 50 subscriptions over three keys (one about to be revoked); two other vendors; the operator.
     const vendorA = [...subscriptions(m.vendorA.key, 20), ...subscriptions(m.vendorA.key, 20), ...subscriptions(second.secret, 10)];
     const ofRevoked = subscriptions(revoked.secret, 10);
@@ -64,10 +73,16 @@ describe('an event fanned out to many subscriptions', () => {
     for (const s of ofRevoked) expect(await s.ended).toEqual({ kind: 'complete' });
     // The message the large selection would make is over the bound: an error in its place, then complete.
     expect(await vendorB!.ended).toEqual({ kind: 'complete' });
-    expect(vendorB!.received).toEqual([{ errors: [{
-      message: expect.stringMatching(/^The message for this event would be \d+ bytes; at most 2048 are sent/),
-      extensions: { code: 'MESSAGE_TOO_LARGE', bytes: expect.any(Number), limit: MAX_MESSAGE_BYTES },
-    }] }]);
+    expect(vendorB!.received).toEqual([
+      {
+        errors: [
+          {
+            message: expect.stringMatching(/^The message for this event would be \d+ bytes; at most 2048 are sent/),
+            extensions: { code: 'MESSAGE_TOO_LARGE', bytes: expect.any(Number), limit: MAX_MESSAGE_BYTES },
+          },
+        ],
+      },
+    ]);
     expect(vendorB!.received[0]!.errors![0]!.extensions).toMatchObject({ bytes: expect.any(Number) });
     expect((vendorB!.received[0]!.errors![0]!.extensions as { bytes: number }).bytes).toBeGreaterThan(MAX_MESSAGE_BYTES);
     for (const s of receivers) {

@@ -24,8 +24,12 @@ import { subscribe, subscribeOn, wsClient, type Subscribed } from './support/ws-
  */
 let redis: Redis;
 const silent = pino({ level: 'silent' });
-beforeAll(() => { redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }); });
-afterAll(() => { redis.disconnect(); });
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+});
+afterAll(() => {
+  redis.disconnect();
+});
 
 describe('Redis connection slots', () => {
   const prefix = `bx-test-ws-${randomBytes(4).toString('hex')}`;
@@ -38,8 +42,12 @@ describe('Redis connection slots', () => {
     return s;
   };
   const admitted = (d: SlotDecision) => d.admitted;
-  afterEach(async () => { await Promise.all(opened.splice(0).map((s) => s.close())); });
-  afterAll(async () => { await deleteKeys(redis, `${prefix}:*`); });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await deleteKeys(redis, `${prefix}:*`);
+  });
 
   it('admits up to the limit per key, refuses the next, and frees a slot on release', async () => {
     const s = slots(2);
@@ -95,7 +103,15 @@ describe('Redis connection slots', () => {
 
   it('fails open, with one warning, when Redis does not answer', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _e, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 1 });
     dead.on('error', () => {});
     const s = createRedisConnectionSlots({ redis: dead, prefix, limit: 1, logger, timeoutMs: 200 });
@@ -129,8 +145,12 @@ describe('limits over graphql-ws', () => {
   const open: Subscribed[] = [];
   const sockets: WebSocket[] = [];
   const clients: Client[] = [];
-  beforeAll(async () => { h = await startHarness({ realtime: true, subscriptionLimits: { connectionsPerKey: 2, subscriptionsPerConnection: 2 } }); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness({ realtime: true, subscriptionLimits: { connectionsPerKey: 2, subscriptionsPerConnection: 2 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
   beforeEach(async () => {
     await resetState(h);
     await deleteKeys(redis, `${h.connectionSlotsPrefix}:*`);
@@ -197,7 +217,11 @@ describe('limits over graphql-ws', () => {
 
   it('counts the connections a key holds on every replica together', async () => {
     const api2: ApiServer = await createApiServer({
-      orm: h.orm, clock: h.clock, logger: silent, production: false, events: h.events,
+      orm: h.orm,
+      clock: h.clock,
+      logger: silent,
+      production: false,
+      events: h.events,
       webhooks: { secrets: h.secrets, urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
       connectionSlots: createRedisConnectionSlots({ redis, prefix: h.connectionSlotsPrefix!, limit: 2, logger: silent }),
     });
@@ -222,10 +246,15 @@ describe('limits over graphql-ws', () => {
     const c = client(m.vendorA.key);
     const [s1, s2] = [subscribeOn(c, op.SPIKE_POSTED), subscribeOn(c, op.SPIKE_POSTED)];
     await listening(2);
-    expect(await subscribeOn(c, op.SPIKE_POSTED).ended).toEqual({ kind: 'error', errors: [{
-      message: 'At most 2 subscriptions may be active on one connection; complete one first, or open another connection',
-      extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: 2 },
-    }] });
+    expect(await subscribeOn(c, op.SPIKE_POSTED).ended).toEqual({
+      kind: 'error',
+      errors: [
+        {
+          message: 'At most 2 subscriptions may be active on one connection; complete one first, or open another connection',
+          extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: 2 },
+        },
+      ],
+    });
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     for (const s of [s1, s2]) await spikeSeen(s, spikeId);
 
@@ -249,7 +278,11 @@ describe('limits over graphql-ws', () => {
       const done = together.map((s) => s.endedNow()).filter((e) => e !== null);
       return done.length === 3 ? done : null;
     });
-    expect(ended.map((e) => (e.kind === 'error' ? e.errors?.[0]?.extensions?.code : e.kind))).toEqual(['TOO_MANY_SUBSCRIPTIONS', 'TOO_MANY_SUBSCRIPTIONS', 'TOO_MANY_SUBSCRIPTIONS']);
+    expect(ended.map((e) => (e.kind === 'error' ? e.errors?.[0]?.extensions?.code : e.kind))).toEqual([
+      'TOO_MANY_SUBSCRIPTIONS',
+      'TOO_MANY_SUBSCRIPTIONS',
+      'TOO_MANY_SUBSCRIPTIONS',
+    ]);
     expect(h.events.listenerCount('contract.settled')).toBe(2);
   });
 });

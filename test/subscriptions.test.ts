@@ -14,10 +14,19 @@ import { subscribe, type Subscribed } from './support/ws-client.js';
 let h: Harness;
 let m: Market;
 const open: Subscribed[] = [];
-beforeAll(async () => { h = await startHarness({ workers: true }); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
-afterEach(async () => { await Promise.all(open.splice(0).map((s) => s.dispose())); });
+beforeAll(async () => {
+  h = await startHarness({ workers: true });
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.dispose()));
+});
 
 const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
 const everyInterval = (seats: number) => [0, 1, 2, 3].map((index) => ({ index, seats }));
@@ -105,7 +114,13 @@ describe('contractSettled', () => {
     for (const w of watchers) {
       const event = (await w.waitFor((r) => !!r.data)).data!.contractSettled;
       expect(event).toMatchObject({
-        sequence: 1, kind: 'INITIAL', invoiceId: invoice.id, invoiceKind: 'INVOICE', net: usd('10000'), fee: usd('200'), vendorPayout: usd('9800'),
+        sequence: 1,
+        kind: 'INITIAL',
+        invoiceId: invoice.id,
+        invoiceKind: 'INVOICE',
+        net: usd('10000'),
+        fee: usd('200'),
+        vendorPayout: usd('9800'),
         contract: { id: contractId, brandId: m.brand.id, vendorId: m.vendorA.id, status: 'SETTLED' },
       });
     }
@@ -122,7 +137,9 @@ describe('contractSettled', () => {
 
 describe('connections', () => {
   it('refuses a missing, malformed, unknown or revoked key at connection time with 4401', async () => {
-    const issued = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'to revoke' } }, h.operatorKey)).issueApiKey;
+    const issued = ok(
+      await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'to revoke' } }, h.operatorKey),
+    ).issueApiKey;
     ok(await gql(h.url, op.REVOKE_KEY, { id: issued.apiKey.id }, h.operatorKey));
     for (const key of [undefined, 'nonsense', `bx_abcdefgh_${'x'.repeat(43)}`, issued.secret]) {
       expect(await sub(key, op.SPIKE_POSTED).ended).toMatchObject({ kind: 'error', code: 4401 });
@@ -131,7 +148,9 @@ describe('connections', () => {
   });
 
   it('ends an open subscription when its key is revoked', async () => {
-    const issued = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'soon revoked' } }, h.operatorKey)).issueApiKey;
+    const issued = ok(
+      await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'VENDOR', label: 'soon revoked' } }, h.operatorKey),
+    ).issueApiKey;
     const s = sub(issued.secret, op.SPIKE_POSTED);
     await listening('demand_spike.posted', 1);
     ok(await gql(h.url, op.REVOKE_KEY, { id: issued.apiKey.id }, h.operatorKey));

@@ -17,14 +17,27 @@ import { startReceiver } from './support/webhook-receiver.js';
  */
 let h: Harness;
 const prefix = `bx-whcrash-${process.pid}`;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 function startWorker(): ChildProcess {
   return startWorkerProcess({
-    DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
-    WORKER_LOCK_MS: '2000', SWEEP_INTERVAL_MS: '3600000', WORKER_HEALTH_PORT: '0', OUTBOX_POLL_MS: '50',
-    WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY.toString('hex'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_MS: '30000', WEBHOOK_BACKOFF_MS: '100',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    WORKER_LOCK_MS: '2000',
+    SWEEP_INTERVAL_MS: '3600000',
+    WORKER_HEALTH_PORT: '0',
+    OUTBOX_POLL_MS: '50',
+    WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY.toString('hex'),
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    WEBHOOK_TIMEOUT_MS: '30000',
+    WEBHOOK_BACKOFF_MS: '100',
   }).child;
 }
 
@@ -35,7 +48,8 @@ describe('webhook worker killed mid-delivery', () => {
     const receiver = await startReceiver((n) => (n === 1 ? 'hang' : 200));
     let worker = startWorker();
     try {
-      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['demand_spike.posted'] } }, m.vendorA.key)).registerWebhookEndpoint.endpoint;
+      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['demand_spike.posted'] } }, m.vendorA.key))
+        .registerWebhookEndpoint.endpoint;
       await anOpenSpike(h.url, h.clock, m.brand.key);
       await eventually(async () => (receiver.requests.length === 1 ? true : null), 30_000);
       worker.kill('SIGKILL');

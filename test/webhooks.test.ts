@@ -20,18 +20,31 @@ const TIMEOUT_MS = 400;
 let h: Harness;
 let m: Market;
 let receiver: Receiver | null = null;
-beforeAll(async () => { h = await startHarness({ realtime: true, webhookRetry: RETRY, webhookTimeoutMs: TIMEOUT_MS }); });
-afterAll(async () => { await h.close(); });
-beforeEach(async () => { await resetState(h); m = await aMarket(h.url, h.operatorKey); });
-afterEach(async () => { await receiver?.close(); receiver = null; });
+beforeAll(async () => {
+  h = await startHarness({ realtime: true, webhookRetry: RETRY, webhookTimeoutMs: TIMEOUT_MS });
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+  m = await aMarket(h.url, h.operatorKey);
+});
+afterEach(async () => {
+  await receiver?.close();
+  receiver = null;
+});
 
 async function anEndpoint(key: string, url: string, eventTypes = ['demand_spike.posted'], organizationId?: string) {
-  const r = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url, eventTypes, ...(organizationId ? { organizationId } : {}) } }, key)).registerWebhookEndpoint;
+  const r = ok(
+    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url, eventTypes, ...(organizationId ? { organizationId } : {}) } }, key),
+  ).registerWebhookEndpoint;
   if (r.__typename !== 'RegisteredWebhookEndpoint') throw new Error(JSON.stringify(r));
   return { id: r.endpoint.id as string, secret: r.signingSecret as string, endpoint: r.endpoint };
 }
 
-const deliveries = async (endpointId: string, key = m.vendorA.key) => ok(await gql(h.url, op.WEBHOOK_DELIVERIES, { id: endpointId }, key)).webhookDeliveries.nodes as Record<string, any>[];
+const deliveries = async (endpointId: string, key = m.vendorA.key) =>
+  ok(await gql(h.url, op.WEBHOOK_DELIVERIES, { id: endpointId }, key)).webhookDeliveries.nodes as Record<string, any>[];
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('webhook delivery', () => {
@@ -45,7 +58,10 @@ describe('webhook delivery', () => {
     const [request] = receiver.requests;
     const body = JSON.parse(request!.body);
     expect(Object.keys(body).sort()).toEqual(['createdAt', 'data', 'id', 'type']);
-    expect(body).toMatchObject({ type: 'demand_spike.posted', data: { spikeId, brandId: m.brand.id, reserveRate: { amountMinor: '3000', currency: 'USD' }, intervalCount: 4 } });
+    expect(body).toMatchObject({
+      type: 'demand_spike.posted',
+      data: { spikeId, brandId: m.brand.id, reserveRate: { amountMinor: '3000', currency: 'USD' }, intervalCount: 4 },
+    });
     expect(request!.headers).toMatchObject({ 'content-type': 'application/json', 'x-burst-event-id': body.id, 'x-burst-event-type': 'demand_spike.posted' });
     // Verify as a receiver would, by hand: HMAC-SHA256(secret, "<t>.<raw body>").
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(request!.headers['x-burst-signature']))!;
@@ -56,8 +72,21 @@ describe('webhook delivery', () => {
     expect(verifySignature(secret, request!.body.replace('3000', '3001'), String(request!.headers['x-burst-signature']), now)).toBe(false);
     expect(verifySignature(secret, request!.body, String(request!.headers['x-burst-signature']), now + 301)).toBe(false);
 
-    const log = await eventually(async () => { const d = await deliveries(id); return d.length ? d : null; });
-    expect(log).toEqual([expect.objectContaining({ eventId: body.id, eventType: 'demand_spike.posted', endpointId: id, attempt: 1, outcome: 'DELIVERED', statusCode: 200, error: null })]);
+    const log = await eventually(async () => {
+      const d = await deliveries(id);
+      return d.length ? d : null;
+    });
+    expect(log).toEqual([
+      expect.objectContaining({
+        eventId: body.id,
+        eventType: 'demand_spike.posted',
+        endpointId: id,
+        attempt: 1,
+        outcome: 'DELIVERED',
+        statusCode: 200,
+        error: null,
+      }),
+    ]);
     const stored = await h.orm.em.getConnection().execute<{ secret_ciphertext: string }[]>('select secret_ciphertext from webhook_endpoint where id = ?', [id]);
     expect(stored[0]!.secret_ciphertext).not.toContain(secret.slice(6));
     expect(JSON.stringify(ok(await gql(h.url, op.WEBHOOK_ENDPOINTS, {}, m.vendorA.key)))).not.toContain(secret);
@@ -67,8 +96,15 @@ describe('webhook delivery', () => {
     receiver = await startReceiver((n) => (n <= 2 ? 500 : 200));
     const { id } = await anEndpoint(m.vendorA.key, receiver.url);
     await anOpenSpike(h.url, h.clock, m.brand.key);
-    const log = await eventually(async () => { const d = await deliveries(id); return d[0]?.outcome === 'DELIVERED' ? d : null; });
-    expect(log.map((d) => [d.attempt, d.outcome, d.statusCode])).toEqual([[3, 'DELIVERED', 200], [2, 'RETRYING', 500], [1, 'RETRYING', 500]]);
+    const log = await eventually(async () => {
+      const d = await deliveries(id);
+      return d[0]?.outcome === 'DELIVERED' ? d : null;
+    });
+    expect(log.map((d) => [d.attempt, d.outcome, d.statusCode])).toEqual([
+      [3, 'DELIVERED', 200],
+      [2, 'RETRYING', 500],
+      [1, 'RETRYING', 500],
+    ]);
     expect(log[2]!.error).toBe('HTTP 500: receiver says no');
     expect(new Set(receiver.requests.map((r) => r.body)).size).toBe(1);
     expect(new Set(receiver.requests.map((r) => r.headers['x-burst-event-id'])).size).toBe(1);
@@ -82,9 +118,14 @@ describe('webhook delivery', () => {
     receiver = await startReceiver(() => 'hang');
     const { id } = await anEndpoint(m.vendorA.key, receiver.url);
     await anOpenSpike(h.url, h.clock, m.brand.key);
-    const log = await eventually(async () => { const d = await deliveries(id); return d[0]?.outcome === 'FAILED' ? d : null; });
+    const log = await eventually(async () => {
+      const d = await deliveries(id);
+      return d[0]?.outcome === 'FAILED' ? d : null;
+    });
     expect(log.map((d) => [d.attempt, d.outcome, d.statusCode, d.error])).toEqual([
-      [3, 'FAILED', null, `Timed out after ${TIMEOUT_MS} ms`], [2, 'RETRYING', null, `Timed out after ${TIMEOUT_MS} ms`], [1, 'RETRYING', null, `Timed out after ${TIMEOUT_MS} ms`],
+      [3, 'FAILED', null, `Timed out after ${TIMEOUT_MS} ms`],
+      [2, 'RETRYING', null, `Timed out after ${TIMEOUT_MS} ms`],
+      [1, 'RETRYING', null, `Timed out after ${TIMEOUT_MS} ms`],
     ]);
     expect(log.every((d) => d.durationMs >= TIMEOUT_MS - 5)).toBe(true);
     await settle(500);
@@ -97,15 +138,21 @@ describe('webhook delivery', () => {
     const disabled = await anEndpoint(m.vendorA.key, `${receiver.url}/disabled`);
     const operator = await anEndpoint(h.operatorKey, `${receiver.url}/operator`, ['demand_spike.posted', 'contract.settled']);
     const otherBrands = await anEndpoint(m.otherBrand.financeKey, `${receiver.url}/other-brand`, ['contract.settled']);
-    expect(ok(await gql(h.url, op.DISABLE_WEBHOOK, { id: disabled.id }, m.vendorA.financeKey)).disableWebhookEndpoint).toMatchObject({ status: 'DISABLED', disabledAt: expect.any(String) });
+    expect(ok(await gql(h.url, op.DISABLE_WEBHOOK, { id: disabled.id }, m.vendorA.financeKey)).disableWebhookEndpoint).toMatchObject({
+      status: 'DISABLED',
+      disabledAt: expect.any(String),
+    });
     await anOpenSpike(h.url, h.clock, m.brand.key);
-    for (const [endpoint, key] of [[active, m.vendorA.key], [operator, h.operatorKey]] as const) {
+    for (const [endpoint, key] of [
+      [active, m.vendorA.key],
+      [operator, h.operatorKey],
+    ] as const) {
       await eventually(async () => ((await deliveries(endpoint.id, key))[0]?.outcome === 'DELIVERED' ? true : null));
     }
     const eventId = String(receiver.requests[0]!.headers['x-burst-event-id']);
 
     await h.queues!.webhooks.add(DELIVER_WEBHOOK, { eventId, endpointId: active.id }, { ...webhookJobOptions(RETRY), jobId: `duplicate-${eventId}` });
-    await eventually(async () => ((await h.queues!.webhooks.getJob(`duplicate-${eventId}`))?.returnvalue ?? null));
+    await eventually(async () => (await h.queues!.webhooks.getJob(`duplicate-${eventId}`))?.returnvalue ?? null);
     expect((await h.queues!.webhooks.getJob(`duplicate-${eventId}`))!.returnvalue).toEqual({ kind: 'SKIP', reason: 'ALREADY_DELIVERED' });
     expect(receiver.requests.map((r) => r.path).sort()).toEqual(['/hooks/active', '/hooks/operator']);
     expect(await deliveries(active.id)).toHaveLength(1);
@@ -131,7 +178,15 @@ describe('webhook delivery', () => {
     }
     await settle(300);
     expect(receiver.requests).toEqual([]);
-    const deps = { orm: h.orm, clock: h.clock, logger: pino({ level: 'silent' }), secrets: h.secrets, http: { timeoutMs: TIMEOUT_MS, allowPrivateNetworks: true }, retry: RETRY, queue: h.queues!.webhooks };
+    const deps = {
+      orm: h.orm,
+      clock: h.clock,
+      logger: pino({ level: 'silent' }),
+      secrets: h.secrets,
+      http: { timeoutMs: TIMEOUT_MS, allowPrivateNetworks: true },
+      retry: RETRY,
+      queue: h.queues!.webhooks,
+    };
     expect(await sweepWebhooks(deps)).toEqual({ enqueued: 1 });
     await eventually(async () => (receiver!.requests.length ? true : null));
     await eventually(async () => ((await deliveries(id))[0]?.outcome === 'DELIVERED' ? true : null));
@@ -145,10 +200,19 @@ describe('the webhook HTTP client', () => {
     receiver = await startReceiver();
     const port = new URL(receiver.url).port;
     const strict = { timeoutMs: TIMEOUT_MS, allowPrivateNetworks: false };
-    expect(await postWebhook(`http://127.0.0.1:${port}/hooks`, '{}', {}, strict)).toMatchObject({ statusCode: null, error: expect.stringContaining('private network') });
-    expect(await postWebhook(`http://localhost:${port}/hooks`, '{}', {}, strict)).toMatchObject({ statusCode: null, error: expect.stringContaining('private network') });
+    expect(await postWebhook(`http://127.0.0.1:${port}/hooks`, '{}', {}, strict)).toMatchObject({
+      statusCode: null,
+      error: expect.stringContaining('private network'),
+    });
+    expect(await postWebhook(`http://localhost:${port}/hooks`, '{}', {}, strict)).toMatchObject({
+      statusCode: null,
+      error: expect.stringContaining('private network'),
+    });
     expect(receiver.requests).toEqual([]);
-    expect(await postWebhook(`http://localhost:${port}/hooks`, '{}', {}, { ...strict, allowPrivateNetworks: true })).toMatchObject({ statusCode: 200, error: null });
+    expect(await postWebhook(`http://localhost:${port}/hooks`, '{}', {}, { ...strict, allowPrivateNetworks: true })).toMatchObject({
+      statusCode: 200,
+      error: null,
+    });
     expect(receiver.requests).toHaveLength(1);
   });
 });
@@ -169,7 +233,16 @@ describe('webhook endpoints', () => {
   it('registers for another organisation only as the operator', async () => {
     const made = await anEndpoint(h.operatorKey, 'https://hooks.example.com/for-brand', ['contract.settled'], m.brand.id);
     expect(made.endpoint.organizationId).toBe(m.brand.id);
-    expect(errorCode(await gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://x.example.com', eventTypes: ['contract.settled'] } }, m.vendorA.key))).toBe('FORBIDDEN');
+    expect(
+      errorCode(
+        await gql(
+          h.url,
+          op.REGISTER_WEBHOOK,
+          { input: { organizationId: m.brand.id, url: 'https://x.example.com', eventTypes: ['contract.settled'] } },
+          m.vendorA.key,
+        ),
+      ),
+    ).toBe('FORBIDDEN');
     expect(errorCode(await gql(h.url, op.DISABLE_WEBHOOK, { id: made.id }, m.otherBrand.key))).toBe('NOT_FOUND');
   });
 });

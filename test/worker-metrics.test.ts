@@ -19,8 +19,13 @@ beforeAll(async () => {
   health = createHealthServer({ workers: h.workers!, registry: metrics.registry, metricsToken: null });
   url = await health.listen(0, '127.0.0.1');
 });
-afterAll(async () => { await health.close(); await h.close(); });
-beforeEach(async () => { await resetState(h); });
+afterAll(async () => {
+  await health.close();
+  await h.close();
+});
+beforeEach(async () => {
+  await resetState(h);
+});
 
 describe('worker /metrics', () => {
   it('reports queue depth per queue and state, read from Redis at scrape time', async () => {
@@ -33,8 +38,29 @@ describe('worker /metrics', () => {
     expect(valueOf(samples, 'bx_queue_jobs', { queue: 'clearing', state: 'delayed' })).toBe(1);
     expect(valueOf(samples, 'bx_queue_jobs', { queue: 'settlement', state: 'delayed' })).toBe(2);
     expect(valueOf(samples, 'bx_queue_jobs', { queue: 'clearing', state: 'failed' })).toBe(0);
-    expect(samples.filter((s) => s.name === 'bx_queue_jobs').map((s) => s.labels.state).sort())
-      .toEqual(['active', 'active', 'active', 'active', 'delayed', 'delayed', 'delayed', 'delayed', 'failed', 'failed', 'failed', 'failed', 'waiting', 'waiting', 'waiting', 'waiting']);
+    expect(
+      samples
+        .filter((s) => s.name === 'bx_queue_jobs')
+        .map((s) => s.labels.state)
+        .sort(),
+    ).toEqual([
+      'active',
+      'active',
+      'active',
+      'active',
+      'delayed',
+      'delayed',
+      'delayed',
+      'delayed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'waiting',
+      'waiting',
+      'waiting',
+      'waiting',
+    ]);
     expect(valueOf(samples, 'bx_queue_reachable', { queue: 'settlement' })).toBe(1);
     expect(samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
   });
@@ -48,11 +74,16 @@ describe('worker /metrics', () => {
     await h.queues!.settlement.add('no-such-job' as never, { sweep: true });
     const after = await eventually(async () => {
       const s = await scrape(`${url}/metrics`);
-      return valueOf(s, 'bx_job_failures_total', failed) > valueOf(before, 'bx_job_failures_total', failed)
-        && valueOf(s, 'bx_job_duration_seconds_count', done) > valueOf(before, 'bx_job_duration_seconds_count', done) ? s : null;
+      return valueOf(s, 'bx_job_failures_total', failed) > valueOf(before, 'bx_job_failures_total', failed) &&
+        valueOf(s, 'bx_job_duration_seconds_count', done) > valueOf(before, 'bx_job_duration_seconds_count', done)
+        ? s
+        : null;
     });
     expect(valueOf(after, 'bx_job_failures_total', failed) - valueOf(before, 'bx_job_failures_total', failed)).toBe(1);
-    expect(valueOf(after, 'bx_job_duration_seconds_count', { ...failed, outcome: 'failed' }) - valueOf(before, 'bx_job_duration_seconds_count', { ...failed, outcome: 'failed' })).toBe(1);
+    expect(
+      valueOf(after, 'bx_job_duration_seconds_count', { ...failed, outcome: 'failed' }) -
+        valueOf(before, 'bx_job_duration_seconds_count', { ...failed, outcome: 'failed' }),
+    ).toBe(1);
     expect(valueOf(after, 'bx_job_duration_seconds_count', done) - valueOf(before, 'bx_job_duration_seconds_count', done)).toBe(1);
     expect(valueOf(after, 'bx_job_duration_seconds_bucket', { ...done, le: '+Inf' })).toBeGreaterThanOrEqual(1);
     expect(valueOf(await scrape(`${url}/metrics`), 'bx_queue_jobs', { queue: 'settlement', state: 'failed' })).toBeGreaterThanOrEqual(1);

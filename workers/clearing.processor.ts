@@ -6,7 +6,17 @@ import type { ClearingInput, ClearingResult } from '../src/domain/clearing/clear
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import type { Logger } from '../src/logger.js';
-import { CLEAR_JOB_OPTIONS, CLEAR_SPIKE, clearJobId, FAILED_RETRY_COOL_DOWN_MS, inBatches, runSoon, SWEEP, type ClearingJobData, type ClearSpikeJob } from './queues.js';
+import {
+  CLEAR_JOB_OPTIONS,
+  CLEAR_SPIKE,
+  clearJobId,
+  FAILED_RETRY_COOL_DOWN_MS,
+  inBatches,
+  runSoon,
+  SWEEP,
+  type ClearingJobData,
+  type ClearSpikeJob,
+} from './queues.js';
 import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
 import { ContractSchema } from '../src/persistence/entities.js';
 
@@ -87,16 +97,20 @@ async function scheduleSettlements(deps: ClearingDeps, contractIds: string[]): P
  * failed (tried again after the cool-down). Exported for tests.
  */
 export async function sweep(deps: ClearingDeps): Promise<{ enqueued: number }> {
-  const rows = await deps.orm.em.fork().getConnection().execute<{ id: string }[]>(
-    `select s.id from demand_spike s
+  const rows = await deps.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ id: string }[]>(
+      `select s.id from demand_spike s
       where (s.status = 'OPEN' and s.bidding_closes_at <= ?)
          or (s.status = 'CLOSED' and not exists (select 1 from clearing_result r where r.spike_id = s.id))
       order by s.bidding_closes_at limit 500`,
-    [deps.clock.now()],
-  );
+      [deps.clock.now()],
+    );
   const now = deps.clock.now().getTime();
   const outcomes = await inBatches(rows, ({ id }) =>
-    runSoon(deps.queue, CLEAR_SPIKE, { spikeId: id }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now));
+    runSoon(deps.queue, CLEAR_SPIKE, { spikeId: id }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now),
+  );
   const enqueued = outcomes.filter((o) => o === 'added' || o === 'promoted').length;
   if (enqueued) deps.logger.info({ enqueued, due: rows.length }, 'sweeper enqueued due spikes');
   return { enqueued };

@@ -18,7 +18,18 @@ import { createHealthServer } from './health.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { qualityProcessor } from './quality.processor.js';
-import { CLEARING_QUEUE, createQueues, logRedisOutages, QUALITY_QUEUE, RECOMPUTE_SCORES, redisConnection, SETTLEMENT_QUEUE, SWEEP, WEBHOOKS_QUEUE, type WebhookJobData } from './queues.js';
+import {
+  CLEARING_QUEUE,
+  createQueues,
+  logRedisOutages,
+  QUALITY_QUEUE,
+  RECOMPUTE_SCORES,
+  redisConnection,
+  SETTLEMENT_QUEUE,
+  SWEEP,
+  WEBHOOKS_QUEUE,
+  type WebhookJobData,
+} from './queues.js';
 import { settlementProcessor } from './settlement.processor.js';
 import { createSolverThread } from './solver.js';
 import { webhookProcessor } from './webhook.processor.js';
@@ -39,24 +50,46 @@ relayWebhooks.on('error', logRedisOutages(relayConnection, logger, 'outbox relay
 const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
 const retry = { attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs };
 const workerOptions = {
-  connection: workerConnection, prefix: config.queuePrefix, concurrency: config.workerConcurrency,
+  connection: workerConnection,
+  prefix: config.queuePrefix,
+  concurrency: config.workerConcurrency,
   // A worker that dies mid-job loses its lock after lockDuration; the job is then retried elsewhere.
-  lockDuration: config.workerLockMs, stalledInterval: config.workerLockMs,
+  lockDuration: config.workerLockMs,
+  stalledInterval: config.workerLockMs,
 };
 // Solves off the event loop, so a long clearing does not stop lock renewals, other jobs or /healthz.
 const solver = createSolverThread(logger);
 const workers = [
-  new Worker(CLEARING_QUEUE, clearingProcessor({
-    orm, clock: systemClock, scores: storedQualityScores, logger, queue: queues.clearing,
-    settlement: queues.settlementScheduler, settlementGraceMs: config.settlementGraceMs, solve: solver.solve,
-  }), workerOptions),
+  new Worker(
+    CLEARING_QUEUE,
+    clearingProcessor({
+      orm,
+      clock: systemClock,
+      scores: storedQualityScores,
+      logger,
+      queue: queues.clearing,
+      settlement: queues.settlementScheduler,
+      settlementGraceMs: config.settlementGraceMs,
+      solve: solver.solve,
+    }),
+    workerOptions,
+  ),
   new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock: systemClock, logger, policy, queue: queues.settlement }), workerOptions),
   // Each run rescores everyone under an advisory lock, so one at a time per process is plenty.
   new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock: systemClock, logger }), { ...workerOptions, concurrency: 1 }),
-  new Worker(WEBHOOKS_QUEUE, webhookProcessor({
-    orm, clock: systemClock, logger, secrets: createSecretBox(config.webhookSecretKey), retry, queue: queues.webhooks,
-    http: { timeoutMs: config.webhookTimeoutMs, allowPrivateNetworks: config.webhookUrlPolicy.allowPrivateNetworks },
-  }), workerOptions),
+  new Worker(
+    WEBHOOKS_QUEUE,
+    webhookProcessor({
+      orm,
+      clock: systemClock,
+      logger,
+      secrets: createSecretBox(config.webhookSecretKey),
+      retry,
+      queue: queues.webhooks,
+      http: { timeoutMs: config.webhookTimeoutMs, allowPrivateNetworks: config.webhookUrlPolicy.allowPrivateNetworks },
+    }),
+    workerOptions,
+  ),
 ];
 const metrics = createWorkerMetrics(createRegistry(), queues.all);
 for (const worker of workers) {
@@ -83,12 +116,21 @@ producerConnection.on('ready', () => {
   registerSchedules().catch((err: Error) => logger.warn({ err: err.message }, 'could not register the sweepers; retrying when Redis is ready again'));
 });
 const relay = startOutboxRelay({
-  orm, clock: systemClock, logger, publisher: createEventPublisher(relayConnection, config.queuePrefix), webhooks: relayWebhooks, retry, intervalMs: config.outboxPollMs,
+  orm,
+  clock: systemClock,
+  logger,
+  publisher: createEventPublisher(relayConnection, config.queuePrefix),
+  webhooks: relayWebhooks,
+  retry,
+  intervalMs: config.outboxPollMs,
 });
 
 const health = createHealthServer({ workers, registry: metrics.registry, metricsToken: config.metricsToken });
 await health.listen(config.workerHealthPort);
-logger.info({ queues: [CLEARING_QUEUE, SETTLEMENT_QUEUE, QUALITY_QUEUE, WEBHOOKS_QUEUE], concurrency: config.workerConcurrency }, 'workers started, outbox relay running');
+logger.info(
+  { queues: [CLEARING_QUEUE, SETTLEMENT_QUEUE, QUALITY_QUEUE, WEBHOOKS_QUEUE], concurrency: config.workerConcurrency },
+  'workers started, outbox relay running',
+);
 
 let stopping = false;
 async function shutdown(signal: string) {

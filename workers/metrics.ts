@@ -20,33 +20,43 @@ export interface WorkerMetrics {
  */
 export function createWorkerMetrics(registry: Registry, queues: readonly Queue[]): WorkerMetrics {
   const reachable = new Gauge({
-    name: 'bx_queue_reachable', help: '1 when the queue\'s depth could be read at the last scrape, 0 otherwise.',
-    labelNames: ['queue'], registers: [registry],
+    name: 'bx_queue_reachable',
+    help: "1 when the queue's depth could be read at the last scrape, 0 otherwise.",
+    labelNames: ['queue'],
+    registers: [registry],
   });
   new Gauge({
-    name: 'bx_queue_jobs', help: 'Jobs in the queue by state, read from Redis at scrape time.',
-    labelNames: ['queue', 'state'], registers: [registry],
+    name: 'bx_queue_jobs',
+    help: 'Jobs in the queue by state, read from Redis at scrape time.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
     async collect() {
       this.reset();
-      await Promise.all(queues.map(async (queue) => {
-        try {
-          const counts = await withTimeout(queue.getJobCounts(...STATES), COUNT_TIMEOUT_MS);
-          for (const state of STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-          reachable.set({ queue: queue.name }, 1);
-        } catch {
-          reachable.set({ queue: queue.name }, 0);
-        }
-      }));
+      await Promise.all(
+        queues.map(async (queue) => {
+          try {
+            const counts = await withTimeout(queue.getJobCounts(...STATES), COUNT_TIMEOUT_MS);
+            for (const state of STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+            reachable.set({ queue: queue.name }, 1);
+          } catch {
+            reachable.set({ queue: queue.name }, 0);
+          }
+        }),
+      );
     },
   });
   const duration = new Histogram({
-    name: 'bx_job_duration_seconds', help: 'Job processing time (processedOn to finishedOn) by queue, job name and outcome.',
-    labelNames: ['queue', 'name', 'outcome'], registers: [registry],
+    name: 'bx_job_duration_seconds',
+    help: 'Job processing time (processedOn to finishedOn) by queue, job name and outcome.',
+    labelNames: ['queue', 'name', 'outcome'],
+    registers: [registry],
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
   });
   const failures = new Counter({
-    name: 'bx_job_failures_total', help: 'Failed job attempts by queue and job name (an attempt that will be retried counts too).',
-    labelNames: ['queue', 'name'], registers: [registry],
+    name: 'bx_job_failures_total',
+    help: 'Failed job attempts by queue and job name (an attempt that will be retried counts too).',
+    labelNames: ['queue', 'name'],
+    registers: [registry],
   });
 
   const time = (queue: string, job: Job, outcome: 'completed' | 'failed') => {

@@ -59,7 +59,10 @@ export function startOutboxRelay(deps: RelayDeps): { stop(): Promise<void> } {
       if (relayed >= (deps.batchSize ?? DEFAULT_BATCH) || stopped) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deps.intervalMs);
-        wake = () => { clearTimeout(timer); resolve(); };
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   })();

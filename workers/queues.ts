@@ -155,7 +155,12 @@ export type RunSoonOutcome = 'added' | 'promoted' | 'pending' | 'failed-recently
  * failed, so a job that can never succeed is not retried in a loop (0: always retry).
  */
 export async function runSoon<T>(
-  queue: Queue<T>, name: string, data: T, opts: JobsOptions & { jobId: string }, failedCoolDownMs = 0, now = Date.now(),
+  queue: Queue<T>,
+  name: string,
+  data: T,
+  opts: JobsOptions & { jobId: string },
+  failedCoolDownMs = 0,
+  now = Date.now(),
 ): Promise<RunSoonOutcome> {
   const existing = await queue.getJob(opts.jobId);
   if (existing) {
@@ -200,7 +205,11 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
   const settlement = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection, prefix });
   const settlementScheduler: SettlementScheduler = {
     async scheduleAt(contractId, at) {
-      await settlement.add(SETTLE_CONTRACT, { contractId }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId), delay: Math.max(0, at.getTime() - Date.now()) });
+      await settlement.add(
+        SETTLE_CONTRACT,
+        { contractId },
+        { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId), delay: Math.max(0, at.getTime() - Date.now()) },
+      );
     },
     async settleNow(contractId) {
       const existing = await settlement.getJob(settleJobId(contractId));
@@ -221,8 +230,17 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
   const all: Queue[] = [clearing, settlement, quality, webhooks];
   if (onError) for (const queue of all) queue.on('error', onError);
   return {
-    clearing, settlement, quality, webhooks, scheduler, settlementScheduler, qualityScheduler, all,
-    close: async () => { await Promise.all(all.map((q) => q.close())); },
+    clearing,
+    settlement,
+    quality,
+    webhooks,
+    scheduler,
+    settlementScheduler,
+    qualityScheduler,
+    all,
+    close: async () => {
+      await Promise.all(all.map((q) => q.close()));
+    },
   };
 }
 

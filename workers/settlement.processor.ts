@@ -3,7 +3,17 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { settleContract, settleContracts, type SettleOutcome, type SettlementPolicy, type SettleRequest } from '../src/domain/settlement/settle-contract.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { Logger } from '../src/logger.js';
-import { FAILED_RETRY_COOL_DOWN_MS, inBatches, runSoon, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, settleJobId, SWEEP, type SettleContractJob, type SettlementJobData } from './queues.js';
+import {
+  FAILED_RETRY_COOL_DOWN_MS,
+  inBatches,
+  runSoon,
+  SETTLE_CONTRACT,
+  SETTLE_JOB_OPTIONS,
+  settleJobId,
+  SWEEP,
+  type SettleContractJob,
+  type SettlementJobData,
+} from './queues.js';
 
 export interface SettlementDeps {
   orm: MikroORM;
@@ -43,16 +53,20 @@ export function settlementProcessor(deps: SettlementDeps) {
  * for good, tried again after the cool-down). Exported for tests.
  */
 export async function sweepSettlements(deps: SettlementDeps): Promise<{ enqueued: number }> {
-  const rows = await deps.orm.em.fork().getConnection().execute<{ id: string }[]>(
-    `select c.id from contract c
+  const rows = await deps.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ id: string }[]>(
+      `select c.id from contract c
       where c.needs_settlement
          or (c.ends_at <= ? and not exists (select 1 from settlement s where s.contract_id = c.id))
       order by c.ends_at limit 5000`,
-    [new Date(deps.clock.now().getTime() - deps.policy.graceMs)],
-  );
+      [new Date(deps.clock.now().getTime() - deps.policy.graceMs)],
+    );
   const now = deps.clock.now().getTime();
   const outcomes = await inBatches(rows, ({ id }) =>
-    runSoon(deps.queue, SETTLE_CONTRACT, { contractId: id }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now));
+    runSoon(deps.queue, SETTLE_CONTRACT, { contractId: id }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now),
+  );
   const enqueued = outcomes.filter((o) => o === 'added' || o === 'promoted').length;
   if (enqueued) deps.logger.info({ enqueued, due: rows.length }, 'settlement sweeper enqueued due contracts');
   return { enqueued };
@@ -110,12 +124,14 @@ export class GroupCommit {
         // Fall through: settle one by one.
       }
     }
-    await Promise.all(batch.map(async (w) => {
-      try {
-        w.resolve(await this.settleOne(w.request));
-      } catch (error) {
-        w.reject(error);
-      }
-    }));
+    await Promise.all(
+      batch.map(async (w) => {
+        try {
+          w.resolve(await this.settleOne(w.request));
+        } catch (error) {
+          w.reject(error);
+        }
+      }),
+    );
   }
 }

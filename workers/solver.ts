@@ -43,9 +43,11 @@ export function createSolverThread(logger: Logger): SolverThread {
       if (!waiting) return;
       pending.delete(id);
       if (!error) return waiting.resolve(result!);
-      waiting.reject(error.name === 'ClearingError'
-        ? new ClearingError(error.code as ClearingErrorCode, error.message, error.field)
-        : Object.assign(new Error(error.message), { name: error.name ?? 'Error' }));
+      waiting.reject(
+        error.name === 'ClearingError'
+          ? new ClearingError(error.code as ClearingErrorCode, error.message, error.field)
+          : Object.assign(new Error(error.message), { name: error.name ?? 'Error' }),
+      );
     });
     started.on('error', (error) => {
       logger.error({ err: error.message }, 'clearing solver thread failed');

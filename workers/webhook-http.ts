@@ -10,7 +10,11 @@ export interface PostResult {
   durationMs: number;
 }
 
-export type Resolver = (hostname: string, options: LookupOptions & { all: true }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolver = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 export interface PostOptions {
   timeoutMs: number;
@@ -101,31 +105,35 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
     const refused = options.allowPrivateNetworks ? null : hostRefusal(target.hostname);
     if (refused) return resolve({ statusCode: null, error: `The URL points into a private network (${refused})`, durationMs: 0 });
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': USER_AGENT, ...headers },
-      lookup: socketLookup(options.resolver ?? (dnsLookup as Resolver), options.allowPrivateNetworks) as never,
-    }, (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 200 && status < 300) {
-        // Delivered: the body is not needed, and a receiver that streams one must not hold the attempt open.
-        finish(status, null);
-        res.destroy();
-        return;
-      }
-      let text = '';
-      const failed = () => {
-        finish(status, `HTTP ${status}${text ? `: ${text.slice(0, ERROR_BODY_CHARS)}` : ''}`);
-        res.destroy();
-      };
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-        if (text.length >= ERROR_BODY_CHARS) failed();
-      });
-      res.on('end', failed);
-      res.on('error', failed);
-    });
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': USER_AGENT, ...headers },
+        lookup: socketLookup(options.resolver ?? (dnsLookup as Resolver), options.allowPrivateNetworks) as never,
+      },
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          // Delivered: the body is not needed, and a receiver that streams one must not hold the attempt open.
+          finish(status, null);
+          res.destroy();
+          return;
+        }
+        let text = '';
+        const failed = () => {
+          finish(status, `HTTP ${status}${text ? `: ${text.slice(0, ERROR_BODY_CHARS)}` : ''}`);
+          res.destroy();
+        };
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          if (text.length >= ERROR_BODY_CHARS) failed();
+        });
+        res.on('end', failed);
+        res.on('error', failed);
+      },
+    );
     const timer = setTimeout(() => {
       finish(null, `Timed out after ${options.timeoutMs} ms`);
       req.destroy();

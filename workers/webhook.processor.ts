@@ -26,7 +26,13 @@ export const WEBHOOK_SWEEP_WINDOW_MS = 24 * 3_600_000;
 export async function enqueueDeliveries(queue: Queue<WebhookJobData>, targets: readonly DeliveryTarget[], retry: WebhookRetryPolicy): Promise<void> {
   if (!targets.length) return;
   const opts = webhookJobOptions(retry);
-  await queue.addBulk(targets.map((t) => ({ name: DELIVER_WEBHOOK, data: { eventId: t.eventId, endpointId: t.endpointId }, opts: { ...opts, jobId: webhookJobId(t.eventId, t.endpointId) } })));
+  await queue.addBulk(
+    targets.map((t) => ({
+      name: DELIVER_WEBHOOK,
+      data: { eventId: t.eventId, endpointId: t.endpointId },
+      opts: { ...opts, jobId: webhookJobId(t.eventId, t.endpointId) },
+    })),
+  );
 }
 
 /**
@@ -46,15 +52,24 @@ export function webhookProcessor(deps: WebhookDeps) {
     if (prepared.kind === 'SKIP') return prepared;
 
     const at = deps.clock.now();
-    const result = await postWebhook(prepared.url, prepared.body, {
-      'x-burst-event-id': prepared.eventId,
-      'x-burst-event-type': prepared.eventType,
-      'x-burst-signature': signatureHeader(prepared.secret, prepared.body, Math.floor(at.getTime() / 1000)),
-    }, deps.http);
+    const result = await postWebhook(
+      prepared.url,
+      prepared.body,
+      {
+        'x-burst-event-id': prepared.eventId,
+        'x-burst-event-type': prepared.eventType,
+        'x-burst-signature': signatureHeader(prepared.secret, prepared.body, Math.floor(at.getTime() / 1000)),
+      },
+      deps.http,
+    );
     const delivered = result.error === null;
     const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const attempt = await recordDeliveryAttempt(em, target, {
-      outcome: delivered ? 'DELIVERED' : isLastAttempt ? 'FAILED' : 'RETRYING', statusCode: result.statusCode, error: result.error, durationMs: result.durationMs, at,
+      outcome: delivered ? 'DELIVERED' : isLastAttempt ? 'FAILED' : 'RETRYING',
+      statusCode: result.statusCode,
+      error: result.error,
+      durationMs: result.durationMs,
+      at,
     });
     if (!delivered) throw new Error(`Webhook attempt ${attempt} failed: ${result.error}`);
     return { delivered: true, attempt, statusCode: result.statusCode };

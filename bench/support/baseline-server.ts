@@ -25,4 +25,8 @@ const server = createServer((req, res) => {
   });
 });
 server.listen(Number(process.env.PORT ?? 4999), '127.0.0.1', () => console.log('baseline ready'));
-process.on('SIGTERM', () => { server.close(); void pool.end(); process.exit(0); });
+process.on('SIGTERM', () => {
+  server.close();
+  void pool.end();
+  process.exit(0);
+});

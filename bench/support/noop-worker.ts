@@ -7,4 +7,7 @@ const worker = new Worker('noop', async () => null, {
   prefix: process.env.QUEUE_PREFIX ?? 'bx-bench',
   concurrency: Number(process.env.WORKER_CONCURRENCY ?? 8),
 });
-process.on('SIGTERM', async () => { await worker.close(); process.exit(0); });
+process.on('SIGTERM', async () => {
+  await worker.close();
+  process.exit(0);
+});

@@ -1,5 +1,15 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, GraphQLObjectType, GraphQLUnionType, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  GraphQLError,
+  GraphQLObjectType,
+  GraphQLUnionType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { Context } from './context.js';
 
@@ -13,9 +23,9 @@ const userErrorCodes = new WeakMap<object, string[]>();
  */
 export function trackUserErrors(schema: GraphQLSchema): void {
   const types = Object.values(schema.getTypeMap());
-  const userErrorTypes = new Set(types
-    .filter((t) => t instanceof GraphQLObjectType && t.getInterfaces().some((i) => i.name === 'UserError'))
-    .map((t) => t.name));
+  const userErrorTypes = new Set(
+    types.filter((t) => t instanceof GraphQLObjectType && t.getInterfaces().some((i) => i.name === 'UserError')).map((t) => t.name),
+  );
   for (const type of types) {
     if (!(type instanceof GraphQLUnionType) || !type.resolveType) continue;
     const original = type.resolveType;

@@ -12,7 +12,16 @@ import { RealtimeResolver } from './realtime/realtime.resolver.js';
 import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
 import { refusingPubSub } from './realtime/refusing-pub-sub.js';
 
-export const resolvers = [AccessResolver, DemandResolver, BiddingResolver, ClearingResolver, SettlementResolver, QualityResolver, WebhooksResolver, RealtimeResolver] as const;
+export const resolvers = [
+  AccessResolver,
+  DemandResolver,
+  BiddingResolver,
+  ClearingResolver,
+  SettlementResolver,
+  QualityResolver,
+  WebhooksResolver,
+  RealtimeResolver,
+] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -27,7 +36,9 @@ export function getSchema(): Promise<GraphQLSchema> {
     const query = schema.getQueryType();
     const mutation = schema.getMutationType();
     const subscription = schema.getSubscriptionType();
-    if (subscription) subscription.description = 'Live events over graphql-ws on /graphql (connectionParams { authorization: "Bearer <key>" }). At least once: dedupe by eventId.';
+    if (subscription)
+      subscription.description =
+        'Live events over graphql-ws on /graphql (connectionParams { authorization: "Bearer <key>" }). At least once: dedupe by eventId.';
     if (query) query.description = 'Reads. Every list is cursor-paginated (first ≤ 100, after = endCursor).';
     if (mutation) mutation.description = 'Changes. Expected refusals come back as UserError members of each result union, with nothing written.';
     trackUserErrors(schema);

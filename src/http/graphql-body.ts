@@ -8,7 +8,10 @@ import { parseWithinLimits } from '../graphql/limits/operation-admission.js';
  * shape with a code. These checks need no key and no database, so they run before
  * authentication and cost next to nothing.
  */
-export function graphqlBody(bodyLimit: string, limits: ShapeLimits & { maxTokens: number }): [RequestHandler, RequestHandler, RequestHandler, ErrorRequestHandler] {
+export function graphqlBody(
+  bodyLimit: string,
+  limits: ShapeLimits & { maxTokens: number },
+): [RequestHandler, RequestHandler, RequestHandler, ErrorRequestHandler] {
   return [express.json({ limit: bodyLimit }), oneOperationPerRequest, documentShape(limits), bodyErrors(bodyLimit)];
 }
 
@@ -59,7 +62,8 @@ function bodyErrors(limit: string): ErrorRequestHandler {
   return (err: { type?: string; status?: number }, _req, res, next) => {
     if (err.type === 'entity.too.large') return void res.status(413).json(refusal('PAYLOAD_TOO_LARGE', `The request body is over ${limit}`));
     if (err.type === 'entity.parse.failed') return void res.status(400).json(refusal('BAD_REQUEST', 'The request body is not valid JSON'));
-    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return void res.status(err.status).json(refusal('BAD_REQUEST', 'The request body could not be read'));
+    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500)
+      return void res.status(err.status).json(refusal('BAD_REQUEST', 'The request body could not be read'));
     next(err);
   };
 }

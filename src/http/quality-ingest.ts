@@ -15,7 +15,12 @@ const BODY_LIMIT = '8mb';
 class Refusal extends Error {
   /** X-RateLimit-* (and Retry-After) headers of the budget this refusal was charged to. */
   headers: [string, string][] = [];
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, number> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, number> = {},
+  ) {
     super(message);
   }
 }
@@ -58,7 +63,10 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
     try {
       const { outcome, budget } = await deps.orm.em.fork().transactional(async (em) => {
         const check = await verifySignedRequest(em as never, deps.clock, {
-          organizationId: header('x-burst-organization'), timestamp: header('x-burst-timestamp'), signature: header('x-burst-signature'), body,
+          organizationId: header('x-burst-organization'),
+          timestamp: header('x-burst-timestamp'),
+          signature: header('x-burst-signature'),
+          body,
         });
         if (!check.ok) throw new SignatureRefusal(check.code === 'REPLAYED' ? 409 : 401, check.code, check.message);
         const signer: RateSubject = { kind: 'ingest', organizationId: check.principal.organizationId };
@@ -84,12 +92,18 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
       // Charged after the transaction, so that a flood of bad signatures holds no connection while Redis answers.
       if (error instanceof SignatureRefusal) error = await unauthenticated(error, req.ip ?? req.socket.remoteAddress ?? 'unknown');
       if (error instanceof Refusal) {
-        return void res.status(error.status).set(Object.fromEntries(error.headers)).json({ error: { code: error.code, message: error.message, ...error.details } });
+        return void res
+          .status(error.status)
+          .set(Object.fromEntries(error.headers))
+          .json({ error: { code: error.code, message: error.message, ...error.details } });
       }
       if (isDatabaseUnavailable(error)) {
         deps.logger.warn({ err: (error as Error).message }, 'database unavailable; quality ingestion answered 503');
         // Nothing was stored (one transaction); a resubmission is harmless anyway (external ids).
-        return void res.status(503).set('retry-after', '1').json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry shortly' } });
+        return void res
+          .status(503)
+          .set('retry-after', '1')
+          .json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry shortly' } });
       }
       deps.logger.error({ err: error }, 'quality ingestion failed');
       res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' } });
@@ -114,9 +128,16 @@ function reported(decision: RateDecision | null): [string, string][] {
 
 /** 429 RATE_LIMITED: the budget cannot pay for this request yet; nothing was done. */
 function rateLimited(decision: RateDecision, cost: number): Refusal {
-  const refusal = new Refusal(429, 'RATE_LIMITED', `Rate limit exceeded: this request costs ${cost} points and ${decision.remaining} are left; retry in ${decision.retryAfterSeconds} s`, {
-    retryAfterSeconds: decision.retryAfterSeconds, cost, limit: decision.limit,
-  });
+  const refusal = new Refusal(
+    429,
+    'RATE_LIMITED',
+    `Rate limit exceeded: this request costs ${cost} points and ${decision.remaining} are left; retry in ${decision.retryAfterSeconds} s`,
+    {
+      retryAfterSeconds: decision.retryAfterSeconds,
+      cost,
+      limit: decision.limit,
+    },
+  );
   refusal.headers = rateLimitHeaders(decision);
   return refusal;
 }

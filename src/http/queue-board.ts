@@ -63,7 +63,9 @@ export function operatorsOnly(authenticate: QueueBoardDeps['authenticate'], rate
       const { decision, refusal } = await chargeFailedAuthentication(rateLimiter, req.ip ?? req.socket.remoteAddress ?? 'unknown');
       if (decision) res.set(Object.fromEntries(rateLimitHeaders(decision)));
       if (refusal) {
-        res.status(429).json({ errors: [{ message: refusal.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.extensions.retryAfterSeconds } }] });
+        res
+          .status(429)
+          .json({ errors: [{ message: refusal.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.extensions.retryAfterSeconds } }] });
         return;
       }
       res.setHeader('www-authenticate', CHALLENGE);
@@ -99,9 +101,7 @@ const sameOriginWrites: RequestHandler = (req, res, next) => {
   if (req.method === 'GET' || req.method === 'HEAD') return next();
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
-  const crossSite = site !== undefined
-    ? site !== 'same-origin' && site !== 'none'
-    : origin !== undefined && hostOf(origin) !== req.headers.host;
+  const crossSite = site !== undefined ? site !== 'same-origin' && site !== 'none' : origin !== undefined && hostOf(origin) !== req.headers.host;
   if (crossSite) {
     sendError(res, 403, 'FORBIDDEN', 'Dashboard changes must come from the dashboard itself');
     return;

@@ -101,9 +101,12 @@ export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
   let skipUntil = 0;
   const bucketOf = (subject: RateSubject): [number, string] => {
     switch (subject.kind) {
-      case 'key': return [points, `${prefix}:key:${subject.apiKeyId}`];
-      case 'ingest': return [ingestPoints, `${prefix}:ingest:${subject.organizationId}`];
-      case 'ip': return [anonymousPoints, `${prefix}:ip:${subject.address}`];
+      case 'key':
+        return [points, `${prefix}:key:${subject.apiKeyId}`];
+      case 'ingest':
+        return [ingestPoints, `${prefix}:ingest:${subject.organizationId}`];
+      case 'ip':
+        return [anonymousPoints, `${prefix}:ip:${subject.address}`];
     }
   };
 

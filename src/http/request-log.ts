@@ -39,8 +39,12 @@ export function requestLog(deps: { logger: Logger; metrics: ApiMetrics; mounts: 
       deps.metrics.httpDuration.observe({ method: req.method, route: routeLabel(path, deps.mounts), status: String(res.statusCode) }, seconds);
       const { logger, apiKeyId } = requestLocals(res);
       const line = {
-        method: req.method, path, status: res.statusCode, durationMs: Math.round(seconds * 10_000) / 10,
-        ...(apiKeyId ? { apiKeyId } : {}), ...(res.writableFinished ? {} : { aborted: true }),
+        method: req.method,
+        path,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        ...(apiKeyId ? { apiKeyId } : {}),
+        ...(res.writableFinished ? {} : { aborted: true }),
       };
       if (res.statusCode >= 500) logger.error(line, 'request');
       else logger.info(line, 'request');

@@ -25,24 +25,36 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
   return {
     registry,
     httpDuration: new Histogram({
-      name: 'bx_http_request_duration_seconds', help: 'HTTP request latency by method, route and status.',
-      labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: [registry],
+      name: 'bx_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
     }),
     graphqlDuration: new Histogram({
-      name: 'bx_graphql_operation_duration_seconds', help: 'GraphQL operation latency by root field and operation type.',
-      labelNames: ['root_field', 'operation_type'], buckets: LATENCY_BUCKETS, registers: [registry],
+      name: 'bx_graphql_operation_duration_seconds',
+      help: 'GraphQL operation latency by root field and operation type.',
+      labelNames: ['root_field', 'operation_type'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
     }),
     graphqlErrors: new Counter({
-      name: 'bx_graphql_errors_total', help: 'GraphQL errors (kind=error) and returned UserErrors (kind=user_error) by code and root field.',
-      labelNames: ['code', 'kind', 'root_field'], registers: [registry],
+      name: 'bx_graphql_errors_total',
+      help: 'GraphQL errors (kind=error) and returned UserErrors (kind=user_error) by code and root field.',
+      labelNames: ['code', 'kind', 'root_field'],
+      registers: [registry],
     }),
     fanOutReads: new Counter({
-      name: 'bx_subscription_fanout_reads_total', help: 'Database reads made to fan published events out to subscriptions (read=api_keys or resource).',
-      labelNames: ['read'], registers: [registry],
+      name: 'bx_subscription_fanout_reads_total',
+      help: 'Database reads made to fan published events out to subscriptions (read=api_keys or resource).',
+      labelNames: ['read'],
+      registers: [registry],
     }),
     subscriptionMessages: new Counter({
-      name: 'bx_subscription_messages_total', help: 'Messages pushed to graphql-ws subscriptions (outcome=sent, or too_large: replaced by MESSAGE_TOO_LARGE).',
-      labelNames: ['outcome'], registers: [registry],
+      name: 'bx_subscription_messages_total',
+      help: 'Messages pushed to graphql-ws subscriptions (outcome=sent, or too_large: replaced by MESSAGE_TOO_LARGE).',
+      labelNames: ['outcome'],
+      registers: [registry],
     }),
   };
 }

@@ -9,7 +9,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 const SERVER_CODES = /^(08[0-9A-Z]{3}|57P01|57P02|57P03|53300)$/;
 
 /** What `pg` and `pg-pool` say when a connection is lost, cannot be made in time, or is unusable. */
-const DRIVER_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
+const DRIVER_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
 
 /**
  * Whether an error means PostgreSQL could not be reached or dropped the connection, rather than a

@@ -135,7 +135,6 @@ export const StateTransitionSchema = defineEntity({
 });
 export type StateTransition = InferEntity<typeof StateTransitionSchema>;
 
-
 /** Per interval of a cleared spike: what was required, awarded and left unfilled. */
 export interface ClearedInterval {
   index: number;
@@ -402,8 +401,22 @@ export const WebhookDeliverySchema = defineEntity({
 export type WebhookDelivery = InferEntity<typeof WebhookDeliverySchema>;
 
 export const entities = [
-  OrganizationSchema, ApiKeySchema, DemandSpikeSchema, BidSchema, StateTransitionSchema,
-  ClearingResultSchema, ClearingFailureSchema, AwardSchema, BidOutcomeSchema, ContractSchema, AuditRecordSchema,
-  DeliveryReportSchema, InvoiceSchema, InvoiceLineSchema, SettlementSchema,
-  DomainEventSchema, WebhookEndpointSchema, WebhookDeliverySchema,
+  OrganizationSchema,
+  ApiKeySchema,
+  DemandSpikeSchema,
+  BidSchema,
+  StateTransitionSchema,
+  ClearingResultSchema,
+  ClearingFailureSchema,
+  AwardSchema,
+  BidOutcomeSchema,
+  ContractSchema,
+  AuditRecordSchema,
+  DeliveryReportSchema,
+  InvoiceSchema,
+  InvoiceLineSchema,
+  SettlementSchema,
+  DomainEventSchema,
+  WebhookEndpointSchema,
+  WebhookDeliverySchema,
 ];

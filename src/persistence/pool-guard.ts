@@ -18,9 +18,15 @@ import type { Pool, PoolClient } from 'pg';
  */
 export function reclaimDeadConnections(pool: Pool, graceMs = 1_000): void {
   const checkedOut = new Set<PoolClient>();
-  pool.on('acquire', (client) => { checkedOut.add(client); });
-  pool.on('release', (_err, client) => { checkedOut.delete(client); });
-  pool.on('remove', (client) => { checkedOut.delete(client); });
+  pool.on('acquire', (client) => {
+    checkedOut.add(client);
+  });
+  pool.on('release', (_err, client) => {
+    checkedOut.delete(client);
+  });
+  pool.on('remove', (client) => {
+    checkedOut.delete(client);
+  });
   pool.on('connect', (client) => {
     client.once('end', () => {
       setTimeout(() => {

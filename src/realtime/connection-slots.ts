@@ -23,9 +23,7 @@ export interface ConnectionSlots {
   close(): Promise<void>;
 }
 
-export type SlotDecision =
-  | { admitted: true; release(): Promise<void> }
-  | { admitted: false; limit: number };
+export type SlotDecision = { admitted: true; release(): Promise<void> } | { admitted: false; limit: number };
 
 export interface ConnectionSlotOptions {
   redis: Redis;
@@ -81,14 +79,16 @@ export function createRedisConnectionSlots(options: ConnectionSlotOptions): Conn
   const keyOf = (apiKeyId: string) => `${prefix}:${apiKeyId}`;
 
   const renew = async () => {
-    await Promise.all([...held].map(async ([apiKeyId, members]) => {
-      if (members.size === 0) return;
-      try {
-        await withTimeout(commands.bxSlotRenew(keyOf(apiKeyId), leaseMs, ...members), timeoutMs);
-      } catch (error) {
-        warn(error);
-      }
-    }));
+    await Promise.all(
+      [...held].map(async ([apiKeyId, members]) => {
+        if (members.size === 0) return;
+        try {
+          await withTimeout(commands.bxSlotRenew(keyOf(apiKeyId), leaseMs, ...members), timeoutMs);
+        } catch (error) {
+          warn(error);
+        }
+      }),
+    );
   };
   const timer = setInterval(() => void renew(), Math.max(10, Math.floor(leaseMs / 3)));
   timer.unref();

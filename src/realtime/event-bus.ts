@@ -65,7 +65,10 @@ export function createEventSubscriber(redisUrl: string, prefix: string, logger: 
     }
     for (const listener of listeners.get(event.type) ?? []) listener(event);
   });
-  const ready = redis.connect().then(() => redis.subscribe(channel)).then(() => undefined);
+  const ready = redis
+    .connect()
+    .then(() => redis.subscribe(channel))
+    .then(() => undefined);
   ready.catch((err: Error) => logger.error({ err: err.message }, 'event subscriber: could not subscribe; subscriptions get no events until Redis answers'));
 
   return {
@@ -79,9 +82,11 @@ export function createEventSubscriber(redisUrl: string, prefix: string, logger: 
             // More events pending than the buffer and queue hold: the client does not keep up. Its
             // doing, not ours: a code it can act on (resubscribe, catch up with queries), a warning here.
             logger.warn({ type, buffered: SUBSCRIBER_BUFFER }, 'subscription fell behind and was ended');
-            stop(new GraphQLError(`The subscription fell more than ${SUBSCRIBER_BUFFER} events behind and was ended; subscribe again and catch up with queries`, {
-              extensions: { code: 'SUBSCRIPTION_TOO_SLOW', limit: SUBSCRIBER_BUFFER },
-            }));
+            stop(
+              new GraphQLError(`The subscription fell more than ${SUBSCRIBER_BUFFER} events behind and was ended; subscribe again and catch up with queries`, {
+                extensions: { code: 'SUBSCRIPTION_TOO_SLOW', limit: SUBSCRIBER_BUFFER },
+              }),
+            );
           }
         };
         const set = listeners.get(type) ?? new Set();

@@ -1,6 +1,13 @@
 import {
-  getOperationAST, getVariableValues, GraphQLError, NoSchemaIntrospectionCustomRule, specifiedRules, validate,
-  type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import type { Principal } from '../domain/access/principal.js';
 import type { RateLimiter } from '../http/rate-limit.js';
@@ -26,8 +33,7 @@ export interface SubscribePayload {
 }
 
 export type SubscribeAdmission =
-  | { admitted: true; document: DocumentNode; operation: OperationDefinitionNode; cost: number }
-  | { admitted: false; errors: GraphQLError[] };
+  { admitted: true; document: DocumentNode; operation: OperationDefinitionNode; cost: number } | { admitted: false; errors: GraphQLError[] };
 
 /**
  * Everything a subscription must pass before it executes, in the order POST /graphql applies
@@ -52,7 +58,10 @@ export async function admitSubscription(deps: SubscribeAdmissionDeps, principal:
   return { admitted: true, ...checked };
 }
 
-function check(deps: SubscribeAdmissionDeps, payload: SubscribePayload): { document: DocumentNode; operation: OperationDefinitionNode; cost: number } | { errors: GraphQLError[] } {
+function check(
+  deps: SubscribeAdmissionDeps,
+  payload: SubscribePayload,
+): { document: DocumentNode; operation: OperationDefinitionNode; cost: number } | { errors: GraphQLError[] } {
   const parsed = parseWithinLimits(payload.query, deps.limits);
   if ('error' in parsed) return { errors: [parsed.error] };
   const { document } = parsed;
@@ -66,7 +75,11 @@ function check(deps: SubscribeAdmissionDeps, payload: SubscribePayload): { docum
     return { errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
   }
   if (operation.operation !== 'subscription') {
-    return { errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql', { extensions: { code: 'BAD_REQUEST' } })] };
+    return {
+      errors: [
+        new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql', { extensions: { code: 'BAD_REQUEST' } }),
+      ],
+    };
   }
   const variables = payload.variables ?? {};
   const coerced = getVariableValues(deps.schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
@@ -82,7 +95,8 @@ function check(deps: SubscribeAdmissionDeps, payload: SubscribePayload): { docum
 function validationFailed(error: GraphQLError): GraphQLError {
   const introspection = /introspection/i.test(error.message) && /__schema|__type/.test(error.message);
   return new GraphQLError(error.message, {
-    nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...(introspection ? { validationErrorCode: 'INTROSPECTION_DISABLED' } : {}) },
+    nodes: error.nodes,
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...(introspection ? { validationErrorCode: 'INTROSPECTION_DISABLED' } : {}) },
   });
 }
 

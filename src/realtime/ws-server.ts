@@ -72,7 +72,11 @@ export const TOO_MANY_CONNECTIONS_CLOSE_CODE = 4429;
 const MAX_INCOMING_BYTES = 1024 * 1024;
 const UNAUTHORIZED = 'Unauthorized: send connectionParams { authorization: "Bearer <key>" } with a valid API key';
 
-type Ctx = { connectionParams?: Readonly<Record<string, unknown>>; subscriptions: Record<string, unknown>; extra: { socket: WebSocket; request: IncomingMessage } };
+type Ctx = {
+  connectionParams?: Readonly<Record<string, unknown>>;
+  subscriptions: Record<string, unknown>;
+  extra: { socket: WebSocket; request: IncomingMessage };
+};
 
 /** Serves subscriptions on `httpServer`; `close()` ends every socket (1001 Going away) and stops listening. */
 export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionServerDeps): { close(): Promise<void> } {
@@ -106,7 +110,8 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
     if (!principal) {
       const { refusal } = await chargeFailedAuthentication(deps.rateLimiter, deps.clientAddress(ctx.extra.request));
       // graphql-ws would close with 4403 Forbidden; 4401 says what is wrong. The second close is a no-op.
-      if (refusal) socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `RATE_LIMITED: too many failed authentications; retry in ${refusal.extensions.retryAfterSeconds} s`);
+      if (refusal)
+        socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `RATE_LIMITED: too many failed authentications; retry in ${refusal.extensions.retryAfterSeconds} s`);
       else socket.close(CloseCode.Unauthorized, UNAUTHORIZED);
       return false;
     }
@@ -159,19 +164,28 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
           if (over) {
             const payer = admittedAs.get(ctx);
             if (payer) await payFor(deps.rateLimiter, rateSubject(payer, undefined), 1);
-            return refused(ctx, [new GraphQLError(`At most ${maxSubscriptions} subscriptions may be active on one connection; complete one first, or open another connection`, {
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: maxSubscriptions },
-            })]);
+            return refused(ctx, [
+              new GraphQLError(`At most ${maxSubscriptions} subscriptions may be active on one connection; complete one first, or open another connection`, {
+                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: maxSubscriptions },
+              }),
+            ]);
           }
           const principal = await deps.authenticate(authorizationOf(ctx.connectionParams));
           if (!principal) {
             ctx.extra.socket.close(CloseCode.Unauthorized, UNAUTHORIZED);
             return [new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
           }
-          const admission = await admitSubscription({ schema: deps.schema, production: deps.production, limits: deps.limits, limiter: deps.rateLimiter }, principal, payload);
+          const admission = await admitSubscription(
+            { schema: deps.schema, production: deps.production, limits: deps.limits, limiter: deps.rateLimiter },
+            principal,
+            payload,
+          );
           if (!admission.admitted) return refused(ctx, admission.errors);
           return {
-            schema: deps.schema, document: admission.document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null,
+            schema: deps.schema,
+            document: admission.document,
+            operationName: payload.operationName ?? null,
+            variableValues: payload.variables ?? null,
             contextValue: deps.context(principal),
           };
         } catch (error) {
@@ -198,14 +212,21 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
       return message;
     }
     deps.onMessage?.('too_large');
-    deps.logger.warn({ bytes, limit: deps.maxMessageBytes, apiKeyId: admittedAs.get(ctx)?.apiKeyId }, 'subscription message over the size limit; subscription completed');
+    deps.logger.warn(
+      { bytes, limit: deps.maxMessageBytes, apiKeyId: admittedAs.get(ctx)?.apiKeyId },
+      'subscription message over the size limit; subscription completed',
+    );
     // graphql-ws sends this message, then asks the stream for the next result, finds it done and sends `complete`.
     const stream = ctx.subscriptions[id] as AsyncIterator<unknown> | null | undefined;
     void stream?.return?.(undefined);
-    return { errors: [{
-      message: `The message for this event would be ${bytes} bytes; at most ${deps.maxMessageBytes} are sent. The subscription is completed: subscribe again selecting fewer fields`,
-      extensions: { code: 'MESSAGE_TOO_LARGE', bytes, limit: deps.maxMessageBytes },
-    }] };
+    return {
+      errors: [
+        {
+          message: `The message for this event would be ${bytes} bytes; at most ${deps.maxMessageBytes} are sent. The subscription is completed: subscribe again selecting fewer fields`,
+          extensions: { code: 'MESSAGE_TOO_LARGE', bytes, limit: deps.maxMessageBytes },
+        },
+      ],
+    };
   }
 
   return {

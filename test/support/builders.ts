@@ -2,7 +2,11 @@ import type { Clock } from '../../src/domain/shared/clock.js';
 import { gql, ok } from './client.js';
 import { CREATE_ORG, ISSUE_KEY, PLACE_BID, POST_SPIKE, PUBLISH } from './operations.js';
 
-export interface Party { id: string; key: string; financeKey: string }
+export interface Party {
+  id: string;
+  key: string;
+  financeKey: string;
+}
 
 export interface Market {
   operator: string;
@@ -37,8 +41,12 @@ export async function aMarket(url: string, operator: string): Promise<Market> {
   const vendor = (extra: Record<string, unknown> = {}) =>
     anOrganization(url, operator, { kind: 'VENDOR', vendorType: 'OUTSOURCER', skills: ['billing', 'es-ES'], certifications: ['PCI_DSS'], ...extra });
   return {
-    operator, brand, otherBrand,
-    vendorA: await vendor(), vendorB: await vendor(), vendorC: await vendor(),
+    operator,
+    brand,
+    otherBrand,
+    vendorA: await vendor(),
+    vendorB: await vendor(),
+    vendorC: await vendor(),
     inHouse: await vendor({ vendorType: 'IN_HOUSE', parentBrandId: brand.id }),
     otherInHouse: await vendor({ vendorType: 'IN_HOUSE', parentBrandId: otherBrand.id }),
   };
@@ -77,7 +85,15 @@ export async function anOpenSpike(url: string, clock: Clock, brandKey: string, o
 }
 
 export function aBidInput(spikeId: string, overrides: Record<string, unknown> = {}): Record<string, any> {
-  return { spikeId, rate: { amountMinor: '2500', currency: 'USD' }, offered: [{ index: 0, seats: 5 }, { index: 1, seats: 5 }], ...overrides };
+  return {
+    spikeId,
+    rate: { amountMinor: '2500', currency: 'USD' },
+    offered: [
+      { index: 0, seats: 5 },
+      { index: 1, seats: 5 },
+    ],
+    ...overrides,
+  };
 }
 
 /** Places a bid and returns it; fails the test on any refusal. */

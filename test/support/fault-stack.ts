@@ -27,18 +27,35 @@ export interface FaultApi {
 /** The API on an ephemeral port with real time, wired like src/main.ts. */
 export async function startApi(options: { databaseUrl: string; redisUrl: string; prefix: string; connectTimeoutMs?: number }): Promise<FaultApi> {
   const logs: Record<string, any>[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => { logs.push(JSON.parse(line)); } });
+  const logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        logs.push(JSON.parse(line));
+      },
+    },
+  );
   const orm = await createOrm(options.databaseUrl, 10, options.connectTimeoutMs); // DB_POOL_MAX's default
   const queues = createProducerQueues(options.redisUrl, options.prefix, logger);
   const redis = queues.connection;
   const api: ApiServer = await createApiServer({
-    orm, clock: systemClock, logger, production: false, clearing: queues.scheduler, settlement: queues.settlementScheduler,
-    quality: queues.qualityScheduler, readiness: { redis: () => redis.ping() },
+    orm,
+    clock: systemClock,
+    logger,
+    production: false,
+    clearing: queues.scheduler,
+    settlement: queues.settlementScheduler,
+    quality: queues.qualityScheduler,
+    readiness: { redis: () => redis.ping() },
     webhooks: { secrets: createSecretBox(TEST_WEBHOOK_KEY), urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
   });
   const base = await api.listen(0, '127.0.0.1');
   return {
-    url: `${base}/graphql`, base, orm, queues, logs,
+    url: `${base}/graphql`,
+    base,
+    orm,
+    queues,
+    logs,
     async close() {
       await api.close();
       await Promise.race([queues.close(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
@@ -64,15 +81,20 @@ export interface WorkerProcess {
 /** workers/main.ts as a child process, with its logs kept for failure messages. */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   let output = '';
-  const child = track(spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'info', WORKER_HEALTH_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      env: { ...process.env, LOG_LEVEL: 'info', WORKER_HEALTH_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   return {
     child,
     output: () => output,
-    async kill(signal = 'SIGKILL') { child.kill(signal); await exited(child); },
+    async kill(signal = 'SIGKILL') {
+      child.kill(signal);
+      await exited(child);
+    },
   };
 }

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 
 /** Every child a test started, killed on exit even if the test run dies before its afterAll. */
 const children = new Set<ChildProcess>();
-process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 /** Tracks a child process so it cannot outlive the test run. */
 export function track(child: ChildProcess): ChildProcess {
@@ -51,12 +53,34 @@ export interface RedisServer {
  * folder by default) and waits until it answers PING.
  */
 export async function startRedis(port: number, dir = mkdtempSync(join(tmpdir(), 'bx-fault-redis-'))): Promise<RedisServer> {
-  const child = track(spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
-    '--appendfsync', 'always', '--daemonize', 'no', '--loglevel', 'warning',
-  ], { stdio: 'ignore' }));
+  const child = track(
+    spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
   let failed: Error | null = null;
-  child.once('error', (error) => { failed = error; });
+  child.once('error', (error) => {
+    failed = error;
+  });
   const deadline = Date.now() + 10_000;
   while (!(await pings(port))) {
     if (failed) throw new Error(`Could not start redis-server (the fault tests need it on the PATH): ${(failed as Error).message}`);
@@ -82,16 +106,32 @@ async function pings(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     let answer = '';
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(500, () => done(false));
     socket.on('error', () => done(false));
     socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => { answer += d.toString(); if (answer.includes('\r\n')) done(answer.startsWith('+PONG')); });
+    socket.on('data', (d) => {
+      answer += d.toString();
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
   });
 }
 
-interface Pair { client: Socket; server: Socket; swallowReplies: boolean; toServer: Buffer[]; toClient: Buffer[] }
-interface Trigger { pattern: RegExp; when: 'before' | 'after'; fired: () => void }
+interface Pair {
+  client: Socket;
+  server: Socket;
+  swallowReplies: boolean;
+  toServer: Buffer[];
+  toClient: Buffer[];
+}
+interface Trigger {
+  pattern: RegExp;
+  when: 'before' | 'after';
+  fired: () => void;
+}
 
 /**
  * A TCP proxy in front of PostgreSQL. Tests point a process's DATABASE_URL at `url` and then:
@@ -143,7 +183,10 @@ export class PgProxy {
 
   /** Drops every forwarded connection at once, in both directions. */
   cutAll(): void {
-    for (const pair of this.pairs) { pair.client.destroy(); pair.server.destroy(); }
+    for (const pair of this.pairs) {
+      pair.client.destroy();
+      pair.server.destroy();
+    }
     this.pairs.clear();
     for (const { client } of this.pendingConnections.splice(0)) client.destroy();
   }
@@ -177,7 +220,9 @@ export class PgProxy {
 
   /** One-shot: drops every connection when a client message matches `pattern`; resolves when it has. */
   cutOn(pattern: RegExp, when: 'before' | 'after'): Promise<void> {
-    return new Promise((resolve) => { this.trigger = { pattern, when, fired: resolve }; });
+    return new Promise((resolve) => {
+      this.trigger = { pattern, when, fired: resolve };
+    });
   }
 
   close(): void {
@@ -196,8 +241,14 @@ export class PgProxy {
       const pair: Pair = { client, server, swallowReplies: false, toServer: [], toClient: [] };
       this.pairs.add(pair);
       server.on('error', () => client.destroy());
-      client.on('close', () => { server.destroy(); this.pairs.delete(pair); });
-      server.on('close', () => { client.destroy(); this.pairs.delete(pair); });
+      client.on('close', () => {
+        server.destroy();
+        this.pairs.delete(pair);
+      });
+      server.on('close', () => {
+        client.destroy();
+        this.pairs.delete(pair);
+      });
       client.on('data', (chunk: Buffer) => this.fromClient(pair, chunk));
       server.on('data', (chunk: Buffer) => this.fromServer(pair, chunk));
       client.resume();
@@ -211,13 +262,23 @@ export class PgProxy {
   }
 
   private fromServer(pair: Pair, chunk: Buffer): void {
-    if (this.paused) { pair.toClient.push(chunk); return; }
-    if (pair.swallowReplies) { this.cutAll(); return; }
+    if (this.paused) {
+      pair.toClient.push(chunk);
+      return;
+    }
+    if (pair.swallowReplies) {
+      this.cutAll();
+      return;
+    }
     pair.client.write(chunk);
   }
 
   private fromClient(pair: Pair, chunk: Buffer): void {
-    if (this.paused) { pair.toServer.push(chunk); this.heldChunks++; return; }
+    if (this.paused) {
+      pair.toServer.push(chunk);
+      this.heldChunks++;
+      return;
+    }
     const trigger = this.trigger;
     if (trigger && trigger.pattern.test(chunk.toString('latin1'))) {
       this.trigger = null;

@@ -7,7 +7,17 @@ import { createRedisRateLimiter } from '../../src/http/rate-limit.js';
 import { createRedisConnectionSlots } from '../../src/realtime/connection-slots.js';
 import { deleteKeys } from './redis-keys.js';
 import { clearingProcessor } from '../../workers/clearing.processor.js';
-import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE, type Queues, type WebhookJobData, type WebhookRetryPolicy } from '../../workers/queues.js';
+import {
+  CLEARING_QUEUE,
+  createQueues,
+  QUALITY_QUEUE,
+  redisConnection,
+  SETTLEMENT_QUEUE,
+  WEBHOOKS_QUEUE,
+  type Queues,
+  type WebhookJobData,
+  type WebhookRetryPolicy,
+} from '../../workers/queues.js';
 import { settlementProcessor } from '../../workers/settlement.processor.js';
 import { startOutboxRelay } from '../../workers/outbox-relay.js';
 import { webhookProcessor } from '../../workers/webhook.processor.js';
@@ -76,7 +86,40 @@ export interface Harness {
 /** Test key for sealing webhook secrets (any 32 bytes). */
 export const TEST_WEBHOOK_KEY = Buffer.alloc(32, 0x42);
 
-const TABLES = ['webhook_delivery', 'webhook_endpoint', 'domain_event', 'ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'brand_vendor_audit', 'vendor_audit', 'contract_rating_tally', 'quality_observation', 'quality_event', 'ledger_entry', 'ledger_transaction', 'settlement', 'invoice_line', 'invoice', 'ledger_account', 'invoice_number_counter', 'delivery_report', 'audit_record', 'contract', 'bid_outcome', 'award', 'clearing_failure', 'clearing_result', 'state_transition', 'bid', 'demand_spike', 'api_key', 'organization'];
+const TABLES = [
+  'webhook_delivery',
+  'webhook_endpoint',
+  'domain_event',
+  'ingest_nonce',
+  'ingest_secret',
+  'vendor_score_history',
+  'vendor_score',
+  'scoring_run',
+  'brand_vendor_audit',
+  'vendor_audit',
+  'contract_rating_tally',
+  'quality_observation',
+  'quality_event',
+  'ledger_entry',
+  'ledger_transaction',
+  'settlement',
+  'invoice_line',
+  'invoice',
+  'ledger_account',
+  'invoice_number_counter',
+  'delivery_report',
+  'audit_record',
+  'contract',
+  'bid_outcome',
+  'award',
+  'clearing_failure',
+  'clearing_result',
+  'state_transition',
+  'bid',
+  'demand_spike',
+  'api_key',
+  'organization',
+];
 
 /**
  * Empties the tables in one transaction, so a quality job of the previous test that is still
@@ -106,15 +149,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const prefix = `bx-test-${randomBytes(4).toString('hex')}`;
   const rateLimitPrefix = `${prefix}:rl`;
   const limiterRedis = options.rateLimit ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
-  const rateLimiter = limiterRedis && options.rateLimit
-    ? createRedisRateLimiter({ redis: limiterRedis, prefix: rateLimitPrefix, logger, anonymousPoints: options.rateLimit.points, ingestPoints: options.rateLimit.points, ...options.rateLimit })
-    : undefined;
+  const rateLimiter =
+    limiterRedis && options.rateLimit
+      ? createRedisRateLimiter({
+          redis: limiterRedis,
+          prefix: rateLimitPrefix,
+          logger,
+          anonymousPoints: options.rateLimit.points,
+          ingestPoints: options.rateLimit.points,
+          ...options.rateLimit,
+        })
+      : undefined;
   const slotLimits = options.subscriptionLimits;
   const connectionSlotsPrefix = `${prefix}:ws`;
   const slotsRedis = slotLimits?.connectionsPerKey ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
-  const connectionSlots = slotsRedis && slotLimits?.connectionsPerKey
-    ? createRedisConnectionSlots({ redis: slotsRedis, prefix: connectionSlotsPrefix, limit: slotLimits.connectionsPerKey, logger, ...(slotLimits.leaseMs ? { leaseMs: slotLimits.leaseMs } : {}) })
-    : undefined;
+  const connectionSlots =
+    slotsRedis && slotLimits?.connectionsPerKey
+      ? createRedisConnectionSlots({
+          redis: slotsRedis,
+          prefix: connectionSlotsPrefix,
+          limit: slotLimits.connectionsPerKey,
+          logger,
+          ...(slotLimits.leaseMs ? { leaseMs: slotLimits.leaseMs } : {}),
+        })
+      : undefined;
   const secrets = createSecretBox(TEST_WEBHOOK_KEY);
   const background = options.workers || options.realtime;
   const queues = background ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
@@ -122,37 +180,80 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const retry = options.webhookRetry ?? { attempts: 3, backoffMs: 50 };
   const workers = queues
     ? [
-      ...(options.workers
-        ? [
-          new Worker(CLEARING_QUEUE, clearingProcessor({ orm, clock, scores: storedQualityScores, logger, queue: queues.clearing, settlement: queues.settlementScheduler, settlementGraceMs: DEFAULT_POLICY.graceMs }), workerOptions),
-          new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock, logger, policy: DEFAULT_POLICY, queue: queues.settlement }), workerOptions),
-          new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
-        ]
-        : []),
-      new Worker(WEBHOOKS_QUEUE, webhookProcessor({
-        orm, clock, logger, secrets, retry, queue: queues.webhooks, http: { timeoutMs: options.webhookTimeoutMs ?? 2_000, allowPrivateNetworks: true },
-      }), workerOptions),
-    ]
+        ...(options.workers
+          ? [
+              new Worker(
+                CLEARING_QUEUE,
+                clearingProcessor({
+                  orm,
+                  clock,
+                  scores: storedQualityScores,
+                  logger,
+                  queue: queues.clearing,
+                  settlement: queues.settlementScheduler,
+                  settlementGraceMs: DEFAULT_POLICY.graceMs,
+                }),
+                workerOptions,
+              ),
+              new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock, logger, policy: DEFAULT_POLICY, queue: queues.settlement }), workerOptions),
+              new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
+            ]
+          : []),
+        new Worker(
+          WEBHOOKS_QUEUE,
+          webhookProcessor({
+            orm,
+            clock,
+            logger,
+            secrets,
+            retry,
+            queue: queues.webhooks,
+            http: { timeoutMs: options.webhookTimeoutMs ?? 2_000, allowPrivateNetworks: true },
+          }),
+          workerOptions,
+        ),
+      ]
     : undefined;
   // As in workers/main.ts: the relay's Redis connection fails fast.
   const relayConnection = background ? redisConnection(TEST_REDIS_URL, false) : undefined;
   const relayWebhooks = relayConnection ? new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection: relayConnection, prefix }) : undefined;
-  const relay = relayConnection && relayWebhooks
-    ? startOutboxRelay({ orm, clock, logger, publisher: createEventPublisher(relayConnection, prefix), webhooks: relayWebhooks, retry, intervalMs: 20 })
-    : undefined;
+  const relay =
+    relayConnection && relayWebhooks
+      ? startOutboxRelay({ orm, clock, logger, publisher: createEventPublisher(relayConnection, prefix), webhooks: relayWebhooks, retry, intervalMs: 20 })
+      : undefined;
   const events = createEventSubscriber(TEST_REDIS_URL, prefix, logger);
   await events.ready;
   const api = await createApiServer({
-    orm, clock, logger, production: options.production ?? false, events, webhooks: { secrets, urlPolicy: options.webhookUrlPolicy ?? { allowHttp: true, allowPrivateNetworks: true } },
-    queryLimits: options.queryLimits, rateLimiter, scores: options.scores, connectionSlots,
+    orm,
+    clock,
+    logger,
+    production: options.production ?? false,
+    events,
+    webhooks: { secrets, urlPolicy: options.webhookUrlPolicy ?? { allowHttp: true, allowPrivateNetworks: true } },
+    queryLimits: options.queryLimits,
+    rateLimiter,
+    scores: options.scores,
+    connectionSlots,
     ...(slotLimits?.subscriptionsPerConnection ? { subscriptionsPerConnection: slotLimits.subscriptionsPerConnection } : {}),
     ...(slotLimits?.maxMessageBytes ? { subscriptionMaxMessageBytes: slotLimits.maxMessageBytes } : {}),
-    ...(options.workers && queues ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all } : {}),
+    ...(options.workers && queues
+      ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all }
+      : {}),
   });
   const url = await api.listen(0, '127.0.0.1');
   return {
-    url: `${url}/graphql`, wsUrl: `${url.replace(/^http/, 'ws')}/graphql`, prefix, events, secrets, orm, clock, api, operatorKey: '',
-    ...(queues ? { queues } : {}), ...(workers ? { workers } : {}), ...(limiterRedis ? { rateLimitPrefix } : {}),
+    url: `${url}/graphql`,
+    wsUrl: `${url.replace(/^http/, 'ws')}/graphql`,
+    prefix,
+    events,
+    secrets,
+    orm,
+    clock,
+    api,
+    operatorKey: '',
+    ...(queues ? { queues } : {}),
+    ...(workers ? { workers } : {}),
+    ...(limiterRedis ? { rateLimitPrefix } : {}),
     ...(slotsRedis ? { connectionSlotsPrefix } : {}),
     async close() {
       await relay?.stop();
@@ -202,8 +303,8 @@ export async function resetState(h: Harness): Promise<void> {
 
 /** Row counts of every table, to prove that a refused request wrote nothing. */
 export async function rowCounts(orm: MikroORM): Promise<Record<string, number>> {
-  const rows = await orm.em.getConnection().execute<{ t: string; n: string }[]>(
-    TABLES.map((t) => `select '${t}' as t, count(*)::text as n from "${t}"`).join(' union all '),
-  );
+  const rows = await orm.em
+    .getConnection()
+    .execute<{ t: string; n: string }[]>(TABLES.map((t) => `select '${t}' as t, count(*)::text as n from "${t}"`).join(' union all '));
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }

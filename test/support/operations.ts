@@ -1,7 +1,9 @@
 /** GraphQL documents used across tests, written the way a client would write them. */
 const USER_ERROR = '... on UserError { __typename code message field }';
-export const SPIKE_FIELDS = 'id brandId title status channel intervalMinutes totalRequiredSeats biddingClosesAt reserveRate { amountMinor currency amount } intervals { index startsAt endsAt requiredSeats agents serviceLevelAtRequired }';
-export const BID_FIELDS = 'id spikeId vendorId status version rate { amountMinor currency } offered { index seats } minSeatsPerInterval minTotalSeatHours note submittedAt';
+export const SPIKE_FIELDS =
+  'id brandId title status channel intervalMinutes totalRequiredSeats biddingClosesAt reserveRate { amountMinor currency amount } intervals { index startsAt endsAt requiredSeats agents serviceLevelAtRequired }';
+export const BID_FIELDS =
+  'id spikeId vendorId status version rate { amountMinor currency } offered { index seats } minSeatsPerInterval minTotalSeatHours note submittedAt';
 
 export const CREATE_ORG = `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { __typename ... on Organization { id name kind vendorType parentBrandId skills certifications status } ${USER_ERROR} } }`;
 export const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) { __typename ... on IssuedApiKey { secret apiKey { id prefix role organizationId } } ${USER_ERROR} } }`;
@@ -63,7 +65,8 @@ export const SCORE_HISTORY = `query($id: UUID!, $scope: String, $first: Int, $af
   nodes { id scope computedAt composite previousComposite auditState newObservations { metric count } metrics { ${METRIC_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
 
 export const DEFAULT_WEIGHTS = { csat: 0.3, qa: 0.2, fcr: 0.15, adherence: 0.15, serviceLevel: 0.1, escalation: 0.1, complaint: 0 };
-export const SPIKE_POSTED = 'subscription { demandSpikePosted { eventId occurredAt spike { id brandId title status requiredSkills reserveRate { amountMinor currency } } } }';
+export const SPIKE_POSTED =
+  'subscription { demandSpikePosted { eventId occurredAt spike { id brandId title status requiredSkills reserveRate { amountMinor currency } } } }';
 export const BID_OUTCOMES = `subscription { bidOutcome { eventId occurredAt spikeId contractId
   outcome { bidId vendorId status reason awardedSeatHours adjustedRate bidToBeat { index ownAdjustedRate highestWinningAdjustedRate awardedSeats } } } }`;
 export const CONTRACT_SETTLED = `subscription { contractSettled { eventId occurredAt settlementId sequence kind invoiceId invoiceKind

@@ -10,7 +10,11 @@ import * as op from './operations.js';
 const DAY = 86_400_000;
 const everyInterval = (seats: number) => [0, 1, 2, 3].map((index) => ({ index, seats }));
 
-export interface Winner { vendor: Party; seats: number; rate: string }
+export interface Winner {
+  vendor: Party;
+  seats: number;
+  rate: string;
+}
 
 /**
  * A spike of `brand` that ran three days ago (four 30-minute CHAT intervals of 10 seats each, in
@@ -19,7 +23,10 @@ export interface Winner { vendor: Party; seats: number; rate: string }
  * 1), `contactsPerInterval` contacts, no service level. Returns the spike and each winner's contract.
  */
 export async function aDeliveredSpike(
-  h: Harness, brand: Party, winners: Winner[], contactsPerInterval = 40,
+  h: Harness,
+  brand: Party,
+  winners: Winner[],
+  contactsPerInterval = 40,
   spikeOverrides: Record<string, unknown> | ((base: Record<string, any>) => Record<string, unknown>) = {},
 ) {
   const now = h.clock.now();
@@ -32,7 +39,11 @@ export async function aDeliveredSpike(
   await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
   h.clock.set(now);
   const contracts = await eventually(async () => {
-    const nodes = ok(await gql(h.url, op.CONTRACTS, { spikeId }, brand.key)).contracts.nodes as { id: string; vendorId: string; seats: { index: number; seats: number }[] }[];
+    const nodes = ok(await gql(h.url, op.CONTRACTS, { spikeId }, brand.key)).contracts.nodes as {
+      id: string;
+      vendorId: string;
+      seats: { index: number; seats: number }[];
+    }[];
     return nodes.length ? nodes : null;
   });
   const contractOf = new Map<string, string>();
@@ -40,7 +51,12 @@ export async function aDeliveredSpike(
     const c = contracts.find((x) => x.vendorId === w.vendor.id);
     if (!c) continue;
     contractOf.set(w.vendor.id, c.id);
-    const reports = c.seats.map((s) => ({ intervalIndex: s.index, staffedSeatHours: s.seats / 2, contactsHandled: contactsPerInterval, serviceLevelAchieved: null }));
+    const reports = c.seats.map((s) => ({
+      intervalIndex: s.index,
+      staffedSeatHours: s.seats / 2,
+      contactsHandled: contactsPerInterval,
+      serviceLevelAchieved: null,
+    }));
     const receipt = ok(await gql(h.url, op.REPORT_DELIVERY, { input: { contractId: c.id, reports } }, w.vendor.key)).reportDelivery;
     if (receipt.__typename !== 'DeliveryReceipt') throw new Error(JSON.stringify(receipt));
   }
@@ -88,9 +104,13 @@ export async function clearedBetween(h: Harness, brand: Party, bids: { vendor: P
   for (const b of bids) await aBid(h.url, b.vendor.key, spikeId, { rate: { amountMinor: String(b.rate), currency: 'USD' }, offered: everyInterval(10) });
   ok(await gql(h.url, op.CLOSE, { id: spikeId }, brand.key));
   await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
-  return eventually(async () => ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, brand.key)).clearingResult as {
-    awards: { vendorId: string; score: number }[]; bids: { vendorId: string; status: string; score: number }[];
-  } | null);
+  return eventually(
+    async () =>
+      ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, brand.key)).clearingResult as {
+        awards: { vendorId: string; score: number }[];
+        bids: { vendorId: string; status: string; score: number }[];
+      } | null,
+  );
 }
 
 /** A client of /ingest/quality for `org`: rotates its secret once, then signs and posts batches. */

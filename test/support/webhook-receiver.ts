@@ -39,9 +39,10 @@ export async function startReceiver(answer: (n: number) => number | 'hang' = () 
   return {
     url: `http://127.0.0.1:${port}/hooks`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -44,33 +44,54 @@ export function subscribeOn(client: Client, query: string, variables: Record<str
   const received: Received[] = [];
   const waiters = new Set<() => void>();
   // A waiter that is satisfied deletes itself; deleting the current element while iterating a Set is safe.
-  const notify = () => { for (const w of waiters) w(); };
+  const notify = () => {
+    for (const w of waiters) w();
+  };
   let endedValue: Ended | null = null;
   let unsubscribe = () => {};
   const ended = new Promise<Ended>((resolve) => {
-    const finish = (e: Ended) => { endedValue = e; resolve(e); notify(); };
-    unsubscribe = client.subscribe({ query, variables }, {
-      next: (r) => { received.push(r as Received); notify(); },
-      complete: () => finish({ kind: 'complete' }),
-      error: (err) => {
-        if (Array.isArray(err)) return finish({ kind: 'error', errors: err });
-        const e = err as { code?: number; reason?: string; message?: string };
-        finish({ kind: 'error', ...(typeof e.code === 'number' ? { code: e.code } : {}), ...(e.reason ? { reason: e.reason } : {}), ...(e.message ? { message: e.message } : {}) });
-      },
-    });
-  });
-  const until = <T>(check: () => T | undefined, ms: number, what: string) => new Promise<T>((resolve, reject) => {
-    const attempt = () => {
-      const value = check();
-      if (value === undefined) return false;
-      waiters.delete(attempt);
-      clearTimeout(timer);
-      resolve(value);
-      return true;
+    const finish = (e: Ended) => {
+      endedValue = e;
+      resolve(e);
+      notify();
     };
-    const timer = setTimeout(() => { waiters.delete(attempt); reject(new Error(`${what} within ${ms} ms; received ${JSON.stringify(received)}, ended ${JSON.stringify(endedValue)}`)); }, ms);
-    if (!attempt()) waiters.add(attempt);
+    unsubscribe = client.subscribe(
+      { query, variables },
+      {
+        next: (r) => {
+          received.push(r as Received);
+          notify();
+        },
+        complete: () => finish({ kind: 'complete' }),
+        error: (err) => {
+          if (Array.isArray(err)) return finish({ kind: 'error', errors: err });
+          const e = err as { code?: number; reason?: string; message?: string };
+          finish({
+            kind: 'error',
+            ...(typeof e.code === 'number' ? { code: e.code } : {}),
+            ...(e.reason ? { reason: e.reason } : {}),
+            ...(e.message ? { message: e.message } : {}),
+          });
+        },
+      },
+    );
   });
+  const until = <T>(check: () => T | undefined, ms: number, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      const attempt = () => {
+        const value = check();
+        if (value === undefined) return false;
+        waiters.delete(attempt);
+        clearTimeout(timer);
+        resolve(value);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(attempt);
+        reject(new Error(`${what} within ${ms} ms; received ${JSON.stringify(received)}, ended ${JSON.stringify(endedValue)}`));
+      }, ms);
+      if (!attempt()) waiters.add(attempt);
+    });
   return {
     received,
     ended,

@@ -125,13 +125,34 @@ export async function bootstrapOperator(em: EntityManager, clock: Clock, presetK
     if (!operator) {
       const now = clock.now();
       operator = tem.create(OrganizationSchema, {
-        id: uuidv7(), name: OPERATOR_NAME, kind: 'OPERATOR', vendorType: null, parentBrandId: null,
-        skills: [], certifications: [], status: 'ACTIVE', createdAt: now, updatedAt: now,
+        id: uuidv7(),
+        name: OPERATOR_NAME,
+        kind: 'OPERATOR',
+        vendorType: null,
+        parentBrandId: null,
+        skills: [],
+        certifications: [],
+        status: 'ACTIVE',
+        createdAt: now,
+        updatedAt: now,
       });
       await tem.flush();
     }
-    const system: Principal = { apiKeyId: '', organizationId: operator.id, organizationKind: 'OPERATOR', role: 'OPERATOR', vendorType: null, parentBrandId: null };
-    const issued = await issueApiKey(tem, clock, system, { organizationId: operator.id, role: 'OPERATOR', label: presetKey ? 'bootstrap (environment)' : 'bootstrap (CLI)' }, presetKey);
+    const system: Principal = {
+      apiKeyId: '',
+      organizationId: operator.id,
+      organizationKind: 'OPERATOR',
+      role: 'OPERATOR',
+      vendorType: null,
+      parentBrandId: null,
+    };
+    const issued = await issueApiKey(
+      tem,
+      clock,
+      system,
+      { organizationId: operator.id, role: 'OPERATOR', label: presetKey ? 'bootstrap (environment)' : 'bootstrap (CLI)' },
+      presetKey,
+    );
     if (!issued.ok) throw new Error(issued.failure.message);
     return issued.value;
   });

@@ -59,10 +59,6 @@ export async function listBidsForSpike(em: EntityManager, clock: Clock, actor: P
   if (!unsealedFor(p, spike, clock.now())) {
     throw new AccessError('FORBIDDEN', spike.status === 'CANCELLED' ? 'The bids of a cancelled spike stay sealed' : 'Bids are sealed until bidding closes');
   }
-  const rows = await em.find(
-    BidSchema,
-    { spikeId, ...(page.after ? { id: { $gt: page.after } } : {}) },
-    { orderBy: { id: 'asc' }, limit: page.first + 1 },
-  );
+  const rows = await em.find(BidSchema, { spikeId, ...(page.after ? { id: { $gt: page.after } } : {}) }, { orderBy: { id: 'asc' }, limit: page.first + 1 });
   return toPage(rows, page.first);
 }

@@ -2,11 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { validateBidTerms, type BidTerms, type SpikeForBid } from './bid-terms.js';
 
 const interval = (index: number, requiredSeats: number) => ({
-  index, startsAt: new Date(Date.UTC(2026, 11, 1, 9, index * 30)).toISOString(), requiredSeats,
-  forecastContacts: null, ahtSeconds: null, trafficErlangs: null, agents: null, serviceLevelAtRequired: null,
+  index,
+  startsAt: new Date(Date.UTC(2026, 11, 1, 9, index * 30)).toISOString(),
+  requiredSeats,
+  forecastContacts: null,
+  ahtSeconds: null,
+  trafficErlangs: null,
+  agents: null,
+  serviceLevelAtRequired: null,
 });
 const spike: SpikeForBid = { currency: 'USD', reserveRateMinor: 3000n, intervalMinutes: 30, intervals: [interval(0, 10), interval(1, 5)] };
-const terms: BidTerms = { rateMinor: 2500n, currency: 'USD', offered: [{ index: 1, seats: 5 }, { index: 0, seats: 4 }], minSeatsPerInterval: null, minTotalSeatHours: null, note: null };
+const terms: BidTerms = {
+  rateMinor: 2500n,
+  currency: 'USD',
+  offered: [
+    { index: 1, seats: 5 },
+    { index: 0, seats: 4 },
+  ],
+  minSeatsPerInterval: null,
+  minTotalSeatHours: null,
+  note: null,
+};
 
 const fieldOf = (t: Partial<BidTerms>) => {
   const r = validateBidTerms(spike, { ...terms, ...t });
@@ -28,7 +44,14 @@ describe('bid terms', () => {
   it('refuses another currency, unknown or repeated intervals and absurd seats', () => {
     expect(fieldOf({ currency: 'EUR' })).toBe('VALIDATION input.rate.currency');
     expect(fieldOf({ offered: [{ index: 2, seats: 1 }] })).toBe('VALIDATION input.offered[0].index');
-    expect(fieldOf({ offered: [{ index: 0, seats: 1 }, { index: 0, seats: 2 }] })).toBe('VALIDATION input.offered[1].index');
+    expect(
+      fieldOf({
+        offered: [
+          { index: 0, seats: 1 },
+          { index: 0, seats: 2 },
+        ],
+      }),
+    ).toBe('VALIDATION input.offered[1].index');
     expect(fieldOf({ offered: [{ index: 0, seats: -3 }] })).toBe('VALIDATION input.offered[0].seats');
     expect(fieldOf({ offered: [{ index: 1, seats: 6 }] })).toBe('VALIDATION input.offered[0].seats');
     expect(fieldOf({ offered: [] })).toBe('VALIDATION input.offered');

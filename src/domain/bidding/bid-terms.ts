@@ -49,7 +49,10 @@ export function validateBidTerms(spike: SpikeForBid, terms: BidTerms): Result<Bi
     }
   }
   const maxOffered = Math.max(...terms.offered.map((o) => o.seats));
-  if (terms.minSeatsPerInterval != null && (!Number.isInteger(terms.minSeatsPerInterval) || terms.minSeatsPerInterval < 1 || terms.minSeatsPerInterval > maxOffered)) {
+  if (
+    terms.minSeatsPerInterval != null &&
+    (!Number.isInteger(terms.minSeatsPerInterval) || terms.minSeatsPerInterval < 1 || terms.minSeatsPerInterval > maxOffered)
+  ) {
     return fail('VALIDATION', `minSeatsPerInterval must be an integer from 1 to the most seats offered (${maxOffered})`, 'input.minSeatsPerInterval');
   }
   const hours = spike.intervalMinutes / 60;

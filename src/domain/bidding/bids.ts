@@ -64,7 +64,17 @@ export async function reviseBid(em: EntityManager, clock: Clock, scores: Quality
     const updated = await tem.nativeUpdate(
       BidSchema,
       { id: bid.id, version: cmd.expectedVersion, status: 'ACTIVE' },
-      { rateMinor: t.rateMinor, currency: t.currency, offered: t.offered, minSeatsPerInterval: t.minSeatsPerInterval, minTotalSeatHours: t.minTotalSeatHours, note: t.note, version: cmd.expectedVersion + 1, submittedAt: now, updatedAt: now },
+      {
+        rateMinor: t.rateMinor,
+        currency: t.currency,
+        offered: t.offered,
+        minSeatsPerInterval: t.minSeatsPerInterval,
+        minTotalSeatHours: t.minTotalSeatHours,
+        note: t.note,
+        version: cmd.expectedVersion + 1,
+        submittedAt: now,
+        updatedAt: now,
+      },
     );
     if (updated !== 1) return fail('CONFLICT', 'The bid changed concurrently; read it again and retry', 'expectedVersion');
     return ok(await tem.findOneOrFail(BidSchema, { id: bid.id }, { refresh: true }));
@@ -72,7 +82,13 @@ export async function reviseBid(em: EntityManager, clock: Clock, scores: Quality
 }
 
 /** Withdraws an ACTIVE bid while bidding is open. With an expected version, a stale one is a CONFLICT. */
-export async function withdrawBid(em: EntityManager, clock: Clock, scores: QualityScores, actor: Principal | null, cmd: { bidId: string; expectedVersion?: number | null }): Promise<Result<Bid>> {
+export async function withdrawBid(
+  em: EntityManager,
+  clock: Clock,
+  scores: QualityScores,
+  actor: Principal | null,
+  cmd: { bidId: string; expectedVersion?: number | null },
+): Promise<Result<Bid>> {
   const p = requireRole(actor, 'VENDOR');
   const current = await ownBid(em, p, cmd.bidId);
   return em.transactional(async (tem) => {
@@ -85,7 +101,11 @@ export async function withdrawBid(em: EntityManager, clock: Clock, scores: Quali
     // integer column and failed as an internal error (found by test/fuzz-mutations.test.ts).
     if (expected !== bid.version) return fail('CONFLICT', `The bid is at version ${bid.version}, not ${expected}`, 'expectedVersion');
     const now = clock.now();
-    const updated = await tem.nativeUpdate(BidSchema, { id: bid.id, version: bid.version, status: 'ACTIVE' }, { status: 'WITHDRAWN', version: bid.version + 1, updatedAt: now });
+    const updated = await tem.nativeUpdate(
+      BidSchema,
+      { id: bid.id, version: bid.version, status: 'ACTIVE' },
+      { status: 'WITHDRAWN', version: bid.version + 1, updatedAt: now },
+    );
     if (updated !== 1) return fail('CONFLICT', 'The bid changed concurrently; read it again and retry', 'expectedVersion');
     recordTransition(tem, 'Bid', bid.id, 'ACTIVE', 'WITHDRAWN', p, now);
     await tem.flush();

@@ -91,13 +91,25 @@ export async function placeBid(em: EntityManager, clock: Clock, scores: QualityS
   if (!facts.spike_id || facts.spike_status === 'DRAFT') throw spikeNotFound(cmd.spikeId);
 
   const vendor = {
-    id: facts.vendor_id, kind: facts.kind, status: facts.vendor_status, vendorType: facts.vendor_type,
-    parentBrandId: facts.parent_brand_id, skills: facts.skills, certifications: facts.certifications,
+    id: facts.vendor_id,
+    kind: facts.kind,
+    status: facts.vendor_status,
+    vendorType: facts.vendor_type,
+    parentBrandId: facts.parent_brand_id,
+    skills: facts.skills,
+    certifications: facts.certifications,
   };
   const standing = (await scores.standingsOf(em, [vendor.id], { skills: facts.required_skills, channel: facts.channel })).get(vendor.id)!;
-  const failures = eligibilityFailures(vendor, {
-    brandId: facts.brand_id, requiredSkills: facts.required_skills, requiredCertifications: facts.required_certifications, minQualityScore: facts.min_quality_score,
-  }, standing);
+  const failures = eligibilityFailures(
+    vendor,
+    {
+      brandId: facts.brand_id,
+      requiredSkills: facts.required_skills,
+      requiredCertifications: facts.required_certifications,
+      minQualityScore: facts.min_quality_score,
+    },
+    standing,
+  );
   // A spike the vendor may not see answers exactly as demandSpike does: NOT_FOUND, with neither
   // its status (BIDDING_CLOSED) nor the rules the vendor fails (NOT_ELIGIBLE). Until 2026-12-07
   // both told a vendor that the spike existed, what state it was in and what it required.
@@ -128,22 +140,54 @@ export async function placeBid(em: EntityManager, clock: Clock, scores: QualityS
        select ?, 'Bid', ins.id, null, 'ACTIVE', ?, ?, ? from ins
      )
      select (select count(*) from s)::int as spike_open, (select id from ins) as inserted`,
-    [cmd.spikeId, now,
-      id, p.organizationId, t.rateMinor.toString(), t.currency, JSON.stringify(t.offered), t.minSeatsPerInterval, t.minTotalSeatHours,
-      t.note, cmd.idempotencyKey, payloadHash, now, now, now,
-      uuidv7(), p.organizationId, p.apiKeyId || null, now],
+    [
+      cmd.spikeId,
+      now,
+      id,
+      p.organizationId,
+      t.rateMinor.toString(),
+      t.currency,
+      JSON.stringify(t.offered),
+      t.minSeatsPerInterval,
+      t.minTotalSeatHours,
+      t.note,
+      cmd.idempotencyKey,
+      payloadHash,
+      now,
+      now,
+      now,
+      uuidv7(),
+      p.organizationId,
+      p.apiKeyId || null,
+      now,
+    ],
   );
   if (written!.inserted) {
     const bid: Bid = {
-      id, spikeId: cmd.spikeId, vendorId: p.organizationId, status: 'ACTIVE', rateMinor: t.rateMinor, currency: t.currency, offered: t.offered,
-      minSeatsPerInterval: t.minSeatsPerInterval, minTotalSeatHours: t.minTotalSeatHours, note: t.note, version: 1,
-      idempotencyKey: cmd.idempotencyKey, payloadHash, submittedAt: now, createdAt: now, updatedAt: now,
+      id,
+      spikeId: cmd.spikeId,
+      vendorId: p.organizationId,
+      status: 'ACTIVE',
+      rateMinor: t.rateMinor,
+      currency: t.currency,
+      offered: t.offered,
+      minSeatsPerInterval: t.minSeatsPerInterval,
+      minTotalSeatHours: t.minTotalSeatHours,
+      note: t.note,
+      version: 1,
+      idempotencyKey: cmd.idempotencyKey,
+      payloadHash,
+      submittedAt: now,
+      createdAt: now,
+      updatedAt: now,
     } as Bid;
     return ok(bid);
   }
   if (written!.spike_open === 0) return fail('BIDDING_CLOSED', 'Bidding on this spike closed', 'spikeId');
   // Lost a race: a concurrent request with the same key (answer as its replay), or the vendor
   // already has an active bid on this spike.
-  return (await replay(em, p.organizationId, cmd.idempotencyKey, payloadHash))
-    ?? fail('DUPLICATE_BID', 'This vendor already has an active bid on the spike: revise it, or withdraw it first', 'spikeId');
+  return (
+    (await replay(em, p.organizationId, cmd.idempotencyKey, payloadHash)) ??
+    fail('DUPLICATE_BID', 'This vendor already has an active bid on the spike: revise it, or withdraw it first', 'spikeId')
+  );
 }

@@ -1,8 +1,20 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  AuditRecordSchema, AwardSchema, BidOutcomeSchema, BidSchema, ClearingFailureSchema, ClearingResultSchema, ContractSchema, DemandSpikeSchema, OrganizationSchema,
-  type Bid, type ClearedInterval, type ContractSeats, type DemandSpike, type StoredBidToBeat,
+  AuditRecordSchema,
+  AwardSchema,
+  BidOutcomeSchema,
+  BidSchema,
+  ClearingFailureSchema,
+  ClearingResultSchema,
+  ContractSchema,
+  DemandSpikeSchema,
+  OrganizationSchema,
+  type Bid,
+  type ClearedInterval,
+  type ContractSeats,
+  type DemandSpike,
+  type StoredBidToBeat,
 } from '../../persistence/entities.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
 import { serviceLevelForSeats } from '../demand/erlang-c.js';
@@ -35,7 +47,11 @@ export type AwardOutcome =
  * elsewhere (the worker process runs it on a thread, see workers/solver.ts).
  */
 export async function awardSpike(
-  em: EntityManager, clock: Clock, scores: QualityScores, spikeId: string, solve: (input: ClearingInput) => Promise<ClearingResult> = clearSpike,
+  em: EntityManager,
+  clock: Clock,
+  scores: QualityScores,
+  spikeId: string,
+  solve: (input: ClearingInput) => Promise<ClearingResult> = clearSpike,
 ): Promise<AwardOutcome> {
   return em.transactional(async (tem) => {
     const spike = await tem.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -65,8 +81,13 @@ export async function awardSpike(
       intervalHours,
       intervals: spike.intervals.map((i) => ({ index: i.index, requiredSeats: i.requiredSeats })),
       bids: eligible.map((b) => ({
-        bidId: b.id, vendorId: b.vendorId, rateMinor: b.rateMinor, offered: b.offered,
-        minSeatsPerInterval: b.minSeatsPerInterval, minTotalSeatHours: b.minTotalSeatHours, submittedAt: b.submittedAt,
+        bidId: b.id,
+        vendorId: b.vendorId,
+        rateMinor: b.rateMinor,
+        offered: b.offered,
+        minSeatsPerInterval: b.minSeatsPerInterval,
+        minTotalSeatHours: b.minTotalSeatHours,
+        submittedAt: b.submittedAt,
       })),
       maxVendorShare: spike.maxVendorShare,
       qualityWeight: spike.qualityWeight,
@@ -78,14 +99,28 @@ export async function awardSpike(
 
     const cleared = clearedIntervals(spike, result);
     tem.create(ClearingResultSchema, {
-      spikeId, status: result.status, solver: result.solver, coveredSeatHours: result.objective.coveredSeatHours,
-      adjustedCost: result.objective.adjustedCost, intervals: cleared, createdAt: now,
+      spikeId,
+      status: result.status,
+      solver: result.solver,
+      coveredSeatHours: result.objective.coveredSeatHours,
+      adjustedCost: result.objective.adjustedCost,
+      intervals: cleared,
+      createdAt: now,
     });
     const outcomeById = new Map(result.bids.map((o) => [o.bidId, o]));
     const winningRate = new Map(result.bidToBeat.map((t) => [t.index, t.highestWinningAdjustedRate]));
     for (const award of result.awards) {
       const o = outcomeById.get(award.bidId)!;
-      tem.create(AwardSchema, { id: uuidv7(), spikeId, bidId: award.bidId, vendorId: award.vendorId, intervalIndex: award.index, seats: award.seats, score: o.score, adjustedRate: o.adjustedRate });
+      tem.create(AwardSchema, {
+        id: uuidv7(),
+        spikeId,
+        bidId: award.bidId,
+        vendorId: award.vendorId,
+        intervalIndex: award.index,
+        seats: award.seats,
+        score: o.score,
+        adjustedRate: o.adjustedRate,
+      });
     }
     const contractByBid = createContracts(tem, spike, bids, result, now);
     for (const bid of bids) {
@@ -100,17 +135,37 @@ export async function awardSpike(
         awardedSeats: result.awards.find((a) => a.bidId === bid.id && a.index === offer.index)?.seats ?? 0,
       }));
       tem.create(BidOutcomeSchema, {
-        bidId: bid.id, spikeId, vendorId: bid.vendorId, status, reason: o?.reason ?? 'INELIGIBLE', reasonDetail: ineligible.get(bid.id) ?? null,
-        score, adjustedRate, awardedSeatHours: o?.awardedSeatHours ?? 0, bidToBeat,
+        bidId: bid.id,
+        spikeId,
+        vendorId: bid.vendorId,
+        status,
+        reason: o?.reason ?? 'INELIGIBLE',
+        reasonDetail: ineligible.get(bid.id) ?? null,
+        score,
+        adjustedRate,
+        awardedSeatHours: o?.awardedSeatHours ?? 0,
+        bidToBeat,
       });
       recordTransition(tem, 'Bid', bid.id, 'ACTIVE', status, null, now);
       bid.status = status;
       bid.updatedAt = now;
       // Sealed bidding: the event goes to the bidding vendor alone and names nobody else.
-      recordEvent(tem, 'bid.outcome', [bid.vendorId], {
-        bidId: bid.id, spikeId, vendorId: bid.vendorId, status, reason: o?.reason ?? 'INELIGIBLE', reasonDetail: ineligible.get(bid.id) ?? null,
-        awardedSeatHours: o?.awardedSeatHours ?? 0, contractId: contractByBid.get(bid.id) ?? null,
-      }, now);
+      recordEvent(
+        tem,
+        'bid.outcome',
+        [bid.vendorId],
+        {
+          bidId: bid.id,
+          spikeId,
+          vendorId: bid.vendorId,
+          status,
+          reason: o?.reason ?? 'INELIGIBLE',
+          reasonDetail: ineligible.get(bid.id) ?? null,
+          awardedSeatHours: o?.awardedSeatHours ?? 0,
+          contractId: contractByBid.get(bid.id) ?? null,
+        },
+        now,
+      );
     }
     recordTransition(tem, 'DemandSpike', spike.id, 'CLOSED', 'AWARDED', null, now);
     spike.status = 'AWARDED';
@@ -139,11 +194,20 @@ function clearedIntervals(spike: DemandSpike, result: ClearingResult): ClearedIn
       unfilledSeats: i.requiredSeats - awardedSeats,
       highestWinningAdjustedRate: result.bidToBeat.find((t) => t.index === i.index)?.highestWinningAdjustedRate ?? null,
       serviceLevelAtAwarded: forecast
-        ? serviceLevelForSeats({
-          channel: spike.channel, contacts: i.forecastContacts!, ahtSeconds: i.ahtSeconds!, intervalSeconds: spike.intervalMinutes * 60,
-          serviceLevelTarget: spike.serviceLevelTarget, serviceLevelSeconds: spike.serviceLevelSeconds, maxOccupancy: spike.maxOccupancy,
-          shrinkage: spike.shrinkage, chatConcurrency: spike.chatConcurrency,
-        }, awardedSeats)
+        ? serviceLevelForSeats(
+            {
+              channel: spike.channel,
+              contacts: i.forecastContacts!,
+              ahtSeconds: i.ahtSeconds!,
+              intervalSeconds: spike.intervalMinutes * 60,
+              serviceLevelTarget: spike.serviceLevelTarget,
+              serviceLevelSeconds: spike.serviceLevelSeconds,
+              maxOccupancy: spike.maxOccupancy,
+              shrinkage: spike.shrinkage,
+              chatConcurrency: spike.chatConcurrency,
+            },
+            awardedSeats,
+          )
         : null,
       serviceLevelAtRequired: i.serviceLevelAtRequired,
     };
@@ -160,11 +224,24 @@ function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], res
     const seats: ContractSeats[] = awards.map((a) => ({ index: a.index, startsAt: spike.intervals[a.index]!.startsAt, seats: a.seats }));
     const id = uuidv7();
     em.create(ContractSchema, {
-      id, spikeId: spike.id, brandId: spike.brandId, vendorId: bid.vendorId, bidId: bid.id, status: 'ACTIVE',
-      rateMinor: bid.rateMinor, currency: bid.currency, intervalMinutes: spike.intervalMinutes, seats,
-      serviceLevelTarget: spike.serviceLevelTarget, serviceLevelSeconds: spike.serviceLevelSeconds,
-      creditPerPoint: DEFAULT_CREDIT_PER_POINT, creditCap: DEFAULT_CREDIT_CAP,
-      startsAt: new Date(seats[0]!.startsAt), endsAt: new Date(Date.parse(seats.at(-1)!.startsAt) + lengthMs), createdAt: now, needsSettlement: false,
+      id,
+      spikeId: spike.id,
+      brandId: spike.brandId,
+      vendorId: bid.vendorId,
+      bidId: bid.id,
+      status: 'ACTIVE',
+      rateMinor: bid.rateMinor,
+      currency: bid.currency,
+      intervalMinutes: spike.intervalMinutes,
+      seats,
+      serviceLevelTarget: spike.serviceLevelTarget,
+      serviceLevelSeconds: spike.serviceLevelSeconds,
+      creditPerPoint: DEFAULT_CREDIT_PER_POINT,
+      creditCap: DEFAULT_CREDIT_CAP,
+      startsAt: new Date(seats[0]!.startsAt),
+      endsAt: new Date(Date.parse(seats.at(-1)!.startsAt) + lengthMs),
+      createdAt: now,
+      needsSettlement: false,
     });
     recordTransition(em, 'Contract', id, null, 'ACTIVE', null, now);
     ids.set(bid.id, id);
@@ -174,24 +251,44 @@ function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], res
 
 /** The audit document: inputs as they stood, scores, rules, solver outcome, awards and reasons. */
 function auditDocument(
-  spike: DemandSpike, bids: Bid[], ineligible: Map<string, string>, scores: Map<string, number>,
-  result: ClearingResult, cleared: ClearedInterval[], clearedAt: Date,
+  spike: DemandSpike,
+  bids: Bid[],
+  ineligible: Map<string, string>,
+  scores: Map<string, number>,
+  result: ClearingResult,
+  cleared: ClearedInterval[],
+  clearedAt: Date,
 ): Record<string, unknown> {
   return {
     // Version 2 added the forecast and service-level inputs (what serviceLevelAtAwarded is computed from).
     version: 2,
     clearedAt: clearedAt.toISOString(),
     spike: {
-      id: spike.id, brandId: spike.brandId, currency: spike.currency, reserveRateMinor: spike.reserveRateMinor.toString(),
-      intervalMinutes: spike.intervalMinutes, maxVendorShare: spike.maxVendorShare, qualityWeight: spike.qualityWeight,
-      minQualityScore: spike.minQualityScore, requiredSkills: spike.requiredSkills, requiredCertifications: spike.requiredCertifications,
-      biddingClosesAt: spike.biddingClosesAt.toISOString(), channel: spike.channel,
+      id: spike.id,
+      brandId: spike.brandId,
+      currency: spike.currency,
+      reserveRateMinor: spike.reserveRateMinor.toString(),
+      intervalMinutes: spike.intervalMinutes,
+      maxVendorShare: spike.maxVendorShare,
+      qualityWeight: spike.qualityWeight,
+      minQualityScore: spike.minQualityScore,
+      requiredSkills: spike.requiredSkills,
+      requiredCertifications: spike.requiredCertifications,
+      biddingClosesAt: spike.biddingClosesAt.toISOString(),
+      channel: spike.channel,
       serviceLevel: {
-        target: spike.serviceLevelTarget, seconds: spike.serviceLevelSeconds, maxOccupancy: spike.maxOccupancy,
-        shrinkage: spike.shrinkage, chatConcurrency: spike.chatConcurrency,
+        target: spike.serviceLevelTarget,
+        seconds: spike.serviceLevelSeconds,
+        maxOccupancy: spike.maxOccupancy,
+        shrinkage: spike.shrinkage,
+        chatConcurrency: spike.chatConcurrency,
       },
       intervals: spike.intervals.map((i) => ({
-        index: i.index, startsAt: i.startsAt, requiredSeats: i.requiredSeats, forecastContacts: i.forecastContacts, ahtSeconds: i.ahtSeconds,
+        index: i.index,
+        startsAt: i.startsAt,
+        requiredSeats: i.requiredSeats,
+        forecastContacts: i.forecastContacts,
+        ahtSeconds: i.ahtSeconds,
       })),
     },
     rules: {
@@ -200,8 +297,15 @@ function auditDocument(
       pricing: 'pay-as-bid',
     },
     bids: bids.map((b) => ({
-      bidId: b.id, vendorId: b.vendorId, rateMinor: b.rateMinor.toString(), offered: b.offered, minSeatsPerInterval: b.minSeatsPerInterval,
-      minTotalSeatHours: b.minTotalSeatHours, submittedAt: b.submittedAt.toISOString(), version: b.version, ineligible: ineligible.get(b.id) ?? null,
+      bidId: b.id,
+      vendorId: b.vendorId,
+      rateMinor: b.rateMinor.toString(),
+      offered: b.offered,
+      minSeatsPerInterval: b.minSeatsPerInterval,
+      minTotalSeatHours: b.minTotalSeatHours,
+      submittedAt: b.submittedAt.toISOString(),
+      version: b.version,
+      ineligible: ineligible.get(b.id) ?? null,
     })),
     scores: Object.fromEntries([...scores.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
     solver: { status: result.status, solver: result.solver },

@@ -9,12 +9,7 @@
  * lexicographic best of (max seats, min cost, min tie score). Exponential: keep instances small.
  */
 import type { ClearingInput, ClearingResult } from './clear-spike.js';
-import {
-  adjustedRateUnits,
-  compareBidPriority,
-  minTotalInQuarters,
-  vendorShareCap,
-} from './problem.js';
+import { adjustedRateUnits, compareBidPriority, minTotalInQuarters, vendorShareCap } from './problem.js';
 
 export interface ReferenceOptimum {
   /** Σ x over all bids and intervals. */
@@ -43,7 +38,11 @@ export function bruteForceOptimum(input: ClearingInput): ReferenceOptimum {
   const x = bids.map(() => intervals.map(() => 0));
   const demandUsed = intervals.map(() => 0);
   const vendorUsed = new Map<string, number[]>();
-  for (const b of bids) vendorUsed.set(b.vendorId, intervals.map(() => 0));
+  for (const b of bids)
+    vendorUsed.set(
+      b.vendorId,
+      intervals.map(() => 0),
+    );
 
   let best: ReferenceOptimum = { seats: -1, costUnits: 0, tieScore: 0 };
   const visit = (k: number): void => {
@@ -171,9 +170,7 @@ export function violationsOf(input: ClearingInput, result: ClearingResult): stri
     const unfilled = i.requiredSeats - (perInterval.get(i.index) ?? 0);
     const reported = result.unfilled.find((u) => u.index === i.index)?.seats ?? 0;
     if (unfilled !== reported) out.push(`interval ${i.index}: unfilled ${reported}, expected ${unfilled}`);
-    const rates = result.awards
-      .filter((a) => a.index === i.index)
-      .map((a) => result.bids.find((b) => b.bidId === a.bidId)?.adjustedRate ?? NaN);
+    const rates = result.awards.filter((a) => a.index === i.index).map((a) => result.bids.find((b) => b.bidId === a.bidId)?.adjustedRate ?? NaN);
     const expected = rates.length === 0 ? null : Math.max(...rates);
     const beat = result.bidToBeat.find((b) => b.index === i.index);
     if (!beat || beat.highestWinningAdjustedRate !== expected) out.push(`interval ${i.index}: bid to beat`);

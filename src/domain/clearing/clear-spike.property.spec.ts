@@ -14,8 +14,7 @@ const VENDORS = ['v1', 'v2', 'v3'];
 const TIMES = [0, 0, 60_000, 120_000].map((ms) => new Date(Date.UTC(2025, 0, 1) + ms));
 
 /** Mostly positive seat counts, sometimes zero. */
-const seatsArb = (max: number) =>
-  fc.oneof({ arbitrary: fc.noBias(fc.integer({ min: 1, max })), weight: 6 }, { arbitrary: fc.constant(0), weight: 1 });
+const seatsArb = (max: number) => fc.oneof({ arbitrary: fc.noBias(fc.integer({ min: 1, max })), weight: 6 }, { arbitrary: fc.constant(0), weight: 1 });
 
 /** Random bid for the given interval indices; `coupled` allows minimum seats and totals. */
 const bidArb = (indices: number[], hours: number, coupled: boolean, maxSeats: number) =>
@@ -43,25 +42,24 @@ const spikeArb = (opts: { coupled: boolean; maxIntervals: number; minBids: numbe
       intervalHours: fc.constantFrom(0.25, 0.5, 1),
       indices: fc.uniqueArray(fc.integer({ min: 0, max: 19 }), { minLength: 1, maxLength: opts.maxIntervals }),
       qualityWeight: fc.oneof(fc.constantFrom(0, 0.5, 1), fc.double({ min: 0, max: 1, noNaN: true })),
-      maxVendorShare: fc.option(
-        fc.oneof(fc.constantFrom(0.34, 0.5, 0.67, 0.75, 1), fc.double({ min: 0.5, max: 1, noNaN: true })),
-        { freq: 2 },
-      ),
+      maxVendorShare: fc.option(fc.oneof(fc.constantFrom(0.34, 0.5, 0.67, 0.75, 1), fc.double({ min: 0.5, max: 1, noNaN: true })), { freq: 2 }),
       scores: fc.tuple(...VENDORS.map(() => fc.oneof(fc.constantFrom(0, 1, 50, 80, 100), fc.double({ min: 0, max: 100, noNaN: true })))),
       bidIds: fc.shuffledSubarray([...'abcdefghijklmnop'], { minLength: opts.minBids, maxLength: opts.maxBids }),
     })
     .chain((base) =>
-      fc.record({
-        required: fc.tuple(...base.indices.map(() => seatsArb(opts.maxSeats))),
-        bids: fc.tuple(...base.bidIds.map(() => bidArb(base.indices, base.intervalHours, opts.coupled, opts.maxSeats))),
-      }).map(({ required, bids }): ClearingInput => ({
-        intervalHours: base.intervalHours,
-        intervals: base.indices.map((index, k) => ({ index, requiredSeats: required[k] as number })),
-        bids: bids.map((b, k): ClearingBid => ({ ...b, offered: [...b.offered], bidId: base.bidIds[k] as string })),
-        maxVendorShare: base.maxVendorShare,
-        qualityWeight: base.qualityWeight,
-        scores: new Map(VENDORS.map((v, k) => [v, base.scores[k] as number])),
-      })),
+      fc
+        .record({
+          required: fc.tuple(...base.indices.map(() => seatsArb(opts.maxSeats))),
+          bids: fc.tuple(...base.bidIds.map(() => bidArb(base.indices, base.intervalHours, opts.coupled, opts.maxSeats))),
+        })
+        .map(({ required, bids }): ClearingInput => ({
+          intervalHours: base.intervalHours,
+          intervals: base.indices.map((index, k) => ({ index, requiredSeats: required[k] as number })),
+          bids: bids.map((b, k): ClearingBid => ({ ...b, offered: [...b.offered], bidId: base.bidIds[k] as string })),
+          maxVendorShare: base.maxVendorShare,
+          qualityWeight: base.qualityWeight,
+          scores: new Map(VENDORS.map((v, k) => [v, base.scores[k] as number])),
+        })),
     );
 
 /** The same spike with bids, intervals, offers and score entries in another order. */

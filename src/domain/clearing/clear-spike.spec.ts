@@ -42,12 +42,24 @@ describe('clearSpike scenarios', () => {
         aBid('B', 'bravo', 2400, { 0: 3, 1: 2 }, { minSeatsPerInterval: 2 }),
         aBid('C', 'charlie', 1100, { 0: 2, 1: 2 }, { minTotalSeatHours: 4 }),
       ],
-      { maxVendorShare: 0.75, qualityWeight: 1, scores: new Map([['alpha', 80], ['bravo', 100], ['charlie', 50]]) },
+      {
+        maxVendorShare: 0.75,
+        qualityWeight: 1,
+        scores: new Map([
+          ['alpha', 80],
+          ['bravo', 100],
+          ['charlie', 50],
+        ]),
+      },
     );
     const result = await clearSpike(input);
     expect(result.solver).toBe('HIGHS');
     expect(result.objective).toEqual({ coveredSeatHours: 7, adjustedCost: 16_100 });
-    expect(result.bids.map((b) => [b.bidId, b.adjustedRate])).toEqual([['A', 2500], ['B', 2400], ['C', 2200]]);
+    expect(result.bids.map((b) => [b.bidId, b.adjustedRate])).toEqual([
+      ['A', 2500],
+      ['B', 2400],
+      ['C', 2200],
+    ]);
     expect([seatsOf(result, 'A'), seatsOf(result, 'B'), seatsOf(result, 'C')]).toEqual([{ 1: 1 }, { 0: 2 }, { 0: 2, 1: 2 }]);
     expect(result.bids.map((b) => [b.status, b.reason])).toEqual([
       ['PARTIAL', 'PARTIAL_DEMAND'],
@@ -90,11 +102,10 @@ describe('clearSpike scenarios', () => {
   it('lets a minimum seats rule force a more expensive bid in', async () => {
     // Without minimums: c 2 + a 3 seats. With a's minimum of 4 and c's of 2 the best way to
     // cover all 5 seats is a 4 + b 1, although b is the dearest bid.
-    const input = aSpike([5], [
-      aBid('a', 'va', 10, { 0: 4 }, { minSeatsPerInterval: 4 }),
-      aBid('b', 'vb', 20, { 0: 3 }),
-      aBid('c', 'vc', 5, { 0: 2 }, { minSeatsPerInterval: 2 }),
-    ]);
+    const input = aSpike(
+      [5],
+      [aBid('a', 'va', 10, { 0: 4 }, { minSeatsPerInterval: 4 }), aBid('b', 'vb', 20, { 0: 3 }), aBid('c', 'vc', 5, { 0: 2 }, { minSeatsPerInterval: 2 })],
+    );
     const result = await clearSpike(input);
     expect(result.solver).toBe('HIGHS');
     expect(result.awards).toEqual([
@@ -150,7 +161,10 @@ describe('clearSpike scenarios', () => {
 
   it('prices only with quality weight 0, and lets a better, pricier vendor win with weight 1', async () => {
     const bids = [aBid('cheap', 'okay', 100, { 0: 1 }), aBid('good', 'great', 120, { 0: 1 })];
-    const scores = new Map([['okay', 50], ['great', 100]]);
+    const scores = new Map([
+      ['okay', 50],
+      ['great', 100],
+    ]);
     const priceOnly = await clearSpike(aSpike([1], bids, { scores, qualityWeight: 0 }));
     expect(seatsOf(priceOnly, 'cheap')).toEqual({ 0: 1 });
     const byValue = await clearSpike(aSpike([1], bids, { scores, qualityWeight: 1 }));
@@ -188,12 +202,15 @@ describe('clearSpike scenarios', () => {
   it('names the tie-break, not coverage, when an equal-rate later bid wins on the tie score', async () => {
     // Equal rates. {b0: 1, b3: 1} and {b1: 2} both cover interval 0 at the same cost; the tie
     // score Σ rank·x is 0 + 3 = 3 against 1·2 = 2, so b1 wins although b0 was submitted first.
-    const input = aSpike([2, 1], [
-      aBid('b0', 'v0', 100, { 0: 1 }, { submittedAt: at(0) }),
-      aBid('b1', 'v1', 100, { 0: 2 }, { submittedAt: at(1), minSeatsPerInterval: 2 }),
-      aBid('b2', 'v2', 100, { 1: 1 }, { submittedAt: at(2) }),
-      aBid('b3', 'v3', 100, { 0: 1 }, { submittedAt: at(3) }),
-    ]);
+    const input = aSpike(
+      [2, 1],
+      [
+        aBid('b0', 'v0', 100, { 0: 1 }, { submittedAt: at(0) }),
+        aBid('b1', 'v1', 100, { 0: 2 }, { submittedAt: at(1), minSeatsPerInterval: 2 }),
+        aBid('b2', 'v2', 100, { 1: 1 }, { submittedAt: at(2) }),
+        aBid('b3', 'v3', 100, { 0: 1 }, { submittedAt: at(3) }),
+      ],
+    );
     for (const force of [undefined, 'HIGHS'] as const) {
       const { result } = await clearSpikeWithStats(input, { force });
       expect(seatsOf(result, 'b1')).toEqual({ 0: 2 });
@@ -214,9 +231,7 @@ describe('clearSpike scenarios', () => {
   });
 
   it('explains bids that could not win at all', async () => {
-    const result = await clearSpike(
-      aSpike([0, 2], [aBid('nothing', 'va', 10, {}), aBid('zero', 'vb', 10, { 0: 5 }), aBid('ok', 'vc', 10, { 1: 2 })]),
-    );
+    const result = await clearSpike(aSpike([0, 2], [aBid('nothing', 'va', 10, {}), aBid('zero', 'vb', 10, { 0: 5 }), aBid('ok', 'vc', 10, { 1: 2 })]));
     expect(outcome(result, 'nothing')?.reason).toBe('LOST_NOTHING_OFFERED');
     expect(outcome(result, 'zero')?.reason).toBe('LOST_NO_DEMAND');
     expect(outcome(result, 'ok')?.reason).toBe('WON');
@@ -232,18 +247,50 @@ describe('clearSpike scenarios', () => {
 
 describe('clearSpike input validation', () => {
   const valid = aSpike([2, 2], [aBid('a', 'va', 10, { 0: 1, 1: 1 }), aBid('b', 'vb', 10, { 0: 1 })]);
-  const withBid = (patch: Partial<ClearingBid>): ClearingInput => ({ ...valid, bids: [{ ...(valid.bids[0] as ClearingBid), ...patch }, ...valid.bids.slice(1)] });
+  const withBid = (patch: Partial<ClearingBid>): ClearingInput => ({
+    ...valid,
+    bids: [{ ...(valid.bids[0] as ClearingBid), ...patch }, ...valid.bids.slice(1)],
+  });
   const cases: [string, ClearingInput, string][] = [
     ['non-integer offered seats', withBid({ offered: [{ index: 0, seats: 1.5 }] }), 'bids[0].offered[0].seats'],
     ['negative offered seats', withBid({ offered: [{ index: 0, seats: -1 }] }), 'bids[0].offered[0].seats'],
-    ['non-integer required seats', { ...valid, intervals: [{ index: 0, requiredSeats: 2.5 }, { index: 1, requiredSeats: 2 }] }, 'intervals[0].requiredSeats'],
+    [
+      'non-integer required seats',
+      {
+        ...valid,
+        intervals: [
+          { index: 0, requiredSeats: 2.5 },
+          { index: 1, requiredSeats: 2 },
+        ],
+      },
+      'intervals[0].requiredSeats',
+    ],
     ['a rate of zero', withBid({ rateMinor: 0n }), 'bids[0].rateMinor'],
     ['a negative rate', withBid({ rateMinor: -5n }), 'bids[0].rateMinor'],
     ['an unknown interval', withBid({ offered: [{ index: 7, seats: 1 }] }), 'bids[0].offered[0].index'],
-    ['an interval offered twice', withBid({ offered: [{ index: 0, seats: 1 }, { index: 0, seats: 1 }] }), 'bids[0].offered[1].index'],
+    [
+      'an interval offered twice',
+      withBid({
+        offered: [
+          { index: 0, seats: 1 },
+          { index: 0, seats: 1 },
+        ],
+      }),
+      'bids[0].offered[1].index',
+    ],
     ['duplicate bidIds', withBid({ bidId: 'b' }), 'bids[1].bidId'],
     ['a missing score', { ...valid, scores: new Map([['va', 50]]) }, 'bids[1].vendorId'],
-    ['a score above 100', { ...valid, scores: new Map([['va', 101], ['vb', 1]]) }, 'scores[va]'],
+    [
+      'a score above 100',
+      {
+        ...valid,
+        scores: new Map([
+          ['va', 101],
+          ['vb', 1],
+        ]),
+      },
+      'scores[va]',
+    ],
     ['an interval length of 2 hours', { ...valid, intervalHours: 2 }, 'intervalHours'],
     ['a share cap of 0', { ...valid, maxVendorShare: 0 }, 'maxVendorShare'],
     ['a quality weight above 1', { ...valid, qualityWeight: 1.5 }, 'qualityWeight'],

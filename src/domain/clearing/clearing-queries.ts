@@ -1,7 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  AuditRecordSchema, AwardSchema, BidOutcomeSchema, BidSchema, ClearingResultSchema, ContractSchema, DemandSpikeSchema, OrganizationSchema,
-  type AuditRecord, type Award, type BidOutcome, type ClearingResultRow, type Contract, type DemandSpike,
+  AuditRecordSchema,
+  AwardSchema,
+  BidOutcomeSchema,
+  BidSchema,
+  ClearingResultSchema,
+  ContractSchema,
+  DemandSpikeSchema,
+  OrganizationSchema,
+  type AuditRecord,
+  type Award,
+  type BidOutcome,
+  type ClearingResultRow,
+  type Contract,
+  type DemandSpike,
 } from '../../persistence/entities.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
@@ -56,7 +68,10 @@ export async function getRoutingPlan(em: EntityManager, actor: Principal | null,
   const awards = await em.find(AwardSchema, { spikeId });
   const vendorIds = [...new Set(awards.map((a) => a.vendorId))];
   const vendorNames = new Map((await em.find(OrganizationSchema, { id: { $in: vendorIds } })).map((o) => [o.id, o.name]));
-  const intervals = routingPlan(spike.intervals, awards.map((a) => ({ vendorId: a.vendorId, index: a.intervalIndex, seats: a.seats })));
+  const intervals = routingPlan(
+    spike.intervals,
+    awards.map((a) => ({ vendorId: a.vendorId, index: a.intervalIndex, seats: a.seats })),
+  );
   return { spike, intervals, vendorNames, csv: routingPlanCsv(intervals, spike.intervalMinutes, vendorNames) };
 }
 
@@ -76,7 +91,12 @@ function contractScope(p: Principal): Record<string, string> {
   return p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
 }
 
-export async function listContracts(em: EntityManager, actor: Principal | null, filter: { spikeId?: string | null }, page: PageRequest): Promise<Page<Contract>> {
+export async function listContracts(
+  em: EntityManager,
+  actor: Principal | null,
+  filter: { spikeId?: string | null },
+  page: PageRequest,
+): Promise<Page<Contract>> {
   const p = requireRole(actor, ...CONTRACT_READERS);
   const rows = await em.find(
     ContractSchema,

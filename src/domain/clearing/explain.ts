@@ -24,11 +24,7 @@ interface IntervalState {
 }
 
 /** Builds the public result from a feasible, optimal allocation. */
-export function explainAllocation(
-  problem: ClearingProblem,
-  allocation: Allocation,
-  solver: ClearingResult['solver'],
-): ClearingResult {
+export function explainAllocation(problem: ClearingProblem, allocation: Allocation, solver: ClearingResult['solver']): ClearingResult {
   const h = problem.intervalHours;
   const state = intervalState(problem, allocation);
   const objectives = allocationObjectives(problem, allocation);
@@ -72,9 +68,7 @@ export function explainAllocation(
     },
     awards,
     bids,
-    unfilled: problem.intervals
-      .map((interval, j) => ({ index: interval.index, seats: state.demandLeft[j] as number }))
-      .filter((u) => u.seats > 0),
+    unfilled: problem.intervals.map((interval, j) => ({ index: interval.index, seats: state.demandLeft[j] as number })).filter((u) => u.seats > 0),
     bidToBeat: problem.intervals.map((interval, j) => {
       const winners = state.winners[j] ?? [];
       const highest = winners.length === 0 ? null : Math.max(...winners.map((w) => w.adjustedRateUnits));

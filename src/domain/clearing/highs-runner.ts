@@ -168,7 +168,14 @@ export function appendRows(h: ReturnType<Highs['createModel']>, rows: readonly R
   h.addRows({
     lower: Float64Array.from(rows, (r) => r.lower),
     upper: Float64Array.from(rows, (r) => r.upper),
-    matrix: { format: 'csr', numRows: rows.length, numCols, starts, indices: Int32Array.from(rows.flatMap((r) => r.cols)), values: Float64Array.from(rows.flatMap((r) => r.vals)) },
+    matrix: {
+      format: 'csr',
+      numRows: rows.length,
+      numCols,
+      starts,
+      indices: Int32Array.from(rows.flatMap((r) => r.cols)),
+      values: Float64Array.from(rows.flatMap((r) => r.vals)),
+    },
   });
 }
 

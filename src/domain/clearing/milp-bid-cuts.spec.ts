@@ -21,7 +21,14 @@ const unitArb = fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => n /
 const setArb: fc.Arbitrary<BidSet> = fc
   .record({
     cells: fc.array(
-      fc.record({ hasY: fc.boolean(), low: fc.integer({ min: 0, max: 2 }), high: fc.integer({ min: 1, max: 5 }), minSeats: fc.constantFrom(2, 3), forced: fc.boolean(), off: fc.boolean() }),
+      fc.record({
+        hasY: fc.boolean(),
+        low: fc.integer({ min: 0, max: 2 }),
+        high: fc.integer({ min: 1, max: 5 }),
+        minSeats: fc.constantFrom(2, 3),
+        forced: fc.boolean(),
+        off: fc.boolean(),
+      }),
       { minLength: 1, maxLength: 5 },
     ),
     need: fc.integer({ min: 1, max: 8 }),
@@ -106,19 +113,26 @@ function l1Distance(highs: Highs, points: readonly number[][], p: readonly numbe
 describe('bid-hull oracle', () => {
   it('finds the maximum of π·v over the set, at a point of the set', () => {
     fc.assert(
-      fc.property(setArb, fc.array(unitArb.map((u) => 2 * u - 1), { minLength: 16, maxLength: 16 }), (set, weights) => {
-        const pi = set.cols.map((_, i) => weights[i] as number);
-        const points = pointsOf(set);
-        const found = bidOracle(set, pi);
-        if (points.length === 0) {
-          expect(found).toBeNull();
-          return;
-        }
-        const best = Math.max(...points.map((v) => dot(pi, v)));
-        expect(found?.value).toBeCloseTo(best, 9);
-        expect(points.some((v) => v.every((x, i) => x === found?.point[i]))).toBe(true);
-        expect(dot(pi, found?.point ?? [])).toBeCloseTo(best, 9);
-      }),
+      fc.property(
+        setArb,
+        fc.array(
+          unitArb.map((u) => 2 * u - 1),
+          { minLength: 16, maxLength: 16 },
+        ),
+        (set, weights) => {
+          const pi = set.cols.map((_, i) => weights[i] as number);
+          const points = pointsOf(set);
+          const found = bidOracle(set, pi);
+          if (points.length === 0) {
+            expect(found).toBeNull();
+            return;
+          }
+          const best = Math.max(...points.map((v) => dot(pi, v)));
+          expect(found?.value).toBeCloseTo(best, 9);
+          expect(points.some((v) => v.every((x, i) => x === found?.point[i]))).toBe(true);
+          expect(dot(pi, found?.point ?? [])).toBeCloseTo(best, 9);
+        },
+      ),
       { numRuns: 2000, seed: 20_261_206 },
     );
   });
@@ -154,7 +168,12 @@ describe('bid-hull separation', () => {
             const cut = cuts[0] as Row;
             expect(cut.vals.every((v) => Math.abs(v) <= 1 + 1e-9)).toBe(true);
             // Box-normalised, the deepest cut is exactly as violated as the L1 distance.
-            expect(dot(cut.vals, cut.cols.map((c) => p[c] as number)) - cut.upper).toBeCloseTo(distance, 5);
+            expect(
+              dot(
+                cut.vals,
+                cut.cols.map((c) => p[c] as number),
+              ) - cut.upper,
+            ).toBeCloseTo(distance, 5);
             for (const v of points) expect(rowHolds(cut, v)).toBe(true);
           } else if (distance < 1e-9) {
             inside += 1;
@@ -172,8 +191,13 @@ describe('bid-hull separation', () => {
 
 /** Small spikes where every bid is all-or-nothing, many with minimum seats. */
 const spikeArb = smallSpikeArb({
-  intervals: { min: 2, max: 3 }, required: { min: 1, max: 5 }, bids: { min: 2, max: 3 }, maxSeats: 3,
-  minSeatsFreq: 2, minTotals: [0.75, 1, 1.25, 1.5], minTotalFreq: null,
+  intervals: { min: 2, max: 3 },
+  required: { min: 1, max: 5 },
+  bids: { min: 2, max: 3 },
+  maxSeats: 3,
+  minSeatsFreq: 2,
+  minTotals: [0.75, 1, 1.25, 1.5],
+  minTotalFreq: null,
 });
 
 describe('bid sets of a model', () => {
@@ -193,7 +217,9 @@ describe('bid sets of a model', () => {
         setsChecked += sets.length;
         const members = sets.map((set) => new Set(pointsOf(set).map((v) => v.join())));
         // Cuts separated from a point within the column bounds with fractional binaries.
-        const point = model.colUpper.map((u, j) => (model.colLower[j] as number) + (noise[j % noise.length] as number) * (Math.min(u, 4) - (model.colLower[j] as number)));
+        const point = model.colUpper.map(
+          (u, j) => (model.colLower[j] as number) + (noise[j % noise.length] as number) * (Math.min(u, 4) - (model.colLower[j] as number)),
+        );
         const separator = new BidHullSeparator(highs, sets);
         const cuts = separator.separate(point, Infinity);
         separator.dispose();

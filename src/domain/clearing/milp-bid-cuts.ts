@@ -101,7 +101,12 @@ export function bidOracle(set: BidSet, pi: ArrayLike<number>): { value: number; 
   const { cells, need } = set;
   const n = cells.length;
   const states = need + 1;
-  const scratch = (set.scratch ??= { best: new Float64Array(states), next: new Float64Array(states), prev: new Int32Array(n * states), took: new Int32Array(n * states) });
+  const scratch = (set.scratch ??= {
+    best: new Float64Array(states),
+    next: new Float64Array(states),
+    prev: new Int32Array(n * states),
+    took: new Int32Array(n * states),
+  });
   let best = scratch.best;
   let next = scratch.next;
   const { prev, took } = scratch;
@@ -202,7 +207,11 @@ export class BidHullSeparator {
       if (performance.now() > deadline) break;
       const binaries = set.cols.slice(set.cells.length);
       if (binaries.every((c) => isIntegral(x[c] as number))) continue;
-      const cut = this.deepestCut(set, set.cols.map((c) => x[c] as number), deadline);
+      const cut = this.deepestCut(
+        set,
+        set.cols.map((c) => x[c] as number),
+        deadline,
+      );
       if (cut) cuts.push(cut);
     }
     this.stats.cuts += cuts.length;
@@ -263,7 +272,11 @@ export class BidHullSeparator {
       matrix: { format: 'csr', numRows: 0, numCols: d + 1, starts: [0], indices: [], values: [] },
     });
     addVertex(lp, first.point);
-    if (set.canBeZero) addVertex(lp, Array.from({ length: d }, () => 0));
+    if (set.canBeZero)
+      addVertex(
+        lp,
+        Array.from({ length: d }, () => 0),
+      );
     this.lps.set(set, lp);
     return lp;
   }

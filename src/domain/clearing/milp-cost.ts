@@ -57,7 +57,14 @@ export function minimiseCost(ctx: Context, model: ClearingModel, covered: Sparse
   }
 }
 
-function solveCostStage(ctx: Context, model: ClearingModel, covered: SparseModel, cost: readonly number[], lp: CuttingPlaneLp, cuts?: CostCuts): CostStage | null {
+function solveCostStage(
+  ctx: Context,
+  model: ClearingModel,
+  covered: SparseModel,
+  cost: readonly number[],
+  lp: CuttingPlaneLp,
+  cuts?: CostCuts,
+): CostStage | null {
   let solved: Solved | null = lp.solve(cuts?.coverage ?? (() => []), cuts ? CUT_ROUNDS : 0);
   if (!solved) return null;
   let strengthened = !cuts?.bidHull;
@@ -65,7 +72,12 @@ function solveCostStage(ctx: Context, model: ClearingModel, covered: SparseModel
   let bound = boundOf(ctx, lp, strong, cost, solved);
   let target = withMargin(bound);
   let incumbent: { values: number[]; costUnits: number } | null = null;
-  const done = (values: number[], relaxation: Solved): CostStage => ({ costUnits: objectivesOf(ctx, model, values).costUnits, values, rowDual: relaxation.rowDual, strong });
+  const done = (values: number[], relaxation: Solved): CostStage => ({
+    costUnits: objectivesOf(ctx, model, values).costUnits,
+    values,
+    rowDual: relaxation.rowDual,
+    strong,
+  });
   /**
    * More rounds with bid-hull cuts, then a fresh target from the stronger bound (or the
    * incumbent, if lower). False when the cuts prove the coverage out of reach.
@@ -97,7 +109,8 @@ function solveCostStage(ctx: Context, model: ClearingModel, covered: SparseModel
     const start = incumbent && incumbent.costUnits <= target ? pick(r, incumbent.values) : null;
     // Presolve pays on the first reduced model (0.2–1 s instead of 0.8–1.8 s on 1,000 bids), not
     // once an incumbent is passed as the start (slower there, as on the tie-break model).
-    const answer = t.feasible && r.feasible ? mip(ctx, 'COST', withIntegerSeats(r.model), pick(r, cost), start, !start || worthPresolving(ctx, r, covered)) : null;
+    const answer =
+      t.feasible && r.feasible ? mip(ctx, 'COST', withIntegerSeats(r.model), pick(r, cost), start, !start || worthPresolving(ctx, r, covered)) : null;
     if (answer) {
       const values = vertex(ctx, covered, expand(r, answer), [cost], t);
       const found = done(values, solved);

@@ -13,12 +13,14 @@ import { allocations, feasibleIn, rowHolds, smallSpikeArb } from './model-enumer
 import { normalizeInput } from './problem.js';
 
 const spikeArb = smallSpikeArb({
-  intervals: { min: 1, max: 2 }, required: { min: 2, max: 6 }, bids: { min: 2, max: 4 }, maxSeats: 4,
-  minSeatsFreq: 1, minTotals: [0.5, 0.75, 1], minTotalFreq: 3,
+  intervals: { min: 1, max: 2 },
+  required: { min: 2, max: 6 },
+  bids: { min: 2, max: 4 },
+  maxSeats: 4,
+  minSeatsFreq: 1,
+  minTotals: [0.5, 0.75, 1],
+  minTotalFreq: 3,
 });
-
-
-
 
 describe('coverage cuts', () => {
   it('hold at every integer solution of the model', async () => {

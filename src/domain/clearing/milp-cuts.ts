@@ -41,12 +41,7 @@ interface Cell {
  * the cut more violated (its seats leave the left side, r shrinks by what it adds to the reach).
  * A bid not in U with a binary goes into K when that gives the smaller left side (r·w < x).
  */
-export function separateCoverageCuts(
-  problem: ClearingProblem,
-  model: ClearingModel,
-  floors: readonly number[],
-  x: ArrayLike<number>,
-): Row[] {
+export function separateCoverageCuts(problem: ClearingProblem, model: ClearingModel, floors: readonly number[], x: ArrayLike<number>): Row[] {
   return coverageCutSeparator(problem, model, floors)(x);
 }
 
@@ -97,7 +92,13 @@ export function coverageCutSeparator(problem: ClearingProblem, model: ClearingMo
 const settled = (w: number, x: number): boolean => Math.abs(w - Math.round(w)) <= 1e-9 && (w > 0.5 || x <= 1e-9);
 
 /** The cut for one choice of U (null when r ≤ 0), with its violation at `x`. */
-function coverageCut(cells: readonly Cell[], inU: readonly boolean[], floor: number, caps: readonly number[], x: ArrayLike<number>): { row: Row; violation: number } | null {
+function coverageCut(
+  cells: readonly Cell[],
+  inU: readonly boolean[],
+  floor: number,
+  caps: readonly number[],
+  x: ArrayLike<number>,
+): { row: Row; violation: number } | null {
   const supply = new Map<number, number>();
   cells.forEach((c, k) => {
     if (inU[k]) supply.set(c.vendor, (supply.get(c.vendor) ?? 0) + c.upper);

@@ -20,12 +20,7 @@ export interface Tightened {
   feasible: boolean;
 }
 
-export function tightenBounds(
-  model: SparseModel,
-  cost: readonly number[],
-  rowDual: ArrayLike<number>,
-  target: number,
-): Tightened {
+export function tightenBounds(model: SparseModel, cost: readonly number[], rowDual: ArrayLike<number>, target: number): Tightened {
   const { colLower: lower, colUpper: upper } = model;
   const d = [...cost];
   let bound = 0;
@@ -134,5 +129,4 @@ export function expand(restriction: Restriction, values: ArrayLike<number>): num
 }
 
 /** Full-model values of the restricted columns. */
-export const pick = (restriction: Restriction, values: ArrayLike<number>): number[] =>
-  restriction.free.map((j) => values[j] as number);
+export const pick = (restriction: Restriction, values: ArrayLike<number>): number[] => restriction.free.map((j) => values[j] as number);

@@ -122,7 +122,15 @@ export function vertex(
   if (bounds) {
     const r = restrict(model, bounds.lower, bounds.upper);
     if (!r.feasible) throw failed('the narrowed fixed-binary LP is infeasible');
-    return expand(r, vertex(ctx, r.model, pick(r, values), objectives.map((o) => pick(r, o))));
+    return expand(
+      r,
+      vertex(
+        ctx,
+        r.model,
+        pick(r, values),
+        objectives.map((o) => pick(r, o)),
+      ),
+    );
   }
   const lower = [...model.colLower];
   const upper = [...model.colUpper];

@@ -23,7 +23,18 @@ import { minimiseCost } from './milp-cost.js';
 import { coverageCutSeparator } from './milp-cuts.js';
 import { buildClearingModel, columnValues, seatCosts, type ClearingModel, type SparseModel } from './milp-model.js';
 import { expand, pick, restrict, tightenBounds } from './milp-reduce.js';
-import { allocationOf, failed, fixLinks, mip, objectivesOf, vertex, withIntegerSeats, worthPresolving, type Context, type HighsSolveStats } from './milp-steps.js';
+import {
+  allocationOf,
+  failed,
+  fixLinks,
+  mip,
+  objectivesOf,
+  vertex,
+  withIntegerSeats,
+  worthPresolving,
+  type Context,
+  type HighsSolveStats,
+} from './milp-steps.js';
 import type { Allocation, ClearingProblem } from './problem.js';
 
 export { loadHighs, type HighsRunStats } from './highs-runner.js';
@@ -45,15 +56,30 @@ export interface HighsSolveOptions {
  * Solves the coupled problem to a proven lexicographic optimum.
  * @throws ClearingError SOLVER_TIMEOUT or SOLVER_FAILED.
  */
-export async function solveWithHighs(
-  problem: ClearingProblem,
-  options: HighsSolveOptions = {},
-): Promise<{ allocation: Allocation; stats: HighsSolveStats }> {
+export async function solveWithHighs(problem: ClearingProblem, options: HighsSolveOptions = {}): Promise<{ allocation: Allocation; stats: HighsSolveStats }> {
   const highs = await loadHighs();
   const budget: SolveBudget = { deadline: performance.now() + problem.timeLimitSeconds * 1000, limitSeconds: problem.timeLimitSeconds, runs: [] };
-  const stats: HighsSolveStats = { columns: 0, rows: 0, coverageProof: 'BOUND', costBound: 0, costTargets: [], cuts: 0, bidCuts: 0, bidCutSeconds: 0, runs: budget.runs };
+  const stats: HighsSolveStats = {
+    columns: 0,
+    rows: 0,
+    coverageProof: 'BOUND',
+    costBound: 0,
+    costTargets: [],
+    cuts: 0,
+    bidCuts: 0,
+    bidCutSeconds: 0,
+    runs: budget.runs,
+  };
   const keepShare = options.reference ? -1 : options.alwaysReduce ? 1 : 0.7;
-  const ctx: Context = { highs, problem, budget, stats, keepShare, integerSeats: options.reference ?? false, alwaysStrengthen: options.alwaysStrengthen ?? false };
+  const ctx: Context = {
+    highs,
+    problem,
+    budget,
+    stats,
+    keepShare,
+    integerSeats: options.reference ?? false,
+    alwaysStrengthen: options.alwaysStrengthen ?? false,
+  };
   try {
     const allocation = solveLexicographically(ctx, options, greedyAllocation(problem), greedyWithRepair(problem));
     const violation = allocationViolation(problem, allocation);
@@ -178,4 +204,3 @@ function intervalCosts(problem: ClearingProblem, model: ClearingModel, cost: rea
   for (const e of model.xEntries) sums[e.j] = (sums[e.j] as number) + (cost[e.col] as number) * Math.round(values[e.col] as number);
   return sums;
 }
-

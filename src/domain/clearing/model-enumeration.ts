@@ -39,31 +39,32 @@ export function smallSpikeArb(shape: SmallSpikeShape): fc.Arbitrary<ClearingInpu
               vendorId: fc.constantFrom('v1', 'v2'),
               seats: fc.tuple(...required.map(() => fc.integer({ min: 0, max: shape.maxSeats }))),
               minSeatsPerInterval: fc.option(fc.constantFrom(2, 3), { freq: shape.minSeatsFreq }),
-              minTotalSeatHours: shape.minTotalFreq === null ? fc.constantFrom(...shape.minTotals) : fc.option(fc.constantFrom(...shape.minTotals), { freq: shape.minTotalFreq }),
+              minTotalSeatHours:
+                shape.minTotalFreq === null
+                  ? fc.constantFrom(...shape.minTotals)
+                  : fc.option(fc.constantFrom(...shape.minTotals), { freq: shape.minTotalFreq }),
             }),
           ),
         )
-        .map(
-          (bids): ClearingInput => ({
-            intervalHours: 0.25,
-            intervals: required.map((requiredSeats, index) => ({ index, requiredSeats })),
-            bids: bids.map((b, k) => ({
-              bidId: `b${k}`,
-              vendorId: b.vendorId,
-              rateMinor: BigInt(10 + k),
-              offered: b.seats.flatMap((seats, index) => (seats > 0 ? [{ index, seats }] : [])),
-              minSeatsPerInterval: b.minSeatsPerInterval,
-              minTotalSeatHours: b.minTotalSeatHours,
-              submittedAt: new Date(Date.UTC(2025, 0, 1)),
-            })),
-            maxVendorShare,
-            qualityWeight: 0,
-            scores: new Map([
-              ['v1', 50],
-              ['v2', 50],
-            ]),
-          }),
-        ),
+        .map((bids): ClearingInput => ({
+          intervalHours: 0.25,
+          intervals: required.map((requiredSeats, index) => ({ index, requiredSeats })),
+          bids: bids.map((b, k) => ({
+            bidId: `b${k}`,
+            vendorId: b.vendorId,
+            rateMinor: BigInt(10 + k),
+            offered: b.seats.flatMap((seats, index) => (seats > 0 ? [{ index, seats }] : [])),
+            minSeatsPerInterval: b.minSeatsPerInterval,
+            minTotalSeatHours: b.minTotalSeatHours,
+            submittedAt: new Date(Date.UTC(2025, 0, 1)),
+          })),
+          maxVendorShare,
+          qualityWeight: 0,
+          scores: new Map([
+            ['v1', 50],
+            ['v2', 50],
+          ]),
+        })),
     )
     .filter((input) => input.bids.every((b) => b.offered.length > 0));
 }
@@ -95,5 +96,4 @@ export const rowHolds = (row: Row, values: ArrayLike<number>): boolean => {
 
 /** The values are within the column bounds and satisfy every row. */
 export const feasibleIn = (model: SparseModel, values: readonly number[]): boolean =>
-  values.every((v, j) => v >= (model.colLower[j] as number) && v <= (model.colUpper[j] as number)) &&
-  model.rows.every((row) => rowHolds(row, values));
+  values.every((v, j) => v >= (model.colLower[j] as number) && v <= (model.colUpper[j] as number)) && model.rows.every((row) => rowHolds(row, values));

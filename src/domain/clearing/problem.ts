@@ -110,9 +110,7 @@ export function needsMilp(problem: ClearingProblem): boolean {
  */
 export function normalizeInput(input: ClearingInput): ClearingProblem {
   validateInput(input);
-  const intervals = [...input.intervals]
-    .sort((a, b) => a.index - b.index)
-    .map((i) => ({ index: i.index, required: i.requiredSeats }));
+  const intervals = [...input.intervals].sort((a, b) => a.index - b.index).map((i) => ({ index: i.index, required: i.requiredSeats }));
   const position = new Map(intervals.map((i, pos) => [i.index, pos]));
   const sortedBids = [...input.bids].sort(compareBidPriority);
   const vendors = [...new Set(sortedBids.map((b) => b.vendorId))].sort(compareStrings);
@@ -171,8 +169,7 @@ function invalid(field: string, message: string): never {
 }
 
 const isSeatCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_SEATS;
-const isFraction = (n: unknown, lowOpen: boolean): boolean =>
-  typeof n === 'number' && Number.isFinite(n) && (lowOpen ? n > 0 : n >= 0) && n <= 1;
+const isFraction = (n: unknown, lowOpen: boolean): boolean => typeof n === 'number' && Number.isFinite(n) && (lowOpen ? n > 0 : n >= 0) && n <= 1;
 
 function validateInput(input: ClearingInput): void {
   if (!VALID_INTERVAL_HOURS.includes(input.intervalHours)) invalid('intervalHours', 'must be 0.25, 0.5 or 1');

@@ -50,4 +50,3 @@ export function generateSpike(bidCount: number, seed: number, intervalCount = IN
   });
   return { intervalHours: 0.25, intervals, bids, maxVendorShare: 0.4, qualityWeight: 1, scores, timeLimitSeconds: 60 };
 }
-

@@ -21,12 +21,14 @@ describe('contactCapacity (PRODUCT.md section 6)', () => {
     expect(contactCapacity({ staffedUnits: 1n, ahtSeconds: null, channel: 'VOICE', chatConcurrency: 1 })).toBe(0);
     // 1.2345 seat-hours × 3,600 ÷ 30 = 148.14 → 148.
     expect(contactCapacity({ staffedUnits: 12_345n, ahtSeconds: null, channel: 'VOICE', chatConcurrency: 1 })).toBe(148);
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.integer({ min: 1, max: 86_400 }), fc.integer({ min: 1, max: 10 }), (units, aht, conc) => {
-      const cap = contactCapacity({ staffedUnits: units, ahtSeconds: aht, channel: 'CHAT', chatConcurrency: conc });
-      // cap contacts of AHT ÷ 4 each fit in the staffed time; one more does not.
-      const available = units * 3_600n * 4n * BigInt(conc);
-      expect(BigInt(cap) * 10_000n * BigInt(aht)).toBeLessThanOrEqual(available);
-      expect(BigInt(cap + 1) * 10_000n * BigInt(aht)).toBeGreaterThan(available);
-    }));
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.integer({ min: 1, max: 86_400 }), fc.integer({ min: 1, max: 10 }), (units, aht, conc) => {
+        const cap = contactCapacity({ staffedUnits: units, ahtSeconds: aht, channel: 'CHAT', chatConcurrency: conc });
+        // cap contacts of AHT ÷ 4 each fit in the staffed time; one more does not.
+        const available = units * 3_600n * 4n * BigInt(conc);
+        expect(BigInt(cap) * 10_000n * BigInt(aht)).toBeLessThanOrEqual(available);
+        expect(BigInt(cap + 1) * 10_000n * BigInt(aht)).toBeGreaterThan(available);
+      }),
+    );
   });
 });

@@ -31,7 +31,10 @@ export function countedActuals(row: DeliveryFactsRow): Map<number, CountedActual
   const out = new Map<number, CountedActuals>();
   for (const [index, a] of pickEffectiveActuals(row.reports, row.outsourcing_model)) {
     const capacity = contactCapacity({
-      staffedUnits: a.staffedUnits, ahtSeconds: row.intervals[index]?.ahtSeconds ?? null, channel: row.channel, chatConcurrency: row.chat_concurrency,
+      staffedUnits: a.staffedUnits,
+      ahtSeconds: row.intervals[index]?.ahtSeconds ?? null,
+      channel: row.channel,
+      chatConcurrency: row.chat_concurrency,
     });
     out.set(index, { ...a, countedContacts: Math.min(a.contactsHandled, capacity) });
   }

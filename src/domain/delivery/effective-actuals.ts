@@ -26,7 +26,12 @@ export function pickEffectiveActuals(rows: readonly ReportRow[], outsourcingMode
   for (const r of rows) {
     const existing = out.get(r.interval_index);
     if (existing && existing.source === preferred) continue;
-    out.set(r.interval_index, { staffedUnits: BigInt(r.staffed_units), serviceLevelPpm: r.service_level_ppm, contactsHandled: r.contacts_handled, source: r.source });
+    out.set(r.interval_index, {
+      staffedUnits: BigInt(r.staffed_units),
+      serviceLevelPpm: r.service_level_ppm,
+      contactsHandled: r.contacts_handled,
+      source: r.source,
+    });
   }
   return out;
 }
@@ -35,4 +40,3 @@ export function pickEffectiveActuals(rows: readonly ReportRow[], outsourcingMode
 export const REPORTS_JSON_SQL = `(select coalesce(json_agg(json_build_object('interval_index', r.interval_index, 'source', r.source,
   'staffed_units', r.staffed_units::text, 'service_level_ppm', r.service_level_ppm, 'contacts_handled', r.contacts_handled)), '[]'::json)
   from delivery_report r where r.contract_id = c.id)`;
-

@@ -40,7 +40,11 @@ function hasAtMostDecimals(x: number, decimals: number): boolean {
   return Number.isFinite(x) && Number(x.toFixed(decimals)) === x;
 }
 
-interface SpikeFacts { channel: string; chat_concurrency: number; intervals: StoredInterval[] }
+interface SpikeFacts {
+  channel: string;
+  chat_concurrency: number;
+  intervals: StoredInterval[];
+}
 
 /**
  * Records per-interval actuals for a contract (PRODUCT.md section 6) from its vendor (VENDOR
@@ -59,7 +63,12 @@ interface SpikeFacts { channel: string; chat_concurrency: number; intervals: Sto
  * contacts handled that bound the ratings filed about the contract, so it and a rating batch
  * never interleave, and always in this order, so they cannot deadlock.
  */
-export async function reportDelivery(em: EntityManager, clock: Clock, actor: Principal | null, cmd: ReportDeliveryCommand): Promise<Result<ReportDeliveryOutcome>> {
+export async function reportDelivery(
+  em: EntityManager,
+  clock: Clock,
+  actor: Principal | null,
+  cmd: ReportDeliveryCommand,
+): Promise<Result<ReportDeliveryOutcome>> {
   const p = requireRole(actor, 'VENDOR', 'BRAND');
   const source = p.role === 'VENDOR' ? 'VENDOR' : 'BRAND';
   const now = clock.now();
@@ -81,13 +90,18 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
       if (!awarded) return fail('VALIDATION', `Interval ${r.intervalIndex} is not part of this contract`, `${field}.intervalIndex`);
       if (seen.has(r.intervalIndex)) return fail('VALIDATION', `Interval ${r.intervalIndex} is reported twice`, `${field}.intervalIndex`);
       seen.add(r.intervalIndex);
-      if (Date.parse(awarded.startsAt) + lengthMs > now.getTime()) return fail('VALIDATION', `Interval ${r.intervalIndex} has not ended yet`, `${field}.intervalIndex`);
+      if (Date.parse(awarded.startsAt) + lengthMs > now.getTime())
+        return fail('VALIDATION', `Interval ${r.intervalIndex} has not ended yet`, `${field}.intervalIndex`);
       const awardedSeatHours = (awarded.seats * contract.intervalMinutes) / 60;
       if (!hasAtMostDecimals(r.staffedSeatHours, 4) || r.staffedSeatHours < 0) {
         return fail('VALIDATION', 'staffedSeatHours must be a non-negative number with at most 4 decimals', `${field}.staffedSeatHours`);
       }
       if (r.staffedSeatHours > awardedSeatHours * 2) {
-        return fail('VALIDATION', `staffedSeatHours ${r.staffedSeatHours} is implausible for ${awarded.seats} awarded seats (at most ${awardedSeatHours * 2})`, `${field}.staffedSeatHours`);
+        return fail(
+          'VALIDATION',
+          `staffedSeatHours ${r.staffedSeatHours} is implausible for ${awarded.seats} awarded seats (at most ${awardedSeatHours * 2})`,
+          `${field}.staffedSeatHours`,
+        );
       }
       if (!Number.isInteger(r.contactsHandled) || r.contactsHandled < 0 || r.contactsHandled > MAX_CONTACTS_PER_REPORT) {
         return fail('VALIDATION', 'contactsHandled must be an integer from 0 to 1,000,000', `${field}.contactsHandled`);
@@ -100,14 +114,18 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
       }
       const units = Math.round(r.staffedSeatHours * UNITS_PER_SEAT_HOUR);
       const capacity = contactCapacity({
-        staffedUnits: BigInt(units), ahtSeconds: spike?.intervals[r.intervalIndex]?.ahtSeconds ?? null,
-        channel: spike?.channel ?? '', chatConcurrency: spike?.chat_concurrency ?? 1,
+        staffedUnits: BigInt(units),
+        ahtSeconds: spike?.intervals[r.intervalIndex]?.ahtSeconds ?? null,
+        channel: spike?.channel ?? '',
+        chatConcurrency: spike?.chat_concurrency ?? 1,
       });
       if (r.contactsHandled > capacity) {
         return {
           ok: false,
           failure: {
-            kind: 'CONTACTS_EXCEED_CAPACITY', field: `${field}.contactsHandled`, limit: capacity,
+            kind: 'CONTACTS_EXCEED_CAPACITY',
+            field: `${field}.contactsHandled`,
+            limit: capacity,
             message: `${r.contactsHandled} contacts cannot have been handled in ${r.staffedSeatHours} staffed seat-hours (at most ${capacity})`,
           },
         };
@@ -128,7 +146,9 @@ export async function reportDelivery(em: EntityManager, clock: Clock, actor: Pri
     const settled = contract.status === 'SETTLED' || contract.status === 'ADJUSTED';
     if (settled) contract.needsSettlement = true;
     else if (contract.status === 'ACTIVE') {
-      const [{ n }] = (await tem.execute<{ n: number }[]>('select count(distinct interval_index)::int as n from delivery_report where contract_id = ?', [contract.id])) as [{ n: number }];
+      const [{ n }] = (await tem.execute<{ n: number }[]>('select count(distinct interval_index)::int as n from delivery_report where contract_id = ?', [
+        contract.id,
+      ])) as [{ n: number }];
       if (n === contract.seats.length) contract.status = 'DELIVERED';
     }
     await tem.flush();

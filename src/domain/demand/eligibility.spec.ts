@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { eligibilityFailures, type SpikeRequirements, type VendorFacts } from './eligibility.js';
 
-const vendor: VendorFacts = { id: 'v', kind: 'VENDOR', status: 'ACTIVE', vendorType: 'OUTSOURCER', parentBrandId: null, skills: ['billing', 'es-ES'], certifications: ['PCI_DSS'] };
+const vendor: VendorFacts = {
+  id: 'v',
+  kind: 'VENDOR',
+  status: 'ACTIVE',
+  vendorType: 'OUTSOURCER',
+  parentBrandId: null,
+  skills: ['billing', 'es-ES'],
+  certifications: ['PCI_DSS'],
+};
 const good = { overall: 50, suspended: false, excludedByBrands: [] };
 const spike: SpikeRequirements = { brandId: 'b', requiredSkills: ['billing'], requiredCertifications: ['PCI_DSS'], minQualityScore: 40 };
 
@@ -11,7 +19,11 @@ describe('eligibility', () => {
   });
 
   it('names every rule that fails, not just the first', () => {
-    const failures = eligibilityFailures({ ...vendor, status: 'SUSPENDED', skills: [], certifications: [] }, spike, { overall: 10, suspended: true, excludedByBrands: [] });
+    const failures = eligibilityFailures({ ...vendor, status: 'SUSPENDED', skills: [], certifications: [] }, spike, {
+      overall: 10,
+      suspended: true,
+      excludedByBrands: [],
+    });
     expect(failures.map((f) => f.rule)).toEqual(['VENDOR_SUSPENDED', 'AUDIT_FAILED', 'MISSING_SKILLS', 'MISSING_CERTIFICATIONS', 'BELOW_MIN_QUALITY_SCORE']);
     expect(failures[2]!.detail).toContain('billing');
   });

@@ -25,13 +25,20 @@ export interface SpikeRequirements {
  * its own audit (section 8), the required skills and certifications, the minimum quality score
  * (against the overall composite), and an in-house team only for its own brand.
  */
-export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirements, standing: Pick<VendorStanding, 'overall' | 'suspended' | 'excludedByBrands'>): EligibilityFailure[] {
+export function eligibilityFailures(
+  vendor: VendorFacts,
+  spike: SpikeRequirements,
+  standing: Pick<VendorStanding, 'overall' | 'suspended' | 'excludedByBrands'>,
+): EligibilityFailure[] {
   if (vendor.kind !== 'VENDOR') return [{ rule: 'NOT_A_VENDOR', detail: 'Only vendor organisations bid' }];
   const failures: EligibilityFailure[] = [];
   if (vendor.status !== 'ACTIVE') failures.push({ rule: 'VENDOR_SUSPENDED', detail: 'The vendor is suspended' });
   if (standing.suspended) failures.push({ rule: 'AUDIT_FAILED', detail: 'The vendor failed an audit and is suspended until a later audit passes' });
   if (standing.excludedByBrands.includes(spike.brandId)) {
-    failures.push({ rule: 'BRAND_AUDIT_FAILED', detail: 'The brand failed the vendor in its own audit: excluded from this brand’s spikes until the brand records a PASS' });
+    failures.push({
+      rule: 'BRAND_AUDIT_FAILED',
+      detail: 'The brand failed the vendor in its own audit: excluded from this brand’s spikes until the brand records a PASS',
+    });
   }
   const missingSkills = spike.requiredSkills.filter((s) => !vendor.skills.includes(s));
   if (missingSkills.length) failures.push({ rule: 'MISSING_SKILLS', detail: `Missing skills: ${missingSkills.join(', ')}` });
@@ -39,7 +46,10 @@ export function eligibilityFailures(vendor: VendorFacts, spike: SpikeRequirement
   if (missingCerts.length) failures.push({ rule: 'MISSING_CERTIFICATIONS', detail: `Missing certifications: ${missingCerts.join(', ')}` });
   if (spike.minQualityScore !== null && standing.overall < spike.minQualityScore) {
     // Rounded down for the message, so a score just below the minimum never reads as equal to it.
-    failures.push({ rule: 'BELOW_MIN_QUALITY_SCORE', detail: `Quality score ${(Math.floor(standing.overall * 100) / 100).toFixed(2)} is below the spike's minimum ${spike.minQualityScore}` });
+    failures.push({
+      rule: 'BELOW_MIN_QUALITY_SCORE',
+      detail: `Quality score ${(Math.floor(standing.overall * 100) / 100).toFixed(2)} is below the spike's minimum ${spike.minQualityScore}`,
+    });
   }
   if (vendor.vendorType === 'IN_HOUSE' && vendor.parentBrandId !== spike.brandId) {
     failures.push({ rule: 'IN_HOUSE_FOR_OTHER_BRAND', detail: 'An in-house team bids only on its own brand’s spikes' });

@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { erlangB, erlangC, requiredStaffing, serviceLevel, serviceLevelForSeats, type StaffingInput } from './erlang-c.js';
 
 const classic: StaffingInput = {
-  channel: 'VOICE', contacts: 100, ahtSeconds: 180, intervalSeconds: 1800,
-  serviceLevelTarget: 0.8, serviceLevelSeconds: 20, maxOccupancy: 0.85,
+  channel: 'VOICE',
+  contacts: 100,
+  ahtSeconds: 180,
+  intervalSeconds: 1800,
+  serviceLevelTarget: 0.8,
+  serviceLevelSeconds: 20,
+  maxOccupancy: 0.85,
 };
 
 describe('Erlang C', () => {
@@ -43,12 +48,31 @@ describe('Erlang C', () => {
 
   it('needs 0 agents and 0 seats for an interval with 0 contacts, whatever the channel, shrinkage or targets (PRODUCT.md 3)', () => {
     for (const channel of ['VOICE', 'CHAT'] as const) {
-      for (const extra of [{}, { shrinkage: 0.3 }, { serviceLevelTarget: 0.99, serviceLevelSeconds: 1, maxOccupancy: 0.5 }, { chatConcurrency: channel === 'CHAT' ? 3 : 1 }]) {
+      for (const extra of [
+        {},
+        { shrinkage: 0.3 },
+        { serviceLevelTarget: 0.99, serviceLevelSeconds: 1, maxOccupancy: 0.5 },
+        { chatConcurrency: channel === 'CHAT' ? 3 : 1 },
+      ]) {
         // Nobody waits when nobody calls: the target is met with no one, at 0 occupancy.
-        expect(requiredStaffing({ ...classic, channel, contacts: 0, ...extra })).toEqual({ trafficErlangs: 0, agents: 0, seats: 0, serviceLevel: 1, probabilityOfWait: 0, occupancy: 0 });
+        expect(requiredStaffing({ ...classic, channel, contacts: 0, ...extra })).toEqual({
+          trafficErlangs: 0,
+          agents: 0,
+          seats: 0,
+          serviceLevel: 1,
+          probabilityOfWait: 0,
+          occupancy: 0,
+        });
       }
     }
-    expect(requiredStaffing({ ...classic, channel: 'EMAIL', contacts: 0, shrinkage: 0.3 })).toEqual({ trafficErlangs: 0, agents: 0, seats: 0, serviceLevel: null, probabilityOfWait: null, occupancy: 0 });
+    expect(requiredStaffing({ ...classic, channel: 'EMAIL', contacts: 0, shrinkage: 0.3 })).toEqual({
+      trafficErlangs: 0,
+      agents: 0,
+      seats: 0,
+      serviceLevel: null,
+      probabilityOfWait: null,
+      occupancy: 0,
+    });
     // The service level the brand is shown for such an interval is 100% at any seats, 0 included.
     expect(serviceLevelForSeats({ ...classic, contacts: 0 }, 0)).toBe(1);
     expect(serviceLevelForSeats({ ...classic, contacts: 0 }, 5)).toBe(1);

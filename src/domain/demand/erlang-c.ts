@@ -104,7 +104,14 @@ export function requiredStaffing(input: StaffingInput): Staffing {
   const seatsFor = (agents: number) => ceilSafe(agents / (1 - shrinkage));
 
   if (a === 0) {
-    return { trafficErlangs: 0, agents: 0, seats: 0, serviceLevel: input.channel === 'EMAIL' ? null : 1, probabilityOfWait: input.channel === 'EMAIL' ? null : 0, occupancy: 0 };
+    return {
+      trafficErlangs: 0,
+      agents: 0,
+      seats: 0,
+      serviceLevel: input.channel === 'EMAIL' ? null : 1,
+      probabilityOfWait: input.channel === 'EMAIL' ? null : 0,
+      occupancy: 0,
+    };
   }
   if (input.channel === 'EMAIL') {
     const agents = ceilSafe(a / maxOccupancy);

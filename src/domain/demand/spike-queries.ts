@@ -58,7 +58,7 @@ export async function listDemandSpikes(
   page: PageRequest,
 ): Promise<Page<DemandSpike>> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
-  const brandId = p.role === 'OPERATOR' ? filter.brandId ?? undefined : p.organizationId;
+  const brandId = p.role === 'OPERATOR' ? (filter.brandId ?? undefined) : p.organizationId;
   const rows = await em.find(
     DemandSpikeSchema,
     {
@@ -126,6 +126,10 @@ export async function eligibleVendorIds(em: EntityManager, scores: QualityScores
   );
   if (!candidates.length) return [];
   const vendors = await em.find(OrganizationSchema, { id: { $in: candidates.map((c) => c.id) } }, { orderBy: { id: 'asc' } });
-  const standings = await scores.standingsOf(em, vendors.map((v) => v.id), { skills: spike.requiredSkills, channel: spike.channel });
+  const standings = await scores.standingsOf(
+    em,
+    vendors.map((v) => v.id),
+    { skills: spike.requiredSkills, channel: spike.channel },
+  );
   return vendors.filter((v) => eligibilityFailures(v, spike, standings.get(v.id)!).length === 0).map((v) => v.id);
 }

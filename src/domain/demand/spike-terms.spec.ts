@@ -2,13 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { deriveIntervals, utcOffsetMinutes, type SpikeTermsInput } from './spike-terms.js';
 
 const base: SpikeTermsInput = {
-  channel: 'VOICE', timeZone: 'Europe/London', intervalMinutes: 30,
+  channel: 'VOICE',
+  timeZone: 'Europe/London',
+  intervalMinutes: 30,
   intervals: [
     { startsAt: new Date('2026-12-01T09:00:00Z'), seats: 12 },
     { startsAt: new Date('2026-12-01T09:30:00Z'), forecastContacts: 100, ahtSeconds: 180 },
   ],
-  serviceLevelTarget: 0.8, serviceLevelSeconds: 20, maxOccupancy: 0.85, shrinkage: 0.3, chatConcurrency: 1,
-  reserveRateMinor: 2500n, currency: 'GBP', biddingClosesAt: new Date('2026-11-30T12:00:00Z'),
+  serviceLevelTarget: 0.8,
+  serviceLevelSeconds: 20,
+  maxOccupancy: 0.85,
+  shrinkage: 0.3,
+  chatConcurrency: 1,
+  reserveRateMinor: 2500n,
+  currency: 'GBP',
+  biddingClosesAt: new Date('2026-11-30T12:00:00Z'),
 };
 
 function failureOf(input: SpikeTermsInput) {

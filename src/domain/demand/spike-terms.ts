@@ -32,9 +32,8 @@ export interface SpikeTermsInput {
 
 /** Minutes east of UTC of `zone` at `at`, from the tz database in Intl. */
 export function utcOffsetMinutes(zone: string, at: Date): number {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
-    .formatToParts(at)
-    .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const part =
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(part);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
@@ -86,7 +85,16 @@ export function deriveIntervals(t: SpikeTermsInput): Result<StoredInterval[]> {
       if (!Number.isInteger(seats) || seats < 0 || seats > MAX_SEATS_PER_INTERVAL) {
         return fail('VALIDATION', `Seats must be an integer from 0 to ${MAX_SEATS_PER_INTERVAL}`, `${field}.seats`);
       }
-      out.push({ index: i, startsAt: iv.startsAt.toISOString(), requiredSeats: seats, forecastContacts: null, ahtSeconds: null, trafficErlangs: null, agents: null, serviceLevelAtRequired: null });
+      out.push({
+        index: i,
+        startsAt: iv.startsAt.toISOString(),
+        requiredSeats: seats,
+        forecastContacts: null,
+        ahtSeconds: null,
+        trafficErlangs: null,
+        agents: null,
+        serviceLevelAtRequired: null,
+      });
       continue;
     }
     const contacts = iv.forecastContacts;
@@ -98,16 +106,28 @@ export function deriveIntervals(t: SpikeTermsInput): Result<StoredInterval[]> {
       return fail('VALIDATION', 'ahtSeconds must be an integer from 1 to 86400', `${field}.ahtSeconds`);
     }
     const staffing = requiredStaffing({
-      channel: t.channel, contacts, ahtSeconds: aht, intervalSeconds: t.intervalMinutes * 60,
-      serviceLevelTarget: t.serviceLevelTarget, serviceLevelSeconds: t.serviceLevelSeconds,
-      maxOccupancy: t.maxOccupancy, shrinkage: t.shrinkage, chatConcurrency: t.chatConcurrency,
+      channel: t.channel,
+      contacts,
+      ahtSeconds: aht,
+      intervalSeconds: t.intervalMinutes * 60,
+      serviceLevelTarget: t.serviceLevelTarget,
+      serviceLevelSeconds: t.serviceLevelSeconds,
+      maxOccupancy: t.maxOccupancy,
+      shrinkage: t.shrinkage,
+      chatConcurrency: t.chatConcurrency,
     });
     if (staffing.seats > MAX_SEATS_PER_INTERVAL) {
       return fail('VALIDATION', `The forecast needs ${staffing.seats} seats; at most ${MAX_SEATS_PER_INTERVAL} per interval`, `${field}.forecastContacts`);
     }
     out.push({
-      index: i, startsAt: iv.startsAt.toISOString(), requiredSeats: staffing.seats, forecastContacts: contacts, ahtSeconds: aht,
-      trafficErlangs: staffing.trafficErlangs, agents: staffing.agents, serviceLevelAtRequired: staffing.serviceLevel,
+      index: i,
+      startsAt: iv.startsAt.toISOString(),
+      requiredSeats: staffing.seats,
+      forecastContacts: contacts,
+      ahtSeconds: aht,
+      trafficErlangs: staffing.trafficErlangs,
+      agents: staffing.agents,
+      serviceLevelAtRequired: staffing.serviceLevel,
     });
   }
   return ok(out);

@@ -155,10 +155,21 @@ async function transition(
  * DRAFT → OPEN: vendors can now see the spike and bid until its close time. In the same
  * transaction, a `demand_spike.posted` event goes to the outbox for the vendors eligible now.
  */
-export async function publishDemandSpike(em: EntityManager, clock: Clock, scores: QualityScores, actor: Principal | null, spikeId: string): Promise<Result<DemandSpike>> {
+export async function publishDemandSpike(
+  em: EntityManager,
+  clock: Clock,
+  scores: QualityScores,
+  actor: Principal | null,
+  spikeId: string,
+): Promise<Result<DemandSpike>> {
   const p = requireRole(actor, 'BRAND');
   return transition(
-    em, clock, p, spikeId, ['DRAFT'], 'OPEN',
+    em,
+    clock,
+    p,
+    spikeId,
+    ['DRAFT'],
+    'OPEN',
     (spike, now) =>
       spike.biddingClosesAt.getTime() <= now.getTime()
         ? fail('VALIDATION', 'The bidding close time has passed; post a new spike with a later close', 'spikeId')
@@ -171,13 +182,19 @@ export async function publishDemandSpike(em: EntityManager, clock: Clock, scores
 
 function spikePostedData(spike: DemandSpike): DemandSpikePostedData {
   return {
-    spikeId: spike.id, brandId: spike.brandId, title: spike.title, channel: spike.channel,
-    requiredSkills: spike.requiredSkills, requiredCertifications: spike.requiredCertifications,
-    intervalMinutes: spike.intervalMinutes, intervalCount: spike.intervals.length,
+    spikeId: spike.id,
+    brandId: spike.brandId,
+    title: spike.title,
+    channel: spike.channel,
+    requiredSkills: spike.requiredSkills,
+    requiredCertifications: spike.requiredCertifications,
+    intervalMinutes: spike.intervalMinutes,
+    intervalCount: spike.intervals.length,
     totalRequiredSeats: spike.intervals.reduce((sum, i) => sum + i.requiredSeats, 0),
     firstIntervalStartsAt: spike.intervals[0]!.startsAt,
     reserveRate: { amountMinor: spike.reserveRateMinor.toString(), currency: spike.currency },
-    biddingClosesAt: spike.biddingClosesAt.toISOString(), outsourcingModel: spike.outsourcingModel,
+    biddingClosesAt: spike.biddingClosesAt.toISOString(),
+    outsourcingModel: spike.outsourcingModel,
   };
 }
 
@@ -192,7 +209,8 @@ export async function cancelDemandSpike(em: EntityManager, clock: Clock, actor: 
   return transition(em, clock, p, spikeId, ['DRAFT', 'OPEN'], 'CANCELLED', (spike, now) =>
     spike.status === 'OPEN' && biddingIsOver(spike, now)
       ? fail('INVALID_STATE', `Bidding closed at ${spike.biddingClosesAt.toISOString()}; the spike is being cleared and can no longer be cancelled`, 'spikeId')
-      : null);
+      : null,
+  );
 }
 
 /** OPEN → CLOSED now, before the close time (the brand, or the operator). Bids are final from here. */
@@ -205,7 +223,13 @@ export async function closeBidding(em: EntityManager, clock: Clock, actor: Princ
  * Moves an OPEN spike's bidding close to another time, still in the future and no later than
  * its first interval (the brand, or the operator). The clearing job is rescheduled by the caller.
  */
-export async function changeBiddingClose(em: EntityManager, clock: Clock, actor: Principal | null, spikeId: string, closesAt: Date): Promise<Result<DemandSpike>> {
+export async function changeBiddingClose(
+  em: EntityManager,
+  clock: Clock,
+  actor: Principal | null,
+  spikeId: string,
+  closesAt: Date,
+): Promise<Result<DemandSpike>> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
   return em.transactional(async (tem) => {
     const spike = await lockOwnSpike(tem, p, spikeId);

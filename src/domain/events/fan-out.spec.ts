@@ -9,7 +9,10 @@ function fakeDatabase(active: Set<string>) {
   const queries: string[][] = [];
   const em = {
     execute: async (_sql: string, [ids]: [string]) => {
-      const asked = ids.slice(1, -1).split(',').map((id) => id.replace(/"/g, ''));
+      const asked = ids
+        .slice(1, -1)
+        .split(',')
+        .map((id) => id.replace(/"/g, ''));
       queries.push(asked);
       return asked.filter((id) => active.has(id)).map((id) => ({ id }));
     },
@@ -18,7 +21,12 @@ function fakeDatabase(active: Set<string>) {
 }
 
 const vendor = (apiKeyId: string, organizationId = 'org-a'): Principal => ({
-  apiKeyId, organizationId, organizationKind: 'VENDOR', role: 'VENDOR', vendorType: 'OUTSOURCER', parentBrandId: null,
+  apiKeyId,
+  organizationId,
+  organizationKind: 'VENDOR',
+  role: 'VENDOR',
+  vendorType: 'OUTSOURCER',
+  parentBrandId: null,
 });
 
 describe('fan-out of one event', () => {
@@ -39,7 +47,10 @@ describe('fan-out of one event', () => {
     const { em } = fakeDatabase(new Set());
     let loads = 0;
     const fanOut = createFanOut({ fork: () => em });
-    const load = async () => { loads += 1; return { id: 'spike' }; };
+    const load = async () => {
+      loads += 1;
+      return { id: 'spike' };
+    };
     const seen = await Promise.all([vendor('k1'), vendor('k2'), vendor('k3'), vendor('k4', 'org-b')].map((p) => fanOut.resource('e1', p, load)));
     expect(seen).toEqual([{ id: 'spike' }, { id: 'spike' }, { id: 'spike' }, { id: 'spike' }]);
     expect(loads).toBe(2);
@@ -50,9 +61,16 @@ describe('fan-out of one event', () => {
   it('treats an AccessError as not visible, and shares a failure instead of retrying it per subscriber', async () => {
     const { em } = fakeDatabase(new Set());
     const fanOut = createFanOut({ fork: () => em });
-    expect(await fanOut.resource('e1', vendor('k1'), async () => { throw new AccessError('NOT_FOUND', 'gone'); })).toBeNull();
+    expect(
+      await fanOut.resource('e1', vendor('k1'), async () => {
+        throw new AccessError('NOT_FOUND', 'gone');
+      }),
+    ).toBeNull();
     let attempts = 0;
-    const failing = async () => { attempts += 1; throw new Error('database down'); };
+    const failing = async () => {
+      attempts += 1;
+      throw new Error('database down');
+    };
     await expect(fanOut.resource('e2', vendor('k1'), failing)).rejects.toThrow('database down');
     await expect(fanOut.resource('e2', vendor('k2'), failing)).rejects.toThrow('database down');
     expect(attempts).toBe(1);
@@ -81,7 +99,10 @@ describe('fan-out of one event', () => {
     // Counts turns of the event loop: one increment per check phase.
     let tick = 0;
     let counting = true;
-    const count = () => { tick += 1; if (counting) setImmediate(count); };
+    const count = () => {
+      tick += 1;
+      if (counting) setImmediate(count);
+    };
     setImmediate(count);
     await Promise.all(Array.from({ length: 8 }, (_, i) => fanOut.turn().then(() => order.push([i, tick]))));
     counting = false;

@@ -80,7 +80,10 @@ export function createFanOut(options: FanOutOptions): FanOut {
       try {
         const active = await limit(() => {
           options.onRead?.('api_keys');
-          return activeApiKeyIds(options.fork(), part.map((w) => w.apiKeyId));
+          return activeApiKeyIds(
+            options.fork(),
+            part.map((w) => w.apiKeyId),
+          );
         });
         for (const w of part) w.resolve(active.has(w.apiKeyId));
       } catch (error) {
@@ -129,7 +132,11 @@ export function createFanOut(options: FanOutOptions): FanOut {
  * purpose, so that a field added to Principal splits the classes rather than merging them.
  */
 function visibilityClass(p: Principal): string {
-  return JSON.stringify(Object.entries(p).filter(([name]) => name !== 'apiKeyId').sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify(
+    Object.entries(p)
+      .filter(([name]) => name !== 'apiKeyId')
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
 }
 
 /** Runs at most `n` of the given tasks at once, the others in order of arrival. */
@@ -140,14 +147,15 @@ function createLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
     running -= 1;
     queue.shift()?.();
   };
-  return (task) => new Promise((resolve, reject) => {
-    const start = () => {
-      running += 1;
-      task().then(resolve, reject).finally(next);
-    };
-    if (running < n) start();
-    else queue.push(start);
-  });
+  return (task) =>
+    new Promise((resolve, reject) => {
+      const start = () => {
+        running += 1;
+        task().then(resolve, reject).finally(next);
+      };
+      if (running < n) start();
+      else queue.push(start);
+    });
 }
 
 /** Grants at most `perTurn` turns per turn of the event loop; the rest wait for the next ones, in order. */

@@ -11,7 +11,14 @@ import type { DomainEvent, EventData, EventType } from './event-types.js';
  */
 export function recordEvent<T extends EventType>(em: EntityManager, type: T, audience: readonly string[], data: EventData[T], at: Date): string {
   const id = uuidv7();
-  em.create(DomainEventSchema, { id, type, audience: [...new Set(audience)], payload: data as unknown as Record<string, unknown>, createdAt: at, publishedAt: null });
+  em.create(DomainEventSchema, {
+    id,
+    type,
+    audience: [...new Set(audience)],
+    payload: data as unknown as Record<string, unknown>,
+    createdAt: at,
+    publishedAt: null,
+  });
   return id;
 }
 
@@ -56,7 +63,12 @@ export function toDomainEvent(row: EventRow): DomainEvent {
  * throws (Redis down), nothing is marked and the batch is retried on the next call: delivery
  * is at least once, and consumers dedupe by event id. Returns the number of events relayed.
  */
-export async function relayOutbox(em: EntityManager, clock: Clock, limit: number, publish: (events: DomainEvent[], tem: EntityManager) => Promise<void>): Promise<number> {
+export async function relayOutbox(
+  em: EntityManager,
+  clock: Clock,
+  limit: number,
+  publish: (events: DomainEvent[], tem: EntityManager) => Promise<void>,
+): Promise<number> {
   return em.transactional(async (tem) => {
     const rows = await tem.execute<EventRow[]>(
       `select id, type, audience, payload, created_at from domain_event
@@ -75,9 +87,8 @@ export async function relayOutbox(em: EntityManager, clock: Clock, limit: number
 /** Events by id (for webhook deliveries); missing ids are left out. */
 export async function eventsById(em: EntityManager, ids: readonly string[]): Promise<DomainEvent[]> {
   if (!ids.length) return [];
-  const rows = await em.execute<EventRow[]>(
-    'select id, type, audience, payload, created_at from domain_event where id = any(?::uuid[]) order by id',
-    [pgArray(ids)],
-  );
+  const rows = await em.execute<EventRow[]>('select id, type, audience, payload, created_at from domain_event where id = any(?::uuid[]) order by id', [
+    pgArray(ids),
+  ]);
   return rows.map(toDomainEvent);
 }

@@ -39,7 +39,11 @@ export function mayReceive(p: Principal, event: DomainEvent): boolean {
  * and the load are shared with every other subscription of the process that receives the same
  * event (fan-out.ts), so many subscriptions of one organisation cost one read per event.
  */
-function watch<T extends EventType, R>(deps: WatchDeps, type: T, load: (em: EntityManager, event: DomainEvent<T>) => Promise<R | null>): AsyncIterableIterator<Watched<T, R>> {
+function watch<T extends EventType, R>(
+  deps: WatchDeps,
+  type: T,
+  load: (em: EntityManager, event: DomainEvent<T>) => Promise<R | null>,
+): AsyncIterableIterator<Watched<T, R>> {
   const { fanOut, principal } = deps;
   return filterMap(deps.source.subscribe(type), async (event): Promise<Watched<T, R> | null | typeof END> => {
     if (event.type !== type || !mayReceive(principal, event)) return null;
@@ -55,19 +59,25 @@ function watch<T extends EventType, R>(deps: WatchDeps, type: T, load: (em: Enti
  * Newly published spikes the caller may bid on (VENDOR keys), or every one (the operator).
  * The role is checked now, before anything is subscribed.
  */
-export function watchDemandSpikesPosted(deps: Omit<WatchDeps, 'principal'> & { principal: Principal | null; scores: QualityScores }): AsyncIterableIterator<Watched<'demand_spike.posted', DemandSpike>> {
+export function watchDemandSpikesPosted(
+  deps: Omit<WatchDeps, 'principal'> & { principal: Principal | null; scores: QualityScores },
+): AsyncIterableIterator<Watched<'demand_spike.posted', DemandSpike>> {
   const principal = requireRole(deps.principal, 'VENDOR', 'OPERATOR');
   return watch({ ...deps, principal }, 'demand_spike.posted', (em, e) => getDemandSpike(em, deps.scores, principal, e.data.spikeId));
 }
 
 /** Outcomes of the calling vendor's own bids as clearing decides them (VENDOR keys). */
-export function watchBidOutcomes(deps: Omit<WatchDeps, 'principal'> & { principal: Principal | null }): AsyncIterableIterator<Watched<'bid.outcome', BidOutcome>> {
+export function watchBidOutcomes(
+  deps: Omit<WatchDeps, 'principal'> & { principal: Principal | null },
+): AsyncIterableIterator<Watched<'bid.outcome', BidOutcome>> {
   const principal = requireRole(deps.principal, 'VENDOR');
   return watch({ ...deps, principal }, 'bid.outcome', (em, e) => getBidOutcome(em, principal, e.data.bidId));
 }
 
 /** Settlements of contracts the caller's organisation is party to (any key; the operator: all). */
-export function watchContractSettlements(deps: Omit<WatchDeps, 'principal'> & { principal: Principal | null }): AsyncIterableIterator<Watched<'contract.settled', Contract>> {
+export function watchContractSettlements(
+  deps: Omit<WatchDeps, 'principal'> & { principal: Principal | null },
+): AsyncIterableIterator<Watched<'contract.settled', Contract>> {
   const principal = requireRole(deps.principal, 'OPERATOR', 'BRAND', 'VENDOR', 'FINANCE');
   return watch({ ...deps, principal }, 'contract.settled', (em, e) => getContract(em, principal, e.data.contractId));
 }

@@ -34,7 +34,14 @@ export function auditStateAfter(results: readonly AuditResult[]): { state: Audit
   return { state, decidedBy };
 }
 
-interface AuditRow { vendor_id: string; audit_brand_id: string | null; id: string; audit_result: AuditResult; occurred_at: Date; notes: string | null }
+interface AuditRow {
+  vendor_id: string;
+  audit_brand_id: string | null;
+  id: string;
+  audit_result: AuditResult;
+  occurred_at: Date;
+  notes: string | null;
+}
 
 /**
  * Sets the audit states touched by newly stored audits from each authority's whole audit history,
@@ -45,10 +52,9 @@ interface AuditRow { vendor_id: string; audit_brand_id: string | null; id: strin
 export async function applyAudits(em: EntityManager, audits: readonly { vendorId: string; auditBrandId: string | null }[], now: Date): Promise<void> {
   const vendors = [...new Set(audits.map((a) => a.vendorId))].sort();
   if (vendors.length === 0) return;
-  await em.execute(
-    `select pg_advisory_xact_lock(hashtextextended('vendor_audit:' || s.v::text, 0)) from (select v from unnest(?::uuid[]) as v order by v) s`,
-    [pgArray(vendors)],
-  );
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended('vendor_audit:' || s.v::text, 0)) from (select v from unnest(?::uuid[]) as v order by v) s`, [
+    pgArray(vendors),
+  ]);
   const history = await em.execute<AuditRow[]>(
     `select vendor_id, audit_brand_id, id, audit_result, occurred_at, notes from quality_event
       where kind = 'AUDIT' and vendor_id = any(?::uuid[]) order by vendor_id, occurred_at, id`,
@@ -63,10 +69,18 @@ export async function applyAudits(em: EntityManager, audits: readonly { vendorId
   const states = [...groups.values()].flatMap((own) => {
     const { state, decidedBy } = auditStateAfter(own.map((a) => a.audit_result));
     const decisive = own[decidedBy];
-    return decisive ? [{
-      vendor_id: decisive.vendor_id, brand_id: decisive.audit_brand_id, state, event_id: decisive.id,
-      occurred_at: new Date(decisive.occurred_at).toISOString(), notes: decisive.notes,
-    }] : [];
+    return decisive
+      ? [
+          {
+            vendor_id: decisive.vendor_id,
+            brand_id: decisive.audit_brand_id,
+            state,
+            event_id: decisive.id,
+            occurred_at: new Date(decisive.occurred_at).toISOString(),
+            notes: decisive.notes,
+          },
+        ]
+      : [];
   });
   const marketplace = states.filter((s) => s.brand_id === null);
   const brands = states.filter((s) => s.brand_id !== null);

@@ -55,10 +55,19 @@ export interface Rejection {
 const SKILL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function payloadHashOf(e: QualityEventInput): string {
-  return sha256Hex(canonicalJson({
-    kind: e.kind, vendorId: e.vendorId, contractId: e.contractId ?? null, skill: e.skill ?? null, occurredAt: e.occurredAt ?? null,
-    score: e.score ?? null, resolved: e.resolved ?? null, auditResult: e.auditResult ?? null, notes: e.notes ?? null,
-  }));
+  return sha256Hex(
+    canonicalJson({
+      kind: e.kind,
+      vendorId: e.vendorId,
+      contractId: e.contractId ?? null,
+      skill: e.skill ?? null,
+      occurredAt: e.occurredAt ?? null,
+      score: e.score ?? null,
+      resolved: e.resolved ?? null,
+      auditResult: e.auditResult ?? null,
+      notes: e.notes ?? null,
+    }),
+  );
 }
 
 /**
@@ -72,17 +81,25 @@ export function shapeProblem(e: QualityEventInput, now: Date): Rejection | null 
   }
   if (!EVENT_KINDS.includes(e.kind)) return { code: 'INVALID_FIELD', message: `kind is one of ${EVENT_KINDS.join(', ')}`, field: 'kind' };
   if (typeof e.vendorId !== 'string' || !isUuid(e.vendorId)) return { code: 'INVALID_FIELD', message: 'vendorId is a UUID', field: 'vendorId' };
-  if (e.contractId != null && (typeof e.contractId !== 'string' || !isUuid(e.contractId))) return { code: 'INVALID_FIELD', message: 'contractId is a UUID', field: 'contractId' };
-  if (e.skill != null && (typeof e.skill !== 'string' || !SKILL.test(e.skill))) return { code: 'INVALID_FIELD', message: 'skill is a tag of letters, digits, "_", "." or "-" (at most 64)', field: 'skill' };
-  if (e.notes != null && (typeof e.notes !== 'string' || e.notes.length > 2_000)) return { code: 'INVALID_FIELD', message: 'notes are at most 2,000 characters', field: 'notes' };
+  if (e.contractId != null && (typeof e.contractId !== 'string' || !isUuid(e.contractId)))
+    return { code: 'INVALID_FIELD', message: 'contractId is a UUID', field: 'contractId' };
+  if (e.skill != null && (typeof e.skill !== 'string' || !SKILL.test(e.skill)))
+    return { code: 'INVALID_FIELD', message: 'skill is a tag of letters, digits, "_", "." or "-" (at most 64)', field: 'skill' };
+  if (e.notes != null && (typeof e.notes !== 'string' || e.notes.length > 2_000))
+    return { code: 'INVALID_FIELD', message: 'notes are at most 2,000 characters', field: 'notes' };
   if (e.occurredAt != null) {
     const t = e.occurredAt instanceof Date ? e.occurredAt.getTime() : Number.NaN;
     if (!Number.isFinite(t) || t > now.getTime() + MAX_CLOCK_SKEW_MS || t < now.getTime() - MAX_AGE_MS) {
-      return { code: 'INVALID_TIME', message: 'occurredAt must be a time in the last two years, not in the future (5 minutes of clock skew allowed)', field: 'occurredAt' };
+      return {
+        code: 'INVALID_TIME',
+        message: 'occurredAt must be a time in the last two years, not in the future (5 minutes of clock skew allowed)',
+        field: 'occurredAt',
+      };
     }
   }
   if (e.kind === 'AUDIT') {
-    if (!e.auditResult || !AUDIT_RESULTS.includes(e.auditResult)) return { code: 'INVALID_VALUE', message: 'An AUDIT needs auditResult PASS, CONDITIONAL or FAIL', field: 'auditResult' };
+    if (!e.auditResult || !AUDIT_RESULTS.includes(e.auditResult))
+      return { code: 'INVALID_VALUE', message: 'An AUDIT needs auditResult PASS, CONDITIONAL or FAIL', field: 'auditResult' };
   } else if (e.auditResult != null) {
     return { code: 'INVALID_VALUE', message: 'Only AUDIT events carry auditResult', field: 'auditResult' };
   }

@@ -37,9 +37,7 @@ export async function rotateIngestSecret(em: EntityManager, clock: Clock, actor:
   return { organizationId: p.organizationId, secret, createdAt: now };
 }
 
-export type SignatureCheck =
-  | { ok: true; principal: Principal }
-  | { ok: false; code: 'UNAUTHENTICATED' | 'STALE_TIMESTAMP' | 'REPLAYED'; message: string };
+export type SignatureCheck = { ok: true; principal: Principal } | { ok: false; code: 'UNAUTHENTICATED' | 'STALE_TIMESTAMP' | 'REPLAYED'; message: string };
 
 export interface SignedRequest {
   organizationId: string | undefined;

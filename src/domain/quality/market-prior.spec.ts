@@ -28,46 +28,57 @@ const composite = (obs: readonly Observation[], priors: ReturnType<typeof market
 
 describe('marketPriors: the mean of the outsourcers’ own means', () => {
   it('averages each outsourcer’s own mean once, whatever its number of observations', () => {
-    fc.assert(fc.property(marketArb, (vendors) => {
-      const priors = priorsOf(vendors);
-      for (const metric of METRICS) {
-        const means = vendors.map((v) => ownMean(accumulate(v, NOW, HALF_LIFE).get(metric) ?? { amount: 0, weight: 0, count: 0 })).filter((m): m is number => m !== null);
-        const expected = means.length ? means.reduce((a, b) => a + b, 0) / means.length : 0.5;
-        expect(priors.get(metric)!.mean).toBeCloseTo(expected, 12);
-        expect(priors.get(metric)!.vendors).toBe(means.length);
-      }
-    }));
+    fc.assert(
+      fc.property(marketArb, (vendors) => {
+        const priors = priorsOf(vendors);
+        for (const metric of METRICS) {
+          const means = vendors
+            .map((v) => ownMean(accumulate(v, NOW, HALF_LIFE).get(metric) ?? { amount: 0, weight: 0, count: 0 }))
+            .filter((m): m is number => m !== null);
+          const expected = means.length ? means.reduce((a, b) => a + b, 0) / means.length : 0.5;
+          expect(priors.get(metric)!.mean).toBeCloseTo(expected, 12);
+          expect(priors.get(metric)!.vendors).toBe(means.length);
+        }
+      }),
+    );
   });
 
   it('does not move when one vendor is flooded with N copies of its own evidence, nor do the other vendors’ scores', () => {
-    fc.assert(fc.property(marketArb, fc.integer({ min: 2, max: 500 }), (vendors, n) => {
-      const before = priorsOf(vendors);
-      const flooded = [Array.from({ length: n }, () => vendors[0]!).flat(), ...vendors.slice(1)];
-      const after = priorsOf(flooded);
-      for (const metric of METRICS) expect(after.get(metric)!.mean).toBeCloseTo(before.get(metric)!.mean, 12);
-      for (const other of vendors.slice(1)) expect(composite(other, after)).toBeCloseTo(composite(other, before), 9);
-    }));
+    fc.assert(
+      fc.property(marketArb, fc.integer({ min: 2, max: 500 }), (vendors, n) => {
+        const before = priorsOf(vendors);
+        const flooded = [Array.from({ length: n }, () => vendors[0]!).flat(), ...vendors.slice(1)];
+        const after = priorsOf(flooded);
+        for (const metric of METRICS) expect(after.get(metric)!.mean).toBeCloseTo(before.get(metric)!.mean, 12);
+        for (const other of vendors.slice(1)) expect(composite(other, after)).toBeCloseTo(composite(other, before), 9);
+      }),
+    );
   });
 
   it('moves at most 1/n of the way toward a flooded vendor, however large the flood (n outsourcers with data)', () => {
-    fc.assert(fc.property(marketArb, fc.integer({ min: 1, max: 5_000 }), metricArb, fc.double({ min: 0, max: 1, noNaN: true }), (vendors, n, metric, value) => {
-      const before = priorsOf(vendors);
-      const flood = Array.from({ length: n }, () => ({ metric, amount: value, weight: 1, at: NOW }));
-      const after = priorsOf([[...vendors[0]!, ...flood], ...vendors.slice(1)]);
-      const outsourcers = after.get(metric)!.vendors;
-      expect(Math.abs(after.get(metric)!.mean - before.get(metric)!.mean)).toBeLessThanOrEqual(1 / outsourcers + 1e-12);
-      for (const other of METRICS.filter((m) => m !== metric)) expect(after.get(other)!.mean).toBeCloseTo(before.get(other)!.mean, 12);
-      // Another vendor's composite moves by at most its weight for that metric × the prior's share × 1/n points.
-      const w = DEFAULT_SCORING_POLICY.weightsBp[metric] / 10_000;
-      for (const other of vendors.slice(1)) expect(Math.abs(composite(other, after) - composite(other, before))).toBeLessThanOrEqual((100 * w) / outsourcers + 1e-9);
-    }));
+    fc.assert(
+      fc.property(marketArb, fc.integer({ min: 1, max: 5_000 }), metricArb, fc.double({ min: 0, max: 1, noNaN: true }), (vendors, n, metric, value) => {
+        const before = priorsOf(vendors);
+        const flood = Array.from({ length: n }, () => ({ metric, amount: value, weight: 1, at: NOW }));
+        const after = priorsOf([[...vendors[0]!, ...flood], ...vendors.slice(1)]);
+        const outsourcers = after.get(metric)!.vendors;
+        expect(Math.abs(after.get(metric)!.mean - before.get(metric)!.mean)).toBeLessThanOrEqual(1 / outsourcers + 1e-12);
+        for (const other of METRICS.filter((m) => m !== metric)) expect(after.get(other)!.mean).toBeCloseTo(before.get(other)!.mean, 12);
+        // Another vendor's composite moves by at most its weight for that metric × the prior's share × 1/n points.
+        const w = DEFAULT_SCORING_POLICY.weightsBp[metric] / 10_000;
+        for (const other of vendors.slice(1))
+          expect(Math.abs(composite(other, after) - composite(other, before))).toBeLessThanOrEqual((100 * w) / outsourcers + 1e-9);
+      }),
+    );
   });
 
   it('leaves in-house teams out: their data never moves the prior', () => {
-    fc.assert(fc.property(marketArb, fc.array(obsArb, { minLength: 1, maxLength: 200 }), (vendors, team) => {
-      const inHouse: PriorInput = { vendorType: 'IN_HOUSE', sums: accumulate(team, NOW, HALF_LIFE) };
-      expect(priorsOf(vendors, [inHouse])).toEqual(priorsOf(vendors));
-    }));
+    fc.assert(
+      fc.property(marketArb, fc.array(obsArb, { minLength: 1, maxLength: 200 }), (vendors, team) => {
+        const inHouse: PriorInput = { vendorType: 'IN_HOUSE', sums: accumulate(team, NOW, HALF_LIFE) };
+        expect(priorsOf(vendors, [inHouse])).toEqual(priorsOf(vendors));
+      }),
+    );
   });
 
   it('is 0.5 for a metric no outsourcer has data for', () => {

@@ -31,8 +31,10 @@ export function marketPriors(vendors: Iterable<PriorInput>): Map<Metric, MetricP
       t.vendors += 1;
     }
   }
-  return new Map(METRICS.map((metric) => {
-    const t = totals.get(metric)!;
-    return [metric, { mean: t.vendors > 0 ? t.sum / t.vendors : UNINFORMED_MEAN, vendors: t.vendors }];
-  }));
+  return new Map(
+    METRICS.map((metric) => {
+      const t = totals.get(metric)!;
+      return [metric, { mean: t.vendors > 0 ? t.sum / t.vendors : UNINFORMED_MEAN, vendors: t.vendors }];
+    }),
+  );
 }

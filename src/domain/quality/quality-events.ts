@@ -6,7 +6,16 @@ import { pgArray } from '../shared/sql.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { applyAudits, auditBrandOf } from './audit-authority.js';
 import { MAX_EVENTS_PER_BATCH, payloadHashOf, shapeProblem, valueOf, type QualityEventInput, type Rejection, type RejectionCode } from './event-shape.js';
-import { boundProblem, fileRating, loadRatingContracts, lockBounds, ratingProblem, tallyRatings, type RatedVendor, type RatingKind } from './rating-evidence.js';
+import {
+  boundProblem,
+  fileRating,
+  loadRatingContracts,
+  lockBounds,
+  ratingProblem,
+  tallyRatings,
+  type RatedVendor,
+  type RatingKind,
+} from './rating-evidence.js';
 import { channelScope, observationOf, skillScope } from './scoring.js';
 
 export { MAX_EVENTS_PER_BATCH, EVENT_KINDS, type AuditResult, type QualityEventInput, type RejectionCode } from './event-shape.js';
@@ -54,14 +63,24 @@ interface Checked {
  * different content it is refused. Only an empty or oversized batch fails as a whole.
  */
 export async function recordQualityEvents(
-  em: EntityManager, clock: Clock, actor: Principal | null, events: readonly QualityEventInput[], source: 'GRAPHQL' | 'HTTP',
+  em: EntityManager,
+  clock: Clock,
+  actor: Principal | null,
+  events: readonly QualityEventInput[],
+  source: 'GRAPHQL' | 'HTTP',
 ): Promise<Result<IngestOutcome>> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR', 'AUDITOR');
   if (events.length === 0 || events.length > MAX_EVENTS_PER_BATCH) {
     return fail('VALIDATION', `Send 1 to ${MAX_EVENTS_PER_BATCH} events`, 'events');
   }
   const now = clock.now();
-  const receipts: EventReceipt[] = events.map((e, index) => ({ index, externalId: String(e?.externalId ?? ''), status: 'REJECTED', eventId: null, rejection: null }));
+  const receipts: EventReceipt[] = events.map((e, index) => ({
+    index,
+    externalId: String(e?.externalId ?? ''),
+    status: 'REJECTED',
+    eventId: null,
+    rejection: null,
+  }));
   const reject = (i: number, r: Rejection) => {
     receipts[i]!.rejection = { code: r.code, message: r.message, field: `events[${i}].${r.field}` };
   };
@@ -70,8 +89,14 @@ export async function recordQualityEvents(
   const candidates: { index: number; input: QualityEventInput }[] = [];
   for (const [index, input] of events.entries()) {
     const problem = shapeProblem(input, now);
-    if (problem) { reject(index, problem); continue; }
-    if (seen.has(input.externalId)) { reject(index, { code: 'DUPLICATE_IN_BATCH', message: 'This externalId appears earlier in the batch', field: 'externalId' }); continue; }
+    if (problem) {
+      reject(index, problem);
+      continue;
+    }
+    if (seen.has(input.externalId)) {
+      reject(index, { code: 'DUPLICATE_IN_BATCH', message: 'This externalId appears earlier in the batch', field: 'externalId' });
+      continue;
+    }
     seen.add(input.externalId);
     candidates.push({ index, input });
   }
@@ -82,7 +107,8 @@ export async function recordQualityEvents(
     const [contracts, vendors, existing] = await Promise.all([
       loadRatingContracts(tem, contractIds),
       tem.execute<{ id: string; vendor_type: RatedVendor['vendorType']; parent_brand_id: string | null }[]>(
-        `select id, vendor_type, parent_brand_id from organization where kind = 'VENDOR' and id = any(?::uuid[])`, [pgArray(vendorIds)],
+        `select id, vendor_type, parent_brand_id from organization where kind = 'VENDOR' and id = any(?::uuid[])`,
+        [pgArray(vendorIds)],
       ),
       tem.execute<{ id: string; external_id: string; payload_hash: string }[]>(
         `select id, external_id, payload_hash from quality_event where submitted_by = ? and external_id = any(?::text[])`,
@@ -107,17 +133,26 @@ export async function recordQualityEvents(
       const vendor = vendorById.get(input.vendorId);
       const contract = input.contractId ? contracts.get(input.contractId) : undefined;
       const occurredAt = input.occurredAt ?? now;
-      const problem = input.vendorId === p.organizationId
-        ? { code: 'SELF_RATING' as const, message: 'An organisation cannot rate itself', field: 'vendorId' }
-        : !vendor || (p.role === 'BRAND' && vendor.vendorType === 'IN_HOUSE' && vendor.parentBrandId !== p.organizationId)
-          ? { code: 'UNKNOWN_VENDOR' as const, message: `No vendor ${input.vendorId}`, field: 'vendorId' }
-          : input.kind === 'AUDIT'
-            ? auditProblem(p, input, contract)
-            : ratingProblem(p, input as QualityEventInput & { kind: RatingKind }, vendor, contract, occurredAt, now);
-      if (problem) { reject(index, problem); continue; }
+      const problem =
+        input.vendorId === p.organizationId
+          ? { code: 'SELF_RATING' as const, message: 'An organisation cannot rate itself', field: 'vendorId' }
+          : !vendor || (p.role === 'BRAND' && vendor.vendorType === 'IN_HOUSE' && vendor.parentBrandId !== p.organizationId)
+            ? { code: 'UNKNOWN_VENDOR' as const, message: `No vendor ${input.vendorId}`, field: 'vendorId' }
+            : input.kind === 'AUDIT'
+              ? auditProblem(p, input, contract)
+              : ratingProblem(p, input as QualityEventInput & { kind: RatingKind }, vendor, contract, occurredAt, now);
+      if (problem) {
+        reject(index, problem);
+        continue;
+      }
       const skills = input.skill ? [input.skill] : (contract?.requiredSkills ?? []);
       passed.push({
-        index, input, id: uuidv7(now.getTime()), payloadHash: hash, value: valueOf(input), occurredAt,
+        index,
+        input,
+        id: uuidv7(now.getTime()),
+        payloadHash: hash,
+        value: valueOf(input),
+        occurredAt,
         scopes: [...skills.map(skillScope), ...(contract ? [channelScope(contract.channel)] : [])],
         auditBrandId: input.kind === 'AUDIT' ? auditBrandOf(p) : null,
       });
@@ -141,18 +176,47 @@ export async function recordQualityEvents(
                                              notes text, skill text, occurred_at timestamptz, external_id text, payload_hash text, audit_brand_id uuid)
        on conflict (submitted_by, external_id) do nothing
        returning id`,
-      [p.organizationId, source, now, JSON.stringify(accepted.map((a) => ({
-        id: a.id, vendor_id: a.input.vendorId, contract_id: a.input.contractId ?? null, kind: a.input.kind, value: a.value,
-        audit_result: a.input.auditResult ?? null, notes: a.input.notes ?? null, skill: a.input.skill ?? null,
-        occurred_at: a.occurredAt.toISOString(), external_id: a.input.externalId, payload_hash: a.payloadHash, audit_brand_id: a.auditBrandId,
-      })))],
+      [
+        p.organizationId,
+        source,
+        now,
+        JSON.stringify(
+          accepted.map((a) => ({
+            id: a.id,
+            vendor_id: a.input.vendorId,
+            contract_id: a.input.contractId ?? null,
+            kind: a.input.kind,
+            value: a.value,
+            audit_result: a.input.auditResult ?? null,
+            notes: a.input.notes ?? null,
+            skill: a.input.skill ?? null,
+            occurred_at: a.occurredAt.toISOString(),
+            external_id: a.input.externalId,
+            payload_hash: a.payloadHash,
+            audit_brand_id: a.auditBrandId,
+          })),
+        ),
+      ],
     );
     const won = new Set(inserted.map((r) => r.id));
     const written = accepted.filter((a) => won.has(a.id));
 
     const observations = written.flatMap((a) => {
       const o = observationOf({ kind: a.input.kind, value: a.value });
-      return o ? [{ id: uuidv7(now.getTime()), vendor_id: a.input.vendorId, metric: o.metric, scopes: a.scopes, amount: o.amount, weight: o.weight, observed_at: a.occurredAt.toISOString(), event_id: a.id }] : [];
+      return o
+        ? [
+            {
+              id: uuidv7(now.getTime()),
+              vendor_id: a.input.vendorId,
+              metric: o.metric,
+              scopes: a.scopes,
+              amount: o.amount,
+              weight: o.weight,
+              observed_at: a.occurredAt.toISOString(),
+              event_id: a.id,
+            },
+          ]
+        : [];
     });
     if (observations.length) {
       await tem.execute(
@@ -162,8 +226,15 @@ export async function recordQualityEvents(
         [now, JSON.stringify(observations)],
       );
     }
-    await tallyRatings(tem, written.filter((a) => a.input.kind !== 'AUDIT').map((a) => ({ contractId: a.input.contractId!, kind: a.input.kind as RatingKind })));
-    await applyAudits(tem, written.filter((a) => a.input.kind === 'AUDIT').map((a) => ({ vendorId: a.input.vendorId, auditBrandId: a.auditBrandId })), now);
+    await tallyRatings(
+      tem,
+      written.filter((a) => a.input.kind !== 'AUDIT').map((a) => ({ contractId: a.input.contractId!, kind: a.input.kind as RatingKind })),
+    );
+    await applyAudits(
+      tem,
+      written.filter((a) => a.input.kind === 'AUDIT').map((a) => ({ vendorId: a.input.vendorId, auditBrandId: a.auditBrandId })),
+      now,
+    );
     return { accepted, written };
   });
 
@@ -174,7 +245,10 @@ export async function recordQualityEvents(
   }
   const count = (s: EventReceipt['status']) => receipts.filter((r) => r.status === s).length;
   return ok({
-    accepted: count('ACCEPTED'), duplicates: count('DUPLICATE'), rejected: count('REJECTED'), receipts,
+    accepted: count('ACCEPTED'),
+    duplicates: count('DUPLICATE'),
+    rejected: count('REJECTED'),
+    receipts,
     vendorIds: [...new Set(outcome.written.map((a) => a.input.vendorId))],
   });
 }

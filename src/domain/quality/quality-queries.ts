@@ -57,7 +57,10 @@ export interface RankingEntry {
  * where it has them, else its overall score (as clearing uses it). Suspended vendors come last.
  */
 export async function vendorRankings(
-  em: EntityManager, actor: Principal | null, work: { skill: string | null; channel: string | null }, page: PageRequest,
+  em: EntityManager,
+  actor: Principal | null,
+  work: { skill: string | null; channel: string | null },
+  page: PageRequest,
 ): Promise<Page<RankingEntry>> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
   const params: unknown[] = [];
@@ -74,7 +77,12 @@ export async function vendorRankings(
     const used = wanted.filter((s) => scores.has(s));
     const basis = used.length ? used : [OVERALL_SCOPE];
     return {
-      id: v.id, vendorName: v.name, vendorType: v.vendor_type, audit: v.audit, suspended: v.audit === 'FAIL', basis,
+      id: v.id,
+      vendorName: v.name,
+      vendorType: v.vendor_type,
+      audit: v.audit,
+      suspended: v.audit === 'FAIL',
+      basis,
       composite: applyAudit(scopedComposite(scores, skills, work.channel) ?? v.market ?? NEUTRAL_SCORE, v.audit),
       samples: basis.reduce((a, s) => a + (v.samples?.[s] ?? 0), 0),
     };
@@ -121,9 +129,20 @@ export async function vendorScorecard(em: EntityManager, actor: Principal | null
   );
   const metrics = (v.metrics ?? []).map((m) => (full ? m : { ...m, mean: null, effectiveWeight: 0 }));
   return {
-    vendorId: v.id, vendorName: v.name, baseComposite: base, composite: applyAudit(base, v.audit), audit: v.audit, suspended: v.audit === 'FAIL',
-    auditNotes: full ? v.audit_notes : null, auditAt: v.audit_at && new Date(v.audit_at), computedAt: v.computed_at && new Date(v.computed_at), metrics, full,
-    scopes: Object.entries(v.scores ?? {}).filter(([s]) => s !== OVERALL_SCOPE).sort(([a], [b]) => (a < b ? -1 : 1))
+    vendorId: v.id,
+    vendorName: v.name,
+    baseComposite: base,
+    composite: applyAudit(base, v.audit),
+    audit: v.audit,
+    suspended: v.audit === 'FAIL',
+    auditNotes: full ? v.audit_notes : null,
+    auditAt: v.audit_at && new Date(v.audit_at),
+    computedAt: v.computed_at && new Date(v.computed_at),
+    metrics,
+    full,
+    scopes: Object.entries(v.scores ?? {})
+      .filter(([s]) => s !== OVERALL_SCOPE)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([scope, composite]) => ({ scope, composite: applyAudit(composite, v.audit), samples: v.samples?.[scope] ?? 0 })),
     brandAudits: brandAudits.map((b) => ({ brandId: b.brand_id, state: b.state, occurredAt: new Date(b.occurred_at) })),
   };
@@ -147,11 +166,16 @@ export interface HistoryEntry {
  * state then. Entitled: the vendor itself, brands, the operator.
  */
 export async function scoreHistory(
-  em: EntityManager, actor: Principal | null, vendorId: string, scope: string | null, page: PageRequest,
+  em: EntityManager,
+  actor: Principal | null,
+  vendorId: string,
+  scope: string | null,
+  page: PageRequest,
 ): Promise<Page<HistoryEntry>> {
   const p = requireRole(actor, 'VENDOR', 'BRAND', 'OPERATOR');
   const [v] = await em.execute<Pick<VendorRow, 'id' | 'vendor_type' | 'parent_brand_id'>[]>(
-    `select id, vendor_type, parent_brand_id from organization where id = ? and kind = 'VENDOR'`, [vendorId],
+    `select id, vendor_type, parent_brand_id from organization where id = ? and kind = 'VENDOR'`,
+    [vendorId],
   );
   if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
   const params: unknown[] = [vendorId, scope ?? OVERALL_SCOPE];
@@ -163,12 +187,31 @@ export async function scoreHistory(
   }
   sql += ' order by id desc limit ?';
   params.push(page.first + 1);
-  const rows = await em.execute<{
-    id: string; scope: string; computed_at: Date; composite: number; previous_composite: number | null; base_composite: number;
-    audit_state: AuditState; metrics: MetricScore[]; new_observations: Partial<Record<Metric, number>>;
-  }[]>(sql, params);
-  return toPage(rows.map((r) => ({
-    id: r.id, scope: r.scope, computedAt: new Date(r.computed_at), composite: r.composite, previousComposite: r.previous_composite, baseComposite: r.base_composite,
-    audit: r.audit_state, metrics: r.metrics, newObservations: r.new_observations,
-  })), page.first);
+  const rows = await em.execute<
+    {
+      id: string;
+      scope: string;
+      computed_at: Date;
+      composite: number;
+      previous_composite: number | null;
+      base_composite: number;
+      audit_state: AuditState;
+      metrics: MetricScore[];
+      new_observations: Partial<Record<Metric, number>>;
+    }[]
+  >(sql, params);
+  return toPage(
+    rows.map((r) => ({
+      id: r.id,
+      scope: r.scope,
+      computedAt: new Date(r.computed_at),
+      composite: r.composite,
+      previousComposite: r.previous_composite,
+      baseComposite: r.base_composite,
+      audit: r.audit_state,
+      metrics: r.metrics,
+      newObservations: r.new_observations,
+    })),
+    page.first,
+  );
 }

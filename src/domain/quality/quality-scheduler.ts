@@ -9,5 +9,7 @@ export interface QualityScheduler {
 
 /** Asks for fresh scores; if the queue cannot take the request, logs it: the scheduled recomputation catches up. */
 export async function recomputeSoonOrLog(scheduler: QualityScheduler | null | undefined, logger: { warn(obj: object, msg: string): void }): Promise<void> {
-  await scheduler?.recomputeSoon().catch((err: Error) => logger.warn({ err: err.message }, 'could not enqueue a score recomputation; the scheduled one will run'));
+  await scheduler
+    ?.recomputeSoon()
+    .catch((err: Error) => logger.warn({ err: err.message }, 'could not enqueue a score recomputation; the scheduled one will run'));
 }

@@ -40,7 +40,13 @@ export const neutralQualityScores: QualityScores = {
   },
 };
 
-interface StandingRow { vendor_id: string; audit: AuditState; excluded_by: string[] | null; scores: Record<string, number> | null; market: number | null }
+interface StandingRow {
+  vendor_id: string;
+  audit: AuditState;
+  excluded_by: string[] | null;
+  scores: Record<string, number> | null;
+  market: number | null;
+}
 
 /**
  * Standings from the latest scoring run, with the audit states as they are now (audits take
@@ -60,17 +66,19 @@ export const storedQualityScores: QualityScores = {
          from unnest(?::uuid[]) as v(id) left join vendor_audit a on a.vendor_id = v.id`,
       [pgArray(scopes), pgArray(vendorIds)],
     );
-    return new Map(rows.map((r) => {
-      const scores = new Map(Object.entries(r.scores ?? {}));
-      const fallback = r.market ?? NEUTRAL_SCORE;
-      const standing: VendorStanding = {
-        score: applyAudit(scopedComposite(scores, work.skills, work.channel) ?? fallback, r.audit),
-        overall: applyAudit(scores.get(OVERALL_SCOPE) ?? fallback, r.audit),
-        audit: r.audit,
-        suspended: r.audit === 'FAIL',
-        excludedByBrands: r.excluded_by ?? [],
-      };
-      return [r.vendor_id, standing];
-    }));
+    return new Map(
+      rows.map((r) => {
+        const scores = new Map(Object.entries(r.scores ?? {}));
+        const fallback = r.market ?? NEUTRAL_SCORE;
+        const standing: VendorStanding = {
+          score: applyAudit(scopedComposite(scores, work.skills, work.channel) ?? fallback, r.audit),
+          overall: applyAudit(scores.get(OVERALL_SCOPE) ?? fallback, r.audit),
+          audit: r.audit,
+          suspended: r.audit === 'FAIL',
+          excludedByBrands: r.excluded_by ?? [],
+        };
+        return [r.vendor_id, standing];
+      }),
+    );
   },
 };

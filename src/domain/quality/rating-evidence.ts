@@ -53,26 +53,38 @@ export interface RatedVendor {
  */
 export async function lockContractEvidence(em: EntityManager, contractIds: readonly string[]): Promise<void> {
   if (contractIds.length === 0) return;
-  await em.execute(
-    `select pg_advisory_xact_lock(hashtextextended('contract_evidence:' || s.c, 0)) from (select c from unnest(?::text[]) as c order by c) s`,
-    [pgArray([...new Set(contractIds)])],
-  );
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended('contract_evidence:' || s.c, 0)) from (select c from unnest(?::text[]) as c order by c) s`, [
+    pgArray([...new Set(contractIds)]),
+  ]);
 }
 
 /** The contracts named by events: parties, terms and dispute window (no lock: these do not change under a rating). */
 export async function loadRatingContracts(em: EntityManager, contractIds: readonly string[]): Promise<Map<string, RatingContract>> {
   if (contractIds.length === 0) return new Map();
-  const rows = await em.execute<{ id: string; brand_id: string; vendor_id: string; starts_at: Date; settled_at: Date | null; required_skills: string[]; channel: string }[]>(
+  const rows = await em.execute<
+    { id: string; brand_id: string; vendor_id: string; starts_at: Date; settled_at: Date | null; required_skills: string[]; channel: string }[]
+  >(
     `select c.id, c.brand_id, c.vendor_id, c.starts_at, s.required_skills, s.channel,
             (select min(x.created_at) from settlement x where x.contract_id = c.id) as settled_at
        from contract c join demand_spike s on s.id = c.spike_id where c.id = any(?::uuid[])`,
     [pgArray(contractIds)],
   );
-  return new Map(rows.map((r) => [r.id, {
-    id: r.id, brandId: r.brand_id, vendorId: r.vendor_id, startsAt: new Date(r.starts_at),
-    windowEndsAt: r.settled_at ? new Date(new Date(r.settled_at).getTime() + DISPUTE_WINDOW_MS) : null,
-    requiredSkills: r.required_skills, channel: r.channel, contactsHandled: 0, filed: new Map(),
-  }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        brandId: r.brand_id,
+        vendorId: r.vendor_id,
+        startsAt: new Date(r.starts_at),
+        windowEndsAt: r.settled_at ? new Date(new Date(r.settled_at).getTime() + DISPUTE_WINDOW_MS) : null,
+        requiredSkills: r.required_skills,
+        channel: r.channel,
+        contactsHandled: 0,
+        filed: new Map(),
+      },
+    ]),
+  );
 }
 
 /**
@@ -87,7 +99,10 @@ export async function lockBounds(em: EntityManager, contracts: readonly RatingCo
   await lockContractEvidence(em, ids);
   const [contacts, filed] = await Promise.all([
     contactsHandledOn(em, ids),
-    em.execute<{ contract_id: string; kind: string; n: number }[]>('select contract_id, kind, filed as n from contract_rating_tally where contract_id = any(?::uuid[])', [pgArray(ids)]),
+    em.execute<{ contract_id: string; kind: string; n: number }[]>(
+      'select contract_id, kind, filed as n from contract_rating_tally where contract_id = any(?::uuid[])',
+      [pgArray(ids)],
+    ),
   ]);
   for (const c of contracts) {
     c.contactsHandled = contacts.get(c.id) ?? 0;
@@ -99,7 +114,14 @@ export async function lockBounds(em: EntityManager, contracts: readonly RatingCo
  * Why a rating may not be recorded, apart from its contract's bound (`boundProblem`, checked
  * under the lock), or null. The vendor is known to exist and not to be the caller itself.
  */
-export function ratingProblem(p: Principal, e: QualityEventInput & { kind: RatingKind }, vendor: RatedVendor, contract: RatingContract | undefined, occurredAt: Date, now: Date): Rejection | null {
+export function ratingProblem(
+  p: Principal,
+  e: QualityEventInput & { kind: RatingKind },
+  vendor: RatedVendor,
+  contract: RatingContract | undefined,
+  occurredAt: Date,
+  now: Date,
+): Rejection | null {
   if (p.role !== 'BRAND' && p.role !== 'OPERATOR') return { code: 'KIND_NOT_PERMITTED', message: `A ${p.role} key records AUDIT events only`, field: 'kind' };
   if (!e.contractId) return { code: 'CONTRACT_REQUIRED', message: 'A rating names the contract it is about (contractId)', field: 'contractId' };
   if (!contract || contract.vendorId !== e.vendorId || (p.role === 'BRAND' && contract.brandId !== p.organizationId)) {
@@ -111,10 +133,18 @@ export function ratingProblem(p: Principal, e: QualityEventInput & { kind: Ratin
       : { code: 'IN_HOUSE_NOT_RATED', message: 'An in-house team is scored from its delivery data only', field: 'vendorId' };
   }
   if (occurredAt.getTime() < contract.startsAt.getTime()) {
-    return { code: 'OUTSIDE_CONTRACT_PERIOD', message: `A rating happens within the contract's delivery period, which starts ${contract.startsAt.toISOString()}`, field: 'occurredAt' };
+    return {
+      code: 'OUTSIDE_CONTRACT_PERIOD',
+      message: `A rating happens within the contract's delivery period, which starts ${contract.startsAt.toISOString()}`,
+      field: 'occurredAt',
+    };
   }
   if (contract.windowEndsAt && Math.max(occurredAt.getTime(), now.getTime()) > contract.windowEndsAt.getTime()) {
-    return { code: 'OUTSIDE_CONTRACT_PERIOD', message: `Ratings of this contract closed with its dispute window at ${contract.windowEndsAt.toISOString()}`, field: 'occurredAt' };
+    return {
+      code: 'OUTSIDE_CONTRACT_PERIOD',
+      message: `Ratings of this contract closed with its dispute window at ${contract.windowEndsAt.toISOString()}`,
+      field: 'occurredAt',
+    };
   }
   return null;
 }
@@ -124,7 +154,11 @@ export function boundProblem(contract: RatingContract, kind: RatingKind): Reject
   const filed = contract.filed.get(kind) ?? 0;
   if (filed >= contract.contactsHandled) {
     const what = kind === 'QA_SCORE' ? 'QA evaluations (one per contact handled)' : `${kind} events`;
-    return { code: 'EXCEEDS_CONTACTS_HANDLED', message: `The contract has ${contract.contactsHandled} contacts handled and already ${filed} ${what}`, field: 'contractId' };
+    return {
+      code: 'EXCEEDS_CONTACTS_HANDLED',
+      message: `The contract has ${contract.contactsHandled} contacts handled and already ${filed} ${what}`,
+      field: 'contractId',
+    };
   }
   return null;
 }

@@ -13,7 +13,15 @@ export interface RecomputeOutcome {
   historyEntries: number;
 }
 
-interface SumRow { vendor_id: string; scope: string; metric: Metric; amount: number; weight: number; n: number; fresh: number }
+interface SumRow {
+  vendor_id: string;
+  scope: string;
+  metric: Metric;
+  amount: number;
+  weight: number;
+  n: number;
+  fresh: number;
+}
 
 /** A composite must move at least this much (or new data arrive) to earn a history entry. */
 const HISTORY_STEP = 0.01;
@@ -88,24 +96,40 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
         const samples = s.metrics.reduce((a, m) => a + m.samples, 0);
         scoreRows.push({ vendor_id: vendor.id, scope, base_composite: s.baseComposite, metrics, samples });
         const before = lastEntry.get(`${vendor.id}|${scope}`);
-        const moved = !before || before.audit_state !== vendor.audit || Math.abs(before.composite - s.composite) >= HISTORY_STEP || Object.keys(fresh).length > 0;
+        const moved =
+          !before || before.audit_state !== vendor.audit || Math.abs(before.composite - s.composite) >= HISTORY_STEP || Object.keys(fresh).length > 0;
         if (moved) {
           historyRows.push({
-            id: uuidv7(now.getTime()), vendor_id: vendor.id, scope, base_composite: s.baseComposite, composite: s.composite,
-            previous_composite: before?.composite ?? null, audit_state: vendor.audit, metrics, new_observations: fresh,
+            id: uuidv7(now.getTime()),
+            vendor_id: vendor.id,
+            scope,
+            base_composite: s.baseComposite,
+            composite: s.composite,
+            previous_composite: before?.composite ?? null,
+            audit_state: vendor.audit,
+            metrics,
+            new_observations: fresh,
           });
         }
       }
     }
 
     const marketScore = scoreVendor(new Map(), market, policy);
-    await tem.execute(
-      `insert into scoring_run (id, computed_at, policy_version, market, market_composite, observations) values (?, ?, ?, ?::jsonb, ?, ?)`,
-      [runId, now, policy.version, JSON.stringify(Object.fromEntries(METRICS.map((m) => {
-        const samples = overall.reduce((a, o) => a + (o.vendorType === 'OUTSOURCER' ? (o.sums.get(m) ?? EMPTY_SUMS).count : 0), 0);
-        return [m, { mean: market.get(m)!.mean, vendors: market.get(m)!.vendors, samples }];
-      }))), marketScore.composite, observations],
-    );
+    await tem.execute(`insert into scoring_run (id, computed_at, policy_version, market, market_composite, observations) values (?, ?, ?, ?::jsonb, ?, ?)`, [
+      runId,
+      now,
+      policy.version,
+      JSON.stringify(
+        Object.fromEntries(
+          METRICS.map((m) => {
+            const samples = overall.reduce((a, o) => a + (o.vendorType === 'OUTSOURCER' ? (o.sums.get(m) ?? EMPTY_SUMS).count : 0), 0);
+            return [m, { mean: market.get(m)!.mean, vendors: market.get(m)!.vendors, samples }];
+          }),
+        ),
+      ),
+      marketScore.composite,
+      observations,
+    ]);
     if (scoreRows.length) {
       await tem.execute(
         `insert into vendor_score (vendor_id, scope, base_composite, metrics, samples, run_id, computed_at)

@@ -9,15 +9,27 @@ export interface VersionedPolicy extends ScoringPolicy {
   createdAt: Date;
 }
 
-interface PolicyRow { version: number; weights_bp: Record<Metric, number>; prior_weight: number; half_life_days: number; created_at: Date }
+interface PolicyRow {
+  version: number;
+  weights_bp: Record<Metric, number>;
+  prior_weight: number;
+  half_life_days: number;
+  created_at: Date;
+}
 
 const toPolicy = (r: PolicyRow): VersionedPolicy => ({
-  version: r.version, weightsBp: r.weights_bp, priorWeight: Number(r.prior_weight), halfLifeDays: Number(r.half_life_days), createdAt: new Date(r.created_at),
+  version: r.version,
+  weightsBp: r.weights_bp,
+  priorWeight: Number(r.prior_weight),
+  halfLifeDays: Number(r.half_life_days),
+  createdAt: new Date(r.created_at),
 });
 
 /** The scoring policy in force: the latest version (version 1 holds PRODUCT.md's defaults). */
 export async function currentPolicy(em: EntityManager): Promise<VersionedPolicy> {
-  const [row] = await em.execute<PolicyRow[]>('select version, weights_bp, prior_weight, half_life_days, created_at from scoring_policy order by version desc limit 1');
+  const [row] = await em.execute<PolicyRow[]>(
+    'select version, weights_bp, prior_weight, half_life_days, created_at from scoring_policy order by version desc limit 1',
+  );
   return toPolicy(row!);
 }
 

@@ -2,8 +2,22 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { marketPriors } from './market-prior.js';
 import {
-  accumulate, applyAudit, decayFactor, DEFAULT_SCORING_POLICY, deliveryObservations, eventValueProblem, METRICS, observationOf,
-  policyProblems, scopedComposite, scoreVendor, smooth, WEIGHT_SCALE, type Metric, type MetricSums, type Observation,
+  accumulate,
+  applyAudit,
+  decayFactor,
+  DEFAULT_SCORING_POLICY,
+  deliveryObservations,
+  eventValueProblem,
+  METRICS,
+  observationOf,
+  policyProblems,
+  scopedComposite,
+  scoreVendor,
+  smooth,
+  WEIGHT_SCALE,
+  type Metric,
+  type MetricSums,
+  type Observation,
 } from './scoring.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -20,12 +34,14 @@ describe('decay', () => {
   });
 
   it('halves the weight at the half-life, for any half-life and any time', () => {
-    fc.assert(fc.property(fc.double({ min: 1, max: 3650, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (halfLife, ageInHalfLives) => {
-      const ageDays = ageInHalfLives * halfLife;
-      const now = decayFactor(ageDays * DAY, halfLife);
-      const later = decayFactor((ageDays + halfLife) * DAY, halfLife);
-      expect(later / now).toBeCloseTo(0.5, 9);
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 1, max: 3650, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (halfLife, ageInHalfLives) => {
+        const ageDays = ageInHalfLives * halfLife;
+        const now = decayFactor(ageDays * DAY, halfLife);
+        const later = decayFactor((ageDays + halfLife) * DAY, halfLife);
+        expect(later / now).toBeCloseTo(0.5, 9);
+      }),
+    );
   });
 
   it('accumulates decayed amounts and weights and counts raw samples', () => {
@@ -50,7 +66,13 @@ describe('normalisation (PRODUCT.md section 9)', () => {
   });
 
   it('turns escalations into 1 − escalations ÷ contacts handled', () => {
-    const delivered = deliveryObservations({ staffedSeatHours: 9, awardedSeatHours: 10, contactsHandled: 200, serviceLevelAchieved: 0.6, serviceLevelTarget: 0.8 });
+    const delivered = deliveryObservations({
+      staffedSeatHours: 9,
+      awardedSeatHours: 10,
+      contactsHandled: 200,
+      serviceLevelAchieved: 0.6,
+      serviceLevelTarget: 0.8,
+    });
     expect(delivered).toEqual([
       { metric: 'ADHERENCE', amount: 0.9, weight: 1 },
       { metric: 'SERVICE_LEVEL', amount: 0.6 / 0.8, weight: 1 },
@@ -67,7 +89,10 @@ describe('normalisation (PRODUCT.md section 9)', () => {
 
   it('caps adherence and service level at 1', () => {
     const d = deliveryObservations({ staffedSeatHours: 12, awardedSeatHours: 10, contactsHandled: 0, serviceLevelAchieved: 0.95, serviceLevelTarget: 0.8 });
-    expect(d).toEqual([{ metric: 'ADHERENCE', amount: 1, weight: 1 }, { metric: 'SERVICE_LEVEL', amount: 1, weight: 1 }]);
+    expect(d).toEqual([
+      { metric: 'ADHERENCE', amount: 1, weight: 1 },
+      { metric: 'SERVICE_LEVEL', amount: 1, weight: 1 },
+    ]);
   });
 
   it('refuses out-of-range values per kind', () => {
@@ -87,15 +112,14 @@ describe('smoothing', () => {
   });
 
   it('lets the prior dominate with few observations', () => {
-    fc.assert(fc.property(
-      fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 5 }), fc.double({ min: 0, max: 1, noNaN: true }),
-      (prior, n, value) => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 5 }), fc.double({ min: 0, max: 1, noNaN: true }), (prior, n, value) => {
         const s = smooth({ amount: n * value, weight: n, count: n }, prior, 20);
         // n ≤ 5 observations against a prior worth 20 move the score at most n/(20+n) of the way.
         expect(Math.abs(s - prior)).toBeLessThanOrEqual((n / (20 + n)) * Math.abs(value - prior) + 1e-12);
         expect(Math.abs(s - prior)).toBeLessThan(Math.abs(value - s) + 1e-12);
-      },
-    ));
+      }),
+    );
   });
 });
 
@@ -114,8 +138,9 @@ describe('composite', () => {
   });
 
   it('refuses weights that do not sum to 1, and out-of-range settings', () => {
-    expect(policyProblems({ ...DEFAULT_SCORING_POLICY, weightsBp: { ...DEFAULT_SCORING_POLICY.weightsBp, CSAT: 3_001 } }))
-      .toEqual([{ field: 'weights', message: 'Weights must sum to exactly 1 (they sum to 1.0001)' }]);
+    expect(policyProblems({ ...DEFAULT_SCORING_POLICY, weightsBp: { ...DEFAULT_SCORING_POLICY.weightsBp, CSAT: 3_001 } })).toEqual([
+      { field: 'weights', message: 'Weights must sum to exactly 1 (they sum to 1.0001)' },
+    ]);
     expect(policyProblems({ ...DEFAULT_SCORING_POLICY, weightsBp: { ...DEFAULT_SCORING_POLICY.weightsBp, QA: -1 } })[0]!.field).toBe('weights.QA');
     expect(policyProblems({ ...DEFAULT_SCORING_POLICY, priorWeight: -1, halfLifeDays: 0 }).map((p) => p.field)).toEqual(['priorWeight', 'halfLifeDays']);
   });
@@ -137,30 +162,42 @@ describe('composite', () => {
   });
 
   it('is monotone in each metric: a better observation never lowers the composite', () => {
-    fc.assert(fc.property(
-      fc.array(obsArb, { maxLength: 30 }), fc.array(obsArb, { maxLength: 30 }), metricArb,
-      fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 100 }),
-      (own, others, metric, a, b, age) => {
-        const [low, high] = a <= b ? [a, b] : [b, a];
-        const at = daysAgo(age);
-        const score = (v: number) => {
-          const mine = accumulate([...own, { metric, amount: v, weight: 1, at }], NOW, 30);
-          const market = marketPriors([mine, accumulate(others, NOW, 30)].map((v) => ({ vendorType: 'OUTSOURCER' as const, sums: v })));
-          return scoreVendor(mine, market, DEFAULT_SCORING_POLICY).composite;
-        };
-        expect(score(high)).toBeGreaterThanOrEqual(score(low) - 1e-9);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(obsArb, { maxLength: 30 }),
+        fc.array(obsArb, { maxLength: 30 }),
+        metricArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 100 }),
+        (own, others, metric, a, b, age) => {
+          const [low, high] = a <= b ? [a, b] : [b, a];
+          const at = daysAgo(age);
+          const score = (v: number) => {
+            const mine = accumulate([...own, { metric, amount: v, weight: 1, at }], NOW, 30);
+            const market = marketPriors([mine, accumulate(others, NOW, 30)].map((v) => ({ vendorType: 'OUTSOURCER' as const, sums: v })));
+            return scoreVendor(mine, market, DEFAULT_SCORING_POLICY).composite;
+          };
+          expect(score(high)).toBeGreaterThanOrEqual(score(low) - 1e-9);
+        },
+      ),
+    );
   });
 
   it('stays within 0–100 and its points add up to the composite', () => {
-    fc.assert(fc.property(fc.array(obsArb, { maxLength: 50 }), fc.array(obsArb, { maxLength: 50 }), (own, others) => {
-      const mine = accumulate(own, NOW, 30);
-      const s = scoreVendor(mine, marketPriors([mine, accumulate(others, NOW, 30)].map((v) => ({ vendorType: 'OUTSOURCER' as const, sums: v }))), DEFAULT_SCORING_POLICY);
-      expect(s.composite).toBeGreaterThanOrEqual(0);
-      expect(s.composite).toBeLessThanOrEqual(100 + 1e-9);
-      expect(s.metrics.reduce((a, m) => a + m.points, 0)).toBeCloseTo(s.baseComposite, 9);
-    }));
+    fc.assert(
+      fc.property(fc.array(obsArb, { maxLength: 50 }), fc.array(obsArb, { maxLength: 50 }), (own, others) => {
+        const mine = accumulate(own, NOW, 30);
+        const s = scoreVendor(
+          mine,
+          marketPriors([mine, accumulate(others, NOW, 30)].map((v) => ({ vendorType: 'OUTSOURCER' as const, sums: v }))),
+          DEFAULT_SCORING_POLICY,
+        );
+        expect(s.composite).toBeGreaterThanOrEqual(0);
+        expect(s.composite).toBeLessThanOrEqual(100 + 1e-9);
+        expect(s.metrics.reduce((a, m) => a + m.points, 0)).toBeCloseTo(s.baseComposite, 9);
+      }),
+    );
   });
 
   it('suspends on FAIL and multiplies by 0.9 on CONDITIONAL', () => {
@@ -174,7 +211,12 @@ describe('composite', () => {
 });
 
 describe('scoped composite', () => {
-  const scores = new Map([['', 60], ['skill:billing', 70], ['skill:es-ES', 50], ['channel:CHAT', 90]]);
+  const scores = new Map([
+    ['', 60],
+    ['skill:billing', 70],
+    ['skill:es-ES', 50],
+    ['channel:CHAT', 90],
+  ]);
   it('averages the specific scopes the work names, falling back to overall', () => {
     expect(scopedComposite(scores, ['billing', 'es-ES'], null)).toBe(60);
     expect(scopedComposite(scores, ['billing'], 'CHAT')).toBe(80);

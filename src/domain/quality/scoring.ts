@@ -144,9 +144,14 @@ export function scoreVendor(
     const value = smooth(own, priorMean, policy.priorWeight);
     const weight = policy.weightsBp[metric] / WEIGHT_SCALE;
     return {
-      metric, value, priorMean, weight, points: 100 * weight * value,
+      metric,
+      value,
+      priorMean,
+      weight,
+      points: 100 * weight * value,
       mean: ownMean(own),
-      samples: own.count, effectiveWeight: own.weight,
+      samples: own.count,
+      effectiveWeight: own.weight,
     };
   });
   const baseComposite = metrics.reduce((sum, m) => sum + m.points, 0);
@@ -192,12 +197,18 @@ export interface EventValue {
  */
 export function observationOf(e: EventValue): { metric: Metric; amount: number; weight: number } | null {
   switch (e.kind) {
-    case 'CSAT': return { metric: 'CSAT', amount: (e.value! - 1) / 4, weight: 1 };
-    case 'QA_SCORE': return { metric: 'QA', amount: e.value! / 100, weight: 1 };
-    case 'FCR': return { metric: 'FCR', amount: e.value!, weight: 1 };
-    case 'ESCALATION': return { metric: 'ESCALATION', amount: -1, weight: 0 };
-    case 'COMPLAINT': return { metric: 'COMPLAINT', amount: -1, weight: 0 };
-    case 'AUDIT': return null;
+    case 'CSAT':
+      return { metric: 'CSAT', amount: (e.value! - 1) / 4, weight: 1 };
+    case 'QA_SCORE':
+      return { metric: 'QA', amount: e.value! / 100, weight: 1 };
+    case 'FCR':
+      return { metric: 'FCR', amount: e.value!, weight: 1 };
+    case 'ESCALATION':
+      return { metric: 'ESCALATION', amount: -1, weight: 0 };
+    case 'COMPLAINT':
+      return { metric: 'COMPLAINT', amount: -1, weight: 0 };
+    case 'AUDIT':
+      return null;
   }
 }
 
@@ -205,10 +216,14 @@ export function observationOf(e: EventValue): { metric: Metric; amount: number; 
 export function eventValueProblem(e: EventValue): string | null {
   const v = e.value;
   switch (e.kind) {
-    case 'CSAT': return v !== null && Number.isFinite(v) && v >= 1 && v <= 5 ? null : 'A CSAT score is 1 to 5';
-    case 'QA_SCORE': return v !== null && Number.isFinite(v) && v >= 0 && v <= 100 ? null : 'A QA score is 0 to 100';
-    case 'FCR': return v === 0 || v === 1 ? null : 'FCR needs `resolved` (true or false)';
-    default: return v === null ? null : `${e.kind} events carry no score`;
+    case 'CSAT':
+      return v !== null && Number.isFinite(v) && v >= 1 && v <= 5 ? null : 'A CSAT score is 1 to 5';
+    case 'QA_SCORE':
+      return v !== null && Number.isFinite(v) && v >= 0 && v <= 100 ? null : 'A QA score is 0 to 100';
+    case 'FCR':
+      return v === 0 || v === 1 ? null : 'FCR needs `resolved` (true or false)';
+    default:
+      return v === null ? null : `${e.kind} events carry no score`;
   }
 }
 

@@ -99,9 +99,15 @@ export interface Statement {
 /** Statement of one account over [from, to): opening balance, entries with running balance, closing balance. */
 export async function accountStatement(em: EntityManager, actor: Principal | null, accountIdValue: string, from: Date, to: Date): Promise<Statement> {
   const p = financeOf(actor);
-  const [account] = await em.execute<{ id: string; organization_id: string; kind: string; currency: string }[]>('select id, organization_id, kind, currency from ledger_account where id = ?', [accountIdValue]);
+  const [account] = await em.execute<{ id: string; organization_id: string; kind: string; currency: string }[]>(
+    'select id, organization_id, kind, currency from ledger_account where id = ?',
+    [accountIdValue],
+  );
   if (!account || (!seesAll(p) && account.organization_id !== p.organizationId)) throw new AccessError('NOT_FOUND', `No account ${accountIdValue}`);
-  const [opening] = await em.execute<{ s: string }[]>('select coalesce(sum(amount_minor), 0)::text as s from ledger_entry where account_id = ? and posted_at < ?', [account.id, from]);
+  const [opening] = await em.execute<{ s: string }[]>(
+    'select coalesce(sum(amount_minor), 0)::text as s from ledger_entry where account_id = ? and posted_at < ?',
+    [account.id, from],
+  );
   const rows = await em.execute<{ id: string; transaction_id: string; kind: string; description: string; posted_at: string; amount_minor: string }[]>(
     `select e.id, e.transaction_id, t.kind, t.description, e.posted_at, e.amount_minor::text as amount_minor
        from ledger_entry e join ledger_transaction t on t.id = e.transaction_id
@@ -112,18 +118,35 @@ export async function accountStatement(em: EntityManager, actor: Principal | nul
   const openingMinor = balance;
   const entries = rows.map((r) => {
     balance += BigInt(r.amount_minor);
-    return { entryId: r.id, transactionId: r.transaction_id, kind: r.kind, description: r.description, postedAt: new Date(r.posted_at), amountMinor: BigInt(r.amount_minor), balanceMinor: balance };
+    return {
+      entryId: r.id,
+      transactionId: r.transaction_id,
+      kind: r.kind,
+      description: r.description,
+      postedAt: new Date(r.posted_at),
+      amountMinor: BigInt(r.amount_minor),
+      balanceMinor: balance,
+    };
   });
   return {
     account: { accountId: account.id, organizationId: account.organization_id, kind: account.kind, currency: account.currency, balanceMinor: balance },
-    from, to, openingMinor, closingMinor: balance, entries,
+    from,
+    to,
+    openingMinor,
+    closingMinor: balance,
+    entries,
   };
 }
 
 export function statementCsv(s: Statement): string {
   const lines = ['posted_at,transaction_id,kind,description,amount_minor,balance_minor'];
   lines.push(`${s.from.toISOString()},,OPENING,Opening balance,0,${s.openingMinor}`);
-  for (const e of s.entries) lines.push([e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(','));
+  for (const e of s.entries)
+    lines.push(
+      [e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(
+        ',',
+      ),
+    );
   lines.push(`${s.to.toISOString()},,CLOSING,Closing balance,0,${s.closingMinor}`);
   return `${lines.join('\n')}\n`;
 }
@@ -156,10 +179,23 @@ export async function accruals(em: EntityManager, actor: Principal | null, polic
   // Batches of ACCRUAL_BATCH contracts by id (keyset), each one query with its reports and last
   // settlement (no query per contract), until a batch comes back short: every contract, bounded memory.
   for (let after = ''; ;) {
-    const rows = await em.execute<{
-      id: string; brand_id: string; vendor_id: string; currency: string; rate_minor: string; interval_minutes: number; seats: Contract['seats'];
-      service_level_target: number; credit_per_point: number; credit_cap: number; outsourcing_model: string; reports: ReportRow[]; last_amounts: unknown;
-    }[]>(
+    const rows = await em.execute<
+      {
+        id: string;
+        brand_id: string;
+        vendor_id: string;
+        currency: string;
+        rate_minor: string;
+        interval_minutes: number;
+        seats: Contract['seats'];
+        service_level_target: number;
+        credit_per_point: number;
+        credit_cap: number;
+        outsourcing_model: string;
+        reports: ReportRow[];
+        last_amounts: unknown;
+      }[]
+    >(
       `select c.id, c.brand_id, c.vendor_id, c.currency, c.rate_minor::text as rate_minor, c.interval_minutes, c.seats,
               c.service_level_target, c.credit_per_point, c.credit_cap, s.outsourcing_model, ${REPORTS_JSON_SQL} as reports,
               (select amounts from settlement where contract_id = c.id order by sequence desc limit 1) as last_amounts
@@ -169,10 +205,19 @@ export async function accruals(em: EntityManager, actor: Principal | null, polic
       [...(scopeSql ? [p.organizationId] : []), ...(after ? [after] : [])],
     );
     for (const c of rows) {
-      const current = amountsFor({
-        currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
-        serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
-      }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
+      const current = amountsFor(
+        {
+          currency: c.currency,
+          rateMinor: BigInt(c.rate_minor),
+          intervalMinutes: c.interval_minutes,
+          seats: c.seats,
+          serviceLevelTarget: c.service_level_target,
+          creditPerPoint: c.credit_per_point,
+          creditCap: c.credit_cap,
+        },
+        pickEffectiveActuals(c.reports, c.outsourcing_model),
+        policy,
+      );
       const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
       out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
     }
@@ -196,15 +241,30 @@ export interface Reconciliation {
 export async function reconciliation(em: EntityManager, actor: Principal | null): Promise<Reconciliation> {
   const p = requireRole(actor, 'FINANCE', 'OPERATOR');
   if (!seesAll(p)) throw new AccessError('FORBIDDEN', 'Reconciliation covers every organisation: the operator’s keys only');
-  const currencies = (await em.execute<{ currency: string; s: string }[]>(
-    `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id group by a.currency order by a.currency`,
-  )).map((r) => ({ currency: r.currency, sumMinor: BigInt(r.s) }));
+  const currencies = (
+    await em.execute<{ currency: string; s: string }[]>(
+      `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id group by a.currency order by a.currency`,
+    )
+  ).map((r) => ({ currency: r.currency, sumMinor: BigInt(r.s) }));
   const discrepancies: string[] = currencies.filter((c) => c.sumMinor !== 0n).map((c) => `Ledger does not sum to zero in ${c.currency}: ${c.sumMinor}`);
   const unbalanced = await em.execute<{ id: string; s: string }[]>(
     'select transaction_id as id, sum(amount_minor)::text as s from ledger_entry group by transaction_id having sum(amount_minor) <> 0',
   );
   for (const u of unbalanced) discrepancies.push(`Transaction ${u.id} sums to ${u.s}`);
-  const invoices = await em.execute<{ id: string; number: string; vendor_id: string; net: string; fee: string; paid: string; brand: string | null; vendor: string | null; fees: string | null; payments: string | null }[]>(
+  const invoices = await em.execute<
+    {
+      id: string;
+      number: string;
+      vendor_id: string;
+      net: string;
+      fee: string;
+      paid: string;
+      brand: string | null;
+      vendor: string | null;
+      fees: string | null;
+      payments: string | null;
+    }[]
+  >(
     `select i.id, i.number::text as number, i.vendor_id, i.net_minor::text as net, i.fee_minor::text as fee, i.paid_minor::text as paid,
             (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
               where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.organization_id = i.brand_id and a.kind = 'ORGANIZATION')::text as brand,

@@ -84,7 +84,15 @@ export interface Posting {
  */
 export async function postTransaction(
   em: EntityManager,
-  tx: { kind: 'SETTLEMENT' | 'ADJUSTMENT' | 'PAYMENT'; idempotencyKey: string; currency: string; invoiceId: string | null; settlementId: string | null; description: string; postedAt: Date },
+  tx: {
+    kind: 'SETTLEMENT' | 'ADJUSTMENT' | 'PAYMENT';
+    idempotencyKey: string;
+    currency: string;
+    invoiceId: string | null;
+    settlementId: string | null;
+    description: string;
+    postedAt: Date;
+  },
   postings: Posting[],
 ): Promise<string | null> {
   const nonZero = postings.filter((p) => p.amountMinor !== 0n);

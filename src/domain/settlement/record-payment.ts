@@ -41,7 +41,8 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 async function payOnce(em: EntityManager, clock: Clock, p: Principal, cmd: RecordPaymentCommand): Promise<Result<Invoice>> {
   return em.transactional(async (tem) => {
     const invoice = await tem.findOne(InvoiceSchema, { id: cmd.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!invoice || (p.organizationKind !== 'OPERATOR' && invoice.brandId !== p.organizationId)) throw new AccessError('NOT_FOUND', `No invoice ${cmd.invoiceId} payable by this organisation`);
+    if (!invoice || (p.organizationKind !== 'OPERATOR' && invoice.brandId !== p.organizationId))
+      throw new AccessError('NOT_FOUND', `No invoice ${cmd.invoiceId} payable by this organisation`);
     const key = `payment:${p.organizationId}:${cmd.idempotencyKey}`;
     // The payment's payload is in the ledger: its invoice, currency and the cash account's debit.
     const [earlier] = await tem.execute<{ invoice_id: string; currency: string; amount_minor: string }[]>(
@@ -50,9 +51,14 @@ async function payOnce(em: EntityManager, clock: Clock, p: Principal, cmd: Recor
       [key],
     );
     if (earlier) {
-      if (earlier.invoice_id !== invoice.id) return fail('CONFLICT', 'This idempotency key was already used for a payment of another invoice', 'idempotencyKey');
+      if (earlier.invoice_id !== invoice.id)
+        return fail('CONFLICT', 'This idempotency key was already used for a payment of another invoice', 'idempotencyKey');
       if (earlier.currency !== cmd.currency || BigInt(earlier.amount_minor) !== cmd.amountMinor) {
-        return fail('CONFLICT', `This idempotency key was already used for a payment of ${earlier.amount_minor} minor units of ${earlier.currency}; a new payment needs a new key`, 'idempotencyKey');
+        return fail(
+          'CONFLICT',
+          `This idempotency key was already used for a payment of ${earlier.amount_minor} minor units of ${earlier.currency}; a new payment needs a new key`,
+          'idempotencyKey',
+        );
       }
       return ok(invoice);
     }
@@ -67,10 +73,14 @@ async function payOnce(em: EntityManager, clock: Clock, p: Principal, cmd: Recor
     // Invoice numbers run per vendor: the statement line names the vendor too.
     const vendor = await tem.findOneOrFail(OrganizationSchema, { id: invoice.vendorId });
     const description = `Payment of ${vendor.name} invoice ${invoice.number}`;
-    await postTransaction(tem, { kind: 'PAYMENT', idempotencyKey: key, currency: invoice.currency, invoiceId: invoice.id, settlementId: null, description, postedAt: now }, [
-      { accountId: await accountId(tem, operatorId, invoice.currency, 'OPERATOR_CASH', now), amountMinor: cmd.amountMinor },
-      { accountId: await accountId(tem, invoice.brandId, invoice.currency, 'ORGANIZATION', now), amountMinor: -cmd.amountMinor },
-    ]);
+    await postTransaction(
+      tem,
+      { kind: 'PAYMENT', idempotencyKey: key, currency: invoice.currency, invoiceId: invoice.id, settlementId: null, description, postedAt: now },
+      [
+        { accountId: await accountId(tem, operatorId, invoice.currency, 'OPERATOR_CASH', now), amountMinor: cmd.amountMinor },
+        { accountId: await accountId(tem, invoice.brandId, invoice.currency, 'ORGANIZATION', now), amountMinor: -cmd.amountMinor },
+      ],
+    );
     invoice.paidMinor += cmd.amountMinor;
     // ADJUSTED stays: it tells the reader that notes were issued against this invoice.
     if (invoice.status !== 'ADJUSTED') invoice.status = invoice.paidMinor === invoice.netMinor ? 'PAID' : 'PARTIALLY_PAID';

@@ -66,7 +66,9 @@ export function roundRatio(r: Ratio): bigint {
  */
 export function formatScaled(value: bigint, decimals: number): string {
   const negative = value < 0n;
-  const digits = abs(value).toString().padStart(decimals + 1, '0');
+  const digits = abs(value)
+    .toString()
+    .padStart(decimals + 1, '0');
   const whole = digits.slice(0, digits.length - decimals);
   const frac = digits.slice(digits.length - decimals).replace(/0+$/, '');
   return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;

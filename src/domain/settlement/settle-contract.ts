@@ -27,11 +27,15 @@ export type SettleOutcome =
  * the next adjustment. Line descriptions are left out: an adjustment writes its own.
  */
 export function amountsToJson(a: SettlementAmounts): string {
-  return JSON.stringify({ ...a, lines: a.lines.map(({ description: _d, ...line }) => line) }, (_k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
+  return JSON.stringify({ ...a, lines: a.lines.map(({ description: _d, ...line }) => line) }, (_k, v) =>
+    typeof v === 'bigint' ? { $bigint: v.toString() } : v,
+  );
 }
 
 export function amountsFromJson(json: unknown): SettlementAmounts {
-  const parsed = JSON.parse(typeof json === 'string' ? json : JSON.stringify(json), (_k, v) => (v && typeof v === 'object' && typeof v.$bigint === 'string' ? BigInt(v.$bigint) : v)) as SettlementAmounts;
+  const parsed = JSON.parse(typeof json === 'string' ? json : JSON.stringify(json), (_k, v) =>
+    v && typeof v === 'object' && typeof v.$bigint === 'string' ? BigInt(v.$bigint) : v,
+  ) as SettlementAmounts;
   return { ...parsed, lines: parsed.lines.map((l) => ({ ...l, description: '' })) };
 }
 
@@ -42,7 +46,9 @@ type ContractTerms = Pick<Contract, 'currency' | 'rateMinor' | 'intervalMinutes'
 export function amountsFor(contract: ContractTerms, actuals: Map<number, ActualsRow>, policy: SettlementPolicy): SettlementAmounts {
   return computeSettlement(
     {
-      currency: contract.currency, rateMinor: contract.rateMinor, intervalMinutes: contract.intervalMinutes as 15 | 30 | 60,
+      currency: contract.currency,
+      rateMinor: contract.rateMinor,
+      intervalMinutes: contract.intervalMinutes as 15 | 30 | 60,
       awardedSeats: contract.seats.map((s) => ({ index: s.index, seats: s.seats })),
       // Stored as fractions with at most 4 decimals; ppm makes them exact integers.
       targetPpm: Math.round(contract.serviceLevelTarget * 1_000_000),
@@ -87,7 +93,13 @@ interface LockedContract {
  *
  * Hot path for the settlement workers: a handful of round trips in plain SQL, no unit of work.
  */
-export async function settleContract(em: EntityManager, clock: Clock, contractId: string, policy: SettlementPolicy, options: { force?: boolean } = {}): Promise<SettleOutcome> {
+export async function settleContract(
+  em: EntityManager,
+  clock: Clock,
+  contractId: string,
+  policy: SettlementPolicy,
+  options: { force?: boolean } = {},
+): Promise<SettleOutcome> {
   try {
     const [outcome] = await settleContracts(em, clock, [{ contractId, force: options.force === true }], policy);
     return outcome!;
@@ -135,13 +147,24 @@ export async function settleContracts(em: EntityManager, clock: Clock, requests:
       [pgArray(ids)],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
-    await lockInvoiceNumbers(tem, rows.map((r) => r.vendor_id));
+    await lockInvoiceNumbers(
+      tem,
+      rows.map((r) => r.vendor_id),
+    );
     const now = clock.now();
-    const accounts = await accountIds(tem, rows.flatMap((c) => (c.operator_id ? [
-      { organizationId: c.brand_id, currency: c.currency, kind: 'ORGANIZATION' as const },
-      { organizationId: c.vendor_id, currency: c.currency, kind: 'ORGANIZATION' as const },
-      { organizationId: c.operator_id, currency: c.currency, kind: 'OPERATOR_FEES' as const },
-    ] : [])), now);
+    const accounts = await accountIds(
+      tem,
+      rows.flatMap((c) =>
+        c.operator_id
+          ? [
+              { organizationId: c.brand_id, currency: c.currency, kind: 'ORGANIZATION' as const },
+              { organizationId: c.vendor_id, currency: c.currency, kind: 'ORGANIZATION' as const },
+              { organizationId: c.operator_id, currency: c.currency, kind: 'OPERATOR_FEES' as const },
+            ]
+          : [],
+      ),
+      now,
+    );
     const out = new Map<string, SettleOutcome>();
     for (const id of ids) {
       const force = requests.some((r) => r.contractId === id && r.force);
@@ -162,18 +185,23 @@ export async function settleContracts(em: EntityManager, clock: Clock, requests:
 async function lockInvoiceNumbers(tem: EntityManager, vendorIds: readonly string[]): Promise<void> {
   const ids = [...new Set(vendorIds)].sort();
   if (!ids.length) return;
-  await tem.execute(
-    `insert into invoice_number_counter (vendor_id, last_number) select v, 0 from unnest(?::uuid[]) as v order by v on conflict do nothing`,
-    [pgArray(ids)],
-  );
+  await tem.execute(`insert into invoice_number_counter (vendor_id, last_number) select v, 0 from unnest(?::uuid[]) as v order by v on conflict do nothing`, [
+    pgArray(ids),
+  ]);
   await tem.execute('select vendor_id from invoice_number_counter where vendor_id = any(?::uuid[]) order by vendor_id for update', [pgArray(ids)]);
 }
 
 /** Decides and writes one locked contract's settlement, inside the caller's transaction. */
 async function settleRow(
-  tem: EntityManager, contractId: string, c: LockedContract | undefined, now: Date, policy: SettlementPolicy, force: boolean, accounts: Map<string, string>,
+  tem: EntityManager,
+  contractId: string,
+  c: LockedContract | undefined,
+  now: Date,
+  policy: SettlementPolicy,
+  force: boolean,
+  accounts: Map<string, string>,
 ): Promise<SettleOutcome> {
-if (!c) return { kind: 'MISSING', contractId };
+  if (!c) return { kind: 'MISSING', contractId };
   const endsAt = new Date(c.ends_at);
   if (c.last_sequence === null) {
     const dueAt = new Date(endsAt.getTime() + policy.graceMs);
@@ -183,10 +211,19 @@ if (!c) return { kind: 'MISSING', contractId };
   }
   if (!c.operator_id) throw new Error('No operator organisation: run npm run bootstrap:operator');
 
-  const current = amountsFor({
-    currency: c.currency, rateMinor: BigInt(c.rate_minor), intervalMinutes: c.interval_minutes, seats: c.seats,
-    serviceLevelTarget: c.service_level_target, creditPerPoint: c.credit_per_point, creditCap: c.credit_cap,
-  }, pickEffectiveActuals(c.reports, c.outsourcing_model), policy);
+  const current = amountsFor(
+    {
+      currency: c.currency,
+      rateMinor: BigInt(c.rate_minor),
+      intervalMinutes: c.interval_minutes,
+      seats: c.seats,
+      serviceLevelTarget: c.service_level_target,
+      creditPerPoint: c.credit_per_point,
+      creditCap: c.credit_cap,
+    },
+    pickEffectiveActuals(c.reports, c.outsourcing_model),
+    policy,
+  );
   const isAdjustment = c.last_sequence !== null;
   const sequence = (c.last_sequence ?? 0) + 1;
   let lines: SettlementLine[];
@@ -220,9 +257,16 @@ if (!c) return { kind: 'MISSING', contractId };
   const ledgerTxId = entries.length ? uuidv7() : null;
   const idempotencyKey = `settle:${contractId}:${sequence}`;
   // Lines travel as one JSON parameter: hundreds of bind values would cost more to format than to insert.
-  const linesJson = JSON.stringify(lines.map((l, i) => ({
-    position: i + 1, kind: l.kind, interval_index: l.index, billable_units: l.billableUnits?.toString() ?? null, description: l.description, amount_minor: l.amountMinor.toString(),
-  })));
+  const linesJson = JSON.stringify(
+    lines.map((l, i) => ({
+      position: i + 1,
+      kind: l.kind,
+      interval_index: l.index,
+      billable_units: l.billableUnits?.toString() ?? null,
+      description: l.description,
+      amount_minor: l.amountMinor.toString(),
+    })),
+  );
   // Invoice, lines, settlement, ledger transaction, contract status, transition and outbox event in one statement.
   await tem.execute(
     `with inv as (
@@ -255,20 +299,66 @@ if (!c) return { kind: 'MISSING', contractId };
      )
      update contract set status = ?, needs_settlement = false where id = ?`,
     [
-      invoiceId, contractId, c.brand_id, c.vendor_id, invoiceKind, isAdjustment ? c.original_invoice_id : null, c.currency,
-      net.toString(), fee.toString(), (net - fee).toString(), new Date(c.starts_at), endsAt, now,
-      linesJson,
-      settlementId, contractId, sequence, idempotencyKey, isAdjustment ? 'ADJUSTMENT' : 'INITIAL', net.toString(), fee.toString(), amountsToJson(current), now,
+      invoiceId,
+      contractId,
+      c.brand_id,
+      c.vendor_id,
+      invoiceKind,
       isAdjustment ? c.original_invoice_id : null,
-      uuidv7(), contractId, c.status, toStatus, now,
-      ledgerTxId, isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT', idempotencyKey, c.currency, settlementId,
-      `${isAdjustment ? `Adjustment ${sequence}` : 'Settlement'} of contract ${contractId}`, now, ledgerTxId,
-      now, JSON.stringify(entries.map((e) => ({ account_id: e.account, amount_minor: e.amount.toString() }))),
-      ...eventInsertValues('contract.settled', [c.brand_id, c.vendor_id], {
-        contractId, brandId: c.brand_id, vendorId: c.vendor_id, settlementId, sequence, kind: isAdjustment ? 'ADJUSTMENT' : 'INITIAL',
-        invoiceId, invoiceKind, currency: c.currency, netMinor: net.toString(), feeMinor: fee.toString(), vendorPayoutMinor: (net - fee).toString(),
-      }, now),
-      toStatus, contractId,
+      c.currency,
+      net.toString(),
+      fee.toString(),
+      (net - fee).toString(),
+      new Date(c.starts_at),
+      endsAt,
+      now,
+      linesJson,
+      settlementId,
+      contractId,
+      sequence,
+      idempotencyKey,
+      isAdjustment ? 'ADJUSTMENT' : 'INITIAL',
+      net.toString(),
+      fee.toString(),
+      amountsToJson(current),
+      now,
+      isAdjustment ? c.original_invoice_id : null,
+      uuidv7(),
+      contractId,
+      c.status,
+      toStatus,
+      now,
+      ledgerTxId,
+      isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT',
+      idempotencyKey,
+      c.currency,
+      settlementId,
+      `${isAdjustment ? `Adjustment ${sequence}` : 'Settlement'} of contract ${contractId}`,
+      now,
+      ledgerTxId,
+      now,
+      JSON.stringify(entries.map((e) => ({ account_id: e.account, amount_minor: e.amount.toString() }))),
+      ...eventInsertValues(
+        'contract.settled',
+        [c.brand_id, c.vendor_id],
+        {
+          contractId,
+          brandId: c.brand_id,
+          vendorId: c.vendor_id,
+          settlementId,
+          sequence,
+          kind: isAdjustment ? 'ADJUSTMENT' : 'INITIAL',
+          invoiceId,
+          invoiceKind,
+          currency: c.currency,
+          netMinor: net.toString(),
+          feeMinor: fee.toString(),
+          vendorPayoutMinor: (net - fee).toString(),
+        },
+        now,
+      ),
+      toStatus,
+      contractId,
     ],
   );
   return { kind: isAdjustment ? 'ADJUSTED' : 'SETTLED', contractId, sequence, invoiceId };

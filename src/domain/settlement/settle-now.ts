@@ -10,7 +10,13 @@ import { settleContract, type SettlementPolicy } from './settle-contract.js';
  * its own contracts, or the operator (OPERATOR or its FINANCE keys) for any. Runs the same
  * exactly-once path as the worker, so calling it while a job runs is harmless.
  */
-export async function settleNow(em: EntityManager, clock: Clock, actor: Principal | null, contractId: string, policy: SettlementPolicy): Promise<{ outcome: string; invoice: Invoice | null }> {
+export async function settleNow(
+  em: EntityManager,
+  clock: Clock,
+  actor: Principal | null,
+  contractId: string,
+  policy: SettlementPolicy,
+): Promise<{ outcome: string; invoice: Invoice | null }> {
   const p = requireRole(actor, 'FINANCE', 'OPERATOR');
   const contract = await em.findOne(ContractSchema, { id: contractId });
   const allowed = contract && (p.organizationKind === 'OPERATOR' || (p.role === 'FINANCE' && contract.brandId === p.organizationId));

@@ -45,7 +45,16 @@ describe('computeSettlement, worked examples', () => {
       actual(4, 50_000n, 500_000), // 30 points below: capped at 10% = 12.50
       // interval 5: no actuals, no line
     ]);
-    expect(summary(s.lines)).toEqual(['BASE:0 12500', 'BASE:1 11875', 'BASE:2 12500', 'BASE:3 12500', 'CREDIT:3 -688', 'BASE:4 12500', 'CREDIT:4 -1250', 'FEE:- 1199']);
+    expect(summary(s.lines)).toEqual([
+      'BASE:0 12500',
+      'BASE:1 11875',
+      'BASE:2 12500',
+      'BASE:3 12500',
+      'CREDIT:3 -688',
+      'BASE:4 12500',
+      'CREDIT:4 -1250',
+      'FEE:- 1199',
+    ]);
     // net 599.37; fee 2% = 11.9874 → 11.99
     expect(totals(s)).toEqual({ base: 61_875n, credit: -1_938n, net: 59_937n, fee: 1_199n, payout: 58_738n });
     expect(s.lines.map((l) => l.billableUnits)).toEqual([50_000n, 47_500n, 50_000n, 50_000n, 50_000n, 50_000n, 50_000n, null]);
@@ -68,7 +77,12 @@ describe('computeSettlement, worked examples', () => {
       currency: 'JPY',
       rateMinor: 3_000n, // ¥3,000 per seat-hour
       intervalMinutes: 15,
-      awardedSeats: [{ index: 0, seats: 3 }, { index: 1, seats: 3 }, { index: 2, seats: 4 }, { index: 3, seats: 4 }],
+      awardedSeats: [
+        { index: 0, seats: 3 },
+        { index: 1, seats: 3 },
+        { index: 2, seats: 4 },
+        { index: 3, seats: 4 },
+      ],
     });
     const s = computeSettlement(terms, [
       actual(0, 7_500n, 745_000), // 0.75 h: ¥2,250; credit 5.5% = 123.75 → 124
@@ -141,7 +155,16 @@ describe('computeSettlement, invalid input', () => {
     ['target above 100%', { targetPpm: 1_000_001 }, []],
     ['fractional fee', { feePpm: 1.5 }, []],
     ['negative cap', { creditCapPpm: -1 }, []],
-    ['duplicate awarded interval', { awardedSeats: [{ index: 0, seats: 1 }, { index: 0, seats: 2 }] }, []],
+    [
+      'duplicate awarded interval',
+      {
+        awardedSeats: [
+          { index: 0, seats: 1 },
+          { index: 0, seats: 2 },
+        ],
+      },
+      [],
+    ],
     ['negative seats', { awardedSeats: [{ index: 0, seats: -1 }] }, []],
     ['unknown interval', {}, [actual(9, 1n)]],
     ['duplicate actual', {}, [actual(0, 1n), actual(0, 2n)]],
@@ -155,11 +178,21 @@ describe('computeSettlement, invalid input', () => {
 });
 
 describe('settlementDelta and postings', () => {
-  const previous = computeSettlement(someTerms(), [actual(0, 50_000n), actual(1, 47_500n, 820_000), actual(2, 60_000n, 900_000), actual(3, 50_000n, 745_000), actual(4, 50_000n, 500_000)]);
+  const previous = computeSettlement(someTerms(), [
+    actual(0, 50_000n),
+    actual(1, 47_500n, 820_000),
+    actual(2, 60_000n, 900_000),
+    actual(3, 50_000n, 745_000),
+    actual(4, 50_000n, 500_000),
+  ]);
 
   it('posts only what changed: a restated interval and a late one', () => {
     const current = computeSettlement(someTerms(), [
-      actual(0, 50_000n), actual(1, 50_000n, 820_000), actual(2, 60_000n, 900_000), actual(3, 50_000n, 745_000), actual(4, 50_000n, 500_000),
+      actual(0, 50_000n),
+      actual(1, 50_000n, 820_000),
+      actual(2, 60_000n, 900_000),
+      actual(3, 50_000n, 745_000),
+      actual(4, 50_000n, 500_000),
       actual(5, 50_000n, 790_000), // late: 1 point below, 1% credit
     ]);
     const d = settlementDelta(previous, current);

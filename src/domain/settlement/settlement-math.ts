@@ -168,7 +168,11 @@ export function computeSettlement(terms: SettlementTerms, actuals: IntervalActua
     const baseNumerator = billable * rateMinor;
     const base = roundHalfEven(baseNumerator, UNITS_PER_SEAT_HOUR);
     const staffedNote =
-      a.staffedUnits === awarded ? '' : a.staffedUnits > awarded ? `, staffed ${seatHours(a.staffedUnits)}, capped at awarded` : `, awarded ${seatHours(awarded)}`;
+      a.staffedUnits === awarded
+        ? ''
+        : a.staffedUnits > awarded
+          ? `, staffed ${seatHours(a.staffedUnits)}, capped at awarded`
+          : `, awarded ${seatHours(awarded)}`;
     lines.push({
       kind: 'BASE',
       index: a.index,

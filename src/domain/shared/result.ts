@@ -5,14 +5,7 @@
  */
 
 export type FailureKind =
-  | 'VALIDATION'
-  | 'CONFLICT'
-  | 'NOT_ELIGIBLE'
-  | 'BIDDING_CLOSED'
-  | 'INVALID_STATE'
-  | 'ABOVE_RESERVE'
-  | 'DUPLICATE_BID'
-  | 'CONTACTS_EXCEED_CAPACITY';
+  'VALIDATION' | 'CONFLICT' | 'NOT_ELIGIBLE' | 'BIDDING_CLOSED' | 'INVALID_STATE' | 'ABOVE_RESERVE' | 'DUPLICATE_BID' | 'CONTACTS_EXCEED_CAPACITY';
 
 export interface Failure {
   kind: FailureKind;
@@ -50,7 +43,10 @@ export const fail = <T = never>(kind: FailureKind, message: string, field?: stri
 
 /** Thrown by use cases for missing or foreign objects and role violations; mapped to GraphQL error codes. */
 export class AccessError extends Error {
-  constructor(readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND', message: string) {
+  constructor(
+    readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND',
+    message: string,
+  ) {
     super(message);
     this.name = 'AccessError';
   }

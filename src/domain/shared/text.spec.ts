@@ -4,7 +4,8 @@ import { isStorableText, unstorableTextPath } from './text.js';
 describe('storable text', () => {
   it('refuses NUL and unpaired surrogates, and accepts any other Unicode', () => {
     for (const ok of ['', 'plain', 'e\u0301', '🧨💥', '𝔘𝔫𝔦', '\u202e', '\r\n\t']) expect(isStorableText(ok), ok).toBe(true);
-    for (const bad of ['\u0000', 'a\u0000b', '\ud800', 'x\udc00', '\udc00\ud800', '🧨'.slice(0, 1)]) expect(isStorableText(bad), JSON.stringify(bad)).toBe(false);
+    for (const bad of ['\u0000', 'a\u0000b', '\ud800', 'x\udc00', '\udc00\ud800', '🧨'.slice(0, 1)])
+      expect(isStorableText(bad), JSON.stringify(bad)).toBe(false);
   });
 
   it('names the first unstorable string in a value, in the API’s path style', () => {

@@ -9,7 +9,11 @@ export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
 }
 
-interface Step { value: unknown; parent: Step | null; key: string | number | null }
+interface Step {
+  value: unknown;
+  parent: Step | null;
+  key: string | number | null;
+}
 
 /**
  * The path ("input.events[3].externalId") of the first string in a JSON value that is not

@@ -28,9 +28,11 @@ export async function webhookTargets(em: EntityManager, events: readonly DomainE
       order by w.id`,
     [pgArray([...new Set(events.map((e) => e.type))]), pgArray([...new Set(events.flatMap((e) => e.audience))])],
   );
-  return events.flatMap((event) => endpoints
-    .filter((w) => w.event_types.includes(event.type) && (w.kind === 'OPERATOR' || event.audience.includes(w.organization_id)))
-    .map((w) => ({ eventId: event.id, endpointId: w.id })));
+  return events.flatMap((event) =>
+    endpoints
+      .filter((w) => w.event_types.includes(event.type) && (w.kind === 'OPERATOR' || event.audience.includes(w.organization_id)))
+      .map((w) => ({ eventId: event.id, endpointId: w.id })),
+  );
 }
 
 /**
@@ -63,7 +65,19 @@ export type PreparedDelivery =
  * was already delivered (a duplicated job) or whose endpoint was disabled meanwhile.
  */
 export async function prepareDelivery(em: EntityManager, secrets: SecretBox, target: DeliveryTarget): Promise<PreparedDelivery> {
-  const [row] = await em.execute<{ url: string; status: string; secret_ciphertext: string; delivered: boolean; id: string; type: EventType; audience: string; payload: unknown; created_at: Date }[]>(
+  const [row] = await em.execute<
+    {
+      url: string;
+      status: string;
+      secret_ciphertext: string;
+      delivered: boolean;
+      id: string;
+      type: EventType;
+      audience: string;
+      payload: unknown;
+      created_at: Date;
+    }[]
+  >(
     `select w.url, w.status, w.secret_ciphertext, e.id, e.type, e.audience, e.payload, e.created_at,
             exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome = 'DELIVERED') as delivered
        from webhook_endpoint w, domain_event e
@@ -94,8 +108,18 @@ export async function recordDeliveryAttempt(em: EntityManager, target: DeliveryT
      select ?, ?, ?, coalesce(max(attempt), 0) + 1, ?, ?, ?, ?, ?
        from webhook_delivery where event_id = ? and endpoint_id = ?
      returning attempt`,
-    [uuidv7(), target.eventId, target.endpointId, attempt.outcome, attempt.statusCode, attempt.error?.slice(0, 1000) ?? null,
-      Math.max(0, Math.round(attempt.durationMs)), attempt.at, target.eventId, target.endpointId],
+    [
+      uuidv7(),
+      target.eventId,
+      target.endpointId,
+      attempt.outcome,
+      attempt.statusCode,
+      attempt.error?.slice(0, 1000) ?? null,
+      Math.max(0, Math.round(attempt.durationMs)),
+      attempt.at,
+      target.eventId,
+      target.endpointId,
+    ],
   );
   return row!.attempt;
 }
@@ -115,7 +139,10 @@ export interface DeliveryLogEntry {
 
 /** The delivery log of an endpoint the caller may manage, newest attempt first; optionally one event's. */
 export async function listDeliveries(
-  em: EntityManager, actor: Principal | null, filter: { endpointId: string; eventId?: string | null }, page: PageRequest,
+  em: EntityManager,
+  actor: Principal | null,
+  filter: { endpointId: string; eventId?: string | null },
+  page: PageRequest,
 ): Promise<Page<DeliveryLogEntry>> {
   const endpoint = await getWebhookEndpoint(em, actor, filter.endpointId);
   const params: unknown[] = [endpoint.id];
@@ -132,9 +159,33 @@ export async function listDeliveries(
   }
   sql += ' order by d.id desc limit ?';
   params.push(page.first + 1);
-  const rows = await em.execute<{ id: string; event_id: string; type: EventType; endpoint_id: string; attempt: number; outcome: DeliveryAttempt['outcome']; status_code: number | null; error: string | null; duration_ms: number; attempted_at: Date }[]>(sql, params);
-  return toPage(rows.map((r) => ({
-    id: r.id, eventId: r.event_id, eventType: r.type, endpointId: r.endpoint_id, attempt: r.attempt, outcome: r.outcome,
-    statusCode: r.status_code, error: r.error, durationMs: r.duration_ms, attemptedAt: new Date(r.attempted_at),
-  })), page.first);
+  const rows = await em.execute<
+    {
+      id: string;
+      event_id: string;
+      type: EventType;
+      endpoint_id: string;
+      attempt: number;
+      outcome: DeliveryAttempt['outcome'];
+      status_code: number | null;
+      error: string | null;
+      duration_ms: number;
+      attempted_at: Date;
+    }[]
+  >(sql, params);
+  return toPage(
+    rows.map((r) => ({
+      id: r.id,
+      eventId: r.event_id,
+      eventType: r.type,
+      endpointId: r.endpoint_id,
+      attempt: r.attempt,
+      outcome: r.outcome,
+      statusCode: r.status_code,
+      error: r.error,
+      durationMs: r.duration_ms,
+      attemptedAt: new Date(r.attempted_at),
+    })),
+    page.first,
+  );
 }

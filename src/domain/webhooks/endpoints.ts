@@ -51,7 +51,12 @@ function organizationFor(actor: Principal, organizationId: string | null | undef
  * organisation. Nothing is written on refusal.
  */
 export async function registerWebhookEndpoint(
-  em: EntityManager, clock: Clock, actor: Principal | null, secrets: SecretBox, policy: WebhookUrlPolicy, cmd: RegisterWebhookEndpointCommand,
+  em: EntityManager,
+  clock: Clock,
+  actor: Principal | null,
+  secrets: SecretBox,
+  policy: WebhookUrlPolicy,
+  cmd: RegisterWebhookEndpointCommand,
 ): Promise<Result<RegisteredEndpoint>> {
   const p = requireRole(actor, 'OPERATOR', 'BRAND', 'VENDOR', 'FINANCE');
   const organizationId = organizationFor(p, cmd.organizationId);
@@ -65,7 +70,8 @@ export async function registerWebhookEndpoint(
   const allowed = EVENT_TYPES_BY_KIND[org.kind];
   for (const [i, type] of cmd.eventTypes.entries()) {
     if (!isEventType(type)) return fail('VALIDATION', `Unknown event type "${type.slice(0, 50)}"; known: ${EVENT_TYPES.join(', ')}`, `input.eventTypes[${i}]`);
-    if (!allowed.includes(type)) return fail('VALIDATION', `${type} events never reach a ${org.kind} organisation (possible: ${allowed.join(', ')})`, `input.eventTypes[${i}]`);
+    if (!allowed.includes(type))
+      return fail('VALIDATION', `${type} events never reach a ${org.kind} organisation (possible: ${allowed.join(', ')})`, `input.eventTypes[${i}]`);
   }
   // Counted here for the common case; the guarantee under concurrent registrations is the
   // database's (Migration20261207121000), whose refusal is answered the same way below.
@@ -75,9 +81,17 @@ export async function registerWebhookEndpoint(
   const id = uuidv7();
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
   const endpoint = em.create(WebhookEndpointSchema, {
-    id, organizationId, url, eventTypes: [...new Set(cmd.eventTypes)].sort(), description: cmd.description?.trim() || null,
-    secretCiphertext: secrets.seal(secret, id), secretHint: secret.slice(0, 10), status: 'ACTIVE',
-    createdByKeyId: p.apiKeyId || null, createdAt: clock.now(), disabledAt: null,
+    id,
+    organizationId,
+    url,
+    eventTypes: [...new Set(cmd.eventTypes)].sort(),
+    description: cmd.description?.trim() || null,
+    secretCiphertext: secrets.seal(secret, id),
+    secretHint: secret.slice(0, 10),
+    status: 'ACTIVE',
+    createdByKeyId: p.apiKeyId || null,
+    createdAt: clock.now(),
+    disabledAt: null,
   });
   try {
     await em.flush();
@@ -126,7 +140,12 @@ export async function disableWebhookEndpoint(em: EntityManager, clock: Clock, ac
 }
 
 /** Endpoints of the caller's organisation (the operator: of one organisation, or all), oldest first. */
-export async function listWebhookEndpoints(em: EntityManager, actor: Principal | null, organizationId: string | null, page: PageRequest): Promise<Page<WebhookEndpoint>> {
+export async function listWebhookEndpoints(
+  em: EntityManager,
+  actor: Principal | null,
+  organizationId: string | null,
+  page: PageRequest,
+): Promise<Page<WebhookEndpoint>> {
   const p = requireRole(actor, 'OPERATOR', 'BRAND', 'VENDOR', 'FINANCE');
   const scope = p.role === 'OPERATOR' && !organizationId ? {} : { organizationId: organizationFor(p, organizationId) };
   const rows = await em.find(

@@ -16,11 +16,21 @@ export const MAX_URL_LENGTH = 2048;
  * multicast, reserved and broadcast. The documentation ranges stay allowed (tests use them as
  * stand-ins for public hosts).
  */
-const IPV4_REFUSED: readonly { base: number; bits: number; kind: string }[] = ([
-  ['0.0.0.0', 8, 'this network'], ['10.0.0.0', 8, 'private'], ['100.64.0.0', 10, 'carrier-grade NAT'], ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local'], ['172.16.0.0', 12, 'private'], ['192.0.0.0', 24, 'IETF protocol assignments'], ['192.88.99.0', 24, '6to4 relay'],
-  ['192.168.0.0', 16, 'private'], ['198.18.0.0', 15, 'benchmarking'], ['224.0.0.0', 3, 'multicast or reserved'],
-] as const).map(([net, bits, kind]) => ({ base: parseIPv4(net)!, bits, kind }));
+const IPV4_REFUSED: readonly { base: number; bits: number; kind: string }[] = (
+  [
+    ['0.0.0.0', 8, 'this network'],
+    ['10.0.0.0', 8, 'private'],
+    ['100.64.0.0', 10, 'carrier-grade NAT'],
+    ['127.0.0.0', 8, 'loopback'],
+    ['169.254.0.0', 16, 'link-local'],
+    ['172.16.0.0', 12, 'private'],
+    ['192.0.0.0', 24, 'IETF protocol assignments'],
+    ['192.88.99.0', 24, '6to4 relay'],
+    ['192.168.0.0', 16, 'private'],
+    ['198.18.0.0', 15, 'benchmarking'],
+    ['224.0.0.0', 3, 'multicast or reserved'],
+  ] as const
+).map(([net, bits, kind]) => ({ base: parseIPv4(net)!, bits, kind }));
 
 /**
  * IPv6 ranges a webhook may not reach. Besides loopback, link-local, unique-local, site-local
@@ -45,7 +55,7 @@ const IPV6_REFUSED: readonly [IPv6Groups, number, string][] = [
 
 function inIPv4Range(address: number, base: number, bits: number): boolean {
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return ((address & mask) >>> 0) === ((base & mask) >>> 0);
+  return (address & mask) >>> 0 === (base & mask) >>> 0;
 }
 
 function inIPv6Range(address: IPv6Groups, base: IPv6Groups, bits: number): boolean {
@@ -63,7 +73,10 @@ function inIPv6Range(address: IPv6Groups, base: IPv6Groups, bits: number): boole
  * refused. Anything that is not an IP address is refused too.
  */
 export function addressRefusal(address: string): string | null {
-  const text = address.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const text = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   const v4 = parseIPv4(text.replace(/\.$/, ''));
   if (v4 !== null) return IPV4_REFUSED.find((r) => inIPv4Range(v4, r.base, r.bits))?.kind ?? null;
   const v6 = parseIPv6(text);
@@ -84,7 +97,11 @@ export function isPrivateAddress(address: string): boolean {
  * qualified name, and every refused IP address in any notation.
  */
 export function hostRefusal(host: string): string | null {
-  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   if (name === 'localhost' || name.endsWith('.localhost')) return 'localhost';
   const isAddress = parseIPv4(name) !== null || name.includes(':');
   return isAddress ? addressRefusal(name) : null;

@@ -8,7 +8,13 @@ import type { Context } from '../context.js';
 import { UuidScalar } from '../common/scalars.js';
 import { ConflictError, ValidationError, toUserError } from '../common/user-errors.js';
 import {
-  ApiKeyType, CreateOrganizationInput, IssueApiKeyInput, IssuedApiKeyType, OrganizationType, UpdateVendorProfileInput, ViewerType,
+  ApiKeyType,
+  CreateOrganizationInput,
+  IssueApiKeyInput,
+  IssuedApiKeyType,
+  OrganizationType,
+  UpdateVendorProfileInput,
+  ViewerType,
 } from './access.types.js';
 
 const OrganizationResult = createUnionType({
@@ -22,7 +28,6 @@ const IssueApiKeyResult = createUnionType({
   description: 'The new key (secret shown once), or why it was refused.',
   types: () => [IssuedApiKeyType, ValidationError] as const,
 });
-
 
 @Resolver()
 export class AccessResolver {
@@ -43,28 +48,44 @@ export class AccessResolver {
   }
 
   @Query(() => [ApiKeyType], { description: 'Keys of an organisation: your own, or any for the operator. Secrets are never returned.' })
-  async apiKeys(@Ctx() ctx: Context, @Arg('organizationId', () => UuidScalar, { description: 'Organisation id.' }) organizationId: string): Promise<ApiKeyType[]> {
+  async apiKeys(
+    @Ctx() ctx: Context,
+    @Arg('organizationId', () => UuidScalar, { description: 'Organisation id.' }) organizationId: string,
+  ): Promise<ApiKeyType[]> {
     const p = requireRole(ctx.principal, 'OPERATOR', 'BRAND', 'VENDOR');
     return (await listApiKeys(ctx.em, p, organizationId)).map(ApiKeyType.from);
   }
 
   @Mutation(() => OrganizationResult, { description: 'Onboards a brand, vendor or operator organisation. Operator only.' })
-  async createOrganization(@Ctx() ctx: Context, @Arg('input', () => CreateOrganizationInput, { description: 'The organisation.' }) input: CreateOrganizationInput): Promise<typeof OrganizationResult> {
+  async createOrganization(
+    @Ctx() ctx: Context,
+    @Arg('input', () => CreateOrganizationInput, { description: 'The organisation.' }) input: CreateOrganizationInput,
+  ): Promise<typeof OrganizationResult> {
     const r = await createOrganization(ctx.em, ctx.clock, ctx.principal, {
-      name: input.name, kind: input.kind, vendorType: input.vendorType ?? null, parentBrandId: input.parentBrandId ?? null,
-      skills: input.skills ?? [], certifications: input.certifications ?? [],
+      name: input.name,
+      kind: input.kind,
+      vendorType: input.vendorType ?? null,
+      parentBrandId: input.parentBrandId ?? null,
+      skills: input.skills ?? [],
+      certifications: input.certifications ?? [],
     });
     return r.ok ? OrganizationType.from(r.value) : toUserError(r.failure);
   }
 
   @Mutation(() => OrganizationResult, { description: 'Updates a vendor profile: the vendor its skills; the operator anything, including suspension.' })
-  async updateVendorProfile(@Ctx() ctx: Context, @Arg('input', () => UpdateVendorProfileInput, { description: 'The changes.' }) input: UpdateVendorProfileInput): Promise<typeof OrganizationResult> {
+  async updateVendorProfile(
+    @Ctx() ctx: Context,
+    @Arg('input', () => UpdateVendorProfileInput, { description: 'The changes.' }) input: UpdateVendorProfileInput,
+  ): Promise<typeof OrganizationResult> {
     const r = await updateVendorProfile(ctx.em, ctx.clock, ctx.principal, input);
     return r.ok ? OrganizationType.from(r.value) : toUserError(r.failure);
   }
 
   @Mutation(() => IssueApiKeyResult, { description: 'Issues an API key. The operator for any organisation; a BRAND or VENDOR key for its own.' })
-  async issueApiKey(@Ctx() ctx: Context, @Arg('input', () => IssueApiKeyInput, { description: 'The key to issue.' }) input: IssueApiKeyInput): Promise<typeof IssueApiKeyResult> {
+  async issueApiKey(
+    @Ctx() ctx: Context,
+    @Arg('input', () => IssueApiKeyInput, { description: 'The key to issue.' }) input: IssueApiKeyInput,
+  ): Promise<typeof IssueApiKeyResult> {
     const p = authenticated(ctx.principal);
     const r = await issueApiKey(ctx.em, ctx.clock, p, input);
     return r.ok ? Object.assign(new IssuedApiKeyType(), { apiKey: ApiKeyType.from(r.value.apiKey), secret: r.value.secret }) : toUserError(r.failure);

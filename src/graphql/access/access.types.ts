@@ -3,10 +3,27 @@ import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import type { ApiKey, Organization } from '../../persistence/entities.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum OrganizationKind { BRAND = 'BRAND', VENDOR = 'VENDOR', OPERATOR = 'OPERATOR', AUDITOR = 'AUDITOR' }
-export enum VendorType { IN_HOUSE = 'IN_HOUSE', OUTSOURCER = 'OUTSOURCER' }
-export enum OrganizationStatus { ACTIVE = 'ACTIVE', SUSPENDED = 'SUSPENDED' }
-export enum Role { OPERATOR = 'OPERATOR', BRAND = 'BRAND', VENDOR = 'VENDOR', FINANCE = 'FINANCE', AUDITOR = 'AUDITOR' }
+export enum OrganizationKind {
+  BRAND = 'BRAND',
+  VENDOR = 'VENDOR',
+  OPERATOR = 'OPERATOR',
+  AUDITOR = 'AUDITOR',
+}
+export enum VendorType {
+  IN_HOUSE = 'IN_HOUSE',
+  OUTSOURCER = 'OUTSOURCER',
+}
+export enum OrganizationStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+}
+export enum Role {
+  OPERATOR = 'OPERATOR',
+  BRAND = 'BRAND',
+  VENDOR = 'VENDOR',
+  FINANCE = 'FINANCE',
+  AUDITOR = 'AUDITOR',
+}
 
 registerEnumType(OrganizationKind, {
   name: 'OrganizationKind',
@@ -49,8 +66,15 @@ export class OrganizationType {
 
   static from(o: Organization): OrganizationType {
     return Object.assign(new OrganizationType(), {
-      id: o.id, name: o.name, kind: o.kind, vendorType: o.vendorType, parentBrandId: o.parentBrandId,
-      skills: o.skills, certifications: o.certifications, status: o.status, createdAt: o.createdAt,
+      id: o.id,
+      name: o.name,
+      kind: o.kind,
+      vendorType: o.vendorType,
+      parentBrandId: o.parentBrandId,
+      skills: o.skills,
+      certifications: o.certifications,
+      status: o.status,
+      createdAt: o.createdAt,
     });
   }
 }
@@ -67,7 +91,13 @@ export class ApiKeyType {
 
   static from(k: ApiKey): ApiKeyType {
     return Object.assign(new ApiKeyType(), {
-      id: k.id, organizationId: k.organizationId, role: k.role, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt,
+      id: k.id,
+      organizationId: k.organizationId,
+      role: k.role,
+      prefix: k.prefix,
+      label: k.label,
+      createdAt: k.createdAt,
+      revokedAt: k.revokedAt,
     });
   }
 }
@@ -88,48 +118,73 @@ export class ViewerType {
 @InputType({ description: 'A new organisation (operator only).' })
 export class CreateOrganizationInput {
   @Field(() => String, { description: 'Display name, unique (case-insensitive).' })
-  @IsString() @Length(1, 200) name!: string;
+  @IsString()
+  @Length(1, 200)
+  name!: string;
 
   @Field(() => OrganizationKind, { description: 'Brand, vendor, operator or auditor.' })
   kind!: OrganizationKind;
 
   @Field(() => VendorType, { nullable: true, description: 'Required for vendors.' })
-  @IsOptional() vendorType?: VendorType | null;
+  @IsOptional()
+  vendorType?: VendorType | null;
 
   @Field(() => UuidScalar, { nullable: true, description: 'Required for IN_HOUSE vendors: their brand.' })
-  @IsOptional() @IsUUID() parentBrandId?: string | null;
+  @IsOptional()
+  @IsUUID()
+  parentBrandId?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Vendor skill tags.' })
-  @IsOptional() @ArrayMaxSize(100) @Matches(TAG, { each: true, message: TAG_MESSAGE }) skills?: string[] | null;
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @Matches(TAG, { each: true, message: TAG_MESSAGE })
+  skills?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Vendor certifications.' })
-  @IsOptional() @ArrayMaxSize(100) @Matches(TAG, { each: true, message: TAG_MESSAGE }) certifications?: string[] | null;
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @Matches(TAG, { each: true, message: TAG_MESSAGE })
+  certifications?: string[] | null;
 }
 
-@InputType({ description: 'Changes to a vendor profile. Omitted fields stay as they are. Vendors may change their skills; certifications and status are the operator’s.' })
+@InputType({
+  description: 'Changes to a vendor profile. Omitted fields stay as they are. Vendors may change their skills; certifications and status are the operator’s.',
+})
 export class UpdateVendorProfileInput {
   @Field(() => UuidScalar, { description: 'The vendor.' })
-  @IsUUID() vendorId!: string;
+  @IsUUID()
+  vendorId!: string;
 
   @Field(() => [String], { nullable: true, description: 'New skill tags (replaces the list).' })
-  @IsOptional() @ArrayMaxSize(100) @Matches(TAG, { each: true, message: TAG_MESSAGE }) skills?: string[] | null;
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @Matches(TAG, { each: true, message: TAG_MESSAGE })
+  skills?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'New certifications (operator only; replaces the list).' })
-  @IsOptional() @ArrayMaxSize(100) @Matches(TAG, { each: true, message: TAG_MESSAGE }) certifications?: string[] | null;
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @Matches(TAG, { each: true, message: TAG_MESSAGE })
+  certifications?: string[] | null;
 
   @Field(() => OrganizationStatus, { nullable: true, description: 'Suspend or reactivate (operator only).' })
-  @IsOptional() status?: OrganizationStatus | null;
+  @IsOptional()
+  status?: OrganizationStatus | null;
 }
 
 @InputType({ description: 'A key to issue.' })
 export class IssueApiKeyInput {
   @Field(() => UuidScalar, { description: 'Organisation the key acts for.' })
-  @IsUUID() organizationId!: string;
+  @IsUUID()
+  organizationId!: string;
 
-  @Field(() => Role, { description: 'Role of the key; must fit the organisation’s kind (FINANCE fits all but AUDITOR organisations, which hold AUDITOR keys only).' })
+  @Field(() => Role, {
+    description: 'Role of the key; must fit the organisation’s kind (FINANCE fits all but AUDITOR organisations, which hold AUDITOR keys only).',
+  })
   role!: Role;
 
   @Field(() => String, { description: 'Label, e.g. the system that will use it.' })
-  @IsString() @Length(1, 200) label!: string;
+  @IsString()
+  @Length(1, 200)
+  label!: string;
 }
-

@@ -8,7 +8,14 @@ import type { Context } from '../context.js';
 import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import {
-  AboveReserveError, BiddingClosedError, ConflictError, DuplicateBidError, InvalidStateError, NotEligibleError, ValidationError, toUserError,
+  AboveReserveError,
+  BiddingClosedError,
+  ConflictError,
+  DuplicateBidError,
+  InvalidStateError,
+  NotEligibleError,
+  ValidationError,
+  toUserError,
 } from '../common/user-errors.js';
 import { BidConnection, BidStatus, BidType, PlaceBidInput, ReviseBidInput } from './bidding.types.js';
 
@@ -45,20 +52,38 @@ export class BiddingResolver {
     if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
       return toUserError({ kind: 'VALIDATION', message: 'idempotencyKey is 1 to 200 characters', field: 'idempotencyKey' });
     }
-    return bidResult(await placeBid(ctx.em, ctx.clock, ctx.scores, ctx.principal, {
-      spikeId: input.spikeId, idempotencyKey, rateMinor: input.rate.amountMinor, currency: input.rate.currency,
-      offered: input.offered.map((o) => ({ index: o.index, seats: o.seats })), minSeatsPerInterval: input.minSeatsPerInterval ?? null,
-      minTotalSeatHours: input.minTotalSeatHours ?? null, note: input.note ?? null,
-    }));
+    return bidResult(
+      await placeBid(ctx.em, ctx.clock, ctx.scores, ctx.principal, {
+        spikeId: input.spikeId,
+        idempotencyKey,
+        rateMinor: input.rate.amountMinor,
+        currency: input.rate.currency,
+        offered: input.offered.map((o) => ({ index: o.index, seats: o.seats })),
+        minSeatsPerInterval: input.minSeatsPerInterval ?? null,
+        minTotalSeatHours: input.minTotalSeatHours ?? null,
+        note: input.note ?? null,
+      }),
+    );
   }
 
   @Mutation(() => ReviseBidResult, { description: 'Revises your ACTIVE bid before close, given the version you read.' })
-  async reviseBid(@Ctx() ctx: Context, @Arg('input', () => ReviseBidInput, { description: 'The changes.' }) input: ReviseBidInput): Promise<typeof ReviseBidResult> {
-    return bidResult(await reviseBid(ctx.em, ctx.clock, ctx.scores, ctx.principal, {
-      bidId: input.bidId, expectedVersion: input.expectedVersion, rateMinor: input.rate?.amountMinor ?? null, currency: input.rate?.currency ?? null,
-      offered: input.offered?.map((o) => ({ index: o.index, seats: o.seats })) ?? null, minSeatsPerInterval: input.minSeatsPerInterval ?? null,
-      minTotalSeatHours: input.minTotalSeatHours ?? null, note: input.note ?? null, clearMinimums: input.clearMinimums,
-    }));
+  async reviseBid(
+    @Ctx() ctx: Context,
+    @Arg('input', () => ReviseBidInput, { description: 'The changes.' }) input: ReviseBidInput,
+  ): Promise<typeof ReviseBidResult> {
+    return bidResult(
+      await reviseBid(ctx.em, ctx.clock, ctx.scores, ctx.principal, {
+        bidId: input.bidId,
+        expectedVersion: input.expectedVersion,
+        rateMinor: input.rate?.amountMinor ?? null,
+        currency: input.rate?.currency ?? null,
+        offered: input.offered?.map((o) => ({ index: o.index, seats: o.seats })) ?? null,
+        minSeatsPerInterval: input.minSeatsPerInterval ?? null,
+        minTotalSeatHours: input.minTotalSeatHours ?? null,
+        note: input.note ?? null,
+        clearMinimums: input.clearMinimums,
+      }),
+    );
   }
 
   @Mutation(() => WithdrawBidResult, { description: 'Withdraws your ACTIVE bid while the spike is open.' })
@@ -86,7 +111,11 @@ export class BiddingResolver {
   }
 
   @Query(() => BidConnection, { description: 'All bids on a spike, for its brand and the operator, only once bidding is over (FORBIDDEN before).' })
-  async bidsForSpike(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'The spike.' }) spikeId: string, @Args(() => PageArgs) page: PageArgs) {
+  async bidsForSpike(
+    @Ctx() ctx: Context,
+    @Arg('spikeId', () => UuidScalar, { description: 'The spike.' }) spikeId: string,
+    @Args(() => PageArgs) page: PageArgs,
+  ) {
     return toConnection(await listBidsForSpike(ctx.em, ctx.clock, ctx.principal, spikeId, pageRequest(page)), BidType.from);
   }
 }

@@ -7,8 +7,17 @@ import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum BidStatus { ACTIVE = 'ACTIVE', WON = 'WON', PARTIAL = 'PARTIAL', LOST = 'LOST', WITHDRAWN = 'WITHDRAWN' }
-registerEnumType(BidStatus, { name: 'BidStatus', description: 'ACTIVE until clearing, then WON, PARTIAL or LOST; WITHDRAWN by the vendor while the spike is open.' });
+export enum BidStatus {
+  ACTIVE = 'ACTIVE',
+  WON = 'WON',
+  PARTIAL = 'PARTIAL',
+  LOST = 'LOST',
+  WITHDRAWN = 'WITHDRAWN',
+}
+registerEnumType(BidStatus, {
+  name: 'BidStatus',
+  description: 'ACTIVE until clearing, then WON, PARTIAL or LOST; WITHDRAWN by the vendor while the spike is open.',
+});
 
 @ObjectType('SeatOffer', { description: 'Seats offered in one interval of the spike.' })
 export class SeatOfferType {
@@ -34,9 +43,19 @@ export class BidType {
 
   static from(b: Bid): BidType {
     return Object.assign(new BidType(), {
-      id: b.id, spikeId: b.spikeId, vendorId: b.vendorId, status: b.status, rate: MoneyType.of(b.rateMinor, b.currency),
-      offered: b.offered, minSeatsPerInterval: b.minSeatsPerInterval, minTotalSeatHours: b.minTotalSeatHours, note: b.note,
-      version: b.version, submittedAt: b.submittedAt, createdAt: b.createdAt, updatedAt: b.updatedAt,
+      id: b.id,
+      spikeId: b.spikeId,
+      vendorId: b.vendorId,
+      status: b.status,
+      rate: MoneyType.of(b.rateMinor, b.currency),
+      offered: b.offered,
+      minSeatsPerInterval: b.minSeatsPerInterval,
+      minTotalSeatHours: b.minTotalSeatHours,
+      note: b.note,
+      version: b.version,
+      submittedAt: b.submittedAt,
+      createdAt: b.createdAt,
+      updatedAt: b.updatedAt,
     });
   }
 }
@@ -46,10 +65,16 @@ export const BidConnection = Connection(BidType, 'Bid', 'bid');
 @InputType({ description: 'Seats offered in one interval.' })
 export class SeatOfferInput {
   @Field(() => Int, { description: 'Interval index in the spike.' })
-  @IsInt() @Min(0) @Max(MAX_INTERVALS) index!: number;
+  @IsInt()
+  @Min(0)
+  @Max(MAX_INTERVALS)
+  index!: number;
 
   @Field(() => Int, { description: 'Seats offered, at least 1 and at most what the interval requires.' })
-  @IsInt() @Min(1) @Max(10_000) seats!: number;
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  seats!: number;
 }
 
 @InputType({ description: 'A new sealed bid.' })
@@ -57,19 +82,34 @@ export class PlaceBidInput {
   @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
 
   @Field(() => MoneyInput, { description: 'Price per seat-hour in the spike’s currency, not above its reserve.' })
-  @ValidateNested() rate!: MoneyInput;
+  @ValidateNested()
+  rate!: MoneyInput;
 
   @Field(() => [SeatOfferInput], { description: 'Seats per interval: any subset of the spike’s intervals.' })
-  @ArrayMinSize(1) @ArrayMaxSize(MAX_INTERVALS) @ValidateNested({ each: true }) offered!: SeatOfferInput[];
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_INTERVALS)
+  @ValidateNested({ each: true })
+  offered!: SeatOfferInput[];
 
   @Field(() => Int, { nullable: true, description: 'If awarded in an interval at all, at least this many seats.' })
-  @IsOptional() @IsInt() @Min(1) @Max(10_000) minSeatsPerInterval?: number | null;
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  minSeatsPerInterval?: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Minimum total seat-hours for the bid to be worth taking (all or nothing).' })
-  @IsOptional() @IsNumber() @Min(0.25) @Max(10_000_000) minTotalSeatHours?: number | null;
+  @IsOptional()
+  @IsNumber()
+  @Min(0.25)
+  @Max(10_000_000)
+  minTotalSeatHours?: number | null;
 
   @Field(() => String, { nullable: true, description: `Note to the brand, up to ${MAX_NOTE_LENGTH} characters.` })
-  @IsOptional() @IsString() @MaxLength(MAX_NOTE_LENGTH) note?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_NOTE_LENGTH)
+  note?: string | null;
 }
 
 @InputType({ description: 'Changes to an ACTIVE bid; omitted fields stay as they are.' })
@@ -77,27 +117,46 @@ export class ReviseBidInput {
   @Field(() => UuidScalar, { description: 'The bid.' }) bidId!: string;
 
   @Field(() => Int, { description: 'The version you last read; a stale one is a CONFLICT.' })
-  @IsInt() @Min(1) expectedVersion!: number;
+  @IsInt()
+  @Min(1)
+  expectedVersion!: number;
 
   @Field(() => MoneyInput, { nullable: true, description: 'New rate.' })
-  @IsOptional() @ValidateNested() rate?: MoneyInput | null;
+  @IsOptional()
+  @ValidateNested()
+  rate?: MoneyInput | null;
 
   @Field(() => [SeatOfferInput], { nullable: true, description: 'New seats per interval (replaces the list).' })
-  @IsOptional() @ArrayMinSize(1) @ArrayMaxSize(MAX_INTERVALS) @ValidateNested({ each: true }) offered?: SeatOfferInput[] | null;
+  @IsOptional()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_INTERVALS)
+  @ValidateNested({ each: true })
+  offered?: SeatOfferInput[] | null;
 
   @Field(() => Int, { nullable: true, description: 'New minimum seats per interval.' })
-  @IsOptional() @IsInt() @Min(1) @Max(10_000) minSeatsPerInterval?: number | null;
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  minSeatsPerInterval?: number | null;
 
   @Field(() => Float, { nullable: true, description: 'New minimum total seat-hours.' })
-  @IsOptional() @IsNumber() @Min(0.25) @Max(10_000_000) minTotalSeatHours?: number | null;
+  @IsOptional()
+  @IsNumber()
+  @Min(0.25)
+  @Max(10_000_000)
+  minTotalSeatHours?: number | null;
 
   @Field(() => Boolean, {
     defaultValue: false,
-    description: 'Remove both minimums first, then apply the fields above: with a new minimum in the same revision, that minimum is kept and only the other is removed.',
+    description:
+      'Remove both minimums first, then apply the fields above: with a new minimum in the same revision, that minimum is kept and only the other is removed.',
   })
   clearMinimums!: boolean;
 
   @Field(() => String, { nullable: true, description: 'New note.' })
-  @IsOptional() @IsString() @MaxLength(MAX_NOTE_LENGTH) note?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_NOTE_LENGTH)
+  note?: string | null;
 }
-

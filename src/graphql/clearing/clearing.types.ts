@@ -6,16 +6,34 @@ import { MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum SolverKind { HIGHS = 'HIGHS', GREEDY = 'GREEDY', TRIVIAL = 'TRIVIAL' }
-registerEnumType(SolverKind, { name: 'SolverKind', description: 'HIGHS: MIP solver (intervals coupled by minimums); GREEDY: exact per-interval greedy; TRIVIAL: nothing to award.' });
+export enum SolverKind {
+  HIGHS = 'HIGHS',
+  GREEDY = 'GREEDY',
+  TRIVIAL = 'TRIVIAL',
+}
+registerEnumType(SolverKind, {
+  name: 'SolverKind',
+  description: 'HIGHS: MIP solver (intervals coupled by minimums); GREEDY: exact per-interval greedy; TRIVIAL: nothing to award.',
+});
 
-export enum ContractStatus { ACTIVE = 'ACTIVE', DELIVERED = 'DELIVERED', SETTLED = 'SETTLED', ADJUSTED = 'ADJUSTED' }
+export enum ContractStatus {
+  ACTIVE = 'ACTIVE',
+  DELIVERED = 'DELIVERED',
+  SETTLED = 'SETTLED',
+  ADJUSTED = 'ADJUSTED',
+}
 registerEnumType(ContractStatus, { name: 'ContractStatus', description: 'ACTIVE → DELIVERED → SETTLED; ADJUSTED after a late-data settlement.' });
 
-export enum ClearingFailureCode { SOLVER_TIMEOUT = 'SOLVER_TIMEOUT', SOLVER_FAILED = 'SOLVER_FAILED', INVALID_INPUT = 'INVALID_INPUT', INTERNAL = 'INTERNAL' }
+export enum ClearingFailureCode {
+  SOLVER_TIMEOUT = 'SOLVER_TIMEOUT',
+  SOLVER_FAILED = 'SOLVER_FAILED',
+  INVALID_INPUT = 'INVALID_INPUT',
+  INTERNAL = 'INTERNAL',
+}
 registerEnumType(ClearingFailureCode, {
   name: 'ClearingFailureCode',
-  description: 'SOLVER_TIMEOUT: no proven optimum within the time limit; SOLVER_FAILED: the solver gave no trustworthy answer; INVALID_INPUT: the spike or its bids cannot be cleared as they stand; INTERNAL: an unexpected error.',
+  description:
+    'SOLVER_TIMEOUT: no proven optimum within the time limit; SOLVER_FAILED: the solver gave no trustworthy answer; INVALID_INPUT: the spike or its bids cannot be cleared as they stand; INTERNAL: an unexpected error.',
 });
 
 const ms = (minutes: number) => minutes * 60_000;
@@ -27,9 +45,12 @@ export class ClearedIntervalType {
   @Field(() => Int, { description: 'Seats the brand required.' }) requiredSeats!: number;
   @Field(() => Int, { description: 'Seats awarded.' }) awardedSeats!: number;
   @Field(() => Int, { description: 'Seats nobody was awarded.' }) unfilledSeats!: number;
-  @Field(() => Float, { nullable: true, description: 'Highest value-adjusted rate that won seats here (minor units per seat-hour).' }) highestWinningAdjustedRate!: number | null;
-  @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level (0–1) the awarded seats reach, by Erlang C.' }) serviceLevelAtAwarded!: number | null;
-  @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level the required seats would reach.' }) serviceLevelAtRequired!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Highest value-adjusted rate that won seats here (minor units per seat-hour).' })
+  highestWinningAdjustedRate!: number | null;
+  @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level (0–1) the awarded seats reach, by Erlang C.' })
+  serviceLevelAtAwarded!: number | null;
+  @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level the required seats would reach.' }) serviceLevelAtRequired!:
+    number | null;
 
   static from(i: ClearedInterval): ClearedIntervalType {
     return Object.assign(new ClearedIntervalType(), { ...i, startsAt: new Date(i.startsAt) });
@@ -44,11 +65,15 @@ export class IntervalSeatsType {
   @Field(() => Int, { description: 'Seats.' }) seats!: number;
 }
 
-@ObjectType('BidToBeat', { description: 'For one interval the bidder offered: its own adjusted rate against the highest adjusted rate that still won. Never another vendor’s identity or price.' })
+@ObjectType('BidToBeat', {
+  description:
+    'For one interval the bidder offered: its own adjusted rate against the highest adjusted rate that still won. Never another vendor’s identity or price.',
+})
 export class BidToBeatType {
   @Field(() => Int, { description: 'Interval index.' }) index!: number;
   @Field(() => Float, { description: 'Your value-adjusted rate (minor units per seat-hour).' }) ownAdjustedRate!: number;
-  @Field(() => Float, { nullable: true, description: 'Highest adjusted rate awarded seats in this interval; null if none were.' }) highestWinningAdjustedRate!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Highest adjusted rate awarded seats in this interval; null if none were.' }) highestWinningAdjustedRate!:
+    number | null;
   @Field(() => Int, { description: 'Seats you were awarded here.' }) awardedSeats!: number;
 }
 
@@ -57,7 +82,11 @@ export class BidOutcomeType {
   @Field(() => UuidScalar, { description: 'The bid.' }) bidId!: string;
   @Field(() => UuidScalar, { description: 'The bidding vendor.' }) vendorId!: string;
   @Field(() => BidStatus, { description: 'WON, PARTIAL or LOST.' }) status!: BidStatus;
-  @Field(() => String, { description: 'Why: WON, PARTIAL_SHARE_CAP, PARTIAL_DEMAND, PARTIAL_MIN_SEATS, LOST_TO_LOWER_ADJUSTED_RATE, LOST_MIN_TOTAL_NOT_REACHED, LOST_MIN_SEATS_NOT_REACHED, LOST_NO_DEMAND, LOST_TIE_BREAK, LOST_TO_COVERAGE, LOST_SHARE_CAP, LOST_NOTHING_OFFERED or INELIGIBLE (see docs/clearing.md).' }) reason!: string;
+  @Field(() => String, {
+    description:
+      'Why: WON, PARTIAL_SHARE_CAP, PARTIAL_DEMAND, PARTIAL_MIN_SEATS, LOST_TO_LOWER_ADJUSTED_RATE, LOST_MIN_TOTAL_NOT_REACHED, LOST_MIN_SEATS_NOT_REACHED, LOST_NO_DEMAND, LOST_TIE_BREAK, LOST_TO_COVERAGE, LOST_SHARE_CAP, LOST_NOTHING_OFFERED or INELIGIBLE (see docs/clearing.md).',
+  })
+  reason!: string;
   @Field(() => String, { nullable: true, description: 'For INELIGIBLE: the rules the vendor failed at clearing time.' }) reasonDetail!: string | null;
   @Field(() => Float, { description: 'Quality score (0–100) used for this bid.' }) score!: number;
   @Field(() => Float, { description: 'Value-adjusted rate used (minor units per seat-hour).' }) adjustedRate!: number;
@@ -66,8 +95,15 @@ export class BidOutcomeType {
 
   static from(o: BidOutcome): BidOutcomeType {
     return Object.assign(new BidOutcomeType(), {
-      bidId: o.bidId, vendorId: o.vendorId, status: o.status, reason: o.reason, reasonDetail: o.reasonDetail, score: o.score,
-      adjustedRate: o.adjustedRate, awardedSeatHours: o.awardedSeatHours, bidToBeat: o.bidToBeat,
+      bidId: o.bidId,
+      vendorId: o.vendorId,
+      status: o.status,
+      reason: o.reason,
+      reasonDetail: o.reasonDetail,
+      score: o.score,
+      adjustedRate: o.adjustedRate,
+      awardedSeatHours: o.awardedSeatHours,
+      bidToBeat: o.bidToBeat,
     });
   }
 }
@@ -82,7 +118,14 @@ export class AwardType {
   @Field(() => Float, { description: 'Adjusted rate the award used.' }) adjustedRate!: number;
 
   static from(a: Award): AwardType {
-    return Object.assign(new AwardType(), { bidId: a.bidId, vendorId: a.vendorId, index: a.intervalIndex, seats: a.seats, score: a.score, adjustedRate: a.adjustedRate });
+    return Object.assign(new AwardType(), {
+      bidId: a.bidId,
+      vendorId: a.vendorId,
+      index: a.intervalIndex,
+      seats: a.seats,
+      score: a.score,
+      adjustedRate: a.adjustedRate,
+    });
   }
 }
 
@@ -120,11 +163,29 @@ export class ContractType {
   @Field(() => Date, { description: 'When it was created.' }) createdAt!: Date;
 
   static from(c: Contract): ContractType {
-    const seats = c.seats.map((s) => ({ index: s.index, startsAt: new Date(s.startsAt), endsAt: new Date(Date.parse(s.startsAt) + ms(c.intervalMinutes)), seats: s.seats }));
+    const seats = c.seats.map((s) => ({
+      index: s.index,
+      startsAt: new Date(s.startsAt),
+      endsAt: new Date(Date.parse(s.startsAt) + ms(c.intervalMinutes)),
+      seats: s.seats,
+    }));
     return Object.assign(new ContractType(), {
-      id: c.id, spikeId: c.spikeId, brandId: c.brandId, vendorId: c.vendorId, bidId: c.bidId, status: c.status, rate: MoneyType.of(c.rateMinor, c.currency),
-      seats, totalSeatHours: c.seats.reduce((s, x) => s + (x.seats * c.intervalMinutes) / 60, 0), serviceLevelTarget: c.serviceLevelTarget,
-      serviceLevelSeconds: c.serviceLevelSeconds, creditPerPoint: c.creditPerPoint, creditCap: c.creditCap, startsAt: c.startsAt, endsAt: c.endsAt, createdAt: c.createdAt,
+      id: c.id,
+      spikeId: c.spikeId,
+      brandId: c.brandId,
+      vendorId: c.vendorId,
+      bidId: c.bidId,
+      status: c.status,
+      rate: MoneyType.of(c.rateMinor, c.currency),
+      seats,
+      totalSeatHours: c.seats.reduce((s, x) => s + (x.seats * c.intervalMinutes) / 60, 0),
+      serviceLevelTarget: c.serviceLevelTarget,
+      serviceLevelSeconds: c.serviceLevelSeconds,
+      creditPerPoint: c.creditPerPoint,
+      creditCap: c.creditCap,
+      startsAt: c.startsAt,
+      endsAt: c.endsAt,
+      createdAt: c.createdAt,
     });
   }
 }
@@ -148,7 +209,9 @@ export class RoutingIntervalType {
 
   static from(i: RoutingInterval, intervalMinutes: number, names: ReadonlyMap<string, string>): RoutingIntervalType {
     return Object.assign(new RoutingIntervalType(), {
-      index: i.index, startsAt: new Date(i.startsAt), endsAt: new Date(Date.parse(i.startsAt) + ms(intervalMinutes)),
+      index: i.index,
+      startsAt: new Date(i.startsAt),
+      endsAt: new Date(Date.parse(i.startsAt) + ms(intervalMinutes)),
       shares: i.shares.map((s) => ({ ...s, vendorName: names.get(s.vendorId) ?? '' })),
     });
   }
@@ -158,7 +221,10 @@ export class RoutingIntervalType {
 export class RoutingPlanType {
   @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
   @Field(() => [RoutingIntervalType], { description: 'Intervals in order.' }) intervals!: RoutingIntervalType[];
-  @Field(() => String, { description: 'The same plan as CSV (interval_index, interval_start, interval_end, vendor_id, vendor_name, seats, share_percent) for loading into an ACD.' }) csv!: string;
+  @Field(() => String, {
+    description: 'The same plan as CSV (interval_index, interval_start, interval_end, vendor_id, vendor_name, seats, share_percent) for loading into an ACD.',
+  })
+  csv!: string;
 }
 
 @ObjectType('AuditRecord', { description: 'The clearing as it happened: inputs, scores, rules, solver status, awards and reasons, with a content hash.' })
@@ -170,7 +236,8 @@ export class AuditRecordType {
 }
 
 @ObjectType('ClearingFailure', {
-  description: 'Why the last clearing attempt of a spike failed. Nothing was awarded (never a partial award); the clearing is retried automatically, and this disappears once it succeeds.',
+  description:
+    'Why the last clearing attempt of a spike failed. Nothing was awarded (never a partial award); the clearing is retried automatically, and this disappears once it succeeds.',
 })
 export class ClearingFailureType {
   @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;

@@ -26,7 +26,10 @@ export function serviceUnavailable(): GraphQLError {
  * becomes INTERNAL_SERVER_ERROR with a generic message, never a stack or SQL.
  */
 export function formatError(
-  formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void, logUnavailable: (err: unknown) => void = log,
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: (err: unknown) => void,
+  logUnavailable: (err: unknown) => void = log,
   logClientMistake: (err: GraphQLError) => void = () => {},
 ): GraphQLFormattedError {
   const original = unwrapResolverError(error);
@@ -135,7 +138,6 @@ function fieldOf(original: unknown, formatted: GraphQLFormattedError): string | 
   const m = /at "([^"]+)"/.exec(formatted.message) ?? /[Ff]ield "([^"]+)"/.exec(formatted.message) ?? /[Vv]ariable "\$([^"]+)"/.exec(formatted.message);
   return m ? m[1]! : null;
 }
-
 
 const requestLoggers = new WeakMap<object, Logger>();
 

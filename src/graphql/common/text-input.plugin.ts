@@ -23,7 +23,11 @@ export const textInputPlugin: ApolloServerPlugin<Context> = {
 /** BAD_USER_INPUT naming the first variable or literal PostgreSQL could not store; null when there is none. Also used by graphql-ws. */
 export function unstorableTextRefusal(variables: Record<string, unknown> | undefined | null, document: DocumentNode): GraphQLError | null {
   const field = variablePath(variables ?? undefined) ?? literalPath(document);
-  return field === null ? null : new GraphQLError('Text may not contain NUL characters or unpaired UTF-16 surrogates', { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } });
+  return field === null
+    ? null
+    : new GraphQLError('Text may not contain NUL characters or unpaired UTF-16 surrogates', {
+        extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
+      });
 }
 
 /** Variables are named after the argument they feed in our documents, so `$input` reads "input.title". */
@@ -40,7 +44,9 @@ function literalPath(document: DocumentNode): string | null {
       // `ancestors` stops short of the direct parent.
       const names = [...ancestors, parent].flatMap((a) => {
         const n = a as ASTNode | readonly ASTNode[] | undefined;
-        return n && !Array.isArray(n) && ((n as ASTNode).kind === Kind.ARGUMENT || (n as ASTNode).kind === Kind.OBJECT_FIELD) ? [(n as { name: { value: string } }).name.value] : [];
+        return n && !Array.isArray(n) && ((n as ASTNode).kind === Kind.ARGUMENT || (n as ASTNode).kind === Kind.OBJECT_FIELD)
+          ? [(n as { name: { value: string } }).name.value]
+          : [];
       });
       found = names.join('.') || 'query';
     },

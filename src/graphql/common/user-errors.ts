@@ -24,7 +24,10 @@ function errorType(name: string, description: string) {
 }
 
 export const ValidationError = errorType('ValidationError', 'The input breaks a rule (code BAD_USER_INPUT); `field` names it.');
-export const ConflictError = errorType('ConflictError', 'The request conflicts with the current state (code CONFLICT): a stale version, or an idempotency key reused with another payload.');
+export const ConflictError = errorType(
+  'ConflictError',
+  'The request conflicts with the current state (code CONFLICT): a stale version, or an idempotency key reused with another payload.',
+);
 export const BiddingClosedError = errorType('BiddingClosedError', 'Bidding on the spike is over (code BIDDING_CLOSED).');
 export const InvalidStateError = errorType('InvalidStateError', 'The object is not in a state that allows this (code INVALID_STATE).');
 export const AboveReserveError = errorType('AboveReserveError', 'The rate is above the spike’s reserve rate (code ABOVE_RESERVE).');
@@ -45,8 +48,12 @@ registerEnumType(EligibilityRuleEnum, {
   description: 'A bidding eligibility rule (PRODUCT.md section 4).',
   valuesConfig: {
     VENDOR_SUSPENDED: { description: 'The operator suspended the vendor.' },
-    AUDIT_FAILED: { description: 'An audit FAIL by the operator (or an auditor it appointed) suspends the vendor from every spike until a later PASS of that authority.' },
-    BRAND_AUDIT_FAILED: { description: 'The spike’s brand failed the vendor in its own audit: excluded from that brand’s spikes only, until the brand records a PASS.' },
+    AUDIT_FAILED: {
+      description: 'An audit FAIL by the operator (or an auditor it appointed) suspends the vendor from every spike until a later PASS of that authority.',
+    },
+    BRAND_AUDIT_FAILED: {
+      description: 'The spike’s brand failed the vendor in its own audit: excluded from that brand’s spikes only, until the brand records a PASS.',
+    },
     MISSING_SKILLS: { description: 'The vendor lacks a required skill.' },
     MISSING_CERTIFICATIONS: { description: 'The vendor lacks a required certification.' },
     BELOW_MIN_QUALITY_SCORE: { description: 'The vendor’s overall score is below the spike’s minimum.' },
@@ -64,7 +71,10 @@ export class EligibilityFailureType {
   detail!: string;
 }
 
-@ObjectType('NotEligibleError', { implements: UserError, description: 'The vendor may not bid on this spike (code NOT_ELIGIBLE); `rules` lists every rule it fails.' })
+@ObjectType('NotEligibleError', {
+  implements: UserError,
+  description: 'The vendor may not bid on this spike (code NOT_ELIGIBLE); `rules` lists every rule it fails.',
+})
 export class NotEligibleError extends UserError {
   @Field(() => [EligibilityFailureType], { description: 'Every failed rule.' })
   rules!: EligibilityFailureType[];
@@ -72,7 +82,8 @@ export class NotEligibleError extends UserError {
 
 @ObjectType('ContactsExceedCapacityError', {
   implements: UserError,
-  description: 'More contacts handled than the staffed seat-hours could physically handle (code CONTACTS_EXCEED_CAPACITY): at most staffed seat-hours × 3,600 ÷ (a quarter of the interval’s forecast AHT, or 30 s for seat intervals) × chat concurrency.',
+  description:
+    'More contacts handled than the staffed seat-hours could physically handle (code CONTACTS_EXCEED_CAPACITY): at most staffed seat-hours × 3,600 ÷ (a quarter of the interval’s forecast AHT, or 30 s for seat intervals) × chat concurrency.',
 })
 export class ContactsExceedCapacityError extends UserError {
   @Field(() => Int, { description: 'The most contacts the reported staffing could have handled in that interval.' })

@@ -45,37 +45,59 @@ export class DemandResolver {
   async postDemandSpike(
     @Ctx() ctx: Context,
     @Arg('input', () => PostDemandSpikeInput, { description: 'The spike.' }) input: PostDemandSpikeInput,
-    @Arg('idempotencyKey', () => String, { nullable: true, description: 'Client key making retries safe: same key and payload return the same spike; same key, other payload is a CONFLICT.' }) idempotencyKey?: string | null,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: 'Client key making retries safe: same key and payload return the same spike; same key, other payload is a CONFLICT.',
+    })
+    idempotencyKey?: string | null,
   ): Promise<typeof PostDemandSpikeResult> {
     if (idempotencyKey != null && (idempotencyKey.length < 1 || idempotencyKey.length > 200)) {
       return toUserError({ kind: 'VALIDATION', message: 'idempotencyKey is 1 to 200 characters', field: 'idempotencyKey' });
     }
     const { reserveRate, ...rest } = input;
-    return spikeResult(await postDemandSpike(ctx.em, ctx.clock, ctx.principal, {
-      ...rest, idempotencyKey, reserveRateMinor: reserveRate.amountMinor, currency: reserveRate.currency,
-    }));
+    return spikeResult(
+      await postDemandSpike(ctx.em, ctx.clock, ctx.principal, {
+        ...rest,
+        idempotencyKey,
+        reserveRateMinor: reserveRate.amountMinor,
+        currency: reserveRate.currency,
+      }),
+    );
   }
 
   @Mutation(() => SpikeTransitionResult, { description: 'Opens a DRAFT spike for bidding (its brand).' })
-  async publishDemandSpike(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string): Promise<typeof SpikeTransitionResult> {
+  async publishDemandSpike(
+    @Ctx() ctx: Context,
+    @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,
+  ): Promise<typeof SpikeTransitionResult> {
     const r = await publishDemandSpike(ctx.em, ctx.clock, ctx.scores, ctx.principal, spikeId);
     await requestClearing(ctx, r, 'at-close');
     return spikeResult(r);
   }
 
   @Mutation(() => SpikeTransitionResult, { description: 'Cancels a DRAFT or OPEN spike (its brand, or the operator).' })
-  async cancelDemandSpike(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string): Promise<typeof SpikeTransitionResult> {
+  async cancelDemandSpike(
+    @Ctx() ctx: Context,
+    @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,
+  ): Promise<typeof SpikeTransitionResult> {
     return spikeResult(await cancelDemandSpike(ctx.em, ctx.clock, ctx.principal, spikeId));
   }
 
-  @Mutation(() => SpikeTransitionResult, { description: 'Closes bidding now, before the close time (its brand, or the operator), and clears the spike at once.' })
-  async closeBidding(@Ctx() ctx: Context, @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string): Promise<typeof SpikeTransitionResult> {
+  @Mutation(() => SpikeTransitionResult, {
+    description: 'Closes bidding now, before the close time (its brand, or the operator), and clears the spike at once.',
+  })
+  async closeBidding(
+    @Ctx() ctx: Context,
+    @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,
+  ): Promise<typeof SpikeTransitionResult> {
     const r = await closeBidding(ctx.em, ctx.clock, ctx.principal, spikeId);
     await requestClearing(ctx, r, 'now');
     return spikeResult(r);
   }
 
-  @Mutation(() => SpikeTransitionResult, { description: 'Moves the bidding close of an OPEN spike (its brand, or the operator); the clearing is rescheduled to the new time.' })
+  @Mutation(() => SpikeTransitionResult, {
+    description: 'Moves the bidding close of an OPEN spike (its brand, or the operator); the clearing is rescheduled to the new time.',
+  })
   async changeBiddingClose(
     @Ctx() ctx: Context,
     @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,

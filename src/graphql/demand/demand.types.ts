@@ -6,15 +6,35 @@ import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum Channel { VOICE = 'VOICE', CHAT = 'CHAT', EMAIL = 'EMAIL' }
-export enum OutsourcingModel { NETWORK_DELIVERED = 'NETWORK_DELIVERED', ENTERPRISE_ROUTED = 'ENTERPRISE_ROUTED', VIRTUALIZED = 'VIRTUALIZED' }
+export enum Channel {
+  VOICE = 'VOICE',
+  CHAT = 'CHAT',
+  EMAIL = 'EMAIL',
+}
+export enum OutsourcingModel {
+  NETWORK_DELIVERED = 'NETWORK_DELIVERED',
+  ENTERPRISE_ROUTED = 'ENTERPRISE_ROUTED',
+  VIRTUALIZED = 'VIRTUALIZED',
+}
 export enum SpikeStatus {
-  DRAFT = 'DRAFT', OPEN = 'OPEN', CLOSED = 'CLOSED', AWARDED = 'AWARDED', IN_DELIVERY = 'IN_DELIVERY',
-  COMPLETED = 'COMPLETED', SETTLED = 'SETTLED', CANCELLED = 'CANCELLED',
+  DRAFT = 'DRAFT',
+  OPEN = 'OPEN',
+  CLOSED = 'CLOSED',
+  AWARDED = 'AWARDED',
+  IN_DELIVERY = 'IN_DELIVERY',
+  COMPLETED = 'COMPLETED',
+  SETTLED = 'SETTLED',
+  CANCELLED = 'CANCELLED',
 }
 registerEnumType(Channel, { name: 'Channel', description: 'Contact channel of the work.' });
-registerEnumType(OutsourcingModel, { name: 'OutsourcingModel', description: 'How contacts reach the vendor: on the vendor’s network, routed by the brand’s platform, or on the brand’s virtualised desktop.' });
-registerEnumType(SpikeStatus, { name: 'SpikeStatus', description: 'Lifecycle: DRAFT → OPEN → CLOSED → AWARDED → IN_DELIVERY → COMPLETED → SETTLED, or CANCELLED from DRAFT/OPEN.' });
+registerEnumType(OutsourcingModel, {
+  name: 'OutsourcingModel',
+  description: 'How contacts reach the vendor: on the vendor’s network, routed by the brand’s platform, or on the brand’s virtualised desktop.',
+});
+registerEnumType(SpikeStatus, {
+  name: 'SpikeStatus',
+  description: 'Lifecycle: DRAFT → OPEN → CLOSED → AWARDED → IN_DELIVERY → COMPLETED → SETTLED, or CANCELLED from DRAFT/OPEN.',
+});
 
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/;
 
@@ -28,7 +48,8 @@ export class SpikeIntervalType {
   @Field(() => Int, { nullable: true, description: 'Average handle time in seconds, for a forecast.' }) ahtSeconds!: number | null;
   @Field(() => Float, { nullable: true, description: 'Offered traffic in Erlangs, for a forecast.' }) trafficErlangs!: number | null;
   @Field(() => Int, { nullable: true, description: 'Productive agents Erlang C requires, before shrinkage.' }) agents!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Service level (0–1) the required seats reach; null for EMAIL or given seats.' }) serviceLevelAtRequired!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Service level (0–1) the required seats reach; null for EMAIL or given seats.' }) serviceLevelAtRequired!:
+    number | null;
 
   static from(i: StoredInterval, intervalMinutes: number): SpikeIntervalType {
     const startsAt = new Date(i.startsAt);
@@ -55,7 +76,8 @@ export class DemandSpikeType {
   @Field(() => Int, { description: 'Chats per agent at once (CHAT only).' }) chatConcurrency!: number;
   @Field(() => MoneyType, { description: 'Reserve rate: the highest price per seat-hour a bid may ask.' }) reserveRate!: MoneyType;
   @Field(() => Float, { nullable: true, description: 'Lowest vendor quality score (0–100) allowed to bid.' }) minQualityScore!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Highest share (0–1) of an interval’s required seats one vendor may win.' }) maxVendorShare!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Highest share (0–1) of an interval’s required seats one vendor may win.' }) maxVendorShare!:
+    number | null;
   @Field(() => Float, { description: 'Weight of quality against price in clearing: 0 = price only, 1 = full value adjustment.' }) qualityWeight!: number;
   @Field(() => Date, { description: 'When bidding closes.' }) biddingClosesAt!: Date;
   @Field(() => OutsourcingModel, { description: 'How contacts reach the vendor.' }) outsourcingModel!: OutsourcingModel;
@@ -65,14 +87,30 @@ export class DemandSpikeType {
 
   static from(s: DemandSpike): DemandSpikeType {
     return Object.assign(new DemandSpikeType(), {
-      id: s.id, brandId: s.brandId, title: s.title, channel: s.channel, requiredSkills: s.requiredSkills,
-      requiredCertifications: s.requiredCertifications, timeZone: s.timeZone, intervalMinutes: s.intervalMinutes,
+      id: s.id,
+      brandId: s.brandId,
+      title: s.title,
+      channel: s.channel,
+      requiredSkills: s.requiredSkills,
+      requiredCertifications: s.requiredCertifications,
+      timeZone: s.timeZone,
+      intervalMinutes: s.intervalMinutes,
       intervals: s.intervals.map((i) => SpikeIntervalType.from(i, s.intervalMinutes)),
       totalRequiredSeats: s.intervals.reduce((sum, i) => sum + i.requiredSeats, 0),
-      serviceLevelTarget: s.serviceLevelTarget, serviceLevelSeconds: s.serviceLevelSeconds, maxOccupancy: s.maxOccupancy,
-      shrinkage: s.shrinkage, chatConcurrency: s.chatConcurrency, reserveRate: MoneyType.of(s.reserveRateMinor, s.currency),
-      minQualityScore: s.minQualityScore, maxVendorShare: s.maxVendorShare, qualityWeight: s.qualityWeight,
-      biddingClosesAt: s.biddingClosesAt, outsourcingModel: s.outsourcingModel, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt,
+      serviceLevelTarget: s.serviceLevelTarget,
+      serviceLevelSeconds: s.serviceLevelSeconds,
+      maxOccupancy: s.maxOccupancy,
+      shrinkage: s.shrinkage,
+      chatConcurrency: s.chatConcurrency,
+      reserveRate: MoneyType.of(s.reserveRateMinor, s.currency),
+      minQualityScore: s.minQualityScore,
+      maxVendorShare: s.maxVendorShare,
+      qualityWeight: s.qualityWeight,
+      biddingClosesAt: s.biddingClosesAt,
+      outsourcingModel: s.outsourcingModel,
+      status: s.status,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
     });
   }
 }
@@ -82,69 +120,125 @@ export const DemandSpikeConnection = Connection(DemandSpikeType, 'DemandSpike', 
 @InputType({ description: 'One interval: either `seats`, or `forecastContacts` with `ahtSeconds` (converted with Erlang C).' })
 export class SpikeIntervalInput {
   @Field(() => Date, { description: 'Start, on an interval boundary in the spike’s time zone.' })
-  @IsDate() startsAt!: Date;
+  @IsDate()
+  startsAt!: Date;
 
   @Field(() => Int, { nullable: true, description: 'Seats required, 0 to 10,000.' })
-  @IsOptional() @IsInt() @Min(0) @Max(10_000) seats?: number | null;
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  seats?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Forecast contacts in the interval.' })
-  @IsOptional() @IsInt() @Min(0) @Max(1_000_000) forecastContacts?: number | null;
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  forecastContacts?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Average handle time in seconds.' })
-  @IsOptional() @IsInt() @Min(1) @Max(86_400) ahtSeconds?: number | null;
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  ahtSeconds?: number | null;
 }
 
 @InputType({ description: 'A new demand spike, posted as a DRAFT.' })
 export class PostDemandSpikeInput {
   @Field(() => String, { description: 'Title.' })
-  @IsString() @Length(1, 200) title!: string;
+  @IsString()
+  @Length(1, 200)
+  title!: string;
 
   @Field(() => Channel, { description: 'Channel of the work.' }) channel!: Channel;
 
   @Field(() => [String], { defaultValue: [], description: 'Skill tags a vendor must hold.' })
-  @ArrayMaxSize(50) @Matches(TAG, { each: true, message: 'skills are tags such as billing or es-ES' }) requiredSkills!: string[];
+  @ArrayMaxSize(50)
+  @Matches(TAG, { each: true, message: 'skills are tags such as billing or es-ES' })
+  requiredSkills!: string[];
 
   @Field(() => [String], { defaultValue: [], description: 'Certifications a vendor must hold.' })
-  @ArrayMaxSize(50) @Matches(TAG, { each: true, message: 'certifications are tags such as PCI_DSS' }) requiredCertifications!: string[];
+  @ArrayMaxSize(50)
+  @Matches(TAG, { each: true, message: 'certifications are tags such as PCI_DSS' })
+  requiredCertifications!: string[];
 
   @Field(() => String, { description: 'IANA time zone, e.g. Europe/London.' })
-  @IsString() @Length(1, 64) timeZone!: string;
+  @IsString()
+  @Length(1, 64)
+  timeZone!: string;
 
   @Field(() => Int, { description: 'Interval length in minutes: 15, 30 or 60.' })
-  @IsInt() intervalMinutes!: number;
+  @IsInt()
+  intervalMinutes!: number;
 
   @Field(() => [SpikeIntervalInput], { description: `The intervals, in time order, at most ${MAX_INTERVALS}.` })
-  @ArrayMaxSize(MAX_INTERVALS) @ValidateNested({ each: true }) intervals!: SpikeIntervalInput[];
+  @ArrayMaxSize(MAX_INTERVALS)
+  @ValidateNested({ each: true })
+  intervals!: SpikeIntervalInput[];
 
   @Field(() => Float, { description: 'Service-level target, e.g. 0.8 for 80%.' })
-  @IsNumber() @Min(0.01) @Max(0.999) serviceLevelTarget!: number;
+  @IsNumber()
+  @Min(0.01)
+  @Max(0.999)
+  serviceLevelTarget!: number;
 
   @Field(() => Int, { description: 'Answer-time threshold in seconds, e.g. 20.' })
-  @IsInt() @Min(1) @Max(3600) serviceLevelSeconds!: number;
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  serviceLevelSeconds!: number;
 
   @Field(() => Float, { nullable: true, description: 'Highest occupancy for Erlang C (default 0.85).' })
-  @IsOptional() @IsNumber() @Min(0.1) @Max(1) maxOccupancy?: number | null;
+  @IsOptional()
+  @IsNumber()
+  @Min(0.1)
+  @Max(1)
+  maxOccupancy?: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Shrinkage, 0 to 0.9 (default 0).' })
-  @IsOptional() @IsNumber() @Min(0) @Max(0.9) shrinkage?: number | null;
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(0.9)
+  shrinkage?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Chats per agent at once, CHAT only (default 1).' })
-  @IsOptional() @IsInt() @Min(1) @Max(10) chatConcurrency?: number | null;
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  chatConcurrency?: number | null;
 
   @Field(() => MoneyInput, { description: 'Reserve rate per seat-hour; its currency is the spike’s currency.' })
-  @ValidateNested() reserveRate!: MoneyInput;
+  @ValidateNested()
+  reserveRate!: MoneyInput;
 
   @Field(() => Float, { nullable: true, description: 'Lowest vendor quality score (0–100) allowed to bid.' })
-  @IsOptional() @IsNumber() @Min(0) @Max(100) minQualityScore?: number | null;
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  minQualityScore?: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Highest share (0–1] of an interval one vendor may win.' })
-  @IsOptional() @IsNumber() @Min(0.01) @Max(1) maxVendorShare?: number | null;
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  maxVendorShare?: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Quality weight 0–1 (default 1; 0 = price only).' })
-  @IsOptional() @IsNumber() @Min(0) @Max(1) qualityWeight?: number | null;
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  qualityWeight?: number | null;
 
   @Field(() => Date, { description: 'When bidding closes; intervals start at or after it.' })
-  @IsDate() biddingClosesAt!: Date;
+  @IsDate()
+  biddingClosesAt!: Date;
 
   @Field(() => OutsourcingModel, { description: 'How contacts reach the vendor.' }) outsourcingModel!: OutsourcingModel;
 }

@@ -28,7 +28,11 @@ export interface ShapeRefusal {
   extensions: { code: string; limit: number } & Record<string, number | string>;
 }
 
-interface Counts { depth: number; aliases: number; fields: number }
+interface Counts {
+  depth: number;
+  aliases: number;
+  fields: number;
+}
 const NONE: Counts = { depth: 0, aliases: 0, fields: 0 };
 
 export function documentShape(document: DocumentNode): DocumentShape {
@@ -68,7 +72,11 @@ export function documentShape(document: DocumentNode): DocumentShape {
   };
 
   let textFields = 0;
-  visit(document, { Field: () => { textFields += 1; } });
+  visit(document, {
+    Field: () => {
+      textFields += 1;
+    },
+  });
   const shape: DocumentShape = { depth: 0, aliases: 0, fields: textFields };
   for (const d of document.definitions) {
     if (d.kind !== Kind.OPERATION_DEFINITION) continue;
@@ -84,13 +92,22 @@ export function documentShape(document: DocumentNode): DocumentShape {
 export function shapeRefusal(document: DocumentNode, limits: ShapeLimits): ShapeRefusal | null {
   const { depth, aliases, fields } = documentShape(document);
   if (depth > limits.maxDepth) {
-    return { message: `The operation is ${depth} levels deep; at most ${limits.maxDepth} are allowed`, extensions: { code: 'QUERY_TOO_DEEP', depth, limit: limits.maxDepth } };
+    return {
+      message: `The operation is ${depth} levels deep; at most ${limits.maxDepth} are allowed`,
+      extensions: { code: 'QUERY_TOO_DEEP', depth, limit: limits.maxDepth },
+    };
   }
   if (aliases > limits.maxAliases) {
-    return { message: `The operation uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, extensions: { code: 'TOO_MANY_ALIASES', aliases, limit: limits.maxAliases } };
+    return {
+      message: `The operation uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`,
+      extensions: { code: 'TOO_MANY_ALIASES', aliases, limit: limits.maxAliases },
+    };
   }
   if (fields > limits.maxFields) {
-    return { message: `The operation selects ${fields} fields; at most ${limits.maxFields} are allowed`, extensions: { code: 'TOO_MANY_FIELDS', fields, limit: limits.maxFields } };
+    return {
+      message: `The operation selects ${fields} fields; at most ${limits.maxFields} are allowed`,
+      extensions: { code: 'TOO_MANY_FIELDS', fields, limit: limits.maxFields },
+    };
   }
   return null;
 }

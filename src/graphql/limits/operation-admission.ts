@@ -31,7 +31,11 @@ export function parseWithinLimits(query: string, limits: ShapeLimits & { maxToke
 
 /** The operation's cost with its variables (query-cost.ts), or QUERY_TOO_COMPLEX when it is over `maxCost` or too big to analyse. */
 export function costWithinLimit(
-  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined, maxCost: number,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+  maxCost: number,
 ): { cost: number } | { error: GraphQLError } {
   let cost: number;
   try {
@@ -52,7 +56,11 @@ export function rateSubject(principal: Principal | null, clientIp: string | unde
  * Charges `cost` to the subject: the decision (null without a limiter or when Redis could not
  * decide), and RATE_LIMITED when the bucket cannot pay (it then takes nothing).
  */
-export async function payFor(limiter: RateLimiter | undefined, subject: RateSubject, cost: number): Promise<{ decision: RateDecision | null; refusal: GraphQLError | null }> {
+export async function payFor(
+  limiter: RateLimiter | undefined,
+  subject: RateSubject,
+  cost: number,
+): Promise<{ decision: RateDecision | null; refusal: GraphQLError | null }> {
   const decision = limiter ? await limiter.consume(subject, cost) : null;
   return { decision, refusal: decision && !decision.allowed ? rateLimited(decision, cost) : null };
 }
@@ -80,20 +88,24 @@ export async function invalidKeyRefusal(limiter: RateLimiter | undefined, client
 
 /** 429 RATE_LIMITED with Retry-After: the caller's bucket cannot pay for this request yet. */
 export function rateLimited(decision: RateDecision, cost: number): GraphQLError {
-  return new GraphQLError(`Rate limit exceeded: this request costs ${cost} points and ${decision.remaining} are left; retry in ${decision.retryAfterSeconds} s`, {
-    extensions: {
-      code: 'RATE_LIMITED',
-      retryAfterSeconds: decision.retryAfterSeconds,
-      cost,
-      limit: decision.limit,
-      http: { status: 429, headers: new HeaderMap(rateLimitHeaders(decision)) },
+  return new GraphQLError(
+    `Rate limit exceeded: this request costs ${cost} points and ${decision.remaining} are left; retry in ${decision.retryAfterSeconds} s`,
+    {
+      extensions: {
+        code: 'RATE_LIMITED',
+        retryAfterSeconds: decision.retryAfterSeconds,
+        cost,
+        limit: decision.limit,
+        http: { status: 429, headers: new HeaderMap(rateLimitHeaders(decision)) },
+      },
     },
-  });
+  );
 }
 
 function tooComplex(cost: number | null, limit: number): GraphQLError {
-  const message = cost === null
-    ? `The operation has too many selections to analyse; at most ${limit} points are allowed`
-    : `The operation costs ${cost} points; at most ${limit} are allowed. Ask for smaller pages (first) or fewer fields`;
+  const message =
+    cost === null
+      ? `The operation has too many selections to analyse; at most ${limit} points are allowed`
+      : `The operation costs ${cost} points; at most ${limit} are allowed. Ask for smaller pages (first) or fewer fields`;
   return new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit, http: { status: 400 } } });
 }

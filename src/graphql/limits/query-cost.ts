@@ -1,6 +1,15 @@
 import {
-  getNamedType, getNullableType, isCompositeType, isListType, TypeInfo, ValidationContext, visit, visitWithTypeInfo,
-  type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isListType,
+  TypeInfo,
+  ValidationContext,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 // The CommonJS build on purpose: the ESM build deep-imports graphql's .mjs files, a second copy of
 // graphql that rejects our schema's types ("another module or realm"). graphql-query-complexity#100.
@@ -98,7 +107,13 @@ export class TooManyNodesError extends Error {}
  * runs: a field whose arguments cannot be coerced is not executed, so it costs nothing here.
  * More than `maxNodes` selections (fragment bombs) throws TooManyNodesError.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined, maxNodes = 10_000): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+  maxNodes = 10_000,
+): number {
   let cost = 0;
   const typeInfo = new TypeInfo(schema);
   const context = new ValidationContext(schema, document, typeInfo, () => {});
@@ -107,7 +122,9 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     estimators: [costEstimator],
     variables: variables ?? {},
     maxQueryNodes: maxNodes,
-    onComplete: (complexity) => { cost = complexity; },
+    onComplete: (complexity) => {
+      cost = complexity;
+    },
   });
   try {
     visit(operation, visitWithTypeInfo(typeInfo, rule(context)));

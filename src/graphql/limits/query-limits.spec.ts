@@ -50,7 +50,12 @@ describe('operation cost', () => {
     expect(await cost('{ reconciliation { balanced } }')).toBe(51);
     expect(await cost('{ accruals { contractId } }')).toBe(20 + 100);
     expect(await cost('mutation { rotateQualityIngestSecret { secret } }')).toBe(11);
-    const events = Array.from({ length: 95 }, (_, i) => ({ externalId: `e${i}`, kind: 'FCR', vendorId: '0190a000-0000-7000-8000-000000000000', resolved: true }));
+    const events = Array.from({ length: 95 }, (_, i) => ({
+      externalId: `e${i}`,
+      kind: 'FCR',
+      vendorId: '0190a000-0000-7000-8000-000000000000',
+      resolved: true,
+    }));
     const batch = 'mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename } }';
     expect(await cost(batch, { input: { events } })).toBe(1 + 10 + 10 + 10);
   });

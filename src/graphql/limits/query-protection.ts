@@ -27,7 +27,10 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxAliases: 30,
  * (cost and rate limit). The document's shape is checked earlier, in front of Apollo
  * (src/http/graphql-body.ts).
  */
-export function queryProtection(limits: QueryLimits, limiter?: RateLimiter): {
+export function queryProtection(
+  limits: QueryLimits,
+  limiter?: RateLimiter,
+): {
   parseOptions: ParseOptions;
   plugins: ApolloServerPlugin<Context>[];
 } {

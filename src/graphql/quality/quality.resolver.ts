@@ -12,8 +12,18 @@ import { UuidScalar } from '../common/scalars.js';
 import { ValidationError, toUserError } from '../common/user-errors.js';
 import { Channel } from '../demand/demand.types.js';
 import {
-  BatchReceiptType, EventReceiptType, IngestSecretType, RankingConnection, RankingType, RecordQualityEventsInput, ScoreChangeConnection,
-  ScoreChangeType, ScorecardType, ScoringPolicyInput, ScoringPolicyType, weightsToBp,
+  BatchReceiptType,
+  EventReceiptType,
+  IngestSecretType,
+  RankingConnection,
+  RankingType,
+  RecordQualityEventsInput,
+  ScoreChangeConnection,
+  ScoreChangeType,
+  ScorecardType,
+  ScoringPolicyInput,
+  ScoringPolicyType,
+  weightsToBp,
 } from './quality.types.js';
 
 const RecordQualityEventsResult = createUnionType({
@@ -33,23 +43,38 @@ const recomputeSoon = (ctx: Context) => recomputeSoonOrLog(ctx.quality, ctx.logg
 @Resolver()
 export class QualityResolver {
   @Mutation(() => RecordQualityEventsResult, {
-    description: 'Records quality events about vendors. Ratings: BRAND keys about their own contracts (each rating names one; at most one per contact handled per kind, within the delivery period and dispute window), or the operator. AUDIT: the operator and AUDITOR keys (marketplace-wide), or a brand (its own audit: a FAIL excludes the vendor from that brand’s spikes only). Each event is accepted, a duplicate, or rejected with a typed reason; scores follow within seconds.',
+    description:
+      'Records quality events about vendors. Ratings: BRAND keys about their own contracts (each rating names one; at most one per contact handled per kind, within the delivery period and dispute window), or the operator. AUDIT: the operator and AUDITOR keys (marketplace-wide), or a brand (its own audit: a FAIL excludes the vendor from that brand’s spikes only). Each event is accepted, a duplicate, or rejected with a typed reason; scores follow within seconds.',
   })
-  async recordQualityEvents(@Ctx() ctx: Context, @Arg('input', () => RecordQualityEventsInput, { description: 'The batch.' }) input: RecordQualityEventsInput): Promise<typeof RecordQualityEventsResult> {
+  async recordQualityEvents(
+    @Ctx() ctx: Context,
+    @Arg('input', () => RecordQualityEventsInput, { description: 'The batch.' }) input: RecordQualityEventsInput,
+  ): Promise<typeof RecordQualityEventsResult> {
     const r = await recordQualityEvents(ctx.em, ctx.clock, ctx.principal, input.events, 'GRAPHQL');
     if (!r.ok) return toUserError(r.failure);
     if (r.value.accepted > 0) await recomputeSoon(ctx);
     return Object.assign(new BatchReceiptType(), { ...r.value, receipts: r.value.receipts.map(EventReceiptType.from) });
   }
 
-  @Mutation(() => IngestSecretType, { description: 'Issues (or replaces) your organisation’s secret for signed POST /ingest/quality requests (BRAND keys, or the operator). Shown once.' })
+  @Mutation(() => IngestSecretType, {
+    description: 'Issues (or replaces) your organisation’s secret for signed POST /ingest/quality requests (BRAND keys, or the operator). Shown once.',
+  })
   async rotateQualityIngestSecret(@Ctx() ctx: Context): Promise<IngestSecretType> {
     return Object.assign(new IngestSecretType(), await rotateIngestSecret(ctx.em, ctx.clock, ctx.principal));
   }
 
-  @Mutation(() => SetScoringPolicyResult, { description: 'Sets metric weights, prior weight and half-life as a new policy version (operator only); scores are recomputed at once.' })
-  async setScoringPolicy(@Ctx() ctx: Context, @Arg('input', () => ScoringPolicyInput, { description: 'The policy.' }) input: ScoringPolicyInput): Promise<typeof SetScoringPolicyResult> {
-    const r = await setScoringPolicy(ctx.em, ctx.clock, ctx.principal, { weightsBp: weightsToBp(input.weights), priorWeight: input.priorWeight, halfLifeDays: input.halfLifeDays });
+  @Mutation(() => SetScoringPolicyResult, {
+    description: 'Sets metric weights, prior weight and half-life as a new policy version (operator only); scores are recomputed at once.',
+  })
+  async setScoringPolicy(
+    @Ctx() ctx: Context,
+    @Arg('input', () => ScoringPolicyInput, { description: 'The policy.' }) input: ScoringPolicyInput,
+  ): Promise<typeof SetScoringPolicyResult> {
+    const r = await setScoringPolicy(ctx.em, ctx.clock, ctx.principal, {
+      weightsBp: weightsToBp(input.weights),
+      priorWeight: input.priorWeight,
+      halfLifeDays: input.halfLifeDays,
+    });
     if (!r.ok) return toUserError(r.failure);
     await recomputeSoon(ctx);
     return ScoringPolicyType.from(r.value, CONDITIONAL_MULTIPLIER);
@@ -61,7 +86,10 @@ export class QualityResolver {
     return ScoringPolicyType.from(await currentPolicy(ctx.em), CONDITIONAL_MULTIPLIER);
   }
 
-  @Query(() => RankingConnection, { description: 'Active vendors ranked by composite score for a kind of work (BRAND keys and the operator). Scores use skill and channel data where it exists.' })
+  @Query(() => RankingConnection, {
+    description:
+      'Active vendors ranked by composite score for a kind of work (BRAND keys and the operator). Scores use skill and channel data where it exists.',
+  })
   async vendorRankings(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
@@ -71,7 +99,9 @@ export class QualityResolver {
     return toConnection(await vendorRankings(ctx.em, ctx.principal, { skill: skill ?? null, channel: channel ?? null }, pageRequest(page)), RankingType.from);
   }
 
-  @Query(() => ScorecardType, { description: 'A vendor’s scorecard: in full for the vendor itself and the operator; composite and metric breakdown for brands.' })
+  @Query(() => ScorecardType, {
+    description: 'A vendor’s scorecard: in full for the vendor itself and the operator; composite and metric breakdown for brands.',
+  })
   async vendorScorecard(@Ctx() ctx: Context, @Arg('vendorId', () => UuidScalar, { description: 'The vendor.' }) vendorId: string): Promise<ScorecardType> {
     return ScorecardType.from(await vendorScorecard(ctx.em, ctx.principal, vendorId));
   }
@@ -81,7 +111,8 @@ export class QualityResolver {
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('vendorId', () => UuidScalar, { description: 'The vendor.' }) vendorId: string,
-    @Arg('scope', () => String, { nullable: true, description: 'Scope: omitted for the overall score, "skill:<tag>" or "channel:<CHANNEL>".' }) scope?: string | null,
+    @Arg('scope', () => String, { nullable: true, description: 'Scope: omitted for the overall score, "skill:<tag>" or "channel:<CHANNEL>".' })
+    scope?: string | null,
   ) {
     const full = ctx.principal?.role !== 'BRAND';
     return toConnection(await scoreHistory(ctx.em, ctx.principal, vendorId, scope ?? null, pageRequest(page)), (h) => ScoreChangeType.from(h, full));

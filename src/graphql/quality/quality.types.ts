@@ -9,23 +9,69 @@ import { VendorType } from '../access/access.types.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum QualityEventKind { CSAT = 'CSAT', QA_SCORE = 'QA_SCORE', FCR = 'FCR', ESCALATION = 'ESCALATION', COMPLAINT = 'COMPLAINT', AUDIT = 'AUDIT' }
-export enum AuditResult { PASS = 'PASS', CONDITIONAL = 'CONDITIONAL', FAIL = 'FAIL' }
-export enum AuditState { NONE = 'NONE', PASS = 'PASS', CONDITIONAL = 'CONDITIONAL', FAIL = 'FAIL' }
-export enum QualityMetric { CSAT = 'CSAT', QA = 'QA', FCR = 'FCR', ADHERENCE = 'ADHERENCE', SERVICE_LEVEL = 'SERVICE_LEVEL', ESCALATION = 'ESCALATION', COMPLAINT = 'COMPLAINT' }
-export enum EventStatus { ACCEPTED = 'ACCEPTED', DUPLICATE = 'DUPLICATE', REJECTED = 'REJECTED' }
+export enum QualityEventKind {
+  CSAT = 'CSAT',
+  QA_SCORE = 'QA_SCORE',
+  FCR = 'FCR',
+  ESCALATION = 'ESCALATION',
+  COMPLAINT = 'COMPLAINT',
+  AUDIT = 'AUDIT',
+}
+export enum AuditResult {
+  PASS = 'PASS',
+  CONDITIONAL = 'CONDITIONAL',
+  FAIL = 'FAIL',
+}
+export enum AuditState {
+  NONE = 'NONE',
+  PASS = 'PASS',
+  CONDITIONAL = 'CONDITIONAL',
+  FAIL = 'FAIL',
+}
+export enum QualityMetric {
+  CSAT = 'CSAT',
+  QA = 'QA',
+  FCR = 'FCR',
+  ADHERENCE = 'ADHERENCE',
+  SERVICE_LEVEL = 'SERVICE_LEVEL',
+  ESCALATION = 'ESCALATION',
+  COMPLAINT = 'COMPLAINT',
+}
+export enum EventStatus {
+  ACCEPTED = 'ACCEPTED',
+  DUPLICATE = 'DUPLICATE',
+  REJECTED = 'REJECTED',
+}
 export enum EventRejectionCode {
-  INVALID_FIELD = 'INVALID_FIELD', INVALID_VALUE = 'INVALID_VALUE', INVALID_TIME = 'INVALID_TIME', UNKNOWN_VENDOR = 'UNKNOWN_VENDOR',
-  NO_CONTRACT_WITH_VENDOR = 'NO_CONTRACT_WITH_VENDOR', CONTRACT_MISMATCH = 'CONTRACT_MISMATCH', SELF_RATING = 'SELF_RATING',
-  DUPLICATE_IN_BATCH = 'DUPLICATE_IN_BATCH', EXTERNAL_ID_REUSED = 'EXTERNAL_ID_REUSED', KIND_NOT_PERMITTED = 'KIND_NOT_PERMITTED',
-  CONTRACT_REQUIRED = 'CONTRACT_REQUIRED', IN_HOUSE_NOT_RATED = 'IN_HOUSE_NOT_RATED', OUTSIDE_CONTRACT_PERIOD = 'OUTSIDE_CONTRACT_PERIOD',
+  INVALID_FIELD = 'INVALID_FIELD',
+  INVALID_VALUE = 'INVALID_VALUE',
+  INVALID_TIME = 'INVALID_TIME',
+  UNKNOWN_VENDOR = 'UNKNOWN_VENDOR',
+  NO_CONTRACT_WITH_VENDOR = 'NO_CONTRACT_WITH_VENDOR',
+  CONTRACT_MISMATCH = 'CONTRACT_MISMATCH',
+  SELF_RATING = 'SELF_RATING',
+  DUPLICATE_IN_BATCH = 'DUPLICATE_IN_BATCH',
+  EXTERNAL_ID_REUSED = 'EXTERNAL_ID_REUSED',
+  KIND_NOT_PERMITTED = 'KIND_NOT_PERMITTED',
+  CONTRACT_REQUIRED = 'CONTRACT_REQUIRED',
+  IN_HOUSE_NOT_RATED = 'IN_HOUSE_NOT_RATED',
+  OUTSIDE_CONTRACT_PERIOD = 'OUTSIDE_CONTRACT_PERIOD',
   EXCEEDS_CONTACTS_HANDLED = 'EXCEEDS_CONTACTS_HANDLED',
 }
-registerEnumType(QualityEventKind, { name: 'QualityEventKind', description: 'CSAT (score 1–5), QA_SCORE (score 0–100), FCR (resolved), ESCALATION, COMPLAINT (occurrences), AUDIT (auditResult).' });
+registerEnumType(QualityEventKind, {
+  name: 'QualityEventKind',
+  description: 'CSAT (score 1–5), QA_SCORE (score 0–100), FCR (resolved), ESCALATION, COMPLAINT (occurrences), AUDIT (auditResult).',
+});
 registerEnumType(AuditResult, { name: 'AuditResult', description: 'Outcome of a working-conditions and compliance audit.' });
-registerEnumType(AuditState, { name: 'AuditState', description: 'The latest audit: FAIL suspends the vendor until a later PASS; CONDITIONAL multiplies its score by 0.9.' });
+registerEnumType(AuditState, {
+  name: 'AuditState',
+  description: 'The latest audit: FAIL suspends the vendor until a later PASS; CONDITIONAL multiplies its score by 0.9.',
+});
 registerEnumType(QualityMetric, { name: 'QualityMetric', description: 'A metric of the composite score (PRODUCT.md section 9).' });
-registerEnumType(EventStatus, { name: 'QualityEventStatus', description: 'ACCEPTED (stored now), DUPLICATE (this external id was stored before with the same content), REJECTED (see the rejection).' });
+registerEnumType(EventStatus, {
+  name: 'QualityEventStatus',
+  description: 'ACCEPTED (stored now), DUPLICATE (this external id was stored before with the same content), REJECTED (see the rejection).',
+});
 registerEnumType(EventRejectionCode, {
   name: 'QualityEventRejectionCode',
   description: 'Why one event of a batch was refused.',
@@ -34,7 +80,10 @@ registerEnumType(EventRejectionCode, {
     INVALID_VALUE: { description: 'The value is out of range for the kind (CSAT 1–5, QA 0–100, FCR resolved, AUDIT auditResult).' },
     INVALID_TIME: { description: 'occurredAt is more than five minutes in the future (clock skew) or more than two years old.' },
     UNKNOWN_VENDOR: { description: 'No such vendor (or one the caller cannot see).' },
-    NO_CONTRACT_WITH_VENDOR: { description: 'Not produced any more: a rating names its contract (CONTRACT_REQUIRED, CONTRACT_MISMATCH).', deprecationReason: 'Every rating names its contract now: see CONTRACT_REQUIRED and CONTRACT_MISMATCH.' },
+    NO_CONTRACT_WITH_VENDOR: {
+      description: 'Not produced any more: a rating names its contract (CONTRACT_REQUIRED, CONTRACT_MISMATCH).',
+      deprecationReason: 'Every rating names its contract now: see CONTRACT_REQUIRED and CONTRACT_MISMATCH.',
+    },
     CONTRACT_MISMATCH: { description: 'The contract is not one between the rating brand and this vendor.' },
     SELF_RATING: { description: 'Nobody rates itself: not a vendor itself, not a brand its own in-house team.' },
     DUPLICATE_IN_BATCH: { description: 'The externalId appears earlier in the same batch.' },
@@ -42,7 +91,10 @@ registerEnumType(EventRejectionCode, {
     KIND_NOT_PERMITTED: { description: 'The key may not record this kind (AUDITOR keys record AUDIT events only).' },
     CONTRACT_REQUIRED: { description: 'A rating (CSAT, QA_SCORE, FCR, ESCALATION, COMPLAINT) names the contract it is about.' },
     IN_HOUSE_NOT_RATED: { description: 'An in-house team is scored from its delivery data only.' },
-    OUTSIDE_CONTRACT_PERIOD: { description: 'The rating is dated before the contract’s delivery started, or after its dispute window (30 days after settlement), or is sent after that window.' },
+    OUTSIDE_CONTRACT_PERIOD: {
+      description:
+        'The rating is dated before the contract’s delivery started, or after its dispute window (30 days after settlement), or is sent after that window.',
+    },
     EXCEEDS_CONTACTS_HANDLED: { description: 'The contract already has as many ratings of this kind as contacts handled (QA: one evaluation per contact).' },
   },
 });
@@ -52,9 +104,19 @@ export class QualityEventInput {
   @Field(() => String, { description: 'Your id for the event (1–200 characters): resubmitting it is harmless.' }) externalId!: string;
   @Field(() => QualityEventKind, { description: 'What kind of event.' }) kind!: QualityEventKind;
   @Field(() => UuidScalar, { description: 'The vendor it is about.' }) vendorId!: string;
-  @Field(() => UuidScalar, { nullable: true, description: 'The contract it happened under: required for ratings (a contract of your brand with the vendor; its skills and channel then count too), optional for audits.' }) contractId?: string | null;
+  @Field(() => UuidScalar, {
+    nullable: true,
+    description:
+      'The contract it happened under: required for ratings (a contract of your brand with the vendor; its skills and channel then count too), optional for audits.',
+  })
+  contractId?: string | null;
   @Field(() => String, { nullable: true, description: 'Skill tag it concerns (default: the contract’s skills).' }) skill?: string | null;
-  @Field(() => Date, { nullable: true, description: 'When it happened (default: now): within the last two years and at most five minutes ahead of the server’s clock; for a rating, within the contract’s delivery period plus its dispute window.' }) occurredAt?: Date | null;
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When it happened (default: now): within the last two years and at most five minutes ahead of the server’s clock; for a rating, within the contract’s delivery period plus its dispute window.',
+  })
+  occurredAt?: Date | null;
   @Field(() => Float, { nullable: true, description: 'CSAT 1–5 or QA_SCORE 0–100.' }) score?: number | null;
   @Field(() => Boolean, { nullable: true, description: 'FCR: resolved at first contact.' }) resolved?: boolean | null;
   @Field(() => AuditResult, { nullable: true, description: 'AUDIT: the outcome.' }) auditResult?: AuditResult | null;
@@ -64,7 +126,9 @@ export class QualityEventInput {
 @InputType({ description: 'A batch of quality events.' })
 export class RecordQualityEventsInput {
   @Field(() => [QualityEventInput], { description: `1 to ${MAX_EVENTS_PER_BATCH} events, judged one by one.` })
-  @ArrayMinSize(1) @ArrayMaxSize(MAX_EVENTS_PER_BATCH) @ValidateNested({ each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_EVENTS_PER_BATCH)
+  @ValidateNested({ each: true })
   events!: QualityEventInput[];
 }
 
@@ -125,21 +189,35 @@ export class MetricWeightsInput {
   @Field(() => Float, { description: 'Complaints.' }) @IsNumber() complaint!: number;
 }
 
-const KEYS = { CSAT: 'csat', QA: 'qa', FCR: 'fcr', ADHERENCE: 'adherence', SERVICE_LEVEL: 'serviceLevel', ESCALATION: 'escalation', COMPLAINT: 'complaint' } as const;
+const KEYS = {
+  CSAT: 'csat',
+  QA: 'qa',
+  FCR: 'fcr',
+  ADHERENCE: 'adherence',
+  SERVICE_LEVEL: 'serviceLevel',
+  ESCALATION: 'escalation',
+  COMPLAINT: 'complaint',
+} as const;
 
 /** Weights as given (fractions) to basis points; a non-integer result is left for the domain to refuse. */
 export function weightsToBp(w: MetricWeightsInput): Record<(typeof METRICS)[number], number> {
-  return Object.fromEntries(METRICS.map((m) => {
-    const bp = w[KEYS[m]] * WEIGHT_SCALE;
-    const rounded = Math.round(bp);
-    return [m, Math.abs(bp - rounded) < 1e-6 ? rounded : bp];
-  })) as Record<(typeof METRICS)[number], number>;
+  return Object.fromEntries(
+    METRICS.map((m) => {
+      const bp = w[KEYS[m]] * WEIGHT_SCALE;
+      const rounded = Math.round(bp);
+      return [m, Math.abs(bp - rounded) < 1e-6 ? rounded : bp];
+    }),
+  ) as Record<(typeof METRICS)[number], number>;
 }
 
 @InputType({ description: 'A new scoring policy (operator only).' })
 export class ScoringPolicyInput {
   @Field(() => MetricWeightsInput, { description: 'Metric weights.' }) @ValidateNested() weights!: MetricWeightsInput;
-  @Field(() => Float, { description: 'Weight of the marketplace prior (the mean of the outsourcers’ own means), in observations (0–100,000).' }) @IsNumber() @Min(0) @Max(100_000) priorWeight!: number;
+  @Field(() => Float, { description: 'Weight of the marketplace prior (the mean of the outsourcers’ own means), in observations (0–100,000).' })
+  @IsNumber()
+  @Min(0)
+  @Max(100_000)
+  priorWeight!: number;
   @Field(() => Float, { description: 'Half-life of an observation’s weight, in days (1–3,650).' }) @IsNumber() @Min(1) @Max(3_650) halfLifeDays!: number;
 }
 
@@ -155,8 +233,12 @@ export class ScoringPolicyType {
   static from(p: VersionedPolicy, conditionalMultiplier: number): ScoringPolicyType {
     const weights = Object.fromEntries(METRICS.map((m) => [KEYS[m], p.weightsBp[m] / WEIGHT_SCALE]));
     return Object.assign(new ScoringPolicyType(), {
-      version: p.version, weights: Object.assign(new MetricWeightsType(), weights), priorWeight: p.priorWeight, halfLifeDays: p.halfLifeDays,
-      conditionalMultiplier, createdAt: p.createdAt,
+      version: p.version,
+      weights: Object.assign(new MetricWeightsType(), weights),
+      priorWeight: p.priorWeight,
+      halfLifeDays: p.halfLifeDays,
+      conditionalMultiplier,
+      createdAt: p.createdAt,
     });
   }
 }
@@ -168,14 +250,27 @@ export class MetricScoreType {
   @Field(() => Float, { description: 'Weight in the composite, 0–1.' }) weight!: number;
   @Field(() => Float, { description: 'Points it adds to the composite: 100 × weight × value.' }) points!: number;
   @Field(() => Int, { description: 'Observations behind it (before decay).' }) samples!: number;
-  @Field(() => Float, { nullable: true, description: 'The vendor’s own decayed mean 0–1 (the vendor itself and the operator only; null without data).' }) mean!: number | null;
-  @Field(() => Float, { nullable: true, description: 'The marketplace prior it was smoothed toward: the mean of the outsourcers’ own means, each counting once (the vendor itself and the operator only).' }) priorMean!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Decayed weight of the observations (the vendor itself and the operator only).' }) effectiveWeight!: number | null;
+  @Field(() => Float, { nullable: true, description: 'The vendor’s own decayed mean 0–1 (the vendor itself and the operator only; null without data).' })
+  mean!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'The marketplace prior it was smoothed toward: the mean of the outsourcers’ own means, each counting once (the vendor itself and the operator only).',
+  })
+  priorMean!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Decayed weight of the observations (the vendor itself and the operator only).' }) effectiveWeight!:
+    number | null;
 
   static from(m: MetricScore, full: boolean): MetricScoreType {
     return Object.assign(new MetricScoreType(), {
-      metric: m.metric, value: m.value, weight: m.weight, points: m.points, samples: m.samples,
-      mean: full ? m.mean : null, priorMean: full ? m.priorMean : null, effectiveWeight: full ? m.effectiveWeight : null,
+      metric: m.metric,
+      value: m.value,
+      weight: m.weight,
+      points: m.points,
+      samples: m.samples,
+      mean: full ? m.mean : null,
+      priorMean: full ? m.priorMean : null,
+      effectiveWeight: full ? m.effectiveWeight : null,
     });
   }
 }
@@ -187,10 +282,13 @@ export class ScopeScoreType {
   @Field(() => Int, { description: 'Observations behind it.' }) samples!: number;
 }
 
-@ObjectType('BrandAudit', { description: 'A brand’s own audit of a vendor: its FAIL excludes the vendor from that brand’s spikes only; it never changes the marketplace audit state.' })
+@ObjectType('BrandAudit', {
+  description: 'A brand’s own audit of a vendor: its FAIL excludes the vendor from that brand’s spikes only; it never changes the marketplace audit state.',
+})
 export class BrandAuditType {
   @Field(() => UuidScalar, { description: 'The brand that audited.' }) brandId!: string;
-  @Field(() => AuditState, { description: 'The brand’s latest audit state of the vendor (FAIL holds through CONDITIONAL until the brand’s PASS).' }) state!: AuditState;
+  @Field(() => AuditState, { description: 'The brand’s latest audit state of the vendor (FAIL holds through CONDITIONAL until the brand’s PASS).' })
+  state!: AuditState;
   @Field(() => Date, { description: 'When the deciding audit happened.' }) occurredAt!: Date;
 }
 
@@ -202,7 +300,10 @@ export class ScorecardType {
   @Field(() => Float, { description: 'Composite before audit effects.' }) baseComposite!: number;
   @Field(() => AuditState, { description: 'Marketplace audit state, from the operator’s and its auditors’ audits only.' }) auditState!: AuditState;
   @Field(() => Boolean, { description: 'Suspended by a failed marketplace audit: no bidding, bids not cleared.' }) suspended!: boolean;
-  @Field(() => [BrandAuditType], { description: 'Brands’ own audits of the vendor: a BRAND key sees its own, the vendor itself and the operator every brand’s.' }) brandAudits!: BrandAuditType[];
+  @Field(() => [BrandAuditType], {
+    description: 'Brands’ own audits of the vendor: a BRAND key sees its own, the vendor itself and the operator every brand’s.',
+  })
+  brandAudits!: BrandAuditType[];
   @Field(() => Date, { nullable: true, description: 'When the deciding marketplace audit happened.' }) auditAt!: Date | null;
   @Field(() => String, { nullable: true, description: 'Notes of the latest audit (the vendor itself and the operator only).' }) auditNotes!: string | null;
   @Field(() => Date, { nullable: true, description: 'When the score was last computed; null before the first scoring run.' }) computedAt!: Date | null;
@@ -211,8 +312,16 @@ export class ScorecardType {
 
   static from(s: Scorecard): ScorecardType {
     return Object.assign(new ScorecardType(), {
-      vendorId: s.vendorId, vendorName: s.vendorName, composite: s.composite, baseComposite: s.baseComposite, auditState: s.audit, suspended: s.suspended,
-      auditAt: s.auditAt, auditNotes: s.auditNotes, computedAt: s.computedAt, metrics: s.metrics.map((m) => MetricScoreType.from(m, s.full)),
+      vendorId: s.vendorId,
+      vendorName: s.vendorName,
+      composite: s.composite,
+      baseComposite: s.baseComposite,
+      auditState: s.audit,
+      suspended: s.suspended,
+      auditAt: s.auditAt,
+      auditNotes: s.auditNotes,
+      computedAt: s.computedAt,
+      metrics: s.metrics.map((m) => MetricScoreType.from(m, s.full)),
       brandAudits: s.brandAudits.map((b) => Object.assign(new BrandAuditType(), b)),
       scopes: s.scopes.map((x) => Object.assign(new ScopeScoreType(), x)),
     });
@@ -233,8 +342,15 @@ export class RankingType {
 
   static from(e: RankingEntry): RankingType {
     return Object.assign(new RankingType(), {
-      rank: e.rank, vendorId: e.id, vendorName: e.vendorName, vendorType: e.vendorType, composite: e.composite, auditState: e.audit,
-      suspended: e.suspended, samples: e.samples, basis: e.basis,
+      rank: e.rank,
+      vendorId: e.id,
+      vendorName: e.vendorName,
+      vendorType: e.vendorType,
+      composite: e.composite,
+      auditState: e.audit,
+      suspended: e.suspended,
+      samples: e.samples,
+      basis: e.basis,
     });
   }
 }
@@ -255,12 +371,20 @@ export class ScoreChangeType {
   @Field(() => Float, { description: 'Composite after audit effects.' }) composite!: number;
   @Field(() => Float, { nullable: true, description: 'Composite at the previous entry; null for the first.' }) previousComposite!: number | null;
   @Field(() => AuditState, { description: 'Audit state at the time.' }) auditState!: AuditState;
-  @Field(() => [MetricCountType], { description: 'New observations since the previous run, per metric (empty: the move came from decay, the marketplace prior, the policy or an audit).' }) newObservations!: MetricCountType[];
+  @Field(() => [MetricCountType], {
+    description: 'New observations since the previous run, per metric (empty: the move came from decay, the marketplace prior, the policy or an audit).',
+  })
+  newObservations!: MetricCountType[];
   @Field(() => [MetricScoreType], { description: 'The metric breakdown at the time.' }) metrics!: MetricScoreType[];
 
   static from(h: HistoryEntry, full: boolean): ScoreChangeType {
     return Object.assign(new ScoreChangeType(), {
-      id: h.id, scope: h.scope, computedAt: h.computedAt, composite: h.composite, previousComposite: h.previousComposite, auditState: h.audit,
+      id: h.id,
+      scope: h.scope,
+      computedAt: h.computedAt,
+      composite: h.composite,
+      previousComposite: h.previousComposite,
+      auditState: h.audit,
       newObservations: Object.entries(h.newObservations).map(([metric, count]) => Object.assign(new MetricCountType(), { metric, count })),
       metrics: h.metrics.map((m) => MetricScoreType.from(m, full)),
     });

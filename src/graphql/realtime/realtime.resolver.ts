@@ -7,7 +7,8 @@ import { BidOutcomeEventType, ContractSettledEventType, DemandSpikePostedEventTy
 
 /** What every watch use case needs from the context of one subscription. */
 function watchDeps(context: Context): Omit<WatchDeps, 'principal'> & { principal: Context['principal']; scores: Context['scores'] } {
-  if (!context.events || !context.fanOut) throw new GraphQLError('Subscriptions are not available on this server', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  if (!context.events || !context.fanOut)
+    throw new GraphQLError('Subscriptions are not available on this server', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
   return { source: context.events, principal: context.principal, fanOut: context.fanOut, scores: context.scores };
 }
 

@@ -7,8 +7,14 @@ import { UuidScalar } from '../common/scalars.js';
 import { DemandSpikeType } from '../demand/demand.types.js';
 import { InvoiceKind } from '../settlement/settlement.types.js';
 
-export enum SettlementKind { INITIAL = 'INITIAL', ADJUSTMENT = 'ADJUSTMENT' }
-registerEnumType(SettlementKind, { name: 'SettlementKind', description: 'INITIAL: the first settlement of a contract; ADJUSTMENT: a later one posting the difference after late actuals.' });
+export enum SettlementKind {
+  INITIAL = 'INITIAL',
+  ADJUSTMENT = 'ADJUSTMENT',
+}
+registerEnumType(SettlementKind, {
+  name: 'SettlementKind',
+  description: 'INITIAL: the first settlement of a contract; ADJUSTMENT: a later one posting the difference after late actuals.',
+});
 
 const EVENT_ID = 'Event id (UUIDv7). Delivery is at least once: drop an id you have already handled. Webhooks carry the same id.';
 const OCCURRED_AT = 'When the change happened (committed).';
@@ -20,7 +26,11 @@ export class DemandSpikePostedEventType {
   @Field(() => DemandSpikeType, { description: 'The spike, as `demandSpike(id)` shows it to you.' }) spike!: DemandSpikeType;
 
   static from(w: Watched<'demand_spike.posted', DemandSpike>): DemandSpikePostedEventType {
-    return Object.assign(new DemandSpikePostedEventType(), { eventId: w.event.id, occurredAt: new Date(w.event.createdAt), spike: DemandSpikeType.from(w.resource) });
+    return Object.assign(new DemandSpikePostedEventType(), {
+      eventId: w.event.id,
+      occurredAt: new Date(w.event.createdAt),
+      spike: DemandSpikeType.from(w.resource),
+    });
   }
 }
 
@@ -34,7 +44,11 @@ export class BidOutcomeEventType {
 
   static from(w: Watched<'bid.outcome', BidOutcome>): BidOutcomeEventType {
     return Object.assign(new BidOutcomeEventType(), {
-      eventId: w.event.id, occurredAt: new Date(w.event.createdAt), spikeId: w.event.data.spikeId, contractId: w.event.data.contractId, outcome: BidOutcomeType.from(w.resource),
+      eventId: w.event.id,
+      occurredAt: new Date(w.event.createdAt),
+      spikeId: w.event.data.spikeId,
+      contractId: w.event.data.contractId,
+      outcome: BidOutcomeType.from(w.resource),
     });
   }
 }
@@ -56,9 +70,17 @@ export class ContractSettledEventType {
   static from(w: Watched<'contract.settled', Contract>): ContractSettledEventType {
     const d = w.event.data;
     return Object.assign(new ContractSettledEventType(), {
-      eventId: w.event.id, occurredAt: new Date(w.event.createdAt), settlementId: d.settlementId, sequence: d.sequence, kind: d.kind,
-      invoiceId: d.invoiceId, invoiceKind: d.invoiceKind, net: MoneyType.of(BigInt(d.netMinor), d.currency), fee: MoneyType.of(BigInt(d.feeMinor), d.currency),
-      vendorPayout: MoneyType.of(BigInt(d.vendorPayoutMinor), d.currency), contract: ContractType.from(w.resource),
+      eventId: w.event.id,
+      occurredAt: new Date(w.event.createdAt),
+      settlementId: d.settlementId,
+      sequence: d.sequence,
+      kind: d.kind,
+      invoiceId: d.invoiceId,
+      invoiceKind: d.invoiceKind,
+      net: MoneyType.of(BigInt(d.netMinor), d.currency),
+      fee: MoneyType.of(BigInt(d.feeMinor), d.currency),
+      vendorPayout: MoneyType.of(BigInt(d.vendorPayoutMinor), d.currency),
+      contract: ContractType.from(w.resource),
     });
   }
 }

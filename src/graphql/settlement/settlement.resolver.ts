@@ -12,8 +12,17 @@ import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import { ConflictError, ContactsExceedCapacityError, ValidationError, toUserError } from '../common/user-errors.js';
 import {
-  AccountBalanceType, AccountStatementType, AccrualType, DeliveryReceiptType, InvoiceConnection, InvoiceFilterInput, InvoiceType,
-  ReconciliationType, RecordPaymentInput, ReportDeliveryInput, SettleContractPayloadType,
+  AccountBalanceType,
+  AccountStatementType,
+  AccrualType,
+  DeliveryReceiptType,
+  InvoiceConnection,
+  InvoiceFilterInput,
+  InvoiceType,
+  ReconciliationType,
+  RecordPaymentInput,
+  ReportDeliveryInput,
+  SettleContractPayloadType,
 } from './settlement.types.js';
 
 const ReportDeliveryResult = createUnionType({
@@ -32,8 +41,13 @@ const badInput = (field: string, message: string) => new GraphQLError(message, {
 
 @Resolver()
 export class SettlementResolver {
-  @Mutation(() => ReportDeliveryResult, { description: 'Reports actuals for a contract’s ended intervals (its VENDOR or BRAND keys); idempotent per interval and source.' })
-  async reportDelivery(@Ctx() ctx: Context, @Arg('input', () => ReportDeliveryInput, { description: 'The actuals.' }) input: ReportDeliveryInput): Promise<typeof ReportDeliveryResult> {
+  @Mutation(() => ReportDeliveryResult, {
+    description: 'Reports actuals for a contract’s ended intervals (its VENDOR or BRAND keys); idempotent per interval and source.',
+  })
+  async reportDelivery(
+    @Ctx() ctx: Context,
+    @Arg('input', () => ReportDeliveryInput, { description: 'The actuals.' }) input: ReportDeliveryInput,
+  ): Promise<typeof ReportDeliveryResult> {
     const r = await reportDelivery(ctx.em, ctx.clock, ctx.principal, {
       contractId: input.contractId,
       reports: input.reports.map((x) => ({ ...x, serviceLevelAchieved: x.serviceLevelAchieved ?? null })),
@@ -42,13 +56,25 @@ export class SettlementResolver {
     // Delivery feeds adherence and service-level attainment into the scores.
     await recomputeSoonOrLog(ctx.quality, ctx.logger);
     if (r.value.adjustmentDue && ctx.settlement) {
-      await ctx.settlement.settleNow(input.contractId).catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not enqueue adjustment; the sweeper will'));
+      await ctx.settlement
+        .settleNow(input.contractId)
+        .catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not enqueue adjustment; the sweeper will'));
     }
-    return Object.assign(new DeliveryReceiptType(), { contractId: input.contractId, source: r.value.source, accepted: r.value.accepted, adjustmentDue: r.value.adjustmentDue });
+    return Object.assign(new DeliveryReceiptType(), {
+      contractId: input.contractId,
+      source: r.value.source,
+      accepted: r.value.accepted,
+      adjustmentDue: r.value.adjustmentDue,
+    });
   }
 
-  @Mutation(() => SettleContractPayloadType, { description: 'Settles a contract now (the brand’s FINANCE keys, or the operator); an adjustment if late actuals arrived.' })
-  async settleContract(@Ctx() ctx: Context, @Arg('contractId', () => UuidScalar, { description: 'The contract.' }) contractId: string): Promise<SettleContractPayloadType> {
+  @Mutation(() => SettleContractPayloadType, {
+    description: 'Settles a contract now (the brand’s FINANCE keys, or the operator); an adjustment if late actuals arrived.',
+  })
+  async settleContract(
+    @Ctx() ctx: Context,
+    @Arg('contractId', () => UuidScalar, { description: 'The contract.' }) contractId: string,
+  ): Promise<SettleContractPayloadType> {
     const r = await settleNow(ctx.em, ctx.clock, ctx.principal, contractId, ctx.settlementPolicy);
     return Object.assign(new SettleContractPayloadType(), { outcome: r.outcome, invoice: r.invoice && InvoiceType.from(r.invoice) });
   }
@@ -59,13 +85,23 @@ export class SettlementResolver {
     @Arg('input', () => RecordPaymentInput, { description: 'The payment.' }) input: RecordPaymentInput,
     @Arg('idempotencyKey', () => String, { description: 'Client key: a retried payment is recorded once.' }) idempotencyKey: string,
   ): Promise<typeof RecordPaymentResult> {
-    if (idempotencyKey.length < 1 || idempotencyKey.length > 200) return toUserError({ kind: 'VALIDATION', message: 'idempotencyKey is 1 to 200 characters', field: 'idempotencyKey' });
-    const r = await recordPayment(ctx.em, ctx.clock, ctx.principal, { invoiceId: input.invoiceId, amountMinor: input.amount.amountMinor, currency: input.amount.currency, idempotencyKey });
+    if (idempotencyKey.length < 1 || idempotencyKey.length > 200)
+      return toUserError({ kind: 'VALIDATION', message: 'idempotencyKey is 1 to 200 characters', field: 'idempotencyKey' });
+    const r = await recordPayment(ctx.em, ctx.clock, ctx.principal, {
+      invoiceId: input.invoiceId,
+      amountMinor: input.amount.amountMinor,
+      currency: input.amount.currency,
+      idempotencyKey,
+    });
     return r.ok ? InvoiceType.from(r.value) : toUserError(r.failure);
   }
 
   @Query(() => InvoiceConnection, { description: 'Invoices and notes (FINANCE keys: your organisation’s; the operator’s: all), oldest first.' })
-  async invoices(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => InvoiceFilterInput, { nullable: true, description: 'Filters.' }) filter?: InvoiceFilterInput | null) {
+  async invoices(
+    @Ctx() ctx: Context,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => InvoiceFilterInput, { nullable: true, description: 'Filters.' }) filter?: InvoiceFilterInput | null,
+  ) {
     return toConnection(await listInvoices(ctx.em, ctx.principal, filter ?? {}, pageRequest(page)), (i) => InvoiceType.from(i));
   }
 
@@ -97,7 +133,10 @@ export class SettlementResolver {
     return AccountStatementType.from(s, statementCsv(s));
   }
 
-  @Query(() => [AccrualType], { description: 'Delivered but unsettled value of every open contract, zero included: not yet settled, or settled with late actuals to adjust (FINANCE keys: your contracts; the operator’s: all).' })
+  @Query(() => [AccrualType], {
+    description:
+      'Delivered but unsettled value of every open contract, zero included: not yet settled, or settled with late actuals to adjust (FINANCE keys: your contracts; the operator’s: all).',
+  })
   async accruals(@Ctx() ctx: Context): Promise<AccrualType[]> {
     return (await accruals(ctx.em, ctx.principal, ctx.settlementPolicy)).map(AccrualType.from);
   }
@@ -105,6 +144,10 @@ export class SettlementResolver {
   @Query(() => ReconciliationType, { description: 'Checks the books: ledger balances to zero per currency, invoices equal postings (operator keys only).' })
   async reconciliation(@Ctx() ctx: Context): Promise<ReconciliationType> {
     const r = await reconciliation(ctx.em, ctx.principal);
-    return Object.assign(new ReconciliationType(), { balanced: r.balanced, discrepancies: r.discrepancies, sums: r.currencies.map((c) => MoneyType.of(c.sumMinor, c.currency)) });
+    return Object.assign(new ReconciliationType(), {
+      balanced: r.balanced,
+      discrepancies: r.discrepancies,
+      sums: r.currencies.map((c) => MoneyType.of(c.sumMinor, c.currency)),
+    });
   }
 }

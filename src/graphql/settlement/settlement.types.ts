@@ -7,12 +7,28 @@ import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum InvoiceKind { INVOICE = 'INVOICE', CREDIT_NOTE = 'CREDIT_NOTE', DEBIT_NOTE = 'DEBIT_NOTE' }
-export enum InvoiceStatus { ISSUED = 'ISSUED', PARTIALLY_PAID = 'PARTIALLY_PAID', PAID = 'PAID', ADJUSTED = 'ADJUSTED' }
-export enum InvoiceLineKind { BASE = 'BASE', CREDIT = 'CREDIT', FEE = 'FEE' }
+export enum InvoiceKind {
+  INVOICE = 'INVOICE',
+  CREDIT_NOTE = 'CREDIT_NOTE',
+  DEBIT_NOTE = 'DEBIT_NOTE',
+}
+export enum InvoiceStatus {
+  ISSUED = 'ISSUED',
+  PARTIALLY_PAID = 'PARTIALLY_PAID',
+  PAID = 'PAID',
+  ADJUSTED = 'ADJUSTED',
+}
+export enum InvoiceLineKind {
+  BASE = 'BASE',
+  CREDIT = 'CREDIT',
+  FEE = 'FEE',
+}
 registerEnumType(InvoiceKind, { name: 'InvoiceKind', description: 'An invoice, or a credit/debit note posting a later adjustment against it.' });
 registerEnumType(InvoiceStatus, { name: 'InvoiceStatus', description: 'ADJUSTED: notes were issued against this invoice.' });
-registerEnumType(InvoiceLineKind, { name: 'InvoiceLineKind', description: 'BASE per interval, CREDIT (service credit, negative) per interval, FEE (marketplace fee, paid by the vendor).' });
+registerEnumType(InvoiceLineKind, {
+  name: 'InvoiceLineKind',
+  description: 'BASE per interval, CREDIT (service credit, negative) per interval, FEE (marketplace fee, paid by the vendor).',
+});
 
 @ObjectType('InvoiceLine', { description: 'One rounded line of an invoice.' })
 export class InvoiceLineType {
@@ -25,7 +41,11 @@ export class InvoiceLineType {
 
   static from(l: InvoiceLine, currency: string): InvoiceLineType {
     return Object.assign(new InvoiceLineType(), {
-      position: l.position, kind: l.kind, intervalIndex: l.intervalIndex, description: l.description, amount: MoneyType.of(l.amountMinor, currency),
+      position: l.position,
+      kind: l.kind,
+      intervalIndex: l.intervalIndex,
+      description: l.description,
+      amount: MoneyType.of(l.amountMinor, currency),
       billableSeatHours: l.billableUnits === null ? null : Number(l.billableUnits) / 10_000,
     });
   }
@@ -34,7 +54,11 @@ export class InvoiceLineType {
 @ObjectType('Invoice', { description: 'What a brand owes for a contract (or a note adjusting it); the vendor receives net minus fee.' })
 export class InvoiceType {
   @Field(() => UuidScalar, { description: 'Invoice id.' }) id!: string;
-  @Field(() => String, { description: 'The issuing vendor’s document number: decimal digits, in one sequence per vendor shared by its invoices and notes (1, 2, 3, …). Unique together with `vendorId`, not across vendors.' }) number!: string;
+  @Field(() => String, {
+    description:
+      'The issuing vendor’s document number: decimal digits, in one sequence per vendor shared by its invoices and notes (1, 2, 3, …). Unique together with `vendorId`, not across vendors.',
+  })
+  number!: string;
   @Field(() => InvoiceKind, { description: 'Invoice, credit note or debit note.' }) kind!: InvoiceKind;
   @Field(() => UuidScalar, { nullable: true, description: 'For notes: the invoice they adjust.' }) originalInvoiceId!: string | null;
   @Field(() => InvoiceStatus, { description: 'Status.' }) status!: InvoiceStatus;
@@ -53,9 +77,22 @@ export class InvoiceType {
   static from(i: Invoice, lines: InvoiceLine[] | null = null): InvoiceType {
     const m = (v: bigint) => MoneyType.of(v, i.currency);
     return Object.assign(new InvoiceType(), {
-      id: i.id, number: String(i.number), kind: i.kind, originalInvoiceId: i.originalInvoiceId, status: i.status, contractId: i.contractId,
-      brandId: i.brandId, vendorId: i.vendorId, net: m(i.netMinor), fee: m(i.feeMinor), vendorPayout: m(i.vendorPayoutMinor), paid: m(i.paidMinor),
-      periodStart: i.periodStart, periodEnd: i.periodEnd, issuedAt: i.issuedAt, lines: lines && lines.map((l) => InvoiceLineType.from(l, i.currency)),
+      id: i.id,
+      number: String(i.number),
+      kind: i.kind,
+      originalInvoiceId: i.originalInvoiceId,
+      status: i.status,
+      contractId: i.contractId,
+      brandId: i.brandId,
+      vendorId: i.vendorId,
+      net: m(i.netMinor),
+      fee: m(i.feeMinor),
+      vendorPayout: m(i.vendorPayoutMinor),
+      paid: m(i.paidMinor),
+      periodStart: i.periodStart,
+      periodEnd: i.periodEnd,
+      issuedAt: i.issuedAt,
+      lines: lines && lines.map((l) => InvoiceLineType.from(l, i.currency)),
     });
   }
 }
@@ -70,7 +107,12 @@ export class AccountBalanceType {
   @Field(() => MoneyType, { description: 'Balance.' }) balance!: MoneyType;
 
   static from(b: AccountBalance): AccountBalanceType {
-    return Object.assign(new AccountBalanceType(), { accountId: b.accountId, organizationId: b.organizationId, kind: b.kind, balance: MoneyType.of(b.balanceMinor, b.currency) });
+    return Object.assign(new AccountBalanceType(), {
+      accountId: b.accountId,
+      organizationId: b.organizationId,
+      kind: b.kind,
+      balance: MoneyType.of(b.balanceMinor, b.currency),
+    });
   }
 }
 
@@ -97,8 +139,20 @@ export class AccountStatementType {
   static from(s: Statement, csv: string): AccountStatementType {
     const m = (v: bigint) => MoneyType.of(v, s.account.currency);
     return Object.assign(new AccountStatementType(), {
-      account: AccountBalanceType.from(s.account), from: s.from, to: s.to, opening: m(s.openingMinor), closing: m(s.closingMinor), csv,
-      entries: s.entries.map((e) => ({ transactionId: e.transactionId, kind: e.kind, description: e.description, postedAt: e.postedAt, amount: m(e.amountMinor), balance: m(e.balanceMinor) })),
+      account: AccountBalanceType.from(s.account),
+      from: s.from,
+      to: s.to,
+      opening: m(s.openingMinor),
+      closing: m(s.closingMinor),
+      csv,
+      entries: s.entries.map((e) => ({
+        transactionId: e.transactionId,
+        kind: e.kind,
+        description: e.description,
+        postedAt: e.postedAt,
+        amount: m(e.amountMinor),
+        balance: m(e.balanceMinor),
+      })),
     });
   }
 }
@@ -111,7 +165,12 @@ export class AccrualType {
   @Field(() => MoneyType, { description: 'Net the brand will owe for actuals reported so far, not yet invoiced.' }) unsettledNet!: MoneyType;
 
   static from(a: Accrual): AccrualType {
-    return Object.assign(new AccrualType(), { contractId: a.contractId, brandId: a.brandId, vendorId: a.vendorId, unsettledNet: MoneyType.of(a.unsettledNetMinor, a.currency) });
+    return Object.assign(new AccrualType(), {
+      contractId: a.contractId,
+      brandId: a.brandId,
+      vendorId: a.vendorId,
+      unsettledNet: MoneyType.of(a.unsettledNetMinor, a.currency),
+    });
   }
 }
 
@@ -127,7 +186,8 @@ export class DeliveryReceiptType {
   @Field(() => UuidScalar, { description: 'The contract.' }) contractId!: string;
   @Field(() => String, { description: 'VENDOR or BRAND: whose report this is.' }) source!: string;
   @Field(() => Int, { description: 'Interval reports accepted (each replaced any earlier one from the same source).' }) accepted!: number;
-  @Field(() => Boolean, { description: 'True when the contract was already settled: an adjustment settlement will post the difference.' }) adjustmentDue!: boolean;
+  @Field(() => Boolean, { description: 'True when the contract was already settled: an adjustment settlement will post the difference.' })
+  adjustmentDue!: boolean;
 }
 
 @ObjectType('SettleContractPayload', { description: 'What settling did.' })
@@ -148,13 +208,22 @@ export class IntervalReportInput {
   @Field(() => Int, { description: 'Contract interval index (an interval of the contract that has ended).' })
   intervalIndex!: number;
 
-  @Field(() => Float, { description: 'Staffed seat-hours: at least 0, at most twice the awarded seat-hours, at most 4 decimals (more is refused, not rounded).' })
+  @Field(() => Float, {
+    description: 'Staffed seat-hours: at least 0, at most twice the awarded seat-hours, at most 4 decimals (more is refused, not rounded).',
+  })
   staffedSeatHours!: number;
 
-  @Field(() => Int, { description: 'Contacts handled: 0 to 1,000,000, and at most what the staffed seat-hours could physically handle (staffed seat-hours × 3,600 ÷ (a quarter of the interval’s forecast AHT, or 30 s for seat intervals) × chat concurrency).' })
+  @Field(() => Int, {
+    description:
+      'Contacts handled: 0 to 1,000,000, and at most what the staffed seat-hours could physically handle (staffed seat-hours × 3,600 ÷ (a quarter of the interval’s forecast AHT, or 30 s for seat intervals) × chat concurrency).',
+  })
   contactsHandled!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Service level achieved, 0–1 with at most 6 decimals (stored in parts per million; more is refused, not rounded); null if not measured (no credit).' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Service level achieved, 0–1 with at most 6 decimals (stored in parts per million; more is refused, not rounded); null if not measured (no credit).',
+  })
   serviceLevelAchieved?: number | null;
 }
 
@@ -170,7 +239,8 @@ export class ReportDeliveryInput {
 export class RecordPaymentInput {
   @Field(() => UuidScalar, { description: 'The invoice.' }) invoiceId!: string;
   @Field(() => MoneyInput, { description: 'Amount paid, in the invoice currency.' })
-  @ValidateNested() amount!: MoneyInput;
+  @ValidateNested()
+  amount!: MoneyInput;
 }
 
 @InputType({ description: 'Filters for invoices; all optional.' })

@@ -6,7 +6,12 @@ import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import { ValidationError, toUserError } from '../common/user-errors.js';
 import {
-  RegisteredWebhookEndpointType, RegisterWebhookEndpointInput, WebhookDeliveryConnection, WebhookDeliveryType, WebhookEndpointConnection, WebhookEndpointType,
+  RegisteredWebhookEndpointType,
+  RegisterWebhookEndpointInput,
+  WebhookDeliveryConnection,
+  WebhookDeliveryType,
+  WebhookEndpointConnection,
+  WebhookEndpointType,
 } from './webhooks.types.js';
 
 const RegisterWebhookEndpointResult = createUnionType({
@@ -17,7 +22,10 @@ const RegisterWebhookEndpointResult = createUnionType({
 
 @Resolver()
 export class WebhooksResolver {
-  @Mutation(() => RegisterWebhookEndpointResult, { description: 'Registers a webhook endpoint for your organisation (BRAND, VENDOR or FINANCE keys; the operator for any) and returns its signing secret once.' })
+  @Mutation(() => RegisterWebhookEndpointResult, {
+    description:
+      'Registers a webhook endpoint for your organisation (BRAND, VENDOR or FINANCE keys; the operator for any) and returns its signing secret once.',
+  })
   async registerWebhookEndpoint(
     @Ctx() ctx: Context,
     @Arg('input', () => RegisterWebhookEndpointInput, { description: 'The endpoint.' }) input: RegisterWebhookEndpointInput,
@@ -27,8 +35,13 @@ export class WebhooksResolver {
     return Object.assign(new RegisteredWebhookEndpointType(), { endpoint: WebhookEndpointType.from(r.value.endpoint), signingSecret: r.value.secret });
   }
 
-  @Mutation(() => WebhookEndpointType, { description: 'Disables an endpoint of your organisation (the operator: any); nothing more is sent to it, retries included.' })
-  async disableWebhookEndpoint(@Ctx() ctx: Context, @Arg('endpointId', () => UuidScalar, { description: 'The endpoint.' }) endpointId: string): Promise<WebhookEndpointType> {
+  @Mutation(() => WebhookEndpointType, {
+    description: 'Disables an endpoint of your organisation (the operator: any); nothing more is sent to it, retries included.',
+  })
+  async disableWebhookEndpoint(
+    @Ctx() ctx: Context,
+    @Arg('endpointId', () => UuidScalar, { description: 'The endpoint.' }) endpointId: string,
+  ): Promise<WebhookEndpointType> {
     return WebhookEndpointType.from(await disableWebhookEndpoint(ctx.em, ctx.clock, ctx.principal, endpointId));
   }
 
@@ -36,12 +49,15 @@ export class WebhooksResolver {
   async webhookEndpoints(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('organizationId', () => UuidScalar, { nullable: true, description: 'The organisation; defaults to yours. Only the operator may name another.' }) organizationId?: string | null,
+    @Arg('organizationId', () => UuidScalar, { nullable: true, description: 'The organisation; defaults to yours. Only the operator may name another.' })
+    organizationId?: string | null,
   ) {
     return toConnection(await listWebhookEndpoints(ctx.em, ctx.principal, organizationId ?? null, pageRequest(page)), WebhookEndpointType.from);
   }
 
-  @Query(() => WebhookDeliveryConnection, { description: 'The delivery log of one of your endpoints, newest attempt first: every attempt with its status code, error and duration.' })
+  @Query(() => WebhookDeliveryConnection, {
+    description: 'The delivery log of one of your endpoints, newest attempt first: every attempt with its status code, error and duration.',
+  })
   async webhookDeliveries(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,

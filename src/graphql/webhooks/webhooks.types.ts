@@ -6,13 +6,24 @@ import type { WebhookEndpoint } from '../../persistence/entities.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 
-export enum WebhookEndpointStatus { ACTIVE = 'ACTIVE', DISABLED = 'DISABLED' }
-registerEnumType(WebhookEndpointStatus, { name: 'WebhookEndpointStatus', description: 'ACTIVE endpoints receive events; DISABLED ones receive nothing more, retries included.' });
+export enum WebhookEndpointStatus {
+  ACTIVE = 'ACTIVE',
+  DISABLED = 'DISABLED',
+}
+registerEnumType(WebhookEndpointStatus, {
+  name: 'WebhookEndpointStatus',
+  description: 'ACTIVE endpoints receive events; DISABLED ones receive nothing more, retries included.',
+});
 
-export enum WebhookDeliveryOutcome { DELIVERED = 'DELIVERED', RETRYING = 'RETRYING', FAILED = 'FAILED' }
+export enum WebhookDeliveryOutcome {
+  DELIVERED = 'DELIVERED',
+  RETRYING = 'RETRYING',
+  FAILED = 'FAILED',
+}
 registerEnumType(WebhookDeliveryOutcome, {
   name: 'WebhookDeliveryOutcome',
-  description: 'DELIVERED: the endpoint answered 2xx. RETRYING: it did not (or timed out) and another attempt follows with backoff. FAILED: the last attempt failed too; no more follow.',
+  description:
+    'DELIVERED: the endpoint answered 2xx. RETRYING: it did not (or timed out) and another attempt follows with backoff. FAILED: the last attempt failed too; no more follow.',
 });
 
 const EVENT_TYPE_LIST = EVENT_TYPES.join(', ');
@@ -31,8 +42,15 @@ export class WebhookEndpointType {
 
   static from(w: WebhookEndpoint): WebhookEndpointType {
     return Object.assign(new WebhookEndpointType(), {
-      id: w.id, organizationId: w.organizationId, url: w.url, eventTypes: w.eventTypes, description: w.description, secretHint: w.secretHint,
-      status: w.status, createdAt: w.createdAt, disabledAt: w.disabledAt,
+      id: w.id,
+      organizationId: w.organizationId,
+      url: w.url,
+      eventTypes: w.eventTypes,
+      description: w.description,
+      secretHint: w.secretHint,
+      status: w.status,
+      createdAt: w.createdAt,
+      disabledAt: w.disabledAt,
     });
   }
 }
@@ -53,7 +71,8 @@ export class WebhookDeliveryType {
   @Field(() => UuidScalar, { description: 'The endpoint.' }) endpointId!: string;
   @Field(() => Int, { description: 'Attempt number for this event and endpoint, from 1.' }) attempt!: number;
   @Field(() => WebhookDeliveryOutcome, { description: 'Delivered, will be retried, or given up.' }) outcome!: WebhookDeliveryOutcome;
-  @Field(() => Int, { nullable: true, description: 'HTTP status the endpoint answered; null when there was no answer (timeout, refused connection).' }) statusCode!: number | null;
+  @Field(() => Int, { nullable: true, description: 'HTTP status the endpoint answered; null when there was no answer (timeout, refused connection).' })
+  statusCode!: number | null;
   @Field(() => String, { nullable: true, description: 'What went wrong, when it did.' }) error!: string | null;
   @Field(() => Int, { description: 'Time from sending to the answer (or giving up), in milliseconds.' }) durationMs!: number;
   @Field(() => Date, { description: 'When the attempt was made.' }) attemptedAt!: Date;
@@ -68,14 +87,23 @@ export const WebhookDeliveryConnection = Connection(WebhookDeliveryType, 'Webhoo
 @InputType({ description: 'A webhook endpoint to register.' })
 export class RegisterWebhookEndpointInput {
   @Field(() => UuidScalar, { nullable: true, description: 'The organisation; defaults to yours. Only the operator may name another.' })
-  @IsOptional() @IsUUID() organizationId?: string | null;
+  @IsOptional()
+  @IsUUID()
+  organizationId?: string | null;
 
   @Field(() => String, { description: 'Absolute https URL without credentials, at most 2,048 characters.' })
-  @IsString() url!: string;
+  @IsString()
+  url!: string;
 
   @Field(() => [String], { description: `Event types to receive, from: ${EVENT_TYPE_LIST}.` })
-  @ArrayMaxSize(10) @IsString({ each: true }) @MaxLength(100, { each: true }) eventTypes!: string[];
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  eventTypes!: string[];
 
   @Field(() => String, { nullable: true, description: 'Free-text description, at most 200 characters.' })
-  @IsOptional() @IsString() @Length(0, 200) description?: string | null;
+  @IsOptional()
+  @IsString()
+  @Length(0, 200)
+  description?: string | null;
 }

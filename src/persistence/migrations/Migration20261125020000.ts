@@ -128,11 +128,15 @@ export class Migration20261125020000 extends Migration {
         raise exception 'the ledger is append-only: % on % is not allowed', tg_op, tg_table_name using errcode = '42501';
       end $$;`);
     this.addSql(`create trigger "ledger_entry_append_only" before update or delete on "ledger_entry" for each row execute function ledger_append_only();`);
-    this.addSql(`create trigger "ledger_transaction_append_only" before update or delete on "ledger_transaction" for each row execute function ledger_append_only();`);
+    this.addSql(
+      `create trigger "ledger_transaction_append_only" before update or delete on "ledger_transaction" for each row execute function ledger_append_only();`,
+    );
   }
 
   override down(): void {
-    this.addSql(`drop table if exists "ledger_entry", "ledger_transaction", "settlement", "invoice_line", "invoice", "ledger_account", "delivery_report" cascade;`);
+    this.addSql(
+      `drop table if exists "ledger_entry", "ledger_transaction", "settlement", "invoice_line", "invoice", "ledger_account", "delivery_report" cascade;`,
+    );
     this.addSql(`drop function if exists ledger_transaction_balances(); drop function if exists ledger_append_only();`);
     this.addSql(`alter table "contract" drop column "needs_settlement";`);
   }

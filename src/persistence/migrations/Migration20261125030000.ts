@@ -119,7 +119,17 @@ export class Migration20261125030000 extends Migration {
   }
 
   override down(): void {
-    for (const t of ['ingest_nonce', 'ingest_secret', 'vendor_score_history', 'vendor_score', 'scoring_run', 'scoring_policy', 'vendor_audit', 'quality_observation', 'quality_event']) {
+    for (const t of [
+      'ingest_nonce',
+      'ingest_secret',
+      'vendor_score_history',
+      'vendor_score',
+      'scoring_run',
+      'scoring_policy',
+      'vendor_audit',
+      'quality_observation',
+      'quality_event',
+    ]) {
       this.addSql(`drop table if exists "${t}";`);
     }
   }

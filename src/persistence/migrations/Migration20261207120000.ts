@@ -56,7 +56,9 @@ export class Migration20261207120000 extends Migration {
     this.addSql(`alter table "invoice" drop constraint "invoice_vendor_number_unique";`);
     // Back to one global sequence: renumber, since per-vendor numbers collide across vendors.
     this.addSql(`create sequence "invoice_number_seq" owned by "invoice"."number";`);
-    this.addSql(`update "invoice" set "number" = n.rn from (select "id", row_number() over (order by "issued_at", "id") as rn from "invoice") n where n."id" = "invoice"."id";`);
+    this.addSql(
+      `update "invoice" set "number" = n.rn from (select "id", row_number() over (order by "issued_at", "id") as rn from "invoice") n where n."id" = "invoice"."id";`,
+    );
     this.addSql(`select setval('invoice_number_seq', coalesce((select max("number") from "invoice"), 0) + 1, false);`);
     this.addSql(`alter table "invoice" alter column "number" set default nextval('invoice_number_seq');`);
     this.addSql(`alter table "invoice" add constraint "invoice_number_key" unique ("number");`);
