@@ -18,7 +18,7 @@ import {
   type ClearSpikeJob,
 } from './queues.js';
 import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
-import { ContractSchema } from '../src/persistence/entities.js';
+import { ContractSchema } from '../src/persistence/entities/contracts.js';
 
 export interface ClearingDeps {
   orm: MikroORM;

@@ -1,6 +1,6 @@
 import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { entities } from './entities.js';
+import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { reclaimDeadConnections } from './pool-guard.js';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiKeySchema, OrganizationSchema, type ApiKey } from '../../persistence/entities.js';
+import { ApiKeySchema, OrganizationSchema, type ApiKey } from '../../persistence/entities/access.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';

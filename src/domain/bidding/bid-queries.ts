@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BidSchema, DemandSpikeSchema, type Bid, type DemandSpike } from '../../persistence/entities.js';
+import { BidSchema, type Bid } from '../../persistence/entities/bidding.js';
+import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
 import { authenticated, requireRole, type Principal } from '../access/principal.js';
 import { biddingIsOver } from '../demand/spikes.js';
 import type { Clock } from '../shared/clock.js';

@@ -1,4 +1,5 @@
-import type { StoredInterval, StoredOffer } from '../../persistence/entities.js';
+import type { StoredInterval } from '../../persistence/entities/demand.js';
+import type { StoredOffer } from '../../persistence/entities/bidding.js';
 import { fail, ok, type Result } from '../shared/result.js';
 
 export const MAX_NOTE_LENGTH = 2_000;

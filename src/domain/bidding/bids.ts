@@ -1,6 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BidSchema, DemandSpikeSchema, OrganizationSchema, type Bid, type DemandSpike } from '../../persistence/entities.js';
+import { BidSchema, type Bid } from '../../persistence/entities/bidding.js';
+import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
+import { OrganizationSchema } from '../../persistence/entities/access.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
 import { spikeNotFound } from '../demand/spike-queries.js';

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BidSchema, type Bid, type StoredInterval } from '../../persistence/entities.js';
+import { BidSchema, type Bid } from '../../persistence/entities/bidding.js';
+import { type StoredInterval } from '../../persistence/entities/demand.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
 import { spikeNotFound, vendorSeesSpike } from '../demand/spike-queries.js';

@@ -4,18 +4,15 @@ import {
   AuditRecordSchema,
   AwardSchema,
   BidOutcomeSchema,
-  BidSchema,
   ClearingFailureSchema,
   ClearingResultSchema,
-  ContractSchema,
-  DemandSpikeSchema,
-  OrganizationSchema,
-  type Bid,
   type ClearedInterval,
-  type ContractSeats,
-  type DemandSpike,
   type StoredBidToBeat,
-} from '../../persistence/entities.js';
+} from '../../persistence/entities/clearing.js';
+import { BidSchema, type Bid } from '../../persistence/entities/bidding.js';
+import { ContractSchema, type ContractSeats } from '../../persistence/entities/contracts.js';
+import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
+import { OrganizationSchema } from '../../persistence/entities/access.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
 import { serviceLevelForSeats } from '../demand/erlang-c.js';
 import type { QualityScores } from '../quality/quality-scores.js';

@@ -6,7 +6,7 @@
  * own transaction after the failed one; the clearing that finally awards the spike deletes it.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ClearingFailureSchema, type ClearingFailure } from '../../persistence/entities.js';
+import { ClearingFailureSchema, type ClearingFailure } from '../../persistence/entities/clearing.js';
 import type { Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { ClearingError } from './clearing-error.js';

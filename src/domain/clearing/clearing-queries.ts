@@ -3,18 +3,16 @@ import {
   AuditRecordSchema,
   AwardSchema,
   BidOutcomeSchema,
-  BidSchema,
   ClearingResultSchema,
-  ContractSchema,
-  DemandSpikeSchema,
-  OrganizationSchema,
   type AuditRecord,
   type Award,
   type BidOutcome,
   type ClearingResultRow,
-  type Contract,
-  type DemandSpike,
-} from '../../persistence/entities.js';
+} from '../../persistence/entities/clearing.js';
+import { BidSchema } from '../../persistence/entities/bidding.js';
+import { ContractSchema, type Contract } from '../../persistence/entities/contracts.js';
+import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
+import { OrganizationSchema } from '../../persistence/entities/access.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';

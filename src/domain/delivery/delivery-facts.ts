@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { StoredInterval } from '../../persistence/entities.js';
+import type { StoredInterval } from '../../persistence/entities/demand.js';
 import { pgArray } from '../shared/sql.js';
 import { contactCapacity } from './contact-capacity.js';
 import { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from './effective-actuals.js';

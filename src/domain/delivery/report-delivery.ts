@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ContractSchema, type Contract, type StoredInterval } from '../../persistence/entities.js';
+import { ContractSchema, type Contract } from '../../persistence/entities/contracts.js';
+import { type StoredInterval } from '../../persistence/entities/demand.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BidSchema, DemandSpikeSchema, OrganizationSchema, type DemandSpike, type Organization } from '../../persistence/entities.js';
+import { BidSchema } from '../../persistence/entities/bidding.js';
+import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
+import { OrganizationSchema, type Organization } from '../../persistence/entities/access.js';
 import { authenticated, requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { pgArray } from '../shared/sql.js';

@@ -1,4 +1,4 @@
-import type { StoredInterval } from '../../persistence/entities.js';
+import type { StoredInterval } from '../../persistence/entities/demand.js';
 import { isCurrency } from '../shared/money.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { requiredStaffing, type Channel } from './erlang-c.js';

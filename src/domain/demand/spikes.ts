@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities.js';
+import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
 import type { Clock } from '../shared/clock.js';

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { BidOutcome, Contract, DemandSpike } from '../../persistence/entities.js';
+import type { BidOutcome } from '../../persistence/entities/clearing.js';
+import type { Contract } from '../../persistence/entities/contracts.js';
+import type { DemandSpike } from '../../persistence/entities/demand.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { getBidOutcome, getContract } from '../clearing/clearing-queries.js';
 import { getDemandSpike } from '../demand/spike-queries.js';

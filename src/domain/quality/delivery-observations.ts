@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ContractSeats } from '../../persistence/entities.js';
+import type { ContractSeats } from '../../persistence/entities/contracts.js';
 import { contactsHandled, countedActuals, DELIVERY_FACTS_SQL, type DeliveryFactsRow } from '../delivery/delivery-facts.js';
 import { UNITS_PER_SEAT_HOUR } from '../delivery/report-delivery.js';
 import { uuidv7 } from '../shared/ids.js';

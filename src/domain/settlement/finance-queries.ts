@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InvoiceLineSchema, InvoiceSchema, type Contract, type Invoice, type InvoiceLine } from '../../persistence/entities.js';
+import { InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine } from '../../persistence/entities/settlement.js';
+import { type Contract } from '../../persistence/entities/contracts.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';

@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InvoiceSchema, OrganizationSchema, type Invoice } from '../../persistence/entities.js';
+import { InvoiceSchema, type Invoice } from '../../persistence/entities/settlement.js';
+import { OrganizationSchema } from '../../persistence/entities/access.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ContractSchema, InvoiceSchema, type Invoice } from '../../persistence/entities.js';
+import { ContractSchema } from '../../persistence/entities/contracts.js';
+import { InvoiceSchema, type Invoice } from '../../persistence/entities/settlement.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { AccessError } from '../shared/result.js';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { StateTransitionSchema } from '../../persistence/entities.js';
+import { StateTransitionSchema } from '../../persistence/entities/transitions.js';
 import type { Principal } from '../access/principal.js';
 import { uuidv7 } from './ids.js';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OrganizationSchema, WebhookEndpointSchema, type WebhookEndpoint } from '../../persistence/entities.js';
+import { OrganizationSchema } from '../../persistence/entities/access.js';
+import { WebhookEndpointSchema, type WebhookEndpoint } from '../../persistence/entities/webhooks.js';
 import { requireRole, type OrganizationKind, type Principal } from '../access/principal.js';
 import { EVENT_TYPES, isEventType, type EventType } from '../events/event-types.js';
 import type { Clock } from '../shared/clock.js';

@@ -2,7 +2,7 @@ import { Arg, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graph
 import { issueApiKey, listApiKeys, revokeApiKey } from '../../domain/access/api-keys.js';
 import { createOrganization, getOrganization, updateVendorProfile } from '../../domain/access/organizations.js';
 import { authenticated, requireRole } from '../../domain/access/principal.js';
-import { ApiKeySchema } from '../../persistence/entities.js';
+import { ApiKeySchema } from '../../persistence/entities/access.js';
 import { AccessError } from '../../domain/shared/result.js';
 import type { Context } from '../context.js';
 import { UuidScalar } from '../common/scalars.js';

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import type { ApiKey, Organization } from '../../persistence/entities.js';
+import type { ApiKey, Organization } from '../../persistence/entities/access.js';
 import { UuidScalar } from '../common/scalars.js';
 
 export enum OrganizationKind {

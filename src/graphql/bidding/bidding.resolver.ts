@@ -3,7 +3,7 @@ import { getBid, listBidsForSpike, listMyBids } from '../../domain/bidding/bid-q
 import { reviseBid, withdrawBid } from '../../domain/bidding/bids.js';
 import { placeBid } from '../../domain/bidding/place-bid.js';
 import type { Result } from '../../domain/shared/result.js';
-import type { Bid } from '../../persistence/entities.js';
+import type { Bid } from '../../persistence/entities/bidding.js';
 import type { Context } from '../context.js';
 import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayMinSize, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { Bid } from '../../persistence/entities.js';
+import type { Bid } from '../../persistence/entities/bidding.js';
 import { MAX_INTERVALS } from '../../domain/demand/spike-terms.js';
 import { MAX_NOTE_LENGTH } from '../../domain/bidding/bid-terms.js';
 import { MoneyInput, MoneyType } from '../common/money.type.js';

@@ -1,5 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { Award, BidOutcome, ClearedInterval, ClearingFailure, Contract } from '../../persistence/entities.js';
+import type { Award, BidOutcome, ClearedInterval, ClearingFailure } from '../../persistence/entities/clearing.js';
+import type { Contract } from '../../persistence/entities/contracts.js';
 import type { RoutingInterval } from '../../domain/clearing/routing-plan.js';
 import { BidStatus } from '../bidding/bidding.types.js';
 import { MoneyType } from '../common/money.type.js';

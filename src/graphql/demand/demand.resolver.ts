@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type
 import { getDemandSpike, listDemandSpikes, listOpenDemandSpikes } from '../../domain/demand/spike-queries.js';
 import { cancelDemandSpike, changeBiddingClose, closeBidding, postDemandSpike, publishDemandSpike } from '../../domain/demand/spikes.js';
 import type { Result } from '../../domain/shared/result.js';
-import type { DemandSpike } from '../../persistence/entities.js';
+import type { DemandSpike } from '../../persistence/entities/demand.js';
 import type { Context } from '../context.js';
 import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';

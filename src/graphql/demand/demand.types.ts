@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsDate, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { DemandSpike, StoredInterval } from '../../persistence/entities.js';
+import type { DemandSpike, StoredInterval } from '../../persistence/entities/demand.js';
 import { MAX_INTERVALS } from '../../domain/demand/spike-terms.js';
 import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';

@@ -1,7 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { Resolver, Root, Subscription } from 'type-graphql';
 import { watchBidOutcomes, watchContractSettlements, watchDemandSpikesPosted, type Watched, type WatchDeps } from '../../domain/events/watch-events.js';
-import type { BidOutcome, Contract, DemandSpike } from '../../persistence/entities.js';
+import type { BidOutcome } from '../../persistence/entities/clearing.js';
+import type { Contract } from '../../persistence/entities/contracts.js';
+import type { DemandSpike } from '../../persistence/entities/demand.js';
 import type { Context } from '../context.js';
 import { BidOutcomeEventType, ContractSettledEventType, DemandSpikePostedEventType } from './realtime.types.js';
 

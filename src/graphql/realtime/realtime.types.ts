@@ -1,6 +1,8 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Watched } from '../../domain/events/watch-events.js';
-import type { BidOutcome, Contract, DemandSpike } from '../../persistence/entities.js';
+import type { BidOutcome } from '../../persistence/entities/clearing.js';
+import type { Contract } from '../../persistence/entities/contracts.js';
+import type { DemandSpike } from '../../persistence/entities/demand.js';
 import { BidOutcomeType, ContractType } from '../clearing/clearing.types.js';
 import { MoneyType } from '../common/money.type.js';
 import { UuidScalar } from '../common/scalars.js';

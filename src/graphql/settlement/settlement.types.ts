@@ -1,6 +1,6 @@
 import { ValidateNested } from 'class-validator';
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { Invoice, InvoiceLine } from '../../persistence/entities.js';
+import type { Invoice, InvoiceLine } from '../../persistence/entities/settlement.js';
 import type { AccountBalance, Accrual, Statement } from '../../domain/settlement/finance-queries.js';
 import { MAX_REPORTS_PER_BATCH } from '../../domain/delivery/report-delivery.js';
 import { MoneyInput, MoneyType } from '../common/money.type.js';

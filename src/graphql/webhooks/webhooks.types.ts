@@ -2,7 +2,7 @@ import { ArrayMaxSize, IsOptional, IsString, IsUUID, Length, MaxLength } from 'c
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { EVENT_TYPES } from '../../domain/events/event-types.js';
 import type { DeliveryLogEntry } from '../../domain/webhooks/deliveries.js';
-import type { WebhookEndpoint } from '../../persistence/entities.js';
+import type { WebhookEndpoint } from '../../persistence/entities/webhooks.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 

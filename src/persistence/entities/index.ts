@@ -1,0 +1,37 @@
+/**
+ * Every table shape, for the ORM's configuration. These are not GraphQL types: the API maps them
+ * explicitly, so a column never leaks into the schema by accident. Foreign keys are plain uuid
+ * columns (with real FK constraints in the migrations); contexts read each other through use
+ * cases, not joins. Code imports the shapes of its own context from that context's file.
+ */
+import { OrganizationSchema, ApiKeySchema } from './access.js';
+import { DemandSpikeSchema } from './demand.js';
+import { BidSchema } from './bidding.js';
+import { StateTransitionSchema } from './transitions.js';
+import { ClearingResultSchema, ClearingFailureSchema, AwardSchema, BidOutcomeSchema, AuditRecordSchema } from './clearing.js';
+import { ContractSchema } from './contracts.js';
+import { DeliveryReportSchema } from './delivery.js';
+import { InvoiceSchema, InvoiceLineSchema, SettlementSchema } from './settlement.js';
+import { DomainEventSchema } from './events.js';
+import { WebhookEndpointSchema, WebhookDeliverySchema } from './webhooks.js';
+
+export const entities = [
+  OrganizationSchema,
+  ApiKeySchema,
+  DemandSpikeSchema,
+  BidSchema,
+  StateTransitionSchema,
+  ClearingResultSchema,
+  ClearingFailureSchema,
+  AwardSchema,
+  BidOutcomeSchema,
+  ContractSchema,
+  AuditRecordSchema,
+  DeliveryReportSchema,
+  InvoiceSchema,
+  InvoiceLineSchema,
+  SettlementSchema,
+  DomainEventSchema,
+  WebhookEndpointSchema,
+  WebhookDeliverySchema,
+];
