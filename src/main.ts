@@ -23,7 +23,7 @@ const events = createEventSubscriber(config.redisUrl, config.queuePrefix, logger
 if (config.webhookSecretKeyIsDevelopmentDefault) logger.warn('WEBHOOK_SECRET_KEY is not set: webhook secrets are sealed with the public development key');
 
 if (config.bootstrapOperatorKey) {
-  const issued = await bootstrapOperator(orm.em.fork() as never, systemClock, config.bootstrapOperatorKey);
+  const issued = await bootstrapOperator(orm.em.fork(), systemClock, config.bootstrapOperatorKey);
   logger.info({ created: issued !== null }, 'bootstrap operator key from BOOTSTRAP_OPERATOR_KEY');
 }
 

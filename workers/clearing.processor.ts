@@ -47,7 +47,7 @@ export function clearingProcessor(deps: ClearingDeps) {
     const { spikeId } = job.data as ClearSpikeJob;
     let outcome: Awaited<ReturnType<typeof awardSpike>>;
     try {
-      outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId, deps.solve);
+      outcome = await awardSpike(deps.orm.em.fork(), deps.clock, deps.scores, spikeId, deps.solve);
     } catch (error) {
       throw await failed(deps, spikeId, error);
     }
@@ -71,7 +71,7 @@ async function failed(deps: ClearingDeps, spikeId: string, error: unknown): Prom
   const { code, message } = describeFailure(error);
   deps.logger.warn({ spikeId, code, err: error instanceof Error ? error.message : String(error) }, 'clearing failed');
   try {
-    await recordClearingFailure(deps.orm.em.fork() as never, deps.clock, spikeId, error);
+    await recordClearingFailure(deps.orm.em.fork(), deps.clock, spikeId, error);
   } catch (recordError) {
     deps.logger.warn({ spikeId, err: (recordError as Error).message }, 'could not record the clearing failure');
   }

@@ -29,7 +29,7 @@ const DEFAULT_BATCH = 100;
  * relayOutbox). Returns how many events it relayed.
  */
 export async function relayOnce(deps: RelayDeps): Promise<number> {
-  return relayOutbox(deps.orm.em.fork() as never, deps.clock, deps.batchSize ?? DEFAULT_BATCH, async (events, tem) => {
+  return relayOutbox(deps.orm.em.fork(), deps.clock, deps.batchSize ?? DEFAULT_BATCH, async (events, tem) => {
     await enqueueDeliveries(deps.webhooks, await webhookTargets(tem, events), deps.retry);
     await deps.publisher.publish(events);
   });

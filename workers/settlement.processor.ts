@@ -31,8 +31,8 @@ export interface SettlementDeps {
  */
 export function settlementProcessor(deps: SettlementDeps) {
   const commits = new GroupCommit(
-    (requests) => settleContracts(deps.orm.em.fork() as never, deps.clock, requests, deps.policy),
-    (request) => settleContract(deps.orm.em.fork() as never, deps.clock, request.contractId, deps.policy, { force: request.force }),
+    (requests) => settleContracts(deps.orm.em.fork(), deps.clock, requests, deps.policy),
+    (request) => settleContract(deps.orm.em.fork(), deps.clock, request.contractId, deps.policy, { force: request.force }),
   );
   return async (job: Job<SettlementJobData>, token?: string): Promise<unknown> => {
     if (job.name === SWEEP) return sweepSettlements(deps);

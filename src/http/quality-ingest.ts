@@ -62,7 +62,7 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
     try {
       const { outcome, budget } = await deps.orm.em.fork().transactional(async (em) => {
-        const check = await verifySignedRequest(em as never, deps.clock, {
+        const check = await verifySignedRequest(em, deps.clock, {
           organizationId: header('x-burst-organization'),
           timestamp: header('x-burst-timestamp'),
           signature: header('x-burst-signature'),
@@ -80,7 +80,7 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
         }
         const decision = await charge(signer, events.length);
         if (decision && !decision.allowed) throw rateLimited(decision, events.length);
-        const r = await recordQualityEvents(em as never, deps.clock, check.principal, events, 'HTTP');
+        const r = await recordQualityEvents(em, deps.clock, check.principal, events, 'HTTP');
         if (!r.ok) throw new Refusal(400, 'BAD_USER_INPUT', r.failure.message);
         return { outcome: r.value, budget: decision };
       });
