@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
-import { ClearingError } from '../src/domain/clearing/clear-spike.js';
+import { ClearingError } from '../src/domain/clearing/solve-clearing.js';
 import { recordClearingFailure } from '../src/domain/clearing/clearing-failure.js';
 import type { EventType } from '../src/domain/events/event-types.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';

@@ -3,7 +3,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
-import { clearSpike, ClearingError, type ClearingInput, type ClearingResult } from '../src/domain/clearing/clear-spike.js';
+import { solveClearing, ClearingError, type ClearingInput, type ClearingResult } from '../src/domain/clearing/solve-clearing.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { canonicalJson } from '../src/domain/shared/canonical-json.js';
 import {
@@ -234,7 +234,7 @@ describe('failed clearings', () => {
     await expect(refused(jobFor(spikeId))).rejects.toBeInstanceOf(UnrecoverableError);
     expect(await failureOf(spikeId, m.brand.key)).toMatchObject({ code: 'INVALID_INPUT', attempts: 4 });
 
-    expect(await processorWith(clearSpike)(jobFor(spikeId))).toMatchObject({ kind: 'AWARDED' });
+    expect(await processorWith(solveClearing)(jobFor(spikeId))).toMatchObject({ kind: 'AWARDED' });
     expect(await failureOf(spikeId, m.brand.key)).toBeNull();
     expect(await count('clearing_failure')).toBe(0);
   });

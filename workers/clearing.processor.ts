@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { awardSpike } from '../src/domain/clearing/award-spike.js';
 import { describeFailure, recordClearingFailure } from '../src/domain/clearing/clearing-failure.js';
-import type { ClearingInput, ClearingResult } from '../src/domain/clearing/clear-spike.js';
+import type { ClearingInput, ClearingResult } from '../src/domain/clearing/solve-clearing.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import type { Logger } from '../src/logger.js';

@@ -21,7 +21,7 @@ import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { recordTransition } from '../shared/transitions.js';
 import { recordEvent } from '../events/outbox.js';
-import { clearSpike, type ClearingInput, type ClearingResult } from './clear-spike.js';
+import { solveClearing, type ClearingInput, type ClearingResult } from './solve-clearing.js';
 import { adjustedRateUnits, RATE_UNITS_PER_MINOR } from './problem.js';
 
 /** Service-credit terms written into every contract (PRODUCT.md section 7 defaults). */
@@ -40,7 +40,7 @@ export type AwardOutcome =
  * result, awards, bid outcomes, contracts, the audit record and one `bid.outcome` outbox event
  * per bid in the same transaction. A duplicate job waits for the lock and then finds the spike
  * AWARDED; a crash rolls everything back; the clearing_result primary key refuses a second
- * result even if the lock were bypassed. `solve` is `clearSpike` itself, or the same run
+ * result even if the lock were bypassed. `solve` is `solveClearing` itself, or the same run
  * elsewhere (the worker process runs it on a thread, see workers/solver.ts).
  */
 export async function awardSpike(
@@ -48,7 +48,7 @@ export async function awardSpike(
   clock: Clock,
   scores: QualityScores,
   spikeId: string,
-  solve: (input: ClearingInput) => Promise<ClearingResult> = clearSpike,
+  solve: (input: ClearingInput) => Promise<ClearingResult> = solveClearing,
 ): Promise<AwardOutcome> {
   return em.transactional(async (tem) => {
     const spike = await tem.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_WRITE });

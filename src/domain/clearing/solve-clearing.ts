@@ -1,7 +1,7 @@
 /**
  * Clearing a spike: awarding seats to bids by value (PRODUCT.md section 5).
  *
- * Pure domain code: no database, GraphQL or queue. `clearSpike` validates the input, builds a
+ * Pure domain code: no database, GraphQL or queue. `solveClearing` validates the input, builds a
  * canonical problem (independent of the order of bids, intervals and offers in the input),
  * solves it exactly and explains the outcome. See docs/clearing.md for the rules and proofs.
  */
@@ -114,16 +114,16 @@ export interface ClearingStats {
  * @throws ClearingError INVALID_INPUT for malformed input; SOLVER_TIMEOUT when the time limit is
  *   hit before optimality is proven; SOLVER_FAILED for any other non-optimal solver outcome.
  */
-export async function clearSpike(input: ClearingInput): Promise<ClearingResult> {
-  return (await clearSpikeWithStats(input)).result;
+export async function solveClearing(input: ClearingInput): Promise<ClearingResult> {
+  return (await solveClearingWithStats(input)).result;
 }
 
 /**
- * `clearSpike` plus solver diagnostics. `force: 'HIGHS'` solves with HiGHS even where the greedy
+ * `solveClearing` plus solver diagnostics. `force: 'HIGHS'` solves with HiGHS even where the greedy
  * is exact (used by the property tests to prove both agree, and by the benchmark).
  * @internal
  */
-export async function clearSpikeWithStats(
+export async function solveClearingWithStats(
   input: ClearingInput,
   options: { force?: 'HIGHS' } & HighsSolveOptions = {},
 ): Promise<{ result: ClearingResult; stats: ClearingStats }> {
