@@ -6,30 +6,26 @@ import {
   BidOutcomeSchema,
   ClearingFailureSchema,
   ClearingResultSchema,
-  type ClearedInterval,
   type StoredBidToBeat,
 } from '../../persistence/entities/clearing.js';
-import { BidSchema, type Bid } from '../../persistence/entities/bidding.js';
-import { ContractSchema, type ContractSeats } from '../../persistence/entities/contracts.js';
+import { BidSchema } from '../../persistence/entities/bidding.js';
 import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
 import { OrganizationSchema } from '../../persistence/entities/access.js';
 import { eligibilityFailures } from '../demand/eligibility.js';
-import { serviceLevelForSeats } from '../demand/erlang-c.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { recordTransition } from '../shared/transitions.js';
 import { recordEvent } from '../events/outbox.js';
+import { createContracts } from './award-contracts.js';
+import { auditDocument, clearedIntervals } from './clearing-records.js';
 import { solveClearing, type ClearingInput, type ClearingResult } from './solve-clearing.js';
 import { adjustedRateUnits, RATE_UNITS_PER_MINOR } from './problem.js';
 
-/** Service-credit terms written into every contract (PRODUCT.md section 7 defaults). */
-export const DEFAULT_CREDIT_PER_POINT = 0.01;
-export const DEFAULT_CREDIT_CAP = 0.1;
 export const CLEARING_TIME_LIMIT_SECONDS = 120;
 
-export type AwardOutcome =
+export type ClearSpikeOutcome =
   | { kind: 'AWARDED'; spikeId: string; contractIds: string[]; auditSha256: string }
   | { kind: 'NOT_DUE'; closesAt: Date }
   | { kind: 'SKIPPED'; status: DemandSpike['status'] | 'MISSING' };
@@ -37,19 +33,20 @@ export type AwardOutcome =
 /**
  * Clears a spike, exactly once in effect: under a row lock on the spike, checks that it is due
  * (OPEN past its close time, or CLOSED) and not cleared yet, solves the award, and writes the
- * result, awards, bid outcomes, contracts, the audit record and one `bid.outcome` outbox event
- * per bid in the same transaction. A duplicate job waits for the lock and then finds the spike
+ * result, awards, bid outcomes, contracts, the audit record, one `bid.outcome` outbox event per
+ * bid and one `contract.created` internal event per contract (its settlement) in the same
+ * transaction. A duplicate job waits for the lock and then finds the spike
  * AWARDED; a crash rolls everything back; the clearing_result primary key refuses a second
  * result even if the lock were bypassed. `solve` is `solveClearing` itself, or the same run
  * elsewhere (the worker process runs it on a thread, see workers/solver.ts).
  */
-export async function awardSpike(
+export async function clearSpike(
   em: EntityManager,
   clock: Clock,
   scores: QualityScores,
   spikeId: string,
   solve: (input: ClearingInput) => Promise<ClearingResult> = solveClearing,
-): Promise<AwardOutcome> {
+): Promise<ClearSpikeOutcome> {
   return em.transactional(async (tem) => {
     const spike = await tem.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!spike) return { kind: 'SKIPPED', status: 'MISSING' };
@@ -177,138 +174,4 @@ export async function awardSpike(
     await tem.nativeDelete(ClearingFailureSchema, { spikeId });
     return { kind: 'AWARDED', spikeId, contractIds: [...contractByBid.values()], auditSha256 };
   });
-}
-
-function clearedIntervals(spike: DemandSpike, result: ClearingResult): ClearedInterval[] {
-  return spike.intervals.map((i) => {
-    const awardedSeats = result.awards.filter((a) => a.index === i.index).reduce((s, a) => s + a.seats, 0);
-    const forecast = i.forecastContacts !== null && i.ahtSeconds !== null;
-    return {
-      index: i.index,
-      startsAt: i.startsAt,
-      requiredSeats: i.requiredSeats,
-      awardedSeats,
-      unfilledSeats: i.requiredSeats - awardedSeats,
-      highestWinningAdjustedRate: result.bidToBeat.find((t) => t.index === i.index)?.highestWinningAdjustedRate ?? null,
-      serviceLevelAtAwarded: forecast
-        ? serviceLevelForSeats(
-            {
-              channel: spike.channel,
-              contacts: i.forecastContacts!,
-              ahtSeconds: i.ahtSeconds!,
-              intervalSeconds: spike.intervalMinutes * 60,
-              serviceLevelTarget: spike.serviceLevelTarget,
-              serviceLevelSeconds: spike.serviceLevelSeconds,
-              maxOccupancy: spike.maxOccupancy,
-              shrinkage: spike.shrinkage,
-              chatConcurrency: spike.chatConcurrency,
-            },
-            awardedSeats,
-          )
-        : null,
-      serviceLevelAtRequired: i.serviceLevelAtRequired,
-    };
-  });
-}
-
-/** One contract per winning vendor: its awarded seats per interval at its (pay-as-bid) rate. Returns contract ids by bid id. */
-function createContracts(em: EntityManager, spike: DemandSpike, bids: Bid[], result: ClearingResult, now: Date): Map<string, string> {
-  const ids = new Map<string, string>();
-  const lengthMs = spike.intervalMinutes * 60_000;
-  for (const bid of bids) {
-    const awards = result.awards.filter((a) => a.bidId === bid.id).sort((a, b) => a.index - b.index);
-    if (!awards.length) continue;
-    const seats: ContractSeats[] = awards.map((a) => ({ index: a.index, startsAt: spike.intervals[a.index]!.startsAt, seats: a.seats }));
-    const id = uuidv7();
-    em.create(ContractSchema, {
-      id,
-      spikeId: spike.id,
-      brandId: spike.brandId,
-      vendorId: bid.vendorId,
-      bidId: bid.id,
-      status: 'ACTIVE',
-      rateMinor: bid.rateMinor,
-      currency: bid.currency,
-      intervalMinutes: spike.intervalMinutes,
-      seats,
-      serviceLevelTarget: spike.serviceLevelTarget,
-      serviceLevelSeconds: spike.serviceLevelSeconds,
-      creditPerPoint: DEFAULT_CREDIT_PER_POINT,
-      creditCap: DEFAULT_CREDIT_CAP,
-      startsAt: new Date(seats[0]!.startsAt),
-      endsAt: new Date(Date.parse(seats.at(-1)!.startsAt) + lengthMs),
-      createdAt: now,
-      needsSettlement: false,
-    });
-    recordTransition(em, 'Contract', id, null, 'ACTIVE', null, now);
-    ids.set(bid.id, id);
-  }
-  return ids;
-}
-
-/** The audit document: inputs as they stood, scores, rules, solver outcome, awards and reasons. */
-function auditDocument(
-  spike: DemandSpike,
-  bids: Bid[],
-  ineligible: Map<string, string>,
-  scores: Map<string, number>,
-  result: ClearingResult,
-  cleared: ClearedInterval[],
-  clearedAt: Date,
-): Record<string, unknown> {
-  return {
-    // Version 2 added the forecast and service-level inputs (what serviceLevelAtAwarded is computed from).
-    version: 2,
-    clearedAt: clearedAt.toISOString(),
-    spike: {
-      id: spike.id,
-      brandId: spike.brandId,
-      currency: spike.currency,
-      reserveRateMinor: spike.reserveRateMinor.toString(),
-      intervalMinutes: spike.intervalMinutes,
-      maxVendorShare: spike.maxVendorShare,
-      qualityWeight: spike.qualityWeight,
-      minQualityScore: spike.minQualityScore,
-      requiredSkills: spike.requiredSkills,
-      requiredCertifications: spike.requiredCertifications,
-      biddingClosesAt: spike.biddingClosesAt.toISOString(),
-      channel: spike.channel,
-      serviceLevel: {
-        target: spike.serviceLevelTarget,
-        seconds: spike.serviceLevelSeconds,
-        maxOccupancy: spike.maxOccupancy,
-        shrinkage: spike.shrinkage,
-        chatConcurrency: spike.chatConcurrency,
-      },
-      intervals: spike.intervals.map((i) => ({
-        index: i.index,
-        startsAt: i.startsAt,
-        requiredSeats: i.requiredSeats,
-        forecastContacts: i.forecastContacts,
-        ahtSeconds: i.ahtSeconds,
-      })),
-    },
-    rules: {
-      adjustedRate: 'a_b = rate_b / (max(s_v, 1) / 100) ^ w, in minor units per seat-hour, rounded to 0.01',
-      objective: ['maximise covered seat-hours', 'minimise sum of a_b * x_bt * interval hours', 'earlier submittedAt, then vendorId, then bidId'],
-      pricing: 'pay-as-bid',
-    },
-    bids: bids.map((b) => ({
-      bidId: b.id,
-      vendorId: b.vendorId,
-      rateMinor: b.rateMinor.toString(),
-      offered: b.offered,
-      minSeatsPerInterval: b.minSeatsPerInterval,
-      minTotalSeatHours: b.minTotalSeatHours,
-      submittedAt: b.submittedAt.toISOString(),
-      version: b.version,
-      ineligible: ineligible.get(b.id) ?? null,
-    })),
-    scores: Object.fromEntries([...scores.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
-    solver: { status: result.status, solver: result.solver },
-    objective: result.objective,
-    awards: result.awards,
-    outcomes: result.bids,
-    intervals: cleared,
-  };
 }
