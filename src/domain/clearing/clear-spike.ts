@@ -31,14 +31,14 @@ export type ClearSpikeOutcome =
   | { kind: 'SKIPPED'; status: DemandSpike['status'] | 'MISSING' };
 
 /**
- * Clears a spike, exactly once in effect: under a row lock on the spike, checks that it is due
- * (OPEN past its close time, or CLOSED) and not cleared yet, solves the award, and writes the
- * result, awards, bid outcomes, contracts, the audit record, one `bid.outcome` outbox event per
- * bid and one `contract.created` internal event per contract (its settlement) in the same
- * transaction. A duplicate job waits for the lock and then finds the spike
- * AWARDED; a crash rolls everything back; the clearing_result primary key refuses a second
- * result even if the lock were bypassed. `solve` is `solveClearing` itself, or the same run
- * elsewhere (the worker process runs it on a thread, see workers/solver.ts).
+ * Clears a spike (the use case the `clear-spike` job runs), exactly once in effect: under a row
+ * lock on the spike, checks that it is due (OPEN past its close time, or CLOSED) and not cleared
+ * yet, solves the award, and writes the result, awards, bid outcomes, contracts, the audit record,
+ * one `bid.outcome` outbox event per bid and one `contract.created` internal event per contract
+ * (which schedules its settlement) in the same transaction. A duplicate job waits for the lock
+ * and then finds the spike AWARDED; a crash rolls everything back; the clearing_result primary
+ * key refuses a second result even if the lock were bypassed. `solve` is `solveClearing` itself,
+ * or the same run elsewhere (the worker process runs it on a thread, see workers/solver.ts).
  */
 export async function clearSpike(
   em: EntityManager,

@@ -9,9 +9,10 @@ import type { AnyInternalEvent, InternalEventData, InternalEventType } from './i
 /**
  * The outbox. Every event, public or internal, is one `domain_event` row written in the
  * transaction of the change it describes, so it commits, or rolls back, with that change; the
- * relay publishes it afterwards (public events) or turns it into jobs (internal events). One row shape (`outboxRow`) serves both ways of writing it: the
- * unit of work (`recordEvent`, `recordInternalEvent`) and plain SQL (`EVENT_INSERT_SQL` with
- * `eventInsertValues`, for use cases that write in one statement).
+ * relay then publishes it (public events) or turns it into jobs (internal events). One row
+ * builder (`outboxRow`) is the single source of a row, whichever way it is written: through the
+ * unit of work (`recordEvent`, `recordInternalEvent`), or in plain SQL (`EVENT_INSERT_SQL` with
+ * `eventInsertValues`, for a use case that writes everything in one statement).
  */
 
 type OutboxKind = 'PUBLIC' | 'INTERNAL';
