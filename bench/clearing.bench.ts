@@ -11,7 +11,7 @@
  * asserts nothing (targets: 200 bids within 1 s, 1,000 bids within 5 s, optimality gap 0).
  */
 import { allocationObjectives } from '../src/domain/clearing/allocation-check.js';
-import { clearSpikeWithStats } from '../src/domain/clearing/clear-spike.js';
+import { solveClearingWithStats } from '../src/domain/clearing/solve-clearing.js';
 import { greedyWithRepair } from '../src/domain/clearing/greedy.js';
 import { loadHighs } from '../src/domain/clearing/milp.js';
 import { normalizeInput } from '../src/domain/clearing/problem.js';
@@ -44,14 +44,14 @@ async function main(): Promise<void> {
       const input = generateSpike(size, 1000 * seed + size);
       const times: number[] = [];
       const baseline: number[] = [];
-      let last: Awaited<ReturnType<typeof clearSpikeWithStats>> | undefined;
+      let last: Awaited<ReturnType<typeof solveClearingWithStats>> | undefined;
       // Alternate with the baseline, so both see the same machine.
       for (let run = 0; run < RUNS; run++) {
         let started = performance.now();
-        last = await clearSpikeWithStats(input);
+        last = await solveClearingWithStats(input);
         times.push((performance.now() - started) / 1000);
         started = performance.now();
-        await clearSpikeWithStats(input, { noBidCuts: true });
+        await solveClearingWithStats(input, { noBidCuts: true });
         baseline.push((performance.now() - started) / 1000);
       }
       if (!last) continue;
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       let reference = 'not run';
       if (size <= 200 || VERIFY_ALL) {
         const started = performance.now();
-        const plain = await clearSpikeWithStats(input, { force: 'HIGHS', reference: true });
+        const plain = await solveClearingWithStats(input, { force: 'HIGHS', reference: true });
         const same = JSON.stringify(plain.result.objective) === JSON.stringify(result.objective);
         reference = `${same ? 'same C*, K*' : 'DIFFERENT'} (${fmt((performance.now() - started) / 1000, 1)} s)`;
       }

@@ -31,7 +31,7 @@ const API_PORT = 4803;
 const PREFIX = `bx-bench-${process.pid}`;
 
 const orm = await freshBenchDatabase();
-const em = () => orm.em.fork() as never;
+const em = () => orm.em.fork();
 const issued = (await bootstrapOperator(em(), systemClock))!;
 const operator: Principal = {
   apiKeyId: issued.apiKey.id,

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import { bootstrapOperator, createOrganization } from '../src/domain/access/organizations.js';
 import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
@@ -31,7 +31,7 @@ const sql = orm.em.getConnection();
 
 console.log(`Seeding ${CONTRACTS} contracts × 48 intervals of actuals (${CONTRACTS * 48} delivery reports)...`);
 const t0 = performance.now();
-const em = () => orm.em.fork() as never;
+const em = () => orm.em.fork();
 const op = (await bootstrapOperator(em(), systemClock))!;
 const operator: Principal = {
   apiKeyId: op.apiKey.id,
@@ -110,7 +110,7 @@ function spawnProcess(script: string, env: Record<string, string>): ChildProcess
 
 async function drain(
   queueName: string,
-  jobs: { name: string; data: object; opts: object }[],
+  jobs: { name: string; data: object; opts: JobsOptions }[],
   count: () => Promise<number>,
   processes: ChildProcess[],
 ): Promise<number> {
@@ -118,7 +118,7 @@ async function drain(
   await queue.obliterate({ force: true });
   await new Promise((r) => setTimeout(r, 3000)); // let the workers connect
   const start = performance.now();
-  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000) as never);
+  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
   while ((await count()) < jobs.length) await new Promise((r) => setTimeout(r, 100));
   const seconds = (performance.now() - start) / 1000;
   for (const p of processes) p.kill('SIGTERM');

@@ -10,20 +10,23 @@ import { createRedisConnectionSlots } from './realtime/connection-slots.js';
 import { createEventSubscriber } from './realtime/event-bus.js';
 import { createApiServer } from './server.js';
 import { createRedisRateLimiter } from './http/rate-limit.js';
-import { createProducerQueues } from '../workers/queues.js';
+import { redisQueueBackend } from '../workers/queue-backend.js';
 
 const config = loadConfigOrExit(process.env, checkApiConfig);
 const logger = createLogger(config.logLevel, 'api');
 const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
 const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
 redis.on('error', () => {}); // /readyz reports it; the producers' connection logs the outage
-const queues = createProducerQueues(config.redisUrl, config.queuePrefix, logger);
+// The API enqueues nothing (use cases write outbox events; the workers' relay makes the jobs): its
+// queues are for the operator dashboard, and fail at once while Redis is down.
+const backend = redisQueueBackend({ url: config.redisUrl, prefix: config.queuePrefix, logger });
+const queues = backend.queues('api');
 // Domain events from the workers' outbox relay, for this instance's subscriptions.
 const events = createEventSubscriber(config.redisUrl, config.queuePrefix, logger);
 if (config.webhookSecretKeyIsDevelopmentDefault) logger.warn('WEBHOOK_SECRET_KEY is not set: webhook secrets are sealed with the public development key');
 
 if (config.bootstrapOperatorKey) {
-  const issued = await bootstrapOperator(orm.em.fork() as never, systemClock, config.bootstrapOperatorKey);
+  const issued = await bootstrapOperator(orm.em.fork(), systemClock, config.bootstrapOperatorKey);
   logger.info({ created: issued !== null }, 'bootstrap operator key from BOOTSTRAP_OPERATOR_KEY');
 }
 
@@ -37,9 +40,6 @@ const api = await createApiServer({
   clock: systemClock,
   logger,
   production: config.nodeEnv === 'production',
-  clearing: queues.scheduler,
-  settlement: queues.settlementScheduler,
-  quality: queues.qualityScheduler,
   settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
   readiness: { redis: () => redis.ping() },
   queues: queues.all,
@@ -64,7 +64,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down: closing subscriptions, no new requests, finishing in-flight ones');
   await api.close();
   await events.close();
-  await queues.close();
+  await backend.close();
   await orm.close();
   redis.disconnect();
   process.exit(0);

@@ -7,12 +7,9 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
-import type { ClearingScheduler } from './domain/clearing/clearing-scheduler.js';
 import { DEFAULT_POLICY, type SettlementPolicy } from './domain/settlement/settle-contract.js';
-import type { SettlementScheduler } from './domain/settlement/settlement-scheduler.js';
 import type { Clock } from './domain/shared/clock.js';
 import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
-import type { QualityScheduler } from './domain/quality/quality-scheduler.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
 import { graphqlBody } from './http/graphql-body.js';
 import type { RateLimiter } from './http/rate-limit.js';
@@ -44,9 +41,6 @@ export interface ApiDeps {
   logger: Logger;
   production: boolean;
   scores?: QualityScores;
-  clearing?: ClearingScheduler;
-  settlement?: SettlementScheduler;
-  quality?: QualityScheduler;
   settlementPolicy?: SettlementPolicy;
   /** Extra readiness checks (e.g. Redis), each resolving when its dependency answers. */
   readiness?: Record<string, () => Promise<unknown>>;
@@ -133,9 +127,6 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     scores: deps.scores ?? storedQualityScores,
     requestId,
     logger,
-    clearing: deps.clearing ?? null,
-    settlement: deps.settlement ?? null,
-    quality: deps.quality ?? null,
     settlementPolicy: deps.settlementPolicy ?? DEFAULT_POLICY,
     events: deps.events ?? null,
     fanOut,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { aBid, aBidInput, aMarket, anOpenSpike, type Market, type Party } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
@@ -78,7 +78,7 @@ describe('a brand’s own audit', () => {
 
     // The bid placed before the FAIL is not cleared either.
     ok(await gql(h.url, op.CLOSE, { id: mine }, m.brand.key));
-    await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, mine);
+    await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, mine);
     const result = ok(await gql(h.url, op.CLEARING_RESULT, { id: mine }, m.brand.key)).clearingResult;
     expect(result.bids.find((b: any) => b.bidId === earlier.id)).toMatchObject({
       status: 'LOST',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
-import { ClearingError } from '../src/domain/clearing/clear-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
+import { ClearingError } from '../src/domain/clearing/solve-clearing.js';
 import { recordClearingFailure } from '../src/domain/clearing/clearing-failure.js';
 import type { EventType } from '../src/domain/events/event-types.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
@@ -58,7 +58,7 @@ beforeAll(async () => {
   closedSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
   bidOnClosed = (await aBid(h.url, m.vendorA.key, closedSpike)).id;
   ok(await gql(h.url, op.CLOSE, { id: closedSpike }, m.brand.key));
-  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, closedSpike);
+  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, closedSpike);
   if (awarded.kind !== 'AWARDED') throw new Error('setup: the closed spike did not clear');
   failedSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
   ok(await gql(h.url, op.CLOSE, { id: failedSpike }, m.brand.key));
@@ -71,7 +71,7 @@ beforeAll(async () => {
   const past = await anOpenSpike(h.url, h.clock, m.brand.key);
   await aBid(h.url, m.vendorA.key, past);
   ok(await gql(h.url, op.CLOSE, { id: past }, m.brand.key));
-  endedContractId = ((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, past)) as { contractIds: string[] }).contractIds[0]!;
+  endedContractId = ((await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, past)) as { contractIds: string[] }).contractIds[0]!;
   h.clock.set(now);
   ok(
     await gql(
@@ -353,7 +353,7 @@ async function aClearedBid(brandKey: string, vendorKey: string): Promise<{ bidId
   const spikeId = await anOpenSpike(h.url, h.clock, brandKey);
   const bidId = (await aBid(h.url, vendorKey, spikeId)).id as string;
   ok(await gql(h.url, op.CLOSE, { id: spikeId }, brandKey));
-  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
   if (awarded.kind !== 'AWARDED') throw new Error('did not clear');
   return { bidId, contractId: awarded.contractIds[0]! };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, ok, type GqlResponse } from './support/client.js';
@@ -99,7 +99,7 @@ describe('a spike the vendor cannot see', () => {
     const cleared = await anOpenSpike(h.url, h.clock, m.brand.key);
     const theirCleared = (await aBid(h.url, m.vendorA.key, cleared)).id as string;
     ok(await gql(h.url, op.CLOSE, { id: cleared }, m.brand.key));
-    expect((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, cleared)).kind).toBe('AWARDED');
+    expect((await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, cleared)).kind).toBe('AWARDED');
     const operations: [string, (id: string) => Promise<GqlResponse>][] = [
       ['bid', (id) => gql(h.url, op.BID, { id }, m.vendorB.key)],
       ['bidOutcome', (id) => gql(h.url, op.BID_OUTCOME, { id }, m.vendorB.key)],

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
-import { clearSpike, ClearingError, type ClearingInput, type ClearingResult } from '../src/domain/clearing/clear-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
+import { solveClearing, ClearingError, type ClearingInput, type ClearingResult } from '../src/domain/clearing/solve-clearing.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { canonicalJson } from '../src/domain/shared/canonical-json.js';
 import {
@@ -15,11 +15,12 @@ import {
   redisConnection,
   type ClearingJobData,
 } from '../workers/queues.js';
+import { clearSpikeSoon } from '../workers/after-commit.js';
 import { clearingProcessor, sweep } from '../workers/clearing.processor.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { TEST_REDIS_URL } from './support/env.js';
-import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
+import { eventually, outboxRelayed, resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 
 let h: Harness;
@@ -165,7 +166,11 @@ describe('clearing end to end with the real worker', () => {
 
 describe('scheduling', () => {
   it('schedules the clearing at the close time and reschedules it when the close moves', async () => {
+    // Delays run on the use case's clock from the change on: with the harness's clock reading real
+    // time at each change, the job's due time on the queue's (real) clock is the close time.
+    h.clock.set(new Date());
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    await outboxRelayed(h);
     const job = async () => (await h.queues!.clearing.getJob(`clear-spike-${spikeId}`))!;
     const dueAt = async () => {
       const j = await job();
@@ -175,7 +180,9 @@ describe('scheduling', () => {
     expect(await (await job()).getState()).toBe('delayed');
     expect(Math.abs((await dueAt()) - Date.parse(spike.biddingClosesAt))).toBeLessThan(2_000);
     const later = new Date(Date.parse(spike.biddingClosesAt) + 30 * 60_000).toISOString();
+    h.clock.set(new Date());
     expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: later }, m.brand.key)).changeBiddingClose).toMatchObject({ biddingClosesAt: later });
+    await outboxRelayed(h);
     expect(Math.abs((await dueAt()) - Date.parse(later))).toBeLessThan(2_000);
     const tooLate = new Date(Date.parse(spike.intervals[0].startsAt) + 60_000).toISOString();
     expect(ok(await gql(h.url, op.CHANGE_CLOSE, { id: spikeId, at: tooLate }, m.brand.key)).changeBiddingClose).toMatchObject({
@@ -234,7 +241,7 @@ describe('failed clearings', () => {
     await expect(refused(jobFor(spikeId))).rejects.toBeInstanceOf(UnrecoverableError);
     expect(await failureOf(spikeId, m.brand.key)).toMatchObject({ code: 'INVALID_INPUT', attempts: 4 });
 
-    expect(await processorWith(clearSpike)(jobFor(spikeId))).toMatchObject({ kind: 'AWARDED' });
+    expect(await processorWith(solveClearing)(jobFor(spikeId))).toMatchObject({ kind: 'AWARDED' });
     expect(await failureOf(spikeId, m.brand.key)).toBeNull();
     expect(await count('clearing_failure')).toBe(0);
   });
@@ -246,11 +253,11 @@ describe('exactly once', () => {
     await aBid(h.url, m.vendorA.key, spikeId);
     h.clock.advance(3_600_000); // past the close time; no job was asked for
     const [first, second] = await Promise.all([
-      awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId),
-      awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId),
+      clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId),
+      clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId),
     ]);
     expect([first.kind, second.kind].sort()).toEqual(['AWARDED', 'SKIPPED']);
-    expect(await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)).toEqual({ kind: 'SKIPPED', status: 'AWARDED' });
+    expect(await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)).toEqual({ kind: 'SKIPPED', status: 'AWARDED' });
     expect(await count('clearing_result')).toBe(1);
     expect(await count('contract')).toBe(1);
     expect(await count('award')).toBe(2);
@@ -260,7 +267,7 @@ describe('exactly once', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-    await h.queues!.scheduler.clearNow(spikeId);
+    await clearSpikeSoon(h.queues!.clearing, spikeId);
     await h.queues!.clearing.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: `duplicate-${spikeId}` });
     await cleared(spikeId);
     // Both jobs have run (one cleared, the other found the spike AWARDED) before we count.
@@ -272,7 +279,7 @@ describe('exactly once', () => {
   it('does not clear before the close time, and the sweeper finds a spike whose job was lost', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
-    expect(await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)).toMatchObject({ kind: 'NOT_DUE' });
+    expect(await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)).toMatchObject({ kind: 'NOT_DUE' });
     // Simulate a job lost with Redis: remove whatever was scheduled, then let time pass.
     await h.queues!.clearing.obliterate({ force: true });
     h.clock.advance(3_600_000);

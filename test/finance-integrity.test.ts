@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { DEFAULT_POLICY, settleContracts } from '../src/domain/settlement/settle-contract.js';
 import { createOrm } from '../src/persistence/orm.js';
@@ -39,7 +39,7 @@ async function contractsOf(vendors: { key: string; id: string }[]): Promise<stri
   const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
   for (const v of vendors) await aBid(h.url, v.key, spikeId, { offered: [0, 1, 2, 3].map((index) => ({ index, seats: 3 })) });
   ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
   if (awarded.kind !== 'AWARDED' || awarded.contractIds.length !== vendors.length) throw new Error('did not clear');
   const rows = await h.orm.em.getConnection().execute<{ id: string; vendor_id: string }[]>('select id, vendor_id from contract where spike_id = ?', [spikeId]);
   return vendors.map((v) => rows.find((r) => r.vendor_id === v.id)!.id);

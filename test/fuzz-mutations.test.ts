@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const past = await anOpenSpike(h.url, h.clock, m.brand.key);
   await aBid(h.url, m.vendorA.key, past);
   ok(await gql(h.url, op.CLOSE, { id: past }, m.brand.key));
-  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, past);
+  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, past);
   if (awarded.kind !== 'AWARDED') throw new Error('setup: the past spike did not clear');
   endedContract = awarded.contractIds[0]!;
   h.clock.set(now);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
@@ -35,7 +35,7 @@ async function anInvoice(): Promise<string> {
   const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
   await aBid(h.url, m.vendorA.key, spikeId);
   ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
   if (awarded.kind !== 'AWARDED') throw new Error('did not clear');
   h.clock.advance(3 * DAY);
   const contractId = awarded.contractIds[0]!;

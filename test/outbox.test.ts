@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import type { DomainEvent } from '../src/domain/events/event-types.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
@@ -41,11 +41,12 @@ beforeEach(async () => {
 });
 
 const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
+/** The public events (subscriptions and webhooks); internal ones, work for the workers, are tested in after-commit.test.ts. */
 const events = () =>
   h.orm.em
     .getConnection()
     .execute<{ id: string; type: string; audience: string[]; payload: any; published_at: unknown }[]>(
-      'select id, type, audience::text[] as audience, payload, published_at from domain_event order by id',
+      `select id, type, audience::text[] as audience, payload, published_at from domain_event where kind = 'PUBLIC' order by id`,
     );
 const audienceOf = (row: { audience: string[] }) => [...row.audience].sort();
 const relayDeps = (publisherRedis: Redis, queue: Queue<WebhookJobData>): RelayDeps => ({
@@ -79,7 +80,7 @@ describe('events written with the change', () => {
     const a = await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2000') });
     const b = await aBid(h.url, m.vendorB.key, spikeId, { rate: usd('2500') });
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-    const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+    const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
     const outcomes = (await events()).filter((e) => e.type === 'bid.outcome');
     expect(outcomes.map((e) => [e.payload.bidId, audienceOf(e)])).toEqual([
       [a.id, [m.vendorA.id]],
@@ -88,7 +89,7 @@ describe('events written with the change', () => {
     expect(outcomes[0]!.payload).toMatchObject({ status: 'WON', contractId: (awarded as { contractIds: string[] }).contractIds[0] });
     expect(JSON.stringify(outcomes[1]!.payload)).not.toContain(m.vendorA.id);
     // A second run clears nothing and writes nothing.
-    await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+    await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
     expect((await events()).filter((e) => e.type === 'bid.outcome')).toHaveLength(2);
   });
 
@@ -96,7 +97,7 @@ describe('events written with the change', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2500') });
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-    const contractId = ((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)) as { contractIds: string[] }).contractIds[0]!;
+    const contractId = ((await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)) as { contractIds: string[] }).contractIds[0]!;
     const settled = () => events().then((rows) => rows.filter((e) => e.type === 'contract.settled'));
     const outcomes = await Promise.all([0, 1].map(() => settleContract(h.orm.em.fork() as never, h.clock, contractId, DEFAULT_POLICY, { force: true })));
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['ALREADY_SETTLED', 'SETTLED']);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
 import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
@@ -9,7 +9,7 @@ import { accumulate, decayFactor, DEFAULT_SCORING_POLICY, observationOf, scoreVe
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { aDeliveredSpike } from './support/quality-fixtures.js';
 import { errorCode, gql, ok } from './support/client.js';
-import { eventually, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { eventually, outboxRelayed, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 
 let h: Harness;
@@ -20,12 +20,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
 });
-/** Until no score recomputation is waiting or running. */
-const qualityQueueIdle = () =>
-  eventually(async () => {
+/** Until no score recomputation is waiting or running, nor asked for in the outbox. */
+const qualityQueueIdle = async () => {
+  await outboxRelayed(h);
+  await eventually(async () => {
     const jobs = await h.queues!.quality.getJobCounts('wait', 'active', 'delayed', 'prioritized');
     return jobs.wait! + jobs.active! + jobs.delayed! + jobs.prioritized! === 0 ? true : null;
   });
+};
 beforeEach(async () => {
   // A score recomputation the previous test asked for (due within 250 ms) must not run into this
   // test's fresh tables: it made the row counts and the policy reset fail now and then.
@@ -292,7 +294,7 @@ describe('audits', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2000'), offered: everyInterval(6) });
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-    const outcome = await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
+    const outcome = await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
     expect(outcome.kind === 'AWARDED' || outcome.kind === 'SKIPPED').toBe(true);
     const result = await cleared(spikeId);
     expect(result.bids[0].score).toBeCloseTo(45, 9);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clearSpikeAt } from '../workers/after-commit.js';
 import { anOrganization } from './support/builders.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 
@@ -44,7 +45,7 @@ describe('queue dashboard at /admin/queues', () => {
   });
 
   it('shows operators the clearing, settlement, quality and webhook queues, by Bearer and by Basic', async () => {
-    await h.queues!.scheduler.scheduleAt('0190a0a0-0000-7000-8000-0000000000a1', new Date(Date.now() + 3_600_000));
+    await clearSpikeAt(h.queues!.clearing, '0190a0a0-0000-7000-8000-0000000000a1', 3_600_000);
     for (const headers of [bearer(h.operatorKey), basic(h.operatorKey), basic(h.operatorKey, '')]) {
       const page = await fetch(board, { headers });
       expect(page.status).toBe(200);

@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { reconciliation } from '../src/domain/settlement/finance-queries.js';
-import { createQueues, redisConnection, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, settleJobId } from '../workers/queues.js';
+import { pino } from 'pino';
+import { redisQueueBackend } from '../workers/queue-backend.js';
+import { SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, settleJobId } from '../workers/queues.js';
 import { aBid, aMarket, anOpenSpike, anOrganization } from './support/builders.js';
 import { gql, ok } from './support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
@@ -55,17 +57,21 @@ describe('settlement workers killed mid-batch', () => {
       const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
       for (const v of vendors) await aBid(h.url, v.key, spikeId, { offered: [0, 1, 2, 3].map((index) => ({ index, seats: 1 })) });
       ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-      await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+      await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
     }
     h.clock.set(now);
     // Full actuals for every awarded interval (set up directly: the reporting path is tested elsewhere).
     await h.orm.em.getConnection().execute(`
       insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
       select gen_random_uuid(), c.id, (s->>'index')::int, 'VENDOR', 5000, 10, 800000, now() from contract c, jsonb_array_elements(c.seats) s`);
+    // The test enqueues every settlement itself: the relay of the worker processes must not schedule
+    // them as well (a day after the clearing's clock, under the same job ids, absorbing the test's).
+    await h.orm.em.getConnection().execute(`update domain_event set published_at = now() where kind = 'INTERNAL'`);
     const contracts = (await h.orm.em.getConnection().execute<{ id: string }[]>('select id from contract')).map((r) => r.id);
     expect(contracts).toHaveLength(200);
 
-    const queues = createQueues(redisConnection(TEST_REDIS_URL, true), prefix);
+    const backend = redisQueueBackend({ url: TEST_REDIS_URL, prefix, logger: pino({ level: 'silent' }) });
+    const queues = backend.queues('producers');
     try {
       await queues.settlement.obliterate({ force: true });
       let worker = startWorker();
@@ -98,7 +104,7 @@ describe('settlement workers killed mid-batch', () => {
       await once(worker, 'exit');
     } finally {
       await queues.settlement.obliterate({ force: true });
-      await queues.close();
+      await backend.close();
     }
     expect(await count('select count(*)::int as n from (select contract_id from settlement group by contract_id having count(*) <> 1) x')).toBe(0);
     expect(await count('select count(*)::int as n from invoice')).toBe(200);

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { authenticate } from '../src/domain/access/api-keys.js';
 import { accruals } from '../src/domain/settlement/finance-queries.js';
@@ -44,7 +44,7 @@ async function aContract(overrides: Record<string, unknown> = {}): Promise<strin
   const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key, overrides);
   await aBid(h.url, m.vendorA.key, spikeId, { rate: usd('2500'), offered: [0, 1, 2, 3].map((index) => ({ index, seats: 4 })) });
   ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-  const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
   if (awarded.kind !== 'AWARDED') throw new Error('did not clear');
   h.clock.advance(3 * DAY);
   return awarded.contractIds[0]!;
@@ -137,7 +137,7 @@ describe('settlement', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-    const awarded = await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
+    const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
     const contractId = (awarded as { contractIds: string[] }).contractIds[0]!;
     expect(await settleContract(h.orm.em.fork() as never, h.clock, contractId, DEFAULT_POLICY)).toMatchObject({ kind: 'NOT_DUE' });
     expect(ok(await gql(h.url, op.SETTLE, { id: contractId }, h.operatorKey)).settleContract.outcome).toBe('SETTLED');
@@ -333,7 +333,7 @@ describe('bad delivery reports', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
     ok(await gql(h.url, op.CLOSE, { id: spikeId }, m.brand.key));
-    const { contractIds } = (await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)) as { contractIds: string[] };
+    const { contractIds } = (await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)) as { contractIds: string[] };
     expect(ok(await report(contractIds[0]!, m.vendorA.key, [full(0)])).reportDelivery).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input.reports[0].intervalIndex',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
@@ -152,7 +152,7 @@ describe('an interval with no traffic', () => {
       ).placeBid.__typename,
     ).toBe('Bid');
     ok(await gql(h.url, CLOSE, { id: spike.id }, m.brand.key));
-    expect((await awardSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spike.id)).kind).toBe('AWARDED');
+    expect((await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spike.id)).kind).toBe('AWARDED');
     const result = ok(await gql(h.url, CLEARING_RESULT, { id: spike.id }, m.brand.key)).clearingResult;
     expect(result.intervals.map((i: any) => [i.index, i.requiredSeats, i.awardedSeats, i.unfilledSeats])).toEqual([
       [0, 20, 5, 15],

@@ -7,7 +7,8 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 import { eventually, resetState, startHarness, TEST_WEBHOOK_KEY, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { startWorkerProcess } from './support/fault-stack.js';
-import { createQueues, redisConnection } from '../workers/queues.js';
+import { pino } from 'pino';
+import { redisQueueBackend } from '../workers/queue-backend.js';
 import { startReceiver } from './support/webhook-receiver.js';
 
 /**
@@ -71,9 +72,9 @@ describe('webhook worker killed mid-delivery', () => {
         await once(worker, 'exit');
       }
       await receiver.close();
-      const queues = createQueues(redisConnection(TEST_REDIS_URL, false), prefix);
-      await Promise.all([queues.clearing, queues.settlement, queues.webhooks].map((q) => q.obliterate({ force: true })));
-      await queues.close();
+      const backend = redisQueueBackend({ url: TEST_REDIS_URL, prefix, logger: pino({ level: 'silent' }) });
+      await Promise.all(backend.queues('producers').all.map((q) => q.obliterate({ force: true })));
+      await backend.close();
     }
   }, 90_000);
 });

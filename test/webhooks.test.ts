@@ -169,7 +169,9 @@ describe('webhook delivery', () => {
     try {
       const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
       await eventually(async () => {
-        const rows = await h.orm.em.getConnection().execute(`select 1 from domain_event where payload->>'spikeId' = ? and published_at is not null`, [spikeId]);
+        const rows = await h.orm.em
+          .getConnection()
+          .execute(`select 1 from domain_event where kind = 'PUBLIC' and payload->>'spikeId' = ? and published_at is not null`, [spikeId]);
         return rows.length ? true : null;
       });
       await h.queues!.webhooks.obliterate({ force: true });

@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/metrics/registry.js';
 import { createHealthServer, type HealthServer } from '../workers/health.js';
+import { clearSpikeAt, settleContractAt } from '../workers/after-commit.js';
 import { createWorkerMetrics } from '../workers/metrics.js';
 import { redisConnection, SWEEP } from '../workers/queues.js';
 import { TEST_REDIS_URL } from './support/env.js';
@@ -31,9 +32,9 @@ describe('worker /metrics', () => {
   it('reports queue depth per queue and state, read from Redis at scrape time', async () => {
     const depth = async (queue: string, state: string) => valueOf(await scrape(`${url}/metrics`), 'bx_queue_jobs', { queue, state });
     expect(await depth('clearing', 'delayed')).toBe(0);
-    await h.queues!.scheduler.scheduleAt('0190a0a0-0000-7000-8000-0000000000b1', new Date(Date.now() + 3_600_000));
-    await h.queues!.settlementScheduler.scheduleAt('0190a0a0-0000-7000-8000-0000000000b2', new Date(Date.now() + 3_600_000));
-    await h.queues!.settlementScheduler.scheduleAt('0190a0a0-0000-7000-8000-0000000000b3', new Date(Date.now() + 3_600_000));
+    await clearSpikeAt(h.queues!.clearing, '0190a0a0-0000-7000-8000-0000000000b1', 3_600_000);
+    await settleContractAt(h.queues!.settlement, '0190a0a0-0000-7000-8000-0000000000b2', 3_600_000);
+    await settleContractAt(h.queues!.settlement, '0190a0a0-0000-7000-8000-0000000000b3', 3_600_000);
     const samples = await scrape(`${url}/metrics`);
     expect(valueOf(samples, 'bx_queue_jobs', { queue: 'clearing', state: 'delayed' })).toBe(1);
     expect(valueOf(samples, 'bx_queue_jobs', { queue: 'settlement', state: 'delayed' })).toBe(2);

@@ -1,8 +1,9 @@
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { awardSpike } from '../src/domain/clearing/award-spike.js';
+import { clearSpike, type ClearSpikeOutcome } from '../src/domain/clearing/clear-spike.js';
 import { describeFailure, recordClearingFailure } from '../src/domain/clearing/clearing-failure.js';
-import type { ClearingInput, ClearingResult } from '../src/domain/clearing/clear-spike.js';
+import { dueSpikeIds } from '../src/domain/clearing/due-spikes.js';
+import type { ClearingInput, ClearingResult } from '../src/domain/clearing/solve-clearing.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import type { Logger } from '../src/logger.js';
@@ -12,13 +13,12 @@ import {
   clearJobId,
   FAILED_RETRY_COOL_DOWN_MS,
   inBatches,
+  runAtTimestamp,
   runSoon,
   SWEEP,
   type ClearingJobData,
   type ClearSpikeJob,
 } from './queues.js';
-import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
-import { ContractSchema } from '../src/persistence/entities/contracts.js';
 
 export interface ClearingDeps {
   orm: MikroORM;
@@ -27,36 +27,33 @@ export interface ClearingDeps {
   logger: Logger;
   /** Producer for the sweeper's re-enqueues (the same queue the worker consumes). */
   queue: Queue<ClearingJobData>;
-  /** Where new contracts' settlements are scheduled; optional (the settlement sweeper backs it up). */
-  settlement?: SettlementScheduler;
-  settlementGraceMs?: number;
   /** Where the solver runs: a thread in the worker process (workers/solver.ts); in-process by default. */
   solve?: (input: ClearingInput) => Promise<ClearingResult>;
 }
 
 /**
- * Processes the clearing queue. `clear-spike` clears one spike (exactly once in effect: see
- * awardSpike); a job that fires before the close time (the close moved later) waits in the
- * delayed set until then. `sweep` finds spikes that are due but uncleared in PostgreSQL and
- * enqueues them, so that a job lost with Redis never strands a spike.
+ * Processes the clearing queue. `clear-spike` runs the `clearSpike` use case for one spike
+ * (exactly once in effect; its contracts' settlements follow through the outbox); a job that fires
+ * before the close time (the close moved later) waits in the delayed set until then. `sweep`
+ * finds spikes that are due but uncleared in PostgreSQL and enqueues them, so that a job lost
+ * with Redis never strands a spike.
  */
 export function clearingProcessor(deps: ClearingDeps) {
   return async (job: Job<ClearingJobData>, token?: string): Promise<unknown> => {
     if (job.name === SWEEP) return sweep(deps);
     if (job.name !== CLEAR_SPIKE) throw new Error(`Unknown job ${job.name}`);
     const { spikeId } = job.data as ClearSpikeJob;
-    let outcome: Awaited<ReturnType<typeof awardSpike>>;
+    let outcome: ClearSpikeOutcome;
     try {
-      outcome = await awardSpike(deps.orm.em.fork() as never, deps.clock, deps.scores, spikeId, deps.solve);
+      outcome = await clearSpike(deps.orm.em.fork(), deps.clock, deps.scores, spikeId, deps.solve);
     } catch (error) {
       throw await failed(deps, spikeId, error);
     }
     if (outcome.kind === 'NOT_DUE') {
-      await job.moveToDelayed(outcome.closesAt.getTime(), token);
+      await job.moveToDelayed(runAtTimestamp(deps.clock, outcome.closesAt), token);
       throw new DelayedError();
     }
     deps.logger.info({ spikeId, outcome: outcome.kind }, 'clearing job done');
-    if (outcome.kind === 'AWARDED' && deps.settlement) await scheduleSettlements(deps, outcome.contractIds);
     return outcome;
   };
 }
@@ -71,23 +68,12 @@ async function failed(deps: ClearingDeps, spikeId: string, error: unknown): Prom
   const { code, message } = describeFailure(error);
   deps.logger.warn({ spikeId, code, err: error instanceof Error ? error.message : String(error) }, 'clearing failed');
   try {
-    await recordClearingFailure(deps.orm.em.fork() as never, deps.clock, spikeId, error);
+    await recordClearingFailure(deps.orm.em.fork(), deps.clock, spikeId, error);
   } catch (recordError) {
     deps.logger.warn({ spikeId, err: (recordError as Error).message }, 'could not record the clearing failure');
   }
   if (code === 'INVALID_INPUT') return new UnrecoverableError(message);
   return error instanceof Error ? error : new Error(String(error));
-}
-
-/** After commit: one delayed settlement job per new contract, due at its end plus the grace period. */
-async function scheduleSettlements(deps: ClearingDeps, contractIds: string[]): Promise<void> {
-  if (!contractIds.length) return;
-  const contracts = await deps.orm.em.fork().find(ContractSchema, { id: { $in: contractIds } }, { fields: ['id', 'endsAt'] });
-  try {
-    for (const c of contracts) await deps.settlement!.scheduleAt(c.id, new Date(c.endsAt.getTime() + (deps.settlementGraceMs ?? 0)));
-  } catch (err) {
-    deps.logger.warn({ err: (err as Error).message }, 'could not schedule settlements; the settlement sweeper will find them');
-  }
 }
 
 /**
@@ -97,21 +83,12 @@ async function scheduleSettlements(deps: ClearingDeps, contractIds: string[]): P
  * failed (tried again after the cool-down). Exported for tests.
  */
 export async function sweep(deps: ClearingDeps): Promise<{ enqueued: number }> {
-  const rows = await deps.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ id: string }[]>(
-      `select s.id from demand_spike s
-      where (s.status = 'OPEN' and s.bidding_closes_at <= ?)
-         or (s.status = 'CLOSED' and not exists (select 1 from clearing_result r where r.spike_id = s.id))
-      order by s.bidding_closes_at limit 500`,
-      [deps.clock.now()],
-    );
-  const now = deps.clock.now().getTime();
-  const outcomes = await inBatches(rows, ({ id }) =>
-    runSoon(deps.queue, CLEAR_SPIKE, { spikeId: id }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now),
+  const due = await dueSpikeIds(deps.orm.em.fork(), deps.clock.now());
+  const failedCoolDown = { ms: FAILED_RETRY_COOL_DOWN_MS, now: deps.clock.now().getTime() };
+  const outcomes = await inBatches(due, (spikeId) =>
+    runSoon(deps.queue, CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(spikeId) }, failedCoolDown),
   );
   const enqueued = outcomes.filter((o) => o === 'added' || o === 'promoted').length;
-  if (enqueued) deps.logger.info({ enqueued, due: rows.length }, 'sweeper enqueued due spikes');
+  if (enqueued) deps.logger.info({ enqueued, due: due.length }, 'sweeper enqueued due spikes');
   return { enqueued };
 }

@@ -19,7 +19,7 @@ export interface QualityDeps {
 export function qualityProcessor(deps: QualityDeps) {
   return async (job: Job<QualityJobData>): Promise<unknown> => {
     if (job.name !== RECOMPUTE_SCORES) throw new Error(`Unknown job ${job.name}`);
-    const outcome = await recomputeScores(deps.orm.em.fork() as never, deps.clock);
+    const outcome = await recomputeScores(deps.orm.em.fork(), deps.clock);
     deps.logger.debug({ ...outcome }, 'scores recomputed');
     return outcome;
   };

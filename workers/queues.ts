@@ -1,9 +1,13 @@
 import { isNotConnectionError, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Clock } from '../src/domain/shared/clock.js';
 import type { Logger } from '../src/logger.js';
-import type { ClearingScheduler } from '../src/domain/clearing/clearing-scheduler.js';
-import type { SettlementScheduler } from '../src/domain/settlement/settlement-scheduler.js';
-import type { QualityScheduler } from '../src/domain/quality/quality-scheduler.js';
+
+/**
+ * The queues: names, job names, payloads, deterministic job ids and retry options, and the Queue
+ * objects over one connection. Jobs are added by the outbox relay (workers/after-commit.ts) and by
+ * the sweepers; which Redis connections they use is decided in workers/queue-backend.ts.
+ */
 
 export const CLEARING_QUEUE = 'clearing';
 
@@ -85,11 +89,11 @@ export const RECOMPUTE_SCORES = 'recompute-scores';
 export type QualityJobData = Record<string, never>;
 
 /**
- * Requests for a recomputation within one window share a job: its id names the window, and it
- * runs when the window ends, so it sees every write made before the request.
+ * One recomputation per relay batch that asked for one, named after the newest event that asked:
+ * relaying the same batch again makes no second job, and a request relayed while a run is under
+ * way gets a run of its own after it (which sees every write made before the request).
  */
-export const RECOMPUTE_WINDOW_MS = 250;
-export const recomputeJobId = (window: number) => `recompute-scores-${window}`;
+export const recomputeJobId = (eventId: string) => `recompute-scores-${eventId}`;
 
 export const RECOMPUTE_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
@@ -130,9 +134,6 @@ export interface Queues {
   settlement: Queue<SettlementJobData>;
   quality: Queue<QualityJobData>;
   webhooks: Queue<WebhookJobData>;
-  scheduler: ClearingScheduler;
-  settlementScheduler: SettlementScheduler;
-  qualityScheduler: QualityScheduler;
   /** Every queue, for the operator dashboard and the queue-depth metrics: a new queue is added here. */
   all: readonly Queue[];
   close(): Promise<void>;
@@ -151,16 +152,15 @@ export type RunSoonOutcome = 'added' | 'promoted' | 'pending' | 'failed-recently
  * Makes the job with this deterministic id run as soon as a worker is free. A plain `add` is a
  * no-op while any job with the id exists, in every state, so: a delayed job is promoted, a waiting
  * or active one is left alone, and a finished one is removed and added again (PostgreSQL decides
- * whether there is work left). A job that failed for good less than `failedCoolDownMs` ago is left
- * failed, so a job that can never succeed is not retried in a loop (0: always retry).
+ * whether there is work left). With `failedCoolDown`, a job that failed for good less than `ms`
+ * before `now` is left failed, so a job that can never succeed is not retried in a loop.
  */
-export async function runSoon<T>(
-  queue: Queue<T>,
-  name: string,
-  data: T,
+export async function runSoon<Q extends Queue>(
+  queue: Q,
+  name: Parameters<Q['add']>[0],
+  data: Parameters<Q['add']>[1],
   opts: JobsOptions & { jobId: string },
-  failedCoolDownMs = 0,
-  now = Date.now(),
+  failedCoolDown?: { ms: number; now: number },
 ): Promise<RunSoonOutcome> {
   const existing = await queue.getJob(opts.jobId);
   if (existing) {
@@ -171,11 +171,20 @@ export async function runSoon<T>(
       return 'promoted';
     }
     if (state === 'waiting' || state === 'active' || state === 'prioritized' || state === 'waiting-children') return 'pending';
-    if (state === 'failed' && now - (existing.finishedOn ?? 0) < failedCoolDownMs) return 'failed-recently';
+    if (state === 'failed' && failedCoolDown && failedCoolDown.now - (existing.finishedOn ?? 0) < failedCoolDown.ms) return 'failed-recently';
     if (state !== 'unknown') await existing.remove();
   }
-  await queue.add(name as never, data as never, opts);
+  await queue.add(name, data, opts);
   return 'added';
+}
+
+/**
+ * When a job put back in the delayed set (work not due yet) should run, as BullMQ needs it: a
+ * timestamp of the host's clock. `at` is a time of the injected clock, so it becomes one by its
+ * distance from that clock's now. The one place the two clocks meet; equal under the system clock.
+ */
+export function runAtTimestamp(clock: Clock, at: Date): number {
+  return Date.now() + Math.max(0, at.getTime() - clock.now().getTime());
 }
 
 /** Runs `fn` over `items`, `size` at a time (a sweep may find thousands of rows). */
@@ -186,46 +195,13 @@ export async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>, s
 }
 
 /**
- * The queues as used by the API (producers only). `prefix` isolates deployments and tests;
- * `onError` receives the queues' connection errors (see logRedisOutages).
+ * The four queues over one connection, under `prefix` (which isolates deployments and tests);
+ * `onError` receives their connection errors (see logRedisOutages). Built by the queue backend.
  */
 export function createQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
   const clearing = new Queue<ClearingJobData>(CLEARING_QUEUE, { connection, prefix });
-  const scheduler: ClearingScheduler = {
-    async scheduleAt(spikeId, closesAt) {
-      const id = clearJobId(spikeId);
-      const existing = await clearing.getJob(id);
-      if (existing && (await existing.isDelayed())) await existing.remove();
-      await clearing.add(CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: id, delay: Math.max(0, closesAt.getTime() - Date.now()) });
-    },
-    async clearNow(spikeId) {
-      await runSoon(clearing, CLEAR_SPIKE, { spikeId }, { ...CLEAR_JOB_OPTIONS, jobId: clearJobId(spikeId) });
-    },
-  };
   const settlement = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection, prefix });
-  const settlementScheduler: SettlementScheduler = {
-    async scheduleAt(contractId, at) {
-      await settlement.add(
-        SETTLE_CONTRACT,
-        { contractId },
-        { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId), delay: Math.max(0, at.getTime() - Date.now()) },
-      );
-    },
-    async settleNow(contractId) {
-      const existing = await settlement.getJob(settleJobId(contractId));
-      if (existing && (await existing.getState()) === 'delayed') return void (await existing.promote());
-      if (existing && (await existing.getState()) === 'failed') await existing.remove();
-      await settlement.add(SETTLE_CONTRACT, { contractId, force: true }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) });
-    },
-  };
   const quality = new Queue<QualityJobData>(QUALITY_QUEUE, { connection, prefix });
-  const qualityScheduler: QualityScheduler = {
-    async recomputeSoon() {
-      const now = Date.now();
-      const window = Math.floor(now / RECOMPUTE_WINDOW_MS) + 1;
-      await quality.add(RECOMPUTE_SCORES, {}, { ...RECOMPUTE_JOB_OPTIONS, jobId: recomputeJobId(window), delay: window * RECOMPUTE_WINDOW_MS - now });
-    },
-  };
   const webhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix });
   const all: Queue[] = [clearing, settlement, quality, webhooks];
   if (onError) for (const queue of all) queue.on('error', onError);
@@ -234,22 +210,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
     settlement,
     quality,
     webhooks,
-    scheduler,
-    settlementScheduler,
-    qualityScheduler,
     all,
     close: async () => {
       await Promise.all(all.map((q) => q.close()));
     },
   };
-}
-
-/**
- * The API's producers, as src/main.ts runs them. No offline queue: while Redis is down an enqueue
- * fails at once (the mutation still answers and the sweepers take the work over) instead of
- * holding the request until Redis is back; an outage is logged once.
- */
-export function createProducerQueues(redisUrl: string, prefix: string, logger: Logger): Queues & { connection: Redis } {
-  const connection = redisConnection(redisUrl, false);
-  return { ...createQueues(connection, prefix, logRedisOutages(connection, logger, 'queue producers')), connection };
 }

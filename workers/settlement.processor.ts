@@ -1,11 +1,13 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { settleContract, settleContracts, type SettleOutcome, type SettlementPolicy, type SettleRequest } from '../src/domain/settlement/settle-contract.js';
+import { dueContractIds } from '../src/domain/settlement/due-contracts.js';
 import type { Clock } from '../src/domain/shared/clock.js';
 import type { Logger } from '../src/logger.js';
 import {
   FAILED_RETRY_COOL_DOWN_MS,
   inBatches,
+  runAtTimestamp,
   runSoon,
   SETTLE_CONTRACT,
   SETTLE_JOB_OPTIONS,
@@ -31,8 +33,8 @@ export interface SettlementDeps {
  */
 export function settlementProcessor(deps: SettlementDeps) {
   const commits = new GroupCommit(
-    (requests) => settleContracts(deps.orm.em.fork() as never, deps.clock, requests, deps.policy),
-    (request) => settleContract(deps.orm.em.fork() as never, deps.clock, request.contractId, deps.policy, { force: request.force }),
+    (requests) => settleContracts(deps.orm.em.fork(), deps.clock, requests, deps.policy),
+    (request) => settleContract(deps.orm.em.fork(), deps.clock, request.contractId, deps.policy, { force: request.force }),
   );
   return async (job: Job<SettlementJobData>, token?: string): Promise<unknown> => {
     if (job.name === SWEEP) return sweepSettlements(deps);
@@ -40,7 +42,7 @@ export function settlementProcessor(deps: SettlementDeps) {
     const { contractId, force } = job.data as SettleContractJob;
     const outcome = await commits.settle({ contractId, force: force === true });
     if (outcome.kind === 'NOT_DUE') {
-      await job.moveToDelayed(outcome.dueAt.getTime(), token);
+      await job.moveToDelayed(runAtTimestamp(deps.clock, outcome.dueAt), token);
       throw new DelayedError();
     }
     return outcome;
@@ -53,22 +55,13 @@ export function settlementProcessor(deps: SettlementDeps) {
  * for good, tried again after the cool-down). Exported for tests.
  */
 export async function sweepSettlements(deps: SettlementDeps): Promise<{ enqueued: number }> {
-  const rows = await deps.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ id: string }[]>(
-      `select c.id from contract c
-      where c.needs_settlement
-         or (c.ends_at <= ? and not exists (select 1 from settlement s where s.contract_id = c.id))
-      order by c.ends_at limit 5000`,
-      [new Date(deps.clock.now().getTime() - deps.policy.graceMs)],
-    );
-  const now = deps.clock.now().getTime();
-  const outcomes = await inBatches(rows, ({ id }) =>
-    runSoon(deps.queue, SETTLE_CONTRACT, { contractId: id }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(id) }, FAILED_RETRY_COOL_DOWN_MS, now),
+  const due = await dueContractIds(deps.orm.em.fork(), deps.clock.now(), deps.policy.graceMs);
+  const failedCoolDown = { ms: FAILED_RETRY_COOL_DOWN_MS, now: deps.clock.now().getTime() };
+  const outcomes = await inBatches(due, (contractId) =>
+    runSoon(deps.queue, SETTLE_CONTRACT, { contractId }, { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) }, failedCoolDown),
   );
   const enqueued = outcomes.filter((o) => o === 'added' || o === 'promoted').length;
-  if (enqueued) deps.logger.info({ enqueued, due: rows.length }, 'settlement sweeper enqueued due contracts');
+  if (enqueued) deps.logger.info({ enqueued, due: due.length }, 'settlement sweeper enqueued due contracts');
   return { enqueued };
 }
 

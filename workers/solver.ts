@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ClearingError, type ClearingErrorCode, type ClearingInput, type ClearingResult } from '../src/domain/clearing/clear-spike.js';
+import { ClearingError, type ClearingErrorCode, type ClearingInput, type ClearingResult } from '../src/domain/clearing/solve-clearing.js';
 import type { Logger } from '../src/logger.js';
 
 export interface SolverThread {

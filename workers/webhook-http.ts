@@ -110,7 +110,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': USER_AGENT, ...headers },
-        lookup: socketLookup(options.resolver ?? (dnsLookup as Resolver), options.allowPrivateNetworks) as never,
+        lookup: socketLookup(options.resolver ?? (dnsLookup as Resolver), options.allowPrivateNetworks),
       },
       (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;

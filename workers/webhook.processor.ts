@@ -47,7 +47,7 @@ export function webhookProcessor(deps: WebhookDeps) {
     if (job.name === SWEEP) return sweepWebhooks(deps);
     if (job.name !== DELIVER_WEBHOOK) throw new Error(`Unknown job ${job.name}`);
     const target = job.data as DeliverWebhookJob;
-    const em = deps.orm.em.fork() as never;
+    const em = deps.orm.em.fork();
     const prepared = await prepareDelivery(em, deps.secrets, target);
     if (prepared.kind === 'SKIP') return prepared;
 
@@ -78,7 +78,7 @@ export function webhookProcessor(deps: WebhookDeps) {
 
 /** Re-enqueues deliveries of the last day that have neither succeeded nor given up. Exported for tests. */
 export async function sweepWebhooks(deps: WebhookDeps): Promise<{ enqueued: number }> {
-  const targets = await unfinishedDeliveries(deps.orm.em.fork() as never, new Date(deps.clock.now().getTime() - WEBHOOK_SWEEP_WINDOW_MS), 1_000);
+  const targets = await unfinishedDeliveries(deps.orm.em.fork(), new Date(deps.clock.now().getTime() - WEBHOOK_SWEEP_WINDOW_MS), 1_000);
   await enqueueDeliveries(deps.queue, targets, deps.retry);
   return { enqueued: targets.length };
 }

@@ -10,7 +10,7 @@ import { createOrm } from '../persistence/orm.js';
 const config = loadConfigOrExit();
 const orm = await createOrm(config.databaseUrl, 2);
 try {
-  const issued = await bootstrapOperator(orm.em.fork() as never, systemClock);
+  const issued = await bootstrapOperator(orm.em.fork(), systemClock);
   console.log(`Operator API key (shown once, store it now):\n${issued!.secret}`);
 } finally {
   await orm.close();

@@ -2,11 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/access/principal.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { QualityScores } from '../domain/quality/quality-scores.js';
-import type { ClearingScheduler } from '../domain/clearing/clearing-scheduler.js';
 import type { Logger } from '../logger.js';
 import type { SettlementPolicy } from '../domain/settlement/settle-contract.js';
-import type { SettlementScheduler } from '../domain/settlement/settlement-scheduler.js';
-import type { QualityScheduler } from '../domain/quality/quality-scheduler.js';
 import type { EventSource } from '../domain/events/watch-events.js';
 import type { FanOut } from '../domain/events/fan-out.js';
 import type { SecretBox } from '../domain/webhooks/secret-box.js';
@@ -20,10 +17,6 @@ export interface Context {
   scores: QualityScores;
   requestId: string;
   logger: Logger;
-  /** Null where no queue is configured; the sweeper then finds due spikes on its own. */
-  clearing: ClearingScheduler | null;
-  settlement: SettlementScheduler | null;
-  quality: QualityScheduler | null;
   settlementPolicy: SettlementPolicy;
   /** Published domain events, for subscriptions; null where no event subscriber runs. */
   events: EventSource | null;

@@ -1,7 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { MAX_EVENTS_PER_BATCH, recordQualityEvents, type QualityEventInput } from '../domain/quality/quality-events.js';
-import { recomputeSoonOrLog, type QualityScheduler } from '../domain/quality/quality-scheduler.js';
 import { verifySignedRequest } from '../domain/quality/ingest-signature.js';
 import { unstorableTextPath } from '../domain/shared/text.js';
 import type { Clock } from '../domain/shared/clock.js';
@@ -32,7 +31,6 @@ export interface QualityIngestDeps {
   orm: MikroORM;
   clock: Clock;
   logger: Logger;
-  quality?: QualityScheduler;
   /** Charges each signed batch to its organisation, and failed signatures to the client address; none: no limits. */
   rateLimiter?: RateLimiter;
 }
@@ -62,7 +60,7 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
     const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
     try {
       const { outcome, budget } = await deps.orm.em.fork().transactional(async (em) => {
-        const check = await verifySignedRequest(em as never, deps.clock, {
+        const check = await verifySignedRequest(em, deps.clock, {
           organizationId: header('x-burst-organization'),
           timestamp: header('x-burst-timestamp'),
           signature: header('x-burst-signature'),
@@ -80,11 +78,10 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
         }
         const decision = await charge(signer, events.length);
         if (decision && !decision.allowed) throw rateLimited(decision, events.length);
-        const r = await recordQualityEvents(em as never, deps.clock, check.principal, events, 'HTTP');
+        const r = await recordQualityEvents(em, deps.clock, check.principal, events, 'HTTP');
         if (!r.ok) throw new Refusal(400, 'BAD_USER_INPUT', r.failure.message);
         return { outcome: r.value, budget: decision };
       });
-      if (outcome.accepted > 0) await recomputeSoonOrLog(deps.quality, deps.logger);
       const { vendorIds: _internal, ...receipt } = outcome;
       res.set(Object.fromEntries(reported(budget))).json(receipt);
     } catch (caught) {

@@ -1,15 +1,17 @@
 /**
- * The processes a fault test breaks: an API wired as src/main.ts wires it (the same producer
- * queues, without an offline queue), in this process so its logs can be read, and
- * worker processes started from workers/main.ts as in production.
+ * The processes a fault test breaks: an API wired as src/main.ts wires it (its dashboard queues
+ * from the same queue backend, failing fast; it enqueues nothing), in this process so its logs can
+ * be read, and worker processes started from workers/main.ts as in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { systemClock } from '../../src/domain/shared/clock.js';
 import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
 import { createApiServer, type ApiServer } from '../../src/server.js';
-import { createProducerQueues, type Queues } from '../../workers/queues.js';
+import { redisQueueBackend } from '../../workers/queue-backend.js';
+import type { Queues } from '../../workers/queues.js';
 import { exited, track } from './faults.js';
 import { createSecretBox } from '../../src/domain/webhooks/secret-box.js';
 import { TEST_WEBHOOK_KEY, truncateAll } from './harness.js';
@@ -36,17 +38,17 @@ export async function startApi(options: { databaseUrl: string; redisUrl: string;
     },
   );
   const orm = await createOrm(options.databaseUrl, 10, options.connectTimeoutMs); // DB_POOL_MAX's default
-  const queues = createProducerQueues(options.redisUrl, options.prefix, logger);
-  const redis = queues.connection;
+  const backend = redisQueueBackend({ url: options.redisUrl, prefix: options.prefix, logger });
+  const queues = backend.queues('api');
+  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {}); // /readyz reports it; the queues' connection logs the outage
   const api: ApiServer = await createApiServer({
     orm,
     clock: systemClock,
     logger,
     production: false,
-    clearing: queues.scheduler,
-    settlement: queues.settlementScheduler,
-    quality: queues.qualityScheduler,
     readiness: { redis: () => redis.ping() },
+    queues: queues.all,
     webhooks: { secrets: createSecretBox(TEST_WEBHOOK_KEY), urlPolicy: { allowHttp: true, allowPrivateNetworks: true } },
   });
   const base = await api.listen(0, '127.0.0.1');
@@ -58,7 +60,7 @@ export async function startApi(options: { databaseUrl: string; redisUrl: string;
     logs,
     async close() {
       await api.close();
-      await Promise.race([queues.close(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      await backend.close();
       redis.disconnect();
       // A connection leaked by a failing test would hold pool.end() forever.
       await Promise.race([orm.close(), new Promise((resolve) => setTimeout(resolve, 5_000))]);

@@ -1,40 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { QueryLimits } from '../../src/graphql/limits/query-protection.js';
 import { createRedisRateLimiter } from '../../src/http/rate-limit.js';
 import { createRedisConnectionSlots } from '../../src/realtime/connection-slots.js';
 import { deleteKeys } from './redis-keys.js';
-import { clearingProcessor } from '../../workers/clearing.processor.js';
-import {
-  CLEARING_QUEUE,
-  createQueues,
-  QUALITY_QUEUE,
-  redisConnection,
-  SETTLEMENT_QUEUE,
-  WEBHOOKS_QUEUE,
-  type Queues,
-  type WebhookJobData,
-  type WebhookRetryPolicy,
-} from '../../workers/queues.js';
-import { settlementProcessor } from '../../workers/settlement.processor.js';
-import { startOutboxRelay } from '../../workers/outbox-relay.js';
-import { webhookProcessor } from '../../workers/webhook.processor.js';
+import { redisQueueBackend } from '../../workers/queue-backend.js';
+import type { Queues, WebhookRetryPolicy } from '../../workers/queues.js';
+import { startWorkerStack, type WorkerStack } from '../../workers/worker-stack.js';
 import { createSecretBox, type SecretBox } from '../../src/domain/webhooks/secret-box.js';
 import type { WebhookUrlPolicy } from '../../src/domain/webhooks/url-policy.js';
-import { createEventPublisher, createEventSubscriber, type EventSubscriber } from '../../src/realtime/event-bus.js';
+import { createEventSubscriber, type EventSubscriber } from '../../src/realtime/event-bus.js';
 import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
-import { storedQualityScores, type QualityScores } from '../../src/domain/quality/quality-scores.js';
-import { qualityProcessor } from '../../workers/quality.processor.js';
+import type { QualityScores } from '../../src/domain/quality/quality-scores.js';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
 import { createApiServer, type ApiServer } from '../../src/server.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
+import { truncateAll } from './tables.js';
+
+export { rowCounts, truncateAll } from './tables.js';
 
 export interface HarnessOptions {
-  /** Real BullMQ workers for clearing, settlement and webhooks, and the outbox relay, as workers/main.ts runs them. */
+  /** The worker stack as workers/main.ts composes it (every consumer and the outbox relay; no sweeper schedules). */
   workers?: boolean;
   /** Only the outbox relay and the webhook worker: events flow, nothing clears or settles by itself. */
   realtime?: boolean;
@@ -73,9 +63,12 @@ export interface Harness {
   clock: ManualClock;
   api: ApiServer;
   operatorKey: string;
-  /** Present with `{ workers: true }`: real BullMQ queues on a prefix of this harness's own. */
+  /** Present with `{ workers: true }` or `{ realtime: true }`: the worker stack's queues, on a prefix of this harness's own. */
   queues?: Queues;
+  /** Its consumers: clearing, settlement, quality and webhooks with `workers`, only webhooks with `realtime`. */
   workers?: Worker[];
+  /** The worker stack itself (workers/worker-stack.ts), as workers/main.ts runs it. */
+  stack?: WorkerStack;
   /** Present with `{ rateLimit }`: the key prefix of this harness's rate-limit buckets. */
   rateLimitPrefix?: string;
   /** Present with `{ subscriptionLimits: { connectionsPerKey } }`: the key prefix of the connection counts (`<prefix>:<apiKeyId>`). */
@@ -85,62 +78,6 @@ export interface Harness {
 
 /** Test key for sealing webhook secrets (any 32 bytes). */
 export const TEST_WEBHOOK_KEY = Buffer.alloc(32, 0x42);
-
-const TABLES = [
-  'webhook_delivery',
-  'webhook_endpoint',
-  'domain_event',
-  'ingest_nonce',
-  'ingest_secret',
-  'vendor_score_history',
-  'vendor_score',
-  'scoring_run',
-  'brand_vendor_audit',
-  'vendor_audit',
-  'contract_rating_tally',
-  'quality_observation',
-  'quality_event',
-  'ledger_entry',
-  'ledger_transaction',
-  'settlement',
-  'invoice_line',
-  'invoice',
-  'ledger_account',
-  'invoice_number_counter',
-  'delivery_report',
-  'audit_record',
-  'contract',
-  'bid_outcome',
-  'award',
-  'clearing_failure',
-  'clearing_result',
-  'state_transition',
-  'bid',
-  'demand_spike',
-  'api_key',
-  'organization',
-];
-
-/**
- * Empties the tables in one transaction, so a quality job of the previous test that is still
- * running cannot write a scoring run between the truncate and the policy delete; the deadlock
- * such a job (or the outbox relay) can cause is retried.
- */
-export async function truncateAll(orm: MikroORM): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await orm.em.fork().transactional(async (em) => {
-        await em.execute(`truncate ${TABLES.map((t) => `"${t}"`).join(', ')} cascade`);
-        // Version 1 is the migration's default policy; tests may add versions.
-        await em.execute('delete from scoring_policy where version > 1');
-      });
-      return;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (attempt >= 5 || (code !== '40P01' && code !== '23503')) throw error;
-    }
-  }
-}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const orm = await createOrm(TEST_DATABASE_URL, 20);
@@ -174,53 +111,31 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         })
       : undefined;
   const secrets = createSecretBox(TEST_WEBHOOK_KEY);
-  const background = options.workers || options.realtime;
-  const queues = background ? createQueues(redisConnection(TEST_REDIS_URL, true), prefix) : undefined;
-  const workerOptions = { connection: redisConnection(TEST_REDIS_URL, true), prefix, concurrency: 2 };
-  const retry = options.webhookRetry ?? { attempts: 3, backoffMs: 50 };
-  const workers = queues
-    ? [
-        ...(options.workers
-          ? [
-              new Worker(
-                CLEARING_QUEUE,
-                clearingProcessor({
-                  orm,
-                  clock,
-                  scores: storedQualityScores,
-                  logger,
-                  queue: queues.clearing,
-                  settlement: queues.settlementScheduler,
-                  settlementGraceMs: DEFAULT_POLICY.graceMs,
-                }),
-                workerOptions,
-              ),
-              new Worker(SETTLEMENT_QUEUE, settlementProcessor({ orm, clock, logger, policy: DEFAULT_POLICY, queue: queues.settlement }), workerOptions),
-              new Worker(QUALITY_QUEUE, qualityProcessor({ orm, clock, logger }), { ...workerOptions, concurrency: 1 }),
-            ]
-          : []),
-        new Worker(
-          WEBHOOKS_QUEUE,
-          webhookProcessor({
-            orm,
-            clock,
-            logger,
-            secrets,
-            retry,
-            queue: queues.webhooks,
-            http: { timeoutMs: options.webhookTimeoutMs ?? 2_000, allowPrivateNetworks: true },
-          }),
-          workerOptions,
-        ),
-      ]
+  const backend = options.workers || options.realtime ? redisQueueBackend({ url: TEST_REDIS_URL, prefix, logger }) : undefined;
+  // What workers/main.ts runs, but with the harness's clock, a fast relay and no sweeper schedules
+  // (tests run the sweepers by hand); `realtime` consumes only the webhooks queue.
+  const stack = backend
+    ? await startWorkerStack({
+        orm,
+        clock,
+        logger,
+        backend,
+        secrets,
+        settings: {
+          concurrency: 2,
+          sweepIntervalMs: 3_600_000,
+          scoreRefreshMs: 3_600_000,
+          outboxPollMs: 20,
+          settlementPolicy: DEFAULT_POLICY,
+          webhooks: {
+            retry: options.webhookRetry ?? { attempts: 3, backoffMs: 50 },
+            timeoutMs: options.webhookTimeoutMs ?? 2_000,
+            allowPrivateNetworks: true,
+          },
+        },
+        run: { consume: options.workers ? undefined : ['webhooks'], schedules: false },
+      })
     : undefined;
-  // As in workers/main.ts: the relay's Redis connection fails fast.
-  const relayConnection = background ? redisConnection(TEST_REDIS_URL, false) : undefined;
-  const relayWebhooks = relayConnection ? new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection: relayConnection, prefix }) : undefined;
-  const relay =
-    relayConnection && relayWebhooks
-      ? startOutboxRelay({ orm, clock, logger, publisher: createEventPublisher(relayConnection, prefix), webhooks: relayWebhooks, retry, intervalMs: 20 })
-      : undefined;
   const events = createEventSubscriber(TEST_REDIS_URL, prefix, logger);
   await events.ready;
   const api = await createApiServer({
@@ -236,9 +151,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     connectionSlots,
     ...(slotLimits?.subscriptionsPerConnection ? { subscriptionsPerConnection: slotLimits.subscriptionsPerConnection } : {}),
     ...(slotLimits?.maxMessageBytes ? { subscriptionMaxMessageBytes: slotLimits.maxMessageBytes } : {}),
-    ...(options.workers && queues
-      ? { clearing: queues.scheduler, settlement: queues.settlementScheduler, quality: queues.qualityScheduler, queues: queues.all }
-      : {}),
+    ...(options.workers && stack ? { queues: stack.queues.all } : {}),
   });
   const url = await api.listen(0, '127.0.0.1');
   return {
@@ -251,12 +164,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
     api,
     operatorKey: '',
-    ...(queues ? { queues } : {}),
-    ...(workers ? { workers } : {}),
+    ...(stack ? { stack, queues: stack.queues, workers: stack.workers } : {}),
     ...(limiterRedis ? { rateLimitPrefix } : {}),
     ...(slotsRedis ? { connectionSlotsPrefix } : {}),
     async close() {
-      await relay?.stop();
+      await stack?.close();
       await api.close();
       if (slotsRedis) {
         await deleteKeys(slotsRedis, `${connectionSlotsPrefix}:*`);
@@ -266,20 +178,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         await deleteKeys(limiterRedis, `${rateLimitPrefix}:*`);
         limiterRedis.disconnect();
       }
-      await Promise.all((workers ?? []).map((w) => w.close()));
-      if (queues) {
-        await queues.clearing.obliterate({ force: true });
-        await queues.settlement.obliterate({ force: true });
-        await queues.quality.obliterate({ force: true });
-        await queues.webhooks.obliterate({ force: true });
-        await queues.close();
+      if (stack && backend) {
+        for (const queue of stack.queues.all) await queue.obliterate({ force: true });
+        await backend.close();
       }
-      await relayWebhooks?.close();
-      relayConnection?.disconnect();
       await events.close();
       await orm.close();
     },
   };
+}
+
+/** Until the relay has relayed every committed event (with `workers` or `realtime`): their jobs exist from then on. */
+export async function outboxRelayed(h: Harness, ms?: number): Promise<void> {
+  const unpublished = async () =>
+    Number((await h.orm.em.getConnection().execute<{ n: number }[]>('select count(*)::int as n from domain_event where published_at is null'))[0]!.n);
+  await eventually(async () => ((await unpublished()) === 0 ? true : null), ms);
 }
 
 /** Polls until `check` returns a value (not null/undefined), or fails after `ms`. */
@@ -299,12 +212,4 @@ export async function resetState(h: Harness): Promise<void> {
   h.clock.set(new Date());
   const issued = await bootstrapOperator(h.orm.em.fork() as never, h.clock);
   h.operatorKey = issued!.secret;
-}
-
-/** Row counts of every table, to prove that a refused request wrote nothing. */
-export async function rowCounts(orm: MikroORM): Promise<Record<string, number>> {
-  const rows = await orm.em
-    .getConnection()
-    .execute<{ t: string; n: string }[]>(TABLES.map((t) => `select '${t}' as t, count(*)::text as n from "${t}"`).join(' union all '));
-  return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }

@@ -1,4 +1,4 @@
-import { awardSpike } from '../../src/domain/clearing/award-spike.js';
+import { clearSpike } from '../../src/domain/clearing/clear-spike.js';
 import { storedQualityScores } from '../../src/domain/quality/quality-scores.js';
 import { recomputeScores } from '../../src/domain/quality/recompute-scores.js';
 import { aBid, anOpenSpike, aSpikeInput, type Party } from './builders.js';
@@ -36,7 +36,7 @@ export async function aDeliveredSpike(
   for (const w of winners) await aBid(h.url, w.vendor.key, spikeId, { rate: { amountMinor: w.rate, currency: 'USD' }, offered: everyInterval(w.seats) });
   ok(await gql(h.url, op.CLOSE, { id: spikeId }, brand.key));
   // Clears here, or the harness's clearing worker did it first (then this is SKIPPED).
-  await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
+  await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
   h.clock.set(now);
   const contracts = await eventually(async () => {
     const nodes = ok(await gql(h.url, op.CONTRACTS, { spikeId }, brand.key)).contracts.nodes as {
@@ -103,7 +103,7 @@ export async function clearedBetween(h: Harness, brand: Party, bids: { vendor: P
   const spikeId = await anOpenSpike(h.url, h.clock, brand.key);
   for (const b of bids) await aBid(h.url, b.vendor.key, spikeId, { rate: { amountMinor: String(b.rate), currency: 'USD' }, offered: everyInterval(10) });
   ok(await gql(h.url, op.CLOSE, { id: spikeId }, brand.key));
-  await awardSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
+  await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
   return eventually(
     async () =>
       ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, brand.key)).clearingResult as {

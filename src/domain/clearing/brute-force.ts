@@ -8,7 +8,7 @@
  * share caps pruned on the way, checks minimum totals at the leaves, and keeps the
  * lexicographic best of (max seats, min cost, min tie score). Exponential: keep instances small.
  */
-import type { ClearingInput, ClearingResult } from './clear-spike.js';
+import type { ClearingInput, ClearingResult } from './solve-clearing.js';
 import { adjustedRateUnits, compareBidPriority, minTotalInQuarters, vendorShareCap } from './problem.js';
 
 export interface ReferenceOptimum {

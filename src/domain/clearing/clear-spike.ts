@@ -1,150 +1,177 @@
-/**
- * Clearing a spike: awarding seats to bids by value (PRODUCT.md section 5).
- *
- * Pure domain code: no database, GraphQL or queue. `clearSpike` validates the input, builds a
- * canonical problem (independent of the order of bids, intervals and offers in the input),
- * solves it exactly and explains the outcome. See docs/clearing.md for the rules and proofs.
- */
-import { allocationViolation } from './allocation-check.js';
-import { explainAllocation } from './explain.js';
-import { greedyAllocation } from './greedy.js';
-import { solveWithHighs, type HighsSolveOptions, type HighsSolveStats } from './milp.js';
-import { emptyAllocation, needsMilp, normalizeInput, type Allocation, type ClearingProblem } from './problem.js';
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  AuditRecordSchema,
+  AwardSchema,
+  BidOutcomeSchema,
+  ClearingFailureSchema,
+  ClearingResultSchema,
+  type StoredBidToBeat,
+} from '../../persistence/entities/clearing.js';
+import { BidSchema } from '../../persistence/entities/bidding.js';
+import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
+import { OrganizationSchema } from '../../persistence/entities/access.js';
+import { eligibilityFailures } from '../demand/eligibility.js';
+import type { QualityScores } from '../quality/quality-scores.js';
+import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
+import type { Clock } from '../shared/clock.js';
+import { uuidv7 } from '../shared/ids.js';
+import { recordTransition } from '../shared/transitions.js';
+import { recordEvent } from '../events/outbox.js';
+import { createContracts } from './award-contracts.js';
+import { auditDocument, clearedIntervals } from './clearing-records.js';
+import { solveClearing, type ClearingInput, type ClearingResult } from './solve-clearing.js';
+import { adjustedRateUnits, RATE_UNITS_PER_MINOR } from './problem.js';
 
-export { ClearingError, type ClearingErrorCode } from './clearing-error.js';
+export const CLEARING_TIME_LIMIT_SECONDS = 120;
 
-/** Everything a clearing needs, as it stood when bidding closed. */
-export interface ClearingInput {
-  /** Length of every interval in hours: 0.25, 0.5 or 1. */
-  intervalHours: number;
-  /** Required seats per interval (integers >= 0); indices are unique. */
-  intervals: { index: number; requiredSeats: number }[];
-  bids: ClearingBid[];
-  /**
-   * Per vendor per interval: the seats of all the vendor's bids in interval t are at most
-   * floor(maxVendorShare × requiredSeats_t). Fraction in (0, 1]; null or absent = no cap.
-   */
-  maxVendorShare?: number | null;
-  /** Quality weight w in [0, 1]; 0 = price only. */
-  qualityWeight: number;
-  /** vendorId → composite score 0..100. A bid whose vendor is missing is INVALID_INPUT. */
-  scores: ReadonlyMap<string, number>;
-  /** Solver time limit in seconds for all stages together (default 10). */
-  timeLimitSeconds?: number;
-}
-
-/** One sealed bid in its final submitted form. */
-export interface ClearingBid {
-  bidId: string;
-  vendorId: string;
-  /** Rate per seat-hour in integer minor units of the spike currency (> 0). */
-  rateMinor: bigint;
-  /** Seats offered per interval; a subset of the spike's intervals, each index at most once. */
-  offered: { index: number; seats: number }[];
-  /** If awarded in an interval at all, at least this many seats there. */
-  minSeatsPerInterval?: number | null;
-  /** All-or-nothing: total awarded seat-hours are at least this, or zero. */
-  minTotalSeatHours?: number | null;
-  /** Final submission time, first key of the tie-break. */
-  submittedAt: Date;
-}
-
-/** Why a bid won, won in part or lost; see docs/clearing.md ("Reasons"). */
-export type BidReason =
-  | 'WON'
-  | 'PARTIAL_SHARE_CAP'
-  | 'PARTIAL_MIN_SEATS'
-  | 'PARTIAL_DEMAND'
-  | 'LOST_NOTHING_OFFERED'
-  | 'LOST_NO_DEMAND'
-  | 'LOST_MIN_SEATS_NOT_REACHED'
-  | 'LOST_MIN_TOTAL_NOT_REACHED'
-  | 'LOST_TO_LOWER_ADJUSTED_RATE'
-  | 'LOST_TIE_BREAK'
-  | 'LOST_TO_COVERAGE'
-  | 'LOST_SHARE_CAP';
-
-/** Outcome of one bid. */
-export interface ClearingBidOutcome {
-  bidId: string;
-  vendorId: string;
-  /** Value-adjusted rate in minor units per seat-hour, rounded to 0.01 minor units. */
-  adjustedRate: number;
-  /** The composite score used (as supplied). */
-  score: number;
-  awardedSeatHours: number;
-  status: 'WON' | 'PARTIAL' | 'LOST';
-  reason: BidReason;
-}
-
-/** A proven-optimal clearing. */
-export interface ClearingResult {
-  /** Always OPTIMAL: anything else is thrown as ClearingError. */
-  status: 'OPTIMAL';
-  /** HIGHS when intervals are coupled, GREEDY when they decompose, TRIVIAL when nothing can be awarded. */
-  solver: 'HIGHS' | 'GREEDY' | 'TRIVIAL';
-  /** coveredSeatHours = Σ x·h; adjustedCost = Σ a_b·x·h in minor units. */
-  objective: { coveredSeatHours: number; adjustedCost: number };
-  /** Seats > 0 only, sorted by interval index, then bidId. */
-  awards: { bidId: string; vendorId: string; index: number; seats: number }[];
-  /** One entry per input bid, sorted by bidId. */
-  bids: ClearingBidOutcome[];
-  /** Intervals with seats left uncovered (seats > 0 only), sorted by index. */
-  unfilled: { index: number; seats: number }[];
-  /** Every interval, sorted by index: highest adjusted rate awarded there (null if none). */
-  bidToBeat: { index: number; highestWinningAdjustedRate: number | null }[];
-}
-
-/** Diagnostics of one clearing, for benchmarks and logs (not part of the result: timings vary). */
-export interface ClearingStats {
-  solver: ClearingResult['solver'];
-  highs: HighsSolveStats | null;
-}
+export type ClearSpikeOutcome =
+  | { kind: 'AWARDED'; spikeId: string; contractIds: string[]; auditSha256: string }
+  | { kind: 'NOT_DUE'; closesAt: Date }
+  | { kind: 'SKIPPED'; status: DemandSpike['status'] | 'MISSING' };
 
 /**
- * Clears a spike: awards seats to bids so that, in strict order, (1) covered seat-hours are
- * maximal, (2) the value-adjusted cost Σ a_b·x_{b,t}·h is minimal, (3) ties go to earlier
- * submissions (then vendorId, then bidId), measured as the minimal rank-weighted seat count.
- *
- * Deterministic: the same input, in any order of bids, intervals or offers, gives an identical
- * result. Uses an exact greedy per interval when no bid has a binding minimum (the problem then
- * decomposes into polymatroids) or when the greedy's award happens to meet every minimum, and
- * HiGHS in three lexicographic stages otherwise.
- *
- * @throws ClearingError INVALID_INPUT for malformed input; SOLVER_TIMEOUT when the time limit is
- *   hit before optimality is proven; SOLVER_FAILED for any other non-optimal solver outcome.
+ * Clears a spike (the use case the `clear-spike` job runs), exactly once in effect: under a row
+ * lock on the spike, checks that it is due (OPEN past its close time, or CLOSED) and not cleared
+ * yet, solves the award, and writes the result, awards, bid outcomes, contracts, the audit record,
+ * one `bid.outcome` outbox event per bid and one `contract.created` internal event per contract
+ * (which schedules its settlement) in the same transaction. A duplicate job waits for the lock
+ * and then finds the spike AWARDED; a crash rolls everything back; the clearing_result primary
+ * key refuses a second result even if the lock were bypassed. `solve` is `solveClearing` itself,
+ * or the same run elsewhere (the worker process runs it on a thread, see workers/solver.ts).
  */
-export async function clearSpike(input: ClearingInput): Promise<ClearingResult> {
-  return (await clearSpikeWithStats(input)).result;
-}
-
-/**
- * `clearSpike` plus solver diagnostics. `force: 'HIGHS'` solves with HiGHS even where the greedy
- * is exact (used by the property tests to prove both agree, and by the benchmark).
- * @internal
- */
-export async function clearSpikeWithStats(
-  input: ClearingInput,
-  options: { force?: 'HIGHS' } & HighsSolveOptions = {},
-): Promise<{ result: ClearingResult; stats: ClearingStats }> {
-  const problem = normalizeInput(input);
-  const { allocation, solver, highs } = await allocate(problem, options);
-  return { result: explainAllocation(problem, allocation, solver), stats: { solver, highs } };
-}
-
-async function allocate(
-  problem: ClearingProblem,
-  options: { force?: 'HIGHS' } & HighsSolveOptions,
-): Promise<{ allocation: Allocation; solver: ClearingResult['solver']; highs: HighsSolveStats | null }> {
-  const anythingAwardable = problem.bids.some((b) => b.upper.some((u) => u > 0));
-  if (!anythingAwardable) return { allocation: emptyAllocation(problem), solver: 'TRIVIAL', highs: null };
-  if (options.force !== 'HIGHS') {
-    // Exact when nothing couples seats, or when the relaxation's optimum meets every minimum anyway.
-    const greedy = greedyAllocation(problem);
-    if (!needsMilp(problem) || allocationViolation(problem, greedy) === null) {
-      return { allocation: greedy, solver: 'GREEDY', highs: null };
+export async function clearSpike(
+  em: EntityManager,
+  clock: Clock,
+  scores: QualityScores,
+  spikeId: string,
+  solve: (input: ClearingInput) => Promise<ClearingResult> = solveClearing,
+): Promise<ClearSpikeOutcome> {
+  return em.transactional(async (tem) => {
+    const spike = await tem.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!spike) return { kind: 'SKIPPED', status: 'MISSING' };
+    const now = clock.now();
+    if (spike.status === 'OPEN') {
+      if (spike.biddingClosesAt.getTime() > now.getTime()) return { kind: 'NOT_DUE', closesAt: spike.biddingClosesAt };
+      recordTransition(tem, 'DemandSpike', spike.id, 'OPEN', 'CLOSED', null, now);
+      spike.status = 'CLOSED';
+    } else if (spike.status !== 'CLOSED') {
+      return { kind: 'SKIPPED', status: spike.status };
     }
-  }
-  const { allocation, stats } = await solveWithHighs(problem, options);
-  return { allocation, solver: 'HIGHS', highs: stats };
+
+    const bids = await tem.find(BidSchema, { spikeId, status: 'ACTIVE' }, { orderBy: { id: 'asc' } });
+    const vendorIds = [...new Set(bids.map((b) => b.vendorId))];
+    const vendors = new Map((await tem.find(OrganizationSchema, { id: { $in: vendorIds } })).map((v) => [v.id, v]));
+    const standings = await scores.standingsOf(tem, vendorIds, { skills: spike.requiredSkills, channel: spike.channel });
+    const scoreMap = new Map([...standings].map(([id, s]) => [id, s.score]));
+    const ineligible = new Map<string, string>();
+    for (const bid of bids) {
+      const failures = eligibilityFailures(vendors.get(bid.vendorId)!, spike, standings.get(bid.vendorId)!);
+      if (failures.length) ineligible.set(bid.id, failures.map((f) => `${f.rule}: ${f.detail}`).join('; '));
+    }
+    const eligible = bids.filter((b) => !ineligible.has(b.id));
+    const intervalHours = spike.intervalMinutes / 60;
+    const result = await solve({
+      intervalHours,
+      intervals: spike.intervals.map((i) => ({ index: i.index, requiredSeats: i.requiredSeats })),
+      bids: eligible.map((b) => ({
+        bidId: b.id,
+        vendorId: b.vendorId,
+        rateMinor: b.rateMinor,
+        offered: b.offered,
+        minSeatsPerInterval: b.minSeatsPerInterval,
+        minTotalSeatHours: b.minTotalSeatHours,
+        submittedAt: b.submittedAt,
+      })),
+      maxVendorShare: spike.maxVendorShare,
+      qualityWeight: spike.qualityWeight,
+      scores: scoreMap,
+      // Large coupled spikes can take tens of seconds to prove optimal (docs/benchmarks.md); a
+      // time-out fails the job, which BullMQ retries, and never awards a partial result.
+      timeLimitSeconds: CLEARING_TIME_LIMIT_SECONDS,
+    });
+
+    const cleared = clearedIntervals(spike, result);
+    tem.create(ClearingResultSchema, {
+      spikeId,
+      status: result.status,
+      solver: result.solver,
+      coveredSeatHours: result.objective.coveredSeatHours,
+      adjustedCost: result.objective.adjustedCost,
+      intervals: cleared,
+      createdAt: now,
+    });
+    const outcomeById = new Map(result.bids.map((o) => [o.bidId, o]));
+    const winningRate = new Map(result.bidToBeat.map((t) => [t.index, t.highestWinningAdjustedRate]));
+    for (const award of result.awards) {
+      const o = outcomeById.get(award.bidId)!;
+      tem.create(AwardSchema, {
+        id: uuidv7(),
+        spikeId,
+        bidId: award.bidId,
+        vendorId: award.vendorId,
+        intervalIndex: award.index,
+        seats: award.seats,
+        score: o.score,
+        adjustedRate: o.adjustedRate,
+      });
+    }
+    const contractByBid = createContracts(tem, spike, bids, result, now);
+    for (const bid of bids) {
+      const o = outcomeById.get(bid.id);
+      const score = scoreMap.get(bid.vendorId)!;
+      const adjustedRate = o?.adjustedRate ?? adjustedRateUnits(bid.rateMinor, score, spike.qualityWeight) / RATE_UNITS_PER_MINOR;
+      const status = o?.status ?? 'LOST';
+      const bidToBeat: StoredBidToBeat[] = bid.offered.map((offer) => ({
+        index: offer.index,
+        ownAdjustedRate: adjustedRate,
+        highestWinningAdjustedRate: winningRate.get(offer.index) ?? null,
+        awardedSeats: result.awards.find((a) => a.bidId === bid.id && a.index === offer.index)?.seats ?? 0,
+      }));
+      tem.create(BidOutcomeSchema, {
+        bidId: bid.id,
+        spikeId,
+        vendorId: bid.vendorId,
+        status,
+        reason: o?.reason ?? 'INELIGIBLE',
+        reasonDetail: ineligible.get(bid.id) ?? null,
+        score,
+        adjustedRate,
+        awardedSeatHours: o?.awardedSeatHours ?? 0,
+        bidToBeat,
+      });
+      recordTransition(tem, 'Bid', bid.id, 'ACTIVE', status, null, now);
+      bid.status = status;
+      bid.updatedAt = now;
+      // Sealed bidding: the event goes to the bidding vendor alone and names nobody else.
+      recordEvent(
+        tem,
+        'bid.outcome',
+        [bid.vendorId],
+        {
+          bidId: bid.id,
+          spikeId,
+          vendorId: bid.vendorId,
+          status,
+          reason: o?.reason ?? 'INELIGIBLE',
+          reasonDetail: ineligible.get(bid.id) ?? null,
+          awardedSeatHours: o?.awardedSeatHours ?? 0,
+          contractId: contractByBid.get(bid.id) ?? null,
+        },
+        now,
+      );
+    }
+    recordTransition(tem, 'DemandSpike', spike.id, 'CLOSED', 'AWARDED', null, now);
+    spike.status = 'AWARDED';
+    spike.updatedAt = now;
+
+    const document = auditDocument(spike, bids, ineligible, scoreMap, result, cleared, now);
+    const canonical = canonicalJson(document);
+    const auditSha256 = sha256Hex(canonical);
+    tem.create(AuditRecordSchema, { spikeId, document, canonical, sha256: auditSha256, createdAt: now });
+    await tem.flush();
+    // Cleared at last: an earlier failed attempt no longer describes the spike.
+    await tem.nativeDelete(ClearingFailureSchema, { spikeId });
+    return { kind: 'AWARDED', spikeId, contractIds: [...contractByBid.values()], auditSha256 };
+  });
 }

@@ -2,7 +2,7 @@
 export type ClearingErrorCode = 'SOLVER_FAILED' | 'SOLVER_TIMEOUT' | 'INVALID_INPUT';
 
 /**
- * Thrown by `clearSpike` instead of returning anything that is not a proven optimum.
+ * Thrown by `solveClearing` instead of returning anything that is not a proven optimum.
  *
  * Invariant: a clearing either returns a complete, proven-optimal award or throws this error;
  * there is never a partial award.

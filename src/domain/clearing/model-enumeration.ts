@@ -4,7 +4,7 @@
  * row or a whole model.
  */
 import fc from 'fast-check';
-import type { ClearingInput } from './clear-spike.js';
+import type { ClearingInput } from './solve-clearing.js';
 import type { Row, SparseModel } from './milp-model.js';
 import type { Allocation } from './problem.js';
 

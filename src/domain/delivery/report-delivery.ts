@@ -6,6 +6,7 @@ import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
+import { recordInternalEvent } from '../events/outbox.js';
 import { recordDeliveryObservations } from '../quality/delivery-observations.js';
 import { lockContractEvidence } from '../quality/rating-evidence.js';
 import { contactCapacity } from './contact-capacity.js';
@@ -52,7 +53,9 @@ interface SpikeFacts {
  * keys) or its brand (BRAND keys). The whole batch is validated before anything is written, then
  * written in one transaction: idempotent per (contract, interval, source), a later report from
  * the same source replacing the earlier one. Reports may only cover intervals that have ended.
- * After settlement, a report flags the contract so the next settlement posts the difference.
+ * After settlement, a report flags the contract so the next settlement posts the difference. A
+ * `delivery.reported` internal event in the same transaction has the scores recomputed and, for a
+ * settled contract, the adjustment settled at once.
  *
  * Every refusal of a value is a returned failure naming its field (ValidationError, or
  * ContactsExceedCapacityError when the contacts handled are more than the staffed seat-hours
@@ -152,6 +155,8 @@ export async function reportDelivery(
       ])) as [{ n: number }];
       if (n === contract.seats.length) contract.status = 'DELIVERED';
     }
+    // After commit: fresh scores (adherence, service level), and the adjustment of a settled contract.
+    recordInternalEvent(tem, 'delivery.reported', { contractId: contract.id, adjustmentDue: settled }, now);
     await tem.flush();
     return ok({ contract, source, accepted: rows.length, adjustmentDue: settled });
   });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireRole, type Principal } from '../access/principal.js';
+import { recordInternalEvent } from '../events/outbox.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
@@ -235,6 +236,8 @@ export async function recordQualityEvents(
       written.filter((a) => a.input.kind === 'AUDIT').map((a) => ({ vendorId: a.input.vendorId, auditBrandId: a.auditBrandId })),
       now,
     );
+    // After commit: the scores follow within seconds.
+    if (written.length) recordInternalEvent(tem, 'quality.events_accepted', { accepted: written.length }, now);
     return { accepted, written };
   });
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireRole, type Principal } from '../access/principal.js';
+import { recordInternalEvent } from '../events/outbox.js';
 import type { Clock } from '../shared/clock.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { policyProblems, type Metric, type ScoringPolicy } from './scoring.js';
@@ -35,21 +36,24 @@ export async function currentPolicy(em: EntityManager): Promise<VersionedPolicy>
 
 /**
  * Sets the weights, prior weight and half-life (operator only) as a new policy version; old
- * versions stay, and every scoring run records the version it used. Scores follow on the next
- * recomputation, which the caller requests.
+ * versions stay, and every scoring run records the version it used. A `quality.policy_changed`
+ * internal event in the same transaction has every vendor rescored under it at once.
  */
 export async function setScoringPolicy(em: EntityManager, clock: Clock, actor: Principal | null, policy: ScoringPolicy): Promise<Result<VersionedPolicy>> {
   const p = requireRole(actor, 'OPERATOR');
   const problems = policyProblems(policy);
   if (problems.length) return fail('VALIDATION', problems.map((x) => x.message).join('; '), `input.${problems[0]!.field}`);
+  const now = clock.now();
   return em.transactional(async (tem) => {
     await tem.execute('lock table scoring_policy in share row exclusive mode');
     const [row] = await tem.execute<PolicyRow[]>(
       `insert into scoring_policy (version, weights_bp, prior_weight, half_life_days, created_by, created_at)
        select max(version) + 1, ?::jsonb, ?, ?, ?, ? from scoring_policy
        returning version, weights_bp, prior_weight, half_life_days, created_at`,
-      [JSON.stringify(policy.weightsBp), policy.priorWeight, policy.halfLifeDays, p.organizationId, clock.now()],
+      [JSON.stringify(policy.weightsBp), policy.priorWeight, policy.halfLifeDays, p.organizationId, now],
     );
+    // After commit: everyone is rescored under the new version.
+    recordInternalEvent(tem, 'quality.policy_changed', { version: row!.version }, now);
     return ok(toPolicy(row!));
   });
 }

@@ -3,7 +3,7 @@ import type { Contract, ContractSeats } from '../../persistence/entities/contrac
 import { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from '../delivery/report-delivery.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
-import { eventInsertValues } from '../events/outbox.js';
+import { EVENT_INSERT_SQL, eventInsertValues } from '../events/outbox.js';
 import { pgArray } from '../shared/sql.js';
 import { accountIds, accountKey } from './ledger.js';
 import { computeSettlement, settlementDelta, settlementPostings, type SettlementAmounts, type SettlementLine } from './settlement-math.js';
@@ -295,7 +295,7 @@ async function settleRow(
          from jsonb_to_recordset(?::jsonb) as e(account_id uuid, amount_minor bigint), lt
      ), ev as (
        -- The contract.settled event for the outbox, committed with the settlement or not at all.
-       insert into domain_event (id, type, audience, payload, created_at) values (?, ?, ?::uuid[], ?::jsonb, ?)
+       ${EVENT_INSERT_SQL}
      )
      update contract set status = ?, needs_settlement = false where id = ?`,
     [

@@ -47,7 +47,7 @@ export async function unfinishedDeliveries(em: EntityManager, since: Date, limit
        from domain_event e
        join webhook_endpoint w on w.status = 'ACTIVE' and e.type = any(w.event_types) and w.created_at <= e.published_at
        join organization o on o.id = w.organization_id
-      where e.published_at >= ? and (o.kind = 'OPERATOR' or w.organization_id = any(e.audience))
+      where e.published_at >= ? and e.kind = 'PUBLIC' and (o.kind = 'OPERATOR' or w.organization_id = any(e.audience))
         and not exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome in ('DELIVERED', 'FAILED'))
       order by e.id, w.id limit ?`,
     [since, limit],
@@ -81,7 +81,7 @@ export async function prepareDelivery(em: EntityManager, secrets: SecretBox, tar
     `select w.url, w.status, w.secret_ciphertext, e.id, e.type, e.audience, e.payload, e.created_at,
             exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome = 'DELIVERED') as delivered
        from webhook_endpoint w, domain_event e
-      where w.id = ? and e.id = ?`,
+      where w.id = ? and e.id = ? and e.kind = 'PUBLIC'`,
     [target.endpointId, target.eventId],
   );
   if (!row) return { kind: 'SKIP', reason: 'MISSING' };

@@ -1,6 +1,10 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { getDemandSpike, listDemandSpikes, listOpenDemandSpikes } from '../../domain/demand/spike-queries.js';
-import { cancelDemandSpike, changeBiddingClose, closeBidding, postDemandSpike, publishDemandSpike } from '../../domain/demand/spikes.js';
+import { cancelDemandSpike } from '../../domain/demand/cancel-demand-spike.js';
+import { changeBiddingClose } from '../../domain/demand/change-bidding-close.js';
+import { closeBidding } from '../../domain/demand/close-bidding.js';
+import { postDemandSpike } from '../../domain/demand/post-demand-spike.js';
+import { publishDemandSpike } from '../../domain/demand/publish-demand-spike.js';
 import type { Result } from '../../domain/shared/result.js';
 import type { DemandSpike } from '../../persistence/entities/demand.js';
 import type { Context } from '../context.js';
@@ -23,20 +27,6 @@ const SpikeTransitionResult = createUnionType({
 
 function spikeResult(r: Result<DemandSpike>) {
   return r.ok ? DemandSpikeType.from(r.value) : toUserError(r.failure);
-}
-
-/**
- * Asks for a clearing after the spike's change has committed. If Redis is unreachable the
- * request is only logged: the sweeper finds the due spike in PostgreSQL and enqueues it.
- */
-async function requestClearing(ctx: Context, r: Result<DemandSpike>, how: 'at-close' | 'now'): Promise<void> {
-  if (!r.ok || !ctx.clearing) return;
-  try {
-    if (how === 'now') await ctx.clearing.clearNow(r.value.id);
-    else await ctx.clearing.scheduleAt(r.value.id, r.value.biddingClosesAt);
-  } catch (err) {
-    ctx.logger.warn({ err: (err as Error).message, spikeId: r.value.id }, 'could not enqueue clearing; the sweeper will pick it up');
-  }
 }
 
 @Resolver()
@@ -70,9 +60,7 @@ export class DemandResolver {
     @Ctx() ctx: Context,
     @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,
   ): Promise<typeof SpikeTransitionResult> {
-    const r = await publishDemandSpike(ctx.em, ctx.clock, ctx.scores, ctx.principal, spikeId);
-    await requestClearing(ctx, r, 'at-close');
-    return spikeResult(r);
+    return spikeResult(await publishDemandSpike(ctx.em, ctx.clock, ctx.scores, ctx.principal, spikeId));
   }
 
   @Mutation(() => SpikeTransitionResult, { description: 'Cancels a DRAFT or OPEN spike (its brand, or the operator).' })
@@ -90,9 +78,7 @@ export class DemandResolver {
     @Ctx() ctx: Context,
     @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,
   ): Promise<typeof SpikeTransitionResult> {
-    const r = await closeBidding(ctx.em, ctx.clock, ctx.principal, spikeId);
-    await requestClearing(ctx, r, 'now');
-    return spikeResult(r);
+    return spikeResult(await closeBidding(ctx.em, ctx.clock, ctx.principal, spikeId));
   }
 
   @Mutation(() => SpikeTransitionResult, {
@@ -103,9 +89,7 @@ export class DemandResolver {
     @Arg('spikeId', () => UuidScalar, { description: 'Spike id.' }) spikeId: string,
     @Arg('biddingClosesAt', () => Date, { description: 'New close time: in the future, no later than the first interval.' }) biddingClosesAt: Date,
   ): Promise<typeof SpikeTransitionResult> {
-    const r = await changeBiddingClose(ctx.em, ctx.clock, ctx.principal, spikeId, biddingClosesAt);
-    await requestClearing(ctx, r, 'at-close');
-    return spikeResult(r);
+    return spikeResult(await changeBiddingClose(ctx.em, ctx.clock, ctx.principal, spikeId, biddingClosesAt));
   }
 
   @Query(() => DemandSpikeType, { description: 'A spike: for its brand and the operator; for a vendor once published, if it may bid on it or has bid on it.' })

@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { authenticated } from '../../domain/access/principal.js';
 import { rotateIngestSecret } from '../../domain/quality/ingest-signature.js';
-import { recomputeSoonOrLog } from '../../domain/quality/quality-scheduler.js';
 import { recordQualityEvents } from '../../domain/quality/quality-events.js';
 import { scoreHistory, vendorRankings, vendorScorecard } from '../../domain/quality/quality-queries.js';
 import { currentPolicy, setScoringPolicy } from '../../domain/quality/scoring-policy.js';
@@ -38,8 +37,6 @@ const SetScoringPolicyResult = createUnionType({
   types: () => [ScoringPolicyType, ValidationError] as const,
 });
 
-const recomputeSoon = (ctx: Context) => recomputeSoonOrLog(ctx.quality, ctx.logger);
-
 @Resolver()
 export class QualityResolver {
   @Mutation(() => RecordQualityEventsResult, {
@@ -52,7 +49,6 @@ export class QualityResolver {
   ): Promise<typeof RecordQualityEventsResult> {
     const r = await recordQualityEvents(ctx.em, ctx.clock, ctx.principal, input.events, 'GRAPHQL');
     if (!r.ok) return toUserError(r.failure);
-    if (r.value.accepted > 0) await recomputeSoon(ctx);
     return Object.assign(new BatchReceiptType(), { ...r.value, receipts: r.value.receipts.map(EventReceiptType.from) });
   }
 
@@ -76,7 +72,6 @@ export class QualityResolver {
       halfLifeDays: input.halfLifeDays,
     });
     if (!r.ok) return toUserError(r.failure);
-    await recomputeSoon(ctx);
     return ScoringPolicyType.from(r.value, CONDITIONAL_MULTIPLIER);
   }
 

@@ -1,6 +1,5 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { reportDelivery } from '../../domain/delivery/report-delivery.js';
-import { recomputeSoonOrLog } from '../../domain/quality/quality-scheduler.js';
 import { accountStatement, accruals, getInvoice, ledgerBalances, listInvoices, reconciliation, statementCsv } from '../../domain/settlement/finance-queries.js';
 import { recordPayment } from '../../domain/settlement/record-payment.js';
 import { settleNow } from '../../domain/settlement/settle-now.js';
@@ -53,13 +52,6 @@ export class SettlementResolver {
       reports: input.reports.map((x) => ({ ...x, serviceLevelAchieved: x.serviceLevelAchieved ?? null })),
     });
     if (!r.ok) return toUserError(r.failure);
-    // Delivery feeds adherence and service-level attainment into the scores.
-    await recomputeSoonOrLog(ctx.quality, ctx.logger);
-    if (r.value.adjustmentDue && ctx.settlement) {
-      await ctx.settlement
-        .settleNow(input.contractId)
-        .catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not enqueue adjustment; the sweeper will'));
-    }
     return Object.assign(new DeliveryReceiptType(), {
       contractId: input.contractId,
       source: r.value.source,

@@ -7,12 +7,25 @@ export const DomainEventSchema = defineEntity({
   tableName: 'domain_event',
   properties: {
     id: p.uuid().primary(),
-    type: p.enum(['demand_spike.posted', 'bid.outcome', 'contract.settled'] as const),
-    /** Organisations that may see the event (the operator sees every event). */
+    /** PUBLIC: for subscriptions and webhooks. INTERNAL: work for the workers, never published (empty audience). */
+    kind: p.enum(['PUBLIC', 'INTERNAL'] as const),
+    type: p.enum([
+      'demand_spike.posted',
+      'bid.outcome',
+      'contract.settled',
+      'spike.opened',
+      'spike.closed_early',
+      'spike.close_moved',
+      'contract.created',
+      'delivery.reported',
+      'quality.events_accepted',
+      'quality.policy_changed',
+    ] as const),
+    /** Organisations that may see a public event (the operator sees every event); empty for an internal one. */
     audience: p.array().columnType('uuid[]'),
     payload: p.json<Record<string, unknown>>().columnType('jsonb'),
     createdAt: p.datetime().columnType('timestamptz'),
-    /** Set by the relay once the event is on Redis pub/sub and its webhook jobs are enqueued. */
+    /** Set by the relay once a public event is on Redis pub/sub with its webhook jobs enqueued, or an internal one's jobs are. */
     publishedAt: p.datetime().columnType('timestamptz').strictNullable(),
   },
 });

@@ -1,5 +1,5 @@
 /**
- * Property tests: on thousands of small random spikes, clearSpike equals an exhaustive brute
+ * Property tests: on thousands of small random spikes, solveClearing equals an exhaustive brute
  * force on all three objectives (exactly, in integer cost units), satisfies every rule, gives an
  * identical result for a shuffled copy of its input, and the greedy agrees with HiGHS wherever
  * it is used.
@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bruteForceOptimum, objectivesOfAwards, violationsOf } from './brute-force.js';
-import { clearSpikeWithStats, type ClearingBid, type ClearingInput } from './clear-spike.js';
+import { solveClearingWithStats, type ClearingBid, type ClearingInput } from './solve-clearing.js';
 import { generateSpike } from './spike-generator.js';
 
 const VENDORS = ['v1', 'v2', 'v3'];
@@ -98,7 +98,7 @@ let paths = { coverageMilp: 0, reducedCost: 0, coverageCuts: 0 };
 async function checkAgainstBruteForce(input: ClearingInput, shuffled: ClearingInput): Promise<void> {
   const reference = bruteForceOptimum(input);
   for (const options of [{}, { force: 'HIGHS' }, { force: 'HIGHS', alwaysReduce: true }] as const) {
-    const { result, stats } = await clearSpikeWithStats(input, options);
+    const { result, stats } = await solveClearingWithStats(input, options);
     if (!('force' in options)) solverUse[stats.solver] += 1;
     if (stats.highs?.coverageProof === 'MILP') paths.coverageMilp += 1;
     if (stats.highs?.costTargets.at(-1) !== Infinity && stats.highs) paths.reducedCost += 1;
@@ -108,11 +108,11 @@ async function checkAgainstBruteForce(input: ClearingInput, shuffled: ClearingIn
     expect(objectivesOfAwards(input, result)).toEqual(reference);
     expect(result.objective.coveredSeatHours).toBe(reference.seats * input.intervalHours);
     expect(result.objective.adjustedCost).toBeCloseTo(reference.costUnits / 400, 6);
-    expect((await clearSpikeWithStats(shuffled, options)).result).toEqual(result);
+    expect((await solveClearingWithStats(shuffled, options)).result).toEqual(result);
   }
 }
 
-describe('clearSpike against brute force', () => {
+describe('solveClearing against brute force', () => {
   it('is lexicographically optimal, feasible and order-independent with minimums and share caps', async () => {
     solverUse = { HIGHS: 0, GREEDY: 0, TRIVIAL: 0 };
     paths = { coverageMilp: 0, reducedCost: 0, coverageCuts: 0 };
@@ -145,11 +145,11 @@ describe('clearSpike against brute force', () => {
     let withCuts = 0;
     await fc.assert(
       fc.asyncProperty(medium, async (input) => {
-        const fast = await clearSpikeWithStats(input, { force: 'HIGHS' });
+        const fast = await solveClearingWithStats(input, { force: 'HIGHS' });
         if (fast.stats.solver === 'HIGHS') solved += 1;
         if ((fast.stats.highs?.cuts ?? 0) > (fast.stats.highs?.bidCuts ?? 0)) withCuts += 1;
-        const reduced = await clearSpikeWithStats(input, { force: 'HIGHS', alwaysReduce: true });
-        const reference = await clearSpikeWithStats(input, { force: 'HIGHS', reference: true });
+        const reduced = await solveClearingWithStats(input, { force: 'HIGHS', alwaysReduce: true });
+        const reference = await solveClearingWithStats(input, { force: 'HIGHS', reference: true });
         expect(violationsOf(input, fast.result)).toEqual([]);
         expect(objectivesOfAwards(input, fast.result)).toEqual(objectivesOfAwards(input, reference.result));
         expect(objectivesOfAwards(input, reduced.result)).toEqual(objectivesOfAwards(input, reference.result));
@@ -166,10 +166,10 @@ describe('clearSpike against brute force', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom([24, 16], [30, 24]), async (seed, [bids, intervals]) => {
         const input = generateSpike(bids as number, seed, intervals);
-        const reference = await clearSpikeWithStats(input, { force: 'HIGHS', reference: true });
+        const reference = await solveClearingWithStats(input, { force: 'HIGHS', reference: true });
         const expected = objectivesOfAwards(input, reference.result);
         for (const options of [{ force: 'HIGHS' }, { force: 'HIGHS', alwaysStrengthen: true }] as const) {
-          const { result, stats } = await clearSpikeWithStats(input, options);
+          const { result, stats } = await solveClearingWithStats(input, options);
           if ((stats.highs?.bidCuts ?? 0) > 0) withBidCuts += 1;
           expect(violationsOf(input, result)).toEqual([]);
           expect(objectivesOfAwards(input, result)).toEqual(expected);

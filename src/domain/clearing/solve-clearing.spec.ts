@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clearSpike, clearSpikeWithStats, ClearingError, type ClearingBid, type ClearingInput, type ClearingResult } from './clear-spike.js';
+import { solveClearing, solveClearingWithStats, ClearingError, type ClearingBid, type ClearingInput, type ClearingResult } from './solve-clearing.js';
 import { adjustedRateUnits, vendorShareCap } from './problem.js';
 
 const T0 = Date.UTC(2025, 0, 1, 9);
@@ -33,7 +33,7 @@ const seatsOf = (result: ClearingResult, bidId: string): Record<number, number> 
   Object.fromEntries(result.awards.filter((a) => a.bidId === bidId).map((a) => [a.index, a.seats]));
 const outcome = (result: ClearingResult, bidId: string) => result.bids.find((b) => b.bidId === bidId);
 
-describe('clearSpike scenarios', () => {
+describe('solveClearing scenarios', () => {
   it('gives the worked example of docs/clearing.md exactly as written there', async () => {
     const input = aSpike(
       [4, 3],
@@ -52,7 +52,7 @@ describe('clearSpike scenarios', () => {
         ]),
       },
     );
-    const result = await clearSpike(input);
+    const result = await solveClearing(input);
     expect(result.solver).toBe('HIGHS');
     expect(result.objective).toEqual({ coveredSeatHours: 7, adjustedCost: 16_100 });
     expect(result.bids.map((b) => [b.bidId, b.adjustedRate])).toEqual([
@@ -75,7 +75,7 @@ describe('clearSpike scenarios', () => {
 
   it('caps each vendor at floor(share × required) per interval', async () => {
     const input = aSpike([10], [aBid('cheap', 'va', 1000, { 0: 10 }), aBid('dear', 'vb', 1500, { 0: 10 })], { maxVendorShare: 0.5 });
-    const result = await clearSpike(input);
+    const result = await solveClearing(input);
     expect(seatsOf(result, 'cheap')).toEqual({ 0: 5 });
     expect(seatsOf(result, 'dear')).toEqual({ 0: 5 });
     expect(outcome(result, 'cheap')).toMatchObject({ status: 'PARTIAL', reason: 'PARTIAL_SHARE_CAP' });
@@ -84,7 +84,7 @@ describe('clearSpike scenarios', () => {
   });
 
   it('shares a cap across the bids of one vendor, and a cap of zero shuts a vendor out', async () => {
-    const shared = await clearSpike(
+    const shared = await solveClearing(
       aSpike([4], [aBid('a1', 'va', 100, { 0: 2 }), aBid('a2', 'va', 100, { 0: 2 }, { submittedAt: at(1) }), aBid('b', 'vb', 300, { 0: 4 })], {
         maxVendorShare: 0.5,
       }),
@@ -93,7 +93,7 @@ describe('clearSpike scenarios', () => {
     expect(outcome(shared, 'a2')).toMatchObject({ status: 'LOST', reason: 'LOST_SHARE_CAP' });
     expect(seatsOf(shared, 'b')).toEqual({ 0: 2 });
     // floor(0.3 × 3) = 0: nobody may serve the interval.
-    const none = await clearSpike(aSpike([3], [aBid('a', 'va', 100, { 0: 3 })], { maxVendorShare: 0.3 }));
+    const none = await solveClearing(aSpike([3], [aBid('a', 'va', 100, { 0: 3 })], { maxVendorShare: 0.3 }));
     expect(none.solver).toBe('TRIVIAL');
     expect(outcome(none, 'a')?.reason).toBe('LOST_SHARE_CAP');
     expect(none.unfilled).toEqual([{ index: 0, seats: 3 }]);
@@ -106,7 +106,7 @@ describe('clearSpike scenarios', () => {
       [5],
       [aBid('a', 'va', 10, { 0: 4 }, { minSeatsPerInterval: 4 }), aBid('b', 'vb', 20, { 0: 3 }), aBid('c', 'vc', 5, { 0: 2 }, { minSeatsPerInterval: 2 })],
     );
-    const result = await clearSpike(input);
+    const result = await solveClearing(input);
     expect(result.solver).toBe('HIGHS');
     expect(result.awards).toEqual([
       { bidId: 'a', vendorId: 'va', index: 0, seats: 4 },
@@ -118,7 +118,7 @@ describe('clearSpike scenarios', () => {
   });
 
   it('cannot award a bid in an interval where it offers fewer seats than its own minimum', async () => {
-    const result = await clearSpike(aSpike([4], [aBid('a', 'va', 10, { 0: 3 }, { minSeatsPerInterval: 4 }), aBid('b', 'vb', 20, { 0: 4 })]));
+    const result = await solveClearing(aSpike([4], [aBid('a', 'va', 10, { 0: 3 }, { minSeatsPerInterval: 4 }), aBid('b', 'vb', 20, { 0: 4 })]));
     expect(seatsOf(result, 'b')).toEqual({ 0: 4 });
     expect(outcome(result, 'a')?.reason).toBe('LOST_MIN_SEATS_NOT_REACHED');
   });
@@ -131,19 +131,19 @@ describe('clearSpike scenarios', () => {
     ];
     // With "all": all 2+2 (40) + dear 1 + late 1 (5) = 45 + dear; without: dear 3 + late 3 (15).
     // Worth it when dear > 15: at 16, 61 against 63.
-    const won = await clearSpike(aSpike([3, 3], bids(16)));
+    const won = await solveClearing(aSpike([3, 3], bids(16)));
     expect(seatsOf(won, 'all')).toEqual({ 0: 2, 1: 2 });
     expect(outcome(won, 'all')).toMatchObject({ status: 'WON', awardedSeatHours: 4 });
     expect(won.objective.adjustedCost).toBe(61);
     // Not worth it at 14: 40 + 14 + 5 = 59 against 42 + 15 = 57; a partial award (1 + 2) is not allowed.
-    const lost = await clearSpike(aSpike([3, 3], bids(14)));
+    const lost = await solveClearing(aSpike([3, 3], bids(14)));
     expect(seatsOf(lost, 'all')).toEqual({});
     expect(outcome(lost, 'all')).toMatchObject({ status: 'LOST', reason: 'LOST_MIN_TOTAL_NOT_REACHED' });
     expect(lost.objective).toEqual({ coveredSeatHours: 6, adjustedCost: 57 });
   });
 
   it('reports unfilled seats when supply is short of demand', async () => {
-    const result = await clearSpike(aSpike([10, 2, 0], [aBid('a', 'va', 100, { 0: 4, 1: 4, 2: 4 })]));
+    const result = await solveClearing(aSpike([10, 2, 0], [aBid('a', 'va', 100, { 0: 4, 1: 4, 2: 4 })]));
     expect(result.unfilled).toEqual([{ index: 0, seats: 6 }]);
     expect(outcome(result, 'a')).toMatchObject({ status: 'PARTIAL', reason: 'PARTIAL_DEMAND', awardedSeatHours: 6 });
     expect(result.bidToBeat).toEqual([
@@ -154,7 +154,7 @@ describe('clearSpike scenarios', () => {
   });
 
   it('covers more seat-hours before it saves money', async () => {
-    const result = await clearSpike(aSpike([3], [aBid('cheap', 'va', 1, { 0: 1 }), aBid('dear', 'vb', 1000, { 0: 3 })]));
+    const result = await solveClearing(aSpike([3], [aBid('cheap', 'va', 1, { 0: 1 }), aBid('dear', 'vb', 1000, { 0: 3 })]));
     expect(result.objective.coveredSeatHours).toBe(3);
     expect(seatsOf(result, 'dear')).toEqual({ 0: 2 });
   });
@@ -165,9 +165,9 @@ describe('clearSpike scenarios', () => {
       ['okay', 50],
       ['great', 100],
     ]);
-    const priceOnly = await clearSpike(aSpike([1], bids, { scores, qualityWeight: 0 }));
+    const priceOnly = await solveClearing(aSpike([1], bids, { scores, qualityWeight: 0 }));
     expect(seatsOf(priceOnly, 'cheap')).toEqual({ 0: 1 });
-    const byValue = await clearSpike(aSpike([1], bids, { scores, qualityWeight: 1 }));
+    const byValue = await solveClearing(aSpike([1], bids, { scores, qualityWeight: 1 }));
     expect(seatsOf(byValue, 'good')).toEqual({ 0: 1 });
     // a = 100 / (50/100)^1 = 200 against 120.
     expect(outcome(byValue, 'cheap')).toMatchObject({ adjustedRate: 200, score: 50, reason: 'LOST_TO_LOWER_ADJUSTED_RATE' });
@@ -191,7 +191,7 @@ describe('clearSpike scenarios', () => {
     ];
     for (const [bids, winner] of cases) {
       for (const force of [undefined, 'HIGHS'] as const) {
-        const { result } = await clearSpikeWithStats(tie(bids), { force });
+        const { result } = await solveClearingWithStats(tie(bids), { force });
         expect(result.awards.map((a) => a.bidId)).toEqual([winner]);
         const loser = result.bids.find((b) => b.bidId !== winner);
         expect(loser?.reason).toBe('LOST_TIE_BREAK');
@@ -212,7 +212,7 @@ describe('clearSpike scenarios', () => {
       ],
     );
     for (const force of [undefined, 'HIGHS'] as const) {
-      const { result } = await clearSpikeWithStats(input, { force });
+      const { result } = await solveClearingWithStats(input, { force });
       expect(seatsOf(result, 'b1')).toEqual({ 0: 2 });
       expect(outcome(result, 'b0')).toMatchObject({ status: 'LOST', reason: 'LOST_TIE_BREAK' });
       expect(outcome(result, 'b3')).toMatchObject({ status: 'LOST', reason: 'LOST_TIE_BREAK' });
@@ -227,11 +227,11 @@ describe('clearSpike scenarios', () => {
     ];
     const input = aSpike([4, 3], bids, { maxVendorShare: 0.75 });
     const reversed = { ...input, bids: [...bids].reverse(), intervals: [...input.intervals].reverse() };
-    expect(await clearSpike(reversed)).toEqual(await clearSpike(input));
+    expect(await solveClearing(reversed)).toEqual(await solveClearing(input));
   });
 
   it('explains bids that could not win at all', async () => {
-    const result = await clearSpike(aSpike([0, 2], [aBid('nothing', 'va', 10, {}), aBid('zero', 'vb', 10, { 0: 5 }), aBid('ok', 'vc', 10, { 1: 2 })]));
+    const result = await solveClearing(aSpike([0, 2], [aBid('nothing', 'va', 10, {}), aBid('zero', 'vb', 10, { 0: 5 }), aBid('ok', 'vc', 10, { 1: 2 })]));
     expect(outcome(result, 'nothing')?.reason).toBe('LOST_NOTHING_OFFERED');
     expect(outcome(result, 'zero')?.reason).toBe('LOST_NO_DEMAND');
     expect(outcome(result, 'ok')?.reason).toBe('WON');
@@ -241,11 +241,11 @@ describe('clearSpike scenarios', () => {
     const input = aSpike([5], [aBid('a', 'va', 10, { 0: 4 }, { minSeatsPerInterval: 4 }), aBid('b', 'vb', 20, { 0: 3 })], {
       timeLimitSeconds: 1e-9,
     });
-    await expect(clearSpikeWithStats(input, { force: 'HIGHS' })).rejects.toMatchObject({ code: 'SOLVER_TIMEOUT' });
+    await expect(solveClearingWithStats(input, { force: 'HIGHS' })).rejects.toMatchObject({ code: 'SOLVER_TIMEOUT' });
   });
 });
 
-describe('clearSpike input validation', () => {
+describe('solveClearing input validation', () => {
   const valid = aSpike([2, 2], [aBid('a', 'va', 10, { 0: 1, 1: 1 }), aBid('b', 'vb', 10, { 0: 1 })]);
   const withBid = (patch: Partial<ClearingBid>): ClearingInput => ({
     ...valid,
@@ -299,7 +299,7 @@ describe('clearSpike input validation', () => {
     ['an invalid date', withBid({ submittedAt: new Date(Number.NaN) }), 'bids[0].submittedAt'],
   ];
   it.each(cases)('rejects %s as INVALID_INPUT', async (_name, input, field) => {
-    const error = await clearSpike(input).then(
+    const error = await solveClearing(input).then(
       () => null,
       (e: unknown) => e,
     );
@@ -308,6 +308,6 @@ describe('clearSpike input validation', () => {
   });
 
   it('accepts the valid baseline', async () => {
-    await expect(clearSpike(valid)).resolves.toMatchObject({ status: 'OPTIMAL' });
+    await expect(solveClearing(valid)).resolves.toMatchObject({ status: 'OPTIMAL' });
   });
 });
