@@ -221,7 +221,7 @@ export async function reconciliation(em: EntityManager, actor: Principal | null)
   const p = requireRole(actor, 'FINANCE', 'OPERATOR');
   if (!seesAll(p)) throw new AccessError('FORBIDDEN', 'Reconciliation covers every organisation: the operator’s keys only');
   const currencies = (
-    await em.execute<{ currency: string; s: string }[]>(
+    await em.execute<(Pick<AccountRow, 'currency'> & { s: string })[]>(
       `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id group by a.currency order by a.currency`,
     )
   ).map((r) => ({ currency: r.currency, sumMinor: BigInt(r.s) }));
