@@ -5,7 +5,7 @@ import type { ContractRatingTallySchema } from '../../persistence/entities/quali
 import type { SettlementSchema } from '../../persistence/entities/settlement.js';
 import type { RowOf } from '../../persistence/rows.js';
 import type { Principal } from '../access/principal.js';
-import { CONTRACT_WITH_SPIKE_SQL, contactsHandledOn } from '../delivery/delivery-facts.js';
+import { contactsHandledOn } from '../delivery/delivery-facts.js';
 import { pgArray } from '../shared/sql.js';
 import type { QualityEventInput, Rejection } from './event-shape.js';
 import type { QualityEventKind } from './scoring.js';
@@ -72,7 +72,7 @@ export async function loadRatingContracts(em: EntityManager, contractIds: readon
   >(
     `select c.id, c.brand_id, c.vendor_id, c.starts_at, s.required_skills, s.channel,
             (select min(x.created_at) from settlement x where x.contract_id = c.id) as settled_at
-       from ${CONTRACT_WITH_SPIKE_SQL} where c.id = any(?::uuid[])`,
+       from contract c join demand_spike s on s.id = c.spike_id where c.id = any(?::uuid[])`,
     [pgArray(contractIds)],
   );
   return new Map(
