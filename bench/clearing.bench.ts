@@ -15,7 +15,7 @@ import { solveClearingWithStats } from '../src/domain/clearing/solve-clearing.js
 import { greedyWithRepair } from '../src/domain/clearing/greedy.js';
 import { loadHighs } from '../src/domain/clearing/milp.js';
 import { normalizeInput } from '../src/domain/clearing/problem.js';
-import { generateSpike, INTERVALS } from '../src/domain/clearing/spike-generator.js';
+import { generateSpike, INTERVALS } from '../test/support/clearing/spike-generator.js';
 
 const arg = (name: string, fallback: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RUNS = arg('runs', 3);

@@ -1,39 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearSpike } from '../src/domain/clearing/clear-spike.js';
-import { ClearingError } from '../src/domain/clearing/solve-clearing.js';
-import { recordClearingFailure } from '../src/domain/clearing/clearing-failure.js';
-import type { EventType } from '../src/domain/events/event-types.js';
-import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
-import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
-import { DEFAULT_POLICY, settleContract } from '../src/domain/settlement/settle-contract.js';
 import { getSchema } from '../src/graphql/schema.js';
-import { aBid, aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
+import { aBidInput, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { gql, ok, type GqlResponse } from './support/client.js';
-import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
+import type { Harness } from './support/harness.js';
 import * as op from './support/operations.js';
-import { subscribe, type Ended, type Received } from './support/ws-client.js';
+import {
+  aBrandEndpoint as brandEndpointOf,
+  ACTORS,
+  all,
+  anAuthorizationWorld,
+  keyOf as keyIn,
+  outcome,
+  type Actor,
+  type Outcome,
+  type World,
+} from './support/authorization-world.js';
 
 /**
- * The authorisation matrix: every query, mutation and subscription, for every role, and for a
- * foreign organisation of the same role. Each cell is the outcome a client sees: OK (for a
- * subscription: RECEIVES the event, or stays SILENT while others receive it), or the error code.
- * An operation in the schema without a row here fails the suite.
+ * The authorisation matrix: every query and mutation, for every role, and for a foreign
+ * organisation of the same role (the world: support/authorization-world.ts). Each cell is the
+ * outcome a client sees: OK, or the error code. An operation in the schema without a row here
+ * fails the suite. (Subscriptions: authorization-subscriptions.test.ts; sensitive fields inside
+ * operations: authorization-fields.test.ts.)
  */
-type Actor = 'anonymous' | 'operator' | 'brand' | 'otherBrand' | 'brandFinance' | 'otherBrandFinance' | 'vendor' | 'otherVendor' | 'vendorFinance' | 'auditor';
-const ACTORS: Actor[] = [
-  'anonymous',
-  'operator',
-  'brand',
-  'otherBrand',
-  'brandFinance',
-  'otherBrandFinance',
-  'vendor',
-  'otherVendor',
-  'vendorFinance',
-  'auditor',
-];
-type Outcome = 'OK' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
-
+let w: World;
 let h: Harness;
 let m: Market;
 let openSpike: string;
@@ -46,97 +36,16 @@ let endedContractId: string;
 let invoiceId: string;
 let brandAccountId: string;
 let brandEndpointId: string;
-/** An AUDITOR key of an auditing firm the operator onboarded: it records audits and nothing else. */
-let auditorKey: string;
 beforeAll(async () => {
-  // The outbox relay runs (subscriptions need events); nothing clears or settles by itself.
-  h = await startHarness({ realtime: true });
-  await resetState(h);
-  m = await aMarket(h.url, h.operatorKey);
-  openSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
-  bidOnOpen = (await aBid(h.url, m.vendorA.key, openSpike)).id;
-  closedSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
-  bidOnClosed = (await aBid(h.url, m.vendorA.key, closedSpike)).id;
-  ok(await gql(h.url, op.CLOSE, { id: closedSpike }, m.brand.key));
-  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, closedSpike);
-  if (awarded.kind !== 'AWARDED') throw new Error('setup: the closed spike did not clear');
-  failedSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
-  ok(await gql(h.url, op.CLOSE, { id: failedSpike }, m.brand.key));
-  await recordClearingFailure(h.orm.em.fork() as never, h.clock, failedSpike, new ClearingError('SOLVER_TIMEOUT', 'clearing hit its 120 s time limit (COST)'));
-  contractId = awarded.contractIds[0]!;
-
-  // A contract whose intervals are over, with actuals and a settlement: set the clock back, then forward.
-  const now = h.clock.now();
-  h.clock.set(new Date(now.getTime() - 3 * 86_400_000));
-  const past = await anOpenSpike(h.url, h.clock, m.brand.key);
-  await aBid(h.url, m.vendorA.key, past);
-  ok(await gql(h.url, op.CLOSE, { id: past }, m.brand.key));
-  endedContractId = ((await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, past)) as { contractIds: string[] }).contractIds[0]!;
-  h.clock.set(now);
-  ok(
-    await gql(
-      h.url,
-      op.REPORT_DELIVERY,
-      { input: { contractId: endedContractId, reports: [{ intervalIndex: 0, staffedSeatHours: 2.5, contactsHandled: 50, serviceLevelAchieved: 0.8 }] } },
-      m.vendorA.key,
-    ),
-  );
-  invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContractId }, m.brand.financeKey)).settleContract.invoice.id;
-  brandAccountId = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].accountId;
-  brandEndpointId = (await aBrandEndpoint()).id;
-  const auditor = ok(await gql(h.url, op.CREATE_ORG, { input: { name: 'Matrix auditor', kind: 'AUDITOR' } }, h.operatorKey)).createOrganization;
-  auditorKey = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: auditor.id, role: 'AUDITOR', label: 'matrix' } }, h.operatorKey)).issueApiKey
-    .secret;
-  // Vendor A alone speaks French: a spike needing it is one only vendor A may bid on.
-  ok(await gql(h.url, op.UPDATE_VENDOR, { input: { vendorId: m.vendorA.id, skills: ['billing', 'es-ES', 'fr-FR'] } }, h.operatorKey));
+  w = await anAuthorizationWorld();
+  ({ h, m, openSpike, closedSpike, failedSpike, bidOnOpen, bidOnClosed, contractId, endedContractId, invoiceId, brandAccountId, brandEndpointId } = w);
 });
-
-async function aBrandEndpoint() {
-  const r = ok(
-    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['contract.settled'] } }, m.brand.key),
-  ).registerWebhookEndpoint;
-  return r.endpoint as { id: string };
-}
 afterAll(async () => {
   await h.close();
 });
 
-function keyOf(actor: Actor): string | undefined {
-  switch (actor) {
-    case 'anonymous':
-      return undefined;
-    case 'operator':
-      return h.operatorKey;
-    case 'brand':
-      return m.brand.key;
-    case 'otherBrand':
-      return m.otherBrand.key;
-    case 'brandFinance':
-      return m.brand.financeKey;
-    case 'otherBrandFinance':
-      return m.otherBrand.financeKey;
-    case 'vendor':
-      return m.vendorA.key;
-    case 'otherVendor':
-      return m.vendorB.key;
-    case 'vendorFinance':
-      return m.vendorA.financeKey;
-    case 'auditor':
-      return auditorKey;
-  }
-}
-
-function outcome(r: GqlResponse, field: string): string {
-  if (r.errors?.length) return r.errors[0]!.extensions?.code ?? 'NO_CODE';
-  const value = r.data?.[field];
-  if (value && typeof value === 'object' && typeof value.__typename === 'string' && value.__typename.endsWith('Error'))
-    return `${value.__typename}:${value.code}`;
-  return value === null || value === undefined ? 'NO_DATA' : 'OK';
-}
-
-const all = (o: Outcome, overrides: Partial<Record<Actor, Outcome>> = {}) =>
-  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : (overrides[a] ?? o)])) as Record<Actor, Outcome>;
-
+const keyOf = (actor: Actor) => keyIn(w, actor);
+const aBrandEndpoint = () => brandEndpointOf(h, m);
 const freshDraft = async () => ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key)).postDemandSpike.id as string;
 let n = 0;
 
@@ -330,115 +239,12 @@ const matrix: Record<string, Row> = {
   },
 };
 
-/**
- * Subscriptions. Each row triggers the event under test (`target`), then a `sentinel` event of
- * the same type that every actor allowed to subscribe but not entitled to the target does
- * receive. Streams are ordered, so an actor whose first relevant event is the sentinel never
- * got the target: SILENT is proven, not guessed from a timeout.
- */
-type SubscriptionOutcome = 'RECEIVES' | 'SILENT' | 'UNAUTHENTICATED' | 'FORBIDDEN';
-interface SubscriptionRow {
-  query: string;
-  type: EventType;
-  trigger: () => Promise<{ target: string; sentinel: string }>;
-  idOf: (data: Record<string, any>) => string;
-  expected: Record<Actor, SubscriptionOutcome>;
-}
-
-const subscriptions = (o: SubscriptionOutcome, overrides: Partial<Record<Actor, SubscriptionOutcome>> = {}) =>
-  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : (overrides[a] ?? o)])) as Record<Actor, SubscriptionOutcome>;
-
-/** A spike of `brandKey` with one bid of `vendorKey`, closed and cleared; returns the bid and contract ids. */
-async function aClearedBid(brandKey: string, vendorKey: string): Promise<{ bidId: string; contractId: string }> {
-  const spikeId = await anOpenSpike(h.url, h.clock, brandKey);
-  const bidId = (await aBid(h.url, vendorKey, spikeId)).id as string;
-  ok(await gql(h.url, op.CLOSE, { id: spikeId }, brandKey));
-  const awarded = await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId);
-  if (awarded.kind !== 'AWARDED') throw new Error('did not clear');
-  return { bidId, contractId: awarded.contractIds[0]! };
-}
-
-const subscriptionMatrix: Record<string, SubscriptionRow> = {
-  demandSpikePosted: {
-    query: op.SPIKE_POSTED,
-    type: 'demand_spike.posted',
-    trigger: async () => ({
-      target: await anOpenSpike(h.url, h.clock, m.brand.key, { requiredSkills: ['fr-FR'] }),
-      sentinel: await anOpenSpike(h.url, h.clock, m.brand.key),
-    }),
-    idOf: (d) => d.demandSpikePosted.spike.id,
-    expected: subscriptions('FORBIDDEN', { operator: 'RECEIVES', vendor: 'RECEIVES', otherVendor: 'SILENT' }),
-  },
-  bidOutcome: {
-    query: op.BID_OUTCOMES,
-    type: 'bid.outcome',
-    trigger: async () => ({ target: (await aClearedBid(m.brand.key, m.vendorA.key)).bidId, sentinel: (await aClearedBid(m.brand.key, m.vendorB.key)).bidId }),
-    idOf: (d) => d.bidOutcome.outcome.bidId,
-    expected: subscriptions('FORBIDDEN', { vendor: 'RECEIVES', otherVendor: 'SILENT' }),
-  },
-  contractSettled: {
-    query: op.CONTRACT_SETTLED,
-    type: 'contract.settled',
-    trigger: async () => {
-      const settled = async (brandKey: string, vendorKey: string) => {
-        const { contractId } = await aClearedBid(brandKey, vendorKey);
-        await settleContract(h.orm.em.fork() as never, h.clock, contractId, DEFAULT_POLICY, { force: true });
-        return contractId;
-      };
-      return { target: await settled(m.brand.key, m.vendorA.key), sentinel: await settled(m.otherBrand.key, m.vendorB.key) };
-    },
-    idOf: (d) => d.contractSettled.contract.id,
-    expected: subscriptions('RECEIVES', { otherBrand: 'SILENT', otherBrandFinance: 'SILENT', otherVendor: 'SILENT', auditor: 'FORBIDDEN' }),
-  },
-};
-
-function subscriptionOutcome(
-  first: Received | Ended,
-  relevant: Received | null,
-  ids: { target: string; sentinel: string },
-  idOf: SubscriptionRow['idOf'],
-): string {
-  if ('kind' in first) return first.kind === 'error' && first.code === 4401 ? 'UNAUTHENTICATED' : `ENDED:${JSON.stringify(first)}`;
-  if (first.errors?.length) return first.errors[0]!.extensions?.code ?? 'NO_CODE';
-  const id = relevant?.data ? idOf(relevant.data) : null;
-  return id === ids.target ? 'RECEIVES' : id === ids.sentinel ? 'SILENT' : 'NOTHING';
-}
-
 describe('authorisation matrix', () => {
-  it('has a row for every query, mutation and subscription in the schema', async () => {
+  it('has a row for every query and mutation in the schema', async () => {
     const schema = await getSchema();
     const operations = [...Object.keys(schema.getQueryType()?.getFields() ?? {}), ...Object.keys(schema.getMutationType()?.getFields() ?? {})];
     expect(operations.filter((o) => !(o in matrix))).toEqual([]);
-    const subscriptionFields = Object.keys(schema.getSubscriptionType()?.getFields() ?? {});
-    expect(subscriptionFields.filter((o) => !(o in subscriptionMatrix))).toEqual([]);
   });
-
-  for (const [name, row] of Object.entries(subscriptionMatrix)) {
-    it(`subscription ${name}: every role receives, stays silent or is refused exactly as expected`, async () => {
-      const subs = ACTORS.map((actor) => subscribe(h.wsUrl, keyOf(actor), row.query));
-      try {
-        // Wait until every subscription is either refused or listening, then cause the events.
-        const refused = () => subs.filter((s) => s.received.some((r) => r.errors?.length) || s.endedNow() !== null).length;
-        await eventually(async () => (refused() + h.events.listenerCount(row.type) === ACTORS.length ? true : null), 10_000);
-        const ids = await row.trigger();
-        const actual: Record<string, string> = {};
-        await Promise.all(
-          ACTORS.map(async (actor, i) => {
-            const s = subs[i]!;
-            const first = await s.first().catch(() => ({ kind: 'complete' as const }));
-            const relevant =
-              'kind' in first || first.errors?.length
-                ? null
-                : await s.waitFor((r) => !!r.data && [ids.target, ids.sentinel].includes(row.idOf(r.data)), 10_000).catch(() => null);
-            actual[actor] = subscriptionOutcome(first, relevant, ids, row.idOf);
-          }),
-        );
-        expect(actual).toEqual(row.expected);
-      } finally {
-        await Promise.all(subs.map((s) => s.dispose()));
-      }
-    });
-  }
 
   for (const [name, row] of Object.entries(matrix)) {
     it(`${name}: every role gets exactly its expected outcome`, async () => {
@@ -464,67 +270,4 @@ describe('authorisation matrix', () => {
       expect(outcome(await gql(h.url, op.ME, {}, key), 'me')).toBe('UNAUTHENTICATED');
     }
   });
-});
-
-type FieldOutcome = Outcome | 'VISIBLE' | 'HIDDEN';
-const fields = (o: FieldOutcome, overrides: Partial<Record<Actor, FieldOutcome>> = {}) =>
-  Object.fromEntries(ACTORS.map((a) => [a, a === 'anonymous' ? 'UNAUTHENTICATED' : (overrides[a] ?? o)])) as Record<Actor, FieldOutcome>;
-
-/**
- * Sensitive fields inside operations a role may call: what each actor sees of them. VISIBLE and
- * HIDDEN are the field's own answer (a value, or null); anything else is the operation's refusal.
- */
-const fieldMatrix: Record<
-  string,
-  { run: (key: string | undefined) => Promise<GqlResponse>; pick: (data: Record<string, any>) => unknown; expected: Record<Actor, FieldOutcome> }
-> = {
-  'VendorScorecard.auditNotes (the vendor itself and the operator only)': {
-    run: async (k) => {
-      await gql(
-        h.url,
-        op.RECORD_EVENTS,
-        { input: { events: [{ externalId: `audit-${++n}`, kind: 'AUDIT', vendorId: m.vendorA.id, auditResult: 'PASS', notes: 'fire exits checked' }] } },
-        h.operatorKey,
-      );
-      return gql(h.url, op.SCORECARD, { id: m.vendorA.id }, k);
-    },
-    pick: (d) => d.vendorScorecard.auditNotes,
-    expected: fields('FORBIDDEN', { operator: 'VISIBLE', vendor: 'VISIBLE', brand: 'HIDDEN', otherBrand: 'HIDDEN', otherVendor: 'NOT_FOUND' }),
-  },
-  'MetricScore.priorMean (the vendor itself and the operator only)': {
-    run: (k) => gql(h.url, op.SCORE_HISTORY, { id: m.vendorA.id }, k),
-    pick: (d) => d.scoreHistory.nodes[0]?.metrics[0]?.priorMean,
-    expected: fields('FORBIDDEN', { operator: 'VISIBLE', vendor: 'VISIBLE', brand: 'HIDDEN', otherBrand: 'HIDDEN', otherVendor: 'NOT_FOUND' }),
-  },
-  'invoices(filter: { contractId }) (the contract’s parties’ finance; another organisation’s is empty)': {
-    run: (k) => gql(h.url, 'query($c: UUID) { invoices(filter: { contractId: $c }) { nodes { id contractId } } }', { c: endedContractId }, k),
-    pick: (d) => (d.invoices.nodes.length ? d.invoices.nodes : null),
-    expected: fields('FORBIDDEN', { brandFinance: 'VISIBLE', vendorFinance: 'VISIBLE', otherBrandFinance: 'HIDDEN' }),
-  },
-  'Bid.rate of an open spike (sealed: nobody but the bidder)': {
-    run: (k) => gql(h.url, op.BIDS_FOR_SPIKE, { id: openSpike }, k),
-    pick: (d) => d.bidsForSpike.nodes[0]?.rate,
-    expected: fields('FORBIDDEN', { otherBrand: 'NOT_FOUND' }),
-  },
-};
-
-describe('sensitive fields', () => {
-  beforeAll(async () => {
-    // A score history for vendor A, so the metric breakdown exists.
-    await recomputeScores(h.orm.em.fork() as never, h.clock);
-  });
-  for (const [name, row] of Object.entries(fieldMatrix)) {
-    it(`${name}: every role sees exactly what it may`, async () => {
-      const actual: Record<string, string> = {};
-      for (const actor of ACTORS) {
-        const r = await row.run(keyOf(actor));
-        if (r.errors?.length) actual[actor] = r.errors[0]!.extensions?.code ?? 'NO_CODE';
-        else {
-          const value = row.pick(r.data!);
-          actual[actor] = value === null ? 'HIDDEN' : value === undefined ? 'NO_DATA' : 'VISIBLE';
-        }
-      }
-      expect(actual).toEqual(row.expected);
-    });
-  }
 });

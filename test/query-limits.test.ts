@@ -1,17 +1,15 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import { DEFAULT_QUERY_LIMITS } from '../src/graphql/limits/query-protection.js';
 import { aMarket, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { CREATE_ORG, OPEN_SPIKES } from './support/operations.js';
+import { CREATE_ORG } from './support/operations.js';
+import { raw } from './support/raw-http.js';
 
 /**
  * Query protection on /graphql (docs/security.md): depth, aliases, fields, cost, tokens, body
- * size and batching are refused before anything executes, each with a code of its own;
- * production hides the schema; CSRF protection holds; errors never carry internals.
+ * size and batching are refused before anything executes, each with a code of its own; CSRF
+ * protection holds. (Production's schema hiding and error shapes: production-errors.test.ts.)
  */
 let h: Harness;
 let m: Market;
@@ -25,27 +23,6 @@ beforeEach(async () => {
   await resetState(h);
   m = await aMarket(h.url, h.operatorKey);
 });
-
-interface Raw {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
-
-/** A request exactly as given: any body, any headers. */
-async function raw(url: string, body: string | undefined, headers: Record<string, string> = {}, method = 'POST'): Promise<Raw> {
-  const defaults: Record<string, string> = method === 'POST' ? { 'content-type': 'application/json' } : {};
-  const res = await fetch(url, { method, headers: { ...defaults, ...headers }, ...(body === undefined ? {} : { body }) });
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, text, body: parsed };
-}
 
 const post = (query: string, key?: string, variables: Record<string, unknown> = {}) =>
   raw(h.url, JSON.stringify({ query, variables }), key ? { authorization: `Bearer ${key}` } : {});
@@ -219,116 +196,5 @@ describe('limits configured lower', () => {
       (await gql(low.url, `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: me { role }`).join(' ')} }`, {}, low.operatorKey)).errors?.[0]?.extensions,
     ).toEqual({ code: 'TOO_MANY_ALIASES', aliases: 6, limit: 5 });
     expect((await gql(low.url, '{ a: me { role } b: me { role } c: me { role } d: me { role } e: me { role } }', {}, low.operatorKey)).errors).toBeUndefined();
-  });
-});
-
-describe('production configuration', () => {
-  let prod: Harness;
-  const lines: string[] = [];
-  // Standings that fail the way a broken query does: a real PostgreSQL error, SQL and all.
-  const brokenScores: QualityScores = { standingsOf: (em) => em.execute('select secret_column from no_such_table where id = 1') as never };
-  beforeAll(async () => {
-    const logger = pino(
-      { level: 'error' },
-      new Writable({
-        write(chunk, _e, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
-    prod = await startHarness({ production: true, logger, scores: brokenScores });
-  });
-  afterAll(async () => {
-    await prod.close();
-  });
-
-  it('refuses introspection, which development serves', async () => {
-    await resetState(prod);
-    const asOperator = (url: string, query: string) => raw(url, JSON.stringify({ query }), { authorization: `Bearer ${prod.operatorKey}` });
-    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Query") { fields { name } } }']) {
-      const r = await asOperator(prod.url, query);
-      expect(r.status).toBe(400);
-      expect(r.body.data).toBeUndefined();
-      expect(r.body.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', validationErrorCode: 'INTROSPECTION_DISABLED' });
-      // The same database, the development server: served.
-      expect((await asOperator(h.url, query)).status).toBe(200);
-    }
-  });
-
-  it('does not suggest field names, which development does', async () => {
-    await resetState(prod);
-    const misspelt = (url: string) => raw(url, JSON.stringify({ query: '{ mee { role } }' }), { authorization: `Bearer ${prod.operatorKey}` });
-    const r = await misspelt(prod.url);
-    expect(r.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(r.body.errors[0].message).not.toMatch(/Did you mean/);
-    expect((await misspelt(h.url)).body.errors[0].message).toMatch(/Did you mean "me"/);
-  });
-
-  it('does not suggest names when variables do not coerce either (a bad enum value, an unknown input field), which development does', async () => {
-    await resetState(prod);
-    const badEnum = ['query($s: SpikeStatus) { demandSpikes(status: $s) { nodes { id } } }', { s: 'OPN' }] as const;
-    const unknownField = [CREATE_ORG, { input: { name: 'Typo', kind: 'BRAND', nmae: 'x' } }] as const;
-    for (const [query, variables] of [badEnum, unknownField]) {
-      const answer = async (url: string) =>
-        (await raw(url, JSON.stringify({ query, variables }), { authorization: `Bearer ${prod.operatorKey}` })).body.errors[0];
-      const inProduction = await answer(prod.url);
-      expect(inProduction.extensions.code).toBe('BAD_USER_INPUT');
-      expect(inProduction.message).not.toMatch(/Did you mean/);
-      expect(inProduction.message).toMatch(/^Variable "\$\w+" got invalid value/);
-      expect((await answer(h.url)).message).toMatch(/Did you mean/);
-    }
-  });
-
-  it('answers an unexpected failure with a generic INTERNAL_SERVER_ERROR: no SQL, no stack, no paths; the log has it', async () => {
-    await resetState(prod);
-    const market = await aMarket(prod.url, prod.operatorKey);
-    lines.length = 0;
-    const r = await raw(prod.url, JSON.stringify({ query: OPEN_SPIKES }), { authorization: `Bearer ${market.vendorA.key}` });
-    expect(r.status).toBe(200);
-    expect(r.body.errors).toHaveLength(1);
-    expect(r.body.errors[0]).toMatchObject({ message: 'Internal server error', path: ['openDemandSpikes'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-    expect(Object.keys(r.body.errors[0].extensions)).toEqual(['code']);
-    expect(r.text).not.toMatch(/select|no_such_table|secret_column|relation|\.ts:|\.js:|node_modules|stacktrace/i);
-    expect(lines.join('\n')).toMatch(/no_such_table/);
-  });
-});
-
-describe('client mistakes Apollo leaves without a code', () => {
-  let logged: Harness;
-  const lines: Record<string, unknown>[] = [];
-  beforeAll(async () => {
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk, _e, done) {
-          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-          done();
-        },
-      }),
-    );
-    logged = await startHarness({ logger });
-  });
-  afterAll(async () => {
-    await logged.close();
-  });
-
-  it('answers a persisted query whose hash does not match, or of an unknown version, with 400 BAD_REQUEST, logged as a warning without a stack', async () => {
-    await resetState(logged);
-    lines.length = 0;
-    const persisted = (extensions: Record<string, unknown>) =>
-      raw(logged.url, JSON.stringify({ query: '{ me { role } }', extensions }), { authorization: `Bearer ${logged.operatorKey}` });
-    const mismatch = await persisted({ persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } });
-    const version = await persisted({ persistedQuery: { version: 2, sha256Hash: 'a'.repeat(64) } });
-    for (const r of [mismatch, version]) {
-      expect(r.status).toBe(400);
-      expect(r.body.errors).toEqual([{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }]);
-    }
-    expect(mismatch.body.errors[0].message).toBe('provided sha does not match query');
-    expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      [40, 'client error'],
-      [40, 'client error'],
-    ]);
-    expect(JSON.stringify(lines)).not.toMatch(/stack|\.ts:\d|node_modules/);
   });
 });

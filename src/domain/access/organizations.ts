@@ -1,6 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OrganizationSchema, type Organization } from '../../persistence/entities/access.js';
+import { OrganizationSchema, type ApiKeySchema, type Organization } from '../../persistence/entities/access.js';
+import type { RowOf } from '../../persistence/rows.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
@@ -118,7 +119,7 @@ export async function bootstrapOperator(em: EntityManager, clock: Clock, presetK
     // Serialise concurrent bootstraps (several API replicas starting at once).
     await tem.execute('select pg_advisory_xact_lock(7281001)');
     if (presetKey) {
-      const existing = await tem.execute<{ id: string }[]>('select id from api_key where prefix = ?', [parseKey(presetKey)!.prefix]);
+      const existing = await tem.execute<Pick<RowOf<typeof ApiKeySchema>, 'id'>[]>('select id from api_key where prefix = ?', [parseKey(presetKey)!.prefix]);
       if (existing.length) return null;
     }
     let operator = await tem.findOne(OrganizationSchema, { kind: 'OPERATOR' }, { orderBy: { id: 'asc' } });

@@ -7,6 +7,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClearingFailureSchema, type ClearingFailure } from '../../persistence/entities/clearing.js';
+import type { RowOf } from '../../persistence/rows.js';
 import type { Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { ClearingError } from './clearing-error.js';
@@ -24,7 +25,7 @@ export function describeFailure(error: unknown): { code: ClearingFailureCode; me
 export async function recordClearingFailure(em: EntityManager, clock: Clock, spikeId: string, error: unknown): Promise<void> {
   const { code, message } = describeFailure(error);
   const now = clock.now();
-  const rows = await em.getConnection().execute<{ spike_id: string }[]>(
+  const rows = await em.getConnection().execute<Pick<RowOf<typeof ClearingFailureSchema>, 'spike_id'>[]>(
     `insert into clearing_failure (spike_id, code, message, attempts, first_failed_at, last_failed_at)
      select ?, ?, ?, 1, ?, ? where exists (select 1 from demand_spike where id = ?)
      on conflict (spike_id) do update

@@ -2,7 +2,7 @@
  * Turns an optimal allocation into the public result: awards, per-bid outcome and reason,
  * unfilled seats and the bid to beat. Pure bookkeeping; it never changes the allocation.
  */
-import type { BidReason, ClearingBidOutcome, ClearingResult } from './solve-clearing.js';
+import type { BidReason, ClearingBidOutcome, ClearingResult } from './solver-types.js';
 import { allocationObjectives } from './allocation-check.js';
 import { compareStrings, RATE_UNITS_PER_MINOR, type Allocation, type ClearingProblem, type NormalizedBid } from './problem.js';
 

@@ -9,9 +9,10 @@ import type { Highs } from 'highs';
 import { describe, expect, it } from 'vitest';
 import { greedyAllocation } from './greedy.js';
 import { loadHighs } from './highs-runner.js';
-import { BidHullSeparator, bidOracle, bidSets, type BidSet } from './milp-bid-cuts.js';
+import { BidHullSeparator } from './milp-bid-cuts.js';
+import { bidOracle, bidSets, type BidSet } from './milp-bid-oracle.js';
 import { buildClearingModel, columnValues, type Row } from './milp-model.js';
-import { allocations, feasibleIn, rowHolds, smallSpikeArb } from './model-enumeration.js';
+import { allocations, feasibleIn, rowHolds, smallSpikeArb } from '../../../test/support/clearing/model-enumeration.js';
 import { normalizeInput } from './problem.js';
 
 /** Uniform in [0, 1] (fc.double is uniform over the doubles, so mostly tiny). */

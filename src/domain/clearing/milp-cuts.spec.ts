@@ -9,7 +9,7 @@ import { greedyAllocation } from './greedy.js';
 import { loadHighs, runHighs } from './highs-runner.js';
 import { separateCoverageCuts } from './milp-cuts.js';
 import { buildClearingModel, columnValues } from './milp-model.js';
-import { allocations, feasibleIn, rowHolds, smallSpikeArb } from './model-enumeration.js';
+import { allocations, feasibleIn, rowHolds, smallSpikeArb } from '../../../test/support/clearing/model-enumeration.js';
 import { normalizeInput } from './problem.js';
 
 const spikeArb = smallSpikeArb({

@@ -9,7 +9,7 @@
  * - every objective coefficient is an integer and every objective value fits in a double
  *   exactly (checked here), so the solver stages compare exact integers.
  */
-import type { ClearingBid, ClearingInput } from './solve-clearing.js';
+import type { ClearingBid, ClearingInput } from './solver-types.js';
 import { ClearingError } from './clearing-error.js';
 
 /** Adjusted rates are kept as integers in 1/100 of a minor unit per seat-hour. */

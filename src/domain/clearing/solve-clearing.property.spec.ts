@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bruteForceOptimum, objectivesOfAwards, violationsOf } from './brute-force.js';
+import { bruteForceOptimum, objectivesOfAwards, violationsOf } from '../../../test/support/clearing/brute-force.js';
 import { solveClearingWithStats, type ClearingBid, type ClearingInput } from './solve-clearing.js';
-import { generateSpike } from './spike-generator.js';
+import { generateSpike } from '../../../test/support/clearing/spike-generator.js';
 
 const VENDORS = ['v1', 'v2', 'v3'];
 const TIMES = [0, 0, 60_000, 120_000].map((ms) => new Date(Date.UTC(2025, 0, 1) + ms));

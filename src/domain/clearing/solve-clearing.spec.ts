@@ -1,37 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { solveClearing, solveClearingWithStats, ClearingError, type ClearingBid, type ClearingInput, type ClearingResult } from './solve-clearing.js';
+import { aBid, aSpike, at, outcome, seatsOf } from '../../../test/support/clearing/builders.js';
+import { solveClearing, solveClearingWithStats, type ClearingBid } from './solve-clearing.js';
 import { adjustedRateUnits, vendorShareCap } from './problem.js';
-
-const T0 = Date.UTC(2025, 0, 1, 9);
-const at = (minutes: number): Date => new Date(T0 + minutes * 60_000);
-
-/** Builder: one bid, offering `seats` in every listed interval. */
-function aBid(bidId: string, vendorId: string, rate: number, offered: Record<number, number>, extra: Partial<ClearingBid> = {}): ClearingBid {
-  return {
-    bidId,
-    vendorId,
-    rateMinor: BigInt(rate),
-    offered: Object.entries(offered).map(([index, seats]) => ({ index: Number(index), seats })),
-    submittedAt: at(0),
-    ...extra,
-  };
-}
-
-/** Builder: a spike with hourly intervals, price-only unless told, every vendor scored 100. */
-function aSpike(required: number[], bids: ClearingBid[], extra: Partial<ClearingInput> = {}): ClearingInput {
-  return {
-    intervalHours: 1,
-    intervals: required.map((requiredSeats, index) => ({ index, requiredSeats })),
-    bids,
-    qualityWeight: 0,
-    scores: new Map(bids.map((b) => [b.vendorId, 100])),
-    ...extra,
-  };
-}
-
-const seatsOf = (result: ClearingResult, bidId: string): Record<number, number> =>
-  Object.fromEntries(result.awards.filter((a) => a.bidId === bidId).map((a) => [a.index, a.seats]));
-const outcome = (result: ClearingResult, bidId: string) => result.bids.find((b) => b.bidId === bidId);
 
 describe('solveClearing scenarios', () => {
   it('gives the worked example of docs/clearing.md exactly as written there', async () => {
@@ -242,72 +212,5 @@ describe('solveClearing scenarios', () => {
       timeLimitSeconds: 1e-9,
     });
     await expect(solveClearingWithStats(input, { force: 'HIGHS' })).rejects.toMatchObject({ code: 'SOLVER_TIMEOUT' });
-  });
-});
-
-describe('solveClearing input validation', () => {
-  const valid = aSpike([2, 2], [aBid('a', 'va', 10, { 0: 1, 1: 1 }), aBid('b', 'vb', 10, { 0: 1 })]);
-  const withBid = (patch: Partial<ClearingBid>): ClearingInput => ({
-    ...valid,
-    bids: [{ ...(valid.bids[0] as ClearingBid), ...patch }, ...valid.bids.slice(1)],
-  });
-  const cases: [string, ClearingInput, string][] = [
-    ['non-integer offered seats', withBid({ offered: [{ index: 0, seats: 1.5 }] }), 'bids[0].offered[0].seats'],
-    ['negative offered seats', withBid({ offered: [{ index: 0, seats: -1 }] }), 'bids[0].offered[0].seats'],
-    [
-      'non-integer required seats',
-      {
-        ...valid,
-        intervals: [
-          { index: 0, requiredSeats: 2.5 },
-          { index: 1, requiredSeats: 2 },
-        ],
-      },
-      'intervals[0].requiredSeats',
-    ],
-    ['a rate of zero', withBid({ rateMinor: 0n }), 'bids[0].rateMinor'],
-    ['a negative rate', withBid({ rateMinor: -5n }), 'bids[0].rateMinor'],
-    ['an unknown interval', withBid({ offered: [{ index: 7, seats: 1 }] }), 'bids[0].offered[0].index'],
-    [
-      'an interval offered twice',
-      withBid({
-        offered: [
-          { index: 0, seats: 1 },
-          { index: 0, seats: 1 },
-        ],
-      }),
-      'bids[0].offered[1].index',
-    ],
-    ['duplicate bidIds', withBid({ bidId: 'b' }), 'bids[1].bidId'],
-    ['a missing score', { ...valid, scores: new Map([['va', 50]]) }, 'bids[1].vendorId'],
-    [
-      'a score above 100',
-      {
-        ...valid,
-        scores: new Map([
-          ['va', 101],
-          ['vb', 1],
-        ]),
-      },
-      'scores[va]',
-    ],
-    ['an interval length of 2 hours', { ...valid, intervalHours: 2 }, 'intervalHours'],
-    ['a share cap of 0', { ...valid, maxVendorShare: 0 }, 'maxVendorShare'],
-    ['a quality weight above 1', { ...valid, qualityWeight: 1.5 }, 'qualityWeight'],
-    ['a negative minimum total', withBid({ minTotalSeatHours: -1 }), 'bids[0].minTotalSeatHours'],
-    ['a fractional minimum seats', withBid({ minSeatsPerInterval: 1.5 }), 'bids[0].minSeatsPerInterval'],
-    ['an invalid date', withBid({ submittedAt: new Date(Number.NaN) }), 'bids[0].submittedAt'],
-  ];
-  it.each(cases)('rejects %s as INVALID_INPUT', async (_name, input, field) => {
-    const error = await solveClearing(input).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ClearingError);
-    expect(error).toMatchObject({ code: 'INVALID_INPUT', field });
-  });
-
-  it('accepts the valid baseline', async () => {
-    await expect(solveClearing(valid)).resolves.toMatchObject({ status: 'OPTIMAL' });
   });
 });

@@ -7,8 +7,10 @@
  * report is refused above this, and the quality context never counts more contacts than this
  * (older reports stored before the rule are capped at it).
  */
+import { UNITS_PER_SEAT_HOUR } from './seat-hours.js';
+
 export interface CapacityFacts {
-  /** Staffed seat-hours in ten-thousandths. */
+  /** Staffed seat-hours in units (seat-hours.ts). */
   staffedUnits: bigint;
   /** The interval's forecast AHT in seconds; null for an interval given in seats. */
   ahtSeconds: number | null;
@@ -24,6 +26,6 @@ export function contactCapacity(f: CapacityFacts): number {
   // Stored AHTs are whole seconds (spike-terms.ts); rounding anything else up only lowers the cap.
   const aht = BigInt(Math.max(1, Math.ceil(f.ahtSeconds ?? SEAT_INTERVAL_AHT_SECONDS)));
   const units = f.staffedUnits < 0n ? 0n : f.staffedUnits;
-  // seat-hours × 3,600 ÷ (AHT ÷ 4) × concurrency = units × 3,600 × 4 × concurrency ÷ (10,000 × AHT)
-  return Number((units * 3_600n * 4n * concurrency) / (10_000n * aht));
+  // seat-hours × 3,600 ÷ (AHT ÷ 4) × concurrency = units × 3,600 × 4 × concurrency ÷ (UNITS_PER_SEAT_HOUR × AHT)
+  return Number((units * 3_600n * 4n * concurrency) / (UNITS_PER_SEAT_HOUR * aht));
 }

@@ -1,20 +1,43 @@
+/**
+ * The delivery context's one door to a contract's actuals, for settlement (what is billed) and
+ * quality (what is scored). Callers embed its SQL in their own statement over
+ * `CONTRACT_WITH_SPIKE_SQL`, so a settlement still reads a contract and its actuals in one round
+ * trip, and turn the row into the actuals that count with the functions below: nobody else reads
+ * `delivery_report` or applies the effective-actuals rule.
+ */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { StoredInterval } from '../../persistence/entities/demand.js';
+import type { DemandSpikeSchema } from '../../persistence/entities/demand.js';
+import type { RowOf } from '../../persistence/rows.js';
 import { pgArray } from '../shared/sql.js';
 import { contactCapacity } from './contact-capacity.js';
-import { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from './effective-actuals.js';
+import { pickEffectiveActuals, type ActualsRow, type ReportRow } from './effective-actuals.js';
 
-/** What the delivery context knows about a contract's actuals, as one row (see DELIVERY_FACTS_SQL). */
-export interface DeliveryFactsRow {
-  outsourcing_model: string;
-  channel: string;
-  chat_concurrency: number;
-  intervals: StoredInterval[];
-  reports: ReportRow[];
+/** The FROM clause the fragments below expect: a contract `c` with its spike `s`. */
+export const CONTRACT_WITH_SPIKE_SQL = 'contract c join demand_spike s on s.id = c.spike_id';
+
+/** A contract's reports as a JSON array of ReportRow (correlated on `c.id`). */
+const REPORTS_JSON_SQL = `(select coalesce(json_agg(json_build_object('interval_index', r.interval_index, 'source', r.source,
+  'staffed_units', r.staffed_units::text, 'service_level_ppm', r.service_level_ppm, 'contacts_handled', r.contacts_handled)), '[]'::json)
+  from delivery_report r where r.contract_id = c.id)`;
+
+type SpikeRow = RowOf<typeof DemandSpikeSchema>;
+
+/** What the effective-actuals rule needs of a contract (see ACTUALS_SQL). */
+export type ActualsFactsRow = Pick<SpikeRow, 'outsourcing_model'> & { reports: ReportRow[] };
+
+/** Columns of an ActualsFactsRow, for a query over CONTRACT_WITH_SPIKE_SQL. */
+export const ACTUALS_SQL = `s.outsourcing_model, ${REPORTS_JSON_SQL} as reports`;
+
+/** Per interval, the actuals that count (the rule of effective-actuals.ts), as settlement bills them. */
+export function effectiveActuals(row: ActualsFactsRow): Map<number, ActualsRow> {
+  return pickEffectiveActuals(row.reports, row.outsourcing_model);
 }
 
-/** Columns of a DeliveryFactsRow, for a query `from contract c join demand_spike s on s.id = c.spike_id`. */
-export const DELIVERY_FACTS_SQL = `s.outsourcing_model, s.channel, s.chat_concurrency, s.intervals, ${REPORTS_JSON_SQL} as reports`;
+/** What the delivery context knows about a contract's actuals and their capacity (see DELIVERY_FACTS_SQL). */
+export type DeliveryFactsRow = ActualsFactsRow & Pick<SpikeRow, 'channel' | 'chat_concurrency' | 'intervals'>;
+
+/** Columns of a DeliveryFactsRow, for a query over CONTRACT_WITH_SPIKE_SQL. */
+export const DELIVERY_FACTS_SQL = `s.channel, s.chat_concurrency, s.intervals, ${ACTUALS_SQL}`;
 
 /** The actuals that count for an interval, with the contacts that count: at most what the staffing could handle. */
 export interface CountedActuals extends ActualsRow {
@@ -29,7 +52,7 @@ export interface CountedActuals extends ActualsRow {
  */
 export function countedActuals(row: DeliveryFactsRow): Map<number, CountedActuals> {
   const out = new Map<number, CountedActuals>();
-  for (const [index, a] of pickEffectiveActuals(row.reports, row.outsourcing_model)) {
+  for (const [index, a] of effectiveActuals(row)) {
     const capacity = contactCapacity({
       staffedUnits: a.staffedUnits,
       ahtSeconds: row.intervals[index]?.ahtSeconds ?? null,
@@ -56,7 +79,7 @@ export async function contactsHandledOn(em: EntityManager, contractIds: readonly
   const out = new Map(contractIds.map((id) => [id, 0]));
   if (contractIds.length === 0) return out;
   const rows = await em.execute<(DeliveryFactsRow & { id: string })[]>(
-    `select c.id, ${DELIVERY_FACTS_SQL} from contract c join demand_spike s on s.id = c.spike_id where c.id = any(?::uuid[])`,
+    `select c.id, ${DELIVERY_FACTS_SQL} from ${CONTRACT_WITH_SPIKE_SQL} where c.id = any(?::uuid[])`,
     [pgArray(contractIds)],
   );
   for (const row of rows) out.set(row.id, contactsHandled(row));

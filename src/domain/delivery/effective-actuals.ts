@@ -1,19 +1,22 @@
-/** Which reported actuals count for an interval (PRODUCT.md section 6), shared by settlement and quality. */
+/**
+ * Which reported actuals count for an interval (PRODUCT.md section 6): the one rule, shared by
+ * settlement (what is billed) and quality (what is scored). Pure; the rows come from the loader
+ * in delivery-facts.ts.
+ */
+import type { DeliveryReportSchema } from '../../persistence/entities/delivery.js';
+import type { RowOf } from '../../persistence/rows.js';
 
+/** The actuals that count for one interval. */
 export interface ActualsRow {
+  /** Staffed seat-hours in units (seat-hours.ts). */
   staffedUnits: bigint;
   serviceLevelPpm: number | null;
   contactsHandled: number;
   source: 'VENDOR' | 'BRAND';
 }
 
-export interface ReportRow {
-  interval_index: number;
-  source: 'VENDOR' | 'BRAND';
-  staffed_units: string;
-  service_level_ppm: number | null;
-  contacts_handled: number;
-}
+/** One stored report as the loader hands it over (the units, a bigint, travel as a decimal string). */
+export type ReportRow = Pick<RowOf<typeof DeliveryReportSchema>, 'interval_index' | 'source' | 'staffed_units' | 'service_level_ppm' | 'contacts_handled'>;
 
 /**
  * The actuals that count for each interval: under ENTERPRISE_ROUTED and VIRTUALIZED the brand's
@@ -35,8 +38,3 @@ export function pickEffectiveActuals(rows: readonly ReportRow[], outsourcingMode
   }
   return out;
 }
-
-/** SQL for a contract's reports as a JSON array of ReportRow (correlated on `c.id`). */
-export const REPORTS_JSON_SQL = `(select coalesce(json_agg(json_build_object('interval_index', r.interval_index, 'source', r.source,
-  'staffed_units', r.staffed_units::text, 'service_level_ppm', r.service_level_ppm, 'contacts_handled', r.contacts_handled)), '[]'::json)
-  from delivery_report r where r.contract_id = c.id)`;

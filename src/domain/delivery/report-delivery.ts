@@ -1,7 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ContractSchema, type Contract } from '../../persistence/entities/contracts.js';
-import { type StoredInterval } from '../../persistence/entities/demand.js';
+import type { DemandSpikeSchema } from '../../persistence/entities/demand.js';
+import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
@@ -10,9 +11,8 @@ import { recordInternalEvent } from '../events/outbox.js';
 import { recordDeliveryObservations } from '../quality/delivery-observations.js';
 import { lockContractEvidence } from '../quality/rating-evidence.js';
 import { contactCapacity } from './contact-capacity.js';
+import { seatHoursToUnits } from './seat-hours.js';
 
-/** Seat-hours are stored in ten-thousandths; reports may carry at most four decimals. */
-export const UNITS_PER_SEAT_HOUR = 10_000;
 export const MAX_REPORTS_PER_BATCH = 1_000;
 const MAX_CONTACTS_PER_REPORT = 1_000_000;
 
@@ -42,11 +42,7 @@ function hasAtMostDecimals(x: number, decimals: number): boolean {
   return Number.isFinite(x) && Number(x.toFixed(decimals)) === x;
 }
 
-interface SpikeFacts {
-  channel: string;
-  chat_concurrency: number;
-  intervals: StoredInterval[];
-}
+type SpikeFacts = Pick<RowOf<typeof DemandSpikeSchema>, 'channel' | 'chat_concurrency' | 'intervals'>;
 
 /**
  * Records per-interval actuals for a contract (PRODUCT.md section 6) from its vendor (VENDOR
@@ -116,9 +112,10 @@ export async function reportDelivery(
       if (r.serviceLevelAchieved !== null && !hasAtMostDecimals(r.serviceLevelAchieved, 6)) {
         return fail('VALIDATION', 'serviceLevelAchieved has at most 6 decimals (it is stored in parts per million)', `${field}.serviceLevelAchieved`);
       }
-      const units = Math.round(r.staffedSeatHours * UNITS_PER_SEAT_HOUR);
+      // Seat-hours are stored in units (seat-hours.ts); the four decimals were checked above.
+      const units = seatHoursToUnits(r.staffedSeatHours);
       const capacity = contactCapacity({
-        staffedUnits: BigInt(units),
+        staffedUnits: units,
         ahtSeconds: spike?.intervals[r.intervalIndex]?.ahtSeconds ?? null,
         channel: spike?.channel ?? '',
         chatConcurrency: spike?.chat_concurrency ?? 1,
@@ -135,7 +132,7 @@ export async function reportDelivery(
         };
       }
       const ppm = r.serviceLevelAchieved === null ? null : Math.round(r.serviceLevelAchieved * 1_000_000);
-      rows.push([uuidv7(), contract.id, r.intervalIndex, source, String(units), r.contactsHandled, ppm, p.apiKeyId || null, now]);
+      rows.push([uuidv7(), contract.id, r.intervalIndex, source, units.toString(), r.contactsHandled, ppm, p.apiKeyId || null, now]);
     }
     const placeholders = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
     await tem.execute(
@@ -161,5 +158,3 @@ export async function reportDelivery(
     return ok({ contract, source, accepted: rows.length, adjustmentDue: settled });
   });
 }
-
-export { pickEffectiveActuals, REPORTS_JSON_SQL, type ActualsRow, type ReportRow } from './effective-actuals.js';

@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { QualityEventSchema } from '../../persistence/entities/quality.js';
+import type { RowOf } from '../../persistence/rows.js';
 import type { Principal } from '../access/principal.js';
 import { pgArray } from '../shared/sql.js';
 import type { AuditResult } from './event-shape.js';
@@ -34,14 +36,8 @@ export function auditStateAfter(results: readonly AuditResult[]): { state: Audit
   return { state, decidedBy };
 }
 
-interface AuditRow {
-  vendor_id: string;
-  audit_brand_id: string | null;
-  id: string;
-  audit_result: AuditResult;
-  occurred_at: Date;
-  notes: string | null;
-}
+/** A stored AUDIT event (its audit_result is never null: a check constraint). */
+type AuditRow = Pick<RowOf<typeof QualityEventSchema>, 'vendor_id' | 'audit_brand_id' | 'id' | 'occurred_at' | 'notes'> & { audit_result: AuditResult };
 
 /**
  * Sets the audit states touched by newly stored audits from each authority's whole audit history,

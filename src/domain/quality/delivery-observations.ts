@@ -1,19 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ContractSeats } from '../../persistence/entities/contracts.js';
-import { contactsHandled, countedActuals, DELIVERY_FACTS_SQL, type DeliveryFactsRow } from '../delivery/delivery-facts.js';
-import { UNITS_PER_SEAT_HOUR } from '../delivery/report-delivery.js';
+import type { ContractSchema } from '../../persistence/entities/contracts.js';
+import type { DemandSpikeSchema } from '../../persistence/entities/demand.js';
+import type { RowOf } from '../../persistence/rows.js';
+import { CONTRACT_WITH_SPIKE_SQL, contactsHandled, countedActuals, DELIVERY_FACTS_SQL, type DeliveryFactsRow } from '../delivery/delivery-facts.js';
+import { unitsToSeatHours } from '../delivery/seat-hours.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
 import { rebalanceRatingEvidence } from './rating-evidence.js';
 import { channelScope, deliveryObservations, skillScope } from './scoring.js';
 
-interface Row extends DeliveryFactsRow {
-  vendor_id: string;
-  seats: ContractSeats[];
-  interval_minutes: number;
-  service_level_target: number;
-  required_skills: string[];
-}
+type Row = DeliveryFactsRow &
+  Pick<RowOf<typeof ContractSchema>, 'vendor_id' | 'seats' | 'interval_minutes' | 'service_level_target'> &
+  Pick<RowOf<typeof DemandSpikeSchema>, 'required_skills'>;
 
 /**
  * Derives adherence, service-level attainment and contacts handled (the denominator of the
@@ -26,7 +24,7 @@ interface Row extends DeliveryFactsRow {
 export async function recordDeliveryObservations(em: EntityManager, contractId: string, intervalIndexes: readonly number[], now: Date): Promise<void> {
   const [row] = await em.execute<Row[]>(
     `select c.vendor_id, c.seats, c.interval_minutes, c.service_level_target, s.required_skills, ${DELIVERY_FACTS_SQL}
-       from contract c join demand_spike s on s.id = c.spike_id where c.id = ?`,
+       from ${CONTRACT_WITH_SPIKE_SQL} where c.id = ?`,
     [contractId],
   );
   if (!row) return;
@@ -39,7 +37,7 @@ export async function recordDeliveryObservations(em: EntityManager, contractId: 
     if (!a || !seats) return [];
     const observedAt = new Date(Date.parse(seats.startsAt) + lengthMs).toISOString();
     return deliveryObservations({
-      staffedSeatHours: Number(a.staffedUnits) / UNITS_PER_SEAT_HOUR,
+      staffedSeatHours: unitsToSeatHours(a.staffedUnits),
       awardedSeatHours: (seats.seats * row.interval_minutes) / 60,
       contactsHandled: a.countedContacts,
       serviceLevelAchieved: a.serviceLevelPpm === null ? null : a.serviceLevelPpm / 1_000_000,

@@ -1,5 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OrganizationSchema } from '../../persistence/entities/access.js';
+import type { IngestNonceSchema, IngestSecretSchema } from '../../persistence/entities/quality.js';
+import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 
@@ -58,7 +61,7 @@ export async function verifySignedRequest(em: EntityManager, clock: Clock, req: 
   const unauthenticated = { ok: false, code: 'UNAUTHENTICATED', message: 'Missing or invalid signature' } as const;
   const match = HEX_SIGNATURE.exec(req.signature ?? '');
   if (!match || !req.organizationId || !UUID.test(req.organizationId) || !/^\d{1,12}$/.test(req.timestamp ?? '')) return unauthenticated;
-  const [row] = await em.execute<{ secret: string; kind: 'BRAND' | 'VENDOR' | 'OPERATOR'; status: string }[]>(
+  const [row] = await em.execute<(Pick<RowOf<typeof IngestSecretSchema>, 'secret'> & Pick<RowOf<typeof OrganizationSchema>, 'kind' | 'status'>)[]>(
     `select s.secret, o.kind, o.status from ingest_secret s join organization o on o.id = s.organization_id where s.organization_id = ?`,
     [req.organizationId],
   );
@@ -71,7 +74,7 @@ export async function verifySignedRequest(em: EntityManager, clock: Clock, req: 
   }
   // Signatures older than the tolerance can never verify again, so only those need remembering.
   await em.execute('delete from ingest_nonce where received_at < ?', [new Date(now.getTime() - 2 * SIGNATURE_TOLERANCE_MS)]);
-  const inserted = await em.execute<{ signature: string }[]>(
+  const inserted = await em.execute<Pick<RowOf<typeof IngestNonceSchema>, 'signature'>[]>(
     'insert into ingest_nonce (signature, organization_id, received_at) values (?, ?, ?) on conflict do nothing returning signature',
     [match[1], req.organizationId, now],
   );

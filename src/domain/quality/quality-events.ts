@@ -1,4 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OrganizationSchema } from '../../persistence/entities/access.js';
+import type { QualityEventSchema } from '../../persistence/entities/quality.js';
+import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { recordInternalEvent } from '../events/outbox.js';
 import type { Clock } from '../shared/clock.js';
@@ -7,16 +10,7 @@ import { pgArray } from '../shared/sql.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { applyAudits, auditBrandOf } from './audit-authority.js';
 import { MAX_EVENTS_PER_BATCH, payloadHashOf, shapeProblem, valueOf, type QualityEventInput, type Rejection, type RejectionCode } from './event-shape.js';
-import {
-  boundProblem,
-  fileRating,
-  loadRatingContracts,
-  lockBounds,
-  ratingProblem,
-  tallyRatings,
-  type RatedVendor,
-  type RatingKind,
-} from './rating-evidence.js';
+import { boundProblem, fileRating, loadRatingContracts, lockBounds, ratingProblem, tallyRatings, type RatingKind } from './rating-evidence.js';
 import { channelScope, observationOf, skillScope } from './scoring.js';
 
 export { MAX_EVENTS_PER_BATCH, EVENT_KINDS, type AuditResult, type QualityEventInput, type RejectionCode } from './event-shape.js';
@@ -107,11 +101,11 @@ export async function recordQualityEvents(
     const contractIds = [...new Set(candidates.flatMap((c) => (c.input.contractId ? [c.input.contractId] : [])))];
     const [contracts, vendors, existing] = await Promise.all([
       loadRatingContracts(tem, contractIds),
-      tem.execute<{ id: string; vendor_type: RatedVendor['vendorType']; parent_brand_id: string | null }[]>(
+      tem.execute<Pick<RowOf<typeof OrganizationSchema>, 'id' | 'vendor_type' | 'parent_brand_id'>[]>(
         `select id, vendor_type, parent_brand_id from organization where kind = 'VENDOR' and id = any(?::uuid[])`,
         [pgArray(vendorIds)],
       ),
-      tem.execute<{ id: string; external_id: string; payload_hash: string }[]>(
+      tem.execute<Pick<RowOf<typeof QualityEventSchema>, 'id' | 'external_id' | 'payload_hash'>[]>(
         `select id, external_id, payload_hash from quality_event where submitted_by = ? and external_id = any(?::text[])`,
         [p.organizationId, pgArray(candidates.map((c) => c.input.externalId))],
       ),
@@ -170,7 +164,7 @@ export async function recordQualityEvents(
     });
     if (accepted.length === 0) return { accepted, written: [] };
 
-    const inserted = await tem.execute<{ id: string }[]>(
+    const inserted = await tem.execute<Pick<RowOf<typeof QualityEventSchema>, 'id'>[]>(
       `insert into quality_event (id, submitted_by, vendor_id, contract_id, kind, value, audit_result, notes, skill, occurred_at, external_id, payload_hash, source, received_at, audit_brand_id)
        select x.id, ?, x.vendor_id, x.contract_id, x.kind, x.value, x.audit_result, x.notes, x.skill, x.occurred_at, x.external_id, x.payload_hash, ?, ?, x.audit_brand_id
          from json_to_recordset(?::json) as x(id uuid, vendor_id uuid, contract_id uuid, kind text, value double precision, audit_result text,

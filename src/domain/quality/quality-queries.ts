@@ -1,24 +1,34 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OrganizationSchema } from '../../persistence/entities/access.js';
+import type {
+  BrandVendorAuditSchema,
+  ScoringRunSchema,
+  VendorAuditSchema,
+  VendorScoreHistorySchema,
+  VendorScoreSchema,
+} from '../../persistence/entities/quality.js';
+import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import { NEUTRAL_SCORE } from './quality-scores.js';
 import { applyAudit, channelScope, OVERALL_SCOPE, scopedComposite, skillScope, type AuditState, type Metric, type MetricScore } from './scoring.js';
 
-interface VendorRow {
-  id: string;
-  name: string;
-  vendor_type: 'IN_HOUSE' | 'OUTSOURCER' | null;
-  parent_brand_id: string | null;
+type AuditRow = RowOf<typeof VendorAuditSchema>;
+type ScoreRow = RowOf<typeof VendorScoreSchema>;
+
+/** A vendor with its audit and stored scores (VENDORS_SQL): computed columns are named after their source. */
+type VendorRow = Pick<RowOf<typeof OrganizationSchema>, 'id' | 'name' | 'vendor_type' | 'parent_brand_id'> & {
   audit: AuditState;
-  audit_at: Date | null;
-  audit_notes: string | null;
-  scores: Record<string, number> | null;
-  samples: Record<string, number> | null;
-  metrics: MetricScore[] | null;
-  computed_at: Date | null;
-  market: number | null;
-}
+  audit_at: AuditRow['occurred_at'] | null;
+  audit_notes: AuditRow['notes'];
+  /** Base composite per scope. */
+  scores: Record<string, ScoreRow['base_composite']> | null;
+  samples: Record<string, ScoreRow['samples']> | null;
+  metrics: ScoreRow['metrics'] | null;
+  computed_at: ScoreRow['computed_at'] | null;
+  market: RowOf<typeof ScoringRunSchema>['market_composite'] | null;
+};
 
 const VENDORS_SQL = `
   select o.id, o.name, o.vendor_type, o.parent_brand_id, coalesce(a.state, 'NONE') as audit, a.occurred_at as audit_at, a.notes as audit_notes,
@@ -123,7 +133,7 @@ export async function vendorScorecard(em: EntityManager, actor: Principal | null
   if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
   const full = p.role !== 'BRAND';
   const base = v.scores?.[OVERALL_SCOPE] ?? v.market ?? NEUTRAL_SCORE;
-  const brandAudits = await em.execute<{ brand_id: string; state: AuditState; occurred_at: Date }[]>(
+  const brandAudits = await em.execute<Pick<RowOf<typeof BrandVendorAuditSchema>, 'brand_id' | 'state' | 'occurred_at'>[]>(
     `select brand_id, state, occurred_at from brand_vendor_audit where vendor_id = ? and (? or brand_id = ?) order by brand_id`,
     [vendorId, full, p.organizationId],
   );
@@ -136,8 +146,8 @@ export async function vendorScorecard(em: EntityManager, actor: Principal | null
     audit: v.audit,
     suspended: v.audit === 'FAIL',
     auditNotes: full ? v.audit_notes : null,
-    auditAt: v.audit_at && new Date(v.audit_at),
-    computedAt: v.computed_at && new Date(v.computed_at),
+    auditAt: v.audit_at === null ? null : new Date(v.audit_at),
+    computedAt: v.computed_at === null ? null : new Date(v.computed_at),
     metrics,
     full,
     scopes: Object.entries(v.scores ?? {})
@@ -188,17 +198,10 @@ export async function scoreHistory(
   sql += ' order by id desc limit ?';
   params.push(page.first + 1);
   const rows = await em.execute<
-    {
-      id: string;
-      scope: string;
-      computed_at: Date;
-      composite: number;
-      previous_composite: number | null;
-      base_composite: number;
-      audit_state: AuditState;
-      metrics: MetricScore[];
-      new_observations: Partial<Record<Metric, number>>;
-    }[]
+    Pick<
+      RowOf<typeof VendorScoreHistorySchema>,
+      'id' | 'scope' | 'computed_at' | 'composite' | 'previous_composite' | 'base_composite' | 'audit_state' | 'metrics' | 'new_observations'
+    >[]
   >(sql, params);
   return toPage(
     rows.map((r) => ({

@@ -1,4 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ContractSchema } from '../../persistence/entities/contracts.js';
+import type { DemandSpikeSchema } from '../../persistence/entities/demand.js';
+import type { ContractRatingTallySchema } from '../../persistence/entities/quality.js';
+import type { SettlementSchema } from '../../persistence/entities/settlement.js';
+import type { RowOf } from '../../persistence/rows.js';
 import type { Principal } from '../access/principal.js';
 import { contactsHandledOn } from '../delivery/delivery-facts.js';
 import { pgArray } from '../shared/sql.js';
@@ -62,7 +67,8 @@ export async function lockContractEvidence(em: EntityManager, contractIds: reado
 export async function loadRatingContracts(em: EntityManager, contractIds: readonly string[]): Promise<Map<string, RatingContract>> {
   if (contractIds.length === 0) return new Map();
   const rows = await em.execute<
-    { id: string; brand_id: string; vendor_id: string; starts_at: Date; settled_at: Date | null; required_skills: string[]; channel: string }[]
+    (Pick<RowOf<typeof ContractSchema>, 'id' | 'brand_id' | 'vendor_id' | 'starts_at'> &
+      Pick<RowOf<typeof DemandSpikeSchema>, 'required_skills' | 'channel'> & { settled_at: RowOf<typeof SettlementSchema>['created_at'] | null })[]
   >(
     `select c.id, c.brand_id, c.vendor_id, c.starts_at, s.required_skills, s.channel,
             (select min(x.created_at) from settlement x where x.contract_id = c.id) as settled_at
@@ -99,7 +105,7 @@ export async function lockBounds(em: EntityManager, contracts: readonly RatingCo
   await lockContractEvidence(em, ids);
   const [contacts, filed] = await Promise.all([
     contactsHandledOn(em, ids),
-    em.execute<{ contract_id: string; kind: string; n: number }[]>(
+    em.execute<(Pick<RowOf<typeof ContractRatingTallySchema>, 'contract_id' | 'kind'> & { n: number })[]>(
       'select contract_id, kind, filed as n from contract_rating_tally where contract_id = any(?::uuid[])',
       [pgArray(ids)],
     ),

@@ -1,4 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OrganizationSchema } from '../../persistence/entities/access.js';
+import type { QualityObservationSchema, ScoringRunSchema, VendorScoreHistorySchema } from '../../persistence/entities/quality.js';
+import type { RowOf } from '../../persistence/rows.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { currentPolicy } from './scoring-policy.js';
@@ -13,15 +16,8 @@ export interface RecomputeOutcome {
   historyEntries: number;
 }
 
-interface SumRow {
-  vendor_id: string;
-  scope: string;
-  metric: Metric;
-  amount: number;
-  weight: number;
-  n: number;
-  fresh: number;
-}
+/** Decayed sums per vendor, scope and metric; amount and weight are the decayed sums of those columns. */
+type SumRow = Pick<RowOf<typeof QualityObservationSchema>, 'vendor_id' | 'metric' | 'amount' | 'weight'> & { scope: string; n: number; fresh: number };
 
 /** A composite must move at least this much (or new data arrive) to earn a history entry. */
 const HISTORY_STEP = 0.01;
@@ -44,7 +40,9 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
     await tem.execute(`select pg_advisory_xact_lock(hashtext('burst-exchange:quality-recompute'))`);
     const now = clock.now();
     const policy = await currentPolicy(tem);
-    const [last] = await tem.execute<{ computed_at: Date }[]>('select computed_at from scoring_run order by computed_at desc limit 1');
+    const [last] = await tem.execute<Pick<RowOf<typeof ScoringRunSchema>, 'computed_at'>[]>(
+      'select computed_at from scoring_run order by computed_at desc limit 1',
+    );
     const since = last?.computed_at ?? new Date(0);
     const halfLifeSeconds = policy.halfLifeDays * 86_400;
 
@@ -59,10 +57,10 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
           group by 1, 2, 3`,
         [since, now, halfLifeSeconds],
       ),
-      tem.execute<{ id: string; audit: AuditState; vendor_type: 'IN_HOUSE' | 'OUTSOURCER' | null }[]>(
+      tem.execute<(Pick<RowOf<typeof OrganizationSchema>, 'id' | 'vendor_type'> & { audit: AuditState })[]>(
         `select o.id, coalesce(a.state, 'NONE') as audit, o.vendor_type from organization o left join vendor_audit a on a.vendor_id = o.id where o.kind = 'VENDOR'`,
       ),
-      tem.execute<{ vendor_id: string; scope: string; composite: number; audit_state: AuditState }[]>(
+      tem.execute<Pick<RowOf<typeof VendorScoreHistorySchema>, 'vendor_id' | 'scope' | 'composite' | 'audit_state'>[]>(
         `select distinct on (vendor_id, scope) vendor_id, scope, composite, audit_state
            from vendor_score_history order by vendor_id, scope, computed_at desc, id desc`,
       ),

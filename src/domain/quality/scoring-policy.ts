@@ -1,22 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ScoringPolicySchema } from '../../persistence/entities/quality.js';
+import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { recordInternalEvent } from '../events/outbox.js';
 import type { Clock } from '../shared/clock.js';
 import { fail, ok, type Result } from '../shared/result.js';
-import { policyProblems, type Metric, type ScoringPolicy } from './scoring.js';
+import { policyProblems, type ScoringPolicy } from './scoring.js';
 
 export interface VersionedPolicy extends ScoringPolicy {
   version: number;
   createdAt: Date;
 }
 
-interface PolicyRow {
-  version: number;
-  weights_bp: Record<Metric, number>;
-  prior_weight: number;
-  half_life_days: number;
-  created_at: Date;
-}
+type PolicyRow = Pick<RowOf<typeof ScoringPolicySchema>, 'version' | 'weights_bp' | 'prior_weight' | 'half_life_days' | 'created_at'>;
 
 const toPolicy = (r: PolicyRow): VersionedPolicy => ({
   version: r.version,

@@ -1,12 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine } from '../../persistence/entities/settlement.js';
-import { type Contract } from '../../persistence/entities/contracts.js';
+import type { ContractSchema } from '../../persistence/entities/contracts.js';
+import type { LedgerAccountSchema, LedgerEntrySchema, LedgerTransactionSchema } from '../../persistence/entities/ledger.js';
+import { InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine, type SettlementSchema } from '../../persistence/entities/settlement.js';
+import type { RowOf } from '../../persistence/rows.js';
+import { ACTUALS_SQL, CONTRACT_WITH_SPIKE_SQL, type ActualsFactsRow } from '../delivery/delivery-facts.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
-import { amountsFor, amountsFromJson, type SettlementPolicy } from './settle-contract.js';
-import { pickEffectiveActuals, REPORTS_JSON_SQL, type ReportRow } from '../delivery/report-delivery.js';
+import { amountsFromJson, CONTRACT_TERMS_SQL, currentAmounts, type ContractTermsRow, type SettlementPolicy } from './settlement-amounts.js';
 import { settlementDelta } from './settlement-math.js';
+
+type AccountRow = Pick<RowOf<typeof LedgerAccountSchema>, 'id' | 'organization_id' | 'kind' | 'currency'>;
+type EntryRow = RowOf<typeof LedgerEntrySchema>;
+type TransactionRow = RowOf<typeof LedgerTransactionSchema>;
 
 /** Finance reads its own organisation's settlement data; the operator's finance reads everything. */
 function financeOf(actor: Principal | null): Principal {
@@ -68,7 +74,7 @@ export interface AccountBalance {
 /** Balances as of a time (entries posted at or before it), for the caller's accounts (all for the operator). */
 export async function ledgerBalances(em: EntityManager, actor: Principal | null, asOf: Date, currency: string | null): Promise<AccountBalance[]> {
   const p = financeOf(actor);
-  const rows = await em.execute<{ id: string; organization_id: string; kind: string; currency: string; balance: string }[]>(
+  const rows = await em.execute<(AccountRow & { balance: string })[]>(
     `select a.id, a.organization_id, a.kind, a.currency, coalesce(sum(e.amount_minor) filter (where e.posted_at <= ?), 0)::text as balance
        from ledger_account a left join ledger_entry e on e.account_id = a.id
       where (?::uuid is null or a.organization_id = ?::uuid) and (?::text is null or a.currency = ?::text)
@@ -100,16 +106,13 @@ export interface Statement {
 /** Statement of one account over [from, to): opening balance, entries with running balance, closing balance. */
 export async function accountStatement(em: EntityManager, actor: Principal | null, accountIdValue: string, from: Date, to: Date): Promise<Statement> {
   const p = financeOf(actor);
-  const [account] = await em.execute<{ id: string; organization_id: string; kind: string; currency: string }[]>(
-    'select id, organization_id, kind, currency from ledger_account where id = ?',
-    [accountIdValue],
-  );
+  const [account] = await em.execute<AccountRow[]>('select id, organization_id, kind, currency from ledger_account where id = ?', [accountIdValue]);
   if (!account || (!seesAll(p) && account.organization_id !== p.organizationId)) throw new AccessError('NOT_FOUND', `No account ${accountIdValue}`);
   const [opening] = await em.execute<{ s: string }[]>(
     'select coalesce(sum(amount_minor), 0)::text as s from ledger_entry where account_id = ? and posted_at < ?',
     [account.id, from],
   );
-  const rows = await em.execute<{ id: string; transaction_id: string; kind: string; description: string; posted_at: string; amount_minor: string }[]>(
+  const rows = await em.execute<(Pick<EntryRow, 'id' | 'transaction_id' | 'posted_at' | 'amount_minor'> & Pick<TransactionRow, 'kind' | 'description'>)[]>(
     `select e.id, e.transaction_id, t.kind, t.description, e.posted_at, e.amount_minor::text as amount_minor
        from ledger_entry e join ledger_transaction t on t.id = e.transaction_id
       where e.account_id = ? and e.posted_at >= ? and e.posted_at < ? order by e.posted_at, e.id`,
@@ -181,44 +184,19 @@ export async function accruals(em: EntityManager, actor: Principal | null, polic
   // settlement (no query per contract), until a batch comes back short: every contract, bounded memory.
   for (let after = ''; ;) {
     const rows = await em.execute<
-      {
-        id: string;
-        brand_id: string;
-        vendor_id: string;
-        currency: string;
-        rate_minor: string;
-        interval_minutes: number;
-        seats: Contract['seats'];
-        service_level_target: number;
-        credit_per_point: number;
-        credit_cap: number;
-        outsourcing_model: string;
-        reports: ReportRow[];
-        last_amounts: unknown;
-      }[]
+      (Pick<RowOf<typeof ContractSchema>, 'id' | 'brand_id' | 'vendor_id'> &
+        ContractTermsRow &
+        ActualsFactsRow & { last_amounts: RowOf<typeof SettlementSchema>['amounts'] | null })[]
     >(
-      `select c.id, c.brand_id, c.vendor_id, c.currency, c.rate_minor::text as rate_minor, c.interval_minutes, c.seats,
-              c.service_level_target, c.credit_per_point, c.credit_cap, s.outsourcing_model, ${REPORTS_JSON_SQL} as reports,
+      `select c.id, c.brand_id, c.vendor_id, ${CONTRACT_TERMS_SQL}, ${ACTUALS_SQL},
               (select amounts from settlement where contract_id = c.id order by sequence desc limit 1) as last_amounts
-         from contract c join demand_spike s on s.id = c.spike_id
+         from ${CONTRACT_WITH_SPIKE_SQL}
         where (c.status in ('ACTIVE', 'DELIVERED') or c.needs_settlement) ${scopeSql} ${after ? 'and c.id > ?' : ''}
         order by c.id limit ${batch}`,
       [...(scopeSql ? [p.organizationId] : []), ...(after ? [after] : [])],
     );
     for (const c of rows) {
-      const current = amountsFor(
-        {
-          currency: c.currency,
-          rateMinor: BigInt(c.rate_minor),
-          intervalMinutes: c.interval_minutes,
-          seats: c.seats,
-          serviceLevelTarget: c.service_level_target,
-          creditPerPoint: c.credit_per_point,
-          creditCap: c.credit_cap,
-        },
-        pickEffectiveActuals(c.reports, c.outsourcing_model),
-        policy,
-      );
+      const current = currentAmounts(c, policy);
       const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
       out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
     }
@@ -243,7 +221,7 @@ export async function reconciliation(em: EntityManager, actor: Principal | null)
   const p = requireRole(actor, 'FINANCE', 'OPERATOR');
   if (!seesAll(p)) throw new AccessError('FORBIDDEN', 'Reconciliation covers every organisation: the operator’s keys only');
   const currencies = (
-    await em.execute<{ currency: string; s: string }[]>(
+    await em.execute<(Pick<AccountRow, 'currency'> & { s: string })[]>(
       `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id group by a.currency order by a.currency`,
     )
   ).map((r) => ({ currency: r.currency, sumMinor: BigInt(r.s) }));

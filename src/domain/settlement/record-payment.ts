@@ -2,6 +2,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { InvoiceSchema, type Invoice } from '../../persistence/entities/settlement.js';
 import { OrganizationSchema } from '../../persistence/entities/access.js';
+import type { LedgerTransactionSchema } from '../../persistence/entities/ledger.js';
+import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
@@ -46,7 +48,7 @@ async function payOnce(em: EntityManager, clock: Clock, p: Principal, cmd: Recor
       throw new AccessError('NOT_FOUND', `No invoice ${cmd.invoiceId} payable by this organisation`);
     const key = `payment:${p.organizationId}:${cmd.idempotencyKey}`;
     // The payment's payload is in the ledger: its invoice, currency and the cash account's debit.
-    const [earlier] = await tem.execute<{ invoice_id: string; currency: string; amount_minor: string }[]>(
+    const [earlier] = await tem.execute<(Pick<RowOf<typeof LedgerTransactionSchema>, 'invoice_id' | 'currency'> & { amount_minor: string })[]>(
       `select t.invoice_id, t.currency, (select sum(e.amount_minor) from ledger_entry e where e.transaction_id = t.id and e.amount_minor > 0)::text as amount_minor
          from ledger_transaction t where t.idempotency_key = ?`,
       [key],

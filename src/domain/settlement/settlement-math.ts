@@ -3,17 +3,17 @@
  * ledger postings, and the difference an adjustment posts. No database, no I/O.
  *
  * Units, all integers:
- * - seat-hours in ten-thousandths (`UNITS_PER_SEAT_HOUR` units = 1 seat-hour);
+ * - seat-hours in ten-thousandths (`UNITS_PER_SEAT_HOUR` units = 1 seat-hour, delivery/seat-hours.ts);
  * - money in the currency's own minor units (bigint), rates per seat-hour;
  * - service levels, credit rates, cap and fee rate in parts per million.
  *
  * Every amount is exact until the line is built, then rounded once, half to even
  * (`roundHalfEven`). Totals are sums of rounded lines. See docs/settlement.md "Arithmetic".
  */
+import { UNITS_PER_SEAT_HOUR } from '../delivery/seat-hours.js';
 import { currencyExponent, formatDecimal, money } from '../shared/money.js';
 import { formatScaled, ratio, roundHalfEven, type Ratio } from './rounding.js';
 
-export const UNITS_PER_SEAT_HOUR = 10_000n;
 export const PPM = 1_000_000n;
 /** One percentage point of service level, in ppm. */
 export const PPM_PER_POINT = 10_000n;

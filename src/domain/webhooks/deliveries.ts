@@ -1,4 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OrganizationSchema } from '../../persistence/entities/access.js';
+import type { WebhookDeliverySchema, WebhookEndpointSchema } from '../../persistence/entities/webhooks.js';
+import type { RowOf } from '../../persistence/rows.js';
 import type { Principal } from '../access/principal.js';
 import type { DomainEvent, EventType } from '../events/event-types.js';
 import { toDomainEvent } from '../events/outbox.js';
@@ -7,6 +10,9 @@ import { pgArray } from '../shared/sql.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { getWebhookEndpoint } from './endpoints.js';
 import type { SecretBox } from './secret-box.js';
+
+type EndpointRow = RowOf<typeof WebhookEndpointSchema>;
+type DeliveryRow = RowOf<typeof WebhookDeliverySchema>;
 
 /** One webhook to send: an event to an endpoint. Deliveries are idempotent per pair. */
 export interface DeliveryTarget {
@@ -20,7 +26,7 @@ export interface DeliveryTarget {
  */
 export async function webhookTargets(em: EntityManager, events: readonly DomainEvent[]): Promise<DeliveryTarget[]> {
   if (!events.length) return [];
-  const endpoints = await em.execute<{ id: string; organization_id: string; event_types: string[]; kind: string }[]>(
+  const endpoints = await em.execute<(Pick<EndpointRow, 'id' | 'organization_id' | 'event_types'> & Pick<RowOf<typeof OrganizationSchema>, 'kind'>)[]>(
     `select w.id, w.organization_id, w.event_types, o.kind
        from webhook_endpoint w join organization o on o.id = w.organization_id
       where w.status = 'ACTIVE' and w.event_types && ?::text[]
@@ -42,7 +48,7 @@ export async function webhookTargets(em: EntityManager, events: readonly DomainE
  * successful nor a final failed attempt.
  */
 export async function unfinishedDeliveries(em: EntityManager, since: Date, limit: number): Promise<DeliveryTarget[]> {
-  const rows = await em.execute<{ event_id: string; endpoint_id: string }[]>(
+  const rows = await em.execute<Pick<DeliveryRow, 'event_id' | 'endpoint_id'>[]>(
     `select e.id as event_id, w.id as endpoint_id
        from domain_event e
        join webhook_endpoint w on w.status = 'ACTIVE' and e.type = any(w.event_types) and w.created_at <= e.published_at
@@ -66,17 +72,15 @@ export type PreparedDelivery =
  */
 export async function prepareDelivery(em: EntityManager, secrets: SecretBox, target: DeliveryTarget): Promise<PreparedDelivery> {
   const [row] = await em.execute<
-    {
-      url: string;
-      status: string;
-      secret_ciphertext: string;
+    (Pick<EndpointRow, 'url' | 'status' | 'secret_ciphertext'> & {
       delivered: boolean;
+      // The event's columns, as the outbox reads them (toDomainEvent).
       id: string;
       type: EventType;
       audience: string;
       payload: unknown;
       created_at: Date;
-    }[]
+    })[]
   >(
     `select w.url, w.status, w.secret_ciphertext, e.id, e.type, e.audience, e.payload, e.created_at,
             exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome = 'DELIVERED') as delivered
@@ -103,7 +107,7 @@ export interface DeliveryAttempt {
 
 /** Appends one attempt to the delivery log, numbered after the pair's previous attempts. Returns its number. */
 export async function recordDeliveryAttempt(em: EntityManager, target: DeliveryTarget, attempt: DeliveryAttempt): Promise<number> {
-  const [row] = await em.execute<{ attempt: number }[]>(
+  const [row] = await em.execute<Pick<DeliveryRow, 'attempt'>[]>(
     `insert into webhook_delivery (id, event_id, endpoint_id, attempt, outcome, status_code, error, duration_ms, attempted_at)
      select ?, ?, ?, coalesce(max(attempt), 0) + 1, ?, ?, ?, ?, ?
        from webhook_delivery where event_id = ? and endpoint_id = ?
@@ -160,18 +164,9 @@ export async function listDeliveries(
   sql += ' order by d.id desc limit ?';
   params.push(page.first + 1);
   const rows = await em.execute<
-    {
-      id: string;
-      event_id: string;
+    (Pick<DeliveryRow, 'id' | 'event_id' | 'endpoint_id' | 'attempt' | 'outcome' | 'status_code' | 'error' | 'duration_ms' | 'attempted_at'> & {
       type: EventType;
-      endpoint_id: string;
-      attempt: number;
-      outcome: DeliveryAttempt['outcome'];
-      status_code: number | null;
-      error: string | null;
-      duration_ms: number;
-      attempted_at: Date;
-    }[]
+    })[]
   >(sql, params);
   return toPage(
     rows.map((r) => ({

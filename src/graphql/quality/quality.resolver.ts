@@ -10,20 +10,9 @@ import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import { ValidationError, toUserError } from '../common/user-errors.js';
 import { Channel } from '../demand/demand.types.js';
-import {
-  BatchReceiptType,
-  EventReceiptType,
-  IngestSecretType,
-  RankingConnection,
-  RankingType,
-  RecordQualityEventsInput,
-  ScoreChangeConnection,
-  ScoreChangeType,
-  ScorecardType,
-  ScoringPolicyInput,
-  ScoringPolicyType,
-  weightsToBp,
-} from './quality.types.js';
+import { BatchReceiptType, EventReceiptType, IngestSecretType, RecordQualityEventsInput } from './quality-events.types.js';
+import { RankingConnection, RankingType, ScoreChangeConnection, ScoreChangeType, ScorecardType } from './quality.types.js';
+import { ScoringPolicyInput, ScoringPolicyType, weightsToBp } from './scoring-policy.types.js';
 
 const RecordQualityEventsResult = createUnionType({
   name: 'RecordQualityEventsResult',

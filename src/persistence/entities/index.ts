@@ -11,7 +11,21 @@ import { StateTransitionSchema } from './transitions.js';
 import { ClearingResultSchema, ClearingFailureSchema, AwardSchema, BidOutcomeSchema, AuditRecordSchema } from './clearing.js';
 import { ContractSchema } from './contracts.js';
 import { DeliveryReportSchema } from './delivery.js';
-import { InvoiceSchema, InvoiceLineSchema, SettlementSchema } from './settlement.js';
+import { InvoiceSchema, InvoiceLineSchema, SettlementSchema, InvoiceNumberCounterSchema } from './settlement.js';
+import { LedgerAccountSchema, LedgerTransactionSchema, LedgerEntrySchema } from './ledger.js';
+import {
+  QualityEventSchema,
+  QualityObservationSchema,
+  ContractRatingTallySchema,
+  VendorAuditSchema,
+  BrandVendorAuditSchema,
+  ScoringPolicySchema,
+  ScoringRunSchema,
+  VendorScoreSchema,
+  VendorScoreHistorySchema,
+  IngestSecretSchema,
+  IngestNonceSchema,
+} from './quality.js';
 import { DomainEventSchema } from './events.js';
 import { WebhookEndpointSchema, WebhookDeliverySchema } from './webhooks.js';
 
@@ -31,6 +45,21 @@ export const entities = [
   InvoiceSchema,
   InvoiceLineSchema,
   SettlementSchema,
+  InvoiceNumberCounterSchema,
+  LedgerAccountSchema,
+  LedgerTransactionSchema,
+  LedgerEntrySchema,
+  QualityEventSchema,
+  QualityObservationSchema,
+  ContractRatingTallySchema,
+  VendorAuditSchema,
+  BrandVendorAuditSchema,
+  ScoringPolicySchema,
+  ScoringRunSchema,
+  VendorScoreSchema,
+  VendorScoreHistorySchema,
+  IngestSecretSchema,
+  IngestNonceSchema,
   DomainEventSchema,
   WebhookEndpointSchema,
   WebhookDeliverySchema,

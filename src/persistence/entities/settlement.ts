@@ -6,7 +6,7 @@ export const InvoiceSchema = defineEntity({
   tableName: 'invoice',
   properties: {
     id: p.uuid().primary(),
-    number: p.bigint('number'),
+    number: p.bigint('bigint'),
     contractId: p.uuid(),
     brandId: p.uuid(),
     vendorId: p.uuid(),
@@ -62,3 +62,13 @@ export const SettlementSchema = defineEntity({
 });
 
 export type Settlement = InferEntity<typeof SettlementSchema>;
+
+/** Per vendor, the last invoice number issued (the invoice trigger takes the next one; Migration20261207120000). */
+export const InvoiceNumberCounterSchema = defineEntity({
+  name: 'InvoiceNumberCounter',
+  tableName: 'invoice_number_counter',
+  properties: {
+    vendorId: p.uuid().primary(),
+    lastNumber: p.bigint('bigint'),
+  },
+});

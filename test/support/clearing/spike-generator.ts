@@ -3,7 +3,7 @@
  * product code): demand follows a day curve, bids offer windows of the day, some with minimum
  * seats and minimum totals, under a 40 % share cap.
  */
-import type { ClearingBid, ClearingInput } from './solve-clearing.js';
+import type { ClearingBid, ClearingInput } from '../../../src/domain/clearing/solver-types.js';
 
 export const INTERVALS = 96;
 

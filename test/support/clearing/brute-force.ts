@@ -8,8 +8,8 @@
  * share caps pruned on the way, checks minimum totals at the leaves, and keeps the
  * lexicographic best of (max seats, min cost, min tie score). Exponential: keep instances small.
  */
-import type { ClearingInput, ClearingResult } from './solve-clearing.js';
-import { adjustedRateUnits, compareBidPriority, minTotalInQuarters, vendorShareCap } from './problem.js';
+import type { ClearingInput, ClearingResult } from '../../../src/domain/clearing/solver-types.js';
+import { adjustedRateUnits, compareBidPriority, minTotalInQuarters, vendorShareCap } from '../../../src/domain/clearing/problem.js';
 
 export interface ReferenceOptimum {
   /** Σ x over all bids and intervals. */

@@ -4,9 +4,9 @@
  * row or a whole model.
  */
 import fc from 'fast-check';
-import type { ClearingInput } from './solve-clearing.js';
-import type { Row, SparseModel } from './milp-model.js';
-import type { Allocation } from './problem.js';
+import type { ClearingInput } from '../../../src/domain/clearing/solver-types.js';
+import type { Row, SparseModel } from '../../../src/domain/clearing/milp-model.js';
+import type { Allocation } from '../../../src/domain/clearing/problem.js';
 
 export interface SmallSpikeShape {
   intervals: { min: number; max: number };
