@@ -35,6 +35,8 @@ describe('Redis connection slots', () => {
   const prefix = `bx-test-ws-${randomBytes(4).toString('hex')}`;
   let n = 0;
   const aKeyId = () => `key-${++n}`;
+  /** The organisation of these keys; its count has no limit unless a test sets one. */
+  const ORG = 'an-organization';
   const opened: { close(): Promise<void> }[] = [];
   const slots = (limit: number, leaseMs?: number) => {
     const s = createRedisConnectionSlots({ redis, prefix, limit, logger: silent, ...(leaseMs ? { leaseMs } : {}) });
@@ -52,23 +54,23 @@ describe('Redis connection slots', () => {
   it('admits up to the limit per key, refuses the next, and frees a slot on release', async () => {
     const s = slots(2);
     const key = aKeyId();
-    const [a, b] = [await s.acquire(key), await s.acquire(key)];
+    const [a, b] = [await s.acquire(key, ORG), await s.acquire(key, ORG)];
     expect([a, b].map(admitted)).toEqual([true, true]);
-    expect(await s.acquire(key)).toEqual({ admitted: false, limit: 2 });
-    expect(admitted(await s.acquire(aKeyId()))).toBe(true);
+    expect(await s.acquire(key, ORG)).toEqual({ admitted: false, scope: 'key', limit: 2 });
+    expect(admitted(await s.acquire(aKeyId(), ORG))).toBe(true);
     if (!a.admitted) throw new Error('unreachable');
     await a.release();
     // Releasing twice frees nothing more.
     await a.release();
     expect(await redis.zcard(`${prefix}:${key}`)).toBe(1);
-    expect(admitted(await s.acquire(key))).toBe(true);
-    expect(admitted(await s.acquire(key))).toBe(false);
+    expect(admitted(await s.acquire(key, ORG))).toBe(true);
+    expect(admitted(await s.acquire(key, ORG))).toBe(false);
   });
 
   it('is atomic: connections arriving together never take more slots than the limit, over several replicas', async () => {
     const [one, two] = [slots(5), slots(5)];
     const key = aKeyId();
-    const decisions = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).acquire(key)));
+    const decisions = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).acquire(key, ORG)));
     expect(decisions.filter(admitted)).toHaveLength(5);
     expect(await redis.zcard(`${prefix}:${key}`)).toBe(5);
   });
@@ -76,16 +78,16 @@ describe('Redis connection slots', () => {
   it('keeps a live connection’s lease renewed, and lets a dead replica’s leases lapse', async () => {
     const key = aKeyId();
     const live = slots(2, 600);
-    expect(admitted(await live.acquire(key))).toBe(true);
+    expect(admitted(await live.acquire(key, ORG))).toBe(true);
     const crashed = createRedisConnectionSlots({ redis, prefix, limit: 2, logger: silent, leaseMs: 600 });
-    expect(admitted(await crashed.acquire(key))).toBe(true);
+    expect(admitted(await crashed.acquire(key, ORG))).toBe(true);
     // A replica that dies neither renews nor releases.
     await crashed.close();
-    expect(admitted(await live.acquire(key))).toBe(false);
+    expect(admitted(await live.acquire(key, ORG))).toBe(false);
     // Only the dead replica's lease lapses: a slot frees, and just one.
-    await eventually(async () => ((await live.acquire(key)).admitted ? true : null));
+    await eventually(async () => ((await live.acquire(key, ORG)).admitted ? true : null));
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(admitted(await live.acquire(key))).toBe(false);
+    expect(admitted(await live.acquire(key, ORG))).toBe(false);
     // And the whole set goes away with its last lease.
     const ttl = await redis.pttl(`${prefix}:${key}`);
     expect(ttl).toBeGreaterThan(0);
@@ -95,8 +97,8 @@ describe('Redis connection slots', () => {
   it('registers its connections again when Redis has lost them', async () => {
     const key = aKeyId();
     const s = slots(3, 600);
-    await s.acquire(key);
-    await s.acquire(key);
+    await s.acquire(key, ORG);
+    await s.acquire(key, ORG);
     await redis.del(`${prefix}:${key}`);
     await eventually(async () => ((await redis.zcard(`${prefix}:${key}`)) === 2 ? true : null));
   });
@@ -116,7 +118,7 @@ describe('Redis connection slots', () => {
     dead.on('error', () => {});
     const s = createRedisConnectionSlots({ redis: dead, prefix, limit: 1, logger, timeoutMs: 200 });
     try {
-      const decisions = [await s.acquire('k'), await s.acquire('k')];
+      const decisions = [await s.acquire('k', ORG), await s.acquire('k', ORG)];
       expect(decisions.map(admitted)).toEqual([true, true]);
       for (const d of decisions) if (d.admitted) await d.release();
       expect(lines).toHaveLength(1);
