@@ -38,8 +38,15 @@ describe('Redis connection slots', () => {
   /** The organisation of these keys; its count has no limit unless a test sets one. */
   const ORG = 'an-organization';
   const opened: { close(): Promise<void> }[] = [];
-  const slots = (limit: number, leaseMs?: number) => {
-    const s = createRedisConnectionSlots({ redis, prefix, limit, logger: silent, ...(leaseMs ? { leaseMs } : {}) });
+  const slots = (limit: number, leaseMs?: number, organizationLimit?: number) => {
+    const s = createRedisConnectionSlots({
+      redis,
+      prefix,
+      limit,
+      logger: silent,
+      ...(leaseMs ? { leaseMs } : {}),
+      ...(organizationLimit ? { organizationLimit } : {}),
+    });
     opened.push(s);
     return s;
   };
@@ -73,6 +80,25 @@ describe('Redis connection slots', () => {
     const decisions = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).acquire(key, ORG)));
     expect(decisions.filter(admitted)).toHaveLength(5);
     expect(await redis.zcard(`${prefix}:${key}`)).toBe(5);
+  });
+
+  it('counts an organisation’s connections over all its keys, atomically over several replicas, and frees both counts on release', async () => {
+    const [one, two] = [slots(5, undefined, 4), slots(5, undefined, 4)];
+    const org = `org-${++n}`;
+    const keys = [aKeyId(), aKeyId(), aKeyId()];
+    const decisions = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).acquire(keys[i % 3]!, org)));
+    expect(decisions.filter(admitted)).toHaveLength(4);
+    expect(decisions.find((d) => !d.admitted)).toEqual({ admitted: false, scope: 'organization', limit: 4 });
+    expect(await redis.zcard(`${prefix}:org:${org}`)).toBe(4);
+    const sizes = async () => Promise.all(keys.map((k) => redis.zcard(`${prefix}:${k}`)));
+    expect((await sizes()).reduce((a, b) => a + b)).toBe(4);
+    const first = decisions.find(admitted);
+    if (!first?.admitted) throw new Error('unreachable');
+    await first.release();
+    expect(await redis.zcard(`${prefix}:org:${org}`)).toBe(3);
+    expect((await sizes()).reduce((a, b) => a + b)).toBe(3);
+    // Another organisation's keys are counted apart.
+    expect(admitted(await one.acquire(aKeyId(), `org-${++n}`))).toBe(true);
   });
 
   it('keeps a live connection’s lease renewed, and lets a dead replica’s leases lapse', async () => {

@@ -153,7 +153,7 @@ describe('a subscription sent over HTTP', () => {
     const get = await fetch(`${h.url}?query=${encodeURIComponent(SUB)}`, {
       headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${m.vendorA.key}` },
     });
-    expect([get.status, get.headers.get('allow'), (await get.json()).errors[0].extensions]).toEqual([405, 'POST', { code: 'BAD_REQUEST' }]);
+    expect([get.status, get.headers.get('allow'), ((await get.json()) as any).errors[0].extensions]).toEqual([405, 'POST', { code: 'BAD_REQUEST' }]);
     // The query of the same document is served.
     const query = await post({ query: `query Q { me { role } } ${SUB.replace('subscription', 'subscription S')}`, operationName: 'Q' }, m.vendorA.key);
     expect([query.status, await query.json()]).toEqual([200, { data: { me: { role: 'VENDOR' } } }]);

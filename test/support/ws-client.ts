@@ -1,6 +1,6 @@
 /** A graphql-ws client as an integrating vendor would write one: the `graphql-ws` client over `ws`. */
 import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 
 export interface Received {
   data?: Record<string, any> | null;
@@ -115,8 +115,9 @@ export interface RawSocket {
   subscribe(id: string, query: string, variables?: Record<string, unknown>): void;
 }
 
-export async function rawSocket(url: string, headers: Record<string, string> = {}): Promise<RawSocket> {
-  const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
+/** Opens a raw socket; `options` as ws's (e.g. `localAddress: '127.0.0.2'` to come from another loopback address). */
+export async function rawSocket(url: string, options: ClientOptions = {}): Promise<RawSocket> {
+  const ws = new WebSocket(url, 'graphql-transport-ws', options);
   const messages: Record<string, any>[] = [];
   const listeners = new Set<() => void>();
   ws.on('message', (data) => {
