@@ -20,8 +20,16 @@ describe('configuration', () => {
       queryLimits: { maxDepth: 10, maxAliases: 30, maxFields: 300, maxCost: 10_000, maxTokens: 10_000 },
       rateLimit: { points: 50_000, anonymousPoints: 1_000, ingestPoints: 60_000, windowMs: 60_000 },
       trustProxyHops: 0,
-      subscriptionLimits: { connectionsPerKey: 10, subscriptionsPerConnection: 20, maxMessageBytes: 262_144 },
+      subscriptionLimits: {
+        connectionsPerKey: 10,
+        connectionsPerOrganization: 50,
+        subscriptionsPerConnection: 20,
+        maxMessageBytes: 262_144,
+        pendingPerAddress: 10,
+      },
     });
+    // The organisation's default is never below what one key may hold.
+    expect(loadConfig({ SUBSCRIPTION_CONNECTIONS_PER_KEY: '80' }).subscriptionLimits).toMatchObject({ connectionsPerKey: 80, connectionsPerOrganization: 80 });
     expect(loadConfig({ RATE_LIMIT_POINTS: '0' }).rateLimit).toBeNull();
     expect(loadConfig({ QUERY_MAX_COST: '200', RATE_LIMIT_POINTS: '200' }).rateLimit?.points).toBe(200);
   });
@@ -52,6 +60,11 @@ describe('configuration', () => {
     ['SUBSCRIPTION_MAX_MESSAGE_BYTES', '1000'],
     ['METRICS_PORT', '0'],
     ['METRICS_PORT', '70000'],
+    ['METRICS_HOST', 'localhost'],
+    ['METRICS_HOST', '10.0.0'],
+    // Below the per-key limit (10 by default).
+    ['SUBSCRIPTION_CONNECTIONS_PER_ORGANIZATION', '5'],
+    ['SUBSCRIPTION_PENDING_CONNECTIONS_PER_ADDRESS', '0'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
@@ -96,5 +109,12 @@ describe('configuration', () => {
     // Development keeps /metrics on the API port, open unless METRICS_TOKEN is set; the workers' config is not checked.
     expect(checkApiConfig(loadConfig({})).metricsPort).toBeNull();
     expect(loadConfig(production).metricsToken).toBeNull();
+  });
+
+  it('binds METRICS_PORT to METRICS_HOST, every interface by default, and refuses METRICS_HOST without METRICS_PORT', () => {
+    expect(loadConfig({}).metricsHost).toBe('0.0.0.0');
+    expect(checkApiConfig(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }))).toMatchObject({ metricsPort: 9464, metricsHost: '10.0.0.5' });
+    expect(checkApiConfig(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '::1' })).metricsHost).toBe('::1');
+    expect(() => checkApiConfig(loadConfig({ METRICS_HOST: '127.0.0.1' }))).toThrow(/^Invalid configuration: METRICS_HOST applies to METRICS_PORT only/);
   });
 });

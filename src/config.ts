@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_BATCH } from './domain/quality/quality-events.js';
 
 /**
@@ -36,6 +37,8 @@ export interface Config {
   metricsToken: string | null;
   /** When set, the API serves /metrics on this port only, not on PORT (METRICS_PORT). */
   metricsPort: number | null;
+  /** The address METRICS_PORT listens on (METRICS_HOST, default every interface, as a container needs). */
+  metricsHost: string;
   /** How often the outbox relay looks for unpublished domain events. */
   outboxPollMs: number;
   /** Webhook delivery: attempts per event and endpoint, the first backoff (doubling), and the HTTP timeout. */
@@ -55,8 +58,18 @@ export interface Config {
    * quality ingestion; null (no rate limiting at all) when RATE_LIMIT_POINTS is 0.
    */
   rateLimit: { points: number; anonymousPoints: number; ingestPoints: number; windowMs: number } | null;
-  /** graphql-ws: concurrent connections per API key (counted in Redis), active subscriptions per connection, largest pushed message. */
-  subscriptionLimits: { connectionsPerKey: number; subscriptionsPerConnection: number; maxMessageBytes: number };
+  /**
+   * graphql-ws: concurrent connections per API key and per organisation (counted in Redis), active
+   * subscriptions per connection, largest pushed message, sockets per client address waiting to
+   * be initialised (per replica).
+   */
+  subscriptionLimits: {
+    connectionsPerKey: number;
+    connectionsPerOrganization: number;
+    subscriptionsPerConnection: number;
+    maxMessageBytes: number;
+    pendingPerAddress: number;
+  };
   /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address. */
   trustProxyHops: number;
 }
@@ -153,6 +166,25 @@ function prefix(env: Env): string {
   return raw;
 }
 
+function metricsHost(env: Env): string {
+  const raw = env.METRICS_HOST?.trim() || '0.0.0.0';
+  if (!isIP(raw)) throw new ConfigError('METRICS_HOST', `must be an IP address to listen on, such as 127.0.0.1 or 10.0.0.5, got "${raw}"`);
+  return raw;
+}
+
+/** Connections per key, and per organisation: at least as many as one key may hold (50 by default, or the key's limit if higher). */
+function connectionLimits(env: Env): { connectionsPerKey: number; connectionsPerOrganization: number } {
+  const connectionsPerKey = integer(env, 'SUBSCRIPTION_CONNECTIONS_PER_KEY', 10, 1, 100_000);
+  const connectionsPerOrganization = integer(env, 'SUBSCRIPTION_CONNECTIONS_PER_ORGANIZATION', Math.max(50, connectionsPerKey), 1, 1_000_000);
+  if (connectionsPerOrganization < connectionsPerKey) {
+    throw new ConfigError(
+      'SUBSCRIPTION_CONNECTIONS_PER_ORGANIZATION',
+      `must be at least SUBSCRIPTION_CONNECTIONS_PER_KEY (${connectionsPerKey}), got "${connectionsPerOrganization}"`,
+    );
+  }
+  return { connectionsPerKey, connectionsPerOrganization };
+}
+
 function metricsToken(env: Env): string | null {
   const raw = env.METRICS_TOKEN?.trim() || null;
   if (raw !== null && !/^[\x21-\x7e]{16,200}$/.test(raw)) throw new ConfigError('METRICS_TOKEN', 'must be 16-200 printable characters without spaces');
@@ -197,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     scoreRefreshMs: integer(env, 'SCORE_REFRESH_MS', 300_000, 1_000, 86_400_000),
     metricsToken: metricsToken(env),
     metricsPort: env.METRICS_PORT?.trim() ? integer(env, 'METRICS_PORT', 0, 1, 65535) : null,
+    metricsHost: metricsHost(env),
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 250, 10, 60_000),
     webhookAttempts: integer(env, 'WEBHOOK_ATTEMPTS', 8, 1, 25),
     webhookBackoffMs: integer(env, 'WEBHOOK_BACKOFF_MS', 30_000, 10, 3_600_000),
@@ -217,9 +250,10 @@ export function loadConfig(env: Env = process.env): Config {
           },
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     subscriptionLimits: {
-      connectionsPerKey: integer(env, 'SUBSCRIPTION_CONNECTIONS_PER_KEY', 10, 1, 100_000),
+      ...connectionLimits(env),
       subscriptionsPerConnection: integer(env, 'SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 1_000),
       maxMessageBytes: integer(env, 'SUBSCRIPTION_MAX_MESSAGE_BYTES', 256 * 1024, 1_024, 16 * 1024 * 1024),
+      pendingPerAddress: integer(env, 'SUBSCRIPTION_PENDING_CONNECTIONS_PER_ADDRESS', 10, 1, 10_000),
     },
   };
 }
@@ -232,6 +266,9 @@ export function loadConfig(env: Env = process.env): Config {
  */
 export function checkApiConfig(config: Config): Config {
   if (config.metricsPort !== null && config.metricsPort === config.port) throw new ConfigError('METRICS_PORT', `must differ from PORT (${config.port})`);
+  // Without METRICS_PORT, /metrics is on PORT and its address: a METRICS_HOST would be silently ignored.
+  if (config.metricsPort === null && config.metricsHost !== '0.0.0.0')
+    throw new ConfigError('METRICS_HOST', 'applies to METRICS_PORT only: set METRICS_PORT too');
   if (config.nodeEnv === 'production' && config.metricsToken === null && config.metricsPort === null) {
     throw new ConfigError('METRICS_TOKEN', 'is required in production unless METRICS_PORT serves /metrics on a port of its own for the internal network');
   }

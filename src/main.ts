@@ -33,7 +33,13 @@ if (config.bootstrapOperatorKey) {
 // Rate-limit buckets share the readiness connection; if Redis is down the limiter fails open.
 const rateLimiter = config.rateLimit ? createRedisRateLimiter({ redis, prefix: `${config.queuePrefix}:rl`, logger, ...config.rateLimit }) : undefined;
 // So do the subscription connection counts of every replica; they fail open too.
-const connectionSlots = createRedisConnectionSlots({ redis, prefix: `${config.queuePrefix}:ws`, limit: config.subscriptionLimits.connectionsPerKey, logger });
+const connectionSlots = createRedisConnectionSlots({
+  redis,
+  prefix: `${config.queuePrefix}:ws`,
+  limit: config.subscriptionLimits.connectionsPerKey,
+  organizationLimit: config.subscriptionLimits.connectionsPerOrganization,
+  logger,
+});
 
 const api = await createApiServer({
   orm,
@@ -45,6 +51,7 @@ const api = await createApiServer({
   queues: queues.all,
   metricsToken: config.metricsToken,
   metricsPort: config.metricsPort,
+  metricsHost: config.metricsHost,
   events,
   webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
   queryLimits: config.queryLimits,
@@ -53,6 +60,7 @@ const api = await createApiServer({
   subscriptionsPerConnection: config.subscriptionLimits.subscriptionsPerConnection,
   connectionSlots,
   subscriptionMaxMessageBytes: config.subscriptionLimits.maxMessageBytes,
+  subscriptionPendingPerAddress: config.subscriptionLimits.pendingPerAddress,
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql`, metrics: api.metricsUrl() }, 'API listening');

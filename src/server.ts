@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -33,7 +33,13 @@ import type { EventSource } from './domain/events/watch-events.js';
 import type { SecretBox } from './domain/webhooks/secret-box.js';
 import type { WebhookUrlPolicy } from './domain/webhooks/url-policy.js';
 import type { ConnectionSlots } from './realtime/connection-slots.js';
-import { attachSubscriptionServer, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SUBSCRIPTIONS_PER_CONNECTION } from './realtime/ws-server.js';
+import {
+  attachSubscriptionServer,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PENDING_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
+} from './realtime/ws-server.js';
+import { clientAddress } from './http/client-address.js';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -50,6 +56,8 @@ export interface ApiDeps {
   metricsToken?: string | null;
   /** When set, /metrics is served on this port only (METRICS_PORT; 0: any free port), not on the API's. */
   metricsPort?: number | null;
+  /** The address of the METRICS_PORT server (METRICS_HOST; default: the API's own). */
+  metricsHost?: string;
   /** Published domain events (the Redis subscriber); without it subscriptions answer SERVICE_UNAVAILABLE. */
   events?: EventSource;
   /** Seals webhook signing secrets; where webhook URLs may point. */
@@ -66,6 +74,8 @@ export interface ApiDeps {
   connectionSlots?: ConnectionSlots;
   /** Largest message pushed to a subscription, in bytes (default DEFAULT_MAX_MESSAGE_BYTES). */
   subscriptionMaxMessageBytes?: number;
+  /** graphql-ws sockets per client address not yet initialised, per replica (default DEFAULT_PENDING_CONNECTIONS_PER_ADDRESS). */
+  subscriptionPendingPerAddress?: number;
 }
 
 export interface ApiServer {
@@ -212,7 +222,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   return {
     app,
     async listen(port, host = '0.0.0.0') {
-      if (metricsServer && deps.metricsPort != null) metricsUrl = `${await metricsServer.listen(deps.metricsPort, host)}/metrics`;
+      if (metricsServer && deps.metricsPort != null) metricsUrl = `${await metricsServer.listen(deps.metricsPort, deps.metricsHost ?? host)}/metrics`;
       const url = await new Promise<string>((resolve, reject) => {
         httpServer = app.listen(port, host, (err?: Error) => {
           if (err) return reject(err);
@@ -235,6 +245,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           clientAddress: (request) => clientAddress(request, deps.trustProxyHops ?? 0),
           subscriptionsPerConnection: deps.subscriptionsPerConnection ?? DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
           maxMessageBytes: deps.subscriptionMaxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+          pendingConnectionsPerAddress: deps.subscriptionPendingPerAddress ?? DEFAULT_PENDING_CONNECTIONS_PER_ADDRESS,
           onMessage: (outcome) => metrics.subscriptionMessages.inc({ outcome }),
           ...(deps.connectionSlots ? { connectionSlots: deps.connectionSlots } : {}),
         });
@@ -264,24 +275,6 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 /** Authentication reads PostgreSQL before any resolver runs: a lost database there is a 503, not a 500. */
 function unlessUnavailable(err: unknown): never {
   throw isDatabaseUnavailable(err) ? serviceUnavailable() : err;
-}
-
-/**
- * The client address of a WebSocket upgrade, as Express's `req.ip` works it out for HTTP with
- * `trust proxy` set to a hop count: the socket's peer, or the address the `hops`-th trusted proxy
- * put last in X-Forwarded-For. The same string as `req.ip`, so both transports share one budget.
- */
-function clientAddress(request: IncomingMessage, hops: number): string {
-  const header = request.headers['x-forwarded-for'];
-  const forwarded =
-    typeof header === 'string'
-      ? header
-          .split(',')
-          .map((a) => a.trim())
-          .filter(Boolean)
-      : [];
-  const chain = [request.socket.remoteAddress ?? 'unknown', ...forwarded.reverse()];
-  return chain[Math.min(hops, chain.length - 1)]!;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

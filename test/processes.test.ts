@@ -107,6 +107,27 @@ describe('processes', () => {
     }
   });
 
+  it('binds METRICS_PORT to METRICS_HOST only, so /metrics can be kept to one interface', async () => {
+    const port = 5700 + (process.pid % 100);
+    const metricsPort = 5900 + (process.pid % 100);
+    const { child } = startProcess('src/main.ts', {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      // Another loopback address stands for an internal interface.
+      METRICS_HOST: '127.0.0.2',
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
+    });
+    try {
+      expect((await waitFor(`http://127.0.0.2:${metricsPort}/metrics`)).status).toBe(200);
+      await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it.each([
     [
       'METRICS_TOKEN',

@@ -46,6 +46,19 @@ describe('Redis token bucket', () => {
     expect(rateLimitHeaders(refused!)).toContainEqual(['retry-after', '3']);
   });
 
+  it('peeks without charging: what consume would decide, and nothing taken', async () => {
+    const l = limiter(10, 10_000);
+    const key = aKey();
+    // A bucket never used is full, and peeking creates nothing.
+    expect(await l.peek(key, 1)).toMatchObject({ allowed: true, remaining: 10, limit: 10 });
+    expect(await redis.exists(`${prefix}:key:${key.apiKeyId}`)).toBe(0);
+    await l.consume(key, 9);
+    expect(await l.peek(key, 1)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await l.peek(key, 1)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await l.peek(key, 4)).toMatchObject({ allowed: false, remaining: 1, retryAfterSeconds: 3 });
+    expect(await l.consume(key, 1)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
   it('keeps one bucket per subject, with the anonymous budget for addresses', async () => {
     const l = limiter(5, 60_000, 2);
     const a = aKey();

@@ -164,3 +164,48 @@ describe('an interval with no traffic', () => {
     expect(result.intervals[3].serviceLevelAtAwarded).toBe(1);
   });
 });
+
+describe('decimal terms of a spike', () => {
+  const TERMS = `query($id: UUID!) { demandSpike(id: $id) { serviceLevelTarget maxOccupancy shrinkage minQualityScore maxVendorShare qualityWeight } }`;
+
+  it('refuses more decimals than a term is used with as a ValidationError naming it, writing nothing', async () => {
+    const before = await rowCounts(h.orm);
+    const cases: [string, number][] = [
+      ['serviceLevelTarget', 0.8000001],
+      ['maxOccupancy', 0.8500001],
+      ['shrinkage', 0.1 + 0.2],
+      ['maxVendorShare', 1 / 3],
+      ['qualityWeight', 0.1234567],
+      ['minQualityScore', 72.12345],
+    ];
+    for (const [field, value] of cases) {
+      const r = ok(await gql(h.url, POST_SPIKE, { input: aSpikeInput(h.clock, { channel: 'VOICE', [field]: value }) }, m.brand.key)).postDemandSpike;
+      expect([field, r]).toEqual([
+        field,
+        { __typename: 'ValidationError', code: 'BAD_USER_INPUT', field: `input.${field}`, message: expect.stringMatching(/has at most [46] decimals/) },
+      ]);
+    }
+    expect(await rowCounts(h.orm)).toEqual(before);
+  });
+
+  it('stores terms of up to six decimals (four for the score floor) exactly, and sizes seats for that very target', async () => {
+    const terms = {
+      serviceLevelTarget: 0.812345,
+      maxOccupancy: 0.850001,
+      shrinkage: 0.123456,
+      maxVendorShare: 0.333333,
+      qualityWeight: 0.000001,
+      minQualityScore: 12.3456,
+    };
+    const input = aSpikeInput(h.clock, { channel: 'VOICE', ...terms });
+    input.intervals[0] = { startsAt: input.intervals[0].startsAt, forecastContacts: 100, ahtSeconds: 180 };
+    const spike = ok(await gql(h.url, POST_SPIKE, { input }, m.brand.key)).postDemandSpike;
+    expect(spike.__typename).toBe('DemandSpike');
+    expect(ok(await gql(h.url, TERMS, { id: spike.id }, m.brand.key)).demandSpike).toEqual(terms);
+    const stored = await h.orm.em
+      .getConnection()
+      .execute<{ ppm: number }[]>('select round(service_level_target * 1000000)::int as ppm from demand_spike where id = ?', [spike.id]);
+    expect(stored[0]!.ppm).toBe(812_345);
+    expect(spike.intervals[0].serviceLevelAtRequired).toBeGreaterThanOrEqual(0.812345);
+  });
+});

@@ -1,13 +1,11 @@
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EventType } from '../src/domain/events/event-types.js';
-import { createRedisConnectionSlots, type SlotDecision } from '../src/realtime/connection-slots.js';
+import { createRedisConnectionSlots } from '../src/realtime/connection-slots.js';
 import { createApiServer, type ApiServer } from '../src/server.js';
 import { aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';
@@ -19,8 +17,8 @@ import { subscribe, subscribeOn, wsClient, type Subscribed } from './support/ws-
 
 /**
  * Limits on graphql-ws: connections per API key, counted in the real Redis (so across replicas),
- * and active subscriptions per connection. First the slot counting on its own, then the API over
- * real sockets, with events flowing through the real outbox relay.
+ * and active subscriptions per connection, over real sockets, with events flowing through the
+ * real outbox relay. The slot counting on its own is in connection-slots.test.ts.
  */
 let redis: Redis;
 const silent = pino({ level: 'silent' });
@@ -29,103 +27,6 @@ beforeAll(() => {
 });
 afterAll(() => {
   redis.disconnect();
-});
-
-describe('Redis connection slots', () => {
-  const prefix = `bx-test-ws-${randomBytes(4).toString('hex')}`;
-  let n = 0;
-  const aKeyId = () => `key-${++n}`;
-  const opened: { close(): Promise<void> }[] = [];
-  const slots = (limit: number, leaseMs?: number) => {
-    const s = createRedisConnectionSlots({ redis, prefix, limit, logger: silent, ...(leaseMs ? { leaseMs } : {}) });
-    opened.push(s);
-    return s;
-  };
-  const admitted = (d: SlotDecision) => d.admitted;
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    await deleteKeys(redis, `${prefix}:*`);
-  });
-
-  it('admits up to the limit per key, refuses the next, and frees a slot on release', async () => {
-    const s = slots(2);
-    const key = aKeyId();
-    const [a, b] = [await s.acquire(key), await s.acquire(key)];
-    expect([a, b].map(admitted)).toEqual([true, true]);
-    expect(await s.acquire(key)).toEqual({ admitted: false, limit: 2 });
-    expect(admitted(await s.acquire(aKeyId()))).toBe(true);
-    if (!a.admitted) throw new Error('unreachable');
-    await a.release();
-    // Releasing twice frees nothing more.
-    await a.release();
-    expect(await redis.zcard(`${prefix}:${key}`)).toBe(1);
-    expect(admitted(await s.acquire(key))).toBe(true);
-    expect(admitted(await s.acquire(key))).toBe(false);
-  });
-
-  it('is atomic: connections arriving together never take more slots than the limit, over several replicas', async () => {
-    const [one, two] = [slots(5), slots(5)];
-    const key = aKeyId();
-    const decisions = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).acquire(key)));
-    expect(decisions.filter(admitted)).toHaveLength(5);
-    expect(await redis.zcard(`${prefix}:${key}`)).toBe(5);
-  });
-
-  it('keeps a live connection’s lease renewed, and lets a dead replica’s leases lapse', async () => {
-    const key = aKeyId();
-    const live = slots(2, 600);
-    expect(admitted(await live.acquire(key))).toBe(true);
-    const crashed = createRedisConnectionSlots({ redis, prefix, limit: 2, logger: silent, leaseMs: 600 });
-    expect(admitted(await crashed.acquire(key))).toBe(true);
-    // A replica that dies neither renews nor releases.
-    await crashed.close();
-    expect(admitted(await live.acquire(key))).toBe(false);
-    // Only the dead replica's lease lapses: a slot frees, and just one.
-    await eventually(async () => ((await live.acquire(key)).admitted ? true : null));
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(admitted(await live.acquire(key))).toBe(false);
-    // And the whole set goes away with its last lease.
-    const ttl = await redis.pttl(`${prefix}:${key}`);
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(600);
-  });
-
-  it('registers its connections again when Redis has lost them', async () => {
-    const key = aKeyId();
-    const s = slots(3, 600);
-    await s.acquire(key);
-    await s.acquire(key);
-    await redis.del(`${prefix}:${key}`);
-    await eventually(async () => ((await redis.zcard(`${prefix}:${key}`)) === 2 ? true : null));
-  });
-
-  it('fails open, with one warning, when Redis does not answer', async () => {
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk, _e, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 1 });
-    dead.on('error', () => {});
-    const s = createRedisConnectionSlots({ redis: dead, prefix, limit: 1, logger, timeoutMs: 200 });
-    try {
-      const decisions = [await s.acquire('k'), await s.acquire('k')];
-      expect(decisions.map(admitted)).toEqual([true, true]);
-      for (const d of decisions) if (d.admitted) await d.release();
-      expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, msg: 'connection slots unavailable: admitting subscription connections without counting them' });
-    } finally {
-      await s.close();
-      dead.disconnect();
-    }
-  });
 });
 
 /** A bare graphql-transport-ws connection: acknowledged, or closed with a code and reason. */

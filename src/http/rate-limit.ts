@@ -36,6 +36,11 @@ export interface RateDecision {
 export interface RateLimiter {
   /** Charges `cost` points to the subject; null when Redis could not decide (fail-open). */
   consume(subject: RateSubject, cost: number): Promise<RateDecision | null>;
+  /**
+   * Whether the subject's bucket could pay `cost` now, without charging it: one Redis read, for
+   * refusing work (authentication, parsing) that a caller without budget would never pay for.
+   */
+  peek(subject: RateSubject, cost: number): Promise<RateDecision | null>;
 }
 
 export interface RateLimitOptions {
@@ -88,7 +93,30 @@ redis.call('PEXPIRE', KEYS[1], reset_ms + 1000)
 return { allowed, math.floor(tokens), retry_ms, reset_ms }
 `;
 
+/** The bucket's state as TOKEN_BUCKET_LUA would find it, without changing it (ARGV[3] is the cost to compare). */
+const PEEK_LUA = `
+local capacity = tonumber(ARGV[1])
+local window_ms = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local rate = capacity / window_ms
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = capacity
+  ts = now
+end
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+local allowed = 0
+local retry_ms = 0
+if tokens >= cost then allowed = 1 else retry_ms = math.ceil((cost - tokens) / rate) end
+return { allowed, math.floor(tokens), retry_ms, math.ceil((capacity - tokens) / rate) }
+`;
+
 const COMMAND = 'bxTokenBucket';
+const PEEK_COMMAND = 'bxTokenBucketPeek';
 const PAUSE_AFTER_FAILURE_MS = 5_000;
 type BucketCommand = (key: string, capacity: number, windowMs: number, cost: number) => Promise<[number, number, number, number]>;
 
@@ -96,7 +124,8 @@ export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
   const { redis, prefix, points, anonymousPoints, ingestPoints, windowMs, logger } = options;
   const timeoutMs = options.timeoutMs ?? 250;
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
-  const bucket = (redis as unknown as Record<typeof COMMAND, BucketCommand>)[COMMAND].bind(redis);
+  if (!(PEEK_COMMAND in redis)) redis.defineCommand(PEEK_COMMAND, { numberOfKeys: 1, lua: PEEK_LUA });
+  const commands = redis as unknown as Record<typeof COMMAND | typeof PEEK_COMMAND, BucketCommand>;
   const warn = throttledWarning(logger, 'rate limiter unavailable: serving requests without limits');
   let skipUntil = 0;
   const bucketOf = (subject: RateSubject): [number, string] => {
@@ -110,27 +139,31 @@ export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
     }
   };
 
+  /** Runs one of the scripts for `cost` points of the subject's bucket; null (fail-open) when Redis does not answer. */
+  const decide = async (command: typeof COMMAND | typeof PEEK_COMMAND, subject: RateSubject, cost: number): Promise<RateDecision | null> => {
+    if (Date.now() < skipUntil) return null;
+    const [capacity, key] = bucketOf(subject);
+    // A request dearer than the whole bucket could never pass: it takes the full bucket instead.
+    const charge = Math.min(capacity, Math.max(1, Math.ceil(cost)));
+    try {
+      const [allowed, remaining, retryMs, resetMs] = await withTimeout(commands[command](key, capacity, windowMs, charge), timeoutMs);
+      return {
+        allowed: allowed === 1,
+        limit: capacity,
+        remaining,
+        retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
+        resetSeconds: Math.ceil(resetMs / 1000),
+      };
+    } catch (error) {
+      skipUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+      warn(error);
+      return null;
+    }
+  };
+
   return {
-    async consume(subject, cost) {
-      if (Date.now() < skipUntil) return null;
-      const [capacity, key] = bucketOf(subject);
-      // A request dearer than the whole bucket could never pass: it takes the full bucket instead.
-      const charge = Math.min(capacity, Math.max(1, Math.ceil(cost)));
-      try {
-        const [allowed, remaining, retryMs, resetMs] = await withTimeout(bucket(key, capacity, windowMs, charge), timeoutMs);
-        return {
-          allowed: allowed === 1,
-          limit: capacity,
-          remaining,
-          retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
-          resetSeconds: Math.ceil(resetMs / 1000),
-        };
-      } catch (error) {
-        skipUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
-        warn(error);
-        return null;
-      }
-    },
+    consume: (subject, cost) => decide(COMMAND, subject, cost),
+    peek: (subject, cost) => decide(PEEK_COMMAND, subject, cost),
   };
 }
 

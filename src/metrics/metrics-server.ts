@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { metricsHandler } from './registry.js';
 
 export interface MetricsServer {
-  /** Listens on `port` (0: any free one); resolves with its base URL. */
+  /** Listens on `port` (0: any free one) of `host` (default every interface); resolves with its base URL. */
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -28,7 +28,9 @@ export function createMetricsServer(registry: Registry, token: string | null): M
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+          const { address, port: bound } = server.address() as AddressInfo;
+          const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
+          resolve(`http://${reachable}:${bound}`);
         });
       });
     },

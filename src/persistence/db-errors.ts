@@ -31,3 +31,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 function next(e: object): unknown {
   return (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
 }
+
+/**
+ * Whether PostgreSQL refused a statement for the named constraint (a check, unique key, or a
+ * trigger that raises with `constraint = <name>`), looking through wrappers to the driver's error.
+ */
+export function violatesConstraint(error: unknown, constraint: string): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = next(e), depth++) {
+    if ((e as { constraint?: unknown }).constraint === constraint) return true;
+  }
+  return false;
+}

@@ -2,19 +2,25 @@
  * GraphQL subscriptions over graphql-ws (the `graphql-transport-ws` protocol) on the API's HTTP
  * server, at the same `/graphql` path as POST requests.
  *
+ * - Incoming messages are at most 1 MiB (a POST body's limit): a bigger one, a frame that is not
+ *   UTF-8 or a malformed frame is closed by ws with 1009, 1007 or 1002 and logged as a warning
+ *   without a stack (ws-transport.ts), before any key is checked.
+ * - An address may hold at most `pendingConnectionsPerAddress` sockets that are not yet admitted
+ *   (waiting for `connection_init` or for its key check) on this replica; one more is closed at
+ *   once with 4429 `TOO_MANY_PENDING_CONNECTIONS` (pending-connections.ts).
  * - The key is checked when the connection is initialised (`connectionParams.authorization =
  *   "Bearer <key>"`); a missing, unknown or revoked key closes the socket with 4401 and costs
  *   the client address 1 point, as a wrong key on POST does (4429 `RATE_LIMITED` once the
  *   address has spent its budget). A good key pays 1 point for its connection.
- * - It is checked again for every new subscription, and per event inside each subscription
- *   (see domain/events/watch-events.ts), so a revocation takes effect on open sockets too.
- * - Every subscription passes the limits of POST /graphql (tokens, depth, aliases, fields,
- *   validation, variables, cost) and pays its cost from its key's rate budget before it starts
- *   (subscribe-admission.ts). Only subscription operations are served here.
- * - A key may hold at most so many connections at once over all replicas (ConnectionSlots, in
- *   Redis): one more is closed with 4429 at connection time. A connection may carry at most
- *   `subscriptionsPerConnection` active subscriptions: one more is refused with an error
- *   TOO_MANY_SUBSCRIPTIONS, and the connection and its other subscriptions go on.
+ * - A key may hold at most so many connections at once over all replicas, and its organisation,
+ *   all its keys together, at most so many (ConnectionSlots, in Redis): one more is closed with
+ *   4429 `TOO_MANY_CONNECTIONS` at connection time, the reason naming the key or the organisation.
+ * - Each subscription (subscribe-hook.ts) is refused without a key read or a parse when the key's
+ *   budget is empty (RATE_LIMITED; five such refusals in a row close the socket with 4429), then
+ *   the key is checked again, so a revocation holds on open sockets (and per event, see
+ *   domain/events/watch-events.ts), then it passes the limits of POST /graphql and pays its cost
+ *   (subscribe-admission.ts). A connection carries at most `subscriptionsPerConnection` active
+ *   subscriptions: one more is refused with TOO_MANY_SUBSCRIPTIONS. Only subscriptions are served.
  * - Each message pushed to the client is at most `maxMessageBytes`; one that would be larger is
  *   replaced by an error MESSAGE_TOO_LARGE and the subscription is completed (a smaller
  *   selection fits; the next events would likely be as large).
@@ -23,8 +29,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols } from 'graphql-ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../domain/access/principal.js';
 import type { QueryLimits } from '../graphql/limits/query-protection.js';
@@ -32,7 +37,9 @@ import { chargeFailedAuthentication, payFor, rateSubject } from '../graphql/limi
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionSlots } from './connection-slots.js';
-import { admitSubscription } from './subscribe-admission.js';
+import { createPendingConnections } from './pending-connections.js';
+import { authorizationOf, subscribeHook, TOO_MANY_CLOSE_CODE, UNAUTHORIZED, type ConnectionState } from './subscribe-hook.js';
+import { serveGraphqlWs, type Extra } from './ws-transport.js';
 
 export interface SubscriptionServerDeps {
   schema: GraphQLSchema;
@@ -56,46 +63,46 @@ export interface SubscriptionServerDeps {
   maxMessageBytes: number;
   /** Told of every pushed message: sent, or replaced because it was too large (metrics). */
   onMessage?(outcome: 'sent' | 'too_large'): void;
-  /** Connections per key (SUBSCRIPTION_CONNECTIONS_PER_KEY); without it connections are not counted. Closed with the server. */
+  /** Connections per key and per organisation (SUBSCRIPTION_CONNECTIONS_PER_*); without it connections are not counted. Closed with the server. */
   connectionSlots?: ConnectionSlots;
+  /** Sockets per client address not yet admitted, on this replica (SUBSCRIPTION_PENDING_CONNECTIONS_PER_ADDRESS). */
+  pendingConnectionsPerAddress: number;
 }
 
 /** The default of SUBSCRIPTIONS_PER_CONNECTION. */
 export const DEFAULT_SUBSCRIPTIONS_PER_CONNECTION = 20;
 /** The default of SUBSCRIPTION_MAX_MESSAGE_BYTES: 256 KiB, several times a week-long spike with every interval. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+/** The default of SUBSCRIPTION_PENDING_CONNECTIONS_PER_ADDRESS: a key check takes milliseconds, so 10 at once is a burst, not a client. */
+export const DEFAULT_PENDING_CONNECTIONS_PER_ADDRESS = 10;
 
-/** Close code for a key over its connection limit: 4000 + HTTP 429, as graphql-ws's own codes are built (its clients do not retry it by themselves). */
-export const TOO_MANY_CONNECTIONS_CLOSE_CODE = 4429;
+/** Close code for "too many" (connections, pending sockets, refusals for want of budget): 4000 + HTTP 429, as graphql-ws builds its codes. */
+export const TOO_MANY_CONNECTIONS_CLOSE_CODE = TOO_MANY_CLOSE_CODE;
 
 /** Largest message a client may send (a subscribe with its document and variables), as a POST body. */
 const MAX_INCOMING_BYTES = 1024 * 1024;
-const UNAUTHORIZED = 'Unauthorized: send connectionParams { authorization: "Bearer <key>" } with a valid API key';
 
 type Ctx = {
   connectionParams?: Readonly<Record<string, unknown>>;
   subscriptions: Record<string, unknown>;
-  extra: { socket: WebSocket; request: IncomingMessage };
+  extra: Extra;
 };
 
 /** Serves subscriptions on `httpServer`; `close()` ends every socket (1001 Going away) and stops listening. */
 export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionServerDeps): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_INCOMING_BYTES });
-  const authorizationOf = (params: Readonly<Record<string, unknown>> | undefined) => (typeof params?.authorization === 'string' ? params.authorization : '');
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_INCOMING_BYTES, handleProtocols });
   const slots = deps.connectionSlots;
-  const maxSubscriptions = deps.subscriptionsPerConnection;
+  const pending = createPendingConnections(deps.pendingConnectionsPerAddress);
+  /** Gives back the pending place of a socket not yet admitted (once; see admitSocket). */
+  const pendingPlace = new WeakMap<WebSocket, () => void>();
   /** The slot each admitted connection holds, released when its socket closes (or when the server closes). */
   const held = new Map<object, () => Promise<void>>();
-  /** The principal each connection was admitted with: it pays for refusals made before the key is read again. */
-  const admittedAs = new WeakMap<object, Principal>();
+  /** Each admitted connection's principal and refusal streak (subscribe-hook.ts). */
+  const connections = new WeakMap<object, ConnectionState>();
   const release = async (ctx: object) => {
     const releaseSlot = held.get(ctx);
     held.delete(ctx);
     await releaseSlot?.();
-  };
-  const refused = (ctx: Ctx, errors: GraphQLError[]) => {
-    deps.logger.warn({ codes: errors.map((e) => e.extensions.code), apiKeyId: admittedAs.get(ctx)?.apiKeyId }, 'subscription refused');
-    return errors;
   };
   /** A GraphQLError as the client sees it; graphql-ws wraps what an event stream throws, so the cause decides. */
   const shape = (error: GraphQLError): GraphQLFormattedError => {
@@ -103,7 +110,24 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
     return deps.formatError(inner instanceof GraphQLError ? inner : error, inner ?? error);
   };
 
-  /** Admits a connection: a valid key with budget for the connection, and a free slot. Closes the socket otherwise. */
+  /** A new socket takes one of its address's pending places until its connection is admitted or refused, or it closes. */
+  const admitSocket = (socket: WebSocket, request: IncomingMessage): boolean => {
+    const address = deps.clientAddress(request);
+    const giveBack = pending.take(address);
+    if (!giveBack) {
+      deps.logger.warn({ address, limit: deps.pendingConnectionsPerAddress }, 'subscription socket refused: too many pending from its address');
+      socket.close(
+        TOO_MANY_CONNECTIONS_CLOSE_CODE,
+        `TOO_MANY_PENDING_CONNECTIONS: this address already has ${deps.pendingConnectionsPerAddress} connections waiting to be initialised`,
+      );
+      return false;
+    }
+    pendingPlace.set(socket, giveBack);
+    socket.once('close', giveBack);
+    return true;
+  };
+
+  /** Admits a connection: a valid key with budget for the connection, and free slots. Closes the socket otherwise. */
   const connect = async (ctx: Ctx): Promise<boolean> => {
     const socket = ctx.extra.socket;
     const principal = await deps.authenticate(authorizationOf(ctx.connectionParams));
@@ -120,11 +144,12 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
       socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `RATE_LIMITED: this API key has spent its budget; retry in ${refusal.extensions.retryAfterSeconds} s`);
       return false;
     }
-    admittedAs.set(ctx, principal);
+    connections.set(ctx, { principal, rateLimitedInARow: 0 });
     if (!slots) return true;
-    const slot = await slots.acquire(principal.apiKeyId);
+    const slot = await slots.acquire(principal.apiKeyId, principal.organizationId);
     if (!slot.admitted) {
-      socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `TOO_MANY_CONNECTIONS: this API key already has ${slot.limit} open connections`);
+      const holder = slot.scope === 'organization' ? 'this organisation (all its API keys together)' : 'this API key';
+      socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `TOO_MANY_CONNECTIONS: ${holder} already has ${slot.limit} open connections`);
       return false;
     }
     held.set(ctx, slot.release);
@@ -136,10 +161,10 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
     return true;
   };
 
-  const server = useServer<Record<string, unknown>>(
+  const server = serveGraphqlWs(
+    wss,
     {
       schema: deps.schema,
-      isProd: deps.production,
       connectionInitWaitTimeout: 5_000,
       async onConnect(ctx) {
         try {
@@ -149,58 +174,23 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
           deps.logger.warn({ err: (error as Error).message }, 'subscription connection failed; closed with 1011');
           ctx.extra.socket.close(1011, 'The server could not check the key just now; retry shortly');
           return false;
+        } finally {
+          pendingPlace.get(ctx.extra.socket)?.();
         }
       },
       // Every close ends here, acknowledged or not, clean or abrupt (a reset or a dead peer terminated by the keep-alive).
       async onClose(ctx) {
         await release(ctx);
       },
-      async onSubscribe(ctx, _id, payload) {
-        // graphql-ws lists a subscription in ctx.subscriptions before it calls this hook, and removes
-        // it when it completes, errs, is completed by the client or its socket closes. Counted
-        // before the first await, so that subscriptions sent together cannot all pass.
-        const over = Object.keys(ctx.subscriptions).length > maxSubscriptions;
-        try {
-          if (over) {
-            const payer = admittedAs.get(ctx);
-            if (payer) await payFor(deps.rateLimiter, rateSubject(payer, undefined), 1);
-            return refused(ctx, [
-              new GraphQLError(`At most ${maxSubscriptions} subscriptions may be active on one connection; complete one first, or open another connection`, {
-                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: maxSubscriptions },
-              }),
-            ]);
-          }
-          const principal = await deps.authenticate(authorizationOf(ctx.connectionParams));
-          if (!principal) {
-            ctx.extra.socket.close(CloseCode.Unauthorized, UNAUTHORIZED);
-            return [new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
-          }
-          const admission = await admitSubscription(
-            { schema: deps.schema, production: deps.production, limits: deps.limits, limiter: deps.rateLimiter },
-            principal,
-            payload,
-          );
-          if (!admission.admitted) return refused(ctx, admission.errors);
-          return {
-            schema: deps.schema,
-            document: admission.document,
-            operationName: payload.operationName ?? null,
-            variableValues: payload.variables ?? null,
-            contextValue: deps.context(principal),
-          };
-        } catch (error) {
-          // Not the client's doing (the database or Redis failed): formatError decides what the client sees and logs it.
-          return [new GraphQLError('The subscription could not be started', { originalError: error as Error })];
-        }
-      },
+      onSubscribe: subscribeHook(deps, connections),
       onNext(ctx, id, _payload, _args, result) {
-        return bounded(ctx as Ctx, id, result);
+        return bounded(ctx, id, result);
       },
       onError(_ctx, _id, _payload, errors) {
         return errors.map(shape);
       },
     },
-    wss,
+    { logger: deps.logger, admit: admitSocket },
   );
 
   /** The message as sent, or MESSAGE_TOO_LARGE in its place and the subscription completed. */
@@ -213,7 +203,7 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
     }
     deps.onMessage?.('too_large');
     deps.logger.warn(
-      { bytes, limit: deps.maxMessageBytes, apiKeyId: admittedAs.get(ctx)?.apiKeyId },
+      { bytes, limit: deps.maxMessageBytes, apiKeyId: connections.get(ctx)?.principal.apiKeyId },
       'subscription message over the size limit; subscription completed',
     );
     // graphql-ws sends this message, then asks the stream for the next result, finds it done and sends `complete`.

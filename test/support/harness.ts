@@ -37,10 +37,18 @@ export interface HarnessOptions {
   /** Rate limiting against the real Redis, on buckets under a prefix of this harness's own (anonymous and ingestion budgets default to `points`). */
   rateLimit?: { points: number; anonymousPoints?: number; ingestPoints?: number; windowMs: number };
   /**
-   * graphql-ws limits: connections per key counted in the real Redis under `<prefix>:ws` (only when
-   * given), subscriptions per connection and the largest pushed message (default: the server's).
+   * graphql-ws limits: connections per key (and per organisation) counted in the real Redis under
+   * `<prefix>:ws` (only when connectionsPerKey is given), subscriptions per connection, the largest
+   * pushed message and pending sockets per address (default: the server's).
    */
-  subscriptionLimits?: { connectionsPerKey?: number; subscriptionsPerConnection?: number; leaseMs?: number; maxMessageBytes?: number };
+  subscriptionLimits?: {
+    connectionsPerKey?: number;
+    connectionsPerOrganization?: number;
+    subscriptionsPerConnection?: number;
+    leaseMs?: number;
+    maxMessageBytes?: number;
+    pendingPerAddress?: number;
+  };
   /** Where the API logs (default: silent, or TEST_LOG_LEVEL). */
   logger?: Logger;
   /** Quality standings for the API (default: the stored scores). */
@@ -106,6 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           redis: slotsRedis,
           prefix: connectionSlotsPrefix,
           limit: slotLimits.connectionsPerKey,
+          ...(slotLimits.connectionsPerOrganization ? { organizationLimit: slotLimits.connectionsPerOrganization } : {}),
           logger,
           ...(slotLimits.leaseMs ? { leaseMs: slotLimits.leaseMs } : {}),
         })
@@ -151,6 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     connectionSlots,
     ...(slotLimits?.subscriptionsPerConnection ? { subscriptionsPerConnection: slotLimits.subscriptionsPerConnection } : {}),
     ...(slotLimits?.maxMessageBytes ? { subscriptionMaxMessageBytes: slotLimits.maxMessageBytes } : {}),
+    ...(slotLimits?.pendingPerAddress ? { subscriptionPendingPerAddress: slotLimits.pendingPerAddress } : {}),
     ...(options.workers && stack ? { queues: stack.queues.all } : {}),
   });
   const url = await api.listen(0, '127.0.0.1');

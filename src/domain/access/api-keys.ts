@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKeySchema, OrganizationSchema, type ApiKey } from '../../persistence/entities/access.js';
+import { violatesConstraint } from '../../persistence/db-errors.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
@@ -70,6 +71,12 @@ export async function authenticate(em: EntityManager, presented: string): Promis
   };
 }
 
+/**
+ * Active (unrevoked) keys one organisation may hold: plenty for its systems, and a bound on what
+ * one tenant can multiply, since connections, subscriptions and rate budgets are per key.
+ */
+export const MAX_ACTIVE_API_KEYS = 50;
+
 /** Roles that manage keys (the operator anyone's, the others their own organisation's). */
 const KEY_ADMINS: readonly Role[] = ['OPERATOR', 'BRAND', 'VENDOR'];
 
@@ -82,7 +89,9 @@ export interface IssuedKey {
 /**
  * Issues a key to an organisation. The operator issues to anyone; a BRAND or VENDOR key issues
  * keys for its own organisation only; FINANCE and AUDITOR keys issue none (least privilege). The
- * role must fit the organisation's kind, so AUDITOR keys come from the operator only.
+ * role must fit the organisation's kind, so AUDITOR keys come from the operator only. An
+ * organisation holds at most MAX_ACTIVE_API_KEYS active keys (a ValidationError on
+ * `organizationId`; revoking one frees its place).
  */
 export async function issueApiKey(
   em: EntityManager,
@@ -99,6 +108,9 @@ export async function issueApiKey(
   if (!ROLES_BY_KIND[org.kind].includes(cmd.role)) {
     return fail('VALIDATION', `A ${org.kind} organisation cannot hold a ${cmd.role} key (allowed: ${ROLES_BY_KIND[org.kind].join(', ')})`, 'role');
   }
+  // Counted here for the common case; under concurrent issues the database's trigger decides
+  // (Migration20261207170000), and its refusal is answered the same way below.
+  if ((await em.count(ApiKeySchema, { organizationId: org.id, revokedAt: null })) >= MAX_ACTIVE_API_KEYS) return tooManyKeys();
   const generated = presetKey ? { key: presetKey, prefix: parseKey(presetKey)!.prefix } : generateKey();
   const apiKey = em.create(ApiKeySchema, {
     id: uuidv7(),
@@ -110,8 +122,18 @@ export async function issueApiKey(
     createdAt: clock.now(),
     revokedAt: null,
   });
-  await em.flush();
+  try {
+    await em.flush();
+  } catch (error) {
+    if (!violatesConstraint(error, 'api_key_active_limit')) throw error;
+    em.clear();
+    return tooManyKeys();
+  }
   return ok({ apiKey, secret: generated.key });
+}
+
+function tooManyKeys<T>(): Result<T> {
+  return fail('VALIDATION', `An organisation holds at most ${MAX_ACTIVE_API_KEYS} active API keys; revoke one first`, 'organizationId');
 }
 
 /** Revokes a key; the next request with it is UNAUTHENTICATED. Revoking twice is harmless. */

@@ -12,6 +12,7 @@ import { recordDeliveryObservations } from '../quality/delivery-observations.js'
 import { lockContractEvidence } from '../quality/rating-evidence.js';
 import { contactCapacity } from './contact-capacity.js';
 import { seatHoursToUnits } from './seat-hours.js';
+import { hasAtMostDecimals } from '../shared/decimals.js';
 
 export const MAX_REPORTS_PER_BATCH = 1_000;
 const MAX_CONTACTS_PER_REPORT = 1_000_000;
@@ -35,11 +36,6 @@ export interface ReportDeliveryOutcome {
   accepted: number;
   /** True when the contract had already been settled: an adjustment settlement is now due. */
   adjustmentDue: boolean;
-}
-
-/** At most this many decimals, judged on the decimal the client wrote (the double nearest it). */
-function hasAtMostDecimals(x: number, decimals: number): boolean {
-  return Number.isFinite(x) && Number(x.toFixed(decimals)) === x;
 }
 
 type SpikeFacts = Pick<RowOf<typeof DemandSpikeSchema>, 'channel' | 'chat_concurrency' | 'intervals'>;

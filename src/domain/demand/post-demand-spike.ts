@@ -7,7 +7,7 @@ import { uuidv7 } from '../shared/ids.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { recordTransition } from '../shared/transitions.js';
 import type { Channel } from './erlang-c.js';
-import { deriveIntervals, type IntervalInput } from './spike-terms.js';
+import { deriveIntervals, overPreciseTerm, type IntervalInput } from './spike-terms.js';
 import type { OutsourcingModel } from './spikes.js';
 
 export interface PostDemandSpikeCommand {
@@ -36,7 +36,9 @@ export interface PostDemandSpikeCommand {
 /**
  * Posts a spike as a DRAFT for the calling brand. With an idempotency key, a retry with the same
  * payload returns the spike made the first time and a different payload under the same key is
- * a CONFLICT.
+ * a CONFLICT. A decimal term with more decimals than it is used with (SPIKE_TERM_DECIMALS) is a
+ * ValidationError naming it: what is stored is then exactly what Erlang C, clearing and
+ * settlement each use.
  */
 export async function postDemandSpike(em: EntityManager, clock: Clock, actor: Principal | null, cmd: PostDemandSpikeCommand): Promise<Result<DemandSpike>> {
   const p = requireRole(actor, 'BRAND');
@@ -54,6 +56,8 @@ export async function postDemandSpike(em: EntityManager, clock: Clock, actor: Pr
     qualityWeight: cmd.qualityWeight ?? 1,
   };
   if (terms.chatConcurrency !== 1 && cmd.channel !== 'CHAT') return fail('VALIDATION', 'chatConcurrency applies to CHAT spikes only', 'input.chatConcurrency');
+  const overPrecise = overPreciseTerm(cmd);
+  if (overPrecise) return overPrecise;
   const intervals = deriveIntervals(terms);
   if (!intervals.ok) return intervals;
 

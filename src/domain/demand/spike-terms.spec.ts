@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveIntervals, utcOffsetMinutes, type SpikeTermsInput } from './spike-terms.js';
+import { deriveIntervals, overPreciseTerm, utcOffsetMinutes, type SpikeTermsInput } from './spike-terms.js';
 
 const base: SpikeTermsInput = {
   channel: 'VOICE',
@@ -65,5 +65,17 @@ describe('spike terms', () => {
     const both = { startsAt: base.intervals[0]!.startsAt, seats: 3, forecastContacts: 10, ahtSeconds: 100 };
     expect(failureOf({ ...base, intervals: [both] }).field).toBe('input.intervals[0]');
     expect(failureOf({ ...base, intervals: [{ startsAt: base.intervals[0]!.startsAt, forecastContacts: 10 }] }).field).toBe('input.intervals[0].ahtSeconds');
+  });
+
+  it('allows six decimals on fractions and four on the score floor, judged on the decimal written', () => {
+    expect(
+      overPreciseTerm({ serviceLevelTarget: 0.812345, maxOccupancy: 1, shrinkage: 0, maxVendorShare: 0.3, qualityWeight: 0.000001, minQualityScore: 99.9999 }),
+    ).toBeNull();
+    expect(overPreciseTerm({ maxVendorShare: null, minQualityScore: undefined })).toBeNull();
+    expect(overPreciseTerm({ serviceLevelTarget: 0.8123451 })).toMatchObject({ ok: false, failure: { kind: 'VALIDATION', field: 'input.serviceLevelTarget' } });
+    expect(overPreciseTerm({ shrinkage: 0.1 + 0.2 })).toMatchObject({ failure: { field: 'input.shrinkage' } });
+    expect(overPreciseTerm({ minQualityScore: 50.00001 })).toMatchObject({
+      failure: { field: 'input.minQualityScore', message: expect.stringContaining('at most 4 decimals') },
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { StoredInterval } from '../../persistence/entities/demand.js';
+import { hasAtMostDecimals } from '../shared/decimals.js';
 import { isCurrency } from '../shared/money.js';
 import { fail, ok, type Result } from '../shared/result.js';
 import { requiredStaffing, type Channel } from './erlang-c.js';
@@ -28,6 +29,30 @@ export interface SpikeTermsInput {
   reserveRateMinor: bigint;
   currency: string;
   biddingClosesAt: Date;
+}
+
+/**
+ * The decimal terms of a spike and the decimals each may carry. Every fraction is used to parts
+ * per million: settlement reads the contract's service-level target in ppm (so Erlang C must size
+ * seats for that same target, not a finer one), and the vendor-share cap's 1e-9 guard is exact for
+ * shares in ppm of up to 10,000 seats. The quality-score floor is on a 0-100 scale, so four
+ * decimals are the same millionth of its range.
+ */
+export const SPIKE_TERM_DECIMALS = { serviceLevelTarget: 6, maxOccupancy: 6, shrinkage: 6, maxVendorShare: 6, qualityWeight: 6, minQualityScore: 4 } as const;
+
+/** A ValidationError naming the first term with more decimals than it is used with, or null. */
+export function overPreciseTerm(terms: { [K in keyof typeof SPIKE_TERM_DECIMALS]?: number | null }): Result<never> | null {
+  for (const [name, decimals] of Object.entries(SPIKE_TERM_DECIMALS)) {
+    const value = terms[name as keyof typeof SPIKE_TERM_DECIMALS];
+    if (value != null && !hasAtMostDecimals(value, decimals)) {
+      return fail(
+        'VALIDATION',
+        `${name} has at most ${decimals} decimals (it is used to ${decimals === 6 ? 'parts per million' : 'ten-thousandths of a point'})`,
+        `input.${name}`,
+      );
+    }
+  }
+  return null;
 }
 
 /** Minutes east of UTC of `zone` at `at`, from the tz database in Intl. */

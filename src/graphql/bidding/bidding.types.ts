@@ -150,7 +150,7 @@ export class ReviseBidInput {
   @Field(() => Boolean, {
     defaultValue: false,
     description:
-      'Remove both minimums first, then apply the fields above: with a new minimum in the same revision, that minimum is kept and only the other is removed.',
+      'Remove both minimums first, then apply the minimum fields given: with a new minimum in the same revision, that minimum is kept and only the other is removed.',
   })
   clearMinimums!: boolean;
 

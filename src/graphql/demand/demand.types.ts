@@ -178,7 +178,7 @@ export class PostDemandSpikeInput {
   @ValidateNested({ each: true })
   intervals!: SpikeIntervalInput[];
 
-  @Field(() => Float, { description: 'Service-level target, e.g. 0.8 for 80%.' })
+  @Field(() => Float, { description: 'Service-level target, e.g. 0.8 for 80%; at most 6 decimals.' })
   @IsNumber()
   @Min(0.01)
   @Max(0.999)
@@ -190,14 +190,14 @@ export class PostDemandSpikeInput {
   @Max(3600)
   serviceLevelSeconds!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Highest occupancy for Erlang C (default 0.85).' })
+  @Field(() => Float, { nullable: true, description: 'Highest occupancy for Erlang C (default 0.85); at most 6 decimals.' })
   @IsOptional()
   @IsNumber()
   @Min(0.1)
   @Max(1)
   maxOccupancy?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Shrinkage, 0 to 0.9 (default 0).' })
+  @Field(() => Float, { nullable: true, description: 'Shrinkage, 0 to 0.9 (default 0); at most 6 decimals.' })
   @IsOptional()
   @IsNumber()
   @Min(0)
@@ -215,21 +215,21 @@ export class PostDemandSpikeInput {
   @ValidateNested()
   reserveRate!: MoneyInput;
 
-  @Field(() => Float, { nullable: true, description: 'Lowest vendor quality score (0–100) allowed to bid.' })
+  @Field(() => Float, { nullable: true, description: 'Lowest vendor quality score (0–100) allowed to bid; at most 4 decimals.' })
   @IsOptional()
   @IsNumber()
   @Min(0)
   @Max(100)
   minQualityScore?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Highest share (0–1] of an interval one vendor may win.' })
+  @Field(() => Float, { nullable: true, description: 'Highest share (0–1] of an interval one vendor may win; at most 6 decimals.' })
   @IsOptional()
   @IsNumber()
   @Min(0.01)
   @Max(1)
   maxVendorShare?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Quality weight 0–1 (default 1; 0 = price only).' })
+  @Field(() => Float, { nullable: true, description: 'Quality weight 0–1 (default 1; 0 = price only); at most 6 decimals.' })
   @IsOptional()
   @IsNumber()
   @Min(0)

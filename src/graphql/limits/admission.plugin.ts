@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { rateLimitHeaders, type RateLimiter } from '../../http/rate-limit.js';
 import type { Context } from '../context.js';
 import { costWithinLimit, payFor, rateSubject } from './operation-admission.js';
@@ -13,6 +14,11 @@ import { costWithinLimit, payFor, rateSubject } from './operation-admission.js';
  * Every response of Apollo's request pipeline carries the caller's budget in X-RateLimit-*
  * headers; requests refused before their cost is known (parse or validation errors,
  * QUERY_TOO_COMPLEX) are charged 1 point, so junk still spends budget.
+ *
+ * A subscription operation is refused here, after its cost (so both transports answer the same
+ * limits alike) and before anything executes, with 400 BAD_REQUEST: Apollo would run its root
+ * field once without an event, which failed as an internal error. Subscriptions are served over
+ * graphql-ws at the same path.
  */
 export function admissionPlugin(options: { maxCost: number; limiter?: RateLimiter }): ApolloServerPlugin<Context> {
   const { maxCost, limiter } = options;
@@ -24,6 +30,10 @@ export function admissionPlugin(options: { maxCost: number; limiter?: RateLimite
           if (!operation) return;
           const priced = costWithinLimit(schema, document, operation, request.variables, maxCost);
           if ('error' in priced) throw priced.error;
+          if (operation.operation === 'subscription') {
+            contextValue.logger.warn({ code: 'BAD_REQUEST' }, 'subscription sent over HTTP refused');
+            throw new GraphQLError(SUBSCRIBE_OVER_WS, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           if (!limiter) return;
           charged = true;
           const { decision, refusal } = await payFor(limiter, rateSubject(contextValue.principal, contextValue.clientIp), priced.cost);
@@ -42,3 +52,6 @@ export function admissionPlugin(options: { maxCost: number; limiter?: RateLimite
     },
   };
 }
+
+const SUBSCRIBE_OVER_WS =
+  'Subscriptions are not served over HTTP: open a WebSocket to this same path (the graphql-transport-ws protocol of graphql-ws) and subscribe there';
