@@ -87,6 +87,8 @@ export interface Harness {
 export const TEST_WEBHOOK_KEY = Buffer.alloc(32, 0x42);
 
 const TABLES = [
+  'console_sign_in_link',
+  'console_session',
   'webhook_delivery',
   'webhook_endpoint',
   'domain_event',
