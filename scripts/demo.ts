@@ -27,6 +27,7 @@ import { clearingProcessor } from '../workers/clearing.processor.js';
 import { qualityProcessor } from '../workers/quality.processor.js';
 import { CLEARING_QUEUE, createQueues, QUALITY_QUEUE, redisConnection, SETTLEMENT_QUEUE } from '../workers/queues.js';
 import { settlementProcessor } from '../workers/settlement.processor.js';
+import { printConsoleLinks } from './demo-console.js';
 
 const keepRunning = process.argv.includes('--keep-running');
 const config = loadConfigOrExit({ LOG_LEVEL: 'warn', ...process.env });
@@ -536,8 +537,16 @@ try {
     say(
       `   e.g. curl -s ${graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${brandKey}' -d '{"query":"{ vendorRankings(skill: \\"billing\\") { nodes { rank vendorName composite } } }"}'`,
     );
+    const personas = [
+      { who: 'brand planner', key: brandKey },
+      { who: 'brand finance', key: brandFinance },
+      { who: `vendor (${vendors[0]!.name})`, key: vendors[0]!.key },
+      { who: 'operator', key: operatorKey },
+    ];
+    await printConsoleLinks(call, base, personas, say);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
   } else {
+    say(`Run it with --keep-running for one-time sign-in links to the web console at ${base}/console/.`);
     await shutdown(0);
   }
 } catch (error) {
