@@ -97,4 +97,10 @@ describe('configuration', () => {
     expect(checkApiConfig(loadConfig({})).metricsPort).toBeNull();
     expect(loadConfig(production).metricsToken).toBeNull();
   });
+
+  it('reads the console session lifetime, within five minutes and a week', () => {
+    expect(loadConfig({}).consoleSessionTtlMs).toBe(8 * 3_600_000);
+    expect(loadConfig({ CONSOLE_SESSION_TTL_MS: '3600000' }).consoleSessionTtlMs).toBe(3_600_000);
+    expect(() => loadConfig({ CONSOLE_SESSION_TTL_MS: '1000' })).toThrow(/CONSOLE_SESSION_TTL_MS/);
+  });
 });

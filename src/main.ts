@@ -53,6 +53,7 @@ const api = await createApiServer({
   subscriptionsPerConnection: config.subscriptionLimits.subscriptionsPerConnection,
   connectionSlots,
   subscriptionMaxMessageBytes: config.subscriptionLimits.maxMessageBytes,
+  console: { sessionTtlMs: config.consoleSessionTtlMs },
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql`, metrics: api.metricsUrl() }, 'API listening');
