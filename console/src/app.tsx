@@ -49,6 +49,10 @@ export function App() {
     [generation],
   );
   useEffect(() => () => api.close(), [api]);
+  // A signed-out console holds no socket: its subscriptions end with the session.
+  useEffect(() => {
+    if (signedOut) api.close();
+  }, [signedOut, api]);
 
   const onSignedIn = () => {
     setNotice(null);

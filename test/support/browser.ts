@@ -85,7 +85,26 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
 }
 
+/** The curated screens docs/console.md shows; into docs/console only these are written. */
+const DOC_SHOTS = new Set([
+  'brand-new-spike',
+  'brand-spike-cleared',
+  'brand-spike-cleared-phone',
+  'vendor-open-spikes',
+  'vendor-bid-form',
+  'vendor-my-bids',
+  'vendor-bid-to-beat',
+  'vendor-delivery',
+  'finance-invoices',
+  'finance-invoice',
+  'finance-statement',
+  'operator-organizations',
+  'operator-key-issued',
+  'operator-revoked-session-ended',
+]);
+
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOT_DIR.startsWith('docs') && !DOC_SHOTS.has(name)) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
