@@ -105,3 +105,22 @@ export function FormError({ error }: { error: string | null | undefined }) {
     </p>
   ) : null;
 }
+
+/** A CSV file chosen from disk, read as text in the browser (nothing is uploaded until the form is sent). */
+export function UploadField({ label = 'Or upload a CSV file', onText }: { label?: string; onText: (text: string) => void }) {
+  return (
+    <Field label={label}>
+      {(a11y) => (
+        <input
+          {...a11y}
+          type="file"
+          accept=".csv,text/csv,text/plain"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            if (file) onText(await file.text());
+          }}
+        />
+      )}
+    </Field>
+  );
+}

@@ -1,106 +1,14 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { graphql } from '../../gql';
 import type { Channel, OutsourcingModel, PostDemandSpikeInput } from '../../gql/graphql';
-import { parseForecastCsv, type CsvProblem } from '../../lib/csv';
+import { parseForecastCsv } from '../../lib/csv';
 import { decimalToMinor, formatDateTime, localZone, toWallTime, zonedWallTimeToUtc } from '../../lib/format';
 import { navigate, useTitle } from '../../lib/router';
-import { errorFor, Field, FormError, SelectField, TextAreaField, TextField, type UserErrorLike } from '../../components/form';
-import { ErrorState, Loading } from '../../components/states';
+import { errorFor, Field, FormError, UploadField, SelectField, TextAreaField, TextField, type UserErrorLike } from '../../components/form';
 import { PageHeader } from '../../components/status';
-import { StaffingTable } from './staffing-table';
+import { PreviewSection } from './preview-section';
 import { firstError } from '../../lib/errors';
-
-const Preview = graphql(`
-  query PreviewStaffing($input: PreviewStaffingInput!) {
-    previewStaffing(input: $input) {
-      __typename
-      ... on StaffingPreview {
-        totalRequiredSeats
-        intervals {
-          index
-          startsAt
-          endsAt
-          forecastContacts
-          ahtSeconds
-          trafficErlangs
-          agents
-          requiredSeats
-          serviceLevelAtRequired
-        }
-      }
-      ... on UserError {
-        code
-        message
-        field
-      }
-    }
-  }
-`);
-
-const Post = graphql(`
-  mutation PostSpike($input: PostDemandSpikeInput!, $key: String) {
-    postDemandSpike(input: $input, idempotencyKey: $key) {
-      __typename
-      ... on DemandSpike {
-        id
-      }
-      ... on UserError {
-        code
-        message
-        field
-      }
-    }
-  }
-`);
-
-const Publish = graphql(`
-  mutation PublishSpike($id: UUID!) {
-    publishDemandSpike(spikeId: $id) {
-      __typename
-      ... on DemandSpike {
-        id
-        status
-      }
-      ... on UserError {
-        code
-        message
-        field
-      }
-    }
-  }
-`);
-
-const ZONES = [
-  'Europe/London',
-  'Europe/Madrid',
-  'Europe/Berlin',
-  'America/New_York',
-  'America/Chicago',
-  'America/Los_Angeles',
-  'Asia/Kolkata',
-  'Asia/Manila',
-  'UTC',
-];
-const EXAMPLE = `interval_start,contacts,aht_seconds
-2026-11-28 09:00,100,180
-2026-11-28 09:30,240,420`;
-
-const fraction = (percent: string) => (percent.trim() === '' ? null : Number(percent) / 100);
-const tags = (text: string) =>
-  text
-    .split(/[,\s]+/)
-    .map((t) => t.trim())
-    .filter(Boolean);
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
+import { describeProblems, EXAMPLE, fraction, Post, Preview, Publish, tags, useDebounced, ZONES } from './new-spike-support';
 
 /** A new spike from a pasted or uploaded forecast, with the derived seats previewed per interval before posting. */
 export function NewSpike() {
@@ -146,12 +54,6 @@ export function NewSpike() {
   const [preview] = useQuery({ query: Preview, variables: { input: JSON.parse(previewInput) }, pause: !parsed?.ok });
   const [posting, post] = useMutation(Post);
   const [, publish] = useMutation(Publish);
-
-  const onFile = async (file: File | undefined) => {
-    if (!file) return;
-    const text = await file.text();
-    setF((old) => ({ ...old, forecast: text }));
-  };
 
   const submit = (andPublish: boolean) => async (e: FormEvent) => {
     e.preventDefault();
@@ -323,28 +225,9 @@ export function NewSpike() {
             placeholder={EXAMPLE}
             error={forecastError}
           />
-          <Field label="Or upload a CSV file">
-            {(a11y) => <input {...a11y} type="file" accept=".csv,text/csv,text/plain" onChange={(e) => void onFile(e.target.files?.[0])} />}
-          </Field>
+          <UploadField onText={(text) => setF((old) => ({ ...old, forecast: text }))} />
         </fieldset>
-        <section aria-labelledby="preview-heading" className="preview">
-          <h2 id="preview-heading">Preview: seats and service level per interval</h2>
-          {!parsed ? (
-            <p className="state empty">The preview appears as soon as the forecast can be read.</p>
-          ) : !parsed.ok ? (
-            <p className="state empty">Fix the forecast to see the preview.</p>
-          ) : preview.error ? (
-            <ErrorState error={preview.error} />
-          ) : !previewResult ? (
-            <Loading what="Deriving seats" />
-          ) : previewResult.__typename === 'StaffingPreview' ? (
-            <StaffingTable intervals={previewResult.intervals} timeZone={f.timeZone} total={previewResult.totalRequiredSeats} />
-          ) : (
-            <p className="state error" role="alert">
-              {previewResult.message}
-            </p>
-          )}
-        </section>
+        <PreviewSection parsed={parsed} preview={preview} timeZone={f.timeZone} />
         <fieldset>
           <legend>Terms</legend>
           <div className="row">
@@ -409,9 +292,4 @@ export function NewSpike() {
       </form>
     </section>
   );
-}
-
-function describeProblems(problems: readonly CsvProblem[]): string {
-  const shown = problems.slice(0, 3).map((p) => `Line ${p.line}${p.column ? ` (${p.column})` : ''}: ${p.message}`);
-  return shown.join('. ') + (problems.length > 3 ? `. And ${problems.length - 3} more.` : '');
 }

@@ -9,7 +9,9 @@ import { QueryState } from '../../components/states';
 import { PageHeader, Status } from '../../components/status';
 import { useViewer } from '../../viewer';
 import { StaffingTable } from './staffing-table';
-import { Awards, CoverageChart, RoutingPlan } from './spike-outcome';
+import { Awards } from './awards';
+import { CoverageChart } from './coverage-chart';
+import { RoutingPlan } from './routing-plan';
 
 const SpikeOverview = graphql(`
   query SpikeOverview($id: UUID!) {

@@ -1,6 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { graphql } from '../../gql';
 import type { BidTargetQuery } from '../../gql/graphql';
 import { parseSeatsCsv } from '../../lib/csv';
 import { firstError } from '../../lib/errors';
@@ -10,84 +9,7 @@ import { Chart } from '../../components/chart';
 import { errorFor, FormError, TextAreaField, TextField, type UserErrorLike } from '../../components/form';
 import { QueryState } from '../../components/states';
 import { PageHeader, Status } from '../../components/status';
-
-const BidTarget = graphql(`
-  query BidTarget($id: UUID!) {
-    demandSpike(id: $id) {
-      id
-      title
-      status
-      channel
-      timeZone
-      intervalMinutes
-      biddingClosesAt
-      reserveRate {
-        amountMinor
-        currency
-      }
-      intervals {
-        index
-        startsAt
-        requiredSeats
-      }
-    }
-    myBids(spikeId: $id, first: 10) {
-      nodes {
-        id
-        status
-        version
-        rate {
-          amountMinor
-          currency
-        }
-        offered {
-          index
-          seats
-        }
-      }
-    }
-  }
-`);
-
-const PlaceBid = graphql(`
-  mutation PlaceBid($input: PlaceBidInput!, $key: String!) {
-    placeBid(input: $input, idempotencyKey: $key) {
-      __typename
-      ... on Bid {
-        id
-        status
-      }
-      ... on NotEligibleError {
-        rules {
-          rule
-          detail
-        }
-      }
-      ... on UserError {
-        code
-        message
-        field
-      }
-    }
-  }
-`);
-
-const Withdraw = graphql(`
-  mutation WithdrawBid($id: UUID!, $version: Int) {
-    withdrawBid(bidId: $id, expectedVersion: $version) {
-      __typename
-      ... on Bid {
-        id
-        status
-      }
-      ... on UserError {
-        code
-        message
-        field
-      }
-    }
-  }
-`);
+import { BidTarget, PlaceBid, Withdraw } from './bid-documents';
 
 /** A spike's demand curve and the bid form: seats per interval in a grid or pasted from CSV, minimums, and the total. */
 export function BidOnSpike({ id }: { id: string }) {

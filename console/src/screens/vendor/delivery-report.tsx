@@ -5,7 +5,7 @@ import { parseDeliveryCsv } from '../../lib/csv';
 import { firstError } from '../../lib/errors';
 import { formatDateTime, formatMoney } from '../../lib/format';
 import { useTitle } from '../../lib/router';
-import { Field, FormError, TextAreaField, type UserErrorLike } from '../../components/form';
+import { FormError, TextAreaField, UploadField, type UserErrorLike } from '../../components/form';
 import { QueryState } from '../../components/states';
 import { PageHeader, Status } from '../../components/status';
 
@@ -151,11 +151,7 @@ export function DeliveryReport({ id }: { id: string }) {
                 onChange={(e) => setCsv(e.target.value)}
                 error={error?.field === 'csv' ? error.message : undefined}
               />
-              <Field label="Or upload a CSV file">
-                {(a11y) => (
-                  <input {...a11y} type="file" accept=".csv,text/csv,text/plain" onChange={async (e) => setCsv((await e.target.files?.[0]?.text()) ?? csv)} />
-                )}
-              </Field>
+              <UploadField onText={setCsv} />
               <FormError error={error && error.field !== 'csv' ? error.message : null} />
               {receipt && (
                 <p className="success" role="status">
