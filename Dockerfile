@@ -3,9 +3,11 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json schema.graphql ./
 COPY src ./src
 COPY workers ./workers
+COPY console ./console
+# The API and the workers, and the web console's static files (dist/console, served at /console).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: { alias: { graphql: require.resolve('graphql') } },
   cacheDir: 'node_modules/.vitest-cache',
   test: {
-    include: ['src/**/*.spec.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.spec.ts', 'test/**/*.test.ts', 'console/src/**/*.spec.ts'],
     // Integration tests share one PostgreSQL database and one Redis: run files one at a time.
     fileParallelism: false,
     testTimeout: 30_000,

@@ -27,6 +27,7 @@ import { auctionAndDelivery, settleAndRescore } from './demo/cycle.js';
 import { onboard } from './demo/market.js';
 import { bold, padEnd, say } from './demo/output.js';
 import { checkServices } from './demo/services.js';
+import { printConsoleLinks } from './demo/console-links.js';
 
 const keepRunning = process.argv.includes('--keep-running');
 const config = loadConfigOrExit({ LOG_LEVEL: 'warn', ...process.env });
@@ -106,8 +107,16 @@ try {
     say(
       `   e.g. curl -s ${graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${market.brandKey}' -d '{"query":"{ vendorRankings(skill: \\"billing\\") { nodes { rank vendorName composite } } }"}'`,
     );
+    const personas = [
+      { who: 'brand planner', key: market.brandKey },
+      { who: 'brand finance', key: market.brandFinance },
+      { who: `vendor (${market.vendors[0]!.name})`, key: market.vendors[0]!.key },
+      { who: 'operator', key: operatorKey },
+    ];
+    await printConsoleLinks(demo.call, base, personas, say);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
   } else {
+    say(`Run it with --keep-running for one-time sign-in links to the web console at ${base}/console/.`);
     await shutdown(0);
   }
 } catch (error) {

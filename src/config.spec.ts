@@ -117,4 +117,10 @@ describe('configuration', () => {
     expect(checkApiConfig(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '::1' })).metricsHost).toBe('::1');
     expect(() => checkApiConfig(loadConfig({ METRICS_HOST: '127.0.0.1' }))).toThrow(/^Invalid configuration: METRICS_HOST applies to METRICS_PORT only/);
   });
+
+  it('reads the console session lifetime, within five minutes and a week', () => {
+    expect(loadConfig({}).consoleSessionTtlMs).toBe(8 * 3_600_000);
+    expect(loadConfig({ CONSOLE_SESSION_TTL_MS: '3600000' }).consoleSessionTtlMs).toBe(3_600_000);
+    expect(() => loadConfig({ CONSOLE_SESSION_TTL_MS: '1000' })).toThrow(/CONSOLE_SESSION_TTL_MS/);
+  });
 });

@@ -72,6 +72,8 @@ export interface Config {
   };
   /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address. */
   trustProxyHops: number;
+  /** How long a web console session lasts from sign-in (CONSOLE_SESSION_TTL_MS). */
+  consoleSessionTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
     workerHealthPort: integer(env, 'WORKER_HEALTH_PORT', 4100, 0, 65535),
     settlementGraceMs: integer(env, 'SETTLEMENT_GRACE_MS', 2 * 3_600_000, 0, 30 * 86_400_000),
+    consoleSessionTtlMs: integer(env, 'CONSOLE_SESSION_TTL_MS', 8 * 3_600_000, 5 * 60_000, 7 * 86_400_000),
     feePpm: integer(env, 'MARKETPLACE_FEE_PPM', 20_000, 0, 500_000),
     workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 1_000, 600_000),
     scoreRefreshMs: integer(env, 'SCORE_REFRESH_MS', 300_000, 1_000, 86_400_000),

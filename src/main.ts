@@ -61,6 +61,7 @@ const api = await createApiServer({
   connectionSlots,
   subscriptionMaxMessageBytes: config.subscriptionLimits.maxMessageBytes,
   subscriptionPendingPerAddress: config.subscriptionLimits.pendingPerAddress,
+  console: { sessionTtlMs: config.consoleSessionTtlMs },
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql`, metrics: api.metricsUrl() }, 'API listening');

@@ -23,6 +23,9 @@ import { getSchema } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/http-errors.js';
 import { QUEUE_BOARD_PATH, queueBoard } from './http/queue-board.js';
 import { requestLocals, requestLog } from './http/request-log.js';
+import { createConsoleSessions } from './http/console-session.js';
+import { CONSOLE_PATH, consoleStatic, defaultConsoleDir } from './http/console-static.js';
+import { DEFAULT_SESSION_TTL_MS } from './domain/access/console-sessions.js';
 import type { Logger } from './logger.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { createMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
@@ -76,6 +79,8 @@ export interface ApiDeps {
   subscriptionMaxMessageBytes?: number;
   /** graphql-ws sockets per client address not yet initialised, per replica (default DEFAULT_PENDING_CONNECTIONS_PER_ADDRESS). */
   subscriptionPendingPerAddress?: number;
+  /** The web console: its built files (default dist/console) and its session lifetime (default 8 h). */
+  console?: { dir?: string; sessionTtlMs?: number };
 }
 
 export interface ApiServer {
@@ -89,7 +94,7 @@ export interface ApiServer {
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** The paths the API serves: the `route` label of the HTTP metrics takes only these values. */
-const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH, '/ingest/quality'] as const;
+const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH, '/ingest/quality', `${CONSOLE_PATH}/session`, CONSOLE_PATH] as const;
 
 /**
  * Builds the API process: Express with Apollo Server at /graphql (POST), graphql-ws
@@ -125,6 +130,13 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     return deps.production ? withoutSuggestions(shaped) : shaped;
   };
 
+  const consoleSessions = createConsoleSessions({
+    fork: () => deps.orm.em.fork() as Context['em'],
+    clock: deps.clock,
+    production: deps.production,
+    ttlMs: deps.console?.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
+  });
   /** The principal for an Authorization value, or null for a malformed, unknown or revoked key. */
   const principalFor = async (em: Context['em'], header: string): Promise<Principal | null> => {
     const match = BEARER.exec(header);
@@ -185,6 +197,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
 
   app.post('/ingest/quality', ...qualityIngestRoute(deps));
+  app.use(`${CONSOLE_PATH}/session`, consoleSessions.router);
+  app.use(CONSOLE_PATH, consoleStatic(deps.console?.dir ?? defaultConsoleDir()));
   if (deps.queues?.length) {
     app.use(
       QUEUE_BOARD_PATH,
@@ -210,6 +224,10 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           principal = await principalFor(em, header).catch(unlessUnavailable);
           if (!principal) throw await invalidKeyRefusal(deps.rateLimiter, clientIp);
           locals.apiKeyId = principal.apiKeyId;
+        } else {
+          // The web console: its session cookie acts as its key (src/http/console-session.ts).
+          principal = (await consoleSessions.graphqlPrincipal(em, req, clientIp).catch(unlessUnavailable)) ?? null;
+          if (principal) locals.apiKeyId = principal.apiKeyId;
         }
         return { ...contextFor(em, principal, locals.requestId, locals.logger), clientIp };
       },
@@ -235,7 +253,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           logger: deps.logger,
           limits,
           rateLimiter: deps.rateLimiter,
-          authenticate: (header) => principalFor(deps.orm.em.fork() as Context['em'], header),
+          authenticate: (header, request) => (header ? principalFor(deps.orm.em.fork() as Context['em'], header) : consoleSessions.upgradePrincipal(request)),
           context: (principal) => contextFor(deps.orm.em.fork() as Context['em'], principal, randomUUID()),
           // Apollo leaves `http` (status, headers) out of what clients see; so does this.
           formatError: (error, original) => {

@@ -11,9 +11,13 @@ let h: Harness;
 let m: Market;
 let openSpike: string;
 let endedContractId: string;
+let contractId: string;
+let invoiceId: string;
+let closedSpike: string;
+let bidOnClosed: string;
 beforeAll(async () => {
   w = await anAuthorizationWorld();
-  ({ h, m, openSpike, endedContractId } = w);
+  ({ h, m, openSpike, endedContractId, contractId, invoiceId, closedSpike, bidOnClosed } = w);
 });
 afterAll(async () => {
   await h.close();
@@ -56,6 +60,7 @@ const fieldMatrix: Record<
     pick: (d) => (d.invoices.nodes.length ? d.invoices.nodes : null),
     expected: fields('FORBIDDEN', { brandFinance: 'VISIBLE', vendorFinance: 'VISIBLE', otherBrandFinance: 'HIDDEN' }),
   },
+  ...consoleFieldRows(),
   'Bid.rate of an open spike (sealed: nobody but the bidder)': {
     run: (k) => gql(h.url, op.BIDS_FOR_SPIKE, { id: openSpike }, k),
     pick: (d) => d.bidsForSpike.nodes[0]?.rate,
@@ -83,3 +88,60 @@ describe('sensitive fields', () => {
     });
   }
 });
+
+/** Every field the web console added behind an id (issue 14): what each actor sees of it, through the same rules as the top-level queries. */
+function consoleFieldRows() {
+  const contractReaders = { operator: 'VISIBLE', brand: 'VISIBLE', brandFinance: 'VISIBLE', vendor: 'VISIBLE', vendorFinance: 'VISIBLE' } as const;
+  const contractRefusals = { otherBrand: 'NOT_FOUND', otherBrandFinance: 'NOT_FOUND', otherVendor: 'NOT_FOUND', auditor: 'FORBIDDEN' } as const;
+  const contractRow = (pick: (c: Record<string, any>) => unknown, overrides: Partial<Record<Actor, FieldOutcome>> = {}) => ({
+    run: (k: string | undefined) => gql(h.url, op.CONTRACT_NAMES, { id: contractId }, k),
+    pick: (d: Record<string, any>) => pick(d.contract),
+    expected: fields('OK', { ...contractReaders, ...contractRefusals, ...overrides }),
+  });
+  const invoiceRow = (pick: (i: Record<string, any>) => unknown) => ({
+    run: (k: string | undefined) => gql(h.url, op.INVOICE_NAMES, { id: invoiceId }, k),
+    pick: (d: Record<string, any>) => pick(d.invoice),
+    expected: fields('FORBIDDEN', { brandFinance: 'VISIBLE', vendorFinance: 'VISIBLE', otherBrandFinance: 'NOT_FOUND' }),
+  });
+  const clearingRow = (pick: (c: Record<string, any>) => unknown) => ({
+    run: (k: string | undefined) => gql(h.url, op.AWARD_NAMES, { id: closedSpike }, k),
+    pick: (d: Record<string, any>) => pick(d.clearingResult),
+    expected: fields('FORBIDDEN', { brand: 'VISIBLE', operator: 'VISIBLE', otherBrand: 'NOT_FOUND' }),
+  });
+  const bidRow = (pick: (b: Record<string, any>) => unknown, expected: Partial<Record<Actor, FieldOutcome>>) => ({
+    run: (k: string | undefined) => gql(h.url, op.BID_WITH_SPIKE, { id: bidOnClosed }, k),
+    pick: (d: Record<string, any>) => pick(d.bid),
+    expected: fields('NOT_FOUND', expected),
+  });
+  // Finance lists are scoped by their queries; every item the list shows carries its names.
+  const financeList = { brandFinance: 'VISIBLE', vendorFinance: 'VISIBLE', otherBrandFinance: 'VISIBLE' } as const;
+  const allNamed = (items: Record<string, any>[], names: (item: Record<string, any>) => unknown[]) =>
+    items.every((item) => names(item).every((o: any) => typeof o?.name === 'string')) ? items : null;
+  return {
+    'Contract.spike (as demandSpike shows it: not to a vendor’s FINANCE keys)': contractRow((c) => c.spike, { vendorFinance: 'HIDDEN' }),
+    'Contract.brand': contractRow((c) => c.brand),
+    'Contract.vendor': contractRow((c) => c.vendor),
+    'Contract.awardedValue': contractRow((c) => c.awardedValue),
+    'Invoice.contract': invoiceRow((i) => i.contract),
+    'Invoice.brand': invoiceRow((i) => i.brand),
+    'Invoice.vendor': invoiceRow((i) => i.vendor),
+    'AwardLine.vendor': clearingRow((c) => c.awards[0].vendor),
+    'BidOutcome.vendor': clearingRow((c) => c.bids[0].vendor),
+    'Bid.spike': bidRow((b) => b.spike, { vendor: 'VISIBLE', brand: 'VISIBLE', operator: 'VISIBLE' }),
+    'Bid.outcome (the bidding vendor only; brands read outcomes in clearingResult)': bidRow((b) => b.outcome, {
+      vendor: 'VISIBLE',
+      brand: 'HIDDEN',
+      operator: 'HIDDEN',
+    }),
+    'AccountBalance.organization': {
+      run: (k: string | undefined) => gql(h.url, op.BALANCE_NAMES, {}, k),
+      pick: (d: Record<string, any>) => allNamed(d.ledgerBalances, (b) => [b.organization]),
+      expected: fields('FORBIDDEN', financeList),
+    },
+    'Accrual.brand and Accrual.vendor': {
+      run: (k: string | undefined) => gql(h.url, op.ACCRUAL_NAMES, {}, k),
+      pick: (d: Record<string, any>) => allNamed(d.accruals, (a) => [a.brand, a.vendor]),
+      expected: fields('FORBIDDEN', financeList),
+    },
+  };
+}

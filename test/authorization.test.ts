@@ -15,6 +15,7 @@ import {
   type Outcome,
   type World,
 } from './support/authorization-world.js';
+import { aStaffingInput } from './support/console-builders.js';
 
 /**
  * The authorisation matrix: every query and mutation, for every role, and for a foreign
@@ -233,6 +234,14 @@ const matrix: Record<string, Row> = {
     run: (k) => gql(h.url, op.WEBHOOK_ENDPOINTS, { org: m.brand.id }, k),
     expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
   },
+  // The web console's reads (issue 14).
+  createConsoleSignInLink: { run: (k) => gql(h.url, op.SIGN_IN_LINK, {}, k), expected: all('OK') },
+  previewStaffing: {
+    run: (k) => gql(h.url, op.PREVIEW_STAFFING, { input: aStaffingInput(h.clock) }, k),
+    expected: all('FORBIDDEN', { brand: 'OK', otherBrand: 'OK', operator: 'OK' }),
+  },
+  organizations: { run: (k) => gql(h.url, op.ORGANIZATIONS, {}, k), expected: all('FORBIDDEN', { operator: 'OK' }) },
+  clearingFailures: { run: (k) => gql(h.url, op.CLEARING_FAILURES, {}, k), expected: all('FORBIDDEN', { brand: 'OK', otherBrand: 'OK', operator: 'OK' }) },
   webhookDeliveries: {
     run: (k) => gql(h.url, op.WEBHOOK_DELIVERIES, { id: brandEndpointId }, k),
     expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK', auditor: 'FORBIDDEN' }),

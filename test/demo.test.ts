@@ -40,6 +40,8 @@ describe('npm run demo', () => {
     expect(out).toMatch(/Bluebird Contact\s+USD [\d,.]+\s+USD -[\d,.]+/);
     // The cheapest vendor, badly rated, loses seat-hours in the second auction.
     expect(out).toMatch(/Northwind BPO is still the cheapest, but .* cost it [1-9][\d.]* seat-hours/);
+    // The web console's sign-in links come with --keep-running (the API must stay up to use them).
+    expect(out).toContain('--keep-running for one-time sign-in links to the web console');
   }, 120_000);
 
   it('says how to start the services when one is unreachable, and exits 1', async () => {

@@ -141,6 +141,7 @@ const TARGETS: Record<string, Target> = {
     valid: () => ({ input: { url: `https://hooks.example.com/fuzz/${++n}`, eventTypes: ['bid.outcome', 'demand_spike.posted'], description: 'fuzz' } }),
   },
   disableWebhookEndpoint: { document: op.DISABLE_WEBHOOK, key: () => m.vendorB.key, valid: () => ({ id: endpointId }) },
+  createConsoleSignInLink: { document: op.SIGN_IN_LINK, key: () => m.vendorA.key, valid: () => ({}) },
   setScoringPolicy: {
     document: op.SET_SCORING_POLICY,
     key: () => h.operatorKey,

@@ -11,6 +11,12 @@ import { trackUserErrors } from './metrics.plugin.js';
 import { RealtimeResolver } from './realtime/realtime.resolver.js';
 import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
 import { refusingPubSub } from './realtime/refusing-pub-sub.js';
+import { ConsoleResolver } from './access/console.resolver.js';
+import { BidFields } from './bidding/bid.fields.js';
+import { ClearingFailuresResolver } from './clearing/clearing-failures.resolver.js';
+import { AwardLineFields, BidOutcomeFields, ContractFields } from './clearing/contract.fields.js';
+import { PreviewStaffingResolver } from './demand/preview-staffing.resolver.js';
+import { AccountBalanceFields, AccrualFields, InvoiceFields } from './settlement/invoice.fields.js';
 
 export const resolvers = [
   AccessResolver,
@@ -21,6 +27,17 @@ export const resolvers = [
   QualityResolver,
   WebhooksResolver,
   RealtimeResolver,
+  // The web console's reads (issue 14): batched field resolvers and the lists it needs.
+  ConsoleResolver,
+  PreviewStaffingResolver,
+  ClearingFailuresResolver,
+  ContractFields,
+  AwardLineFields,
+  BidOutcomeFields,
+  InvoiceFields,
+  AccountBalanceFields,
+  AccrualFields,
+  BidFields,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

@@ -1,5 +1,6 @@
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
+import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../domain/access/principal.js';
 import { payFor, rateLimited, rateSubject } from '../graphql/limits/operation-admission.js';
 import type { QueryLimits } from '../graphql/limits/query-protection.js';
@@ -31,7 +32,7 @@ export interface SubscribeHookDeps {
   logger: Logger;
   limits: QueryLimits;
   rateLimiter?: RateLimiter;
-  authenticate(authorization: string): Promise<Principal | null>;
+  authenticate(authorization: string, request: IncomingMessage): Promise<Principal | null>;
   context(principal: Principal): object;
   subscriptionsPerConnection: number;
 }
@@ -85,7 +86,7 @@ export function subscribeHook(deps: SubscribeHookDeps, connections: WeakMap<obje
       // Any subscription costs at least 1: a key that cannot pay that costs no key read and no parse.
       const peeked = state && deps.rateLimiter ? await deps.rateLimiter.peek(rateSubject(state.principal, undefined), 1) : null;
       if (peeked && !peeked.allowed) return rateLimitedRefusal(ctx, state, [rateLimited(peeked, 1)]);
-      const principal = await deps.authenticate(authorizationOf(ctx.connectionParams));
+      const principal = await deps.authenticate(authorizationOf(ctx.connectionParams), ctx.extra.request);
       if (!principal) {
         ctx.extra.socket.close(CloseCode.Unauthorized, UNAUTHORIZED);
         return [new GraphQLError('The API key is invalid or revoked', { extensions: { code: 'UNAUTHENTICATED' } })];

@@ -45,8 +45,11 @@ export interface SubscriptionServerDeps {
   schema: GraphQLSchema;
   production: boolean;
   logger: Logger;
-  /** The principal for an Authorization value ("Bearer <key>"), or null. */
-  authenticate(authorization: string): Promise<Principal | null>;
+  /**
+   * The principal for an Authorization value ("Bearer <key>"), or null. The upgrade request comes
+   * along for callers without one: the web console's session cookie (src/http/console-session.ts).
+   */
+  authenticate(authorization: string, request: IncomingMessage): Promise<Principal | null>;
   /** The execution context of one subscription. */
   context(principal: Principal): object;
   /** Shapes an error for the client, as POST does; `original` is the error behind a wrapper, if any. */
@@ -130,7 +133,7 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
   /** Admits a connection: a valid key with budget for the connection, and free slots. Closes the socket otherwise. */
   const connect = async (ctx: Ctx): Promise<boolean> => {
     const socket = ctx.extra.socket;
-    const principal = await deps.authenticate(authorizationOf(ctx.connectionParams));
+    const principal = await deps.authenticate(authorizationOf(ctx.connectionParams), ctx.extra.request);
     if (!principal) {
       const { refusal } = await chargeFailedAuthentication(deps.rateLimiter, deps.clientAddress(ctx.extra.request));
       // graphql-ws would close with 4403 Forbidden; 4401 says what is wrong. The second close is a no-op.

@@ -78,3 +78,16 @@ export const DISABLE_WEBHOOK = `mutation($id: UUID!) { disableWebhookEndpoint(en
 export const WEBHOOK_ENDPOINTS = `query($org: UUID, $first: Int, $after: String) { webhookEndpoints(organizationId: $org, first: $first, after: $after) { nodes { ${ENDPOINT_FIELDS} } pageInfo { hasNextPage endCursor } } }`;
 export const WEBHOOK_DELIVERIES = `query($id: UUID!, $eventId: UUID, $first: Int, $after: String) { webhookDeliveries(endpointId: $id, eventId: $eventId, first: $first, after: $after) {
   nodes { id eventId eventType endpointId attempt outcome statusCode error durationMs attemptedAt } pageInfo { hasNextPage endCursor } } }`;
+
+// The web console's reads (issue 14).
+export const SIGN_IN_LINK = 'mutation { createConsoleSignInLink { path expiresAt } }';
+export const PREVIEW_STAFFING = `query($input: PreviewStaffingInput!) { previewStaffing(input: $input) { __typename
+  ... on StaffingPreview { totalRequiredSeats intervals { index startsAt endsAt requiredSeats agents trafficErlangs serviceLevelAtRequired forecastContacts ahtSeconds } } ${USER_ERROR} } }`;
+export const ORGANIZATIONS = `query($kind: OrganizationKind, $first: Int, $after: String) { organizations(kind: $kind, first: $first, after: $after) { nodes { id name kind } pageInfo { hasNextPage endCursor } } }`;
+export const CLEARING_FAILURES = `query($first: Int) { clearingFailures(first: $first) { nodes { spikeId code message attempts } pageInfo { hasNextPage } } }`;
+export const CONTRACT_NAMES = `query($id: UUID!) { contract(id: $id) { id spike { id title timeZone } brand { id name } vendor { id name } awardedValue { ${MONEY} amount } } }`;
+export const INVOICE_NAMES = `query($id: UUID!) { invoice(id: $id) { id contract { id spikeId } brand { name } vendor { name } } }`;
+export const AWARD_NAMES = `query($id: UUID!) { clearingResult(spikeId: $id) { awards { vendorId vendor { name } } bids { vendorId vendor { name } } } }`;
+export const BID_WITH_SPIKE = `query($id: UUID!) { bid(id: $id) { id spike { id title } outcome { status reason bidToBeat { index awardedSeats } } } }`;
+export const BALANCE_NAMES = `query { ledgerBalances { accountId organization { name } } }`;
+export const ACCRUAL_NAMES = `query { accruals { contractId brand { name } vendor { name } } }`;

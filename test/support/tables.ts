@@ -2,6 +2,8 @@ import type { MikroORM } from '../../src/persistence/orm.js';
 
 /** Every table the tests write, children first (truncated together in one statement anyway). */
 export const TABLES = [
+  'console_sign_in_link',
+  'console_session',
   'webhook_delivery',
   'webhook_endpoint',
   'domain_event',

@@ -82,9 +82,9 @@ export async function getBidOutcome(em: EntityManager, actor: Principal | null, 
 }
 
 /** Which contracts a caller may read: its own organisation's side (brand or vendor), or all for the operator. AUDITOR keys read none. */
-const CONTRACT_READERS = ['OPERATOR', 'BRAND', 'VENDOR', 'FINANCE'] as const;
+export const CONTRACT_READERS = ['OPERATOR', 'BRAND', 'VENDOR', 'FINANCE'] as const;
 
-function contractScope(p: Principal): Record<string, string> {
+export function contractScope(p: Principal): Record<string, string> {
   if (p.organizationKind === 'OPERATOR') return {};
   return p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
 }

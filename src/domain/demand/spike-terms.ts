@@ -85,6 +85,20 @@ export function deriveIntervals(t: SpikeTermsInput): Result<StoredInterval[]> {
   if (t.reserveRateMinor <= 0n || t.reserveRateMinor > MAX_RATE_MINOR) {
     return fail('VALIDATION', `Reserve rate must be between 1 and ${MAX_RATE_MINOR} minor units`, 'input.reserveRate.amountMinor');
   }
+  return deriveIntervalSeats(t, t.biddingClosesAt);
+}
+
+/** The terms the seats of a spike's intervals depend on: what `previewStaffing` takes. */
+export type StaffingTermsInput = Omit<SpikeTermsInput, 'reserveRateMinor' | 'currency' | 'biddingClosesAt'>;
+
+/**
+ * The interval rules and the seat derivation of `deriveIntervals`, without the commercial terms:
+ * the one derivation shared by posting a spike and previewing its staffing. Intervals start no
+ * earlier than `notBefore` when it is given (the bidding close).
+ */
+export function deriveIntervalSeats(t: StaffingTermsInput, notBefore: Date | null): Result<StoredInterval[]> {
+  if (!isTimeZone(t.timeZone)) return fail('VALIDATION', `Unknown IANA time zone "${t.timeZone}"`, 'input.timeZone');
+  if (![15, 30, 60].includes(t.intervalMinutes)) return fail('VALIDATION', 'Interval length must be 15, 30 or 60 minutes', 'input.intervalMinutes');
   if (t.intervals.length === 0 || t.intervals.length > MAX_INTERVALS) {
     return fail('VALIDATION', `A spike has 1 to ${MAX_INTERVALS} intervals, got ${t.intervals.length}`, 'input.intervals');
   }
@@ -99,7 +113,7 @@ export function deriveIntervals(t: SpikeTermsInput): Result<StoredInterval[]> {
       return fail('VALIDATION', `Interval must start on a ${t.intervalMinutes}-minute boundary in ${t.timeZone}`, `${field}.startsAt`);
     }
     if (start < previousStart + lengthMs) return fail('VALIDATION', 'Intervals must be in order and must not overlap', `${field}.startsAt`);
-    if (start < t.biddingClosesAt.getTime()) return fail('VALIDATION', 'Intervals cannot start before bidding closes', `${field}.startsAt`);
+    if (notBefore && start < notBefore.getTime()) return fail('VALIDATION', 'Intervals cannot start before bidding closes', `${field}.startsAt`);
     previousStart = start;
 
     const hasSeats = iv.seats != null;

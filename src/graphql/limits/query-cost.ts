@@ -49,6 +49,7 @@ export const LIST_SIZES: Readonly<Record<string, number>> = {
   'Query.apiKeys': 20,
   'Query.ledgerBalances': 20,
   'Query.accruals': 100,
+  'StaffingPreview.intervals': 48,
 };
 
 export const DEFAULT_LIST_SIZE = 10;
@@ -68,6 +69,25 @@ export const EXTRA_COST: Readonly<Record<string, number>> = {
   'Query.scoreHistory': 10,
   // Up to 5,000 events in one transaction: the per-event price is added below.
   'Mutation.recordQualityEvents': 10,
+  // Erlang C for up to 672 intervals, nothing read.
+  'Query.previewStaffing': 10,
+  // A join over clearing failures and spikes.
+  'Query.clearingFailures': 5,
+  // Batched reads behind ids (src/graphql/common/loaders.ts): one query per request, priced per
+  // item anyway (1 more than an object), since a page of 100 contracts asks for 100 of each.
+  'Contract.spike': 1,
+  'Contract.brand': 1,
+  'Contract.vendor': 1,
+  'AwardLine.vendor': 1,
+  'BidOutcome.vendor': 1,
+  'Invoice.contract': 1,
+  'Invoice.brand': 1,
+  'Invoice.vendor': 1,
+  'AccountBalance.organization': 1,
+  'Accrual.brand': 1,
+  'Accrual.vendor': 1,
+  'Bid.spike': 1,
+  'Bid.outcome': 1,
 };
 
 /** Points per 10 events of a quality batch, on top of the mutation's own price. */
