@@ -28,8 +28,11 @@ import {
 } from './quality.js';
 import { DomainEventSchema } from './events.js';
 import { WebhookEndpointSchema, WebhookDeliverySchema } from './webhooks.js';
+import { ConsoleSessionSchema, ConsoleSignInLinkSchema } from './console.js';
 
 export const entities = [
+  ConsoleSessionSchema,
+  ConsoleSignInLinkSchema,
   OrganizationSchema,
   ApiKeySchema,
   DemandSpikeSchema,
