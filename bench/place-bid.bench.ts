@@ -2,8 +2,14 @@
  * placeBid throughput and latency over HTTP against the real stack, with a baseline measured in
  * the same run: a bare Node HTTP handler doing the same single INSERT with pg.
  *
- *   npm run bench:place-bid                  # 32 clients, 30 s each
- *   CLIENTS=32 BENCH_SECONDS=30 npm run bench:place-bid
+ *   npm run bench:place-bid                  # 32 clients, 30 s each, in 3 alternating rounds
+ *   CLIENTS=32 BENCH_SECONDS=30 ROUNDS=3 npm run bench:place-bid
+ *
+ * The baseline and placeBid alternate in ROUNDS rounds of BENCH_SECONDS / ROUNDS each, so that
+ * load from elsewhere on a shared machine falls on both alike; each figure is over all rounds.
+ * Per request it also prints the CPU time of the server process, of the PostgreSQL backends of
+ * the bench database and of this load generator (Linux /proc), which is where the time goes
+ * when all three share the cores.
  *
  * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
  * Prints figures; asserts nothing.
@@ -20,15 +26,18 @@ import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
-import { describe, runLoad } from './support/load.js';
+import { cpuPerRequest, describeCpu, snapshot } from './support/cpu.js';
+import { describe, merge, runLoad, type LoadResult } from './support/load.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
 const VENDORS = 100;
 const SPIKES = Number(process.env.SPIKES ?? 500);
 const DB = BENCH_DATABASE_URL;
-const API_PORT = 4801;
-const BASELINE_PORT = 4802;
+// Other benchmarks (or another checkout's) may hold the default ports: API_PORT, BASELINE_PORT move them.
+const API_PORT = Number(process.env.API_PORT ?? 4801);
+const BASELINE_PORT = Number(process.env.BASELINE_PORT ?? 4802);
 void pino;
 
 function start(args: string[], env: Record<string, string>, ready: RegExp | null, port: number): Promise<ChildProcess> {
@@ -165,23 +174,57 @@ const post = async (port: number, path: string, n: number) => {
   return res.ok && json.data?.placeBid?.__typename === 'Bid';
 };
 
-// Warm up both (JIT, connection pools), then measure one after the other with the same clients.
+// Warm up both (JIT, connection pools), then measure in alternating rounds with the same clients.
+let bidCounter = 0;
 await runLoad(CLIENTS, 3, (n) => post(API_PORT, '/graphql', capacity - 1 - n));
 await runLoad(CLIENTS, 3, (n) => post(BASELINE_PORT, '/', n));
-console.log(`\nMeasuring: ${CLIENTS} concurrent clients, ${SECONDS} s each\n`);
-const base = process.env.SKIP_BASELINE ? null : await runLoad(CLIENTS, SECONDS, (n) => post(BASELINE_PORT, '/', n));
-if (base) console.log(describe('baseline (bare http + pg)', base));
+console.log(`\nMeasuring: ${CLIENTS} concurrent clients, ${SECONDS} s each, in ${ROUNDS} alternating rounds\n`);
 // Keep planner statistics fresh while the bid table grows from empty (as in settlement.bench.ts).
 const statsDb = new pg.Client({ connectionString: DB });
 await statsDb.connect();
+const database = new URL(DB).pathname.slice(1);
 const analyzeEvery = Number(process.env.ANALYZE_EVERY_MS ?? 5000);
-const analyzer = analyzeEvery > 0 ? setInterval(() => void statsDb.query('analyze bid, state_transition').catch(() => {}), analyzeEvery) : null;
-const real = await runLoad(CLIENTS, SECONDS, (n) => post(API_PORT, '/graphql', n));
-if (analyzer) clearInterval(analyzer);
+const baseRounds: LoadResult[] = [];
+const realRounds: LoadResult[] = [];
+const cpu = { base: [] as ReturnType<typeof cpuPerRequest>[], real: [] as ReturnType<typeof cpuPerRequest>[] };
+/** One timed load with the CPU its server, PostgreSQL and this process spent on it. */
+async function measured(serverPid: number, load: () => Promise<LoadResult>) {
+  const before = await snapshot(serverPid, statsDb, database);
+  const result = await load();
+  return { result, cpu: cpuPerRequest(before, await snapshot(serverPid, statsDb, database), result.requests) };
+}
+for (let round = 0; round < ROUNDS; round++) {
+  if (!process.env.SKIP_BASELINE) {
+    const b = await measured(baseline.pid!, () => runLoad(CLIENTS, SECONDS / ROUNDS, (n) => post(BASELINE_PORT, '/', n)));
+    baseRounds.push(b.result);
+    cpu.base.push(b.cpu);
+  }
+  const analyzer = analyzeEvery > 0 ? setInterval(() => void statsDb.query('analyze bid, state_transition').catch(() => {}), analyzeEvery) : null;
+  const r = await measured(api.pid!, () => runLoad(CLIENTS, SECONDS / ROUNDS, () => post(API_PORT, '/graphql', bidCounter++)));
+  if (analyzer) clearInterval(analyzer);
+  realRounds.push(r.result);
+  cpu.real.push(r.cpu);
+  const same = baseRounds[round];
+  const ratio = same ? `, ratio ${(r.result.throughput / same.throughput).toFixed(2)}` : '';
+  console.log(`round ${round + 1}: baseline ${same?.throughput.toFixed(0) ?? '-'} req/s, placeBid ${r.result.throughput.toFixed(0)} req/s${ratio}`);
+}
 await statsDb.end();
+/** Mean CPU per request over the rounds, weighted by requests. */
+const meanCpu = (rounds: LoadResult[], per: ReturnType<typeof cpuPerRequest>[]) => {
+  if (per.some((c) => !c)) return null;
+  const n = rounds.reduce((s, r) => s + r.requests, 0);
+  const sum = (k: 'server' | 'postgres' | 'generator') => per.reduce((s, c, i) => s + c![k] * rounds[i]!.requests, 0) / n;
+  return { server: sum('server'), postgres: sum('postgres'), generator: sum('generator') };
+};
+const base = baseRounds.length ? merge(baseRounds) : null;
+const real = merge(realRounds);
+console.log('');
+if (base) console.log(describe('baseline (bare http + pg)', base));
 console.log(describe('placeBid (GraphQL API)', real));
+if (base) console.log(describeCpu('baseline (bare http + pg)', meanCpu(baseRounds, cpu.base)));
+console.log(describeCpu('placeBid (GraphQL API)', meanCpu(realRounds, cpu.real)));
 if (base) console.log(`\nratio placeBid / baseline: throughput ${(real.throughput / base.throughput).toFixed(2)}, p99 ${(real.p99 / base.p99).toFixed(2)}`);
-if (real.requests > capacity) console.log(`warning: ran out of (vendor, spike) pairs (${capacity}); raise SPIKES`);
+if (bidCounter > capacity) console.log(`warning: ran out of (vendor, spike) pairs (${capacity}); raise SPIKES`);
 
 api.kill('SIGTERM');
 baseline.kill('SIGTERM');
