@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { eventInsertValues } from '../events/outbox.js';
 import { pgArray } from '../shared/sql.js';
+import { transitionInsertSql, transitionRow } from '../shared/transitions.js';
 import { accountIds, accountKey } from './ledger.js';
 import { computeSettlement, settlementDelta, settlementPostings, type SettlementAmounts, type SettlementLine } from './settlement-math.js';
 
@@ -267,6 +268,8 @@ async function settleRow(
       amount_minor: l.amountMinor.toString(),
     })),
   );
+  // Settlement is the system's doing: no actor.
+  const transition = transitionInsertSql(transitionRow('Contract', contractId, c.status, toStatus, null, now));
   // Invoice, lines, settlement, ledger transaction, contract status, transition and outbox event in one statement.
   await tem.execute(
     `with inv as (
@@ -283,7 +286,7 @@ async function settleRow(
      ), orig as (
        update invoice set status = 'ADJUSTED' where id = ?::uuid
      ), tr as (
-       insert into state_transition (id, entity_type, entity_id, from_status, to_status, at) values (?, 'Contract', ?, ?, ?, ?)
+       ${transition.sql}
      ), lt as (
        -- The balanced ledger transaction (none when every posting is zero); the deferred trigger checks the sum at commit.
        insert into ledger_transaction (id, kind, idempotency_key, currency, invoice_id, settlement_id, description, posted_at)
@@ -323,11 +326,7 @@ async function settleRow(
       amountsToJson(current),
       now,
       isAdjustment ? c.original_invoice_id : null,
-      uuidv7(),
-      contractId,
-      c.status,
-      toStatus,
-      now,
+      ...transition.params,
       ledgerTxId,
       isAdjustment ? 'ADJUSTMENT' : 'SETTLEMENT',
       idempotencyKey,
