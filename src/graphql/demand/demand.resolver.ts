@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
-import { getDemandSpike, listDemandSpikes, listOpenDemandSpikes } from '../../domain/demand/spike-queries.js';
+import { listOpenDemandSpikes } from '../../domain/demand/list-open-spikes.js';
+import { getDemandSpike, listDemandSpikes } from '../../domain/demand/spike-queries.js';
 import { cancelDemandSpike, changeBiddingClose, closeBidding, postDemandSpike, publishDemandSpike } from '../../domain/demand/spikes.js';
 import type { Result } from '../../domain/shared/result.js';
 import type { DemandSpike } from '../../persistence/entities/demand.js';
