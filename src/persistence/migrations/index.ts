@@ -7,6 +7,7 @@ import { Migration20261206000000 } from './Migration20261206000000.js';
 import { Migration20261207110000 } from './Migration20261207110000.js';
 import { Migration20261207120000 } from './Migration20261207120000.js';
 import { Migration20261207121000 } from './Migration20261207121000.js';
+import { Migration20261207140000 } from './Migration20261207140000.js';
 
 /** Every committed migration, in order. Listed explicitly so that tsx and compiled builds agree. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: 'Migration20261207110000', class: Migration20261207110000 },
   { name: 'Migration20261207120000', class: Migration20261207120000 },
   { name: 'Migration20261207121000', class: Migration20261207121000 },
+  { name: 'Migration20261207140000', class: Migration20261207140000 },
 ];
