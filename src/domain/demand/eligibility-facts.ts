@@ -119,15 +119,18 @@ export async function loadEligibility(
   vendorIds: readonly string[],
   options: { lock?: 'share' } = {},
 ): Promise<SpikeEligibility | null> {
+  // One vendor (every bid) gets a statement of its own, `o.id = ?`: with `= any(?)` PostgreSQL's
+  // estimate for an array of unknown length kept it re-planning the prepared statement each time.
+  const one = vendorIds.length === 1;
   const [row] = await runStatement<SpikeRow>(
     em,
     `select s.id, s.brand_id, s.status, s.channel, s.bidding_closes_at, s.currency, s.reserve_rate_minor::text as reserve_rate_minor,
             s.interval_minutes, s.intervals, s.required_skills, s.required_certifications, s.min_quality_score,
             (select coalesce(json_agg(${vendorJsonSql(scores, { skills: 's.required_skills', channel: 's.channel' }, 's.id')} order by o.id), '[]')
-               from organization o where o.id = any(?::uuid[])) as vendors
+               from organization o where ${one ? 'o.id = ?::uuid' : 'o.id = any(?::uuid[])'}) as vendors
        from demand_spike s
       where s.id = ?::uuid${options.lock === 'share' ? ' for share of s' : ''}`,
-    [pgArray(vendorIds), spikeId],
+    [one ? vendorIds[0] : pgArray(vendorIds), spikeId],
   );
   if (!row) return null;
   const spike: SpikeFacts = {
