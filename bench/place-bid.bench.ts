@@ -11,11 +11,12 @@
  * the bench database and of this load generator (Linux /proc), which is where the time goes
  * when all three share the cores.
  *
+ * The API runs built, as deployed (`node dist/src/main.js`; API_RUNTIME=tsx for the sources).
  * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
  * Prints figures; asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -142,7 +143,16 @@ const bodyFor = (n: number) => {
 };
 const capacity = VENDORS * SPIKES;
 
-console.log(`Starting the API (node --import tsx src/main.ts) and the baseline server...`);
+// The API runs as it is deployed (Dockerfile: `node dist/src/main.js`, built here first);
+// API_RUNTIME=tsx runs the sources through tsx instead, whose module hooks add to every dynamic
+// import (type-graphql imports class-validator on each validated argument).
+const compiled = process.env.API_RUNTIME !== 'tsx';
+if (compiled) {
+  console.log('Building the API (npm run build)...');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+}
+const apiEntry = compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+console.log(`Starting the API (node ${apiEntry.join(' ')}) and the baseline server...`);
 // Rate limiting off: the benchmark measures the API, not one key's budget.
 const env = {
   DATABASE_URL: DB,
@@ -155,7 +165,7 @@ const env = {
   METRICS_TOKEN: randomBytes(16).toString('hex'),
 };
 // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the API process.
-const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'], env, null, API_PORT);
+const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...apiEntry], env, null, API_PORT);
 const baselineEnv = { DATABASE_URL: DB, PORT: String(BASELINE_PORT), DB_POOL_MAX: '20' };
 const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/support/baseline-server.ts'], {
   env: { ...process.env, ...baselineEnv },
