@@ -31,7 +31,8 @@ function preparedOf(sql: string): Prepared {
  * connection, as every other statement there does. Errors are the driver's either way.
  *
  * The SQL must not contain a literal `?` (PostgreSQL's jsonb `?` operators included): every one
- * is a parameter.
+ * is a parameter. It names its columns: a prepared `select t.*` fails on every connection that
+ * prepared it once a migration adds a column ("cached plan must not change result type").
  */
 export async function runStatement<T>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
   if (em.isInTransaction()) return em.execute<T[]>(sql, [...params]);

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
-import { runStatement } from '../../persistence/statements.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import type { Clock } from '../shared/clock.js';
@@ -34,7 +33,9 @@ export async function listOpenDemandSpikes(
   }
   sql += ' order by s.id limit ?::int';
   params.push(page.first + 1);
-  const spikes = (await runStatement<Record<string, unknown>>(em, sql, params)).map((row) => em.map(DemandSpikeSchema, row as never));
+  // Not a prepared statement (runStatement): `s.*` in one would fail on its connection once a
+  // migration adds a column ("cached plan must not change result type"); this is no hot path.
+  const spikes = (await em.execute<Record<string, unknown>[]>(sql, params)).map((row) => em.map(DemandSpikeSchema, row as never));
   return toPage(
     spikes.filter((s) => eligibilityFailures(me.vendor, s, me.standing).length === 0),
     page.first,
