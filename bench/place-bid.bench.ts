@@ -9,7 +9,8 @@
  * load from elsewhere on a shared machine falls on both alike; each figure is over all rounds.
  * Per request it also prints the CPU time of the server process, of the PostgreSQL backends of
  * the bench database and of this load generator (Linux /proc), which is where the time goes
- * when all three share the cores.
+ * when all three share the cores. PERF_SECONDS=15 adds on-CPU profiles (Linux perf) of the API
+ * and of the PostgreSQL backends, taken during the first placeBid round.
  *
  * The API runs built, as deployed (`node dist/src/main.js`; API_RUNTIME=tsx for the sources).
  * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
@@ -27,12 +28,15 @@ import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
-import { cpuPerRequest, describeCpu, snapshot } from './support/cpu.js';
+import { backendPids, cpuPerRequest, describeCpu, snapshot } from './support/cpu.js';
+import { profileWhileLoaded } from './support/perf-record.js';
 import { describe, merge, runLoad, type LoadResult } from './support/load.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
+// PERF_SECONDS=15: on-CPU profiles (Linux perf) of the API and PostgreSQL during the first round.
+const PERF_SECONDS = Number(process.env.PERF_SECONDS ?? 0);
 const VENDORS = 100;
 const SPIKES = Number(process.env.SPIKES ?? 500);
 const DB = BENCH_DATABASE_URL;
@@ -165,7 +169,8 @@ const env = {
   METRICS_TOKEN: randomBytes(16).toString('hex'),
 };
 // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the API process.
-const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...apiEntry], env, null, API_PORT);
+const nodeArgs = [...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(PERF_SECONDS ? ['--perf-basic-prof'] : [])];
+const api = await start([...nodeArgs, ...apiEntry], env, null, API_PORT);
 const baselineEnv = { DATABASE_URL: DB, PORT: String(BASELINE_PORT), DB_POOL_MAX: '20' };
 const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/support/baseline-server.ts'], {
   env: { ...process.env, ...baselineEnv },
@@ -197,6 +202,7 @@ const analyzeEvery = Number(process.env.ANALYZE_EVERY_MS ?? 5000);
 const baseRounds: LoadResult[] = [];
 const realRounds: LoadResult[] = [];
 const cpu = { base: [] as ReturnType<typeof cpuPerRequest>[], real: [] as ReturnType<typeof cpuPerRequest>[] };
+const profiles: string[] = [];
 /** One timed load with the CPU its server, PostgreSQL and this process spent on it. */
 async function measured(serverPid: number, load: () => Promise<LoadResult>) {
   const before = await snapshot(serverPid, statsDb, database);
@@ -210,7 +216,12 @@ for (let round = 0; round < ROUNDS; round++) {
     cpu.base.push(b.cpu);
   }
   const analyzer = analyzeEvery > 0 ? setInterval(() => void statsDb.query('analyze bid, state_transition').catch(() => {}), analyzeEvery) : null;
+  const profiled =
+    round === 0 && PERF_SECONDS > 0
+      ? profileWhileLoaded('placebid', api.pid!, await backendPids(statsDb, database), Math.min(PERF_SECONDS, SECONDS / ROUNDS - 3))
+      : null;
   const r = await measured(api.pid!, () => runLoad(CLIENTS, SECONDS / ROUNDS, () => post(API_PORT, '/graphql', bidCounter++)));
+  if (profiled) profiles.push(await profiled);
   if (analyzer) clearInterval(analyzer);
   realRounds.push(r.result);
   cpu.real.push(r.cpu);
@@ -234,6 +245,7 @@ console.log(describe('placeBid (GraphQL API)', real));
 if (base) console.log(describeCpu('baseline (bare http + pg)', meanCpu(baseRounds, cpu.base)));
 console.log(describeCpu('placeBid (GraphQL API)', meanCpu(realRounds, cpu.real)));
 if (base) console.log(`\nratio placeBid / baseline: throughput ${(real.throughput / base.throughput).toFixed(2)}, p99 ${(real.p99 / base.p99).toFixed(2)}`);
+for (const p of profiles) console.log(`\n${p}`);
 if (bidCounter > capacity) console.log(`warning: ran out of (vendor, spike) pairs (${capacity}); raise SPIKES`);
 
 api.kill('SIGTERM');

@@ -2,9 +2,12 @@
  * Summarises a V8 CPU profile (`node --cpu-prof`): the functions with the most self time, and
  * the time under a few groups of interest (by file path), as shares of all samples.
  *
- *   node --import tsx bench/support/profile-summary.ts bench/results/CPU.*.cpuprofile [top]
+ *   node --import tsx bench/support/profile-summary.ts bench/results/CPU.*.cpuprofile [top] [skip-seconds]
  *
- * Used for docs/benchmarks.md; prints, asserts nothing.
+ * `skip-seconds` leaves out the start of the profile (start-up, seeding, warm-up). V8 samples
+ * wall-clock time: on a machine whose cores are shared, a process waiting for a core inside a
+ * system call shows as time in that call (for time on a core, see perf-summary.ts). Used for
+ * docs/benchmarks.md; prints, asserts nothing.
  */
 import { readFileSync } from 'node:fs';
 
@@ -33,7 +36,7 @@ const GROUPS: [string, RegExp][] = [
   ['app: src/', /\/src\//],
 ];
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, skipArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -42,8 +45,12 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 
 const self = new Map<number, number>();
 let total = 0;
+let elapsed = 0;
+const skipMicros = Number(skipArg ?? 0) * 1e6;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  elapsed += dt;
+  if (elapsed < skipMicros) return;
   self.set(id, (self.get(id) ?? 0) + dt);
   total += dt;
 });
