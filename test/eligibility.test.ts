@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { placeBid } from '../src/domain/bidding/place-bid.js';
 import { loadEligibility } from '../src/domain/demand/eligibility-facts.js';
 import { eligibleVendorIds } from '../src/domain/demand/spike-queries.js';
 import { DemandSpikeSchema } from '../src/persistence/entities/demand.js';
 import { neutralQualityScores, storedQualityScores, type QualityScores } from '../src/domain/quality/quality-scores.js';
-import { aMarket, anOpenSpike, anOrganization, type Market, type Party } from './support/builders.js';
+import { aBidInput, aMarket, anOpenSpike, anOrganization, type Market, type Party } from './support/builders.js';
 import { gql, ok } from './support/client.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
@@ -102,6 +103,39 @@ describe('the eligibility loader', () => {
     const twice = await statementsOf(() => loadEligibility(h.orm.em.fork() as never, readOnItsOwn, spikeId, ids));
     expect(twice.statements).toHaveLength(2);
     expect(twice.result!.vendors.get(m.vendorA.id)).toMatchObject({ failures: [], standing: { score: 50, overall: 50 } });
+  });
+});
+
+describe('placeBid', () => {
+  it('takes two round trips after the key lookup: the eligibility facts, and the insert with its transition', async () => {
+    const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
+    const me = ok(await gql(h.url, op.ME, {}, m.vendorA.key)).me;
+    const vendor = {
+      apiKeyId: me.apiKey.id,
+      organizationId: m.vendorA.id,
+      organizationKind: 'VENDOR',
+      role: 'VENDOR',
+      vendorType: 'OUTSOURCER',
+      parentBrandId: null,
+    } as const;
+    const input = aBidInput(spikeId);
+    const cmd = {
+      spikeId,
+      idempotencyKey: 'two-round-trips',
+      rateMinor: BigInt(input.rate.amountMinor),
+      currency: input.rate.currency,
+      offered: input.offered,
+      minSeatsPerInterval: null,
+      minTotalSeatHours: null,
+      note: null,
+    };
+    const placed = await statementsOf(() => placeBid(h.orm.em.fork() as never, h.clock, storedQualityScores, vendor, cmd));
+    expect(placed.result).toMatchObject({ ok: true, value: { spikeId, vendorId: m.vendorA.id, status: 'ACTIVE' } });
+    expect(placed.statements).toHaveLength(2);
+    // A retry reads its bid as well: the key is looked up only when nothing was written.
+    const retried = await statementsOf(() => placeBid(h.orm.em.fork() as never, h.clock, storedQualityScores, vendor, cmd));
+    expect(retried.result).toMatchObject({ ok: true, value: { id: (placed.result as { value: { id: string } }).value.id } });
+    expect(retried.statements).toHaveLength(3);
   });
 });
 
