@@ -2,14 +2,22 @@
  * placeBid throughput and latency over HTTP against the real stack, with a baseline measured in
  * the same run: a bare Node HTTP handler doing the same single INSERT with pg.
  *
- *   npm run bench:place-bid                  # 32 clients, 30 s each
- *   CLIENTS=32 BENCH_SECONDS=30 npm run bench:place-bid
+ *   npm run bench:place-bid                  # 32 clients, 30 s each, in 3 alternating rounds
+ *   CLIENTS=32 BENCH_SECONDS=30 ROUNDS=3 npm run bench:place-bid
  *
+ * The baseline and placeBid alternate in ROUNDS rounds of BENCH_SECONDS / ROUNDS each, so that
+ * load from elsewhere on a shared machine falls on both alike; each figure is over all rounds.
+ * Per request it also prints the CPU time of the server process, of the PostgreSQL backends of
+ * the bench database and of this load generator (Linux /proc), which is where the time goes
+ * when all three share the cores. PERF_SECONDS=15 adds on-CPU profiles (Linux perf) of the API
+ * and of the PostgreSQL backends, taken during the first placeBid round.
+ *
+ * The API runs built, as deployed (`node dist/src/main.js`; API_RUNTIME=tsx for the sources).
  * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
  * Prints figures; asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -21,15 +29,21 @@ import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
-import { describe, runLoad } from './support/load.js';
+import { backendPids, cpuPerRequest, describeCpu, snapshot } from './support/cpu.js';
+import { profileWhileLoaded } from './support/perf-record.js';
+import { describe, merge, runLoad, type LoadResult } from './support/load.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
+// PERF_SECONDS=15: on-CPU profiles (Linux perf) of the API and PostgreSQL during the first round.
+const PERF_SECONDS = Number(process.env.PERF_SECONDS ?? 0);
 const VENDORS = 100;
 const SPIKES = Number(process.env.SPIKES ?? 500);
 const DB = BENCH_DATABASE_URL;
-const API_PORT = 4801;
-const BASELINE_PORT = 4802;
+// Other benchmarks (or another checkout's) may hold the default ports: API_PORT, BASELINE_PORT move them.
+const API_PORT = Number(process.env.API_PORT ?? 4801);
+const BASELINE_PORT = Number(process.env.BASELINE_PORT ?? 4802);
 void pino;
 
 function start(args: string[], env: Record<string, string>, ready: RegExp | null, port: number): Promise<ChildProcess> {
@@ -134,7 +148,16 @@ const bodyFor = (n: number) => {
 };
 const capacity = VENDORS * SPIKES;
 
-console.log(`Starting the API (node --import tsx src/main.ts) and the baseline server...`);
+// The API runs as it is deployed (Dockerfile: `node dist/src/main.js`, built here first);
+// API_RUNTIME=tsx runs the sources through tsx instead, whose module hooks add to every dynamic
+// import (type-graphql imports class-validator on each validated argument).
+const compiled = process.env.API_RUNTIME !== 'tsx';
+if (compiled) {
+  console.log('Building the API (npm run build)...');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+}
+const apiEntry = compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+console.log(`Starting the API (node ${apiEntry.join(' ')}) and the baseline server...`);
 // Rate limiting off: the benchmark measures the API, not one key's budget.
 const env = {
   DATABASE_URL: DB,
@@ -147,7 +170,8 @@ const env = {
   METRICS_TOKEN: randomBytes(16).toString('hex'),
 };
 // API_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the API process.
-const api = await start([...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'], env, null, API_PORT);
+const nodeArgs = [...(process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(PERF_SECONDS ? ['--perf-basic-prof'] : [])];
+const api = await start([...nodeArgs, ...apiEntry], env, null, API_PORT);
 const baselineEnv = { DATABASE_URL: DB, PORT: String(BASELINE_PORT), DB_POOL_MAX: '20' };
 const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/support/baseline-server.ts'], {
   env: { ...process.env, ...baselineEnv },
@@ -166,23 +190,64 @@ const post = async (port: number, path: string, n: number) => {
   return res.ok && json.data?.placeBid?.__typename === 'Bid';
 };
 
-// Warm up both (JIT, connection pools), then measure one after the other with the same clients.
+// Warm up both (JIT, connection pools), then measure in alternating rounds with the same clients.
+let bidCounter = 0;
 await runLoad(CLIENTS, 3, (n) => post(API_PORT, '/graphql', capacity - 1 - n));
 await runLoad(CLIENTS, 3, (n) => post(BASELINE_PORT, '/', n));
-console.log(`\nMeasuring: ${CLIENTS} concurrent clients, ${SECONDS} s each\n`);
-const base = process.env.SKIP_BASELINE ? null : await runLoad(CLIENTS, SECONDS, (n) => post(BASELINE_PORT, '/', n));
-if (base) console.log(describe('baseline (bare http + pg)', base));
+console.log(`\nMeasuring: ${CLIENTS} concurrent clients, ${SECONDS} s each, in ${ROUNDS} alternating rounds\n`);
 // Keep planner statistics fresh while the bid table grows from empty (as in settlement.bench.ts).
 const statsDb = new pg.Client({ connectionString: DB });
 await statsDb.connect();
+const database = new URL(DB).pathname.slice(1);
 const analyzeEvery = Number(process.env.ANALYZE_EVERY_MS ?? 5000);
-const analyzer = analyzeEvery > 0 ? setInterval(() => void statsDb.query('analyze bid, state_transition').catch(() => {}), analyzeEvery) : null;
-const real = await runLoad(CLIENTS, SECONDS, (n) => post(API_PORT, '/graphql', n));
-if (analyzer) clearInterval(analyzer);
+const baseRounds: LoadResult[] = [];
+const realRounds: LoadResult[] = [];
+const cpu = { base: [] as ReturnType<typeof cpuPerRequest>[], real: [] as ReturnType<typeof cpuPerRequest>[] };
+const profiles: string[] = [];
+/** One timed load with the CPU its server, PostgreSQL and this process spent on it. */
+async function measured(serverPid: number, load: () => Promise<LoadResult>) {
+  const before = await snapshot(serverPid, statsDb, database);
+  const result = await load();
+  return { result, cpu: cpuPerRequest(before, await snapshot(serverPid, statsDb, database), result.requests) };
+}
+for (let round = 0; round < ROUNDS; round++) {
+  if (!process.env.SKIP_BASELINE) {
+    const b = await measured(baseline.pid!, () => runLoad(CLIENTS, SECONDS / ROUNDS, (n) => post(BASELINE_PORT, '/', n)));
+    baseRounds.push(b.result);
+    cpu.base.push(b.cpu);
+  }
+  const analyzer = analyzeEvery > 0 ? setInterval(() => void statsDb.query('analyze bid, state_transition').catch(() => {}), analyzeEvery) : null;
+  const profiled =
+    round === 0 && PERF_SECONDS > 0
+      ? profileWhileLoaded('placebid', api.pid!, await backendPids(statsDb, database), Math.min(PERF_SECONDS, SECONDS / ROUNDS - 3))
+      : null;
+  const r = await measured(api.pid!, () => runLoad(CLIENTS, SECONDS / ROUNDS, () => post(API_PORT, '/graphql', bidCounter++)));
+  if (profiled) profiles.push(await profiled);
+  if (analyzer) clearInterval(analyzer);
+  realRounds.push(r.result);
+  cpu.real.push(r.cpu);
+  const same = baseRounds[round];
+  const ratio = same ? `, ratio ${(r.result.throughput / same.throughput).toFixed(2)}` : '';
+  console.log(`round ${round + 1}: baseline ${same?.throughput.toFixed(0) ?? '-'} req/s, placeBid ${r.result.throughput.toFixed(0)} req/s${ratio}`);
+}
 await statsDb.end();
+/** Mean CPU per request over the rounds, weighted by requests. */
+const meanCpu = (rounds: LoadResult[], per: ReturnType<typeof cpuPerRequest>[]) => {
+  if (per.some((c) => !c)) return null;
+  const n = rounds.reduce((s, r) => s + r.requests, 0);
+  const sum = (k: 'server' | 'postgres' | 'generator') => per.reduce((s, c, i) => s + c![k] * rounds[i]!.requests, 0) / n;
+  return { server: sum('server'), postgres: sum('postgres'), generator: sum('generator') };
+};
+const base = baseRounds.length ? merge(baseRounds) : null;
+const real = merge(realRounds);
+console.log('');
+if (base) console.log(describe('baseline (bare http + pg)', base));
 console.log(describe('placeBid (GraphQL API)', real));
+if (base) console.log(describeCpu('baseline (bare http + pg)', meanCpu(baseRounds, cpu.base)));
+console.log(describeCpu('placeBid (GraphQL API)', meanCpu(realRounds, cpu.real)));
 if (base) console.log(`\nratio placeBid / baseline: throughput ${(real.throughput / base.throughput).toFixed(2)}, p99 ${(real.p99 / base.p99).toFixed(2)}`);
-if (real.requests > capacity) console.log(`warning: ran out of (vendor, spike) pairs (${capacity}); raise SPIKES`);
+for (const p of profiles) console.log(`\n${p}`);
+if (bidCounter > capacity) console.log(`warning: ran out of (vendor, spike) pairs (${capacity}); raise SPIKES`);
 
 api.kill('SIGTERM');
 baseline.kill('SIGTERM');

@@ -6,6 +6,8 @@ export interface LoadResult {
   throughput: number;
   p50: number;
   p99: number;
+  /** Every request's latency in ms, sorted (to merge rounds). */
+  latencies: number[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -30,16 +32,29 @@ export async function runLoad(clients: number, seconds: number, request: (n: num
       }
     }),
   );
-  const elapsed = (performance.now() - start) / 1000;
+  return summarise(latencies, errors, (performance.now() - start) / 1000);
+}
+
+function summarise(latencies: number[], errors: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
     errors,
-    seconds: elapsed,
-    throughput: latencies.length / elapsed,
+    seconds,
+    throughput: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    latencies,
   };
+}
+
+/** Several rounds of one load as one result: requests and time add up, percentiles over all requests. */
+export function merge(results: readonly LoadResult[]): LoadResult {
+  return summarise(
+    results.flatMap((r) => r.latencies),
+    results.reduce((s, r) => s + r.errors, 0),
+    results.reduce((s, r) => s + r.seconds, 0),
+  );
 }
 
 export function describe(name: string, r: LoadResult): string {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKeySchema, OrganizationSchema, type ApiKey } from '../../persistence/entities/access.js';
 import { violatesConstraint } from '../../persistence/db-errors.js';
+import { runStatement } from '../../persistence/statements.js';
 import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
@@ -50,7 +51,9 @@ interface KeyRow {
 export async function authenticate(em: EntityManager, presented: string): Promise<Principal | null> {
   const parsed = parseKey(presented);
   if (!parsed) return null;
-  const rows = await em.execute<KeyRow[]>(
+  // A prepared statement: every request runs it, so PostgreSQL plans it once per connection.
+  const rows = await runStatement<KeyRow>(
+    em,
     `select k.id, k.hash, k.role, k.revoked_at, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id
        from api_key k join organization o on o.id = k.organization_id
       where k.prefix = ?`,

@@ -31,6 +31,13 @@ export async function getBid(em: EntityManager, clock: Clock, actor: Principal |
   throw new AccessError('NOT_FOUND', `No bid ${bidId}`);
 }
 
+/** The calling vendor's own bid, for a change to it; another vendor's bid is NOT_FOUND like a missing one. */
+export async function ownBid(em: EntityManager, p: Principal, bidId: string): Promise<Bid> {
+  const bid = await em.findOne(BidSchema, { id: bidId });
+  if (!bid || bid.vendorId !== p.organizationId) throw new AccessError('NOT_FOUND', `No bid ${bidId}`);
+  return bid;
+}
+
 /** The calling vendor's bids, optionally for one spike or in one status. */
 export async function listMyBids(
   em: EntityManager,

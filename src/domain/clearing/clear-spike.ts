@@ -10,8 +10,7 @@ import {
 } from '../../persistence/entities/clearing.js';
 import { BidSchema } from '../../persistence/entities/bidding.js';
 import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
-import { OrganizationSchema } from '../../persistence/entities/access.js';
-import { eligibilityFailures } from '../demand/eligibility.js';
+import { loadEligibility } from '../demand/eligibility-facts.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import { canonicalJson, sha256Hex } from '../shared/canonical-json.js';
 import type { Clock } from '../shared/clock.js';
@@ -60,13 +59,12 @@ export async function clearSpike(
     }
 
     const bids = await tem.find(BidSchema, { spikeId, status: 'ACTIVE' }, { orderBy: { id: 'asc' } });
-    const vendorIds = [...new Set(bids.map((b) => b.vendorId))];
-    const vendors = new Map((await tem.find(OrganizationSchema, { id: { $in: vendorIds } })).map((v) => [v.id, v]));
-    const standings = await scores.standingsOf(tem, vendorIds, { skills: spike.requiredSkills, channel: spike.channel });
-    const scoreMap = new Map([...standings].map(([id, s]) => [id, s.score]));
+    // Eligibility again, as it stands now (a vendor suspended after bidding loses as INELIGIBLE).
+    const facts = (await loadEligibility(tem, scores, spikeId, [...new Set(bids.map((b) => b.vendorId))]))!.vendors;
+    const scoreMap = new Map([...facts].map(([id, v]) => [id, v.standing.score]));
     const ineligible = new Map<string, string>();
     for (const bid of bids) {
-      const failures = eligibilityFailures(vendors.get(bid.vendorId)!, spike, standings.get(bid.vendorId)!);
+      const failures = facts.get(bid.vendorId)!.failures;
       if (failures.length) ineligible.set(bid.id, failures.map((f) => `${f.rule}: ${f.detail}`).join('; '));
     }
     const eligible = bids.filter((b) => !ineligible.has(b.id));

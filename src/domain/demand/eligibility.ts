@@ -1,6 +1,6 @@
 import type { OrganizationKind } from '../access/principal.js';
 import type { VendorStanding } from '../quality/quality-scores.js';
-import type { EligibilityFailure } from '../shared/result.js';
+import type { EligibilityFailure, Result } from '../shared/result.js';
 
 export interface VendorFacts {
   id: string;
@@ -55,4 +55,9 @@ export function eligibilityFailures(
     failures.push({ rule: 'IN_HOUSE_FOR_OTHER_BRAND', detail: 'An in-house team bids only on its own brand’s spikes' });
   }
   return failures;
+}
+
+/** The NOT_ELIGIBLE answer to a bid: every failed rule, in a message and as rules. */
+export function notEligible<T>(failures: readonly EligibilityFailure[]): Result<T> {
+  return { ok: false, failure: { kind: 'NOT_ELIGIBLE', message: failures.map((f) => f.detail).join('; '), field: 'spikeId', rules: [...failures] } };
 }

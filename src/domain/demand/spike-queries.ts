@@ -1,15 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BidSchema } from '../../persistence/entities/bidding.js';
 import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
-import { OrganizationSchema, type Organization } from '../../persistence/entities/access.js';
+import { runStatement } from '../../persistence/statements.js';
 import { authenticated, requireRole, type Principal } from '../access/principal.js';
-import type { Clock } from '../shared/clock.js';
-import { pgArray } from '../shared/sql.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import type { QualityScores } from '../quality/quality-scores.js';
-import { eligibilityFailures } from './eligibility.js';
-import type { SpikeStatus } from './spikes.js';
+import { loadEligibility } from './eligibility-facts.js';
+import { eligibleVendorsWhere } from './eligibility-prefilters.js';
+
+type SpikeStatus = DemandSpike['status'];
 
 /**
  * A spike by id, if the caller may see it: its brand's keys and the operator always; a vendor
@@ -45,11 +44,8 @@ export function vendorSeesSpike(status: SpikeStatus, facts: { hasBid: boolean; e
 async function maySee(em: EntityManager, scores: QualityScores, p: Principal, spike: DemandSpike): Promise<boolean> {
   if (p.role === 'OPERATOR' || spike.brandId === p.organizationId) return true;
   if (p.role !== 'VENDOR' || spike.status === 'DRAFT') return false;
-  const hasBid = (await em.count(BidSchema, { spikeId: spike.id, vendorId: p.organizationId })) > 0;
-  if (hasBid || spike.status !== 'OPEN') return vendorSeesSpike(spike.status, { hasBid, eligible: false });
-  const vendor = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
-  const standing = (await scores.standingsOf(em, [vendor.id], { skills: spike.requiredSkills, channel: spike.channel })).get(vendor.id)!;
-  return vendorSeesSpike(spike.status, { hasBid, eligible: eligibilityFailures(vendor, spike, standing).length === 0 });
+  const mine = (await loadEligibility(em, scores, spike.id, [p.organizationId]))?.vendors.get(p.organizationId);
+  return !!mine && vendorSeesSpike(spike.status, { hasBid: mine.hasBid, eligible: mine.failures.length === 0 });
 }
 
 /** The calling brand's spikes (the operator sees every brand's, optionally one brand's), newest last. */
@@ -74,64 +70,19 @@ export async function listDemandSpikes(
 }
 
 /**
- * OPEN spikes, before their close time, that the calling vendor is eligible to bid on. The
- * rules are applied in SQL (skills and certifications as array containment) so that pages are
- * full; the shared eligibility function stays the single definition used for bids.
- */
-export async function listOpenDemandSpikes(
-  em: EntityManager,
-  clock: Clock,
-  scores: QualityScores,
-  actor: Principal | null,
-  page: PageRequest,
-): Promise<Page<DemandSpike>> {
-  const p = requireRole(actor, 'VENDOR');
-  const vendor: Organization = await em.findOneOrFail(OrganizationSchema, { id: p.organizationId });
-  if (vendor.status !== 'ACTIVE') return { items: [], hasNextPage: false };
-  const standing = (await scores.standingsOf(em, [vendor.id], { skills: [], channel: null })).get(vendor.id)!;
-  if (standing.suspended) return { items: [], hasNextPage: false };
-  const params: unknown[] = [clock.now(), pgArray(vendor.skills), pgArray(vendor.certifications), standing.overall, pgArray(standing.excludedByBrands)];
-  let sql = `select id from demand_spike
-     where status = 'OPEN' and bidding_closes_at > ?
-       and required_skills <@ ?::text[] and required_certifications <@ ?::text[]
-       and (min_quality_score is null or min_quality_score <= ?)
-       and not (brand_id = any(?::uuid[]))`;
-  if (vendor.vendorType === 'IN_HOUSE') {
-    sql += ' and brand_id = ?';
-    params.push(vendor.parentBrandId);
-  }
-  if (page.after) {
-    sql += ' and id > ?';
-    params.push(page.after);
-  }
-  sql += ' order by id limit ?';
-  params.push(page.first + 1);
-  const ids = (await em.execute<{ id: string }[]>(sql, params)).map((r) => r.id);
-  const spikes = ids.length ? await em.find(DemandSpikeSchema, { id: { $in: ids } }, { orderBy: { id: 'asc' } }) : [];
-  // Defence in depth: the SQL filter and the domain rule must agree.
-  const eligible = spikes.filter((s) => eligibilityFailures(vendor, s, standing).length === 0);
-  return toPage(eligible, page.first);
-}
-
-/**
- * Every vendor eligible to bid on the spike now (PRODUCT.md section 4): the SQL narrows by
- * status, skills, certifications and in-house ownership; the shared eligibility function then
- * decides, with the quality scores. The audience of a `demand_spike.posted` event.
+ * Every vendor eligible to bid on the spike now (PRODUCT.md section 4): the audience of a
+ * `demand_spike.posted` event. A prefilter over the vendors' own columns (eligibility-prefilters.ts)
+ * picks the candidates; the eligibility loader judges them, quality standing included.
  */
 export async function eligibleVendorIds(em: EntityManager, scores: QualityScores, spike: DemandSpike): Promise<string[]> {
-  const candidates = await em.execute<{ id: string }[]>(
-    `select id from organization
-      where kind = 'VENDOR' and status = 'ACTIVE' and skills @> ?::text[] and certifications @> ?::text[]
-        and (vendor_type = 'OUTSOURCER' or parent_brand_id = ?)
-      order by id`,
-    [pgArray(spike.requiredSkills), pgArray(spike.requiredCertifications), spike.brandId],
-  );
+  const where = eligibleVendorsWhere(spike);
+  const candidates = await runStatement<{ id: string }>(em, `select o.id from organization o where ${where.sql} order by o.id`, where.params);
   if (!candidates.length) return [];
-  const vendors = await em.find(OrganizationSchema, { id: { $in: candidates.map((c) => c.id) } }, { orderBy: { id: 'asc' } });
-  const standings = await scores.standingsOf(
+  const facts = await loadEligibility(
     em,
-    vendors.map((v) => v.id),
-    { skills: spike.requiredSkills, channel: spike.channel },
+    scores,
+    spike.id,
+    candidates.map((c) => c.id),
   );
-  return vendors.filter((v) => eligibilityFailures(v, spike, standings.get(v.id)!).length === 0).map((v) => v.id);
+  return [...(facts?.vendors.values() ?? [])].filter((v) => v.failures.length === 0).map((v) => v.vendor.id);
 }

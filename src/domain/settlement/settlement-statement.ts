@@ -7,6 +7,7 @@
  */
 import { EVENT_INSERT_SQL, eventInsertValues } from '../events/outbox.js';
 import { uuidv7 } from '../shared/ids.js';
+import { transitionInsertSql, transitionRow } from '../shared/transitions.js';
 import { ledgerPosting } from './ledger.js';
 import { amountsToJson } from './settlement-amounts.js';
 import { settlementPostings, type SettlementAmounts, type SettlementLine } from './settlement-math.js';
@@ -58,6 +59,8 @@ export function settlementStatement(w: SettlementToWrite): SettlementStatement {
   const fee = w.feeMinor;
   const invoiceKind = !isAdjustment ? 'INVOICE' : net < 0n ? 'CREDIT_NOTE' : 'DEBIT_NOTE';
   const toStatus = isAdjustment ? 'ADJUSTED' : 'SETTLED';
+  // Settlement is the system's doing: no actor.
+  const transition = transitionInsertSql(transitionRow('Contract', w.contractId, w.fromStatus, toStatus, null, w.now));
   const idempotencyKey = `settle:${w.contractId}:${w.sequence}`;
   const postings = settlementPostings({ netMinor: net, feeMinor: fee });
   // The balanced ledger transaction, through the one ledger writer (none when every posting is zero).
@@ -102,7 +105,7 @@ export function settlementStatement(w: SettlementToWrite): SettlementStatement {
      ), orig as (
        update invoice set status = 'ADJUSTED' where id = ?::uuid
      ), tr as (
-       insert into state_transition (id, entity_type, entity_id, from_status, to_status, at) values (?, 'Contract', ?, ?, ?, ?)
+       ${transition.sql}
      ), ${ledger ? `${ledger.sql}, ` : ''}ev as (
        -- The contract.settled event for the outbox, committed with the settlement or not at all.
        ${EVENT_INSERT_SQL}
@@ -122,7 +125,6 @@ export function settlementStatement(w: SettlementToWrite): SettlementStatement {
     fee.toString(),
   ];
   const st = [settlementId, w.contractId, w.sequence, idempotencyKey, isAdjustment ? 'ADJUSTMENT' : 'INITIAL', net.toString(), fee.toString()];
-  const tr = [uuidv7(), w.contractId, w.fromStatus, toStatus, w.now];
   const params = [
     ...inv,
     payout,
@@ -134,7 +136,7 @@ export function settlementStatement(w: SettlementToWrite): SettlementStatement {
     amountsToJson(w.cumulative),
     w.now,
     isAdjustment ? w.originalInvoiceId : null,
-    ...tr,
+    ...transition.params,
     ...(ledger?.params ?? []),
     ...eventInsertValues(
       'contract.settled',

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, Int, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { getBid, listBidsForSpike, listMyBids } from '../../domain/bidding/bid-queries.js';
-import { reviseBid, withdrawBid } from '../../domain/bidding/bids.js';
+import { reviseBid } from '../../domain/bidding/revise-bid.js';
+import { withdrawBid } from '../../domain/bidding/withdraw-bid.js';
 import { placeBid } from '../../domain/bidding/place-bid.js';
 import type { Result } from '../../domain/shared/result.js';
 import type { Bid } from '../../persistence/entities/bidding.js';
@@ -92,7 +93,7 @@ export class BiddingResolver {
     @Arg('bidId', () => UuidScalar, { description: 'The bid.' }) bidId: string,
     @Arg('expectedVersion', () => Int, { nullable: true, description: 'If given, a stale version is a CONFLICT.' }) expectedVersion?: number | null,
   ): Promise<typeof WithdrawBidResult> {
-    return bidResult(await withdrawBid(ctx.em, ctx.clock, ctx.scores, ctx.principal, { bidId, expectedVersion }));
+    return bidResult(await withdrawBid(ctx.em, ctx.clock, ctx.principal, { bidId, expectedVersion }));
   }
 
   @Query(() => BidType, { description: 'A bid: for its vendor; for the spike’s brand and the operator once bidding is over.' })

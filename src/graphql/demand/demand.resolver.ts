@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
-import { getDemandSpike, listDemandSpikes, listOpenDemandSpikes } from '../../domain/demand/spike-queries.js';
+import { listOpenDemandSpikes } from '../../domain/demand/list-open-spikes.js';
+import { getDemandSpike, listDemandSpikes } from '../../domain/demand/spike-queries.js';
 import { cancelDemandSpike } from '../../domain/demand/cancel-demand-spike.js';
 import { changeBiddingClose } from '../../domain/demand/change-bidding-close.js';
 import { closeBidding } from '../../domain/demand/close-bidding.js';

@@ -8,6 +8,7 @@ import { Migration20261207110000 } from './Migration20261207110000.js';
 import { Migration20261207120000 } from './Migration20261207120000.js';
 import { Migration20261207121000 } from './Migration20261207121000.js';
 import { Migration20261207130000 } from './Migration20261207130000.js';
+import { Migration20261207140000 } from './Migration20261207140000.js';
 import { Migration20261207160000 } from './Migration20261207160000.js';
 import { Migration20261207170000 } from './Migration20261207170000.js';
 
@@ -23,6 +24,7 @@ export const migrations = [
   { name: 'Migration20261207120000', class: Migration20261207120000 },
   { name: 'Migration20261207121000', class: Migration20261207121000 },
   { name: 'Migration20261207130000', class: Migration20261207130000 },
+  { name: 'Migration20261207140000', class: Migration20261207140000 },
   { name: 'Migration20261207160000', class: Migration20261207160000 },
   { name: 'Migration20261207170000', class: Migration20261207170000 },
 ];
