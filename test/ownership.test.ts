@@ -35,6 +35,10 @@ describe('one owner for each concern', () => {
     ]);
   });
 
+  it('casts nothing with `as never` in production code (a cast that hides a type error rather than stating a type)', () => {
+    expect(matching(/\bas never\b/)).toEqual([]);
+  });
+
   it('keeps test helpers out of the production build', () => {
     expect(matching(/from '(\.\.\/)+test\//)).toEqual([]);
   });

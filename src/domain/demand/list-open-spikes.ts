@@ -1,3 +1,4 @@
+import type { EntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DemandSpikeSchema, type DemandSpike } from '../../persistence/entities/demand.js';
 import { requireRole, type Principal } from '../access/principal.js';
@@ -35,7 +36,7 @@ export async function listOpenDemandSpikes(
   params.push(page.first + 1);
   // Not a prepared statement (runStatement): `s.*` in one would fail on its connection once a
   // migration adds a column ("cached plan must not change result type"); this is no hot path.
-  const spikes = (await em.execute<Record<string, unknown>[]>(sql, params)).map((row) => em.map(DemandSpikeSchema, row as never));
+  const spikes = (await em.execute<EntityData<DemandSpike>[]>(sql, params)).map((row) => em.map(DemandSpikeSchema, row));
   return toPage(
     spikes.filter((s) => eligibilityFailures(me.vendor, s, me.standing).length === 0),
     page.first,
