@@ -174,7 +174,7 @@ export function boundProblem(contract: RatingContract, kind: RatingKind): Reject
     const what = kind === 'QA_SCORE' ? 'QA evaluations (one per contact handled)' : `${kind} events`;
     return {
       code: 'EXCEEDS_CONTACTS_HANDLED',
-      message: `The contract has ${contract.contactsHandled} contacts handled and already ${filed} ${what}`,
+      message: `The contract has ${contract.contactsHandled} contacts handled (as its vendor reported them) and already ${filed} ${what}`,
       field: 'contractId',
     };
   }
