@@ -86,7 +86,8 @@ export const SETTLE_JOB_OPTIONS: JobsOptions = {
 };
 export const QUALITY_QUEUE = 'quality';
 export const RECOMPUTE_SCORES = 'recompute-scores';
-export type QualityJobData = Record<string, never>;
+/** A rescore of every world, or (after a test clock advance) of one sandbox. */
+export type QualityJobData = { sandboxId?: string };
 
 /**
  * One recomputation per relay batch that asked for one, named after the newest event that asked:

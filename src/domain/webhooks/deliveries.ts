@@ -26,8 +26,10 @@ export interface DeliveryTarget {
  */
 export async function webhookTargets(em: EntityManager, events: readonly DomainEvent[]): Promise<DeliveryTarget[]> {
   if (!events.length) return [];
-  const endpoints = await em.execute<(Pick<EndpointRow, 'id' | 'organization_id' | 'event_types'> & Pick<RowOf<typeof OrganizationSchema>, 'kind'>)[]>(
-    `select w.id, w.organization_id, w.event_types, o.kind
+  const endpoints = await em.execute<
+    (Pick<EndpointRow, 'id' | 'organization_id' | 'event_types'> & Pick<RowOf<typeof OrganizationSchema>, 'kind' | 'sandbox_id'>)[]
+  >(
+    `select w.id, w.organization_id, w.event_types, o.kind, o.sandbox_id
        from webhook_endpoint w join organization o on o.id = w.organization_id
       where w.status = 'ACTIVE' and w.event_types && ?::text[]
         and (o.kind = 'OPERATOR' or w.organization_id = any(?::uuid[]))
@@ -36,7 +38,12 @@ export async function webhookTargets(em: EntityManager, events: readonly DomainE
   );
   return events.flatMap((event) =>
     endpoints
-      .filter((w) => w.event_types.includes(event.type) && (w.kind === 'OPERATOR' || event.audience.includes(w.organization_id)))
+      .filter(
+        (w) =>
+          w.event_types.includes(event.type) &&
+          // The operator's endpoints get every event of their own world, never another world's.
+          ((w.kind === 'OPERATOR' && (w.sandbox_id ?? null) === (event.sandboxId ?? null)) || event.audience.includes(w.organization_id)),
+      )
       .map((w) => ({ eventId: event.id, endpointId: w.id })),
   );
 }
@@ -53,7 +60,8 @@ export async function unfinishedDeliveries(em: EntityManager, since: Date, limit
        from domain_event e
        join webhook_endpoint w on w.status = 'ACTIVE' and e.type = any(w.event_types) and w.created_at <= e.published_at
        join organization o on o.id = w.organization_id
-      where e.published_at >= ? and e.kind = 'PUBLIC' and (o.kind = 'OPERATOR' or w.organization_id = any(e.audience))
+      where e.published_at >= ? and e.kind = 'PUBLIC'
+        and ((o.kind = 'OPERATOR' and o.sandbox_id is not distinct from e.sandbox_id) or w.organization_id = any(e.audience))
         and not exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome in ('DELIVERED', 'FAILED'))
       order by e.id, w.id limit ?`,
     [since, limit],

@@ -31,6 +31,14 @@ export const ConflictError = errorType(
 export const BiddingClosedError = errorType('BiddingClosedError', 'Bidding on the spike is over (code BIDDING_CLOSED).');
 export const InvalidStateError = errorType('InvalidStateError', 'The object is not in a state that allows this (code INVALID_STATE).');
 export const AboveReserveError = errorType('AboveReserveError', 'The rate is above the spike’s reserve rate (code ABOVE_RESERVE).');
+export const TestClockBackwardsError = errorType(
+  'TestClockBackwardsError',
+  'A test clock only moves forward (code TEST_CLOCK_BACKWARDS): `to` must be later than the clock’s current time.',
+);
+export const SandboxLimitError = errorType(
+  'SandboxLimitError',
+  'The organisation already has as many sandboxes as it may (code SANDBOX_LIMIT_REACHED): delete one first.',
+);
 export const DuplicateBidError = errorType('DuplicateBidError', 'The vendor already has an active bid on this spike (code DUPLICATE_BID): revise it instead.');
 
 export enum EligibilityRuleEnum {
@@ -99,6 +107,8 @@ const CLASSES: Record<FailureKind, { new (): UserError }> = {
   ABOVE_RESERVE: AboveReserveError,
   DUPLICATE_BID: DuplicateBidError,
   CONTACTS_EXCEED_CAPACITY: ContactsExceedCapacityError,
+  CLOCK_BACKWARDS: TestClockBackwardsError,
+  SANDBOX_LIMIT: SandboxLimitError,
 };
 
 const CODES: Record<FailureKind, string> = {
@@ -110,6 +120,8 @@ const CODES: Record<FailureKind, string> = {
   ABOVE_RESERVE: 'ABOVE_RESERVE',
   DUPLICATE_BID: 'DUPLICATE_BID',
   CONTACTS_EXCEED_CAPACITY: 'CONTACTS_EXCEED_CAPACITY',
+  CLOCK_BACKWARDS: 'TEST_CLOCK_BACKWARDS',
+  SANDBOX_LIMIT: 'SANDBOX_LIMIT_REACHED',
 };
 
 /** The schema object for a domain failure. Unions resolve it by its class. */
