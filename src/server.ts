@@ -202,7 +202,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   app.use(`${CONSOLE_PATH}/session`, consoleSessions.router);
   app.use(CONSOLE_PATH, consoleStatic(deps.console?.dir ?? distDir('console'), 'console'));
   app.use(EXPORTS_PATH, exportRoutes({ fork: () => deps.orm.em.fork() as Context['em'], principalFor: requestPrincipal, rateLimiter: deps.rateLimiter }));
-  if (graphiql.enabled) app.use(GRAPHIQL_PATH, consoleStatic(graphiql.dir ?? distDir('graphiql'), 'GraphiQL'));
+  if (graphiql.enabled) app.use(GRAPHIQL_PATH, consoleStatic(graphiql.dir ?? distDir('graphiql'), 'GraphiQL page'));
   app.get('/graphql', graphqlLandingPage(graphiql.enabled));
   if (deps.queues?.length) {
     app.use(
