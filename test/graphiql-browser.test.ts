@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distDir } from '../src/http/console-static.js';
-import { launchChromium, persona } from './support/browser.js';
+import { launchChromium, persona, screenshot } from './support/browser.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 
 /**
@@ -48,20 +48,39 @@ describe('GraphiQL at /graphiql', () => {
       );
       return editor.CodeMirror.getValue();
     });
-    expect(firstTab).toContain('createOrganization');
+    expect(firstTab).toMatch(/^mutation CreateOrganization \{/);
+    // Every tab has a title: the README's anonymous operations are named after their first field.
+    expect(await p.page.locator('.graphiql-tab', { hasText: '<untitled>' }).count()).toBe(0);
 
     await p.page.getByRole('textbox', { name: 'API key' }).fill(h.operatorKey);
+    // The new key loads the schema again (introspection with the key); edit once it is in.
+    const introspected = p.page.waitForResponse((r) => r.url() === `${base}/graphql` && (r.request().postData() ?? '').includes('__schema'));
     await p.page.getByRole('button', { name: 'Use key' }).click();
+    await introspected;
     await expect.poll(() => p.page.getByRole('status').textContent()).toContain('Using key');
-    await p.page.evaluate(() => {
-      const editor = (
-        globalThis as unknown as { document: { querySelector(s: string): { CodeMirror: { setValue(v: string): void } } } }
-      ).document.querySelector('.graphiql-query-editor .CodeMirror');
-      editor.CodeMirror.setValue('query WhoAmI { me { role } }');
-    });
+    // A tab of its own for the query (the preloaded ones stay as they are).
+    const before = await p.page.locator('.graphiql-tab').count();
+    await p.page.locator('.graphiql-tab-add').click();
+    await expect.poll(() => p.page.locator('.graphiql-tab').count()).toBe(before + 1);
+    const queryText = () =>
+      p.page.evaluate(() => {
+        const editor = (globalThis as unknown as { document: { querySelector(s: string): { CodeMirror: { getValue(): string } } } }).document.querySelector(
+          '.graphiql-query-editor .CodeMirror',
+        );
+        return editor.CodeMirror.getValue();
+      });
+    await expect.poll(queryText).not.toContain('CreateOrganization');
+    await p.page.locator('.graphiql-query-editor .CodeMirror').first().click();
+    await p.page.keyboard.press('Control+A');
+    await p.page.keyboard.press('Delete');
+    await p.page.keyboard.insertText('query WhoAmI { me { role } }');
+    await expect.poll(queryText).toBe('query WhoAmI { me { role } }');
+    // GraphiQL takes the operation name (and the tab's title) from the text after a short debounce.
+    await p.page.locator('.graphiql-tab', { hasText: 'WhoAmI' }).waitFor();
     await p.page.locator('.graphiql-execute-button').click();
     await expect.poll(() => p.page.locator('.graphiql-response').textContent(), { timeout: 10_000 }).toContain('"role": "OPERATOR"');
 
+    await screenshot(p.page, 'graphiql');
     const posted = sent.filter((r) => r.method === 'POST' && r.url === `${base}/graphql`);
     expect(posted.length).toBeGreaterThan(0);
     expect(posted.at(-1)!.authorization).toBe(`Bearer ${h.operatorKey}`);

@@ -1,12 +1,21 @@
 /**
  * The README's example operations as GraphiQL tabs: every ```graphql block, split into its
- * operations, with the ```json block that follows it (if any) as the variables.
+ * operations, with the ```json block that follows it (if any) as the variables. Anonymous
+ * operations are named after their first field (`mutation CreateOrganization { … }`), so every
+ * tab has a title.
  */
-import { parse, print, type DefinitionNode } from 'graphql';
+import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 
 export interface ExampleTab {
   query: string;
   variables?: string;
+}
+
+function named(text: string, operation: OperationDefinitionNode): string {
+  if (operation.name) return text;
+  const first = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  const name = first ? first.name.value.charAt(0).toUpperCase() + first.name.value.slice(1) : 'Example';
+  return /^\s*\{/.test(text) ? text.replace(/^\s*\{/, `query ${name} {`) : text.replace(/^\s*(query|mutation|subscription)\b/, `$1 ${name}`);
 }
 
 export function examplesFrom(markdown: string): ExampleTab[] {
@@ -16,16 +25,19 @@ export function examplesFrom(markdown: string): ExampleTab[] {
     if (block.lang !== 'graphql') return;
     const next = blocks[i + 1];
     const variables = next?.lang === 'json' && /^\s*\{\s*"input"/.test(next.text) ? next.text.trim() : undefined;
-    let definitions: readonly DefinitionNode[];
+    let document: DocumentNode;
     try {
-      definitions = parse(block.text).definitions;
+      document = parse(block.text);
     } catch {
       tabs.push({ query: block.text.trim() });
       return;
     }
-    // A block with several operations becomes one tab per operation (GraphiQL runs one at a time anyway).
-    for (const definition of definitions)
-      tabs.push({ query: definitions.length === 1 ? block.text.trim() : print(definition), ...(variables ? { variables } : {}) });
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    for (const operation of operations) {
+      // One operation: the whole block, comments included; several: each one's own text.
+      const text = operations.length === 1 ? block.text.trim() : block.text.slice(operation.loc!.start, operation.loc!.end);
+      tabs.push({ query: named(text, operation), ...(variables ? { variables } : {}) });
+    }
   });
   return tabs;
 }

@@ -43,7 +43,7 @@ function App() {
         <a href="/console/">Console</a>
       </form>
       <div className="bx-ide">
-        <GraphiQL key={apiKey} fetcher={fetcher as never} defaultTabs={tabs} defaultEditorToolsVisibility="variables" isHeadersEditorEnabled />
+        <GraphiQL fetcher={fetcher as never} defaultTabs={tabs} defaultEditorToolsVisibility="variables" isHeadersEditorEnabled />
       </div>
     </div>
   );
