@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
+import { signIn } from './support/console-client.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { aDeliveredContract, fullInterval, reportDelivery } from './support/settlement-fixtures.js';
@@ -226,7 +227,15 @@ describe('CSV downloads refuse whom the GraphQL fields refuse, with the same cod
     expect(JSON.parse(backwards.text).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'to' });
   });
 
-  it('the console session cookie without its header is refused, as on /graphql', async () => {
+  it('a console session works as its key does (cookie and console header); the cookie without the header is refused, as on /graphql', async () => {
+    const session = await signIn(base, { apiKey: m.brand.key });
+    expect(session.status).toBe(200);
+    const viaCookie = await download(`/exports/routing-plan/${spikeId}.csv`, undefined, { cookie: session.cookie!, 'x-burst-console': '1' });
+    expect(viaCookie.status).toBe(200);
+    expect(viaCookie.text).toBe((await download(`/exports/routing-plan/${spikeId}.csv`, m.brand.key)).text);
+    expect((await download(`/exports/invoices/${invoiceId}.csv`, undefined, { cookie: session.cookie!, 'x-burst-console': '1' })).status).toBe(403);
+    expect((await download(`/exports/routing-plan/${spikeId}.csv`, undefined, { cookie: session.cookie! })).status).toBe(403);
+
     const r = await download(`/exports/routing-plan/${spikeId}.csv`, undefined, { cookie: 'bx_console=whatever' });
     expect(r.status).toBe(403);
     expect(JSON.parse(r.text).errors[0].extensions.code).toBe('FORBIDDEN');
