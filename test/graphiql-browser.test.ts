@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distDir } from '../src/http/console-static.js';
-import { launchChromium, persona, screenshot } from './support/browser.js';
+import { launchChromium, persona, screenshot, seriousViolations } from './support/browser.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 
 /**
@@ -81,6 +81,8 @@ describe('GraphiQL at /graphiql', () => {
     await expect.poll(() => p.page.locator('.graphiql-response').textContent(), { timeout: 10_000 }).toContain('"role": "OPERATOR"');
 
     await screenshot(p.page, 'graphiql');
+    // axe-core finds nothing serious or critical, as on every console screen.
+    expect(await seriousViolations(p.page)).toEqual([]);
     const posted = sent.filter((r) => r.method === 'POST' && r.url === `${base}/graphql`);
     expect(posted.length).toBeGreaterThan(0);
     expect(posted.at(-1)!.authorization).toBe(`Bearer ${h.operatorKey}`);

@@ -9,6 +9,7 @@ import { GraphiQL } from 'graphiql';
 import 'graphiql/style.css';
 import readme from '../../README.md?raw';
 import { examplesFrom } from './examples';
+import { watchAccessibility } from './accessibility';
 import { createFetcher } from './fetcher';
 import './page.css';
 
@@ -43,13 +44,15 @@ function App() {
         <a href="/console/">Console</a>
       </form>
       <div className="bx-ide">
-        <GraphiQL fetcher={fetcher as never} defaultTabs={tabs} defaultEditorToolsVisibility="variables" isHeadersEditorEnabled />
+        <GraphiQL forcedTheme="light" fetcher={fetcher as never} defaultTabs={tabs} defaultEditorToolsVisibility="variables" isHeadersEditorEnabled />
       </div>
     </div>
   );
 }
 
-createRoot(document.getElementById('root')!).render(
+const root = document.getElementById('root')!;
+watchAccessibility(root);
+createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,
