@@ -108,7 +108,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   let httpServer: Server | null = null;
   const metrics = createApiMetrics(createRegistry());
   const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
-  const protection = queryProtection(limits, deps.rateLimiter);
+  // Introspection: anyone in development; in production, authenticated callers only (admission.plugin.ts).
+  const protection = queryProtection(limits, deps.rateLimiter, deps.production ? 'authenticated' : 'anyone');
   let subscriptions: { close(): Promise<void> } | null = null;
   const metricsServer: MetricsServer | null = deps.metricsPort == null ? null : createMetricsServer(metrics.registry, deps.metricsToken ?? null);
   let metricsUrl: string | null = null;
@@ -157,7 +158,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: !deps.production,
+    // Served to every authenticated caller, production included; the admission plugin refuses it without a key there.
+    introspection: true,
     // Production answers do not suggest field names ("Did you mean ..."), which would leak the schema.
     hideSchemaDetailsFromClientErrors: deps.production,
     includeStacktraceInErrorResponses: false,
