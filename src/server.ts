@@ -93,6 +93,9 @@ export interface ApiServer {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
+/** Headers no browser sends cross-site without a CORS preflight: Apollo's two, and the key. */
+export const CSRF_PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] as const;
+
 /** The paths the API serves: the `route` label of the HTTP metrics takes only these values. */
 const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH, '/ingest/quality', `${CONSOLE_PATH}/session`, CONSOLE_PATH] as const;
 
@@ -163,7 +166,12 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     // Production answers do not suggest field names ("Did you mean ..."), which would leak the schema.
     hideSchemaDetailsFromClientErrors: deps.production,
     includeStacktraceInErrorResponses: false,
-    csrfPrevention: true,
+    // A request a cross-site page could send without a CORS preflight (a GET, or a POST of a
+    // form content type) is refused unless it carries one of these headers. `authorization` is
+    // one: browsers always pre-flight it, and the API answers no preflight, so urql's default GET
+    // queries with a key are served while a forged GET is not (issue 16; mutations over GET are
+    // refused by Apollo whatever the headers).
+    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS] },
     allowBatchedHttpRequests: false,
     parseOptions: protection.parseOptions,
     // Apollo's own messages go through pino too: structured, and with the same redaction.

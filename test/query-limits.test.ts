@@ -1,3 +1,4 @@
+import { Client, fetchExchange } from '@urql/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY_LIMITS } from '../src/graphql/limits/query-protection.js';
 import { aMarket, type Market } from './support/builders.js';
@@ -155,20 +156,59 @@ describe('CSRF prevention', () => {
   it('refuses a simple cross-site POST (text/plain, no preflight header) and runs nothing', async () => {
     const before = await rowCounts(h.orm);
     const body = JSON.stringify({ query: CREATE_ORG, variables: { input: { name: 'Forged', kind: 'BRAND' } } });
-    const r = await raw(h.url, body, { 'content-type': 'text/plain', authorization: `Bearer ${h.operatorKey}` });
+    // What a cross-site form can send: a cookie at most, never a header of its own.
+    const r = await raw(h.url, body, { 'content-type': 'text/plain', cookie: 'bx_console=forged' });
     expect(r.status).toBe(400);
     expect(r.body.errors[0]).toMatchObject({ message: expect.stringMatching(/Cross-Site Request Forgery/), extensions: { code: 'BAD_REQUEST' } });
+    // With a key (which a browser would pre-flight) a text/plain body is still not JSON, and not run.
+    const keyed = await raw(h.url, body, { 'content-type': 'text/plain', authorization: `Bearer ${h.operatorKey}` });
+    expect(keyed.status).toBe(400);
+    expect(keyed.body.errors[0].extensions.code).toBe('BAD_REQUEST');
     expect(await rowCounts(h.orm)).toEqual(before);
   });
 
-  it('refuses a GET without a preflight header, and serves one with it', async () => {
+  it('refuses a GET without a key or a preflight header, and serves one with either', async () => {
     const url = `${h.url}?query=${encodeURIComponent('{ me { role } }')}`;
-    const refused = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}` }, 'GET');
+    const refused = await raw(url, undefined, {}, 'GET');
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
-    const served = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}`, 'apollo-require-preflight': 'true' }, 'GET');
-    expect(served.status).toBe(200);
-    expect(served.body.data.me.role).toBe('BRAND');
+    // A console cookie is not a preflight header: a cross-site GET with it stays refused.
+    const withCookie = await raw(url, undefined, { cookie: 'bx_console=forged', 'x-burst-console': '1' }, 'GET');
+    expect(withCookie.status).toBe(400);
+    expect(withCookie.body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
+    const preflighted = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}`, 'apollo-require-preflight': 'true' }, 'GET');
+    expect(preflighted.status).toBe(200);
+    expect(preflighted.body.data.me.role).toBe('BRAND');
+    // Authorization itself forces a browser's preflight, which the API never answers cross-site.
+    const withKey = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}` }, 'GET');
+    expect(withKey.status).toBe(200);
+    expect(withKey.body.data.me.role).toBe('BRAND');
+  });
+
+  it("serves urql's default GET queries with a key, as the client sends them", async () => {
+    const methods: string[] = [];
+    const client = new Client({
+      url: h.url,
+      exchanges: [fetchExchange],
+      fetchOptions: { headers: { authorization: `Bearer ${m.brand.key}` } },
+      fetch: (input, init) => {
+        methods.push(init?.method ?? 'GET');
+        return fetch(input, init);
+      },
+    });
+    const result = await client.query<{ me: { role: string } }>('query Me { me { role } }', {}).toPromise();
+    expect(result.error).toBeUndefined();
+    expect(result.data?.me.role).toBe('BRAND');
+    expect(methods).toEqual(['GET']);
+  });
+
+  it('refuses a mutation over GET even with a key, and writes nothing', async () => {
+    const before = await rowCounts(h.orm);
+    const params = new URLSearchParams({ query: CREATE_ORG, variables: JSON.stringify({ input: { name: 'Over GET', kind: 'BRAND' } }) });
+    const r = await raw(`${h.url}?${params}`, undefined, { authorization: `Bearer ${h.operatorKey}` }, 'GET');
+    expect(r.status).toBe(405);
+    expect(r.body.data).toBeUndefined();
+    expect(await rowCounts(h.orm)).toEqual(before);
   });
 });
 
