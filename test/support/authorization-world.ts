@@ -108,7 +108,7 @@ export async function anAuthorizationWorld(): Promise<World> {
 /** A webhook endpoint of the brand, for contract.settled. */
 export async function aBrandEndpoint(h: Harness, m: Market) {
   const r = ok(
-    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['contract.settled'] } }, m.brand.key),
+    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['CONTRACT_SETTLED'] } }, m.brand.key),
   ).registerWebhookEndpoint;
   return r.endpoint as { id: string };
 }

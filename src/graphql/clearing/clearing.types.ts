@@ -3,6 +3,7 @@ import type { Award, BidOutcome, ClearedInterval, ClearingFailure } from '../../
 import type { Contract } from '../../persistence/entities/contracts.js';
 import type { RoutingInterval } from '../../domain/clearing/routing-plan.js';
 import { BidStatus } from '../bidding/bidding.types.js';
+import { BidOutcomeReason, ClearingStatus } from './clearing.enums.js';
 import { MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
@@ -83,10 +84,7 @@ export class BidOutcomeType {
   @Field(() => UuidScalar, { description: 'The bid.' }) bidId!: string;
   @Field(() => UuidScalar, { description: 'The bidding vendor.' }) vendorId!: string;
   @Field(() => BidStatus, { description: 'WON, PARTIAL or LOST.' }) status!: BidStatus;
-  @Field(() => String, {
-    description:
-      'Why: WON, PARTIAL_SHARE_CAP, PARTIAL_DEMAND, PARTIAL_MIN_SEATS, LOST_TO_LOWER_ADJUSTED_RATE, LOST_MIN_TOTAL_NOT_REACHED, LOST_MIN_SEATS_NOT_REACHED, LOST_NO_DEMAND, LOST_TIE_BREAK, LOST_TO_COVERAGE, LOST_SHARE_CAP, LOST_NOTHING_OFFERED or INELIGIBLE (see docs/clearing.md).',
-  })
+  @Field(() => BidOutcomeReason, { description: 'Why (docs/clearing.md, "Reasons").' })
   reason!: string;
   @Field(() => String, { nullable: true, description: 'For INELIGIBLE: the rules the vendor failed at clearing time.' }) reasonDetail!: string | null;
   @Field(() => Float, { description: 'Quality score (0–100) used for this bid.' }) score!: number;
@@ -133,7 +131,7 @@ export class AwardType {
 @ObjectType('ClearingResult', { description: 'The outcome of clearing a spike: optimal awards and why every bid got what it got.' })
 export class ClearingResultType {
   @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
-  @Field(() => String, { description: 'Solver status; always OPTIMAL (anything else is an error, never a partial award).' }) status!: string;
+  @Field(() => ClearingStatus, { description: 'Solver status; always OPTIMAL (anything else is an error, never a partial award).' }) status!: string;
   @Field(() => SolverKind, { description: 'How the optimum was found.' }) solver!: SolverKind;
   @Field(() => Float, { description: 'Objective 1: seat-hours covered.' }) coveredSeatHours!: number;
   @Field(() => Float, { description: 'Objective 2: value-adjusted cost, in minor units.' }) adjustedCost!: number;

@@ -6,6 +6,7 @@ import { MAX_REPORTS_PER_BATCH } from '../../domain/delivery/report-delivery.js'
 import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
+import { AccountKind, DeliverySource, SettlementOutcome, StatementEntryKind } from './settlement.enums.js';
 
 export enum InvoiceKind {
   INVOICE = 'INVOICE',
@@ -103,7 +104,7 @@ export const InvoiceConnection = Connection(InvoiceType, 'Invoice', 'invoice');
 export class AccountBalanceType {
   @Field(() => UuidScalar, { description: 'Account id.' }) accountId!: string;
   @Field(() => UuidScalar, { description: 'Owning organisation.' }) organizationId!: string;
-  @Field(() => String, { description: 'ORGANIZATION, OPERATOR_FEES or OPERATOR_CASH.' }) kind!: string;
+  @Field(() => AccountKind, { description: 'What the account holds.' }) kind!: string;
   @Field(() => MoneyType, { description: 'Balance.' }) balance!: MoneyType;
 
   static from(b: AccountBalance): AccountBalanceType {
@@ -119,7 +120,7 @@ export class AccountBalanceType {
 @ObjectType('StatementEntry', { description: 'One posting on an account statement.' })
 export class StatementEntryType {
   @Field(() => UuidScalar, { description: 'Ledger transaction.' }) transactionId!: string;
-  @Field(() => String, { description: 'SETTLEMENT, ADJUSTMENT or PAYMENT.' }) kind!: string;
+  @Field(() => StatementEntryKind, { description: 'The transaction behind the line.' }) kind!: string;
   @Field(() => String, { description: 'Description.' }) description!: string;
   @Field(() => Date, { description: 'When it was posted.' }) postedAt!: Date;
   @Field(() => MoneyType, { description: 'Amount (positive = debit).' }) amount!: MoneyType;
@@ -184,7 +185,7 @@ export class ReconciliationType {
 @ObjectType('DeliveryReceipt', { description: 'Actuals accepted for a contract.' })
 export class DeliveryReceiptType {
   @Field(() => UuidScalar, { description: 'The contract.' }) contractId!: string;
-  @Field(() => String, { description: 'VENDOR or BRAND: whose report this is.' }) source!: string;
+  @Field(() => DeliverySource, { description: 'Whose report this is.' }) source!: string;
   @Field(() => Int, { description: 'Interval reports accepted (each replaced any earlier one from the same source).' }) accepted!: number;
   @Field(() => Boolean, { description: 'True when the contract was already settled: an adjustment settlement will post the difference.' })
   adjustmentDue!: boolean;
@@ -192,7 +193,7 @@ export class DeliveryReceiptType {
 
 @ObjectType('SettleContractPayload', { description: 'What settling did.' })
 export class SettleContractPayloadType {
-  @Field(() => String, { description: 'SETTLED, ADJUSTED, NOTHING_TO_ADJUST or ALREADY_SETTLED.' }) outcome!: string;
+  @Field(() => SettlementOutcome, { description: 'What settling did.' }) outcome!: string;
   @Field(() => InvoiceType, { nullable: true, description: 'The invoice or note issued now, if any.' }) invoice!: InvoiceType | null;
 }
 
