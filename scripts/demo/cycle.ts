@@ -153,8 +153,9 @@ export async function settleAndRescore(demo: Demo, market: Market, auction: Firs
       `   ${padEnd(`#${inv.number}`, 9)}${padEnd(nameOf.get(inv.vendorId)!, 22)}${pad(m(sum('BASE')), 14)}${pad(m(sum('CREDIT')), 13)}${pad(money(inv.net), 14)}${pad(money(inv.fee), 12)}${pad(money(inv.vendorPayout), 14)}`,
     );
   }
-  const balances = (await call(operatorFinance, 'query { ledgerBalances(currency: "USD") { organizationId kind balance { amount currency } } }'))
-    .ledgerBalances as any[];
+  const balances = (
+    await call(operatorFinance, 'query { ledgerBalances(currency: "USD", first: 100) { nodes { organizationId kind balance { amount currency } } } }')
+  ).ledgerBalances.nodes as any[];
   say('\n   ledger balances (USD; debit positive: the brand owes, vendors and the operator are owed):');
   for (const b of balances.filter((x) => nameOf.has(x.organizationId) || x.kind !== 'ORGANIZATION')) {
     say(

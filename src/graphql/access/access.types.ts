@@ -1,3 +1,4 @@
+import { Connection } from '../common/pagination.js';
 import { ArrayMaxSize, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import type { ApiKey, Organization } from '../../persistence/entities/access.js';
@@ -101,6 +102,8 @@ export class ApiKeyType {
     });
   }
 }
+
+export const ApiKeyConnection = Connection(ApiKeyType, 'ApiKey', 'API key');
 
 @ObjectType('IssuedApiKey', { description: 'A newly issued key. Store `secret` now: it is never shown again.' })
 export class IssuedApiKeyType {

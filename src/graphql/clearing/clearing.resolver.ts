@@ -94,7 +94,7 @@ export class ClearingResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('spikeId', () => UuidScalar, { nullable: true, description: 'Only contracts of this spike.' }) spikeId?: string | null,
   ) {
-    return toConnection(await listContracts(ctx.em, ctx.principal, { spikeId }, pageRequest(page)), ContractType.from);
+    return toConnection(await listContracts(ctx.em, ctx.principal, { spikeId }, pageRequest(page)), ContractType.from, page);
   }
 
   @Query(() => ContractType, { description: 'A contract your organisation is party to.' })

@@ -48,7 +48,7 @@ describe('operation cost', () => {
 
   it('adds the price of expensive reads once and of mutations, quality batches by size', async () => {
     expect(await cost('{ reconciliation { balanced } }')).toBe(51);
-    expect(await cost('{ accruals { contractId } }')).toBe(20 + 100);
+    expect(await cost('{ accruals(first: 100) { nodes { contractId } } }')).toBe(20 + 1 + 100);
     expect(await cost('mutation { rotateQualityIngestSecret { secret } }')).toBe(11);
     const events = Array.from({ length: 95 }, (_, i) => ({
       externalId: `e${i}`,

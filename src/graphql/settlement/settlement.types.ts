@@ -117,6 +117,8 @@ export class AccountBalanceType {
   }
 }
 
+export const AccountBalanceConnection = Connection(AccountBalanceType, 'AccountBalance', 'ledger account with its balance');
+
 @ObjectType('StatementEntry', { description: 'One posting on an account statement.' })
 export class StatementEntryType {
   @Field(() => UuidScalar, { description: 'Ledger transaction.' }) transactionId!: string;
@@ -174,6 +176,8 @@ export class AccrualType {
     });
   }
 }
+
+export const AccrualConnection = Connection(AccrualType, 'Accrual', 'accrual');
 
 @ObjectType('Reconciliation', { description: 'Whether the books agree: ledger sums to zero per currency, and invoices equal their postings and payments.' })
 export class ReconciliationType {
