@@ -11,7 +11,7 @@ import { DEFAULT_POLICY, type SettlementPolicy } from './domain/settlement/settl
 import type { Clock } from './domain/shared/clock.js';
 import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
-import { graphqlBody } from './http/graphql-body.js';
+import { CSRF_PREFLIGHT_HEADERS, graphqlBody } from './http/graphql-body.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Context } from './graphql/context.js';
 import { errorLoggerPlugin, formatError, loggerOf, serviceUnavailable, withoutSuggestions } from './graphql/common/errors.js';
@@ -93,9 +93,6 @@ export interface ApiServer {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Headers no browser sends cross-site without a CORS preflight: Apollo's two, and the key. */
-export const CSRF_PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] as const;
-
 /** The paths the API serves: the `route` label of the HTTP metrics takes only these values. */
 const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH, '/ingest/quality', `${CONSOLE_PATH}/session`, CONSOLE_PATH] as const;
 
@@ -111,7 +108,6 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   let httpServer: Server | null = null;
   const metrics = createApiMetrics(createRegistry());
   const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
-  // Introspection: anyone in development; in production, authenticated callers only (admission.plugin.ts).
   const protection = queryProtection(limits, deps.rateLimiter, deps.production ? 'authenticated' : 'anyone');
   let subscriptions: { close(): Promise<void> } | null = null;
   const metricsServer: MetricsServer | null = deps.metricsPort == null ? null : createMetricsServer(metrics.registry, deps.metricsToken ?? null);
@@ -161,17 +157,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   const apollo = new ApolloServer<Context>({
     schema,
-    // Served to every authenticated caller, production included; the admission plugin refuses it without a key there.
-    introspection: true,
+    introspection: true, // production refuses it without a key in the admission plugin
     // Production answers do not suggest field names ("Did you mean ..."), which would leak the schema.
     hideSchemaDetailsFromClientErrors: deps.production,
     includeStacktraceInErrorResponses: false,
-    // A request a cross-site page could send without a CORS preflight (a GET, or a POST of a
-    // form content type) is refused unless it carries one of these headers. `authorization` is
-    // one: browsers always pre-flight it, and the API answers no preflight, so urql's default GET
-    // queries with a key are served while a forged GET is not (issue 16; mutations over GET are
-    // refused by Apollo whatever the headers).
-    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS] },
+    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS] }, // a GET with a key passes (http/graphql-body.ts)
     allowBatchedHttpRequests: false,
     parseOptions: protection.parseOptions,
     // Apollo's own messages go through pino too: structured, and with the same redaction.

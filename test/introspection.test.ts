@@ -46,14 +46,19 @@ const introspect = (query: string, key?: string) =>
 const committed = printSchema(lexicographicSortSchema(buildSchema(readFileSync('schema.graphql', 'utf8'))));
 
 describe('introspection for an authenticated caller in production', () => {
-  it.each(VARIANTS)('serves the standard introspection query (%s), and the schema it returns is schema.graphql', async (_name, options) => {
-    const r = await introspect(getIntrospectionQuery(options), prod.operatorKey);
-    expect(r.body.errors).toBeUndefined();
-    expect(r.status).toBe(200);
-    const loaded = buildClientSchema(r.body.data);
-    if (options.descriptions !== false) expect(printSchema(lexicographicSortSchema(loaded))).toBe(committed);
-    else expect(Object.keys(loaded.getTypeMap()).sort()).toEqual(Object.keys(buildSchema(committed).getTypeMap()).sort());
-  });
+  it.each(VARIANTS)(
+    'serves the standard introspection query (%s), and the schema it returns is schema.graphql (@specifiedBy with specifiedByUrl)',
+    async (_name, options) => {
+      const r = await introspect(getIntrospectionQuery(options), prod.operatorKey);
+      expect(r.body.errors).toBeUndefined();
+      expect(r.status).toBe(200);
+      const loaded = buildClientSchema(r.body.data);
+      // Without specifiedByUrl the loaded scalars have no @specifiedBy; everything else is identical.
+      const expected = options.specifiedByUrl ? committed : committed.replace(/ @specifiedBy\(url: "[^"]*"\)/g, '');
+      if (options.descriptions !== false) expect(printSchema(lexicographicSortSchema(loaded))).toBe(expected);
+      else expect(Object.keys(loaded.getTypeMap()).sort()).toEqual(Object.keys(buildSchema(committed).getTypeMap()).sort());
+    },
+  );
 
   it(`charges ${INTROSPECTION_COST} points of the ${BUDGET} budget, so a client can load the schema hundreds of times a minute`, async () => {
     // The key's bucket starts full (a fresh key), so what is left is exactly the budget less the price.

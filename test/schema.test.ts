@@ -11,7 +11,7 @@ describe('schema.graphql', () => {
     expect(committed).toBe(await printedSchema());
   });
 
-  it('describes every type, field, argument and enum value', async () => {
+  it('describes every type, field, argument and enum value, and specifies every custom scalar', async () => {
     const schema = await getSchema();
     const missing: string[] = [];
     for (const type of Object.values(schema.getTypeMap())) {
@@ -26,7 +26,8 @@ describe('schema.graphql', () => {
           }
         }
       }
-      if (isEnumType(type)) for (const v of type.getValues()) if (!v.description && !type.description) missing.push(`${type.name}.${v.name}`);
+      if (isEnumType(type)) for (const v of type.getValues()) if (!v.description) missing.push(`${type.name}.${v.name}`);
+      if (isScalarType(type) && !type.specifiedByURL) missing.push(`${type.name} @specifiedBy`);
       if (isUnionType(type) && !type.description) missing.push(type.name);
     }
     expect(missing).toEqual([]);

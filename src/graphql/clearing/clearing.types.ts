@@ -23,6 +23,11 @@ export enum SolverKind {
 registerEnumType(SolverKind, {
   name: 'SolverKind',
   description: 'HIGHS: MIP solver (intervals coupled by minimums); GREEDY: exact per-interval greedy; TRIVIAL: nothing to award.',
+  valuesConfig: {
+    HIGHS: { description: 'The HiGHS MIP solver: intervals coupled by minimum seats or totals.' },
+    GREEDY: { description: 'The exact per-interval greedy: no coupling minimums.' },
+    TRIVIAL: { description: 'Nothing to award: no eligible bid or no demand.' },
+  },
 });
 
 export enum ContractStatus {
@@ -31,7 +36,16 @@ export enum ContractStatus {
   SETTLED = 'SETTLED',
   ADJUSTED = 'ADJUSTED',
 }
-registerEnumType(ContractStatus, { name: 'ContractStatus', description: 'ACTIVE → DELIVERED → SETTLED; ADJUSTED after a late-data settlement.' });
+registerEnumType(ContractStatus, {
+  name: 'ContractStatus',
+  description: 'ACTIVE → DELIVERED → SETTLED; ADJUSTED after a late-data settlement.',
+  valuesConfig: {
+    ACTIVE: { description: 'Awarded; the delivery period has not ended.' },
+    DELIVERED: { description: 'The delivery period has ended; settlement is due after the grace period.' },
+    SETTLED: { description: 'Settled: an invoice was issued.' },
+    ADJUSTED: { description: 'Settled, then adjusted by a credit or debit note after late actuals.' },
+  },
+});
 
 export enum ClearingFailureCode {
   SOLVER_TIMEOUT = 'SOLVER_TIMEOUT',
@@ -43,6 +57,12 @@ registerEnumType(ClearingFailureCode, {
   name: 'ClearingFailureCode',
   description:
     'SOLVER_TIMEOUT: no proven optimum within the time limit; SOLVER_FAILED: the solver gave no trustworthy answer; INVALID_INPUT: the spike or its bids cannot be cleared as they stand; INTERNAL: an unexpected error.',
+  valuesConfig: {
+    SOLVER_TIMEOUT: { description: 'No proven optimum within the time limit.' },
+    SOLVER_FAILED: { description: 'The solver gave no trustworthy answer.' },
+    INVALID_INPUT: { description: 'The spike or its bids cannot be cleared as they stand.' },
+    INTERNAL: { description: 'An unexpected error.' },
+  },
 });
 
 const ms = (minutes: number) => minutes * 60_000;

@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLDateTimeISO, GraphQLUUID } from 'graphql-scalars';
 
 const DIGITS = /^-?\d{1,19}$/;
 const INT64_MAX = 2n ** 63n - 1n;
@@ -22,7 +23,9 @@ function parse(value: unknown): bigint {
  */
 export const MinorUnitsScalar = new GraphQLScalarType<bigint, string>({
   name: 'MinorUnits',
-  description: 'An integer amount in the currency’s minor units (e.g. cents), as a string of digits. Never a float.',
+  description:
+    'An integer amount in the minor units of its currency (ISO 4217’s minor unit: cents for USD, yen for JPY, fils for BHD), as a string of up to 19 digits with an optional minus sign, e.g. "1854400" for USD 18,544.00. Never a float. Also accepted as a safe integer.',
+  specifiedByURL: 'https://www.iso.org/iso-4217-currency-codes.html',
   serialize(value) {
     if (typeof value === 'bigint') return value.toString();
     if (typeof value === 'string' && DIGITS.test(value)) return value;
@@ -35,8 +38,27 @@ export const MinorUnitsScalar = new GraphQLScalarType<bigint, string>({
   },
 });
 
-/** Ids are UUIDs; a malformed one is refused while parsing the request (BAD_USER_INPUT), never sent to SQL. */
-export { GraphQLUUID as UuidScalar } from 'graphql-scalars';
+/**
+ * Ids are UUIDs; a malformed one is refused while parsing the request (BAD_USER_INPUT), never sent
+ * to SQL. graphql-scalars' scalar, with `@specifiedBy` and a description of the format.
+ */
+export const UuidScalar = new GraphQLScalarType({
+  ...GraphQLUUID.toConfig(),
+  description:
+    'A UUID (RFC 9562) in its canonical form: 32 hexadecimal digits in groups of 8-4-4-4-12 separated by hyphens, e.g. "0193a0c4-5e1f-7b2a-9c3d-4e5f60718293". Ids made by the marketplace are version 7 (time-ordered). Accepted in either case; returned in lower case.',
+  specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc9562',
+});
+
+/**
+ * Every Date field (type-graphql's scalarsMap, src/graphql/schema.ts): graphql-scalars'
+ * DateTimeISO under the same name, with `@specifiedBy` (RFC 3339's date-time).
+ */
+export const DateTimeScalar = new GraphQLScalarType({
+  ...GraphQLDateTimeISO.toConfig(),
+  description:
+    'An instant as an RFC 3339 date-time string, e.g. "2026-12-07T09:30:00.000Z": returned in UTC with milliseconds and "Z"; accepted with any UTC offset ("2026-12-07T10:30:00+01:00"). Periods are half-open [start, end).',
+  specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc3339#section-5.6',
+});
 
 const DECIMAL = /^-?\d{1,30}(\.\d{1,12})?$/;
 

@@ -38,8 +38,8 @@ registerEnumType(DeliverySource, {
   name: 'DeliverySource',
   description: 'Whose delivery report this is.',
   valuesConfig: {
-    VENDOR: { description: 'The delivering vendor’s own report.' },
-    BRAND: { description: 'The brand’s report from its ACD, which takes precedence where both exist.' },
+    VENDOR: { description: 'The delivering vendor’s own report (the one that counts under NETWORK_DELIVERED).' },
+    BRAND: { description: 'The brand’s report from its own platform (the one that counts under ENTERPRISE_ROUTED and VIRTUALIZED).' },
   },
 });
 

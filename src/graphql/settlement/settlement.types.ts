@@ -24,11 +24,33 @@ export enum InvoiceLineKind {
   CREDIT = 'CREDIT',
   FEE = 'FEE',
 }
-registerEnumType(InvoiceKind, { name: 'InvoiceKind', description: 'An invoice, or a credit/debit note posting a later adjustment against it.' });
-registerEnumType(InvoiceStatus, { name: 'InvoiceStatus', description: 'ADJUSTED: notes were issued against this invoice.' });
+registerEnumType(InvoiceKind, {
+  name: 'InvoiceKind',
+  description: 'An invoice, or a credit/debit note posting a later adjustment against it.',
+  valuesConfig: {
+    INVOICE: { description: 'The invoice of a contract’s first settlement.' },
+    CREDIT_NOTE: { description: 'A note lowering what the brand owes, after late actuals.' },
+    DEBIT_NOTE: { description: 'A note raising what the brand owes, after late actuals.' },
+  },
+});
+registerEnumType(InvoiceStatus, {
+  name: 'InvoiceStatus',
+  description: 'ADJUSTED: notes were issued against this invoice.',
+  valuesConfig: {
+    ISSUED: { description: 'Issued; nothing paid yet.' },
+    PARTIALLY_PAID: { description: 'Paid in part.' },
+    PAID: { description: 'Paid in full.' },
+    ADJUSTED: { description: 'Credit or debit notes were issued against it.' },
+  },
+});
 registerEnumType(InvoiceLineKind, {
   name: 'InvoiceLineKind',
   description: 'BASE per interval, CREDIT (service credit, negative) per interval, FEE (marketplace fee, paid by the vendor).',
+  valuesConfig: {
+    BASE: { description: 'Seat-hours of one interval at the contract rate.' },
+    CREDIT: { description: 'Service credit for one interval below its service-level target (negative).' },
+    FEE: { description: 'The marketplace fee, paid by the vendor.' },
+  },
 });
 
 @ObjectType('InvoiceLine', { description: 'One rounded line of an invoice.' })

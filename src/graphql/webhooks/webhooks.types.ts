@@ -13,6 +13,7 @@ export enum WebhookEndpointStatus {
 registerEnumType(WebhookEndpointStatus, {
   name: 'WebhookEndpointStatus',
   description: 'ACTIVE endpoints receive events; DISABLED ones receive nothing more, retries included.',
+  valuesConfig: { ACTIVE: { description: 'Receives events.' }, DISABLED: { description: 'Receives nothing more, retries included; disabling is final.' } },
 });
 
 export enum WebhookDeliveryOutcome {
@@ -24,6 +25,11 @@ registerEnumType(WebhookDeliveryOutcome, {
   name: 'WebhookDeliveryOutcome',
   description:
     'DELIVERED: the endpoint answered 2xx. RETRYING: it did not (or timed out) and another attempt follows with backoff. FAILED: the last attempt failed too; no more follow.',
+  valuesConfig: {
+    DELIVERED: { description: 'The endpoint answered 2xx.' },
+    RETRYING: { description: 'It did not (or timed out); another attempt follows with backoff.' },
+    FAILED: { description: 'The last attempt failed too; no more follow.' },
+  },
 });
 
 /**
