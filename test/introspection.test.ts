@@ -68,6 +68,13 @@ describe('introspection for an authenticated caller in production', () => {
     expect(Number(r.headers.get('x-ratelimit-remaining'))).toBe(BUDGET - INTROSPECTION_COST);
   });
 
+  it('charges aliased copies each, so copies cannot multiply the answer for one price', async () => {
+    const copies = (n: number) => `query IntrospectionQuery { ${Array.from({ length: n }, (_, i) => `s${i}: __schema { types { name } }`).join(' ')} }`;
+    const r = await introspect(copies(3), prod.operatorKey);
+    expect(r.status).toBe(200);
+    expect(Number(r.headers.get('x-ratelimit-remaining'))).toBe(BUDGET - 3 * INTROSPECTION_COST);
+  });
+
   it('refuses an introspection that selects the lists of a referenced type (exponential in the schema) as QUERY_TOO_COMPLEX', async () => {
     const query = '{ __schema { types { fields { type { fields { name } } } } } }';
     const r = await introspect(query.replace('{', 'query IntrospectionQuery {'), prod.operatorKey);

@@ -3,7 +3,8 @@ import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, typ
 /**
  * Introspection priced as what it is: the schema, served from memory, the same answer for every
  * caller. An operation that selects only `__schema`, `__type` and `__typename` at its root costs
- * INTROSPECTION_COST, whatever options the client's introspection query uses (descriptions,
+ * INTROSPECTION_COST per `__schema` or `__type` (aliased copies pay each), whatever options the
+ * client's introspection query uses (descriptions,
  * specifiedByUrl, directiveIsRepeatable, schemaDescription, inputValueDeprecation, oneOf), so
  * graphql-codegen, GraphiQL, Postman and Insomnia load the schema within the default limits and
  * for a small share of the rate budget (docs/decisions.md, issue 16).
@@ -26,9 +27,13 @@ const TYPE_LISTS = new Set(['fields', 'inputFields', 'enumValues', 'interfaces',
 /** How many selections the walk visits at most (fragments are walked at every use). */
 const MAX_NODES = 10_000;
 
-/** Whether every root selection of the operation is `__schema`, `__type` or `__typename` (through fragments too). */
-export function isIntrospectionOnly(document: DocumentNode, operation: OperationDefinitionNode): boolean {
-  if (operation.operation !== 'query') return false;
+/**
+ * How many `__schema` and `__type` selections the operation has at its root (aliases and fragments
+ * counted at every use) when every root selection is one of them or `__typename`; 0 when it
+ * selects anything else, or is not a query.
+ */
+export function introspectionRoots(document: DocumentNode, operation: OperationDefinitionNode): number {
+  if (operation.operation !== 'query') return 0;
   const fragments = fragmentsOf(document);
   const roots: string[] = [];
   const collect = (set: SelectionSetNode, seen: Set<string>) => {
@@ -42,7 +47,7 @@ export function isIntrospectionOnly(document: DocumentNode, operation: Operation
     }
   };
   collect(operation.selectionSet, new Set());
-  return roots.some((name) => name !== '__typename') && roots.every((name) => META_ROOTS.has(name));
+  return roots.every((name) => META_ROOTS.has(name)) ? roots.filter((name) => name !== '__typename').length : 0;
 }
 
 /**

@@ -3,7 +3,7 @@ import { GraphQLError, parse, type DocumentNode, type GraphQLSchema, type Operat
 import type { Principal } from '../../domain/access/principal.js';
 import { rateLimitHeaders, type RateDecision, type RateLimiter, type RateSubject } from '../../http/rate-limit.js';
 import { shapeRefusal, type ShapeLimits } from './document-limits.js';
-import { INTROSPECTION_COST, introspectionRefusal, isIntrospectionOnly } from './introspection-cost.js';
+import { INTROSPECTION_COST, introspectionRefusal, introspectionRoots } from './introspection-cost.js';
 import { operationCost, TooManyNodesError } from './query-cost.js';
 
 /**
@@ -32,8 +32,8 @@ export function parseWithinLimits(query: string, limits: ShapeLimits & { maxToke
 
 /**
  * The operation's cost with its variables (query-cost.ts), or QUERY_TOO_COMPLEX when it is over
- * `maxCost` or too big to analyse. An introspection-only operation costs INTROSPECTION_COST when
- * it keeps to the type-reference rule (introspection-cost.ts).
+ * `maxCost` or too big to analyse. An introspection-only operation costs INTROSPECTION_COST per
+ * `__schema` or `__type` when it keeps to the type-reference rule (introspection-cost.ts).
  */
 export function costWithinLimit(
   schema: GraphQLSchema,
@@ -42,9 +42,12 @@ export function costWithinLimit(
   variables: Record<string, unknown> | undefined,
   maxCost: number,
 ): { cost: number } | { error: GraphQLError } {
-  if (isIntrospectionOnly(document, operation)) {
+  const introspections = introspectionRoots(document, operation);
+  if (introspections > 0) {
     const refusal = introspectionRefusal(document, operation, maxCost);
-    return refusal ? { error: refusal } : { cost: Math.min(INTROSPECTION_COST, maxCost) };
+    if (refusal) return { error: refusal };
+    const cost = introspections * INTROSPECTION_COST;
+    return cost > maxCost ? { error: tooComplex(cost, maxCost) } : { cost };
   }
   let cost: number;
   try {
