@@ -183,6 +183,8 @@ describe('CSRF prevention', () => {
     const withKey = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}` }, 'GET');
     expect(withKey.status).toBe(200);
     expect(withKey.body.data.me.role).toBe('BRAND');
+    // Never stored by a shared cache: the answer is the key's own.
+    expect(withKey.headers.get('cache-control')).toBe('no-store');
   });
 
   it("serves urql's default GET queries with a key, as the client sends them", async () => {
