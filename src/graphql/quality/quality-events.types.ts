@@ -38,6 +38,7 @@ export enum EventRejectionCode {
   IN_HOUSE_NOT_RATED = 'IN_HOUSE_NOT_RATED',
   OUTSIDE_CONTRACT_PERIOD = 'OUTSIDE_CONTRACT_PERIOD',
   EXCEEDS_CONTACTS_HANDLED = 'EXCEEDS_CONTACTS_HANDLED',
+  SKILL_NOT_IN_CONTRACT = 'SKILL_NOT_IN_CONTRACT',
 }
 registerEnumType(QualityEventKind, {
   name: 'QualityEventKind',
@@ -93,9 +94,12 @@ registerEnumType(EventRejectionCode, {
     IN_HOUSE_NOT_RATED: { description: 'An in-house team is scored from its delivery data only.' },
     OUTSIDE_CONTRACT_PERIOD: {
       description:
-        'The rating is dated before the contract’s delivery started, or after its dispute window (30 days after settlement), or is sent after that window.',
+        'The rating is dated before the contract’s delivery started, or after its dispute window (30 days after settlement, or after the last interval while unsettled), or is sent after that window.',
     },
-    EXCEEDS_CONTACTS_HANDLED: { description: 'The contract already has as many ratings of this kind as contacts handled (QA: one evaluation per contact).' },
+    EXCEEDS_CONTACTS_HANDLED: {
+      description: 'The contract already has as many ratings of this kind as contacts handled, as the vendor reported them (QA: one evaluation per contact).',
+    },
+    SKILL_NOT_IN_CONTRACT: { description: 'The rating names a skill its contract does not cover (one of the spike’s required skills).' },
   },
 });
 

@@ -57,7 +57,7 @@ export class MetricScoreType {
   @Field(() => Float, {
     nullable: true,
     description:
-      'The marketplace prior it was smoothed toward: the mean of the outsourcers’ own means, each counting once (the vendor itself and the operator only).',
+      'The marketplace prior it was smoothed toward: the mean of the outsourcers’ own means, each counting once at most (a tenth per decayed observation below ten; the vendor itself and the operator only).',
   })
   priorMean!: number | null;
   @Field(() => Float, { nullable: true, description: 'Decayed weight of the observations (the vendor itself and the operator only).' }) effectiveWeight!:

@@ -11,6 +11,7 @@ import { Migration20261207130000 } from './Migration20261207130000.js';
 import { Migration20261207140000 } from './Migration20261207140000.js';
 import { Migration20261207160000 } from './Migration20261207160000.js';
 import { Migration20261207170000 } from './Migration20261207170000.js';
+import { Migration20261207210000 } from './Migration20261207210000.js';
 
 /** Every committed migration, in order. Listed explicitly so that tsx and compiled builds agree. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   { name: 'Migration20261207140000', class: Migration20261207140000 },
   { name: 'Migration20261207160000', class: Migration20261207160000 },
   { name: 'Migration20261207170000', class: Migration20261207170000 },
+  { name: 'Migration20261207210000', class: Migration20261207210000 },
 ];
