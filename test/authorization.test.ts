@@ -16,7 +16,7 @@ import {
   type World,
 } from './support/authorization-world.js';
 import { aStaffingInput } from './support/console-builders.js';
-import { ADVANCE_CLOCK, aSandbox, CREATE_SANDBOX, DELETE_SANDBOX, TEST_CLOCK, type SandboxWorld } from './support/sandbox.js';
+import { sandboxRows } from './support/authorization-sandbox.js';
 
 /**
  * The authorisation matrix: every query and mutation, for every role, and for a foreign
@@ -47,9 +47,6 @@ afterAll(async () => {
 });
 
 const keyOf = (actor: Actor) => keyIn(w, actor);
-/** A sandbox of the brand's, made on first use: only its own keys move its clock; its creator reads it. */
-let sandbox: SandboxWorld | null = null;
-const brandSandbox = async () => (sandbox ??= await aSandbox(h.url, m.brand.key, 'Matrix'));
 const aBrandEndpoint = () => brandEndpointOf(h, m);
 const freshDraft = async () => ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key)).postDemandSpike.id as string;
 let n = 0;
@@ -246,38 +243,7 @@ const matrix: Record<string, Row> = {
   },
   organizations: { run: (k) => gql(h.url, op.ORGANIZATIONS, {}, k), expected: all('FORBIDDEN', { operator: 'OK' }) },
   clearingFailures: { run: (k) => gql(h.url, op.CLEARING_FAILURES, {}, k), expected: all('FORBIDDEN', { brand: 'OK', otherBrand: 'OK', operator: 'OK' }) },
-  // Sandboxes (issue 16): any live BRAND, VENDOR or OPERATOR key creates one; only its own keys
-  // advance its clock (live keys, its creator's included: NOT_FOUND; test/sandbox-cycle.test.ts
-  // proves its own keys may); its creator's organisation reads its clock; its creator deletes it.
-  createSandbox: {
-    run: async (k) => {
-      const r = await gql(h.url, CREATE_SANDBOX, { input: { name: `Matrix ${++n}` } }, k);
-      const id = (r.data?.createSandbox as { sandbox?: { id: string } } | undefined)?.sandbox?.id;
-      if (id) await gql(h.url, DELETE_SANDBOX, { id }, k); // frees the creator's place (at most 5 each)
-      return r;
-    },
-    expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', otherBrand: 'OK', vendor: 'OK', otherVendor: 'OK' }),
-  },
-  advanceTestClock: {
-    run: async (k) => {
-      const s = await brandSandbox();
-      return gql(h.url, ADVANCE_CLOCK, { id: s.id, to: new Date(s.clock.now().getTime() + 3_600_000).toISOString() }, k);
-    },
-    expected: all('NOT_FOUND'),
-  },
-  testClock: {
-    run: async (k) => gql(h.url, TEST_CLOCK, { id: (await brandSandbox()).id }, k),
-    expected: all('NOT_FOUND', { brand: 'OK', brandFinance: 'OK' }),
-  },
-  deleteSandbox: {
-    run: async (k) => {
-      const doomed = await aSandbox(h.url, m.brand.key, `Doomed ${++n}`);
-      const r = await gql(h.url, DELETE_SANDBOX, { id: doomed.id }, k);
-      if (r.errors?.length) await gql(h.url, DELETE_SANDBOX, { id: doomed.id }, m.brand.key);
-      return r;
-    },
-    expected: all('NOT_FOUND', { brand: 'OK' }),
-  },
+  ...sandboxRows(() => ({ h, m })),
   webhookDeliveries: {
     run: (k) => gql(h.url, op.WEBHOOK_DELIVERIES, { id: brandEndpointId }, k),
     expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK', auditor: 'FORBIDDEN' }),

@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../src/domain/access/principal.js';
 import { eventsById } from '../src/domain/events/outbox.js';
 import { mayReceive } from '../src/domain/events/watch-events.js';
 import { webhookTargets } from '../src/domain/webhooks/deliveries.js';
-import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
+import { aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';
-import { eventually, outboxRelayed, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { outboxRelayed, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
-import { aSandbox, type SandboxWorld } from './support/sandbox.js';
+import { aSandbox, aWorldCycle as cycle, type SandboxWorld, type WorldObjects } from './support/sandbox.js';
 
 /**
  * Live and sandbox worlds never touch (PRODUCT.md section 13): every cross-world read, by id and
@@ -18,16 +18,6 @@ let h: Harness;
 let m: Market;
 let s: SandboxWorld;
 let liveFinance: string;
-/** One world's objects: a cleared and settled spike with its bid, contract, invoice and ledger account. */
-interface WorldObjects {
-  spikeId: string;
-  bidId: string;
-  contractId: string;
-  invoiceId: string;
-  accountId: string;
-  vendorId: string;
-  endpointId: string;
-}
 let live: WorldObjects;
 let sand: WorldObjects;
 
@@ -42,37 +32,6 @@ beforeAll(async () => {
   sand = await cycle({ url: h.url, clock: s.clock, brand: s.brand.key, vendor: s.outsourcers[0], operator: s.operator.key, finance: s.operator.financeKey });
 }, 60_000);
 afterAll(async () => h?.close());
-beforeEach(() => undefined);
-
-async function cycle(w: {
-  url: string;
-  clock: Harness['clock'];
-  brand: string;
-  vendor: { id: string; key: string };
-  operator: string;
-  finance: string;
-}): Promise<WorldObjects> {
-  const spikeId = await anOpenSpike(w.url, w.clock, w.brand);
-  const bid = await aBid(w.url, w.vendor.key, spikeId);
-  ok(await gql(w.url, op.CLOSE, { id: spikeId }, w.brand));
-  const contractId = await eventually(
-    async () => ok(await gql(w.url, op.CONTRACTS, { spikeId, first: 1 }, w.brand)).contracts.nodes[0]?.id as string | undefined,
-  );
-  const settled = ok(await gql(w.url, op.SETTLE, { id: contractId }, w.operator)).settleContract;
-  const balances = ok(await gql(w.url, op.BALANCES, {}, w.finance)).ledgerBalances;
-  const endpoint = ok(
-    await gql(w.url, op.REGISTER_WEBHOOK, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['contract.settled'] } }, w.operator),
-  ).registerWebhookEndpoint;
-  return {
-    spikeId,
-    bidId: bid.id,
-    contractId,
-    invoiceId: settled.invoice.id,
-    accountId: balances[0].accountId,
-    vendorId: w.vendor.id,
-    endpointId: endpoint.endpoint.id,
-  };
-}
 
 const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
 const ORGANIZATION = `query($id: UUID!) { organization(id: $id) { id } }`;
