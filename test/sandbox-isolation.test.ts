@@ -5,9 +5,10 @@ import { mayReceive } from '../src/domain/events/watch-events.js';
 import { webhookTargets } from '../src/domain/webhooks/deliveries.js';
 import { aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';
-import { outboxRelayed, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { eventually, outboxRelayed, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { subscribe } from './support/ws-client.js';
 import * as op from './support/operations.js';
-import { aSandbox, aWorldCycle as cycle, type SandboxWorld, type WorldObjects } from './support/sandbox.js';
+import { aSandbox, aWorldCycle as cycle, settledRowCounts, type SandboxWorld, type WorldObjects } from './support/sandbox.js';
 
 /**
  * Live and sandbox worlds never touch (PRODUCT.md section 13): every cross-world read, by id and
@@ -35,7 +36,6 @@ afterAll(async () => h?.close());
 
 const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
 const ORGANIZATION = `query($id: UUID!) { organization(id: $id) { id } }`;
-const ENDPOINT_DELIVERIES = op.WEBHOOK_DELIVERIES;
 
 describe('reads never cross worlds', () => {
   it('by id: every object of the other world is NOT_FOUND, in both directions', async () => {
@@ -61,7 +61,7 @@ describe('reads never cross worlds', () => {
         [op.SCORECARD, { id: target.vendorId }, keys.operator!],
         [op.SCORECARD, { id: target.vendorId }, keys.brand!],
         [op.SCORE_HISTORY, { id: target.vendorId }, keys.operator!],
-        [ENDPOINT_DELIVERIES, { id: target.endpointId }, keys.operator!],
+        [op.WEBHOOK_DELIVERIES, { id: target.endpointId }, keys.operator!],
       ];
       for (const [query, variables, key] of reads) {
         const r = await gql(h.url, query, variables, key);
@@ -132,11 +132,41 @@ describe('reads never cross worlds', () => {
   });
 });
 
+describe('subscriptions over graphql-ws', () => {
+  it('the live operator and the sandbox’s operator view each receive their own world’s settlements only', async () => {
+    const liveSub = subscribe(h.wsUrl, h.operatorKey, op.CONTRACT_SETTLED);
+    const sandSub = subscribe(h.wsUrl, s.operator.key, op.CONTRACT_SETTLED);
+    try {
+      await eventually(async () => (h.events.listenerCount('contract.settled') >= 2 ? true : null), 10_000);
+      // The other world's settlement first, then each world's own: the own one arriving proves the other was passed over.
+      const sandNext = await cycle({
+        url: h.url,
+        clock: s.clock,
+        brand: s.brand.key,
+        vendor: s.outsourcers[0],
+        operator: s.operator.key,
+        finance: s.operator.financeKey,
+      });
+      const liveNext = await cycle({ url: h.url, clock: h.clock, brand: m.brand.key, vendor: m.vendorB, operator: h.operatorKey, finance: liveFinance });
+      const settledId = (r: { data?: Record<string, any> | null }) => r.data?.contractSettled?.contract?.id as string | undefined;
+      await liveSub.waitFor((r) => settledId(r) === liveNext.contractId, 10_000);
+      await sandSub.waitFor((r) => settledId(r) === sandNext.contractId, 10_000);
+      expect(liveSub.received.map(settledId)).not.toContain(sandNext.contractId);
+      expect(sandSub.received.map(settledId)).not.toContain(liveNext.contractId);
+    } finally {
+      await liveSub.dispose();
+      await sandSub.dispose();
+    }
+  });
+});
+
 describe('writes never cross worlds', () => {
   it('bids, closes, payments, ratings, keys, profiles and onboarding across worlds are refused, and write nothing', async () => {
     const liveSpike = await anOpenSpike(h.url, h.clock, m.brand.key);
     const sandSpike = await anOpenSpike(h.url, s.clock, s.brand.key);
-    const before = await rowCounts(h.orm);
+    // Let the earlier tests' work settle (webhook retries to the unreachable endpoints, rescoring).
+    await outboxRelayed(h);
+    const before = await settledRowCounts(h);
     const refusals: [string, Record<string, unknown>, string][] = [
       [
         op.PLACE_BID,

@@ -1,7 +1,7 @@
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import type { Clock } from '../../src/domain/shared/clock.js';
 import { aBid, anOpenSpike } from './builders.js';
-import { eventually } from './harness.js';
+import { eventually, rowCounts, type Harness } from './harness.js';
 import * as op from './operations.js';
 import { gql, ok } from './client.js';
 
@@ -100,4 +100,14 @@ export async function aWorldCycle(w: {
     vendorId: w.vendor.id,
     endpointId: endpoint.endpoint.id,
   };
+}
+
+/** Row counts once they hold still for 400 ms (earlier work such as webhook retries has settled). */
+export async function settledRowCounts(h: Harness): Promise<Record<string, number>> {
+  return eventually(async () => {
+    const first = JSON.stringify(await rowCounts(h.orm));
+    await new Promise((r) => setTimeout(r, 400));
+    const counts = await rowCounts(h.orm);
+    return JSON.stringify(counts) === first ? counts : null;
+  });
 }
