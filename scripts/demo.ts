@@ -25,9 +25,10 @@ import { startWorkerStack } from '../workers/worker-stack.js';
 import { graphqlClient } from './demo/client.js';
 import { auctionAndDelivery, settleAndRescore } from './demo/cycle.js';
 import { onboard } from './demo/market.js';
-import { bold, padEnd, say } from './demo/output.js';
+import { bold, say } from './demo/output.js';
 import { checkServices } from './demo/services.js';
 import { printConsoleLinks } from './demo/console-links.js';
+import { liveServices, whereThingsAre } from './demo/live-api.js';
 
 const keepRunning = process.argv.includes('--keep-running');
 const config = loadConfigOrExit({ LOG_LEVEL: 'warn', ...process.env });
@@ -38,7 +39,9 @@ const orm = await createOrm(config.databaseUrl, 10);
 orm.config.set('logger', () => {});
 await orm.migrator.up();
 const clock = new SimulatedClock();
-const prefix = `bx-demo-${randomBytes(3).toString('hex')}`;
+// QUEUE_PREFIX, when given, is used as it is (and its queues are left alone at the end); otherwise a prefix of this run's own.
+const ownPrefix = !process.env.QUEUE_PREFIX?.trim();
+const prefix = ownPrefix ? `bx-demo-${randomBytes(3).toString('hex')}` : config.queuePrefix;
 const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
 const secrets = createSecretBox(config.webhookSecretKey);
 const backend = redisQueueBackend({ url: config.redisUrl, prefix, logger });
@@ -63,6 +66,8 @@ const stack = await startWorkerStack({
   },
   run: { schedules: false },
 });
+// A full API: subscriptions (the relay's events), per-key rate limits, the queue board, GraphiQL.
+const live = await liveServices(config, prefix, logger);
 const api = await createApiServer({
   webhooks: { secrets, urlPolicy: config.webhookUrlPolicy },
   orm,
@@ -70,19 +75,32 @@ const api = await createApiServer({
   logger,
   production: false,
   settlementPolicy: policy,
+  events: live.events,
+  queues: stack.queues.all,
+  graphiql: { enabled: true },
+  ...(live.rateLimiter ? { rateLimiter: live.rateLimiter } : {}),
 });
 let base: string;
 try {
   base = await api.listen(config.port);
-} catch {
-  base = await api.listen(0); // the configured port is taken (a dev server?): any free one will do
+} catch (error) {
+  // PORT given and taken: say so. Not given and 4000 taken (a dev server?): any free port will do.
+  if (process.env.PORT?.trim()) {
+    console.error(`The demo cannot listen on PORT ${config.port}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  base = await api.listen(0);
 }
 const graphqlUrl = `${base}/graphql`;
 
-async function shutdown(code: number): Promise<never> {
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   await api.close();
   await stack.close();
-  for (const q of stack.queues.all) await q.obliterate({ force: true }).catch(() => {});
+  if (ownPrefix) for (const q of stack.queues.all) await q.obliterate({ force: true }).catch(() => {});
+  await live.close();
   await backend.close();
   await orm.close();
   process.exit(code);
@@ -101,11 +119,15 @@ try {
 
   say(`\n${bold('Done.')} Every step above went through the public GraphQL API at ${graphqlUrl}.`);
   if (keepRunning) {
-    say('\nThe API stays up for exploration (Ctrl-C to stop). Keys from this run:');
-    say(`   operator ${operatorKey}\n   brand    ${market.brandKey}\n   finance  ${market.brandFinance}`);
-    for (const v of market.vendors) say(`   ${padEnd(v.name, 21)}${v.key}`);
+    const keys = [
+      { who: 'operator', key: operatorKey },
+      { who: 'brand', key: market.brandKey },
+      { who: 'brand finance', key: market.brandFinance },
+      ...market.vendors.map((v) => ({ who: v.name, key: v.key })),
+    ];
+    for (const line of whereThingsAre(base, api.metricsUrl(), prefix, config, keys)) say(line);
     say(
-      `   e.g. curl -s ${graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${market.brandKey}' -d '{"query":"{ vendorRankings(skill: \\"billing\\") { nodes { rank vendorName composite } } }"}'`,
+      `   e.g. curl -si ${graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${market.brandKey}' -d '{"query":"{ vendorRankings(skill: \\"billing\\") { nodes { rank vendorName composite } } }"}'`,
     );
     const personas = [
       { who: 'brand planner', key: market.brandKey },
@@ -114,6 +136,7 @@ try {
       { who: 'operator', key: operatorKey },
     ];
     await printConsoleLinks(demo.call, base, personas, say);
+    say(`\n${bold('Ready.')}`);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
   } else {
     say(`Run it with --keep-running for one-time sign-in links to the web console at ${base}/console/.`);

@@ -224,7 +224,7 @@ const matrix: Record<string, Row> = {
   },
   registerWebhookEndpoint: {
     run: (k) =>
-      gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://hooks.example.com/matrix', eventTypes: ['contract.settled'] } }, k),
+      gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://hooks.example.com/matrix', eventTypes: ['CONTRACT_SETTLED'] } }, k),
     expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
   },
   disableWebhookEndpoint: {

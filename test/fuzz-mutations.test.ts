@@ -58,7 +58,7 @@ beforeAll(async () => {
   invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContract }, m.brand.financeKey)).settleContract.invoice.id;
   throwawayKeyId = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey))
     .issueApiKey.apiKey.id;
-  endpointId = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/fuzz', eventTypes: ['bid.outcome'] } }, m.vendorB.key))
+  endpointId = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/fuzz', eventTypes: ['BID_OUTCOME'] } }, m.vendorB.key))
     .registerWebhookEndpoint.endpoint.id;
   sandbox = await aSandbox(h.url, m.otherBrand.key, 'Fuzz');
   doomedSandbox = (await aSandbox(h.url, m.otherBrand.key, 'Fuzz doomed')).id;
@@ -144,7 +144,7 @@ const TARGETS: Record<string, Target> = {
   registerWebhookEndpoint: {
     document: op.REGISTER_WEBHOOK,
     key: () => m.vendorA.key,
-    valid: () => ({ input: { url: `https://hooks.example.com/fuzz/${++n}`, eventTypes: ['bid.outcome', 'demand_spike.posted'], description: 'fuzz' } }),
+    valid: () => ({ input: { url: `https://hooks.example.com/fuzz/${++n}`, eventTypes: ['BID_OUTCOME', 'DEMAND_SPIKE_POSTED'], description: 'fuzz' } }),
   },
   disableWebhookEndpoint: { document: op.DISABLE_WEBHOOK, key: () => m.vendorB.key, valid: () => ({ id: endpointId }) },
   createConsoleSignInLink: { document: op.SIGN_IN_LINK, key: () => m.vendorA.key, valid: () => ({}) },

@@ -30,7 +30,7 @@ describe('a sandbox lives through a market cycle on its test clock', () => {
     const s = await aSandbox(h.url, creator.key);
     const receiver = await startReceiver((n) => (n === 1 ? 500 : 200));
     try {
-      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['contract.settled'] } }, s.brand.key))
+      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['CONTRACT_SETTLED'] } }, s.brand.key))
         .registerWebhookEndpoint.endpoint;
       const spikeId = await anOpenSpike(h.url, s.clock, s.brand.key, { requiredCertifications: [] });
       await aBid(h.url, s.outsourcers[0].key, spikeId);
@@ -114,12 +114,12 @@ describe('a sandbox lives through a market cycle on its test clock', () => {
     expect(Date.parse(card.computedAt)).toBe(intervalsEnd + 7 * 24 * HOUR);
 
     // Sandbox money is in its own book: the sandbox operator sees the fees, the live book is empty.
-    const sandboxBook = ok(await gql(h.url, op.BALANCES, {}, s.operator.financeKey)).ledgerBalances;
+    const sandboxBook = ok(await gql(h.url, op.BALANCES, {}, s.operator.financeKey)).ledgerBalances.nodes;
     expect(sandboxBook.length).toBeGreaterThan(0);
     const operatorOrg = ok(await gql(h.url, op.ME, {}, h.operatorKey)).me.organization.id;
     const liveFinance = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: operatorOrg, role: 'FINANCE', label: 'finance' } }, h.operatorKey))
       .issueApiKey.secret;
-    expect(ok(await gql(h.url, op.BALANCES, {}, liveFinance)).ledgerBalances).toEqual([]);
+    expect(ok(await gql(h.url, op.BALANCES, {}, liveFinance)).ledgerBalances.nodes).toEqual([]);
     expect(ok(await gql(h.url, op.RECONCILIATION, {}, liveFinance)).reconciliation).toMatchObject({ balanced: true, sums: [] });
     expect(ok(await gql(h.url, op.RECONCILIATION, {}, s.operator.financeKey)).reconciliation.balanced).toBe(true);
 

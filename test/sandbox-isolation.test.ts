@@ -67,7 +67,7 @@ describe('reads never cross worlds', () => {
         const r = await gql(h.url, query, variables, key);
         expect({ query: query.slice(0, 40), code: code(r) }).toEqual({ query: query.slice(0, 40), code: 'NOT_FOUND' });
       }
-      expect(ok(await gql(h.url, op.API_KEYS, { org: target.vendorId }, keys.operator!)).apiKeys).toEqual([]);
+      expect(ok(await gql(h.url, op.API_KEYS, { org: target.vendorId }, keys.operator!)).apiKeys.nodes).toEqual([]);
     }
   });
 
@@ -78,8 +78,8 @@ describe('reads never cross worlds', () => {
       myBids: ok(await gql(h.url, op.MY_BIDS, { first: 100 }, keys.vendor)).myBids.nodes.map((n: { id: string }) => n.id),
       contracts: ok(await gql(h.url, op.CONTRACTS, { first: 100 }, keys.operator)).contracts.nodes.map((n: { id: string }) => n.id),
       invoices: ok(await gql(h.url, op.INVOICES, { first: 100 }, keys.finance)).invoices.nodes.map((n: { id: string }) => n.id),
-      balances: ok(await gql(h.url, op.BALANCES, {}, keys.finance)).ledgerBalances.map((n: { accountId: string }) => n.accountId),
-      accruals: ok(await gql(h.url, op.ACCRUALS, {}, keys.finance)).accruals.map((n: { contractId: string }) => n.contractId),
+      balances: ok(await gql(h.url, op.BALANCES, {}, keys.finance)).ledgerBalances.nodes.map((n: { accountId: string }) => n.accountId),
+      accruals: ok(await gql(h.url, op.ACCRUALS, {}, keys.finance)).accruals.nodes.map((n: { contractId: string }) => n.contractId),
       rankings: ok(await gql(h.url, op.RANKINGS, { first: 100 }, keys.operator)).vendorRankings.nodes.map((n: { vendorId: string }) => n.vendorId),
       brandRankings: ok(await gql(h.url, op.RANKINGS, { first: 100 }, keys.brand)).vendorRankings.nodes.map((n: { vendorId: string }) => n.vendorId),
       organizations: ok(await gql(h.url, op.ORGANIZATIONS, { first: 100 }, keys.operator)).organizations.nodes.map((n: { id: string }) => n.id),
@@ -192,7 +192,7 @@ describe('writes never cross worlds', () => {
         { input: { contractId: live.contractId, reports: [{ intervalIndex: 0, staffedSeatHours: 1, contactsHandled: 1 }] } },
         s.outsourcers[0].key,
       ],
-      [op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'http://127.0.0.1:9/x', eventTypes: ['contract.settled'] } }, s.operator.key],
+      [op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'http://127.0.0.1:9/x', eventTypes: ['CONTRACT_SETTLED'] } }, s.operator.key],
       [op.SET_SCORING_POLICY, { input: { priorWeight: 20, halfLifeDays: 30, weights: op.DEFAULT_WEIGHTS } }, s.operator.key],
     ];
     for (const [query, variables, key] of refusals) {

@@ -87,9 +87,9 @@ export async function aWorldCycle(w: {
     async () => ok(await gql(w.url, op.CONTRACTS, { spikeId, first: 1 }, w.brand)).contracts.nodes[0]?.id as string | undefined,
   );
   const settled = ok(await gql(w.url, op.SETTLE, { id: contractId }, w.operator)).settleContract;
-  const balances = ok(await gql(w.url, op.BALANCES, {}, w.finance)).ledgerBalances;
+  const balances = ok(await gql(w.url, op.BALANCES, {}, w.finance)).ledgerBalances.nodes;
   const endpoint = ok(
-    await gql(w.url, op.REGISTER_WEBHOOK, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['contract.settled'] } }, w.operator),
+    await gql(w.url, op.REGISTER_WEBHOOK, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CONTRACT_SETTLED'] } }, w.operator),
   ).registerWebhookEndpoint;
   return {
     spikeId,

@@ -26,14 +26,37 @@ export enum SpikeStatus {
   SETTLED = 'SETTLED',
   CANCELLED = 'CANCELLED',
 }
-registerEnumType(Channel, { name: 'Channel', description: 'Contact channel of the work.' });
+registerEnumType(Channel, {
+  name: 'Channel',
+  description: 'Contact channel of the work.',
+  valuesConfig: {
+    VOICE: { description: 'Phone calls.' },
+    CHAT: { description: 'Chat: an agent handles several conversations at once (chat concurrency).' },
+    EMAIL: { description: 'Email and other deferred contacts.' },
+  },
+});
 registerEnumType(OutsourcingModel, {
   name: 'OutsourcingModel',
   description: 'How contacts reach the vendor: on the vendor’s network, routed by the brand’s platform, or on the brand’s virtualised desktop.',
+  valuesConfig: {
+    NETWORK_DELIVERED: { description: 'Contacts are delivered to the vendor’s own network and platform.' },
+    ENTERPRISE_ROUTED: { description: 'The brand’s platform routes contacts to the vendor’s agents.' },
+    VIRTUALIZED: { description: 'The vendor’s agents work on the brand’s virtualised desktop.' },
+  },
 });
 registerEnumType(SpikeStatus, {
   name: 'SpikeStatus',
   description: 'Lifecycle: DRAFT → OPEN → CLOSED → AWARDED → IN_DELIVERY → COMPLETED → SETTLED, or CANCELLED from DRAFT/OPEN.',
+  valuesConfig: {
+    DRAFT: { description: 'Created and not published: only its brand and the operator see it.' },
+    OPEN: { description: 'Published: eligible vendors bid until `biddingClosesAt`.' },
+    CLOSED: { description: 'Bidding is over; clearing is due or running.' },
+    AWARDED: { description: 'Cleared: contracts were awarded.' },
+    IN_DELIVERY: { description: 'Delivery is under way.' },
+    COMPLETED: { description: 'Delivery is over.' },
+    SETTLED: { description: 'Every contract is settled.' },
+    CANCELLED: { description: 'Cancelled by its brand while DRAFT or OPEN.' },
+  },
 });
 
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/;
