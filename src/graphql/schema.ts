@@ -18,6 +18,7 @@ import { ClearingFailuresResolver } from './clearing/clearing-failures.resolver.
 import { AwardLineFields, BidOutcomeFields, ContractFields } from './clearing/contract.fields.js';
 import { PreviewStaffingResolver } from './demand/preview-staffing.resolver.js';
 import { AccountBalanceFields, AccrualFields, InvoiceFields } from './settlement/invoice.fields.js';
+import { SandboxResolver } from './sandbox/sandbox.resolver.js';
 
 export const resolvers = [
   AccessResolver,
@@ -39,6 +40,8 @@ export const resolvers = [
   AccountBalanceFields,
   AccrualFields,
   BidFields,
+  // Sandboxes and test clocks (issue 16).
+  SandboxResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
