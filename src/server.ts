@@ -9,11 +9,10 @@ import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
 import { DEFAULT_POLICY, type SettlementPolicy } from './domain/settlement/settle-contract.js';
-import type { Clock } from './domain/shared/clock.js';
-import { clockForPrincipal } from './domain/sandbox/world-clock.js';
+import { clockForPrincipal, type Clock } from './domain/shared/clock.js';
 import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
-import { graphqlBody } from './http/graphql-body.js';
+import { CSRF_PREFLIGHT_HEADERS, graphqlBody } from './http/graphql-body.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Context } from './graphql/context.js';
 import { errorLoggerPlugin, formatError, loggerOf, serviceUnavailable, withoutSuggestions } from './graphql/common/errors.js';
@@ -115,7 +114,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   let httpServer: Server | null = null;
   const metrics = createApiMetrics(createRegistry());
   const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
-  const protection = queryProtection(limits, deps.rateLimiter);
+  const protection = queryProtection(limits, deps.rateLimiter, deps.production ? 'authenticated' : 'anyone');
   let subscriptions: { close(): Promise<void> } | null = null;
   const metricsServer: MetricsServer | null = deps.metricsPort == null ? null : createMetricsServer(metrics.registry, deps.metricsToken ?? null);
   let metricsUrl: string | null = null;
@@ -161,7 +160,6 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const contextFor = (em: Context['em'], principal: Principal | null, requestId: string, logger: Logger = deps.logger.child({ requestId })): Context => ({
     em,
     principal,
-    // One clock source: live time, or the caller's sandbox test clock (domain/sandbox/world-clock.ts).
     clock: clockForPrincipal(deps.clock, principal),
     scores: deps.scores ?? storedQualityScores,
     requestId,
@@ -174,11 +172,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: !deps.production,
+    introspection: true, // production refuses it without a key in the admission plugin
     // Production answers do not suggest field names ("Did you mean ..."), which would leak the schema.
     hideSchemaDetailsFromClientErrors: deps.production,
     includeStacktraceInErrorResponses: false,
-    csrfPrevention: true,
+    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS] }, // a GET with a key passes (http/graphql-body.ts)
     allowBatchedHttpRequests: false,
     parseOptions: protection.parseOptions,
     // Apollo's own messages go through pino too: structured, and with the same redaction.

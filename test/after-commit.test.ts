@@ -228,7 +228,7 @@ describe('the relay turns each internal event into its job', () => {
       await gql(
         h.url,
         op.REGISTER_WEBHOOK,
-        { input: { url: 'https://hooks.example.com/operator', eventTypes: ['demand_spike.posted', 'bid.outcome', 'contract.settled'] } },
+        { input: { url: 'https://hooks.example.com/operator', eventTypes: ['DEMAND_SPIKE_POSTED', 'BID_OUTCOME', 'CONTRACT_SETTLED'] } },
         h.operatorKey,
       ),
     ).registerWebhookEndpoint.endpoint;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aBid, anOpenSpike, anOrganization, type Party } from './support/builders.js';
 import { gql, ok } from './support/client.js';
-import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
+import { eventually, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { ADVANCE_CLOCK, advanceAndSettle, aSandbox, TEST_CLOCK, type SandboxWorld } from './support/sandbox.js';
+import { startReceiver } from './support/webhook-receiver.js';
 
 /**
  * A whole market cycle in a sandbox (PRODUCT.md section 13), through the API and the real workers
@@ -25,6 +26,32 @@ beforeEach(async () => {
 const HOUR = 3_600_000;
 
 describe('a sandbox lives through a market cycle on its test clock', () => {
+  it('retries webhooks on the test clock: a failed delivery waits for an advance, never for the wall clock', async () => {
+    const s = await aSandbox(h.url, creator.key);
+    const receiver = await startReceiver((n) => (n === 1 ? 500 : 200));
+    try {
+      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['CONTRACT_SETTLED'] } }, s.brand.key))
+        .registerWebhookEndpoint.endpoint;
+      const spikeId = await anOpenSpike(h.url, s.clock, s.brand.key, { requiredCertifications: [] });
+      await aBid(h.url, s.outsourcers[0].key, spikeId);
+      const spike = ok(await gql(h.url, op.SPIKE, { id: spikeId }, s.brand.key)).demandSpike;
+      await advanceAndSettle(h.url, s, new Date(Date.parse(spike.intervals[3].startsAt) + 7 * 24 * HOUR));
+      const log = async () =>
+        ok(await gql(h.url, op.WEBHOOK_DELIVERIES, { id: endpoint.id }, s.brand.key)).webhookDeliveries.nodes.map((d: { outcome: string }) => d.outcome);
+      await eventually(async () => ((await log()).length === 1 ? true : null));
+      expect(await log()).toEqual(['RETRYING']);
+      // The live schedule would have retried after 50 ms; the sandbox's clock has not moved.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(receiver.requests).toHaveLength(1);
+      await advanceAndSettle(h.url, s, new Date(s.clock.now().getTime() + 60_000));
+      await eventually(async () => ((await log()).includes('DELIVERED') ? true : null));
+      expect(await log()).toEqual(['DELIVERED', 'RETRYING']);
+      expect(receiver.requests).toHaveLength(2);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('publish, bid, close, clear, deliver, settle and rescore, in seconds of wall time', async () => {
     const started = Date.now();
     const s: SandboxWorld = await aSandbox(h.url, creator.key);
@@ -87,12 +114,12 @@ describe('a sandbox lives through a market cycle on its test clock', () => {
     expect(Date.parse(card.computedAt)).toBe(intervalsEnd + 7 * 24 * HOUR);
 
     // Sandbox money is in its own book: the sandbox operator sees the fees, the live book is empty.
-    const sandboxBook = ok(await gql(h.url, op.BALANCES, {}, s.operator.financeKey)).ledgerBalances;
+    const sandboxBook = ok(await gql(h.url, op.BALANCES, {}, s.operator.financeKey)).ledgerBalances.nodes;
     expect(sandboxBook.length).toBeGreaterThan(0);
     const operatorOrg = ok(await gql(h.url, op.ME, {}, h.operatorKey)).me.organization.id;
     const liveFinance = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: operatorOrg, role: 'FINANCE', label: 'finance' } }, h.operatorKey))
       .issueApiKey.secret;
-    expect(ok(await gql(h.url, op.BALANCES, {}, liveFinance)).ledgerBalances).toEqual([]);
+    expect(ok(await gql(h.url, op.BALANCES, {}, liveFinance)).ledgerBalances.nodes).toEqual([]);
     expect(ok(await gql(h.url, op.RECONCILIATION, {}, liveFinance)).reconciliation).toMatchObject({ balanced: true, sums: [] });
     expect(ok(await gql(h.url, op.RECONCILIATION, {}, s.operator.financeKey)).reconciliation.balanced).toBe(true);
 

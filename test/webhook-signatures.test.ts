@@ -36,7 +36,7 @@ beforeAll(async () => {
   m = await aMarket(h.url, h.operatorKey);
   receiver = await startReceiver();
   const registered = ok(
-    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['demand_spike.posted'] } }, m.vendorA.key),
+    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['DEMAND_SPIKE_POSTED'] } }, m.vendorA.key),
   ).registerWebhookEndpoint;
   secret = registered.signingSecret;
   await anOpenSpike(h.url, h.clock, m.brand.key);

@@ -70,10 +70,11 @@ export async function recomputeScoresSoon(queue: Queue<QualityJobData>, requestI
 /** Names the follow-up jobs of one advance of one sandbox's clock (a second relay of the event adds none). */
 export const advanceJobId = (sandboxId: string, advance: number) => `sandbox-advance-${sandboxId}-${advance}`;
 
-/** After a test clock advance: a clearing sweep and a settlement sweep now, and a rescore of the sandbox. */
-export async function afterAdvance(queues: Pick<Queues, 'clearing' | 'settlement' | 'quality'>, sandboxId: string, jobId: string): Promise<void> {
+/** After a test clock advance: a clearing and a settlement sweep now, a rescore of the sandbox, and its webhook retries that fell due. */
+export async function afterAdvance(queues: AfterCommitQueues, sandboxId: string, jobId: string): Promise<void> {
   const sweep = { sweep: true as const };
   await Promise.all([
+    queues.webhooks?.add(SWEEP, { sweep: true, sandboxId }, { jobId, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 24 * 3_600 } }),
     queues.clearing.add(SWEEP, sweep, { jobId, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 24 * 3_600 } }),
     queues.settlement.add(SWEEP, sweep, { jobId, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 24 * 3_600 } }),
     queues.quality.add(RECOMPUTE_SCORES, { sandboxId }, { ...RECOMPUTE_JOB_OPTIONS, jobId }),
@@ -90,7 +91,10 @@ export interface AfterCommitSettings {
  * (a close moved twice, then closed early: clear now), so the jobs can be added in parallel; the
  * rescore requests of the whole batch make one job, named after the newest of them.
  */
-export function afterCommit(queues: Pick<Queues, 'clearing' | 'settlement' | 'quality'>, settings: AfterCommitSettings) {
+/** The queues after-commit work adds to (webhooks for a sandbox's retries after an advance). */
+export type AfterCommitQueues = Pick<Queues, 'clearing' | 'settlement' | 'quality'> & Partial<Pick<Queues, 'webhooks'>>;
+
+export function afterCommit(queues: AfterCommitQueues, settings: AfterCommitSettings) {
   return async (events: readonly AnyInternalEvent[]): Promise<void> => {
     const work = new Map<string, () => Promise<void>>();
     let rescore: string | null = null;

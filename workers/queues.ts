@@ -109,11 +109,15 @@ export const DELIVER_WEBHOOK = 'deliver-webhook';
 export interface DeliverWebhookJob {
   eventId: string;
   endpointId: string;
+  /** A sandbox retry: the attempt it makes (retries of sandbox events follow the test clock, one job each). */
+  attempt?: number;
 }
-export type WebhookJobData = DeliverWebhookJob | { sweep: true };
+/** A sweep; with `sandboxId`, the retries of that sandbox's deliveries that fell due on its test clock. */
+export type WebhookJobData = DeliverWebhookJob | { sweep: true; sandboxId?: string };
 
-/** Deterministic: one job per (event, endpoint), so the relay and the sweeper never make two. */
-export const webhookJobId = (eventId: string, endpointId: string) => `webhook-${eventId}-${endpointId}`;
+/** Deterministic: one job per (event, endpoint), so the relay and the sweeper never make two; a sandbox retry per attempt. */
+export const webhookJobId = (eventId: string, endpointId: string, attempt?: number) =>
+  `webhook-${eventId}-${endpointId}${attempt && attempt > 1 ? `-a${attempt}` : ''}`;
 
 export interface WebhookRetryPolicy {
   attempts: number;

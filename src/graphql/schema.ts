@@ -11,6 +11,7 @@ import { trackUserErrors } from './metrics.plugin.js';
 import { RealtimeResolver } from './realtime/realtime.resolver.js';
 import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
 import { refusingPubSub } from './realtime/refusing-pub-sub.js';
+import { DateTimeScalar } from './common/scalars.js';
 import { ConsoleResolver } from './access/console.resolver.js';
 import { BidFields } from './bidding/bid.fields.js';
 import { ClearingFailuresResolver } from './clearing/clearing-failures.resolver.js';
@@ -51,6 +52,8 @@ export function getSchema(): Promise<GraphQLSchema> {
     resolvers,
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
     pubSub: refusingPubSub,
+    // Dates with @specifiedBy (type-graphql's default is the same scalar without it).
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
   }).then((schema) => {
     // type-graphql leaves the root types undescribed; clients read these first.
     const query = schema.getQueryType();

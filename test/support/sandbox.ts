@@ -1,5 +1,8 @@
 import { ManualClock } from '../../src/domain/shared/clock.js';
-import { eventually } from './harness.js';
+import type { Clock } from '../../src/domain/shared/clock.js';
+import { aBid, anOpenSpike } from './builders.js';
+import { eventually, rowCounts, type Harness } from './harness.js';
+import * as op from './operations.js';
 import { gql, ok } from './client.js';
 
 export const CREATE_SANDBOX = `mutation($input: CreateSandboxInput) { createSandbox(input: $input) { __typename
@@ -55,4 +58,56 @@ export async function advanceAndSettle(url: string, world: SandboxWorld, to: Dat
     const c = ok(await gql(url, TEST_CLOCK, { id: world.id }, key)).testClock;
     return c.status === 'READY' ? c : null;
   }, 20_000);
+}
+
+/** One world's objects: a cleared and settled spike with its bid, contract, invoice and ledger account. */
+export interface WorldObjects {
+  spikeId: string;
+  bidId: string;
+  contractId: string;
+  invoiceId: string;
+  accountId: string;
+  vendorId: string;
+  endpointId: string;
+}
+
+/** Runs one world's cycle: a spike cleared after an early close, its contract settled at once, and an operator webhook endpoint. */
+export async function aWorldCycle(w: {
+  url: string;
+  clock: Clock;
+  brand: string;
+  vendor: { id: string; key: string };
+  operator: string;
+  finance: string;
+}): Promise<WorldObjects> {
+  const spikeId = await anOpenSpike(w.url, w.clock, w.brand);
+  const bid = await aBid(w.url, w.vendor.key, spikeId);
+  ok(await gql(w.url, op.CLOSE, { id: spikeId }, w.brand));
+  const contractId = await eventually(
+    async () => ok(await gql(w.url, op.CONTRACTS, { spikeId, first: 1 }, w.brand)).contracts.nodes[0]?.id as string | undefined,
+  );
+  const settled = ok(await gql(w.url, op.SETTLE, { id: contractId }, w.operator)).settleContract;
+  const balances = ok(await gql(w.url, op.BALANCES, {}, w.finance)).ledgerBalances.nodes;
+  const endpoint = ok(
+    await gql(w.url, op.REGISTER_WEBHOOK, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CONTRACT_SETTLED'] } }, w.operator),
+  ).registerWebhookEndpoint;
+  return {
+    spikeId,
+    bidId: bid.id,
+    contractId,
+    invoiceId: settled.invoice.id,
+    accountId: balances[0].accountId,
+    vendorId: w.vendor.id,
+    endpointId: endpoint.endpoint.id,
+  };
+}
+
+/** Row counts once they hold still for 400 ms (earlier work such as webhook retries has settled). */
+export async function settledRowCounts(h: Harness): Promise<Record<string, number>> {
+  return eventually(async () => {
+    const first = JSON.stringify(await rowCounts(h.orm));
+    await new Promise((r) => setTimeout(r, 400));
+    const counts = await rowCounts(h.orm);
+    return JSON.stringify(counts) === first ? counts : null;
+  });
 }

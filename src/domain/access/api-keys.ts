@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
+import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { ROLES_BY_KIND, type Principal, type Role } from './principal.js';
 
 /**
@@ -166,13 +167,18 @@ export async function revokeApiKey(em: EntityManager, clock: Clock, actor: Princ
   return key;
 }
 
-/** Keys of the caller's organisation (the operator may name any organisation). Hashes are never returned. */
-export async function listApiKeys(em: EntityManager, actor: Principal, organizationId: string): Promise<ApiKey[]> {
+/** A page of the keys of the caller's organisation (the operator may name any), oldest first. Hashes are never returned. */
+export async function listApiKeys(em: EntityManager, actor: Principal, organizationId: string, page: PageRequest): Promise<Page<ApiKey>> {
   if (actor.role !== 'OPERATOR' && actor.organizationId !== organizationId) {
     throw new AccessError('FORBIDDEN', 'A key may only list its own organisation’s keys');
   }
-  if (!(await sameWorld(em, actor, organizationId))) return [];
-  return em.find(ApiKeySchema, { organizationId }, { orderBy: { id: 'asc' }, limit: 500 });
+  if (!(await sameWorld(em, actor, organizationId))) return { items: [], hasNextPage: false };
+  const rows = await em.find(
+    ApiKeySchema,
+    { organizationId, ...(page.after ? { id: { $gt: page.after } } : {}) },
+    { orderBy: { id: 'asc' }, limit: page.first + 1 },
+  );
+  return toPage(rows, page.first);
 }
 
 /** Whether the organisation is in the caller's world (live with live, a sandbox with itself). */

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Principal } from '../access/principal.js';
 import { ManualClock, type Clock } from '../shared/clock.js';
 
 /**
@@ -15,10 +14,7 @@ import { ManualClock, type Clock } from '../shared/clock.js';
 /** A sandbox's clock as of one reading: a request, or one job's run. */
 const frozenAt = (time: Date): Clock => new ManualClock(time);
 
-/** The request's clock: the live clock, or the caller's sandbox clock as read when its key was authenticated. */
-export function clockForPrincipal(live: Clock, principal: Principal | null): Clock {
-  return principal?.sandboxId && principal.sandboxClockTime ? frozenAt(principal.sandboxClockTime) : live;
-}
+export { clockForPrincipal } from '../shared/clock.js';
 
 /**
  * SQL for "now" in the world of the organisation in `orgColumn`: the sandbox's clock (a deleted

@@ -14,10 +14,12 @@ export async function dueContractIds(em: EntityManager, now: Date, graceMs: numb
     `select c.id from contract c
       where (c.needs_settlement
          or (c.ends_at + ? * interval '1 millisecond' <= ${worldNowSql('c.brand_id')}
+             -- A live contract is due only past the live cutoff: lets PostgreSQL bound the live rows by ends_at.
+             and (c.ends_at <= ?::timestamptz or c.brand_id in (select so.id from organization so where so.sandbox_id is not null))
              and not exists (select 1 from settlement s where s.contract_id = c.id)))
         ${sandboxId ? 'and c.brand_id in (select id from organization where sandbox_id = ?)' : ''}
       order by c.ends_at limit ?`,
-    [graceMs, now, ...(sandboxId ? [sandboxId] : []), limit],
+    [graceMs, now, new Date(now.getTime() - graceMs), ...(sandboxId ? [sandboxId] : []), limit],
   );
   return rows.map((r) => r.id);
 }

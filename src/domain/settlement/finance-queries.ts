@@ -73,17 +73,32 @@ export interface AccountBalance {
   balanceMinor: bigint;
 }
 
-/** Balances as of a time (entries posted at or before it), for the caller's accounts (all for the operator). */
-export async function ledgerBalances(em: EntityManager, actor: Principal | null, asOf: Date, currency: string | null): Promise<AccountBalance[]> {
+/** A page of ledger accounts with their balances as of `asOf`, in account order (keyset on the account id). */
+export async function ledgerBalances(
+  em: EntityManager,
+  actor: Principal | null,
+  asOf: Date,
+  currency: string | null,
+  page: PageRequest,
+): Promise<Page<AccountBalance>> {
   const p = financeOf(actor);
+  const owner = seesAll(p) ? null : p.organizationId;
   const rows = await em.execute<(AccountRow & { balance: string })[]>(
     `select a.id, a.organization_id, a.kind, a.currency, coalesce(sum(e.amount_minor) filter (where e.posted_at <= ?), 0)::text as balance
        from ledger_account a left join ledger_entry e on e.account_id = a.id
-      where (?::uuid is null or a.organization_id = ?::uuid) and (?::text is null or a.currency = ?::text) and ${inWorldSql('a.organization_id')}
-      group by a.id order by a.currency, a.kind, a.organization_id`,
-    [asOf, seesAll(p) ? null : p.organizationId, seesAll(p) ? null : p.organizationId, currency, currency, worldParam(p)],
+      where (?::uuid is null or a.organization_id = ?::uuid) and (?::text is null or a.currency = ?::text) and (?::uuid is null or a.id > ?::uuid)
+        and ${inWorldSql('a.organization_id')}
+      group by a.id order by a.id limit ?`,
+    [asOf, owner, owner, currency, currency, page.after, page.after, worldParam(p), page.first + 1],
   );
-  return rows.map((r) => ({ accountId: r.id, organizationId: r.organization_id, kind: r.kind, currency: r.currency, balanceMinor: BigInt(r.balance) }));
+  const balances = rows.map((r) => ({
+    accountId: r.id,
+    organizationId: r.organization_id,
+    kind: r.kind,
+    currency: r.currency,
+    balanceMinor: BigInt(r.balance),
+  }));
+  return toPage(balances, page.first);
 }
 
 export interface StatementEntry {
@@ -169,25 +184,22 @@ export interface Accrual {
   unsettledNetMinor: bigint;
 }
 
-/** Contracts read per query by `accruals`. */
-const ACCRUAL_BATCH = 500;
-
 /**
  * Delivered-but-unsettled value per contract: every contract not yet settled, and settled ones
  * with late actuals, zero included (PRODUCT.md 7): a contract with nothing delivered yet is
  * listed with 0, so the list is the complete set of open contracts, not only those with value.
- * All of them (until 2026-11-25 the list stopped silently at 1,000 contracts; until 2026-12-07 it
- * left out zeros). `batch` is the number of contracts per query (a parameter for the test that
- * crosses batches).
+ * All of them, a page at a time in contract order (keyset on the contract id; until 2026-11-25 the
+ * list stopped silently at 1,000 contracts, until 2026-12-07 it left out zeros, and until issue 16
+ * it was one unpaginated list).
  */
-export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy, batch = ACCRUAL_BATCH): Promise<Accrual[]> {
+export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy, page: PageRequest): Promise<Page<Accrual>> {
   const p = financeOf(actor);
   const scope = seesAll(p) ? {} : p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
+  // The operator's page covers its own world only.
   const scopeSql = 'brandId' in scope ? 'and c.brand_id = ?' : 'vendorId' in scope ? 'and c.vendor_id = ?' : `and ${inWorldSql('c.brand_id')}`;
-  const out: Accrual[] = [];
-  // Batches of ACCRUAL_BATCH contracts by id (keyset), each one query with its reports and last
-  // settlement (no query per contract), until a batch comes back short: every contract, bounded memory.
-  for (let after = ''; ;) {
+  // One query for the page's contracts with their reports and last settlement (no query per contract).
+  const after = page.after;
+  {
     const rows = await em.execute<
       (Pick<RowOf<typeof ContractSchema>, 'id' | 'brand_id' | 'vendor_id'> &
         ContractTermsRow &
@@ -197,18 +209,16 @@ export async function accruals(em: EntityManager, actor: Principal | null, polic
               (select amounts from settlement where contract_id = c.id order by sequence desc limit 1) as last_amounts
          from ${CONTRACT_WITH_SPIKE_SQL}
         where (c.status in ('ACTIVE', 'DELIVERED') or c.needs_settlement) ${scopeSql} ${after ? 'and c.id > ?' : ''}
-        order by c.id limit ${batch}`,
-      [seesAll(p) ? worldParam(p) : p.organizationId, ...(after ? [after] : [])],
+        order by c.id limit ?`,
+      [seesAll(p) ? worldParam(p) : p.organizationId, ...(after ? [after] : []), page.first + 1],
     );
-    for (const c of rows) {
+    const out = rows.map((c): Accrual => {
       const current = currentAmounts(c, policy);
       const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
-      out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
-    }
-    if (rows.length < batch) break;
-    after = rows[rows.length - 1]!.id;
+      return { contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net };
+    });
+    return toPage(out, page.first);
   }
-  return out;
 }
 
 export interface Reconciliation {

@@ -70,7 +70,16 @@ export async function unfinishedDeliveries(em: EntityManager, since: Date, limit
 }
 
 export type PreparedDelivery =
-  | { kind: 'SEND'; url: string; secret: string; body: string; eventId: string; eventType: EventType }
+  | {
+      kind: 'SEND';
+      url: string;
+      secret: string;
+      body: string;
+      eventId: string;
+      eventType: EventType;
+      /** A sandbox event's test clock (its attempts are dated, and its retries fall due, on it); null for live. */
+      sandboxClock: Date | null;
+    }
   | { kind: 'SKIP'; reason: 'MISSING' | 'ENDPOINT_DISABLED' | 'ALREADY_DELIVERED' };
 
 /**
@@ -88,9 +97,11 @@ export async function prepareDelivery(em: EntityManager, secrets: SecretBox, tar
       audience: string;
       payload: unknown;
       created_at: Date;
+      clock_time: Date | string | null;
     })[]
   >(
     `select w.url, w.status, w.secret_ciphertext, e.id, e.type, e.audience, e.payload, e.created_at,
+            (select x.clock_time from sandbox x where x.id = e.sandbox_id) as clock_time,
             exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome = 'DELIVERED') as delivered
        from webhook_endpoint w, domain_event e
       where w.id = ? and e.id = ? and e.kind = 'PUBLIC'`,
@@ -102,7 +113,41 @@ export async function prepareDelivery(em: EntityManager, secrets: SecretBox, tar
   const event = toDomainEvent(row);
   // The audience says who may see the event; it is routing, not content, and is not sent.
   const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, data: event.data });
-  return { kind: 'SEND', url: row.url, secret: secrets.open(row.secret_ciphertext, target.endpointId), body, eventId: event.id, eventType: event.type };
+  return {
+    kind: 'SEND',
+    url: row.url,
+    secret: secrets.open(row.secret_ciphertext, target.endpointId),
+    body,
+    eventId: event.id,
+    eventType: event.type,
+    sandboxClock: row.clock_time === null ? null : new Date(row.clock_time),
+  };
+}
+
+/**
+ * A sandbox's deliveries whose retry fell due on its test clock: the last attempt RETRYING, made at
+ * least `backoffMs` × 2^(attempt − 1) before the clock (the live schedule, without jitter), to an
+ * endpoint still active. Each comes with the attempt it is to make.
+ */
+export async function dueSandboxRetries(
+  em: EntityManager,
+  sandboxId: string,
+  backoffMs: number,
+  limit = 1_000,
+): Promise<(DeliveryTarget & { attempt: number })[]> {
+  const rows = await em.execute<(Pick<DeliveryRow, 'event_id' | 'endpoint_id'> & { attempt: number })[]>(
+    `select d.event_id, d.endpoint_id, d.attempt + 1 as attempt
+       from webhook_delivery d
+       join domain_event e on e.id = d.event_id
+       join sandbox x on x.id = e.sandbox_id and x.deleted_at is null
+       join webhook_endpoint w on w.id = d.endpoint_id and w.status = 'ACTIVE'
+      where e.sandbox_id = ? and d.outcome = 'RETRYING'
+        and d.attempt = (select max(d2.attempt) from webhook_delivery d2 where d2.event_id = d.event_id and d2.endpoint_id = d.endpoint_id)
+        and d.attempted_at + (? * power(2, d.attempt - 1)) * interval '1 millisecond' <= x.clock_time
+      order by d.event_id, d.endpoint_id limit ?`,
+    [sandboxId, backoffMs, limit],
+  );
+  return rows.map((r) => ({ eventId: r.event_id, endpointId: r.endpoint_id, attempt: Number(r.attempt) }));
 }
 
 export interface DeliveryAttempt {

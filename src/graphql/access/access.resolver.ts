@@ -1,4 +1,5 @@
-import { Arg, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
+import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../../domain/access/api-keys.js';
 import { createOrganization, getOrganization, updateVendorProfile } from '../../domain/access/organizations.js';
 import { authenticated, requireRole } from '../../domain/access/principal.js';
@@ -8,6 +9,7 @@ import type { Context } from '../context.js';
 import { UuidScalar } from '../common/scalars.js';
 import { ConflictError, ValidationError, toUserError } from '../common/user-errors.js';
 import {
+  ApiKeyConnection,
   ApiKeyType,
   CreateOrganizationInput,
   IssueApiKeyInput,
@@ -50,13 +52,16 @@ export class AccessResolver {
     return OrganizationType.from(org);
   }
 
-  @Query(() => [ApiKeyType], { description: 'Keys of an organisation: your own, or any for the operator. Secrets are never returned.' })
+  @Query(() => ApiKeyConnection, {
+    description: 'Keys of an organisation, oldest first, revoked ones included: your own, or any for the operator. Secrets are never returned.',
+  })
   async apiKeys(
     @Ctx() ctx: Context,
     @Arg('organizationId', () => UuidScalar, { description: 'Organisation id.' }) organizationId: string,
-  ): Promise<ApiKeyType[]> {
+    @Args(() => PageArgs) page: PageArgs,
+  ) {
     const p = requireRole(ctx.principal, 'OPERATOR', 'BRAND', 'VENDOR');
-    return (await listApiKeys(ctx.em, p, organizationId)).map(ApiKeyType.from);
+    return toConnection(await listApiKeys(ctx.em, p, organizationId, pageRequest(page)), ApiKeyType.from, page);
   }
 
   @Mutation(() => OrganizationResult, { description: 'Onboards a brand, vendor or operator organisation. Operator only.' })

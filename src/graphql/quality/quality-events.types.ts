@@ -43,11 +43,35 @@ export enum EventRejectionCode {
 registerEnumType(QualityEventKind, {
   name: 'QualityEventKind',
   description: 'CSAT (score 1–5), QA_SCORE (score 0–100), FCR (resolved), ESCALATION, COMPLAINT (occurrences), AUDIT (auditResult).',
+  valuesConfig: {
+    CSAT: { description: 'A customer satisfaction rating: `score` 1–5.' },
+    QA_SCORE: { description: 'A QA review: `score` 0–100.' },
+    FCR: { description: 'Whether a contact was resolved at first contact: `resolved`.' },
+    ESCALATION: { description: 'One escalated contact (an occurrence).' },
+    COMPLAINT: { description: 'One complaint (an occurrence).' },
+    AUDIT: { description: 'A working-conditions and compliance audit: `auditResult`.' },
+  },
 });
-registerEnumType(AuditResult, { name: 'AuditResult', description: 'Outcome of a working-conditions and compliance audit.' });
+registerEnumType(AuditResult, {
+  name: 'AuditResult',
+  description: 'Outcome of a working-conditions and compliance audit.',
+  valuesConfig: {
+    PASS: { description: 'Passed.' },
+    CONDITIONAL: { description: 'Passed with conditions: the composite is multiplied by the conditional multiplier until a later audit.' },
+    FAIL: {
+      description:
+        'Failed: the operator’s (or an appointed auditor’s) FAIL suspends the vendor from bidding, a brand’s excludes it from that brand’s spikes, until a later PASS by the same authority.',
+    },
+  },
+});
 registerEnumType(EventStatus, {
   name: 'QualityEventStatus',
   description: 'ACCEPTED (stored now), DUPLICATE (this external id was stored before with the same content), REJECTED (see the rejection).',
+  valuesConfig: {
+    ACCEPTED: { description: 'Stored now.' },
+    DUPLICATE: { description: 'This external id was stored before with the same content: nothing changed.' },
+    REJECTED: { description: 'Refused: `rejection` says why; nothing was stored for it.' },
+  },
 });
 registerEnumType(EventRejectionCode, {
   name: 'QualityEventRejectionCode',
