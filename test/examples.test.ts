@@ -129,7 +129,7 @@ describe('the examples, against a sandbox', () => {
     for (const bot of bots) expect(await exited(bot), bot.stderr.join('')).toBe(0);
     const delivered = bots.flatMap((bot) => bot.lines.filter((l) => l.event === 'delivered'));
     expect(delivered.length).toBe(outcomes.filter((o) => typeof o.contractId === 'string').length);
-    expect(bots.flatMap((bot) => bot.lines.filter((l) => l.event.toString().endsWith('refused') || l.event === 'error'))).toEqual([]);
+    expect(bots.flatMap((bot) => bot.lines.filter((l) => String(l.event).endsWith('refused') || l.event === 'error'))).toEqual([]);
 
     // The routing plan, as the ACD takes it.
     const planFile = join(dir, 'plan.csv');
