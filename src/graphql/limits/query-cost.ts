@@ -40,11 +40,8 @@ export const LIST_SIZES: Readonly<Record<string, number>> = {
   'ClearingResult.intervals': 48,
   'RoutingPlan.intervals': 48,
   'BidOutcome.bidToBeat': 48,
-  // Awards are per bid and interval.
-  'ClearingResult.awards': 100,
-  'ClearingResult.bids': 50,
+  // Bounded by a spike's 672 intervals (docs/decisions.md, "Which lists are pages").
   'Invoice.lines': 100,
-  'AccountStatement.entries': 100,
   'QualityEventBatchReceipt.receipts': 100,
   'StaffingPreview.intervals': 48,
 };
@@ -58,6 +55,8 @@ export const EXTRA_COST: Readonly<Record<string, number>> = {
   'Query.auditRecord': 20,
   'Query.routingPlan': 10,
   'Query.accountStatement': 20,
+  // Deprecated: the whole statement, however long; priced like its HTTP download (EXPORT_COST).
+  'AccountStatement.csv': 100,
   'Query.ledgerBalances': 10,
   'Query.accruals': 20,
   'Query.reconciliation': 50,

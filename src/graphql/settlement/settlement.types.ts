@@ -1,7 +1,8 @@
 import { ValidateNested } from 'class-validator';
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Invoice, InvoiceLine } from '../../persistence/entities/settlement.js';
-import type { AccountBalance, Accrual, Statement } from '../../domain/settlement/finance-queries.js';
+import type { AccountBalance, Accrual } from '../../domain/settlement/finance-queries.js';
+import type { StatementSummary } from '../../domain/settlement/statement-queries.js';
 import { MAX_REPORTS_PER_BATCH } from '../../domain/delivery/report-delivery.js';
 import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
@@ -158,10 +159,10 @@ export class AccountStatementType {
   @Field(() => Date, { description: 'Period end (exclusive).' }) to!: Date;
   @Field(() => MoneyType, { description: 'Balance at `from`.' }) opening!: MoneyType;
   @Field(() => MoneyType, { description: 'Balance at `to`.' }) closing!: MoneyType;
-  @Field(() => [StatementEntryType], { description: 'Postings in time order.' }) entries!: StatementEntryType[];
-  @Field(() => String, { description: 'The statement as CSV.' }) csv!: string;
+  /** What `entries` and `csv` read (statement.fields.ts). */
+  summary!: StatementSummary;
 
-  static from(s: Statement, csv: string): AccountStatementType {
+  static from(s: StatementSummary): AccountStatementType {
     const m = (v: bigint) => MoneyType.of(v, s.account.currency);
     return Object.assign(new AccountStatementType(), {
       account: AccountBalanceType.from(s.account),
@@ -169,15 +170,7 @@ export class AccountStatementType {
       to: s.to,
       opening: m(s.openingMinor),
       closing: m(s.closingMinor),
-      csv,
-      entries: s.entries.map((e) => ({
-        transactionId: e.transactionId,
-        kind: e.kind,
-        description: e.description,
-        postedAt: e.postedAt,
-        amount: m(e.amountMinor),
-        balance: m(e.balanceMinor),
-      })),
+      summary: s,
     });
   }
 }
