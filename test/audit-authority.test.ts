@@ -38,7 +38,7 @@ const audit = (vendor: Party, auditResult: string, minutesAgo: number, extra: Re
 const record = async (events: unknown[], key: string) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
 const bidOn = async (spikeId: string, vendor: Party) =>
   ok(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key)).placeBid;
-const card = async (vendor: Party, key: string) => ok(await gql(h.url, op.SCORECARD, { id: vendor.id }, key)).vendorScorecard;
+const card = async (vendor: Party, key: string) => op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: vendor.id }, key)).vendorScorecard);
 /**
  * A spike the vendor has bid on and withdrawn from: it stays visible to the vendor, so a refused
  * bid on it says which rules fail (a spike it never bid on and may not bid on is NOT_FOUND).
@@ -79,7 +79,7 @@ describe('a brand’s own audit', () => {
     // The bid placed before the FAIL is not cleared either.
     ok(await gql(h.url, op.CLOSE, { id: mine }, m.brand.key));
     await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, mine);
-    const result = ok(await gql(h.url, op.CLEARING_RESULT, { id: mine }, m.brand.key)).clearingResult;
+    const result = op.flatPages(ok(await gql(h.url, op.CLEARING_RESULT, { id: mine }, m.brand.key)).clearingResult);
     expect(result.bids.find((b: any) => b.bidId === earlier.id)).toMatchObject({
       status: 'LOST',
       reason: 'INELIGIBLE',
