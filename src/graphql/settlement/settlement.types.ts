@@ -144,6 +144,7 @@ export const AccountBalanceConnection = Connection(AccountBalanceType, 'AccountB
 
 @ObjectType('StatementEntry', { description: 'One posting on an account statement.' })
 export class StatementEntryType {
+  @Field(() => UuidScalar, { description: 'Ledger entry: one posting on this account (its cursor names it).' }) entryId!: string;
   @Field(() => UuidScalar, { description: 'Ledger transaction.' }) transactionId!: string;
   @Field(() => StatementEntryKind, { description: 'The transaction behind the line.' }) kind!: string;
   @Field(() => String, { description: 'Description.' }) description!: string;

@@ -22,6 +22,7 @@ export class StatementFields {
       await statementEntries(ctx.em, s, pageRequest(page)),
       (e) =>
         Object.assign(new StatementEntryType(), {
+          entryId: e.entryId,
           transactionId: e.transactionId,
           kind: e.kind,
           description: e.description,
