@@ -51,7 +51,7 @@ export const STATEMENT = `query($id: UUID!, $from: DateTimeISO!, $to: DateTimeIS
 export const ACCRUALS = `query { accruals(first: 100) { nodes { contractId unsettledNet { ${MONEY} } } } }`;
 export const ACCRUALS_PAGE = `query($first: Int!, $after: String) { accruals(first: $first, after: $after) {
   nodes { contractId } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
-export const RECONCILIATION = `query { reconciliation { balanced discrepancies sums { ${MONEY} } } }`;
+export const RECONCILIATION = `query { reconciliation { balanced discrepancies discrepancyCount sums { ${MONEY} } } }`;
 
 export const RECORD_EVENTS = `mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename
   ... on QualityEventBatchReceipt { accepted duplicates rejected receipts { index externalId status eventId rejection { code message field } } } ${USER_ERROR} } }`;

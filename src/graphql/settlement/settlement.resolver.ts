@@ -15,6 +15,7 @@ import {
   AccountBalanceConnection,
   AccountBalanceType,
   AccountStatementType,
+  MAX_LISTED_DISCREPANCIES,
   AccrualConnection,
   AccrualType,
   DeliveryReceiptType,
@@ -146,7 +147,8 @@ export class SettlementResolver {
     const r = await reconciliation(ctx.em, ctx.principal);
     return Object.assign(new ReconciliationType(), {
       balanced: r.balanced,
-      discrepancies: r.discrepancies,
+      discrepancies: r.discrepancies.slice(0, MAX_LISTED_DISCREPANCIES),
+      discrepancyCount: r.discrepancies.length,
       sums: r.currencies.map((c) => MoneyType.of(c.sumMinor, c.currency)),
     });
   }

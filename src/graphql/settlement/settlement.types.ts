@@ -195,11 +195,18 @@ export class AccrualType {
 
 export const AccrualConnection = Connection(AccrualType, 'Accrual', 'accrual');
 
+/** A check's findings are listed up to this many: a list with a documented maximum (docs/decisions.md, "Which lists are pages"). */
+export const MAX_LISTED_DISCREPANCIES = 100;
+
 @ObjectType('Reconciliation', { description: 'Whether the books agree: ledger sums to zero per currency, and invoices equal their postings and payments.' })
 export class ReconciliationType {
   @Field(() => Boolean, { description: 'True when there is no discrepancy.' }) balanced!: boolean;
   @Field(() => [MoneyType], { description: 'Sum of all ledger entries per currency (zero when balanced).' }) sums!: MoneyType[];
-  @Field(() => [String], { description: 'Every discrepancy found, in words.' }) discrepancies!: string[];
+  @Field(() => [String], {
+    description: `The first ${MAX_LISTED_DISCREPANCIES} discrepancies found, in words: ledger sums per currency, then transactions, then invoices by vendor and number (discrepancyCount tells how many there are).`,
+  })
+  discrepancies!: string[];
+  @Field(() => Int, { description: 'How many discrepancies there are in all (0 when balanced).' }) discrepancyCount!: number;
 }
 
 @ObjectType('DeliveryReceipt', { description: 'Actuals accepted for a contract.' })
