@@ -88,6 +88,16 @@ describe('a brand’s own audit', () => {
 
     // Another brand's PASS and the operator's PASS do not lift this brand's own FAIL; its own PASS does.
     await record([audit(m.vendorA, 'PASS', 0)], m.otherBrand.key);
+    // Brand audits are a connection in brand id order: the vendor pages through both, a brand sees only its own.
+    const AUDITS = `query($id: UUID!, $after: String) { vendorScorecard(vendorId: $id) { brandAudits(first: 1, after: $after) {
+      nodes { brandId state } pageInfo { hasNextPage endCursor } } } }`;
+    const audits = async (key: string, after: string | null = null) =>
+      ok(await gql(h.url, AUDITS, { id: m.vendorA.id, after }, key)).vendorScorecard.brandAudits;
+    const [low, high] = [m.brand.id, m.otherBrand.id].sort();
+    const first = await audits(m.vendorA.key);
+    expect(first).toMatchObject({ nodes: [{ brandId: low }], pageInfo: { hasNextPage: true } });
+    expect(await audits(m.vendorA.key, first.pageInfo.endCursor)).toMatchObject({ nodes: [{ brandId: high }], pageInfo: { hasNextPage: false } });
+    expect(await audits(m.otherBrand.key)).toMatchObject({ nodes: [{ brandId: m.otherBrand.id, state: 'PASS' }], pageInfo: { hasNextPage: false } });
     await record([audit(m.vendorA, 'PASS', 0)], h.operatorKey);
     expect(await bidOn(seen, m.vendorA)).toMatchObject({ rules: [{ rule: 'BRAND_AUDIT_FAILED' }] });
     await record([audit(m.vendorA, 'PASS', 0)], m.brand.key);

@@ -4,7 +4,7 @@ import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
 import { decayFactor } from '../src/domain/quality/scoring.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
-import { gql, ok } from './support/client.js';
+import { errorCode, gql, ok } from './support/client.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { qualityQueueIdleOf, qualityScenarios } from './support/quality-scenarios.js';
@@ -172,5 +172,17 @@ describe('delivery-derived metrics', () => {
     expect((await metric('ESCALATION')).mean).toBeCloseTo(1 - 10 / (100 * decayFactor(age, 30)), 12);
     const scopes = op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard).scopes.map((s: any) => s.scope);
     expect(scopes).toEqual(['channel:CHAT', 'skill:billing']);
+    // Scopes are a connection, ordered and keyed by their name.
+    const SCOPES = `query($id: UUID!, $after: String) { vendorScorecard(vendorId: $id) { scopes(first: 1, after: $after) {
+      nodes { scope } pageInfo { hasNextPage hasPreviousPage endCursor } } } }`;
+    const page = async (after: string | null) => ok(await gql(h.url, SCOPES, { id: m.vendorA.id, after }, m.vendorA.key)).vendorScorecard.scopes;
+    const first = await page(null);
+    expect(first).toMatchObject({ nodes: [{ scope: 'channel:CHAT' }], pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+    expect(await page(first.pageInfo.endCursor)).toMatchObject({
+      nodes: [{ scope: 'skill:billing' }],
+      pageInfo: { hasNextPage: false, hasPreviousPage: true },
+    });
+    const notAScope = Buffer.from(`v1:${m.vendorA.id}`).toString('base64url');
+    expect(errorCode(await gql(h.url, SCOPES, { id: m.vendorA.id, after: notAScope }, m.vendorA.key))).toBe('BAD_USER_INPUT');
   });
 });
