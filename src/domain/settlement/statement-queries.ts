@@ -41,24 +41,30 @@ export async function statementSummary(em: EntityManager, actor: Principal | nul
  * A statement's entries, a page at a time in (posted_at, entry id) order, each with the running
  * balance after it. The cursor names the last entry's id; the page continues after its
  * (posted_at, id), so entries posted later with earlier times (a test clock) never shift a page.
- * For a statement already allowed (statementSummary).
+ * The balance before the page is one sum over the account's earlier entries, an index-only scan
+ * of ledger_entry_account_posted_index (Migration20261207220000), so no page sorts the account's
+ * history. For a statement already allowed (statementSummary).
  */
 export async function statementEntries(
   em: EntityManager,
   s: Pick<StatementSummary, 'account' | 'from' | 'to'>,
   page: PageRequest,
 ): Promise<Page<StatementEntry>> {
+  const account = s.account.accountId;
   const rows = await em.execute<EntryRow[]>(
-    `with running as (
-       select e.id, e.transaction_id, e.posted_at, e.amount_minor,
-              sum(e.amount_minor) over (order by e.posted_at, e.id) as balance
-         from ledger_entry e where e.account_id = ? and e.posted_at < ?)
-     select r.id, r.transaction_id, t.kind, t.description, r.posted_at, r.amount_minor::text as amount_minor, r.balance::text as balance
-       from running r join ledger_transaction t on t.id = r.transaction_id
-      where r.posted_at >= ?
-        and (?::uuid is null or (r.posted_at, r.id) > (select posted_at, id from ledger_entry where id = ?::uuid and account_id = ?))
-      order by r.posted_at, r.id limit ?`,
-    [s.account.accountId, s.to, s.from, page.after, page.after, s.account.accountId, page.first + 1],
+    `with page as (
+       select e.id, e.transaction_id, e.posted_at, e.amount_minor from ledger_entry e
+        where e.account_id = ? and e.posted_at >= ? and e.posted_at < ?
+          and (?::uuid is null or (e.posted_at, e.id) > (select l.posted_at, l.id from ledger_entry l where l.id = ?::uuid and l.account_id = ?))
+        order by e.posted_at, e.id limit ?
+     ), head as (select posted_at, id from page order by posted_at, id limit 1)
+     select p.id, p.transaction_id, t.kind, t.description, p.posted_at, p.amount_minor::text as amount_minor,
+            ((select coalesce(sum(b.amount_minor), 0) from ledger_entry b, head
+               where b.account_id = ? and b.posted_at <= head.posted_at and (b.posted_at, b.id) < (head.posted_at, head.id))
+             + sum(p.amount_minor) over (order by p.posted_at, p.id))::text as balance
+       from page p join ledger_transaction t on t.id = p.transaction_id
+      order by p.posted_at, p.id`,
+    [account, s.from, s.to, page.after, page.after, account, page.first + 1, account],
   );
   return toPage(
     rows.map((r) => ({

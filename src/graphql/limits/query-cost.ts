@@ -58,7 +58,7 @@ export const EXTRA_COST: Readonly<Record<string, number>> = {
   'Query.auditRecord': 20,
   'Query.routingPlan': 10,
   'Query.accountStatement': 20,
-  // A page of entries with their running balance: a window sum over the account's earlier entries.
+  // A page of entries with their running balance: a sum over the account's earlier entries (index-only).
   'AccountStatement.entries': 10,
   // Deprecated: the whole statement, however long; priced like its HTTP download (EXPORT_COST).
   'AccountStatement.csv': 100,

@@ -12,6 +12,7 @@ import { Migration20261207140000 } from './Migration20261207140000.js';
 import { Migration20261207160000 } from './Migration20261207160000.js';
 import { Migration20261207170000 } from './Migration20261207170000.js';
 import { Migration20261207210000 } from './Migration20261207210000.js';
+import { Migration20261207220000 } from './Migration20261207220000.js';
 
 /** Every committed migration, in order. Listed explicitly so that tsx and compiled builds agree. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   { name: 'Migration20261207160000', class: Migration20261207160000 },
   { name: 'Migration20261207170000', class: Migration20261207170000 },
   { name: 'Migration20261207210000', class: Migration20261207210000 },
+  { name: 'Migration20261207220000', class: Migration20261207220000 },
 ];
