@@ -9,7 +9,7 @@ import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
 import { DEFAULT_POLICY, type SettlementPolicy } from './domain/settlement/settle-contract.js';
-import type { Clock } from './domain/shared/clock.js';
+import { clockForPrincipal, type Clock } from './domain/shared/clock.js';
 import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
 import { CSRF_PREFLIGHT_HEADERS, graphqlBody } from './http/graphql-body.js';
@@ -160,7 +160,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const contextFor = (em: Context['em'], principal: Principal | null, requestId: string, logger: Logger = deps.logger.child({ requestId })): Context => ({
     em,
     principal,
-    clock: deps.clock,
+    clock: clockForPrincipal(deps.clock, principal),
     scores: deps.scores ?? storedQualityScores,
     requestId,
     logger,

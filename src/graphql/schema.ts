@@ -21,6 +21,7 @@ import { ScorecardFields } from './quality/scorecard.fields.js';
 import { StatementFields } from './settlement/statement.fields.js';
 import { PreviewStaffingResolver } from './demand/preview-staffing.resolver.js';
 import { AccountBalanceFields, AccrualFields, InvoiceFields } from './settlement/invoice.fields.js';
+import { SandboxResolver } from './sandbox/sandbox.resolver.js';
 
 export const resolvers = [
   AccessResolver,
@@ -46,6 +47,8 @@ export const resolvers = [
   ClearingResultFields,
   ScorecardFields,
   StatementFields,
+  // Sandboxes and test clocks (issue 16).
+  SandboxResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

@@ -1,18 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContractSchema } from '../../persistence/entities/contracts.js';
-import type { LedgerAccountSchema, LedgerEntrySchema, LedgerTransactionSchema } from '../../persistence/entities/ledger.js';
+import type { LedgerAccountSchema } from '../../persistence/entities/ledger.js';
 import { InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine, type SettlementSchema } from '../../persistence/entities/settlement.js';
 import type { RowOf } from '../../persistence/rows.js';
 import { ACTUALS_SQL, CONTRACT_WITH_SPIKE_SQL, type ActualsFactsRow } from '../delivery/delivery-facts.js';
 import { requireRole, type Principal } from '../access/principal.js';
+import { inWorld, inWorldSql, worldParam } from '../sandbox/world.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import { amountsFromJson, CONTRACT_TERMS_SQL, currentAmounts, type ContractTermsRow, type SettlementPolicy } from './settlement-amounts.js';
 import { settlementDelta } from './settlement-math.js';
 
 type AccountRow = Pick<RowOf<typeof LedgerAccountSchema>, 'id' | 'organization_id' | 'kind' | 'currency'>;
-type EntryRow = RowOf<typeof LedgerEntrySchema>;
-type TransactionRow = RowOf<typeof LedgerTransactionSchema>;
 
 /** Finance reads its own organisation's settlement data; the operator's finance reads everything. */
 function financeOf(actor: Principal | null): Principal {
@@ -21,7 +20,8 @@ function financeOf(actor: Principal | null): Principal {
 const seesAll = (p: Principal) => p.organizationKind === 'OPERATOR';
 
 function invoiceScope(p: Principal): Record<string, string> {
-  if (seesAll(p)) return {};
+  // The operator sees every invoice of its own world: live, or its sandbox (never across).
+  if (seesAll(p)) return inWorld('brand_id', p);
   return p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
 }
 
@@ -71,7 +71,6 @@ export interface AccountBalance {
   balanceMinor: bigint;
 }
 
-/** Balances as of a time (entries posted at or before it), for the caller's accounts (all for the operator). */
 /** A page of ledger accounts with their balances as of `asOf`, in account order (keyset on the account id). */
 export async function ledgerBalances(
   em: EntityManager,
@@ -86,8 +85,9 @@ export async function ledgerBalances(
     `select a.id, a.organization_id, a.kind, a.currency, coalesce(sum(e.amount_minor) filter (where e.posted_at <= ?), 0)::text as balance
        from ledger_account a left join ledger_entry e on e.account_id = a.id
       where (?::uuid is null or a.organization_id = ?::uuid) and (?::text is null or a.currency = ?::text) and (?::uuid is null or a.id > ?::uuid)
+        and ${inWorldSql('a.organization_id')}
       group by a.id order by a.id limit ?`,
-    [asOf, owner, owner, currency, currency, page.after, page.after, page.first + 1],
+    [asOf, owner, owner, currency, currency, page.after, page.after, worldParam(p), page.first + 1],
   );
   const balances = rows.map((r) => ({
     accountId: r.id,
@@ -97,77 +97,6 @@ export async function ledgerBalances(
     balanceMinor: BigInt(r.balance),
   }));
   return toPage(balances, page.first);
-}
-
-export interface StatementEntry {
-  entryId: string;
-  transactionId: string;
-  kind: string;
-  description: string;
-  postedAt: Date;
-  amountMinor: bigint;
-  balanceMinor: bigint;
-}
-
-export interface Statement {
-  account: AccountBalance;
-  from: Date;
-  to: Date;
-  openingMinor: bigint;
-  closingMinor: bigint;
-  entries: StatementEntry[];
-}
-
-/** Statement of one account over [from, to): opening balance, entries with running balance, closing balance. */
-export async function accountStatement(em: EntityManager, actor: Principal | null, accountIdValue: string, from: Date, to: Date): Promise<Statement> {
-  const p = financeOf(actor);
-  const [account] = await em.execute<AccountRow[]>('select id, organization_id, kind, currency from ledger_account where id = ?', [accountIdValue]);
-  if (!account || (!seesAll(p) && account.organization_id !== p.organizationId)) throw new AccessError('NOT_FOUND', `No account ${accountIdValue}`);
-  const [opening] = await em.execute<{ s: string }[]>(
-    'select coalesce(sum(amount_minor), 0)::text as s from ledger_entry where account_id = ? and posted_at < ?',
-    [account.id, from],
-  );
-  const rows = await em.execute<(Pick<EntryRow, 'id' | 'transaction_id' | 'posted_at' | 'amount_minor'> & Pick<TransactionRow, 'kind' | 'description'>)[]>(
-    `select e.id, e.transaction_id, t.kind, t.description, e.posted_at, e.amount_minor::text as amount_minor
-       from ledger_entry e join ledger_transaction t on t.id = e.transaction_id
-      where e.account_id = ? and e.posted_at >= ? and e.posted_at < ? order by e.posted_at, e.id`,
-    [account.id, from, to],
-  );
-  let balance = BigInt(opening!.s);
-  const openingMinor = balance;
-  const entries = rows.map((r) => {
-    balance += BigInt(r.amount_minor);
-    return {
-      entryId: r.id,
-      transactionId: r.transaction_id,
-      kind: r.kind,
-      description: r.description,
-      postedAt: new Date(r.posted_at),
-      amountMinor: BigInt(r.amount_minor),
-      balanceMinor: balance,
-    };
-  });
-  return {
-    account: { accountId: account.id, organizationId: account.organization_id, kind: account.kind, currency: account.currency, balanceMinor: balance },
-    from,
-    to,
-    openingMinor,
-    closingMinor: balance,
-    entries,
-  };
-}
-
-export function statementCsv(s: Statement): string {
-  const lines = ['posted_at,transaction_id,kind,description,amount_minor,balance_minor'];
-  lines.push(`${s.from.toISOString()},,OPENING,Opening balance,0,${s.openingMinor}`);
-  for (const e of s.entries)
-    lines.push(
-      [e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(
-        ',',
-      ),
-    );
-  lines.push(`${s.to.toISOString()},,CLOSING,Closing balance,0,${s.closingMinor}`);
-  return `${lines.join('\n')}\n`;
 }
 
 export interface Accrual {
@@ -190,7 +119,8 @@ export interface Accrual {
 export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy, page: PageRequest): Promise<Page<Accrual>> {
   const p = financeOf(actor);
   const scope = seesAll(p) ? {} : p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
-  const scopeSql = 'brandId' in scope ? 'and c.brand_id = ?' : 'vendorId' in scope ? 'and c.vendor_id = ?' : '';
+  // The operator's page covers its own world only.
+  const scopeSql = 'brandId' in scope ? 'and c.brand_id = ?' : 'vendorId' in scope ? 'and c.vendor_id = ?' : `and ${inWorldSql('c.brand_id')}`;
   // One query for the page's contracts with their reports and last settlement (no query per contract).
   const after = page.after;
   {
@@ -204,7 +134,7 @@ export async function accruals(em: EntityManager, actor: Principal | null, polic
          from ${CONTRACT_WITH_SPIKE_SQL}
         where (c.status in ('ACTIVE', 'DELIVERED') or c.needs_settlement) ${scopeSql} ${after ? 'and c.id > ?' : ''}
         order by c.id limit ?`,
-      [...(scopeSql ? [p.organizationId] : []), ...(after ? [after] : []), page.first + 1],
+      [seesAll(p) ? worldParam(p) : p.organizationId, ...(after ? [after] : []), page.first + 1],
     );
     const out = rows.map((c): Accrual => {
       const current = currentAmounts(c, policy);
@@ -229,14 +159,20 @@ export interface Reconciliation {
 export async function reconciliation(em: EntityManager, actor: Principal | null): Promise<Reconciliation> {
   const p = requireRole(actor, 'FINANCE', 'OPERATOR');
   if (!seesAll(p)) throw new AccessError('FORBIDDEN', 'Reconciliation covers every organisation: the operator’s keys only');
+  // One book: the live operator reconciles the live ledger; a sandbox's operator view its sandbox's.
+  const world = worldParam(p);
   const currencies = (
     await em.execute<(Pick<AccountRow, 'currency'> & { s: string })[]>(
-      `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id group by a.currency order by a.currency`,
+      `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id
+        where ${inWorldSql('a.organization_id')} group by a.currency order by a.currency`,
+      [world],
     )
   ).map((r) => ({ currency: r.currency, sumMinor: BigInt(r.s) }));
   const discrepancies: string[] = currencies.filter((c) => c.sumMinor !== 0n).map((c) => `Ledger does not sum to zero in ${c.currency}: ${c.sumMinor}`);
   const unbalanced = await em.execute<{ id: string; s: string }[]>(
-    'select transaction_id as id, sum(amount_minor)::text as s from ledger_entry group by transaction_id having sum(amount_minor) <> 0',
+    `select e.transaction_id as id, sum(e.amount_minor)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id
+      where ${inWorldSql('a.organization_id')} group by e.transaction_id having sum(e.amount_minor) <> 0`,
+    [world],
   );
   for (const u of unbalanced) discrepancies.push(`Transaction ${u.id} sums to ${u.s}`);
   const invoices = await em.execute<
@@ -262,7 +198,8 @@ export async function reconciliation(em: EntityManager, actor: Principal | null)
               where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.kind = 'OPERATOR_FEES')::text as fees,
             (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
               where t.invoice_id = i.id and t.kind = 'PAYMENT' and a.kind = 'OPERATOR_CASH')::text as payments
-       from invoice i order by i.vendor_id, i.number`,
+       from invoice i where ${inWorldSql('i.brand_id')} order by i.vendor_id, i.number`,
+    [world],
   );
   const big = (s: string | null) => BigInt(s ?? '0');
   for (const inv of invoices) {

@@ -2,24 +2,48 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LedgerAccountSchema, LedgerEntrySchema, LedgerTransactionSchema } from '../../persistence/entities/ledger.js';
 import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
+import { inWorldSql, worldParam } from '../sandbox/world.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
-import type { Statement, StatementEntry } from './finance-queries.js';
+import type { AccountBalance } from './finance-queries.js';
 
 type AccountRow = Pick<RowOf<typeof LedgerAccountSchema>, 'id' | 'organization_id' | 'kind' | 'currency'>;
 type EntryRow = Pick<RowOf<typeof LedgerEntrySchema>, 'id' | 'transaction_id' | 'posted_at' | 'amount_minor'> &
   Pick<RowOf<typeof LedgerTransactionSchema>, 'kind' | 'description'> & { balance: string };
+
+export interface StatementEntry {
+  entryId: string;
+  transactionId: string;
+  kind: string;
+  description: string;
+  postedAt: Date;
+  amountMinor: bigint;
+  balanceMinor: bigint;
+}
+
+export interface Statement {
+  account: AccountBalance;
+  from: Date;
+  to: Date;
+  openingMinor: bigint;
+  closingMinor: bigint;
+  entries: StatementEntry[];
+}
 
 /** A statement's account, period and balances, without its entries (`statementEntries` pages them). */
 export type StatementSummary = Omit<Statement, 'entries'>;
 
 /**
  * The head of a statement of one account over [from, to): FINANCE keys of the account's owner, or
- * the operator's; anyone else's account is NOT_FOUND. Two sums, however many entries the period has.
+ * the operator's of the account's world (live, or its sandbox); anyone else's account is
+ * NOT_FOUND. Two sums, however many entries the period has.
  */
 export async function statementSummary(em: EntityManager, actor: Principal | null, accountId: string, from: Date, to: Date): Promise<StatementSummary> {
   const p = requireRole(actor, 'FINANCE');
-  const [account] = await em.execute<AccountRow[]>('select id, organization_id, kind, currency from ledger_account where id = ?', [accountId]);
+  const [account] = await em.execute<AccountRow[]>(
+    `select id, organization_id, kind, currency from ledger_account where id = ? and ${inWorldSql('organization_id')}`,
+    [accountId, worldParam(p)],
+  );
   if (!account || (p.organizationKind !== 'OPERATOR' && account.organization_id !== p.organizationId))
     throw new AccessError('NOT_FOUND', `No account ${accountId}`);
   const [sums] = await em.execute<{ opening: string; closing: string }[]>(
@@ -35,6 +59,44 @@ export async function statementSummary(em: EntityManager, actor: Principal | nul
     openingMinor: BigInt(sums!.opening),
     closingMinor,
   };
+}
+
+/** The whole statement, every entry of the period (the CSV download and the deprecated `csv` field): the same check as statementSummary. */
+export async function accountStatement(em: EntityManager, actor: Principal | null, accountId: string, from: Date, to: Date): Promise<Statement> {
+  const summary = await statementSummary(em, actor, accountId, from, to);
+  const rows = await em.execute<Omit<EntryRow, 'balance'>[]>(
+    `select e.id, e.transaction_id, t.kind, t.description, e.posted_at, e.amount_minor::text as amount_minor
+       from ledger_entry e join ledger_transaction t on t.id = e.transaction_id
+      where e.account_id = ? and e.posted_at >= ? and e.posted_at < ? order by e.posted_at, e.id`,
+    [summary.account.accountId, from, to],
+  );
+  let balance = summary.openingMinor;
+  const entries = rows.map((r) => {
+    balance += BigInt(r.amount_minor);
+    return {
+      entryId: r.id,
+      transactionId: r.transaction_id,
+      kind: r.kind,
+      description: r.description,
+      postedAt: new Date(r.posted_at),
+      amountMinor: BigInt(r.amount_minor),
+      balanceMinor: balance,
+    };
+  });
+  return { ...summary, entries };
+}
+
+export function statementCsv(s: Statement): string {
+  const lines = ['posted_at,transaction_id,kind,description,amount_minor,balance_minor'];
+  lines.push(`${s.from.toISOString()},,OPENING,Opening balance,0,${s.openingMinor}`);
+  for (const e of s.entries)
+    lines.push(
+      [e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(
+        ',',
+      ),
+    );
+  lines.push(`${s.to.toISOString()},,CLOSING,Closing balance,0,${s.closingMinor}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /**

@@ -36,15 +36,18 @@ export class AccessResolver {
   @Query(() => ViewerType, { description: 'The caller: its key, role and organisation. Any valid key.' })
   async me(@Ctx() ctx: Context): Promise<ViewerType> {
     const p = authenticated(ctx.principal);
-    const [org, key] = await Promise.all([getOrganization(ctx.em, p.organizationId), ctx.em.findOneOrFail(ApiKeySchema, { id: p.apiKeyId })]);
+    const [org, key] = await Promise.all([
+      getOrganization(ctx.em, p.organizationId, p.sandboxId ?? null),
+      ctx.em.findOneOrFail(ApiKeySchema, { id: p.apiKeyId }),
+    ]);
     if (!org) throw new AccessError('NOT_FOUND', 'Organisation not found');
     return Object.assign(new ViewerType(), { apiKey: ApiKeyType.from(key), organization: OrganizationType.from(org), role: p.role });
   }
 
   @Query(() => OrganizationType, { description: 'An organisation’s public profile. Any valid key.' })
   async organization(@Ctx() ctx: Context, @Arg('id', () => UuidScalar, { description: 'Organisation id.' }) id: string): Promise<OrganizationType> {
-    authenticated(ctx.principal);
-    const org = await getOrganization(ctx.em, id);
+    const p = authenticated(ctx.principal);
+    const org = await getOrganization(ctx.em, id, p.sandboxId ?? null);
     if (!org) throw new AccessError('NOT_FOUND', `No organisation ${id}`);
     return OrganizationType.from(org);
   }

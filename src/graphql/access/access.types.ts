@@ -75,6 +75,8 @@ export class OrganizationType {
   @Field(() => [String], { description: 'Vendor certifications, e.g. PCI_DSS (attested by the operator).' }) certifications!: string[];
   @Field(() => OrganizationStatus, { description: 'Active or suspended.' }) status!: OrganizationStatus;
   @Field(() => Date, { description: 'When the organisation was onboarded.' }) createdAt!: Date;
+  @Field(() => UuidScalar, { nullable: true, description: 'The sandbox it lives in (test mode, keys bx_test_…); null for a live organisation.' })
+  sandboxId!: string | null;
 
   static from(o: Organization): OrganizationType {
     return Object.assign(new OrganizationType(), {
@@ -87,6 +89,7 @@ export class OrganizationType {
       certifications: o.certifications,
       status: o.status,
       createdAt: o.createdAt,
+      sandboxId: o.sandboxId,
     });
   }
 }

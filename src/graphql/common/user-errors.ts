@@ -11,6 +11,8 @@ export enum UserErrorCode {
   ABOVE_RESERVE = 'ABOVE_RESERVE',
   DUPLICATE_BID = 'DUPLICATE_BID',
   CONTACTS_EXCEED_CAPACITY = 'CONTACTS_EXCEED_CAPACITY',
+  TEST_CLOCK_BACKWARDS = 'TEST_CLOCK_BACKWARDS',
+  SANDBOX_LIMIT_REACHED = 'SANDBOX_LIMIT_REACHED',
 }
 registerEnumType(UserErrorCode, {
   name: 'UserErrorCode',
@@ -24,6 +26,8 @@ registerEnumType(UserErrorCode, {
     ABOVE_RESERVE: { description: 'The rate is above the spike’s reserve rate (AboveReserveError).' },
     DUPLICATE_BID: { description: 'The vendor already has an active bid on the spike (DuplicateBidError).' },
     CONTACTS_EXCEED_CAPACITY: { description: 'More contacts than the staffed seat-hours could handle (ContactsExceedCapacityError).' },
+    TEST_CLOCK_BACKWARDS: { description: 'A sandbox’s test clock only moves forward (TestClockBackwardsError).' },
+    SANDBOX_LIMIT_REACHED: { description: 'The organisation holds as many sandboxes as it may (SandboxLimitError).' },
   },
 });
 
@@ -57,6 +61,14 @@ export const ConflictError = errorType(
 export const BiddingClosedError = errorType('BiddingClosedError', 'Bidding on the spike is over (code BIDDING_CLOSED).');
 export const InvalidStateError = errorType('InvalidStateError', 'The object is not in a state that allows this (code INVALID_STATE).');
 export const AboveReserveError = errorType('AboveReserveError', 'The rate is above the spike’s reserve rate (code ABOVE_RESERVE).');
+export const TestClockBackwardsError = errorType(
+  'TestClockBackwardsError',
+  'A test clock only moves forward (code TEST_CLOCK_BACKWARDS): `to` must be later than the clock’s current time.',
+);
+export const SandboxLimitError = errorType(
+  'SandboxLimitError',
+  'The organisation already has as many sandboxes as it may (code SANDBOX_LIMIT_REACHED): delete one first.',
+);
 export const DuplicateBidError = errorType('DuplicateBidError', 'The vendor already has an active bid on this spike (code DUPLICATE_BID): revise it instead.');
 
 export enum EligibilityRuleEnum {
@@ -125,6 +137,8 @@ const CLASSES: Record<FailureKind, { new (): UserError }> = {
   ABOVE_RESERVE: AboveReserveError,
   DUPLICATE_BID: DuplicateBidError,
   CONTACTS_EXCEED_CAPACITY: ContactsExceedCapacityError,
+  CLOCK_BACKWARDS: TestClockBackwardsError,
+  SANDBOX_LIMIT: SandboxLimitError,
 };
 
 const CODES: Record<FailureKind, UserErrorCode> = {
@@ -136,6 +150,8 @@ const CODES: Record<FailureKind, UserErrorCode> = {
   ABOVE_RESERVE: UserErrorCode.ABOVE_RESERVE,
   DUPLICATE_BID: UserErrorCode.DUPLICATE_BID,
   CONTACTS_EXCEED_CAPACITY: UserErrorCode.CONTACTS_EXCEED_CAPACITY,
+  CLOCK_BACKWARDS: UserErrorCode.TEST_CLOCK_BACKWARDS,
+  SANDBOX_LIMIT: UserErrorCode.SANDBOX_LIMIT_REACHED,
 };
 
 /** The schema object for a domain failure. Unions resolve it by its class. */

@@ -168,24 +168,11 @@ export class SpikeIntervalInput {
   ahtSeconds?: number | null;
 }
 
-@InputType({ description: 'A new demand spike, posted as a DRAFT.' })
-export class PostDemandSpikeInput {
-  @Field(() => String, { description: 'Title.' })
-  @IsString()
-  @Length(1, 200)
-  title!: string;
-
+@InputType({
+  description: 'The staffing terms of a would-be spike: what its seats depend on (the same fields and rules as PostDemandSpikeInput, which extends it).',
+})
+export class PreviewStaffingInput {
   @Field(() => Channel, { description: 'Channel of the work.' }) channel!: Channel;
-
-  @Field(() => [String], { defaultValue: [], description: 'Skill tags a vendor must hold.' })
-  @ArrayMaxSize(50)
-  @Matches(TAG, { each: true, message: 'skills are tags such as billing or es-ES' })
-  requiredSkills!: string[];
-
-  @Field(() => [String], { defaultValue: [], description: 'Certifications a vendor must hold.' })
-  @ArrayMaxSize(50)
-  @Matches(TAG, { each: true, message: 'certifications are tags such as PCI_DSS' })
-  requiredCertifications!: string[];
 
   @Field(() => String, { description: 'IANA time zone, e.g. Europe/London.' })
   @IsString()
@@ -233,6 +220,24 @@ export class PostDemandSpikeInput {
   @Min(1)
   @Max(10)
   chatConcurrency?: number | null;
+}
+
+@InputType({ description: 'A new demand spike, posted as a DRAFT.' })
+export class PostDemandSpikeInput extends PreviewStaffingInput {
+  @Field(() => String, { description: 'Title.' })
+  @IsString()
+  @Length(1, 200)
+  title!: string;
+
+  @Field(() => [String], { defaultValue: [], description: 'Skill tags a vendor must hold.' })
+  @ArrayMaxSize(50)
+  @Matches(TAG, { each: true, message: 'skills are tags such as billing or es-ES' })
+  requiredSkills!: string[];
+
+  @Field(() => [String], { defaultValue: [], description: 'Certifications a vendor must hold.' })
+  @ArrayMaxSize(50)
+  @Matches(TAG, { each: true, message: 'certifications are tags such as PCI_DSS' })
+  requiredCertifications!: string[];
 
   @Field(() => MoneyInput, { description: 'Reserve rate per seat-hour; its currency is the spike’s currency.' })
   @ValidateNested()

@@ -1,6 +1,6 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { accountStatement, statementCsv } from '../../domain/settlement/finance-queries.js';
-import { statementEntries } from '../../domain/settlement/statement-queries.js';
+import { accountStatement, statementCsv, statementEntries } from '../../domain/settlement/statement-queries.js';
+
 import type { Context } from '../context.js';
 import { MoneyType } from '../common/money.type.js';
 import { Connection, PageArgs, pageRequest, toConnection } from '../common/pagination.js';

@@ -131,6 +131,8 @@ export const ScoringRunSchema = defineEntity({
     market: p.json<Partial<Record<Metric, { mean: number; vendors: number; samples: number }>>>().columnType('jsonb'),
     marketComposite: p.double().$type<number>(),
     observations: p.bigint('bigint'),
+    /** The world scored: null for live, else the sandbox (each world has its own prior). */
+    sandboxId: p.uuid().strictNullable(),
   },
 });
 
