@@ -38,7 +38,7 @@ const audit = (vendor: Party, auditResult: string, minutesAgo: number, extra: Re
 const record = async (events: unknown[], key: string) => ok(await gql(h.url, op.RECORD_EVENTS, { input: { events } }, key)).recordQualityEvents;
 const bidOn = async (spikeId: string, vendor: Party) =>
   ok(await gql(h.url, op.PLACE_BID, { input: aBidInput(spikeId), key: `k-${++seq}` }, vendor.key)).placeBid;
-const card = async (vendor: Party, key: string) => ok(await gql(h.url, op.SCORECARD, { id: vendor.id }, key)).vendorScorecard;
+const card = async (vendor: Party, key: string) => op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: vendor.id }, key)).vendorScorecard);
 /**
  * A spike the vendor has bid on and withdrawn from: it stays visible to the vendor, so a refused
  * bid on it says which rules fail (a spike it never bid on and may not bid on is NOT_FOUND).
@@ -79,7 +79,7 @@ describe('a brand’s own audit', () => {
     // The bid placed before the FAIL is not cleared either.
     ok(await gql(h.url, op.CLOSE, { id: mine }, m.brand.key));
     await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, mine);
-    const result = ok(await gql(h.url, op.CLEARING_RESULT, { id: mine }, m.brand.key)).clearingResult;
+    const result = op.flatPages(ok(await gql(h.url, op.CLEARING_RESULT, { id: mine }, m.brand.key)).clearingResult);
     expect(result.bids.find((b: any) => b.bidId === earlier.id)).toMatchObject({
       status: 'LOST',
       reason: 'INELIGIBLE',
@@ -88,6 +88,16 @@ describe('a brand’s own audit', () => {
 
     // Another brand's PASS and the operator's PASS do not lift this brand's own FAIL; its own PASS does.
     await record([audit(m.vendorA, 'PASS', 0)], m.otherBrand.key);
+    // Brand audits are a connection in brand id order: the vendor pages through both, a brand sees only its own.
+    const AUDITS = `query($id: UUID!, $after: String) { vendorScorecard(vendorId: $id) { brandAudits(first: 1, after: $after) {
+      nodes { brandId state } pageInfo { hasNextPage endCursor } } } }`;
+    const audits = async (key: string, after: string | null = null) =>
+      ok(await gql(h.url, AUDITS, { id: m.vendorA.id, after }, key)).vendorScorecard.brandAudits;
+    const [low, high] = [m.brand.id, m.otherBrand.id].sort();
+    const first = await audits(m.vendorA.key);
+    expect(first).toMatchObject({ nodes: [{ brandId: low }], pageInfo: { hasNextPage: true } });
+    expect(await audits(m.vendorA.key, first.pageInfo.endCursor)).toMatchObject({ nodes: [{ brandId: high }], pageInfo: { hasNextPage: false } });
+    expect(await audits(m.otherBrand.key)).toMatchObject({ nodes: [{ brandId: m.otherBrand.id, state: 'PASS' }], pageInfo: { hasNextPage: false } });
     await record([audit(m.vendorA, 'PASS', 0)], h.operatorKey);
     expect(await bidOn(seen, m.vendorA)).toMatchObject({ rules: [{ rule: 'BRAND_AUDIT_FAILED' }] });
     await record([audit(m.vendorA, 'PASS', 0)], m.brand.key);

@@ -125,8 +125,11 @@ function consoleFieldRows() {
     'Invoice.contract': invoiceRow((i) => i.contract),
     'Invoice.brand': invoiceRow((i) => i.brand),
     'Invoice.vendor': invoiceRow((i) => i.vendor),
-    'AwardLine.vendor': clearingRow((c) => c.awards[0].vendor),
-    'BidOutcome.vendor': clearingRow((c) => c.bids[0].vendor),
+    'ClearingResult.awards and bids, pages since issue 16 (the brand and the operator)': clearingRow((c) =>
+      c.awards.nodes.length && c.bids.nodes.length ? c : null,
+    ),
+    'AwardLine.vendor': clearingRow((c) => c.awards.nodes[0].vendor),
+    'BidOutcome.vendor': clearingRow((c) => c.bids.nodes[0].vendor),
     'Bid.spike': bidRow((b) => b.spike, { vendor: 'VISIBLE', brand: 'VISIBLE', operator: 'VISIBLE' }),
     'Bid.outcome (the bidding vendor only; brands read outcomes in clearingResult)': bidRow((b) => b.outcome, {
       vendor: 'VISIBLE',

@@ -147,4 +147,32 @@ describe('clearing end to end with the real worker', () => {
     // 12 agents for 10 Erlangs: Erlang C gives P(wait) = 0.44939, SL = 1 − 0.44939 × e^(−2 × 20 / 180) = 0.64016.
     expect(interval.serviceLevelAtAwarded).toBeCloseTo(0.64016, 4);
   });
+
+  it('pages awards and bids: small pages walked with their cursors give the whole list once, in order', async () => {
+    const { spikeId, result } = await aClearedMarket();
+    const PAGE = `query($id: UUID!, $first: Int!, $a: String, $b: String) { clearingResult(spikeId: $id) {
+      awards(first: $first, after: $a) { nodes { bidId index seats } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+      bids(first: $first, after: $b) { nodes { bidId } pageInfo { hasNextPage hasPreviousPage endCursor } } } }`;
+    const walk = async (list: 'awards' | 'bids') => {
+      const seen: unknown[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 20; i++) {
+        const page: any = ok(await gql(h.url, PAGE, { id: spikeId, first: 3, [list === 'awards' ? 'a' : 'b']: after }, m.brand.key)).clearingResult[list];
+        expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+        seen.push(...page.nodes);
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor;
+      }
+      return seen;
+    };
+    const awards = await walk('awards');
+    expect(awards).toEqual(result.awards.map((a: any) => ({ bidId: a.bidId, index: a.index, seats: a.seats })));
+    expect(awards).toHaveLength(12);
+    expect(awards.map((a: any) => a.index)).toEqual(awards.map((a: any) => a.index).sort());
+    const bids = await walk('bids');
+    expect(bids).toEqual(result.bids.map((b: any) => ({ bidId: b.bidId })));
+    expect(bids.map((b: any) => b.bidId)).toEqual(bids.map((b: any) => b.bidId).sort());
+    expect(errorCode(await gql(h.url, PAGE, { id: spikeId, first: 3, a: 'bm90LWEtY3Vyc29y' }, m.brand.key))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(h.url, PAGE, { id: spikeId, first: 101 }, m.brand.key))).toBe('BAD_USER_INPUT');
+  });
 });

@@ -206,7 +206,11 @@ describe('the console in a real browser', { timeout: 120_000 }, () => {
     await page.getByText(/closing/).waitFor();
     await checkScreen(page, 'finance-statement');
     const statement = await downloadText(page, () => page.getByRole('button', { name: 'Download statement (CSV)' }).click());
-    expect(statement.text.split('\r\n')[0]).toBe('posted_at,account_owner,account,kind,description,transaction_id,currency,amount,balance');
+    // The API's own export (GET /exports/statement.csv) of the whole period, not a page of it.
+    expect(statement.text.split('\r\n')[0]).toBe(
+      'posted_at,account_id,account_kind,owner_id,owner_name,kind,description,transaction_id,amount,balance,currency',
+    );
+    expect(statement.name).toMatch(/^statement-.+\.csv$/);
     expect(statement.text).toContain('GBP');
     await page.getByRole('link', { name: 'Accruals' }).click();
     await checkScreen(page, 'finance-accruals');
@@ -236,6 +240,22 @@ describe('the console in a real browser', { timeout: 120_000 }, () => {
     await other.page.getByRole('link', { name: 'My bids' }).click();
     await other.page.getByText(/Your session has ended/).waitFor();
     await screenshot(other.page, 'operator-revoked-session-ended');
+
+    // Past the first 100 keys the table offers "Load more", which appends the next page.
+    await h.orm.em.getConnection().execute(
+      `insert into api_key (id, organization_id, role, prefix, hash, label, created_at, revoked_at)
+       select gen_random_uuid(), ?, 'VENDOR', 'old' || lpad(g::text, 5, '0'), repeat('0', 64), 'Old key ' || g, now() - interval '1 day', now() - interval '1 day'
+         from generate_series(1, 105) g`,
+      [m.vendorA.id],
+    );
+    const keys = Number((await h.orm.em.getConnection().execute(`select count(*)::int as n from api_key where organization_id = ?`, [m.vendorA.id]))[0]!.n);
+    await page.reload();
+    const keyRows = page.locator('tr[data-key]');
+    await page.getByRole('button', { name: 'Load more keys' }).waitFor();
+    expect(await keyRows.count()).toBe(100);
+    await page.getByRole('button', { name: 'Load more keys' }).click();
+    await eventually(async () => ((await keyRows.count()) === keys ? true : null));
+    expect(await page.getByRole('button', { name: 'Load more keys' }).count()).toBe(0);
 
     await page.getByRole('link', { name: 'Scoring policy' }).click();
     await page.getByRole('button', { name: 'Save a new version' }).waitFor();

@@ -114,7 +114,7 @@ describe('names and objects behind ids', () => {
     expect(byVendor.get(m.vendorA.id).awardedValue).toMatchObject({ amountMinor: '12500', currency: 'USD', amount: '125.00' });
     // 4 seat-hours × 24.99 = 99.96.
     expect(byVendor.get(m.vendorB.id).awardedValue).toMatchObject({ amountMinor: '9996', amount: '99.96' });
-    const names = ok(await gql(h.url, op.AWARD_NAMES, { id: spikeId }, m.brand.key)).clearingResult;
+    const names = op.flatPages(ok(await gql(h.url, op.AWARD_NAMES, { id: spikeId }, m.brand.key)).clearingResult);
     const orgName = async (id: string) => ok(await gql(h.url, 'query($id: UUID!) { organization(id: $id) { name } }', { id }, m.brand.key)).organization.name;
     for (const a of [...names.awards, ...names.bids]) expect(a.vendor.name).toBe(await orgName(a.vendorId));
 

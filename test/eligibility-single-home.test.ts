@@ -78,9 +78,9 @@ describe('a new eligibility rule', () => {
     // Clearing: the bid placed before the rule loses as INELIGIBLE, with our rule as the reason.
     ok(await gql(h.url, op.CLOSE, { id: cleared }, m.brand.key));
     expect(await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, cleared)).toMatchObject({ kind: 'AWARDED' });
-    const outcome = ok(await gql(h.url, op.CLEARING_RESULT, { id: cleared }, m.brand.key)).clearingResult.bids.find(
-      (b: { bidId: string }) => b.bidId === clearedBid.id,
-    );
+    const outcome = op
+      .flatPages(ok(await gql(h.url, op.CLEARING_RESULT, { id: cleared }, m.brand.key)).clearingResult)
+      .bids.find((b: { bidId: string }) => b.bidId === clearedBid.id);
     expect(outcome).toMatchObject({ status: 'LOST', reason: 'INELIGIBLE', reasonDetail: `VENDOR_SUSPENDED: ${BLOCKED}` });
   });
 });

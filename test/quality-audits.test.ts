@@ -4,7 +4,7 @@ import { storedQualityScores } from '../src/domain/quality/quality-scores.js';
 import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
 import { decayFactor } from '../src/domain/quality/scoring.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
-import { gql, ok } from './support/client.js';
+import { errorCode, gql, ok } from './support/client.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { qualityQueueIdleOf, qualityScenarios } from './support/quality-scenarios.js';
@@ -55,9 +55,12 @@ describe('audits', () => {
     );
     expect(unseen.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(ok(await gql(h.url, op.OPEN_SPIKES, {}, m.vendorA.key)).openDemandSpikes.nodes).toEqual([]);
-    const card = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard;
+    const card = op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard);
     expect(card).toMatchObject({ auditState: 'FAIL', suspended: true, auditNotes: 'locked fire exit' });
-    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.brand.key)).vendorScorecard).toMatchObject({ suspended: true, auditNotes: null });
+    expect(op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.brand.key)).vendorScorecard)).toMatchObject({
+      suspended: true,
+      auditNotes: null,
+    });
 
     // An older audit does not override the newer FAIL.
     await record([audit(m.vendorA.id, 'PASS', new Date(t - 3_600_000))], h.operatorKey);
@@ -74,7 +77,7 @@ describe('audits', () => {
   it('a CONDITIONAL after a FAIL keeps the vendor suspended until a PASS; audits take their place by occurrence time', async () => {
     await spikeWonByAandB();
     const t = h.clock.now().getTime();
-    const state = async () => ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard;
+    const state = async () => op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard);
     const open = await anOpenSpike(h.url, h.clock, m.brand.key);
     const earlier = await aBid(h.url, m.vendorA.key, open, { offered: everyInterval(1) });
     ok(await gql(h.url, op.WITHDRAW_BID, { id: earlier.id }, m.vendorA.key));
@@ -101,7 +104,10 @@ describe('audits', () => {
       record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 60_000))], h.operatorKey),
       record([audit(m.vendorA.id, 'CONDITIONAL', new Date(t - 30_000))], h.operatorKey),
     ]);
-    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard).toMatchObject({ auditState: 'FAIL', suspended: true });
+    expect(op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard)).toMatchObject({
+      auditState: 'FAIL',
+      suspended: true,
+    });
   });
 
   it('a CONDITIONAL audit multiplies the score by 0.9', async () => {
@@ -144,7 +150,7 @@ describe('delivery-derived metrics', () => {
     ok(await report(2.4, 0.6));
     await recomputeScores(h.orm.em.fork() as never, h.clock);
     const metric = async (name: string) =>
-      ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard.metrics.find((x: any) => x.metric === name);
+      op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard).metrics.find((x: any) => x.metric === name);
     expect(await metric('ADHERENCE')).toMatchObject({ samples: 1 });
     expect((await metric('ADHERENCE')).mean).toBeCloseTo(0.8, 12);
     expect((await metric('SERVICE_LEVEL')).mean).toBeCloseTo(0.75, 12);
@@ -164,7 +170,19 @@ describe('delivery-derived metrics', () => {
       .execute<{ seats: { startsAt: string }[] }[]>('select seats from contract where id = ?', [contractId])) as [{ seats: { startsAt: string }[] }];
     const age = h.clock.now().getTime() - (Date.parse(seats[0]!.startsAt) + 30 * 60_000);
     expect((await metric('ESCALATION')).mean).toBeCloseTo(1 - 10 / (100 * decayFactor(age, 30)), 12);
-    const scopes = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard.scopes.map((s: any) => s.scope);
+    const scopes = op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.vendorA.key)).vendorScorecard).scopes.map((s: any) => s.scope);
     expect(scopes).toEqual(['channel:CHAT', 'skill:billing']);
+    // Scopes are a connection, ordered and keyed by their name.
+    const SCOPES = `query($id: UUID!, $after: String) { vendorScorecard(vendorId: $id) { scopes(first: 1, after: $after) {
+      nodes { scope } pageInfo { hasNextPage hasPreviousPage endCursor } } } }`;
+    const page = async (after: string | null) => ok(await gql(h.url, SCOPES, { id: m.vendorA.id, after }, m.vendorA.key)).vendorScorecard.scopes;
+    const first = await page(null);
+    expect(first).toMatchObject({ nodes: [{ scope: 'channel:CHAT' }], pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+    expect(await page(first.pageInfo.endCursor)).toMatchObject({
+      nodes: [{ scope: 'skill:billing' }],
+      pageInfo: { hasNextPage: false, hasPreviousPage: true },
+    });
+    const notAScope = Buffer.from(`v1:${m.vendorA.id}`).toString('base64url');
+    expect(errorCode(await gql(h.url, SCOPES, { id: m.vendorA.id, after: notAScope }, m.vendorA.key))).toBe('BAD_USER_INPUT');
   });
 });

@@ -78,7 +78,7 @@ describe('the loop: quality decides the next auction', () => {
 
     // The quality worker picks the events up by itself.
     const card = await eventually(async () => {
-      const c = ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.brand.key)).vendorScorecard;
+      const c = op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorA.id }, m.brand.key)).vendorScorecard);
       return c.computedAt && Math.abs(c.composite - scoreA) < 1e-9 ? c : null;
     });
     expect(card.metrics.find((x: any) => x.metric === 'CSAT')).toMatchObject({ samples: 30, mean: null });
@@ -151,7 +151,7 @@ describe('rankings and scoring policy', () => {
     await recomputeScores(h.orm.em.fork() as never, h.clock);
     // With no prior, C's one perfect CSAT and its delivery (adherence 1) count fully, the rest sits
     // at 0.5: 100 × (0.4 × 1 + 0.2 × 0.5 + 0.15 × 0.5 + 0.15 × 1 + 0.1 × 0.5).
-    expect(ok(await gql(h.url, op.SCORECARD, { id: m.vendorC.id }, h.operatorKey)).vendorScorecard.composite).toBeCloseTo(77.5, 9);
+    expect(op.flatPages(ok(await gql(h.url, op.SCORECARD, { id: m.vendorC.id }, h.operatorKey)).vendorScorecard).composite).toBeCloseTo(77.5, 9);
   });
 
   it('refuses malformed ids and cursors on the quality queries', async () => {

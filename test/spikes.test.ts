@@ -4,7 +4,7 @@ import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { aBidInput, aMarket, anOpenSpike, aSpikeInput, type Market } from './support/builders.js';
 import { errorCode, gql, ok } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
-import { CANCEL, CLEARING_RESULT, CLOSE, OPEN_SPIKES, PLACE_BID, POST_SPIKE, PUBLISH, SPIKE, SPIKES } from './support/operations.js';
+import { CANCEL, CLEARING_RESULT, CLOSE, flatPages, OPEN_SPIKES, PLACE_BID, POST_SPIKE, PUBLISH, SPIKE, SPIKES } from './support/operations.js';
 
 let h: Harness;
 let m: Market;
@@ -153,7 +153,7 @@ describe('an interval with no traffic', () => {
     ).toBe('Bid');
     ok(await gql(h.url, CLOSE, { id: spike.id }, m.brand.key));
     expect((await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spike.id)).kind).toBe('AWARDED');
-    const result = ok(await gql(h.url, CLEARING_RESULT, { id: spike.id }, m.brand.key)).clearingResult;
+    const result = flatPages(ok(await gql(h.url, CLEARING_RESULT, { id: spike.id }, m.brand.key)).clearingResult);
     expect(result.intervals.map((i: any) => [i.index, i.requiredSeats, i.awardedSeats, i.unfilledSeats])).toEqual([
       [0, 20, 5, 15],
       [1, 0, 0, 0],

@@ -201,7 +201,9 @@ export async function bidAndClear(demo: Demo, market: Market, spike: Spike, labe
     'DemandSpike',
   );
   const RESULT = `query($id: UUID!) { clearingResult(spikeId: $id) { solver coveredSeatHours intervals { index startsAt requiredSeats awardedSeats unfilledSeats serviceLevelAtAwarded serviceLevelAtRequired }
-    bids { bidId vendorId status reason score adjustedRate awardedSeatHours } } }`;
-  const result = await waitFor('clearing (the worker solves it with HiGHS)', async () => (await call(brandKey, RESULT, { id: spike.id })).clearingResult);
+    bids(first: 100) { nodes { bidId vendorId status reason score adjustedRate awardedSeatHours } } } }`;
+  const cleared = await waitFor('clearing (the worker solves it with HiGHS)', async () => (await call(brandKey, RESULT, { id: spike.id })).clearingResult);
+  // One page holds every bid of the demo's few vendors.
+  const result = { ...cleared, bids: cleared.bids.nodes };
   return { bids, result };
 }

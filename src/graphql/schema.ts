@@ -16,6 +16,9 @@ import { ConsoleResolver } from './access/console.resolver.js';
 import { BidFields } from './bidding/bid.fields.js';
 import { ClearingFailuresResolver } from './clearing/clearing-failures.resolver.js';
 import { AwardLineFields, BidOutcomeFields, ContractFields } from './clearing/contract.fields.js';
+import { ClearingResultFields } from './clearing/clearing-result.fields.js';
+import { ScorecardFields } from './quality/scorecard.fields.js';
+import { StatementFields } from './settlement/statement.fields.js';
 import { PreviewStaffingResolver } from './demand/preview-staffing.resolver.js';
 import { AccountBalanceFields, AccrualFields, InvoiceFields } from './settlement/invoice.fields.js';
 import { SandboxResolver } from './sandbox/sandbox.resolver.js';
@@ -40,6 +43,10 @@ export const resolvers = [
   AccountBalanceFields,
   AccrualFields,
   BidFields,
+  // Lists that grow, paged inside their parent (issue 16).
+  ClearingResultFields,
+  ScorecardFields,
+  StatementFields,
   // Sandboxes and test clocks (issue 16).
   SandboxResolver,
 ] as const;

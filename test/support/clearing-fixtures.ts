@@ -5,7 +5,7 @@ import * as op from './operations.js';
 
 /** The spike's clearing result once the worker has written it (read as the brand). */
 export const clearedResult = (h: Harness, m: Market, spikeId: string) =>
-  eventually(async () => ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, m.brand.key)).clearingResult);
+  eventually(async () => op.flatPages(ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, m.brand.key)).clearingResult));
 
 /** Rows in a table, read directly. */
 export const tableCount = async (h: Harness, table: string) =>

@@ -30,8 +30,8 @@ export const BIDS_FOR_SPIKE = `query($id: UUID!, $first: Int) { bidsForSpike(spi
 
 export const CLEARING_RESULT = `query($id: UUID!) { clearingResult(spikeId: $id) { spikeId status solver coveredSeatHours adjustedCost auditSha256
   intervals { index requiredSeats awardedSeats unfilledSeats highestWinningAdjustedRate serviceLevelAtAwarded serviceLevelAtRequired }
-  awards { bidId vendorId index seats score adjustedRate }
-  bids { bidId vendorId status reason reasonDetail score adjustedRate awardedSeatHours } } }`;
+  awards(first: 100) { nodes { bidId vendorId index seats score adjustedRate } pageInfo { hasNextPage endCursor } }
+  bids(first: 100) { nodes { bidId vendorId status reason reasonDetail score adjustedRate awardedSeatHours } pageInfo { hasNextPage endCursor } } } }`;
 export const CLEARING_FAILURE = `query($id: UUID!) { clearingFailure(spikeId: $id) { spikeId code message attempts firstFailedAt lastFailedAt } }`;
 export const AUDIT_RECORD = `query($id: UUID!) { auditRecord(spikeId: $id) { spikeId sha256 canonicalJson } }`;
 export const ROUTING_PLAN = `query($id: UUID!) { routingPlan(spikeId: $id) { spikeId csv intervals { index shares { vendorId vendorName seats basisPoints } } } }`;
@@ -47,11 +47,11 @@ export const INVOICE = `query($id: UUID!) { invoice(id: $id) { id number kind st
 export const INVOICES = `query($filter: InvoiceFilterInput, $first: Int) { invoices(filter: $filter, first: $first) { nodes { id kind status brandId vendorId net { ${MONEY} } } pageInfo { hasNextPage } } }`;
 export const PAY = `mutation($input: RecordPaymentInput!, $key: String!) { recordPayment(input: $input, idempotencyKey: $key) { __typename ... on Invoice { id status paid { ${MONEY} } } ${USER_ERROR} } }`;
 export const BALANCES = `query($currency: String, $asOf: DateTimeISO) { ledgerBalances(currency: $currency, asOf: $asOf, first: 100) { nodes { accountId organizationId kind balance { ${MONEY} } } } }`;
-export const STATEMENT = `query($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!) { accountStatement(accountId: $id, from: $from, to: $to) { opening { ${MONEY} } closing { ${MONEY} } entries { kind amount { ${MONEY} } balance { ${MONEY} } } csv } }`;
+export const STATEMENT = `query($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!) { accountStatement(accountId: $id, from: $from, to: $to) { opening { ${MONEY} } closing { ${MONEY} } entries(first: 100) { nodes { kind amount { ${MONEY} } balance { ${MONEY} } } pageInfo { hasNextPage endCursor } } csv } }`;
 export const ACCRUALS = `query { accruals(first: 100) { nodes { contractId unsettledNet { ${MONEY} } } } }`;
 export const ACCRUALS_PAGE = `query($first: Int!, $after: String) { accruals(first: $first, after: $after) {
   nodes { contractId } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
-export const RECONCILIATION = `query { reconciliation { balanced discrepancies sums { ${MONEY} } } }`;
+export const RECONCILIATION = `query { reconciliation { balanced discrepancies discrepancyCount sums { ${MONEY} } } }`;
 
 export const RECORD_EVENTS = `mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename
   ... on QualityEventBatchReceipt { accepted duplicates rejected receipts { index externalId status eventId rejection { code message field } } } ${USER_ERROR} } }`;
@@ -61,8 +61,8 @@ export const SCORING_POLICY = `query { scoringPolicy { version priorWeight halfL
 export const SET_SCORING_POLICY = `mutation($input: ScoringPolicyInput!) { setScoringPolicy(input: $input) { __typename ... on ScoringPolicy { version priorWeight halfLifeDays weights { csat qa } } ${USER_ERROR} } }`;
 export const RANKINGS = `query($skill: String, $channel: Channel, $first: Int, $after: String) { vendorRankings(skill: $skill, channel: $channel, first: $first, after: $after) {
   nodes { rank vendorId vendorName vendorType composite auditState suspended samples basis } pageInfo { hasNextPage endCursor } } }`;
-export const SCORECARD = `query($id: UUID!) { vendorScorecard(vendorId: $id) { vendorId vendorName composite baseComposite auditState suspended auditAt auditNotes computedAt brandAudits { brandId state occurredAt }
-  metrics { ${METRIC_FIELDS} } scopes { scope composite samples } } }`;
+export const SCORECARD = `query($id: UUID!) { vendorScorecard(vendorId: $id) { vendorId vendorName composite baseComposite auditState suspended auditAt auditNotes computedAt brandAudits(first: 100) { nodes { brandId state occurredAt } }
+  metrics { ${METRIC_FIELDS} } scopes(first: 100) { nodes { scope composite samples } } } }`;
 export const SCORE_HISTORY = `query($id: UUID!, $scope: String, $first: Int, $after: String) { scoreHistory(vendorId: $id, scope: $scope, first: $first, after: $after) {
   nodes { id scope computedAt composite previousComposite auditState newObservations { metric count } metrics { ${METRIC_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
 
@@ -89,7 +89,18 @@ export const ORGANIZATIONS = `query($kind: OrganizationKind, $first: Int, $after
 export const CLEARING_FAILURES = `query($first: Int) { clearingFailures(first: $first) { nodes { spikeId code message attempts } pageInfo { hasNextPage } } }`;
 export const CONTRACT_NAMES = `query($id: UUID!) { contract(id: $id) { id spike { id title timeZone } brand { id name } vendor { id name } awardedValue { ${MONEY} amount } } }`;
 export const INVOICE_NAMES = `query($id: UUID!) { invoice(id: $id) { id contract { id spikeId } brand { name } vendor { name } } }`;
-export const AWARD_NAMES = `query($id: UUID!) { clearingResult(spikeId: $id) { awards { vendorId vendor { name } } bids { vendorId vendor { name } } } }`;
+export const AWARD_NAMES = `query($id: UUID!) { clearingResult(spikeId: $id) { awards(first: 100) { nodes { vendorId vendor { name } } } bids(first: 100) { nodes { vendorId vendor { name } } } } }`;
 export const BID_WITH_SPIKE = `query($id: UUID!) { bid(id: $id) { id spike { id title } outcome { status reason bidToBeat { index awardedSeats } } } }`;
 export const BALANCE_NAMES = `query { ledgerBalances { nodes { accountId organization { name } } } }`;
 export const ACCRUAL_NAMES = `query { accruals { nodes { contractId brand { name } vendor { name } } } }`;
+
+/**
+ * A clearing result, scorecard or statement with each of its paged lists (`awards`, `bids`,
+ * `scopes`, `brandAudits`, `entries`: connections since issue 16) as the plain array of its first
+ * page's nodes, for tests about their content. test/list-pages.test.ts covers the paging itself.
+ */
+export function flatPages<T>(value: T): T {
+  if (!value || typeof value !== 'object') return value;
+  const paged = (v: unknown) => v && typeof v === 'object' && Array.isArray((v as { nodes?: unknown }).nodes);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, paged(v) ? (v as { nodes: unknown[] }).nodes : v])) as T;
+}

@@ -67,7 +67,7 @@ export async function aDeliveredSpike(
 export async function scorecardsNow(h: Harness, vendorIds: readonly string[]): Promise<Map<string, Scorecard>> {
   await recomputeScores(h.orm.em.fork() as never, h.clock);
   const cards = new Map<string, Scorecard>();
-  for (const id of vendorIds) cards.set(id, ok(await gql(h.url, op.SCORECARD, { id }, h.operatorKey)).vendorScorecard);
+  for (const id of vendorIds) cards.set(id, op.flatPages(ok(await gql(h.url, op.SCORECARD, { id }, h.operatorKey)).vendorScorecard));
   return cards;
 }
 
@@ -106,7 +106,7 @@ export async function clearedBetween(h: Harness, brand: Party, bids: { vendor: P
   await clearSpike(h.orm.em.fork() as never, h.clock, storedQualityScores, spikeId);
   return eventually(
     async () =>
-      ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, brand.key)).clearingResult as {
+      op.flatPages(ok(await gql(h.url, op.CLEARING_RESULT, { id: spikeId }, brand.key)).clearingResult) as {
         awards: { vendorId: string; score: number }[];
         bids: { vendorId: string; status: string; score: number }[];
       } | null,

@@ -14,7 +14,7 @@ export function qualityScenarios(current: () => { h: Harness; m: Market }, nextS
   const usd = (amountMinor: string) => ({ amountMinor, currency: 'USD' });
   const everyInterval = (seats: number) => [0, 1, 2, 3].map((index) => ({ index, seats }));
   const cleared = (spikeId: string) =>
-    eventually(async () => ok(await gql(current().h.url, op.CLEARING_RESULT, { id: spikeId }, current().m.brand.key)).clearingResult);
+    eventually(async () => op.flatPages(ok(await gql(current().h.url, op.CLEARING_RESULT, { id: spikeId }, current().m.brand.key)).clearingResult));
   const csat = (vendorId: string, score: number, extra: Record<string, unknown> = {}) => ({
     externalId: `e-${nextSeq()}`,
     kind: 'CSAT',

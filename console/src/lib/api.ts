@@ -90,3 +90,22 @@ export function download(filename: string, text: string, type = 'text/csv;charse
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * Downloads one of the API's CSV exports (GET /exports/…) with the session cookie and the console
+ * header, and saves it under `filename`; the error message to show, or null.
+ */
+export async function downloadExport(path: string, filename: string): Promise<string | null> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { ...CONSOLE_HEADER }, credentials: 'same-origin' });
+  } catch {
+    return 'The API could not be reached. Check your connection and try again.';
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { errors?: { message?: string }[] } | null;
+    return `Download failed: ${body?.errors?.[0]?.message ?? `HTTP ${res.status}`}.`;
+  }
+  download(filename, await res.text());
+  return null;
+}

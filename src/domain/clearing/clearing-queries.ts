@@ -47,6 +47,38 @@ export async function getClearingResult(em: EntityManager, actor: Principal | nu
   return { result, outcomes, awards, auditSha256: audit.sha256 };
 }
 
+/** A clearing's totals without its lists (`clearingAwards`, `clearingBidOutcomes` page those); null until it has cleared. */
+export async function getClearingSummary(
+  em: EntityManager,
+  actor: Principal | null,
+  spikeId: string,
+): Promise<Pick<ClearingView, 'result' | 'auditSha256'> | null> {
+  await spikeForBrand(em, actor, spikeId);
+  const result = await em.findOne(ClearingResultSchema, { spikeId });
+  if (!result) return null;
+  return { result, auditSha256: (await em.findOneOrFail(AuditRecordSchema, { spikeId })).sha256 };
+}
+
+/**
+ * A cleared spike's award lines, a page at a time in (interval, bid) order; the cursor names the
+ * last award's id and the page continues after its (interval, bid). For a spike the caller has
+ * already been allowed to read (getClearingSummary).
+ */
+export async function clearingAwards(em: EntityManager, spikeId: string, page: PageRequest): Promise<Page<Award>> {
+  const last = page.after ? await em.findOne(AwardSchema, { id: page.after, spikeId }) : null;
+  if (page.after && !last) return { items: [], hasNextPage: false };
+  const after = last ? { $or: [{ intervalIndex: { $gt: last.intervalIndex } }, { intervalIndex: last.intervalIndex, bidId: { $gt: last.bidId } }] } : {};
+  const rows = await em.find(AwardSchema, { spikeId, ...after }, { orderBy: { intervalIndex: 'asc', bidId: 'asc' }, limit: page.first + 1 });
+  return toPage(rows, page.first);
+}
+
+/** A cleared spike's bid outcomes, a page at a time in bid id order (keyset on the bid id). Same caller as clearingAwards. */
+export async function clearingBidOutcomes(em: EntityManager, spikeId: string, page: PageRequest): Promise<Page<BidOutcome>> {
+  const after = page.after ? { bidId: { $gt: page.after } } : {};
+  const rows = await em.find(BidOutcomeSchema, { spikeId, ...after }, { orderBy: { bidId: 'asc' }, limit: page.first + 1 });
+  return toPage(rows, page.first);
+}
+
 /** The audit record of a clearing, for the brand and the operator; null until cleared. */
 export async function getAuditRecord(em: EntityManager, actor: Principal | null, spikeId: string): Promise<AuditRecord | null> {
   await spikeForBrand(em, actor, spikeId);

@@ -118,9 +118,37 @@ export interface Scorecard {
   metrics: MetricScore[];
   /** Whether the caller sees the full breakdown (the vendor itself, the operator). */
   full: boolean;
+  /** Every skill and channel scope with a score, in scope order (read whole with the vendor's scores; paged by the caller). */
   scopes: { scope: string; composite: number; samples: number }[];
-  /** Brands' own audit states of the vendor: a brand sees its own, the vendor and the operator all. */
-  brandAudits: { brandId: string; state: AuditState; occurredAt: Date }[];
+  /** The caller's organisation: a brand sees only its own brand audits (brandAuditsOf). */
+  viewerOrganizationId: string;
+}
+
+export interface BrandAuditView {
+  brandId: string;
+  state: AuditState;
+  occurredAt: Date;
+}
+
+/**
+ * Brands' own audit states of a scorecard's vendor, a page at a time in brand id order (keyset on
+ * the brand id): a brand sees its own, the vendor itself and the operator all. Only reachable
+ * through `vendorScorecard`, which has already checked the caller may see the vendor.
+ */
+export async function brandAuditsOf(
+  em: EntityManager,
+  card: Pick<Scorecard, 'vendorId' | 'full' | 'viewerOrganizationId'>,
+  page: PageRequest,
+): Promise<Page<BrandAuditView>> {
+  const rows = await em.execute<Pick<RowOf<typeof BrandVendorAuditSchema>, 'brand_id' | 'state' | 'occurred_at'>[]>(
+    `select brand_id, state, occurred_at from brand_vendor_audit
+      where vendor_id = ? and (? or brand_id = ?) and (?::uuid is null or brand_id > ?::uuid) order by brand_id limit ?`,
+    [card.vendorId, card.full, card.viewerOrganizationId, page.after, page.after, page.first + 1],
+  );
+  return toPage(
+    rows.map((b) => ({ brandId: b.brand_id, state: b.state, occurredAt: new Date(b.occurred_at) })),
+    page.first,
+  );
 }
 
 /**
@@ -134,10 +162,6 @@ export async function vendorScorecard(em: EntityManager, actor: Principal | null
   if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
   const full = p.role !== 'BRAND';
   const base = v.scores?.[OVERALL_SCOPE] ?? v.market ?? NEUTRAL_SCORE;
-  const brandAudits = await em.execute<Pick<RowOf<typeof BrandVendorAuditSchema>, 'brand_id' | 'state' | 'occurred_at'>[]>(
-    `select brand_id, state, occurred_at from brand_vendor_audit where vendor_id = ? and (? or brand_id = ?) order by brand_id`,
-    [vendorId, full, p.organizationId],
-  );
   const metrics = (v.metrics ?? []).map((m) => (full ? m : { ...m, mean: null, effectiveWeight: 0 }));
   return {
     vendorId: v.id,
@@ -155,7 +179,7 @@ export async function vendorScorecard(em: EntityManager, actor: Principal | null
       .filter(([s]) => s !== OVERALL_SCOPE)
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([scope, composite]) => ({ scope, composite: applyAudit(composite, v.audit), samples: v.samples?.[scope] ?? 0 })),
-    brandAudits: brandAudits.map((b) => ({ brandId: b.brand_id, state: b.state, occurredAt: new Date(b.occurred_at) })),
+    viewerOrganizationId: p.organizationId,
   };
 }
 

@@ -7,7 +7,7 @@
 import { formatDecimal } from '../shared/money.js';
 import { toCsv, type CsvCell } from '../shared/csv.js';
 import type { Invoice, InvoiceLine } from '../../persistence/entities/settlement.js';
-import type { Statement } from './finance-queries.js';
+import type { Statement } from './statement-queries.js';
 
 const decimal = (amountMinor: bigint, currency: string) => formatDecimal({ amountMinor, currency });
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContractSchema } from '../../persistence/entities/contracts.js';
-import type { LedgerAccountSchema, LedgerEntrySchema, LedgerTransactionSchema } from '../../persistence/entities/ledger.js';
+import type { LedgerAccountSchema } from '../../persistence/entities/ledger.js';
 import { InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine, type SettlementSchema } from '../../persistence/entities/settlement.js';
 import type { RowOf } from '../../persistence/rows.js';
 import { ACTUALS_SQL, CONTRACT_WITH_SPIKE_SQL, type ActualsFactsRow } from '../delivery/delivery-facts.js';
@@ -12,8 +12,6 @@ import { amountsFromJson, CONTRACT_TERMS_SQL, currentAmounts, type ContractTerms
 import { settlementDelta } from './settlement-math.js';
 
 type AccountRow = Pick<RowOf<typeof LedgerAccountSchema>, 'id' | 'organization_id' | 'kind' | 'currency'>;
-type EntryRow = RowOf<typeof LedgerEntrySchema>;
-type TransactionRow = RowOf<typeof LedgerTransactionSchema>;
 
 /** Finance reads its own organisation's settlement data; the operator's finance reads everything. */
 function financeOf(actor: Principal | null): Principal {
@@ -99,80 +97,6 @@ export async function ledgerBalances(
     balanceMinor: BigInt(r.balance),
   }));
   return toPage(balances, page.first);
-}
-
-export interface StatementEntry {
-  entryId: string;
-  transactionId: string;
-  kind: string;
-  description: string;
-  postedAt: Date;
-  amountMinor: bigint;
-  balanceMinor: bigint;
-}
-
-export interface Statement {
-  account: AccountBalance;
-  from: Date;
-  to: Date;
-  openingMinor: bigint;
-  closingMinor: bigint;
-  entries: StatementEntry[];
-}
-
-/** Statement of one account over [from, to): opening balance, entries with running balance, closing balance. */
-export async function accountStatement(em: EntityManager, actor: Principal | null, accountIdValue: string, from: Date, to: Date): Promise<Statement> {
-  const p = financeOf(actor);
-  const [account] = await em.execute<AccountRow[]>(
-    `select id, organization_id, kind, currency from ledger_account where id = ? and ${inWorldSql('organization_id')}`,
-    [accountIdValue, worldParam(p)],
-  );
-  if (!account || (!seesAll(p) && account.organization_id !== p.organizationId)) throw new AccessError('NOT_FOUND', `No account ${accountIdValue}`);
-  const [opening] = await em.execute<{ s: string }[]>(
-    'select coalesce(sum(amount_minor), 0)::text as s from ledger_entry where account_id = ? and posted_at < ?',
-    [account.id, from],
-  );
-  const rows = await em.execute<(Pick<EntryRow, 'id' | 'transaction_id' | 'posted_at' | 'amount_minor'> & Pick<TransactionRow, 'kind' | 'description'>)[]>(
-    `select e.id, e.transaction_id, t.kind, t.description, e.posted_at, e.amount_minor::text as amount_minor
-       from ledger_entry e join ledger_transaction t on t.id = e.transaction_id
-      where e.account_id = ? and e.posted_at >= ? and e.posted_at < ? order by e.posted_at, e.id`,
-    [account.id, from, to],
-  );
-  let balance = BigInt(opening!.s);
-  const openingMinor = balance;
-  const entries = rows.map((r) => {
-    balance += BigInt(r.amount_minor);
-    return {
-      entryId: r.id,
-      transactionId: r.transaction_id,
-      kind: r.kind,
-      description: r.description,
-      postedAt: new Date(r.posted_at),
-      amountMinor: BigInt(r.amount_minor),
-      balanceMinor: balance,
-    };
-  });
-  return {
-    account: { accountId: account.id, organizationId: account.organization_id, kind: account.kind, currency: account.currency, balanceMinor: balance },
-    from,
-    to,
-    openingMinor,
-    closingMinor: balance,
-    entries,
-  };
-}
-
-export function statementCsv(s: Statement): string {
-  const lines = ['posted_at,transaction_id,kind,description,amount_minor,balance_minor'];
-  lines.push(`${s.from.toISOString()},,OPENING,Opening balance,0,${s.openingMinor}`);
-  for (const e of s.entries)
-    lines.push(
-      [e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(
-        ',',
-      ),
-    );
-  lines.push(`${s.to.toISOString()},,CLOSING,Closing balance,0,${s.closingMinor}`);
-  return `${lines.join('\n')}\n`;
 }
 
 export interface Accrual {

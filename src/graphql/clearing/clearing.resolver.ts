@@ -1,13 +1,12 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import { getClearingFailure } from '../../domain/clearing/clearing-failure.js';
-import { getAuditRecord, getBidOutcome, getClearingResult, getContract, getRoutingPlan, listContracts } from '../../domain/clearing/clearing-queries.js';
+import { getAuditRecord, getBidOutcome, getClearingSummary, getContract, getRoutingPlan, listContracts } from '../../domain/clearing/clearing-queries.js';
 import type { Context } from '../context.js';
 import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import {
   adjustedCostOf,
   AuditRecordType,
-  AwardType,
   BidOutcomeType,
   ClearedIntervalType,
   ClearingFailureType,
@@ -25,7 +24,7 @@ export class ClearingResolver {
     @Ctx() ctx: Context,
     @Arg('spikeId', () => UuidScalar, { description: 'The spike.' }) spikeId: string,
   ): Promise<ClearingResultType | null> {
-    const view = await getClearingResult(ctx.em, ctx.principal, spikeId);
+    const view = await getClearingSummary(ctx.em, ctx.principal, spikeId);
     if (!view) return null;
     const r = view.result;
     return Object.assign(new ClearingResultType(), {
@@ -36,8 +35,6 @@ export class ClearingResolver {
       adjustedCost: adjustedCostOf(r.adjustedCost),
       clearedAt: r.createdAt,
       intervals: r.intervals.map(ClearedIntervalType.from),
-      awards: view.awards.map(AwardType.from),
-      bids: view.outcomes.map(BidOutcomeType.from),
       auditSha256: view.auditSha256,
     });
   }

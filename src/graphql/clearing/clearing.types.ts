@@ -172,8 +172,6 @@ export class ClearingResultType {
   @Field(() => DecimalScalar, { description: 'Objective 2: value-adjusted cost, in minor units. A decimal string with four decimals.' }) adjustedCost!: string;
   @Field(() => Date, { description: 'When clearing ran.' }) clearedAt!: Date;
   @Field(() => [ClearedIntervalType], { description: 'Per interval: required, awarded, unfilled, service level at risk.' }) intervals!: ClearedIntervalType[];
-  @Field(() => [AwardType], { description: 'Every award line.' }) awards!: AwardType[];
-  @Field(() => [BidOutcomeType], { description: 'Every bid, eligible or not, with its reason.' }) bids!: BidOutcomeType[];
   @Field(() => String, { description: 'SHA-256 of the audit record’s canonical JSON.' }) auditSha256!: string;
 }
 

@@ -34,13 +34,24 @@ export class PageArgs {
 
 const encodeCursor = (id: string) => Buffer.from(`v1:${id}`).toString('base64url');
 
-/** Decodes a cursor; a malformed one is BAD_USER_INPUT naming `after`. */
-export function pageRequest(args: PageArgs): PageRequest {
+/**
+ * Decodes a cursor; a malformed one is BAD_USER_INPUT naming `after`. A cursor names the keyset
+ * key of the last item seen: an id (a UUID) unless the list pages on another key, which `isKey`
+ * then checks (score scopes page on the scope's name).
+ */
+export function pageRequest(args: PageArgs, isKey: (key: string) => boolean = isUuid): PageRequest {
   if (args.after == null) return { first: args.first, after: null };
   const decoded = Buffer.from(args.after, 'base64url').toString();
-  const id = decoded.startsWith('v1:') ? decoded.slice(3) : '';
-  if (!isUuid(id)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
-  return { first: args.first, after: id };
+  const key = decoded.startsWith('v1:') ? decoded.slice(3) : '';
+  if (key === '' || !isKey(key)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+  return { first: args.first, after: key };
+}
+
+/** A page of a list already in memory, in its order, keyset on `keyOf` (for lists read whole with their parent). */
+export function pageOf<T>(items: readonly T[], keyOf: (item: T) => string, page: PageRequest): Page<T> {
+  const start = page.after == null ? 0 : items.findIndex((item) => keyOf(item) > page.after!);
+  const rest = start < 0 ? [] : items.slice(start);
+  return { items: rest.slice(0, page.first), hasNextPage: rest.length > page.first };
 }
 
 export interface ConnectionShape<T> {

@@ -23,8 +23,8 @@ import { MAX_PAGE_SIZE } from '../../domain/shared/page.js';
  * - a connection (a field with `first`) costs 1 plus `first` (at most 100) × one item, so
  *   `demandSpikes(first: 100) { nodes { id } }` costs 101; `edges` and `pageInfo` are free
  *   wrappers, the item itself (`nodes` or `edges.node`) costs 1;
- * - other lists of objects have no size argument, so they count as their expected size
- *   (LIST_SIZES, default 10) × one item;
+ * - other lists of objects have no size argument (each has a documented maximum), so they count
+ *   as their expected size (LIST_SIZES, default 10) × one item;
  * - every mutation costs MUTATION_COST more (a transaction with writes), and fields that read a
  *   lot (clearing results, audit records, statements, rankings, the ledger) cost EXTRA_COST more.
  *
@@ -40,11 +40,11 @@ export const LIST_SIZES: Readonly<Record<string, number>> = {
   'ClearingResult.intervals': 48,
   'RoutingPlan.intervals': 48,
   'BidOutcome.bidToBeat': 48,
-  // Awards are per bid and interval.
-  'ClearingResult.awards': 100,
-  'ClearingResult.bids': 50,
+  // Lists with a documented maximum (docs/decisions.md, "Which lists are pages"): a BASE and a
+  // CREDIT line per interval and one FEE line (at most 2 × 672 + 1); a receipt per event of a
+  // batch (at most 5,000, and the mutation pays per 10 events). Lists that can grow without a
+  // maximum are connections, priced by their `first`.
   'Invoice.lines': 100,
-  'AccountStatement.entries': 100,
   'QualityEventBatchReceipt.receipts': 100,
   'StaffingPreview.intervals': 48,
 };
@@ -58,6 +58,10 @@ export const EXTRA_COST: Readonly<Record<string, number>> = {
   'Query.auditRecord': 20,
   'Query.routingPlan': 10,
   'Query.accountStatement': 20,
+  // A page of entries with their running balance: a sum over the account's earlier entries (index-only).
+  'AccountStatement.entries': 10,
+  // Deprecated: the whole statement, however long; priced like its HTTP download (EXPORT_COST).
+  'AccountStatement.csv': 100,
   'Query.ledgerBalances': 10,
   'Query.accruals': 20,
   'Query.reconciliation': 50,

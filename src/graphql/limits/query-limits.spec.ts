@@ -45,6 +45,18 @@ describe('operation cost', () => {
     expect(await cost('{ organization(id: "0190a000-0000-7000-8000-000000000000") { skills } }')).toBe(1);
   });
 
+  it('prices the lists inside one object that grow (issue 16) as connections, by their `first`', async () => {
+    const spike = '"0190a000-0000-7000-8000-000000000000"';
+    expect(await cost(`{ clearingResult(spikeId: ${spike}) { awards(first: 100) { nodes { seats vendor { name } } } } }`)).toBe(20 + 1 + (1 + 100 * (1 + 2)));
+    expect(await cost(`{ clearingResult(spikeId: ${spike}) { bids { nodes { bidId } } } }`)).toBe(20 + 1 + (1 + 20));
+    expect(await cost(`{ vendorScorecard(vendorId: ${spike}) { scopes(first: 50) { nodes { scope } } brandAudits(first: 10) { nodes { brandId } } } }`)).toBe(
+      10 + 1 + (1 + 50) + (1 + 10),
+    );
+    const statement = `accountStatement(accountId: ${spike}, from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z")`;
+    expect(await cost(`{ ${statement} { entries(first: 100) { nodes { kind } } } }`)).toBe(20 + 1 + (10 + 1 + 100));
+    expect(await cost(`{ ${statement} { csv } }`)).toBe(20 + 1 + 100);
+  });
+
   it('caps `first` at the largest page, which validation enforces anyway', async () => {
     expect(await cost('{ demandSpikes(first: 100000) { nodes { id } } }')).toBe(101);
   });

@@ -102,15 +102,14 @@ export class ScorecardType {
   @Field(() => Float, { description: 'Composite before audit effects.' }) baseComposite!: number;
   @Field(() => AuditState, { description: 'Marketplace audit state, from the operator’s and its auditors’ audits only.' }) auditState!: AuditState;
   @Field(() => Boolean, { description: 'Suspended by a failed marketplace audit: no bidding, bids not cleared.' }) suspended!: boolean;
-  @Field(() => [BrandAuditType], {
-    description: 'Brands’ own audits of the vendor: a BRAND key sees its own, the vendor itself and the operator every brand’s.',
-  })
-  brandAudits!: BrandAuditType[];
   @Field(() => Date, { nullable: true, description: 'When the deciding marketplace audit happened.' }) auditAt!: Date | null;
   @Field(() => String, { nullable: true, description: 'Notes of the latest audit (the vendor itself and the operator only).' }) auditNotes!: string | null;
   @Field(() => Date, { nullable: true, description: 'When the score was last computed; null before the first scoring run.' }) computedAt!: Date | null;
   @Field(() => [MetricScoreType], { description: 'Metric breakdown with sample sizes (empty before the first scoring run).' }) metrics!: MetricScoreType[];
-  @Field(() => [ScopeScoreType], { description: 'Scores per skill and channel where data exists.' }) scopes!: ScopeScoreType[];
+  /** Every scope, paged by the `scopes` field (scorecard.fields.ts). */
+  allScopes!: ScopeScoreType[];
+  /** Who asks: the `brandAudits` field shows a brand only its own. */
+  viewer!: Pick<Scorecard, 'vendorId' | 'full' | 'viewerOrganizationId'>;
 
   static from(s: Scorecard): ScorecardType {
     return Object.assign(new ScorecardType(), {
@@ -124,8 +123,8 @@ export class ScorecardType {
       auditNotes: s.auditNotes,
       computedAt: s.computedAt,
       metrics: s.metrics.map((m) => MetricScoreType.from(m, s.full)),
-      brandAudits: s.brandAudits.map((b) => Object.assign(new BrandAuditType(), b)),
-      scopes: s.scopes.map((x) => Object.assign(new ScopeScoreType(), x)),
+      allScopes: s.scopes.map((x) => Object.assign(new ScopeScoreType(), x)),
+      viewer: { vendorId: s.vendorId, full: s.full, viewerOrganizationId: s.viewerOrganizationId },
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { reportDelivery } from '../../domain/delivery/report-delivery.js';
-import { accountStatement, accruals, getInvoice, ledgerBalances, listInvoices, reconciliation, statementCsv } from '../../domain/settlement/finance-queries.js';
+import { accruals, getInvoice, ledgerBalances, listInvoices, reconciliation } from '../../domain/settlement/finance-queries.js';
+import { statementSummary } from '../../domain/settlement/statement-queries.js';
 import { recordPayment } from '../../domain/settlement/record-payment.js';
 import { settleNow } from '../../domain/settlement/settle-now.js';
 import { isCurrency } from '../../domain/shared/money.js';
@@ -14,6 +15,7 @@ import {
   AccountBalanceConnection,
   AccountBalanceType,
   AccountStatementType,
+  MAX_LISTED_DISCREPANCIES,
   AccrualConnection,
   AccrualType,
   DeliveryReceiptType,
@@ -119,7 +121,9 @@ export class SettlementResolver {
     return toConnection(balances, AccountBalanceType.from, page, (b) => b.accountId);
   }
 
-  @Query(() => AccountStatementType, { description: 'Statement of one account over [from, to), with CSV (FINANCE keys of its owner, or the operator’s).' })
+  @Query(() => AccountStatementType, {
+    description: 'Statement of one account over [from, to): balances, and its entries a page at a time (FINANCE keys of its owner, or the operator’s).',
+  })
   async accountStatement(
     @Ctx() ctx: Context,
     @Arg('accountId', () => UuidScalar, { description: 'Account id (see ledgerBalances).' }) accountId: string,
@@ -127,8 +131,7 @@ export class SettlementResolver {
     @Arg('to', () => Date, { description: 'Period end (exclusive).' }) to: Date,
   ): Promise<AccountStatementType> {
     if (to.getTime() <= from.getTime()) throw badInput('to', '`to` must be after `from`');
-    const s = await accountStatement(ctx.em, ctx.principal, accountId, from, to);
-    return AccountStatementType.from(s, statementCsv(s));
+    return AccountStatementType.from(await statementSummary(ctx.em, ctx.principal, accountId, from, to));
   }
 
   @Query(() => AccrualConnection, {
@@ -144,7 +147,8 @@ export class SettlementResolver {
     const r = await reconciliation(ctx.em, ctx.principal);
     return Object.assign(new ReconciliationType(), {
       balanced: r.balanced,
-      discrepancies: r.discrepancies,
+      discrepancies: r.discrepancies.slice(0, MAX_LISTED_DISCREPANCIES),
+      discrepancyCount: r.discrepancies.length,
       sums: r.currencies.map((c) => MoneyType.of(c.sumMinor, c.currency)),
     });
   }

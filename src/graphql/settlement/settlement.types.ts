@@ -1,7 +1,8 @@
 import { ValidateNested } from 'class-validator';
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Invoice, InvoiceLine } from '../../persistence/entities/settlement.js';
-import type { AccountBalance, Accrual, Statement } from '../../domain/settlement/finance-queries.js';
+import type { AccountBalance, Accrual } from '../../domain/settlement/finance-queries.js';
+import type { StatementSummary } from '../../domain/settlement/statement-queries.js';
 import { MAX_REPORTS_PER_BATCH } from '../../domain/delivery/report-delivery.js';
 import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
@@ -143,6 +144,7 @@ export const AccountBalanceConnection = Connection(AccountBalanceType, 'AccountB
 
 @ObjectType('StatementEntry', { description: 'One posting on an account statement.' })
 export class StatementEntryType {
+  @Field(() => UuidScalar, { description: 'Ledger entry: one posting on this account (its cursor names it).' }) entryId!: string;
   @Field(() => UuidScalar, { description: 'Ledger transaction.' }) transactionId!: string;
   @Field(() => StatementEntryKind, { description: 'The transaction behind the line.' }) kind!: string;
   @Field(() => String, { description: 'Description.' }) description!: string;
@@ -158,10 +160,10 @@ export class AccountStatementType {
   @Field(() => Date, { description: 'Period end (exclusive).' }) to!: Date;
   @Field(() => MoneyType, { description: 'Balance at `from`.' }) opening!: MoneyType;
   @Field(() => MoneyType, { description: 'Balance at `to`.' }) closing!: MoneyType;
-  @Field(() => [StatementEntryType], { description: 'Postings in time order.' }) entries!: StatementEntryType[];
-  @Field(() => String, { description: 'The statement as CSV.' }) csv!: string;
+  /** What `entries` and `csv` read (statement.fields.ts). */
+  summary!: StatementSummary;
 
-  static from(s: Statement, csv: string): AccountStatementType {
+  static from(s: StatementSummary): AccountStatementType {
     const m = (v: bigint) => MoneyType.of(v, s.account.currency);
     return Object.assign(new AccountStatementType(), {
       account: AccountBalanceType.from(s.account),
@@ -169,15 +171,7 @@ export class AccountStatementType {
       to: s.to,
       opening: m(s.openingMinor),
       closing: m(s.closingMinor),
-      csv,
-      entries: s.entries.map((e) => ({
-        transactionId: e.transactionId,
-        kind: e.kind,
-        description: e.description,
-        postedAt: e.postedAt,
-        amount: m(e.amountMinor),
-        balance: m(e.balanceMinor),
-      })),
+      summary: s,
     });
   }
 }
@@ -201,11 +195,18 @@ export class AccrualType {
 
 export const AccrualConnection = Connection(AccrualType, 'Accrual', 'accrual');
 
+/** A check's findings are listed up to this many: a list with a documented maximum (docs/decisions.md, "Which lists are pages"). */
+export const MAX_LISTED_DISCREPANCIES = 100;
+
 @ObjectType('Reconciliation', { description: 'Whether the books agree: ledger sums to zero per currency, and invoices equal their postings and payments.' })
 export class ReconciliationType {
   @Field(() => Boolean, { description: 'True when there is no discrepancy.' }) balanced!: boolean;
   @Field(() => [MoneyType], { description: 'Sum of all ledger entries per currency (zero when balanced).' }) sums!: MoneyType[];
-  @Field(() => [String], { description: 'Every discrepancy found, in words.' }) discrepancies!: string[];
+  @Field(() => [String], {
+    description: `The first ${MAX_LISTED_DISCREPANCIES} discrepancies found, in words: ledger sums per currency, then transactions, then invoices by vendor and number (discrepancyCount tells how many there are).`,
+  })
+  discrepancies!: string[];
+  @Field(() => Int, { description: 'How many discrepancies there are in all (0 when balanced).' }) discrepancyCount!: number;
 }
 
 @ObjectType('DeliveryReceipt', { description: 'Actuals accepted for a contract.' })

@@ -1,11 +1,13 @@
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
+import type { AwardsQuery } from '../../gql/graphql';
 import { formatMoney, formatRate } from '../../lib/format';
+import { PagedRows, type UsePage } from '../../components/paged-rows';
 import { QueryState } from '../../components/states';
 import { Status } from '../../components/status';
 
 const AwardsQuery = graphql(`
-  query Awards($id: UUID!) {
+  query Awards($id: UUID!, $after: String) {
     contracts(spikeId: $id, first: 100) {
       nodes {
         id
@@ -26,34 +28,50 @@ const AwardsQuery = graphql(`
       }
     }
     clearingResult(spikeId: $id) {
-      bids {
-        bidId
-        vendorId
-        vendor {
-          name
-          vendorType
+      bids(first: 100, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
         }
-        status
-        reason
-        reasonDetail
-        score
-        adjustedRate
-        awardedSeatHours
+        nodes {
+          bidId
+          vendorId
+          vendor {
+            name
+            vendorType
+          }
+          status
+          reason
+          reasonDetail
+          score
+          adjustedRate
+          awardedSeatHours
+        }
       }
     }
   }
 `);
 
-/** Awards by vendor, with names, the scores clearing used and the value of each award; then every bid's outcome and reason. */
+type Outcome = NonNullable<AwardsQuery['clearingResult']>['bids']['nodes'][number];
+
+const bidsAfter =
+  (id: string): UsePage<Outcome> =>
+  (after) => {
+    const [r] = useQuery({ query: AwardsQuery, variables: { id, after } });
+    return { page: r.data?.clearingResult?.bids ?? null, fetching: r.fetching, error: r.error };
+  };
+
+/** Awards by vendor (100 contracts), with names, the scores clearing used and the value of each award; then every bid's outcome and reason. */
 export function Awards({ spikeId, currency }: { spikeId: string; currency: string }) {
-  const [result, refetch] = useQuery({ query: AwardsQuery, variables: { id: spikeId } });
+  const [result, refetch] = useQuery({ query: AwardsQuery, variables: { id: spikeId, after: null } });
   return (
     <section aria-labelledby="awards-heading">
       <h2 id="awards-heading">Awards by vendor</h2>
       <QueryState result={result} retry={() => refetch({ requestPolicy: 'network-only' })}>
         {(d) => {
-          const bids = d.clearingResult?.bids ?? [];
-          const scoreOf = new Map(bids.map((b) => [b.vendorId, b]));
+          const bids = d.clearingResult?.bids ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+          // The score clearing used, from the first 100 bids (a vendor past them shows —).
+          const scoreOf = new Map(bids.nodes.map((b) => [b.vendorId, b]));
           return (
             <>
               {d.contracts.nodes.length === 0 ? (
@@ -119,8 +137,12 @@ export function Awards({ spikeId, currency }: { spikeId: string; currency: strin
                       </th>
                     </tr>
                   </thead>
-                  <tbody>
-                    {bids.map((b) => (
+                  <PagedRows
+                    first={bids}
+                    usePage={bidsAfter(spikeId)}
+                    colSpan={6}
+                    what="bids"
+                    row={(b) => (
                       <tr key={b.bidId}>
                         <th scope="row">
                           {b.vendor.name}
@@ -137,8 +159,8 @@ export function Awards({ spikeId, currency }: { spikeId: string; currency: strin
                         <td className="num">{formatRate(b.adjustedRate, currency)}</td>
                         <td className="num">{Number(b.awardedSeatHours).toLocaleString('en-GB')}</td>
                       </tr>
-                    ))}
-                  </tbody>
+                    )}
+                  />
                 </table>
               </div>
             </>

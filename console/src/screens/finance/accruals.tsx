@@ -1,15 +1,18 @@
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
+import type { AccrualsQuery } from '../../gql/graphql';
 import { formatMoney } from '../../lib/format';
 import { useTitle } from '../../lib/router';
+import { PagedRows, type UsePage } from '../../components/paged-rows';
 import { QueryState } from '../../components/states';
 import { PageHeader } from '../../components/status';
 
 const AccrualsQuery = graphql(`
-  query Accruals {
-    accruals(first: 100) {
+  query Accruals($after: String) {
+    accruals(first: 100, after: $after) {
       pageInfo {
         hasNextPage
+        endCursor
       }
       nodes {
         contractId
@@ -28,10 +31,17 @@ const AccrualsQuery = graphql(`
   }
 `);
 
-/** Delivered but not yet settled value of every open contract, zero included. */
+type Accrual = AccrualsQuery['accruals']['nodes'][number];
+
+const useAccrualsAfter: UsePage<Accrual> = (after) => {
+  const [r] = useQuery({ query: AccrualsQuery, variables: { after } });
+  return { page: r.data?.accruals ?? null, fetching: r.fetching, error: r.error };
+};
+
+/** Delivered but not yet settled value of every open contract, zero included, 100 at a time. */
 export function Accruals() {
   useTitle('Accruals');
-  const [result, refetch] = useQuery({ query: AccrualsQuery, requestPolicy: 'cache-and-network' });
+  const [result, refetch] = useQuery({ query: AccrualsQuery, variables: { after: null }, requestPolicy: 'cache-and-network' });
   return (
     <section>
       <PageHeader title="Accruals" sub="Value delivered on open contracts and not invoiced yet (zero until actuals are reported)." />
@@ -54,16 +64,20 @@ export function Accruals() {
                   </th>
                 </tr>
               </thead>
-              <tbody>
-                {d.accruals.nodes.map((a) => (
+              <PagedRows
+                first={d.accruals}
+                usePage={useAccrualsAfter}
+                colSpan={4}
+                what="contracts"
+                row={(a) => (
                   <tr key={a.contractId}>
                     <th scope="row">{a.contractId.slice(0, 8)}</th>
                     <td>{a.brand.name}</td>
                     <td>{a.vendor.name}</td>
                     <td className="num">{formatMoney(a.unsettledNet)}</td>
                   </tr>
-                ))}
-              </tbody>
+                )}
+              />
             </table>
           </div>
         )}

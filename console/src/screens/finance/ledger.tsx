@@ -1,17 +1,20 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
+import type { BalancesQuery } from '../../gql/graphql';
 import { formatMoney, localZone, zonedWallTimeToUtc } from '../../lib/format';
 import { Link, useTitle } from '../../lib/router';
 import { TextField } from '../../components/form';
+import { PagedRows, type UsePage } from '../../components/paged-rows';
 import { QueryState } from '../../components/states';
 import { PageHeader } from '../../components/status';
 
 export const Balances = graphql(`
-  query Balances($asOf: DateTimeISO) {
-    ledgerBalances(asOf: $asOf, first: 100) {
+  query Balances($asOf: DateTimeISO, $after: String) {
+    ledgerBalances(asOf: $asOf, first: 100, after: $after) {
       pageInfo {
         hasNextPage
+        endCursor
       }
       nodes {
         accountId
@@ -29,13 +32,23 @@ export const Balances = graphql(`
   }
 `);
 
-/** Ledger balances as of the end of a chosen day (or now), per account and currency. */
+type Balance = BalancesQuery['ledgerBalances']['nodes'][number];
+
+/** The accounts after a cursor, as of the same time as the first page. */
+const balancesAfter =
+  (asOf: string | null): UsePage<Balance> =>
+  (after) => {
+    const [r] = useQuery({ query: Balances, variables: { asOf, after } });
+    return { page: r.data?.ledgerBalances ?? null, fetching: r.fetching, error: r.error };
+  };
+
+/** Ledger balances as of the end of a chosen day (or now), per account and currency, 100 accounts at a time. */
 export function Ledger() {
   useTitle('Ledger');
   const zone = localZone();
   const [day, setDay] = useState('');
   const end = day ? zonedWallTimeToUtc(`${day}T23:59:59`, zone) : null;
-  const [result, refetch] = useQuery({ query: Balances, variables: { asOf: end?.toISOString() ?? null }, requestPolicy: 'cache-and-network' });
+  const [result, refetch] = useQuery({ query: Balances, variables: { asOf: end?.toISOString() ?? null, after: null }, requestPolicy: 'cache-and-network' });
   return (
     <section>
       <PageHeader title="Ledger balances" sub={`Positive is a debit: owed to the marketplace. ${day ? `As of the end of ${day} (${zone}).` : 'As of now.'}`} />
@@ -62,8 +75,13 @@ export function Ledger() {
                   <th scope="col">Statement</th>
                 </tr>
               </thead>
-              <tbody>
-                {d.ledgerBalances.nodes.map((b) => (
+              <PagedRows
+                key={day}
+                first={d.ledgerBalances}
+                usePage={balancesAfter(end?.toISOString() ?? null)}
+                colSpan={5}
+                what="accounts"
+                row={(b) => (
                   <tr key={b.accountId}>
                     <th scope="row">{b.organization.name}</th>
                     <td>{b.kind.replace(/_/g, ' ').toLowerCase()}</td>
@@ -73,8 +91,8 @@ export function Ledger() {
                       <Link to={`/statements?account=${b.accountId}`}>Statement</Link>
                     </td>
                   </tr>
-                ))}
-              </tbody>
+                )}
+              />
             </table>
           </div>
         )}

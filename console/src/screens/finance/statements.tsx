@@ -2,17 +2,17 @@ import { useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../../gql';
 import type { StatementQuery } from '../../gql/graphql';
-import { download } from '../../lib/api';
-import { toCsv } from '../../lib/csv';
-import { formatDateTime, formatMoney, localZone, minorToDecimal, zonedWallTimeToUtc } from '../../lib/format';
+import { downloadExport } from '../../lib/api';
+import { formatDateTime, formatMoney, localZone, zonedWallTimeToUtc } from '../../lib/format';
 import { navigate, useQueryParam, useTitle } from '../../lib/router';
 import { SelectField, TextField } from '../../components/form';
-import { QueryState } from '../../components/states';
+import { PagedRows, type UsePage } from '../../components/paged-rows';
+import { ErrorState, QueryState } from '../../components/states';
 import { PageHeader } from '../../components/status';
 import { Balances } from './ledger';
 
 const StatementQuery = graphql(`
-  query Statement($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!) {
+  query Statement($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!, $after: String) {
     accountStatement(accountId: $id, from: $from, to: $to) {
       from
       to
@@ -31,65 +31,57 @@ const StatementQuery = graphql(`
         amountMinor
         currency
       }
-      entries {
-        transactionId
-        kind
-        description
-        postedAt
-        amount {
-          amountMinor
-          currency
+      entries(first: 100, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
         }
-        balance {
-          amountMinor
-          currency
+        nodes {
+          entryId
+          transactionId
+          kind
+          description
+          postedAt
+          amount {
+            amountMinor
+            currency
+          }
+          balance {
+            amountMinor
+            currency
+          }
         }
       }
     }
   }
 `);
 
-type Statement = StatementQuery['accountStatement'];
+type Entry = StatementQuery['accountStatement']['entries']['nodes'][number];
 
-/** The statement as CSV with the currency and the account owner's name on every line. */
-export function statementCsv(s: Statement): string {
-  const currency = s.opening.currency;
-  const owner = s.account.organization.name;
-  const rows: (string | number | null)[][] = [
-    ['posted_at', 'account_owner', 'account', 'kind', 'description', 'transaction_id', 'currency', 'amount', 'balance'],
-  ];
-  rows.push([s.from, owner, s.account.kind, 'OPENING', 'Opening balance', '', currency, '', minorToDecimal(s.opening.amountMinor, currency)]);
-  for (const e of s.entries)
-    rows.push([
-      e.postedAt,
-      owner,
-      s.account.kind,
-      e.kind,
-      e.description,
-      e.transactionId,
-      currency,
-      minorToDecimal(e.amount.amountMinor, currency),
-      minorToDecimal(e.balance.amountMinor, currency),
-    ]);
-  rows.push([s.to, owner, s.account.kind, 'CLOSING', 'Closing balance', '', currency, '', minorToDecimal(s.closing.amountMinor, currency)]);
-  return toCsv(rows);
-}
+const entriesAfter =
+  (variables: { id: string; from: string; to: string }): UsePage<Entry> =>
+  (after) => {
+    const [r] = useQuery({ query: StatementQuery, variables: { ...variables, after } });
+    return { page: r.data?.accountStatement.entries ?? null, fetching: r.fetching, error: r.error };
+  };
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
-/** A statement of one account over a period, with a CSV download. */
+/** A statement of one account over a period, 100 postings at a time, with the API's CSV download of the whole period. */
 export function Statements() {
   useTitle('Statements');
   const zone = localZone();
   const account = useQueryParam('account') ?? '';
   const [from, setFrom] = useState(() => iso(new Date(Date.now() - 30 * 86_400_000)));
   const [to, setTo] = useState(() => iso(new Date(Date.now() + 86_400_000)));
-  const [balances] = useQuery({ query: Balances, variables: { asOf: null } });
+  const [balances] = useQuery({ query: Balances, variables: { asOf: null, after: null } });
   const fromAt = zonedWallTimeToUtc(`${from}T00:00`, zone);
   const toAt = zonedWallTimeToUtc(`${to}T00:00`, zone);
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  const period = { id: account, from: fromAt?.toISOString() ?? '', to: toAt?.toISOString() ?? '' };
   const [result, refetch] = useQuery({
     query: StatementQuery,
-    variables: { id: account, from: fromAt?.toISOString() ?? '', to: toAt?.toISOString() ?? '' },
+    variables: { ...period, after: null },
     pause: !account || !fromAt || !toAt,
     requestPolicy: 'cache-and-network',
   });
@@ -124,14 +116,20 @@ export function Statements() {
                   <button
                     type="button"
                     className="secondary"
-                    onClick={() =>
-                      download(`statement-${s.account.organization.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${from}-${to}.csv`, statementCsv(s))
+                    onClick={async () =>
+                      setDownloadError(
+                        await downloadExport(
+                          `/exports/statement.csv?${new URLSearchParams({ accountId: period.id, from: period.from, to: period.to }).toString()}`,
+                          `statement-${s.account.organization.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${from}-${to}.csv`,
+                        ),
+                      )
                     }
                   >
                     Download statement (CSV)
                   </button>
                 </p>
-                {s.entries.length === 0 ? (
+                {downloadError && <ErrorState error={downloadError} />}
+                {s.entries.nodes.length === 0 ? (
                   <p className="state empty">No postings in this period.</p>
                 ) : (
                   <div className="table-wrap" tabIndex={0}>
@@ -149,17 +147,22 @@ export function Statements() {
                           </th>
                         </tr>
                       </thead>
-                      <tbody>
-                        {s.entries.map((e, n) => (
-                          <tr key={`${e.transactionId}-${n}`}>
+                      <PagedRows
+                        key={`${period.id}-${period.from}-${period.to}`}
+                        first={s.entries}
+                        usePage={entriesAfter(period)}
+                        colSpan={5}
+                        what="postings"
+                        row={(e) => (
+                          <tr key={e.entryId}>
                             <td>{formatDateTime(e.postedAt, zone)}</td>
                             <td>{e.kind.toLowerCase()}</td>
                             <td>{e.description}</td>
                             <td className="num">{formatMoney(e.amount)}</td>
                             <td className="num">{formatMoney(e.balance)}</td>
                           </tr>
-                        ))}
-                      </tbody>
+                        )}
+                      />
                     </table>
                   </div>
                 )}

@@ -1,16 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../../gql';
-import type { Role } from '../../gql/graphql';
+import type { OrganizationKeysQuery, Role } from '../../gql/graphql';
 import { firstError } from '../../lib/errors';
 import { formatDateTime, localZone } from '../../lib/format';
 import { useTitle } from '../../lib/router';
 import { errorFor, FormError, SelectField, TextField, type UserErrorLike } from '../../components/form';
+import { PagedRows, type UsePage } from '../../components/paged-rows';
 import { QueryState } from '../../components/states';
 import { PageHeader, Status } from '../../components/status';
 
 const OrganizationKeys = graphql(`
-  query OrganizationKeys($id: UUID!) {
+  query OrganizationKeys($id: UUID!, $after: String) {
     organization(id: $id) {
       id
       name
@@ -20,9 +21,10 @@ const OrganizationKeys = graphql(`
       skills
       certifications
     }
-    apiKeys(organizationId: $id, first: 100) {
+    apiKeys(organizationId: $id, first: 100, after: $after) {
       pageInfo {
         hasNextPage
+        endCursor
       }
       nodes {
         id
@@ -72,9 +74,18 @@ const ROLES_BY_KIND: Record<string, Role[]> = {
   AUDITOR: ['AUDITOR'],
 };
 
-/** One organisation's profile and API keys: issue one (its secret shown once) and revoke. */
+type Key = OrganizationKeysQuery['apiKeys']['nodes'][number];
+
+const keysAfter =
+  (id: string): UsePage<Key> =>
+  (after) => {
+    const [r] = useQuery({ query: OrganizationKeys, variables: { id, after } });
+    return { page: r.data?.apiKeys ?? null, fetching: r.fetching, error: r.error };
+  };
+
+/** One organisation's profile and API keys, 100 at a time: issue one (its secret shown once) and revoke. */
 export function OrganizationPage({ id }: { id: string }) {
-  const [result, refetch] = useQuery({ query: OrganizationKeys, variables: { id }, requestPolicy: 'cache-and-network' });
+  const [result, refetch] = useQuery({ query: OrganizationKeys, variables: { id, after: null }, requestPolicy: 'cache-and-network' });
   const [issuing, issue] = useMutation(IssueKey);
   const [, revoke] = useMutation(RevokeKey);
   const [role, setRole] = useState<Role | ''>('');
@@ -155,8 +166,12 @@ export function OrganizationPage({ id }: { id: string }) {
                       <th scope="col">State</th>
                     </tr>
                   </thead>
-                  <tbody>
-                    {d.apiKeys.nodes.map((k) => (
+                  <PagedRows
+                    first={d.apiKeys}
+                    usePage={keysAfter(id)}
+                    colSpan={5}
+                    what="keys"
+                    row={(k) => (
                       <tr key={k.id} data-key={k.prefix}>
                         <th scope="row">
                           <code>{k.prefix}</code>
@@ -193,8 +208,8 @@ export function OrganizationPage({ id }: { id: string }) {
                           )}
                         </td>
                       </tr>
-                    ))}
-                  </tbody>
+                    )}
+                  />
                 </table>
               </div>
             )}

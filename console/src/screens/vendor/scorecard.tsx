@@ -24,11 +24,6 @@ const ScorecardQuery = graphql(`
         points
         samples
       }
-      scopes {
-        scope
-        composite
-        samples
-      }
     }
     scoreHistory(vendorId: $vendorId, first: 100) {
       nodes {
