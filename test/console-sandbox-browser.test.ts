@@ -113,7 +113,7 @@ describe('the console’s sandboxes', () => {
     await page.getByText(/No sandboxes yet/).waitFor();
     const refused = await gql(h.url, SANDBOXES, { first: 1 }, brandKey);
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-  });
+  }, 90_000);
 
   it('asked nothing of any other origin and threw no error', () => {
     expect(personas.flatMap((x) => x.foreign)).toEqual([]);
