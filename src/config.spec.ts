@@ -26,6 +26,7 @@ describe('configuration', () => {
         subscriptionsPerConnection: 20,
         maxMessageBytes: 262_144,
         pendingPerAddress: 10,
+        recheckMs: 5_000,
       },
     });
     // The organisation's default is never below what one key may hold.

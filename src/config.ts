@@ -69,6 +69,8 @@ export interface Config {
     subscriptionsPerConnection: number;
     maxMessageBytes: number;
     pendingPerAddress: number;
+    /** How often open connections are checked for an ended console session or a revoked key (SUBSCRIPTION_RECHECK_MS). */
+    recheckMs: number;
   };
   /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address. */
   trustProxyHops: number;
@@ -260,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
       subscriptionsPerConnection: integer(env, 'SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 1_000),
       maxMessageBytes: integer(env, 'SUBSCRIPTION_MAX_MESSAGE_BYTES', 256 * 1024, 1_024, 16 * 1024 * 1024),
       pendingPerAddress: integer(env, 'SUBSCRIPTION_PENDING_CONNECTIONS_PER_ADDRESS', 10, 1, 10_000),
+      recheckMs: integer(env, 'SUBSCRIPTION_RECHECK_MS', 5_000, 100, 300_000),
     },
   };
 }

@@ -61,6 +61,7 @@ const api = await createApiServer({
   connectionSlots,
   subscriptionMaxMessageBytes: config.subscriptionLimits.maxMessageBytes,
   subscriptionPendingPerAddress: config.subscriptionLimits.pendingPerAddress,
+  subscriptionRecheckMs: config.subscriptionLimits.recheckMs,
   console: { sessionTtlMs: config.consoleSessionTtlMs },
   graphiql: { enabled: config.graphiqlEnabled },
 });

@@ -29,7 +29,7 @@ import { createConsoleSessions } from './http/console-session.js';
 import { CONSOLE_PATH, consoleStatic, distDir } from './http/console-static.js';
 import { EXPORTS_PATH, exportRoutes } from './http/exports.js';
 import { GRAPHIQL_PATH, graphqlLandingPage } from './http/graphiql.js';
-import { DEFAULT_SESSION_TTL_MS } from './domain/access/console-sessions.js';
+import { DEFAULT_SESSION_TTL_MS, principalsStillActive } from './domain/access/console-sessions.js';
 import type { Logger } from './logger.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { createMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
@@ -83,6 +83,8 @@ export interface ApiDeps {
   subscriptionMaxMessageBytes?: number;
   /** graphql-ws sockets per client address not yet initialised, per replica (default DEFAULT_PENDING_CONNECTIONS_PER_ADDRESS). */
   subscriptionPendingPerAddress?: number;
+  /** How often open graphql-ws connections are checked for an ended session or a revoked key (SUBSCRIPTION_RECHECK_MS; default 5 s). */
+  subscriptionRecheckMs?: number;
   /** The web console: its built files (default dist/console) and its session lifetime (default 8 h). */
   console?: { dir?: string; sessionTtlMs?: number };
   /** GraphiQL at /graphiql (GRAPHIQL_ENABLED; default: on outside production), its built files (default dist/graphiql). */
@@ -115,7 +117,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const metrics = createApiMetrics(createRegistry());
   const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
   const protection = queryProtection(limits, deps.rateLimiter, deps.production ? 'authenticated' : 'anyone');
-  let subscriptions: { close(): Promise<void> } | null = null;
+  let subscriptions: ReturnType<typeof attachSubscriptionServer> | null = null;
   const metricsServer: MetricsServer | null = deps.metricsPort == null ? null : createMetricsServer(metrics.registry, deps.metricsToken ?? null);
   let metricsUrl: string | null = null;
   const schema = await getSchema();
@@ -143,6 +145,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     production: deps.production,
     ttlMs: deps.console?.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
+    onSignedOut: () => void subscriptions?.recheckNow(),
   });
   /** The principal for an Authorization value, or null for a malformed, unknown or revoked key. */
   const principalFor = async (em: Context['em'], header: string): Promise<Principal | null> => {
@@ -261,6 +264,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
           pendingConnectionsPerAddress: deps.subscriptionPendingPerAddress ?? DEFAULT_PENDING_CONNECTIONS_PER_ADDRESS,
           onMessage: (outcome) => metrics.subscriptionMessages.inc({ outcome }),
           ...(deps.connectionSlots ? { connectionSlots: deps.connectionSlots } : {}),
+          recheck: { intervalMs: deps.subscriptionRecheckMs, stillActive: (ps) => principalsStillActive(deps.orm.em.fork() as Context['em'], deps.clock, ps) },
         });
       });
       metricsUrl ??= `${url}/metrics`;

@@ -21,7 +21,7 @@ let m: Market;
 let redis: Redis;
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL);
-  h = await startHarness({ rateLimit: { points: 100_000, anonymousPoints: 5, windowMs: 60_000 } });
+  h = await startHarness({ rateLimit: { points: 100_000, anonymousPoints: 5, windowMs: 60_000 }, subscriptionLimits: { recheckMs: 200 } });
   base = h.url.replace(/\/graphql$/, '');
 });
 beforeEach(async () => {
@@ -163,6 +163,55 @@ describe('sign-in links', () => {
     expect((await signIn(base, { link: linkToken(link.path) })).status).toBe(401);
   });
 });
+
+describe('open graphql-ws connections when the session ends', () => {
+  const origin = () => `http://${new URL(base).host}`;
+
+  it('are closed with 4401 promptly at sign-out, while another session of the same key stays open', async () => {
+    const doomed = await signIn(base, { apiKey: m.vendorA.key });
+    const other = await signIn(base, { apiKey: m.vendorA.key });
+    const a = await aSubscribedSocket({ cookie: doomed.cookie!, origin: origin() });
+    const b = await aSubscribedSocket({ cookie: other.cookie!, origin: origin() });
+    const started = Date.now();
+    await signOut(base, doomed.cookie!);
+    expect(await a.closed).toBe(4401);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await new Promise((r) => setTimeout(r, 600)); // three rechecks
+    expect(b.socket.readyState).toBe(WebSocket.OPEN);
+    b.socket.close();
+  });
+
+  it('are closed with 4401 when the session’s key is revoked, or the session expires, with no event needed', async () => {
+    const issued = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorA.id, role: 'VENDOR', label: 'ws' } }, h.operatorKey)).issueApiKey;
+    const revoked = await signIn(base, { apiKey: issued.secret });
+    const bySession = await aSubscribedSocket({ cookie: revoked.cookie!, origin: origin() });
+    const byBearer = await aSubscribedSocket({}, `Bearer ${issued.secret}`);
+    const expiring = await aSubscribedSocket({ cookie: (await signIn(base, { apiKey: m.vendorB.key })).cookie!, origin: origin() });
+    ok(await gql(h.url, op.REVOKE_KEY, { id: issued.apiKey.id }, h.operatorKey));
+    expect(await bySession.closed).toBe(4401);
+    expect(await byBearer.closed).toBe(4401);
+    expect(expiring.socket.readyState).toBe(WebSocket.OPEN);
+    h.clock.advance(8 * 3_600_000);
+    expect(await expiring.closed).toBe(4401);
+  });
+});
+
+/** A graphql-ws socket, acknowledged and holding one subscription (which sees no event); `closed` resolves with its close code. */
+async function aSubscribedSocket(headers: Record<string, string>, authorization?: string): Promise<{ socket: WebSocket; closed: Promise<number> }> {
+  const socket = new WebSocket(h.wsUrl, 'graphql-transport-ws', { headers });
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} })));
+    socket.on('message', (data) => {
+      if (JSON.parse(String(data)).type !== 'connection_ack') return;
+      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { demandSpikePosted { id } }' } }));
+      resolve();
+    });
+    socket.on('error', reject);
+    void closed.then((code) => reject(new Error(`closed ${code} before connection_ack`)));
+  });
+  return { socket, closed };
+}
 
 /** Opens a graphql-ws socket with these upgrade headers; resolves with the first message type or the close code. */
 function wsHandshake(headers: Record<string, string>): Promise<string> {

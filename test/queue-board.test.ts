@@ -44,7 +44,7 @@ describe('queue dashboard at /admin/queues', () => {
     }
   });
 
-  it('shows operators the clearing, settlement, quality and webhook queues, by Bearer and by Basic', async () => {
+  it('shows operators the clearing, settlement, quality, webhook and maintenance queues, by Bearer and by Basic', async () => {
     await clearSpikeAt(h.queues!.clearing, '0190a0a0-0000-7000-8000-0000000000a1', 3_600_000);
     for (const headers of [bearer(h.operatorKey), basic(h.operatorKey), basic(h.operatorKey, '')]) {
       const page = await fetch(board, { headers });
@@ -53,7 +53,13 @@ describe('queue dashboard at /admin/queues', () => {
       const api = await fetch(`${board}/api/queues`, { headers });
       expect(api.status).toBe(200);
       const { queues } = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
-      expect(Object.fromEntries(queues.map((q) => [q.name, q.counts.delayed]))).toEqual({ clearing: 1, settlement: 0, quality: 0, webhooks: 0 });
+      expect(Object.fromEntries(queues.map((q) => [q.name, q.counts.delayed]))).toEqual({
+        clearing: 1,
+        settlement: 0,
+        quality: 0,
+        webhooks: 0,
+        maintenance: 0,
+      });
     }
   });
 

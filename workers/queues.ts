@@ -134,11 +134,17 @@ export function webhookJobOptions(policy: WebhookRetryPolicy): JobsOptions {
   };
 }
 
+export const MAINTENANCE_QUEUE = 'maintenance';
+/** Deletes dead console sessions and sign-in links (workers/maintenance.processor.ts), on a schedule. */
+export const CLEAN_CONSOLE_SESSIONS = 'clean-console-sessions';
+export type MaintenanceJobData = Record<string, never>;
+
 export interface Queues {
   clearing: Queue<ClearingJobData>;
   settlement: Queue<SettlementJobData>;
   quality: Queue<QualityJobData>;
   webhooks: Queue<WebhookJobData>;
+  maintenance: Queue<MaintenanceJobData>;
   /** Every queue, for the operator dashboard and the queue-depth metrics: a new queue is added here. */
   all: readonly Queue[];
   close(): Promise<void>;
@@ -200,7 +206,7 @@ export async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>, s
 }
 
 /**
- * The four queues over one connection, under `prefix` (which isolates deployments and tests);
+ * The five queues over one connection, under `prefix` (which isolates deployments and tests);
  * `onError` receives their connection errors (see logRedisOutages). Built by the queue backend.
  */
 export function createQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
@@ -208,13 +214,15 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
   const settlement = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection, prefix });
   const quality = new Queue<QualityJobData>(QUALITY_QUEUE, { connection, prefix });
   const webhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix });
-  const all: Queue[] = [clearing, settlement, quality, webhooks];
+  const maintenance = new Queue<MaintenanceJobData>(MAINTENANCE_QUEUE, { connection, prefix });
+  const all: Queue[] = [clearing, settlement, quality, webhooks, maintenance];
   if (onError) for (const queue of all) queue.on('error', onError);
   return {
     clearing,
     settlement,
     quality,
     webhooks,
+    maintenance,
     all,
     close: async () => {
       await Promise.all(all.map((q) => q.close()));

@@ -10,12 +10,27 @@ import { clearingProcessor } from './clearing.processor.js';
 import { dispatchOnce, relayOnce, startOutboxRelay, type RelayDeps } from './outbox-relay.js';
 import { qualityProcessor } from './quality.processor.js';
 import type { QueueBackend } from './queue-backend.js';
-import { CLEARING_QUEUE, QUALITY_QUEUE, RECOMPUTE_SCORES, SETTLEMENT_QUEUE, SWEEP, WEBHOOKS_QUEUE, type Queues, type WebhookRetryPolicy } from './queues.js';
+import {
+  CLEAN_CONSOLE_SESSIONS,
+  CLEARING_QUEUE,
+  MAINTENANCE_QUEUE,
+  QUALITY_QUEUE,
+  RECOMPUTE_SCORES,
+  SETTLEMENT_QUEUE,
+  SWEEP,
+  WEBHOOKS_QUEUE,
+  type Queues,
+  type WebhookRetryPolicy,
+} from './queues.js';
+import { maintenanceProcessor } from './maintenance.processor.js';
 import { settlementProcessor } from './settlement.processor.js';
 import { webhookProcessor } from './webhook.processor.js';
 
-export type QueueName = typeof CLEARING_QUEUE | typeof SETTLEMENT_QUEUE | typeof QUALITY_QUEUE | typeof WEBHOOKS_QUEUE;
-export const QUEUE_NAMES: readonly QueueName[] = [CLEARING_QUEUE, SETTLEMENT_QUEUE, QUALITY_QUEUE, WEBHOOKS_QUEUE];
+export type QueueName = typeof CLEARING_QUEUE | typeof SETTLEMENT_QUEUE | typeof QUALITY_QUEUE | typeof WEBHOOKS_QUEUE | typeof MAINTENANCE_QUEUE;
+export const QUEUE_NAMES: readonly QueueName[] = [CLEARING_QUEUE, SETTLEMENT_QUEUE, QUALITY_QUEUE, WEBHOOKS_QUEUE, MAINTENANCE_QUEUE];
+
+/** Default of `consoleCleanupMs`: dead console sessions and links are deleted hourly. */
+export const DEFAULT_CONSOLE_CLEANUP_MS = 3_600_000;
 
 /** The workers' configuration (src/config.ts in production). */
 export interface WorkerSettings {
@@ -25,6 +40,8 @@ export interface WorkerSettings {
   lockMs?: number;
   sweepIntervalMs: number;
   scoreRefreshMs: number;
+  /** How often dead console sessions and sign-in links are deleted (default DEFAULT_CONSOLE_CLEANUP_MS). */
+  consoleCleanupMs?: number;
   outboxPollMs: number;
   settlementPolicy: SettlementPolicy;
   webhooks: { retry: WebhookRetryPolicy; timeoutMs: number; allowPrivateNetworks: boolean };
@@ -100,6 +117,7 @@ export async function startWorkerStack(deps: WorkerStackDeps): Promise<WorkerSta
         }),
         settings,
       ),
+    [MAINTENANCE_QUEUE]: () => backend.worker(MAINTENANCE_QUEUE, maintenanceProcessor({ orm, clock, logger }), { ...settings, concurrency: 1 }),
   };
   const workers = (deps.run?.consume ?? QUEUE_NAMES).map((name) => {
     const worker = processors[name]();
@@ -122,6 +140,11 @@ export async function startWorkerStack(deps: WorkerStackDeps): Promise<WorkerSta
       await queues.settlement.upsertJobScheduler('settlement-sweeper', { every: settings.sweepIntervalMs }, sweep);
       await queues.quality.upsertJobScheduler('score-refresh', { every: settings.scoreRefreshMs }, { name: RECOMPUTE_SCORES, data: {} });
       await queues.webhooks.upsertJobScheduler('webhooks-sweeper', { every: settings.sweepIntervalMs }, sweep);
+      await queues.maintenance.upsertJobScheduler(
+        'console-cleanup',
+        { every: settings.consoleCleanupMs ?? DEFAULT_CONSOLE_CLEANUP_MS },
+        { name: CLEAN_CONSOLE_SESSIONS, data: {} },
+      );
     };
     await registerSchedules();
     backend.onReady(() => {

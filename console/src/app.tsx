@@ -23,6 +23,7 @@ const Me = graphql(`
         name
         kind
         vendorType
+        sandboxId
       }
     }
   }

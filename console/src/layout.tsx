@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, useLocation } from './lib/router';
 import { useViewer, type Viewer } from './viewer';
+import { SandboxBanner } from './screens/sandbox/banner';
 
 interface NavItem {
   to: string;
@@ -8,8 +9,14 @@ interface NavItem {
   external?: boolean;
 }
 
-/** What each persona's navigation shows (docs/console.md). */
+/** What each persona's navigation shows (docs/console.md): its screens, then its sandboxes or, in a sandbox, its test clock. */
 export function navFor(viewer: Viewer): NavItem[] {
+  const items = roleNav(viewer);
+  if (viewer.organization.sandboxId) return [...items, { to: '/test-clock', label: 'Test clock' }];
+  return viewer.role === 'FINANCE' || viewer.role === 'AUDITOR' ? items : [...items, { to: '/sandboxes', label: 'Sandboxes' }];
+}
+
+function roleNav(viewer: Viewer): NavItem[] {
   switch (viewer.role) {
     case 'BRAND':
       return [
@@ -67,6 +74,7 @@ export function Layout({ children, onSignOut }: { children: ReactNode; onSignOut
           Sign out
         </button>
       </header>
+      {viewer.organization.sandboxId && <SandboxBanner sandboxId={viewer.organization.sandboxId} />}
       <nav className="nav" aria-label="Main">
         <ul>
           {items.map((item) => (

@@ -23,6 +23,8 @@ import { Reconciliation } from './screens/finance/reconciliation';
 import { Organizations } from './screens/operator/organizations';
 import { OrganizationPage } from './screens/operator/organization-page';
 import { ScoringPolicy } from './screens/operator/scoring-policy';
+import { SandboxesScreen } from './screens/sandbox/sandboxes';
+import { TestClockScreen } from './screens/sandbox/test-clock';
 
 type Role = ReturnType<typeof useViewer>['role'];
 type Screen = [pattern: string, roles: readonly Role[], render: (params: Record<string, string>) => ReactElement];
@@ -49,6 +51,8 @@ const SCREENS: readonly Screen[] = [
   ['/organizations/:id', ['OPERATOR'], (p) => <OrganizationPage id={p.id!} />],
   ['/organizations', ['OPERATOR'], () => <Organizations />],
   ['/scoring', ['OPERATOR'], () => <ScoringPolicy />],
+  ['/sandboxes', ['BRAND', 'VENDOR', 'OPERATOR'], () => <SandboxesScreen />],
+  ['/test-clock', ['BRAND', 'VENDOR', 'OPERATOR', 'FINANCE', 'AUDITOR'], () => <TestClockScreen />],
 ];
 
 export function Routes() {

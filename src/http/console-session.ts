@@ -36,6 +36,8 @@ export interface ConsoleSessionDeps {
   production: boolean;
   ttlMs: number;
   rateLimiter?: RateLimiter;
+  /** Told after a sign-out, so this replica closes the session's open subscriptions at once. */
+  onSignedOut?: () => void;
 }
 
 export interface ConsoleSessions {
@@ -112,7 +114,7 @@ export function createConsoleSessions(deps: ConsoleSessionDeps): ConsoleSessions
   router.delete('/', async (req, res, next) => {
     try {
       const token = cookieValue(req.headers.cookie, cookieName);
-      if (token) await endSession(deps.fork(), deps.clock, token);
+      if (token && (await endSession(deps.fork(), deps.clock, token))) deps.onSignedOut?.();
       clearCookie(res);
       res.status(204).end();
     } catch (error) {

@@ -26,6 +26,9 @@
  *   selection fits; the next events would likely be as large).
  * - A client's mistake is answered with a code and logged at warn level without a stack; the
  *   hooks never throw, so graphql-ws never prints a stack or closes with 4500 on one.
+ * - Every open connection is checked again every few seconds (connection-recheck.ts): one whose
+ *   console session has ended (signed out, expired) or whose key was revoked is closed with 4401,
+ *   without waiting for its next event or subscribe.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -40,6 +43,7 @@ import type { ConnectionSlots } from './connection-slots.js';
 import { createPendingConnections } from './pending-connections.js';
 import { authorizationOf, subscribeHook, TOO_MANY_CLOSE_CODE, UNAUTHORIZED, type ConnectionState } from './subscribe-hook.js';
 import { serveGraphqlWs, type Extra } from './ws-transport.js';
+import { DEFAULT_RECHECK_MS, startConnectionRecheck } from './connection-recheck.js';
 
 export interface SubscriptionServerDeps {
   schema: GraphQLSchema;
@@ -70,6 +74,8 @@ export interface SubscriptionServerDeps {
   connectionSlots?: ConnectionSlots;
   /** Sockets per client address not yet admitted, on this replica (SUBSCRIPTION_PENDING_CONNECTIONS_PER_ADDRESS). */
   pendingConnectionsPerAddress: number;
+  /** Open connections checked again every `intervalMs` (default DEFAULT_RECHECK_MS); those that may no longer act are closed with 4401. */
+  recheck?: { intervalMs?: number; stillActive(principals: readonly Principal[]): Promise<boolean[]> };
 }
 
 /** The default of SUBSCRIPTIONS_PER_CONNECTION. */
@@ -92,7 +98,7 @@ type Ctx = {
 };
 
 /** Serves subscriptions on `httpServer`; `close()` ends every socket (1001 Going away) and stops listening. */
-export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionServerDeps): { close(): Promise<void> } {
+export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionServerDeps): { close(): Promise<void>; recheckNow(): Promise<void> } {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_INCOMING_BYTES, handleProtocols });
   const slots = deps.connectionSlots;
   const pending = createPendingConnections(deps.pendingConnectionsPerAddress);
@@ -102,6 +108,21 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
   const held = new Map<object, () => Promise<void>>();
   /** Each admitted connection's principal and refusal streak (subscribe-hook.ts). */
   const connections = new WeakMap<object, ConnectionState>();
+  /** Admitted connections still open, for the recheck (connection-recheck.ts). */
+  const open = new Map<object, Ctx>();
+  const recheck = deps.recheck
+    ? startConnectionRecheck({
+        intervalMs: deps.recheck.intervalMs ?? DEFAULT_RECHECK_MS,
+        logger: deps.logger,
+        stillActive: deps.recheck.stillActive,
+        open: () => [...open].flatMap(([ctx]) => (connections.get(ctx) ? [[ctx, connections.get(ctx)!.principal] as [object, Principal]] : [])),
+        end: (ctx) => {
+          open.delete(ctx);
+          deps.logger.info({ apiKeyId: connections.get(ctx)?.principal.apiKeyId }, 'subscription connection closed: its session or key has ended');
+          (ctx as Ctx).extra.socket.close(CloseCode.Unauthorized, UNAUTHORIZED);
+        },
+      })
+    : null;
   const release = async (ctx: object) => {
     const releaseSlot = held.get(ctx);
     held.delete(ctx);
@@ -171,7 +192,9 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
       connectionInitWaitTimeout: 5_000,
       async onConnect(ctx) {
         try {
-          return await connect(ctx);
+          const admitted = await connect(ctx);
+          if (admitted) open.set(ctx, ctx);
+          return admitted;
         } catch (error) {
           // The database or Redis failed under us: the client may retry; nothing for graphql-ws to print.
           deps.logger.warn({ err: (error as Error).message }, 'subscription connection failed; closed with 1011');
@@ -183,6 +206,7 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
       },
       // Every close ends here, acknowledged or not, clean or abrupt (a reset or a dead peer terminated by the keep-alive).
       async onClose(ctx) {
+        open.delete(ctx);
         await release(ctx);
       },
       onSubscribe: subscribeHook(deps, connections),
@@ -223,7 +247,9 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
   }
 
   return {
+    recheckNow: () => recheck?.now() ?? Promise.resolve(),
     async close() {
+      recheck?.stop();
       await server.dispose();
       // Sockets closed by dispose may not have reached onClose yet; releasing twice is harmless.
       await Promise.all([...held.keys()].map(release));

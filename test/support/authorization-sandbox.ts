@@ -2,7 +2,7 @@ import type { Market } from './builders.js';
 import { gql, type GqlResponse } from './client.js';
 import type { Harness } from './harness.js';
 import { all, type Actor, type Outcome } from './authorization-world.js';
-import { ADVANCE_CLOCK, aSandbox, CREATE_SANDBOX, DELETE_SANDBOX, TEST_CLOCK, type SandboxWorld } from './sandbox.js';
+import { ADVANCE_CLOCK, aSandbox, CREATE_SANDBOX, DELETE_SANDBOX, SANDBOXES, TEST_CLOCK, type SandboxWorld } from './sandbox.js';
 
 /**
  * The authorisation matrix's rows for sandboxes (issue 16): any live BRAND, VENDOR or OPERATOR key
@@ -34,6 +34,11 @@ export function sandboxRows(world: () => { h: Harness; m: Market }) {
     testClock: {
       run: async (k) => gql(world().h.url, TEST_CLOCK, { id: (await brandSandbox()).id }, k),
       expected: all('NOT_FOUND', { brand: 'OK', brandFinance: 'OK' }),
+    },
+    sandboxes: {
+      // Any key: each sees its own organisation's (test/sandbox-list.test.ts proves whose).
+      run: async (k) => gql(world().h.url, SANDBOXES, { first: 5 }, k),
+      expected: all('OK'),
     },
     deleteSandbox: {
       run: async (k) => {

@@ -101,6 +101,9 @@ const DOC_SHOTS = new Set([
   'operator-organizations',
   'operator-key-issued',
   'operator-revoked-session-ended',
+  'sandbox-created',
+  'sandbox-test-clock',
+  'sandbox-test-clock-phone',
 ]);
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -48,6 +48,8 @@ export interface HarnessOptions {
     leaseMs?: number;
     maxMessageBytes?: number;
     pendingPerAddress?: number;
+    /** How often open connections are checked for an ended session or revoked key (default 5 s). */
+    recheckMs?: number;
   };
   /** Where the API logs (default: silent, or TEST_LOG_LEVEL). */
   logger?: Logger;
@@ -159,6 +161,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     scores: options.scores,
     connectionSlots,
     ...(slotLimits?.subscriptionsPerConnection ? { subscriptionsPerConnection: slotLimits.subscriptionsPerConnection } : {}),
+    ...(slotLimits?.recheckMs ? { subscriptionRecheckMs: slotLimits.recheckMs } : {}),
     ...(slotLimits?.maxMessageBytes ? { subscriptionMaxMessageBytes: slotLimits.maxMessageBytes } : {}),
     ...(slotLimits?.pendingPerAddress ? { subscriptionPendingPerAddress: slotLimits.pendingPerAddress } : {}),
     ...(options.workers && stack ? { queues: stack.queues.all } : {}),

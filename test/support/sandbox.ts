@@ -11,6 +11,7 @@ export const CREATE_SANDBOX = `mutation($input: CreateSandboxInput) { createSand
 export const ADVANCE_CLOCK = `mutation($id: UUID!, $to: DateTimeISO!) { advanceTestClock(sandboxId: $id, to: $to) { __typename
   ... on TestClock { sandboxId time status } ... on UserError { code message field } } }`;
 export const TEST_CLOCK = `query($id: UUID!) { testClock(sandboxId: $id) { sandboxId time status } }`;
+export const SANDBOXES = `query($first: Int, $after: String) { sandboxes(first: $first, after: $after) { nodes { id name clockTime deletedAt } pageInfo { hasNextPage endCursor } } }`;
 export const DELETE_SANDBOX = `mutation($id: UUID!) { deleteSandbox(sandboxId: $id) { id deletedAt } }`;
 
 export interface SandboxParty {

@@ -84,6 +84,7 @@ interface PrincipalRow {
   parent_brand_id: string | null;
   sandbox_id: string | null;
   clock_time: string | Date | null;
+  session_id?: string;
 }
 
 const toPrincipal = (r: PrincipalRow): Principal => ({
@@ -95,6 +96,7 @@ const toPrincipal = (r: PrincipalRow): Principal => ({
   parentBrandId: r.parent_brand_id,
   sandboxId: r.sandbox_id,
   sandboxClockTime: r.clock_time === null ? null : new Date(r.clock_time),
+  ...(r.session_id ? { consoleSessionId: r.session_id } : {}),
 });
 
 async function principalOfKeyId(em: EntityManager, apiKeyId: string): Promise<Principal | null> {
@@ -114,7 +116,7 @@ async function principalOfKeyId(em: EntityManager, apiKeyId: string): Promise<Pr
 export async function sessionPrincipal(em: EntityManager, clock: Clock, token: string): Promise<Principal | null> {
   if (!SESSION_TOKEN.test(token)) return null;
   const rows = await em.execute<PrincipalRow[]>(
-    `select k.id as api_key_id, k.role, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id, o.sandbox_id, x.clock_time
+    `select s.id as session_id, k.id as api_key_id, k.role, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id, o.sandbox_id, x.clock_time
        from console_session s
        join api_key k on k.id = s.api_key_id
        join organization o on o.id = k.organization_id
@@ -123,6 +125,25 @@ export async function sessionPrincipal(em: EntityManager, clock: Clock, token: s
     [tokenHash(token), clock.now()],
   );
   return rows[0] ? toPrincipal(rows[0]) : null;
+}
+
+/**
+ * Which of these principals may still act, in one read, in order: the key is not revoked (nor its
+ * sandbox deleted) and, for a console session's, the session is neither signed out nor expired.
+ * Open graphql-ws connections are checked with it (src/realtime/connection-recheck.ts).
+ */
+export async function principalsStillActive(em: EntityManager, clock: Clock, principals: readonly Principal[]): Promise<boolean[]> {
+  if (principals.length === 0) return [];
+  const rows = await em.execute<{ i: number }[]>(
+    `select c.i from jsonb_to_recordset(?::jsonb) as c(i int, key_id uuid, session_id uuid)
+      where exists (select 1 from api_key k join organization o on o.id = k.organization_id left join sandbox x on x.id = o.sandbox_id
+                     where k.id = c.key_id and k.revoked_at is null and x.deleted_at is null)
+        and (c.session_id is null
+             or exists (select 1 from console_session s where s.id = c.session_id and s.ended_at is null and s.expires_at > ?))`,
+    [JSON.stringify(principals.map((p, i) => ({ i, key_id: p.apiKeyId, session_id: p.consoleSessionId ?? null }))), clock.now()],
+  );
+  const active = new Set(rows.map((r) => Number(r.i)));
+  return principals.map((_, i) => active.has(i));
 }
 
 /** Signs a session out; harmless for an unknown or already ended one. */

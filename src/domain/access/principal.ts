@@ -24,6 +24,8 @@ export interface Principal {
   sandboxId?: string | null;
   /** The sandbox's test clock when the request was authenticated (null for live): the request's "now". */
   sandboxClockTime?: Date | null;
+  /** The web console session it came from, if any (console-sessions.ts): ending it ends the principal's open subscriptions. */
+  consoleSessionId?: string | null;
 }
 
 /** The caller's world as a column value: null for live. */

@@ -63,6 +63,8 @@ describe('operation cost', () => {
 
   it('adds the price of expensive reads once and of mutations, quality batches by size', async () => {
     expect(await cost('{ reconciliation { balanced } }')).toBe(51);
+    // A page of sandboxes is an indexed read of one table: priced as any page, nothing extra.
+    expect(await cost('{ sandboxes(first: 5) { nodes { id clockTime } } }')).toBe(6);
     expect(await cost('{ accruals(first: 100) { nodes { contractId } } }')).toBe(20 + 1 + 100);
     expect(await cost('mutation { rotateQualityIngestSecret { secret } }')).toBe(11);
     const events = Array.from({ length: 95 }, (_, i) => ({

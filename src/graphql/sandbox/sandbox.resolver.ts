@@ -1,12 +1,14 @@
-import { Arg, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
 import { advanceTestClock } from '../../domain/sandbox/advance-test-clock.js';
 import { createSandbox } from '../../domain/sandbox/create-sandbox.js';
 import { deleteSandbox } from '../../domain/sandbox/delete-sandbox.js';
+import { listSandboxes } from '../../domain/sandbox/list-sandboxes.js';
 import { testClock } from '../../domain/sandbox/test-clock.js';
 import type { Context } from '../context.js';
+import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import { SandboxLimitError, TestClockBackwardsError, ValidationError, toUserError } from '../common/user-errors.js';
-import { CreatedSandboxType, CreateSandboxInput, SandboxType, TestClockType } from './sandbox.types.js';
+import { CreatedSandboxType, CreateSandboxInput, SandboxConnection, SandboxType, TestClockType } from './sandbox.types.js';
 
 const CreateSandboxResult = createUnionType({
   name: 'CreateSandboxResult',
@@ -47,6 +49,13 @@ export class SandboxResolver {
     const r = await advanceTestClock(ctx.em, ctx.principal, sandboxId, to);
     if (!r.ok) return toUserError(r.failure);
     return Object.assign(new TestClockType(), { sandboxId, time: r.value.clockTime, status: 'ADVANCING' });
+  }
+
+  @Query(() => SandboxConnection, {
+    description: 'Your sandboxes, oldest first, deleted ones left out: those your organisation created (live keys), or the one a sandbox key lives in.',
+  })
+  async sandboxes(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
+    return toConnection(await listSandboxes(ctx.em, ctx.principal, pageRequest(page)), SandboxType.from, page);
   }
 
   @Query(() => TestClockType, { description: 'A sandbox’s test clock and whether its last advance has finished. The sandbox’s keys and its creator’s.' })

@@ -4,6 +4,7 @@ import type { Sandbox } from '../../persistence/entities/access.js';
 import type { CreatedSandbox, SandboxPart } from '../../domain/sandbox/create-sandbox.js';
 import type { TestClock } from '../../domain/sandbox/test-clock.js';
 import { OrganizationType, Role } from '../access/access.types.js';
+import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 
 export enum SandboxPartEnum {
@@ -52,6 +53,8 @@ export class SandboxType {
     return Object.assign(new SandboxType(), { id: s.id, name: s.name, clockTime: s.clockTime, createdAt: s.createdAt, deletedAt: s.deletedAt });
   }
 }
+
+export const SandboxConnection = Connection(SandboxType, 'Sandbox', 'sandbox');
 
 @ObjectType('SandboxApiKey', { description: 'A sandbox key, shown once: `bx_test_…`.' })
 export class SandboxApiKeyType {
