@@ -1,14 +1,29 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_BATCH } from './domain/quality/quality-events.js';
+import { embeddedUrl, isEmbeddedUrl } from './persistence/embedded/embedded-url.js';
 
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops
  * the process with a message that names the variable, instead of failing later and obscurely.
  */
 
+/**
+ * What the process runs on (docs/scaling.md): `embedded` PGlite in this process with BullMQ on its
+ * PostgreSQL backend (the default when neither DATABASE_URL nor REDIS_URL is set), `postgres`
+ * (PostgreSQL only: queues, limits and event fan-out on it), `redis` (PostgreSQL + Redis).
+ */
+export type Profile = 'embedded' | 'postgres' | 'redis';
+export const PROFILES: readonly Profile[] = ['embedded', 'postgres', 'redis'];
+
+/** The default data folder of the embedded profile (BURST_DATA_DIR). */
+export const DEFAULT_DATA_DIR = '.burst/data';
+
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
+  /** BURST_PROFILE, or detected: `embedded` when neither DATABASE_URL nor REDIS_URL is set, else `redis`. */
+  profile: Profile;
+  /** The database: a PostgreSQL URL, or `pglite:<folder>` / `pglite:memory` in the embedded profile. */
   databaseUrl: string;
   redisUrl: string;
   port: number;
@@ -193,6 +208,16 @@ function metricsToken(env: Env): string | null {
   return raw;
 }
 
+/** The embedded profile takes a `pglite:` DATABASE_URL or its data folder (BURST_DATA_DIR); the others a PostgreSQL URL. */
+function databaseUrl(env: Env, profile: Profile): string {
+  if (profile !== 'embedded') return url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/burst_exchange', ['postgres:', 'postgresql:']);
+  const raw = env.DATABASE_URL?.trim();
+  if (raw && isEmbeddedUrl(raw)) return raw;
+  if (raw)
+    throw new ConfigError('DATABASE_URL', `must be unset or a pglite: location in the embedded profile, got "${raw}" (set BURST_PROFILE=redis or postgres)`);
+  return embeddedUrl(env.BURST_DATA_DIR?.trim() || DEFAULT_DATA_DIR);
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
@@ -213,9 +238,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('BOOTSTRAP_OPERATOR_KEY', 'must look like bx_<8 lowercase letters or digits>_<at least 32 url-safe characters>');
   }
   const secretKey = webhookKey(env, nodeEnv);
+  const profile = oneOf(env, 'BURST_PROFILE', env.DATABASE_URL?.trim() || env.REDIS_URL?.trim() ? 'redis' : 'embedded', PROFILES);
   return {
     nodeEnv,
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/burst_exchange', ['postgres:', 'postgresql:']),
+    profile,
+    databaseUrl: databaseUrl(env, profile),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     port: integer(env, 'PORT', 4000, 0, 65535),
     logLevel: oneOf(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

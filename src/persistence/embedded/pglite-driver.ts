@@ -1,0 +1,51 @@
+import { PostgreSqlConnection, PostgreSqlDriver, type Configuration } from '@mikro-orm/postgresql';
+import { PostgresDialect } from 'kysely';
+import { openEmbedded } from './embedded-database.js';
+import { inTransactionScope, type PglitePool } from './pglite-pool.js';
+
+/**
+ * MikroORM's PostgreSQL connection over the embedded database (PGlite): the same driver, platform
+ * and SQL, with Kysely's PostgresDialect given the PGlite pool instead of a node-postgres one.
+ * Each transaction runs in a scope of its own (pglite-pool.ts), so work it does through other
+ * clients of the one connection joins it instead of waiting for it.
+ */
+class PgliteConnection extends PostgreSqlConnection {
+  #pool: PglitePool | null = null;
+  #close: (() => Promise<void>) | null = null;
+
+  override createKyselyDialect(): PostgresDialect {
+    return new PostgresDialect({
+      pool: async () => {
+        const embedded = await openEmbedded(this.config.get('clientUrl')!);
+        this.#pool = embedded.pool;
+        this.#close = embedded.close;
+        return embedded.pool as never;
+      },
+    });
+  }
+
+  override async getNativeClient(): Promise<never> {
+    if (!this.#pool) await this.execute('select 1');
+    return this.#pool as never;
+  }
+
+  override transactional<T>(
+    cb: Parameters<PostgreSqlConnection['transactional']>[0],
+    options?: Parameters<PostgreSqlConnection['transactional']>[1],
+  ): Promise<T> {
+    return inTransactionScope(() => super.transactional<T>(cb as never, options));
+  }
+
+  override async close(force?: boolean): Promise<void> {
+    await super.close(force);
+    await this.#close?.();
+    this.#close = null;
+  }
+}
+
+export class PgliteDriver extends PostgreSqlDriver {
+  constructor(config: Configuration) {
+    super(config);
+    (this as unknown as { connection: PostgreSqlConnection }).connection = new PgliteConnection(config);
+  }
+}

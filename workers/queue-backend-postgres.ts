@@ -1,0 +1,62 @@
+import { createPostgresBackend, runMigrations, withBackend, type PgPool, type Queue, type Worker } from 'bullmq';
+import type { Logger } from '../src/logger.js';
+import type { EventPublisher } from '../src/realtime/event-bus.js';
+import type { QueueBackend, ProducerRole } from './queue-backend.js';
+import { queuesFrom, type Queues } from './queues.js';
+
+/**
+ * BullMQ on its PostgreSQL backend (`createPostgresBackend`), for the embedded and the
+ * PostgreSQL-only profiles: every queue and consumer over one `pg.Pool` (the PGlite adapter in the
+ * embedded profile, a node-postgres pool on the real database otherwise) whose connections search
+ * the backend's schema. Jobs, schedules and locks are rows: a schedule cannot be lost the way an
+ * emptied Redis loses it, so `onReady` has nothing to do. Events go through `publisher`.
+ */
+
+const { Queue: PgQueue, Worker: PgWorker } = withBackend(createPostgresBackend);
+
+/** Creates or upgrades the backend's tables and functions in `schema`, on one session of `pool`. */
+export async function migratePostgresQueues(pool: PgPool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await runMigrations(client, schema);
+  } finally {
+    client.release();
+  }
+}
+
+export function postgresQueueBackend(options: {
+  pool: PgPool;
+  logger: Logger;
+  publisher: EventPublisher;
+  /** Closes the pool, when the backend owns it. */
+  closePool?: () => Promise<void>;
+}): QueueBackend {
+  const { pool, logger } = options;
+  const queues = new Map<ProducerRole, Queues>();
+  const onError = (err: Error) => logger.error({ err: err.message }, 'queue error');
+  return {
+    queues(role) {
+      let q = queues.get(role);
+      if (!q) {
+        q = queuesFrom((name) => new PgQueue(name, { connection: pool }) as unknown as Queue, onError);
+        queues.set(role, q);
+      }
+      return q;
+    },
+    worker(name, processor, { concurrency, lockMs }) {
+      const worker = new PgWorker(name, processor as never, {
+        connection: pool,
+        concurrency,
+        ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),
+      });
+      worker.on('error', onError);
+      return worker as unknown as Worker;
+    },
+    publisher: () => options.publisher,
+    onReady() {},
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      await options.closePool?.();
+    },
+  };
+}
