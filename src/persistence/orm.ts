@@ -29,6 +29,8 @@ export function ormOptions(databaseUrl: string, poolMax = 10, connectTimeoutMs =
       migrationsList: migrations,
       transactional: true,
       allOrNothing: true,
+      // The callers say what they applied (db:migrate prints the list; the embedded profile migrates at every start).
+      silent: true,
       snapshot: false,
       path: 'src/persistence/migrations',
       emit: 'ts',

@@ -222,6 +222,8 @@ export class PglitePool extends EventEmitter {
 
   constructor(private readonly bridge: PgliteBridge) {
     super();
+    // Every BullMQ queue and worker on it listens for its errors.
+    this.setMaxListeners(0);
   }
 
   async connect(): Promise<PgliteClient> {
