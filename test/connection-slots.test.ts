@@ -7,6 +7,7 @@ import { createRedisConnectionSlots, type SlotDecision } from '../src/realtime/c
 import { TEST_REDIS_URL } from './support/env.js';
 import { eventually } from './support/harness.js';
 import { deleteKeys } from './support/redis-keys.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Connection slots (src/realtime/connection-slots.ts) against the real Redis: counts per key and
@@ -23,7 +24,7 @@ afterAll(() => {
   redis.disconnect();
 });
 
-describe('Redis connection slots', () => {
+describeNeeding(import.meta.url, ['redis'])('Redis connection slots', () => {
   const prefix = `bx-test-ws-${randomBytes(4).toString('hex')}`;
   let n = 0;
   const aKeyId = () => `key-${++n}`;
