@@ -8,7 +8,7 @@ import { queuesFrom, type Queues } from './queues.js';
  * BullMQ on its PostgreSQL backend (`createPostgresBackend`), for the embedded and the
  * PostgreSQL-only profiles: every queue and consumer over one `pg.Pool` (the PGlite adapter in the
  * embedded profile, a node-postgres pool on the real database otherwise) whose connections search
- * the backend's schema. Jobs, schedules and locks are rows: a schedule cannot be lost the way an
+ * the backend's schema (`bullmq`: BullMQ's default, the only one a shared pool may use). Jobs, schedules and locks are rows: a schedule cannot be lost the way an
  * emptied Redis loses it, so `onReady` has nothing to do. Events go through `publisher`.
  */
 
@@ -24,8 +24,16 @@ export async function migratePostgresQueues(pool: PgPool, schema: string): Promi
   }
 }
 
+/**
+ * The backend's schema is fixed for a shared pool (`bullmq`), so a deployment's QUEUE_PREFIX goes
+ * into the queue names instead, as Redis puts it into the keys: tests and the demo stay apart from
+ * each other and from a server on the same database. The default prefix keeps the plain names.
+ */
+export const queueName = (prefix: string, name: string) => (prefix === 'bx' ? name : `${prefix}.${name}`);
+
 export function postgresQueueBackend(options: {
   pool: PgPool;
+  prefix: string;
   logger: Logger;
   publisher: EventPublisher;
   /** Closes the pool, when the backend owns it. */
@@ -38,13 +46,13 @@ export function postgresQueueBackend(options: {
     queues(role) {
       let q = queues.get(role);
       if (!q) {
-        q = queuesFrom((name) => new PgQueue(name, { connection: pool }) as unknown as Queue, onError);
+        q = queuesFrom((name) => new PgQueue(queueName(options.prefix, name), { connection: pool }) as unknown as Queue, onError);
         queues.set(role, q);
       }
       return q;
     },
     worker(name, processor, { concurrency, lockMs }) {
-      const worker = new PgWorker(name, processor as never, {
+      const worker = new PgWorker(queueName(options.prefix, name), processor as never, {
         connection: pool,
         concurrency,
         ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),

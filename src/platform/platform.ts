@@ -57,11 +57,6 @@ export interface PlatformOptions {
   migrate?: boolean;
 }
 
-/** BullMQ's schema on a real PostgreSQL: `bullmq` for the default prefix, one per other prefix (tests, the demo). */
-export function queueSchema(prefix: string): string {
-  return prefix === 'bx' ? 'bullmq' : `bullmq_${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
-}
-
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
   const { profile, logger, prefix } = options;
   if (profile === 'embedded' && !isEmbeddedUrl(options.databaseUrl))
@@ -102,7 +97,7 @@ async function embeddedPlatform(options: PlatformOptions, orm: MikroORM): Promis
   const embedded = await openEmbedded(options.databaseUrl);
   await migratePostgresQueues(embedded.pool as unknown as PgPool, EMBEDDED_QUEUE_SCHEMA);
   const bus = createLocalEventBus(options.logger);
-  const backend = postgresQueueBackend({ pool: embedded.pool as unknown as PgPool, logger: options.logger, publisher: bus.publisher });
+  const backend = postgresQueueBackend({ pool: embedded.pool as unknown as PgPool, prefix: options.prefix, logger: options.logger, publisher: bus.publisher });
   const dataLocation = embeddedDataDir(options.databaseUrl) ?? 'memory';
   return {
     profile: 'embedded',
@@ -124,15 +119,17 @@ async function embeddedPlatform(options: PlatformOptions, orm: MikroORM): Promis
 
 async function postgresPlatform(options: PlatformOptions, orm: MikroORM, dataLocation: string): Promise<Platform> {
   const { logger, prefix } = options;
-  const schema = queueSchema(prefix);
+  const schema = EMBEDDED_QUEUE_SCHEMA;
   // BullMQ's own pool: its connections search its schema. Each consumer holds one for LISTEN.
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 16, options: `-c search_path=${schema}`, keepAlive: true });
   pool.on('error', (err) => logger.warn({ err: err.message }, 'queue pool: PostgreSQL connection error'));
+  pool.setMaxListeners(0); // every queue and consumer on it listens for its errors
   await migratePostgresQueues(pool as unknown as PgPool, schema);
   const db = pool as unknown as Queryable;
   await preparePlatformTables(db);
   const backend = postgresQueueBackend({
     pool: pool as unknown as PgPool,
+    prefix,
     logger,
     publisher: createPostgresEventPublisher(db, prefix, logger),
     closePool: () => pool.end(),
