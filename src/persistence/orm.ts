@@ -19,7 +19,8 @@ export function ormOptions(databaseUrl: string, poolMax = 10, connectTimeoutMs =
   const embedded = isEmbeddedUrl(databaseUrl);
   return defineConfig({
     clientUrl: databaseUrl,
-    ...(embedded ? { driver: PgliteDriver } : {}),
+    // PGlite has its one database: nothing to create.
+    ...(embedded ? { driver: PgliteDriver, ensureDatabase: false } : {}),
     entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolMax },

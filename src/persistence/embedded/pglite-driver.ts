@@ -12,6 +12,13 @@ import { inTransactionScope, type PglitePool } from './pglite-pool.js';
 class PgliteConnection extends PostgreSqlConnection {
   #pool: PglitePool | null = null;
   #close: (() => Promise<void>) | null = null;
+  #connecting: Promise<void> | null = null;
+
+  /** Connects once, however many first requests ask at the same time (MikroORM connects lazily). */
+  override connect(options?: Parameters<PostgreSqlConnection['connect']>[0]): Promise<void> {
+    this.#connecting ??= super.connect(options);
+    return this.#connecting;
+  }
 
   override createKyselyDialect(): PostgresDialect {
     return new PostgresDialect({
@@ -40,6 +47,7 @@ class PgliteConnection extends PostgreSqlConnection {
     await super.close(force);
     await this.#close?.();
     this.#close = null;
+    this.#connecting = null;
   }
 }
 
