@@ -8,9 +8,12 @@ const bin = (path) => new URL(`../node_modules/${path}`, import.meta.url).pathna
 const codegen = () => spawnSync(process.execPath, [bin('@graphql-codegen/cli/cjs/bin.js'), '--config', 'console/codegen.ts', '--silent'], { stdio: 'inherit' });
 codegen();
 
+// The embedded profile (no DATABASE_URL or REDIS_URL) keeps its database in the API process, which
+// then runs the workers itself (src/main.ts); the other profiles run them in a process of their own.
+const profile = process.env.BURST_PROFILE?.trim() || (process.env.DATABASE_URL?.trim() || process.env.REDIS_URL?.trim() ? 'redis' : 'embedded');
 const children = [
   ['api', [bin('tsx/dist/cli.mjs'), 'watch', '--clear-screen=false', 'src/main.ts']],
-  ['workers', [bin('tsx/dist/cli.mjs'), 'watch', '--clear-screen=false', 'workers/main.ts']],
+  ...(profile === 'embedded' ? [] : [['workers', [bin('tsx/dist/cli.mjs'), 'watch', '--clear-screen=false', 'workers/main.ts']]]),
   ['console', [bin('vite/bin/vite.js'), '--config', 'console/vite.config.ts']],
 ].map(([name, args]) => {
   const child = spawn(process.execPath, args, { stdio: 'inherit' });

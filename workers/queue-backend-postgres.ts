@@ -1,4 +1,4 @@
-import { createPostgresBackend, runMigrations, withBackend, type PgPool, type Queue, type Worker } from 'bullmq';
+import { createPostgresBackend, runMigrations, withBackend, type PgPool, type Processor, type Queue, type Worker } from 'bullmq';
 import type { Logger } from '../src/logger.js';
 import type { EventPublisher } from '../src/realtime/event-bus.js';
 import type { QueueBackend, ProducerRole } from './queue-backend.js';
@@ -52,7 +52,7 @@ export function postgresQueueBackend(options: {
       return q;
     },
     worker(name, processor, { concurrency, lockMs }) {
-      const worker = new PgWorker(queueName(options.prefix, name), processor as never, {
+      const worker = new PgWorker(queueName(options.prefix, name), processor as unknown as Processor, {
         connection: pool,
         concurrency,
         ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}),

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 import { SKIPS_FILE, TEST_PROFILE } from './env.js';
 
 /**
@@ -37,8 +37,19 @@ export function missing(needs: readonly Need[]): Need[] {
  * `import.meta.url`.
  */
 export function describeNeeding(file: string, needs: readonly Need[]): typeof describe | typeof describe.skip {
+  return record(file, needs, '') ? describe.skip : describe;
+}
+
+/** `it`, skipped (and recorded, with the test's name) when this run cannot meet `needs`. */
+export function itNeeding(file: string, needs: readonly Need[], name: string): typeof it | typeof it.skip {
+  return record(file, needs, name) ? it.skip : it;
+}
+
+/** Records the skip, if any; true when skipped. */
+function record(file: string, needs: readonly Need[], name: string): boolean {
   const absent = missing(needs);
-  if (!absent.length) return describe;
-  appendFileSync(SKIPS_FILE, `${JSON.stringify({ file: `test/${basename(new URL(file).pathname)}`, reason: absent.map((n) => REASONS[n]).join('; ') })}\n`);
-  return describe.skip;
+  if (!absent.length) return false;
+  const where = `test/${basename(new URL(file).pathname)}${name ? ` › ${name}` : ''}`;
+  appendFileSync(SKIPS_FILE, `${JSON.stringify({ file: where, reason: absent.map((n) => REASONS[n]).join('; ') })}\n`);
+  return true;
 }

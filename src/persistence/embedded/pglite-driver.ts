@@ -1,5 +1,6 @@
-import { PostgreSqlConnection, PostgreSqlDriver, type Configuration } from '@mikro-orm/postgresql';
-import { PostgresDialect } from 'kysely';
+import { PostgreSqlConnection, PostgreSqlDriver, type Configuration, type Transaction } from '@mikro-orm/postgresql';
+import { PostgresDialect, type PostgresPool } from 'kysely';
+import type { Pool } from 'pg';
 import { openEmbedded } from './embedded-database.js';
 import { inTransactionScope, type PglitePool } from './pglite-pool.js';
 
@@ -26,21 +27,19 @@ class PgliteConnection extends PostgreSqlConnection {
         const embedded = await openEmbedded(this.config.get('clientUrl')!);
         this.#pool = embedded.pool;
         this.#close = embedded.close;
-        return embedded.pool as never;
+        return embedded.pool as unknown as PostgresPool;
       },
     });
   }
 
-  override async getNativeClient(): Promise<never> {
+  /** The PGlite pool, which answers what runStatement asks of a node-postgres pool. */
+  override async getNativeClient(): Promise<Pool> {
     if (!this.#pool) await this.execute('select 1');
-    return this.#pool as never;
+    return this.#pool as unknown as Pool;
   }
 
-  override transactional<T>(
-    cb: Parameters<PostgreSqlConnection['transactional']>[0],
-    options?: Parameters<PostgreSqlConnection['transactional']>[1],
-  ): Promise<T> {
-    return inTransactionScope(() => super.transactional<T>(cb as never, options));
+  override transactional<T>(cb: (trx: Transaction) => Promise<T>, options?: Parameters<PostgreSqlConnection['transactional']>[1]): Promise<T> {
+    return inTransactionScope(() => super.transactional<T>(cb, options));
   }
 
   override async close(force?: boolean): Promise<void> {
