@@ -4,9 +4,8 @@
 var required = 22;
 var major = parseInt(process.versions.node.split('.')[0], 10);
 if (major < required) {
-  console.error(
-    'Burst Exchange needs Node ' + required + ' or newer (22.12+, 24 recommended); this is Node ' + process.versions.node + '.\n' +
-      'Install a newer Node (https://nodejs.org, or nvm install 24) and run the command again.'
-  );
+  var message = 'Burst Exchange needs Node ' + required + ' or newer (22.12+, 24 recommended); this is Node ' + process.versions.node + '.';
+  console.error(message);
+  console.error('Install a newer Node (https://nodejs.org, or nvm install 24) and run the command again.');
   process.exit(1);
 }

@@ -1,23 +1,17 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_BATCH } from './domain/quality/quality-events.js';
+import { boolean, ConfigError, integer, oneOf, url, type Env } from './config-values.js';
 import { embeddedUrl, isEmbeddedUrl } from './persistence/embedded/embedded-url.js';
+import { DEFAULT_DATA_DIR, PROFILES, type Profile } from './platform/profile.js';
+
+export { ConfigError } from './config-values.js';
+export type { Profile } from './platform/profile.js';
 
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops
  * the process with a message that names the variable, instead of failing later and obscurely.
  */
-
-/**
- * What the process runs on (docs/scaling.md): `embedded` PGlite in this process with BullMQ on its
- * PostgreSQL backend (the default when neither DATABASE_URL nor REDIS_URL is set), `postgres`
- * (PostgreSQL only: queues, limits and event fan-out on it), `redis` (PostgreSQL + Redis).
- */
-export type Profile = 'embedded' | 'postgres' | 'redis';
-export const PROFILES: readonly Profile[] = ['embedded', 'postgres', 'redis'];
-
-/** The default data folder of the embedded profile (BURST_DATA_DIR). */
-export const DEFAULT_DATA_DIR = '.burst/data';
 
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
@@ -89,59 +83,6 @@ export interface Config {
   trustProxyHops: number;
   /** How long a web console session lasts from sign-in (CONSOLE_SESSION_TTL_MS). */
   consoleSessionTtlMs: number;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function url(env: Env, name: string, fallback: string, protocols: string[]): string {
-  const value = env[name]?.trim() || fallback;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(name, `must be a URL such as ${fallback}, got "${value}"`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
-  }
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
-  }
-  return raw as T;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
 /** Public and therefore insecure: only so that development and tests run without setup. */

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Principal } from '../src/domain/access/principal.js';
 import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { closeBidding } from '../src/domain/demand/close-bidding.js';

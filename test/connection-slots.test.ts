@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createRedisConnectionSlots, type SlotDecision } from '../src/realtime/connection-slots.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { eventually } from './support/harness.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { aMarket, type Market } from './support/builders.js';

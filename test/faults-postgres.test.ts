@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reconciliation } from '../src/domain/settlement/finance-queries.js';
 import { DEFAULT_POLICY } from '../src/domain/settlement/settle-contract.js';
 import { systemClock } from '../src/domain/shared/clock.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clearJobId } from '../workers/queues.js';
 import { aMarket, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';

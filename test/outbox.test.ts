@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import type { DomainEvent } from '../src/domain/events/event-types.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEVELOPMENT_WEBHOOK_KEY } from '../src/config.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { bootstrapOperator } from '../src/domain/access/organizations.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisRateLimiter, rateLimitHeaders, type RateLimiter } from '../src/http/rate-limit.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { deleteKeys } from './support/redis-keys.js';

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { reconciliation } from '../src/domain/settlement/finance-queries.js';

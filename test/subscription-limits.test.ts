@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EventType } from '../src/domain/events/event-types.js';
 import { createRedisConnectionSlots } from '../src/realtime/connection-slots.js';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { MAX_ACTIVE_API_KEYS } from '../src/domain/access/api-keys.js';
 import { createRedisRateLimiter } from '../src/http/rate-limit.js';
 import { aMarket, anOpenSpike, type Market } from './support/builders.js';

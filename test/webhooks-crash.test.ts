@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aMarket, anOpenSpike } from './support/builders.js';
 import { gql, ok } from './support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';

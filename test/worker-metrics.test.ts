@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createRegistry } from '../src/metrics/registry.js';
 import { createHealthServer, type HealthServer } from '../workers/health.js';
 import { clearSpikeAt, settleContractAt } from '../workers/after-commit.js';

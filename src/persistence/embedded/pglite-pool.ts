@@ -189,7 +189,7 @@ export class PgliteClient extends EventEmitter {
   }
 
   async unlisten(channel: string | null): Promise<void> {
-    for (const [name, stop] of [...this.channels]) {
+    for (const [name, stop] of Array.from(this.channels)) {
       if (channel !== null && name !== channel) continue;
       this.channels.delete(name);
       await stop();
