@@ -7,7 +7,10 @@ COPY tsconfig.json tsconfig.build.json schema.graphql ./
 COPY src ./src
 COPY workers ./workers
 COPY console ./console
-# The API and the workers, and the web console's static files (dist/console, served at /console).
+# GraphiQL's page preloads the README's example operations.
+COPY graphiql ./graphiql
+COPY README.md ./
+# The API and the workers, and the static files of the web console and GraphiQL (dist/console, dist/graphiql).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

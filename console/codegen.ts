@@ -17,7 +17,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         skipTypename: false,
-        scalars: { UUID: 'string', DateTimeISO: 'string', MinorUnits: 'string' },
+        scalars: { UUID: 'string', DateTimeISO: 'string', MinorUnits: 'string', Decimal: 'string' },
       },
     },
   },

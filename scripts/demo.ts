@@ -30,9 +30,10 @@ import { startWorkerStack } from '../workers/worker-stack.js';
 import { graphqlClient } from './demo/client.js';
 import { auctionAndDelivery, settleAndRescore } from './demo/cycle.js';
 import { onboard } from './demo/market.js';
-import { bold, padEnd, say } from './demo/output.js';
+import { bold, say } from './demo/output.js';
 import { checkServices } from './demo/services.js';
 import { printConsoleLinks } from './demo/console-links.js';
+import { liveServices, whereThingsAre } from './demo/live-api.js';
 
 const startedAt = Date.now();
 const keepRunning = process.argv.includes('--keep-running');
@@ -44,7 +45,9 @@ const databaseUrl = scratch ? embeddedUrl(scratch) : config.databaseUrl;
 
 if (config.profile !== 'embedded') await checkServices(config, config.profile === 'redis');
 const logger = createLogger(config.logLevel, 'demo');
-const prefix = `bx-demo-${randomBytes(3).toString('hex')}`;
+// QUEUE_PREFIX, when given, is used as it is (and its queues are left alone at the end); otherwise a prefix of this run's own.
+const ownPrefix = !process.env.QUEUE_PREFIX?.trim();
+const prefix = ownPrefix ? `bx-demo-${randomBytes(3).toString('hex')}` : config.queuePrefix;
 const platform = await createPlatform({ profile: config.profile, databaseUrl, redisUrl: config.redisUrl, prefix, logger, migrate: true });
 const { orm, backend } = platform;
 const clock = new SimulatedClock();
@@ -71,6 +74,8 @@ const stack = await startWorkerStack({
   },
   run: { schedules: false },
 });
+// A full API: subscriptions (the relay's events), per-key rate limits, the queue board, GraphiQL.
+const live = await liveServices(platform, config, prefix);
 const api = await createApiServer({
   webhooks: { secrets, urlPolicy: config.webhookUrlPolicy },
   orm,
@@ -78,19 +83,32 @@ const api = await createApiServer({
   logger,
   production: false,
   settlementPolicy: policy,
+  events: live.events,
+  queues: stack.queues.all,
+  graphiql: { enabled: true },
+  ...(live.rateLimiter ? { rateLimiter: live.rateLimiter } : {}),
 });
 let base: string;
 try {
   base = await api.listen(config.port);
-} catch {
-  base = await api.listen(0); // the configured port is taken (a dev server?): any free one will do
+} catch (error) {
+  // PORT given and taken: say so. Not given and 4000 taken (a dev server?): any free port will do.
+  if (process.env.PORT?.trim()) {
+    console.error(`The demo cannot listen on PORT ${config.port}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  base = await api.listen(0);
 }
 const graphqlUrl = `${base}/graphql`;
 
-async function shutdown(code: number): Promise<never> {
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   await api.close();
   await stack.close();
-  for (const q of stack.queues.all) await q.obliterate({ force: true }).catch(() => {});
+  if (ownPrefix) for (const q of stack.queues.all) await q.obliterate({ force: true }).catch(() => {});
+  await live.close();
   await platform.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   process.exit(code);
@@ -108,11 +126,15 @@ try {
   say(`\n${bold('Done.')} Every step above went through the public GraphQL API at ${graphqlUrl}.`);
   say(`Demo took ${((Date.now() - startedAt) / 1000).toFixed(1)} s; RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB (profile ${platform.profile}).`);
   if (keepRunning) {
-    say('\nThe API stays up for exploration (Ctrl-C to stop). Keys from this run:');
-    say(`   operator ${operatorKey}\n   brand    ${market.brandKey}\n   finance  ${market.brandFinance}`);
-    for (const v of market.vendors) say(`   ${padEnd(v.name, 21)}${v.key}`);
+    const keys = [
+      { who: 'operator', key: operatorKey },
+      { who: 'brand', key: market.brandKey },
+      { who: 'brand finance', key: market.brandFinance },
+      ...market.vendors.map((v) => ({ who: v.name, key: v.key })),
+    ];
+    for (const line of whereThingsAre(base, api.metricsUrl(), prefix, config, platform.describe, keys)) say(line);
     say(
-      `   e.g. curl -s ${graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${market.brandKey}' -d '{"query":"{ vendorRankings(skill: \\"billing\\") { nodes { rank vendorName composite } } }"}'`,
+      `   e.g. curl -si ${graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${market.brandKey}' -d '{"query":"{ vendorRankings(skill: \\"billing\\") { nodes { rank vendorName composite } } }"}'`,
     );
     const personas = [
       { who: 'brand planner', key: market.brandKey },
@@ -121,6 +143,7 @@ try {
       { who: 'operator', key: operatorKey },
     ];
     await printConsoleLinks(demo.call, base, personas, say);
+    say(`\n${bold('Ready.')}`);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
   } else {
     say(`Run it with --keep-running for one-time sign-in links to the web console at ${base}/console/.`);

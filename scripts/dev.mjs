@@ -1,12 +1,15 @@
 // `npm run dev`: the API and the workers, each restarted by tsx when a source file changes, and
 // the web console with hot reload at http://localhost:5173/console/ (Vite, the API behind it on
-// the same origin). The console's typed documents are generated again when a console file changes.
+// the same origin), and GraphiQL at http://localhost:4000/graphiql/. The console's typed documents
+// are generated again when a console file changes.
 import { spawn, spawnSync } from 'node:child_process';
 import { watch } from 'node:fs';
 
 const bin = (path) => new URL(`../node_modules/${path}`, import.meta.url).pathname;
 const codegen = () => spawnSync(process.execPath, [bin('@graphql-codegen/cli/cjs/bin.js'), '--config', 'console/codegen.ts', '--silent'], { stdio: 'inherit' });
 codegen();
+// GraphiQL (/graphiql) is served by the API from dist/graphiql: built once here, in about two seconds.
+spawnSync(process.execPath, [bin('vite/bin/vite.js'), 'build', '--config', 'graphiql/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
 
 // The embedded profile (no DATABASE_URL or REDIS_URL) keeps its database in the API process, which
 // then runs the workers itself (src/main.ts); the other profiles run them in a process of their own.

@@ -133,4 +133,13 @@ describe('configuration', () => {
     expect(loadConfig({ CONSOLE_SESSION_TTL_MS: '3600000' }).consoleSessionTtlMs).toBe(3_600_000);
     expect(() => loadConfig({ CONSOLE_SESSION_TTL_MS: '1000' })).toThrow(/CONSOLE_SESSION_TTL_MS/);
   });
+
+  it('turns GraphiQL on outside production and off in production, unless GRAPHIQL_ENABLED says otherwise', () => {
+    const production = { NODE_ENV: 'production', WEBHOOK_SECRET_KEY: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90' };
+    expect(loadConfig({}).graphiqlEnabled).toBe(true);
+    expect(loadConfig(production).graphiqlEnabled).toBe(false);
+    expect(loadConfig({ ...production, GRAPHIQL_ENABLED: 'true' }).graphiqlEnabled).toBe(true);
+    expect(loadConfig({ GRAPHIQL_ENABLED: 'false' }).graphiqlEnabled).toBe(false);
+    expect(() => loadConfig({ GRAPHIQL_ENABLED: 'maybe' })).toThrow(/GRAPHIQL_ENABLED/);
+  });
 });

@@ -83,6 +83,8 @@ export interface Config {
   trustProxyHops: number;
   /** How long a web console session lasts from sign-in (CONSOLE_SESSION_TTL_MS). */
   consoleSessionTtlMs: number;
+  /** GraphiQL at /graphiql (GRAPHIQL_ENABLED; default on, off in production). */
+  graphiqlEnabled: boolean;
 }
 
 /** Public and therefore insecure: only so that development and tests run without setup. */
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env): Config {
             windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
           },
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    graphiqlEnabled: boolean(env, 'GRAPHIQL_ENABLED', nodeEnv !== 'production'),
     subscriptionLimits: {
       ...connectionLimits(env),
       subscriptionsPerConnection: integer(env, 'SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 1_000),

@@ -73,6 +73,7 @@ const api = await createApiServer({
   subscriptionMaxMessageBytes: config.subscriptionLimits.maxMessageBytes,
   subscriptionPendingPerAddress: config.subscriptionLimits.pendingPerAddress,
   console: { sessionTtlMs: config.consoleSessionTtlMs },
+  graphiql: { enabled: config.graphiqlEnabled },
 });
 const url = await api.listen(config.port);
 logger.info({ url: `${url}/graphql`, metrics: api.metricsUrl(), workers: stack ? 'in this process' : 'workers/main.ts' }, 'API listening');

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Queue } from 'bullmq';
 import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate } from './domain/access/api-keys.js';
 import { DEFAULT_POLICY, type SettlementPolicy } from './domain/settlement/settle-contract.js';
-import type { Clock } from './domain/shared/clock.js';
+import { clockForPrincipal, type Clock } from './domain/shared/clock.js';
 import { storedQualityScores, type QualityScores } from './domain/quality/quality-scores.js';
 import { qualityIngestRoute } from './http/quality-ingest.js';
-import { graphqlBody } from './http/graphql-body.js';
+import { CSRF_PREFLIGHT_HEADERS, graphqlBody } from './http/graphql-body.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Context } from './graphql/context.js';
 import { errorLoggerPlugin, formatError, loggerOf, serviceUnavailable, withoutSuggestions } from './graphql/common/errors.js';
@@ -21,10 +22,13 @@ import { DEFAULT_QUERY_LIMITS, queryProtection, type QueryLimits } from './graph
 import { isDatabaseUnavailable } from './persistence/db-errors.js';
 import { getSchema } from './graphql/schema.js';
 import { errorHandler, notFound } from './http/http-errors.js';
+import { readiness } from './http/readiness.js';
 import { QUEUE_BOARD_PATH, queueBoard } from './http/queue-board.js';
 import { requestLocals, requestLog } from './http/request-log.js';
 import { createConsoleSessions } from './http/console-session.js';
-import { CONSOLE_PATH, consoleStatic, defaultConsoleDir } from './http/console-static.js';
+import { CONSOLE_PATH, consoleStatic, distDir } from './http/console-static.js';
+import { EXPORTS_PATH, exportRoutes } from './http/exports.js';
+import { GRAPHIQL_PATH, graphqlLandingPage } from './http/graphiql.js';
 import { DEFAULT_SESSION_TTL_MS } from './domain/access/console-sessions.js';
 import type { Logger } from './logger.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
@@ -81,6 +85,8 @@ export interface ApiDeps {
   subscriptionPendingPerAddress?: number;
   /** The web console: its built files (default dist/console) and its session lifetime (default 8 h). */
   console?: { dir?: string; sessionTtlMs?: number };
+  /** GraphiQL at /graphiql (GRAPHIQL_ENABLED; default: on outside production), its built files (default dist/graphiql). */
+  graphiql?: { enabled?: boolean; dir?: string };
 }
 
 export interface ApiServer {
@@ -94,7 +100,7 @@ export interface ApiServer {
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** The paths the API serves: the `route` label of the HTTP metrics takes only these values. */
-const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH, '/ingest/quality', `${CONSOLE_PATH}/session`, CONSOLE_PATH] as const;
+const MOUNTS = ['/graphql', '/healthz', '/readyz', '/metrics', QUEUE_BOARD_PATH, '/ingest/quality', '/console/session', CONSOLE_PATH, '/exports', '/graphiql'];
 
 /**
  * Builds the API process: Express with Apollo Server at /graphql (POST), graphql-ws
@@ -108,11 +114,12 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   let httpServer: Server | null = null;
   const metrics = createApiMetrics(createRegistry());
   const limits = deps.queryLimits ?? DEFAULT_QUERY_LIMITS;
-  const protection = queryProtection(limits, deps.rateLimiter);
+  const protection = queryProtection(limits, deps.rateLimiter, deps.production ? 'authenticated' : 'anyone');
   let subscriptions: { close(): Promise<void> } | null = null;
   const metricsServer: MetricsServer | null = deps.metricsPort == null ? null : createMetricsServer(metrics.registry, deps.metricsToken ?? null);
   let metricsUrl: string | null = null;
   const schema = await getSchema();
+  const graphiql = { enabled: deps.graphiql?.enabled ?? !deps.production, dir: deps.graphiql?.dir };
   // One per process: every subscription's per-event reads go through it (domain/events/fan-out.ts).
   const fanOut = deps.events ? createFanOut({ fork: () => deps.orm.em.fork() as Context['em'], onRead: (read) => metrics.fanOutReads.inc({ read }) }) : null;
   /**
@@ -142,10 +149,18 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     const match = BEARER.exec(header);
     return match ? authenticate(em, match[1]!) : null;
   };
+  /** The caller of an HTTP request: its API key (Bearer), else the console's session cookie, else null; a bad key is 401 (or 429). */
+  const requestPrincipal = async (em: Context['em'], req: express.Request): Promise<Principal | null> => {
+    const header = req.headers.authorization;
+    if (!header) return (await consoleSessions.graphqlPrincipal(em, req, clientIpOf(req)).catch(unlessUnavailable)) ?? null;
+    const principal = await principalFor(em, header).catch(unlessUnavailable);
+    if (!principal) throw await invalidKeyRefusal(deps.rateLimiter, clientIpOf(req));
+    return principal;
+  };
   const contextFor = (em: Context['em'], principal: Principal | null, requestId: string, logger: Logger = deps.logger.child({ requestId })): Context => ({
     em,
     principal,
-    clock: deps.clock,
+    clock: clockForPrincipal(deps.clock, principal),
     scores: deps.scores ?? storedQualityScores,
     requestId,
     logger,
@@ -157,11 +172,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: !deps.production,
+    introspection: true, // production refuses it without a key in the admission plugin
     // Production answers do not suggest field names ("Did you mean ..."), which would leak the schema.
     hideSchemaDetailsFromClientErrors: deps.production,
     includeStacktraceInErrorResponses: false,
-    csrfPrevention: true,
+    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS] }, // a GET with a key passes (http/graphql-body.ts)
     allowBatchedHttpRequests: false,
     parseOptions: protection.parseOptions,
     // Apollo's own messages go through pino too: structured, and with the same redaction.
@@ -169,7 +184,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     // The process owns its signals: main.ts drains HTTP, then stops Apollo, queues and the pool in order.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => shapeError(formatted, error, loggerOf(error, deps.logger)),
-    plugins: [...protection.plugins, errorLoggerPlugin, metricsPlugin(metrics)],
+    // No Apollo landing page (it loads Apollo's CDN): a browser's GET of /graphql goes to GraphiQL, served from here.
+    plugins: [...protection.plugins, errorLoggerPlugin, metricsPlugin(metrics), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -180,25 +196,14 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, () => Promise<unknown>> = { postgres: () => deps.orm.em.getConnection().execute('select 1'), ...deps.readiness };
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        try {
-          await withTimeout(check(), 2000);
-          return [name, 'ok'] as const;
-        } catch {
-          return [name, 'unreachable'] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, s]) => s === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
-  });
+  app.get('/readyz', readiness({ postgres: () => deps.orm.em.getConnection().execute('select 1'), ...deps.readiness }));
 
   app.post('/ingest/quality', ...qualityIngestRoute(deps));
   app.use(`${CONSOLE_PATH}/session`, consoleSessions.router);
-  app.use(CONSOLE_PATH, consoleStatic(deps.console?.dir ?? defaultConsoleDir()));
+  app.use(CONSOLE_PATH, consoleStatic(deps.console?.dir ?? distDir('console'), 'console'));
+  app.use(EXPORTS_PATH, exportRoutes({ fork: () => deps.orm.em.fork() as Context['em'], principalFor: requestPrincipal, rateLimiter: deps.rateLimiter }));
+  if (graphiql.enabled) app.use(GRAPHIQL_PATH, consoleStatic(graphiql.dir ?? distDir('graphiql'), 'GraphiQL page'));
+  app.get('/graphql', graphqlLandingPage(graphiql.enabled));
   if (deps.queues?.length) {
     app.use(
       QUEUE_BOARD_PATH,
@@ -217,19 +222,9 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       context: async ({ req, res }): Promise<Context> => {
         const locals = requestLocals(res);
         const em = deps.orm.em.fork() as Context['em'];
-        const header = req.headers.authorization;
-        let principal = null;
-        const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-        if (header) {
-          principal = await principalFor(em, header).catch(unlessUnavailable);
-          if (!principal) throw await invalidKeyRefusal(deps.rateLimiter, clientIp);
-          locals.apiKeyId = principal.apiKeyId;
-        } else {
-          // The web console: its session cookie acts as its key (src/http/console-session.ts).
-          principal = (await consoleSessions.graphqlPrincipal(em, req, clientIp).catch(unlessUnavailable)) ?? null;
-          if (principal) locals.apiKeyId = principal.apiKeyId;
-        }
-        return { ...contextFor(em, principal, locals.requestId, locals.logger), clientIp };
+        const principal = await requestPrincipal(em, req);
+        if (principal) locals.apiKeyId = principal.apiKeyId;
+        return { ...contextFor(em, principal, locals.requestId, locals.logger), clientIp: clientIpOf(req) };
       },
     }),
   );
@@ -295,6 +290,4 @@ function unlessUnavailable(err: unknown): never {
   throw isDatabaseUnavailable(err) ? serviceUnavailable() : err;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
-}
+const clientIpOf = (req: express.Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';

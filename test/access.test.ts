@@ -51,7 +51,7 @@ describe('organisations and API keys', () => {
     const rows = await h.orm.em.getConnection().execute('select * from api_key where id = ?', [issued.apiKey.id]);
     expect(rows[0]!.hash).toBe(hashKey(issued.secret));
     expect(JSON.stringify(rows)).not.toContain(issued.secret);
-    const listed = ok(await gql(h.url, API_KEYS, { org: brand.id }, brand.key)).apiKeys;
+    const listed = ok(await gql(h.url, API_KEYS, { org: brand.id }, brand.key)).apiKeys.nodes;
     expect(JSON.stringify(listed)).not.toContain(issued.secret.slice(12));
   });
 

@@ -229,7 +229,7 @@ describeNeeding(import.meta.url, ['redis'])('the relay turns each internal event
       await gql(
         h.url,
         op.REGISTER_WEBHOOK,
-        { input: { url: 'https://hooks.example.com/operator', eventTypes: ['demand_spike.posted', 'bid.outcome', 'contract.settled'] } },
+        { input: { url: 'https://hooks.example.com/operator', eventTypes: ['DEMAND_SPIKE_POSTED', 'BID_OUTCOME', 'CONTRACT_SETTLED'] } },
         h.operatorKey,
       ),
     ).registerWebhookEndpoint.endpoint;

@@ -135,12 +135,12 @@ function consoleFieldRows() {
     }),
     'AccountBalance.organization': {
       run: (k: string | undefined) => gql(h.url, op.BALANCE_NAMES, {}, k),
-      pick: (d: Record<string, any>) => allNamed(d.ledgerBalances, (b) => [b.organization]),
+      pick: (d: Record<string, any>) => allNamed(d.ledgerBalances.nodes, (b) => [b.organization]),
       expected: fields('FORBIDDEN', financeList),
     },
     'Accrual.brand and Accrual.vendor': {
       run: (k: string | undefined) => gql(h.url, op.ACCRUAL_NAMES, {}, k),
-      pick: (d: Record<string, any>) => allNamed(d.accruals, (a) => [a.brand, a.vendor]),
+      pick: (d: Record<string, any>) => allNamed(d.accruals.nodes, (a) => [a.brand, a.vendor]),
       expected: fields('FORBIDDEN', financeList),
     },
   };

@@ -16,6 +16,7 @@ import {
   type World,
 } from './support/authorization-world.js';
 import { aStaffingInput } from './support/console-builders.js';
+import { sandboxRows } from './support/authorization-sandbox.js';
 
 /**
  * The authorisation matrix: every query and mutation, for every role, and for a foreign
@@ -223,7 +224,7 @@ const matrix: Record<string, Row> = {
   },
   registerWebhookEndpoint: {
     run: (k) =>
-      gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://hooks.example.com/matrix', eventTypes: ['contract.settled'] } }, k),
+      gql(h.url, op.REGISTER_WEBHOOK, { input: { organizationId: m.brand.id, url: 'https://hooks.example.com/matrix', eventTypes: ['CONTRACT_SETTLED'] } }, k),
     expected: all('FORBIDDEN', { operator: 'OK', brand: 'OK', brandFinance: 'OK' }),
   },
   disableWebhookEndpoint: {
@@ -242,6 +243,7 @@ const matrix: Record<string, Row> = {
   },
   organizations: { run: (k) => gql(h.url, op.ORGANIZATIONS, {}, k), expected: all('FORBIDDEN', { operator: 'OK' }) },
   clearingFailures: { run: (k) => gql(h.url, op.CLEARING_FAILURES, {}, k), expected: all('FORBIDDEN', { brand: 'OK', otherBrand: 'OK', operator: 'OK' }) },
+  ...sandboxRows(() => ({ h, m })),
   webhookDeliveries: {
     run: (k) => gql(h.url, op.WEBHOOK_DELIVERIES, { id: brandEndpointId }, k),
     expected: all('NOT_FOUND', { operator: 'OK', brand: 'OK', brandFinance: 'OK', auditor: 'FORBIDDEN' }),

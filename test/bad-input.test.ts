@@ -184,7 +184,7 @@ describe('bad input to organisations and keys', () => {
 
 describe('bad input to webhooks', () => {
   const register = (input: Record<string, unknown>, key = m.vendorA.key) =>
-    gql(h.url, REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/x', eventTypes: ['bid.outcome'], ...input } }, key);
+    gql(h.url, REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/x', eventTypes: ['BID_OUTCOME'], ...input } }, key);
 
   it.each([
     ['text that is not a URL', { url: 'not a url' }, 'BAD_USER_INPUT', /^input\.url$/],
@@ -193,9 +193,9 @@ describe('bad input to webhooks', () => {
     ['a URL with credentials', { url: 'https://user:secret@hooks.example.com/x' }, 'BAD_USER_INPUT', /^input\.url$/],
     ['a URL with a fragment', { url: 'https://hooks.example.com/x#part' }, 'BAD_USER_INPUT', /^input\.url$/],
     ['an over-long URL', { url: `https://hooks.example.com/${'x'.repeat(3000)}` }, 'BAD_USER_INPUT', /^input\.url$/],
-    ['an unknown event type', { eventTypes: ['bid.outcome', 'spike.exploded'] }, 'BAD_USER_INPUT', /^input\.eventTypes\[1\]$/],
+    ['an unknown event type', { eventTypes: ['BID_OUTCOME', 'spike.exploded'] }, 'BAD_USER_INPUT', /^input\.eventTypes\[1\]$/],
     ['no event types', { eventTypes: [] }, 'BAD_USER_INPUT', /^input\.eventTypes$/],
-    ['too many event types', { eventTypes: Array.from({ length: 11 }, () => 'bid.outcome') }, 'BAD_USER_INPUT', /^input\.eventTypes$/],
+    ['too many event types', { eventTypes: Array.from({ length: 11 }, () => 'BID_OUTCOME') }, 'BAD_USER_INPUT', /^input\.eventTypes$/],
     ['a huge description', { description: 'd'.repeat(500) }, 'BAD_USER_INPUT', /^input\.description$/],
     ['a malformed organisation id', { organizationId: 'not-a-uuid' }, 'BAD_USER_INPUT', /organizationId/],
   ])('registerWebhookEndpoint refuses %s', async (_name, input, code, field) => {
@@ -204,7 +204,7 @@ describe('bad input to webhooks', () => {
 
   it('registerWebhookEndpoint refuses event types that never reach the organisation', async () => {
     await expectRefused(
-      register({ eventTypes: ['contract.settled', 'bid.outcome'] }, m.brand.key),
+      register({ eventTypes: ['CONTRACT_SETTLED', 'BID_OUTCOME'] }, m.brand.key),
       'registerWebhookEndpoint',
       'BAD_USER_INPUT',
       /^input\.eventTypes\[1\]$/,

@@ -51,8 +51,8 @@ describe('clearing end to end with the real worker', () => {
     expect(reasonOf(bids.a.id)).toMatchObject({ status: 'PARTIAL', reason: 'PARTIAL_SHARE_CAP' });
     expect(reasonOf(bids.inHouse.id)).toMatchObject({ status: 'WON', reason: 'WON' });
     expect(reasonOf(bids.b.id)).toMatchObject({ status: 'PARTIAL', reason: 'PARTIAL_DEMAND' });
-    expect(reasonOf(bids.c.id)).toMatchObject({ status: 'LOST', reason: 'LOST_TO_LOWER_ADJUSTED_RATE', score: 50, adjustedRate: 5600 });
-    expect(result.intervals.every((i: any) => i.unfilledSeats === 0 && i.highestWinningAdjustedRate === 5000)).toBe(true);
+    expect(reasonOf(bids.c.id)).toMatchObject({ status: 'LOST', reason: 'LOST_TO_LOWER_ADJUSTED_RATE', score: 50, adjustedRate: '5600.00' });
+    expect(result.intervals.every((i: any) => i.unfilledSeats === 0 && i.highestWinningAdjustedRate === '5000.00')).toBe(true);
 
     const spike = ok(await gql(h.url, op.SPIKE, { id: spikeId }, m.brand.key)).demandSpike;
     expect(spike.status).toBe('AWARDED');
@@ -79,8 +79,10 @@ describe('clearing end to end with the real worker', () => {
   it('tells each bidder its bid to beat without revealing anyone else', async () => {
     const { bids } = await aClearedMarket();
     const outcome = ok(await gql(h.url, op.BID_OUTCOME, { id: bids.c.id }, m.vendorC.key)).bidOutcome;
-    expect(outcome).toMatchObject({ status: 'LOST', reason: 'LOST_TO_LOWER_ADJUSTED_RATE', awardedSeatHours: 0, adjustedRate: 5600 });
-    expect(outcome.bidToBeat).toEqual([0, 1, 2, 3].map((index) => ({ index, ownAdjustedRate: 5600, highestWinningAdjustedRate: 5000, awardedSeats: 0 })));
+    expect(outcome).toMatchObject({ status: 'LOST', reason: 'LOST_TO_LOWER_ADJUSTED_RATE', awardedSeatHours: 0, adjustedRate: '5600.00' });
+    expect(outcome.bidToBeat).toEqual(
+      [0, 1, 2, 3].map((index) => ({ index, ownAdjustedRate: '5600.00', highestWinningAdjustedRate: '5000.00', awardedSeats: 0 })),
+    );
     const text = JSON.stringify(outcome);
     for (const other of [m.vendorA.id, m.vendorB.id, m.inHouse.id, bids.a.id, '2000', '2500']) expect(text).not.toContain(other);
     expect(errorCode(await gql(h.url, op.BID_OUTCOME, { id: bids.a.id }, m.vendorC.key))).toBe('NOT_FOUND');

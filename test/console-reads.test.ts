@@ -65,6 +65,11 @@ describe('previewStaffing', () => {
     expect(ok(await gql(h.url, op.PREVIEW_STAFFING, { input: { ...input, chatConcurrency: 2 } }, m.brand.key)).previewStaffing).toMatchObject({
       field: 'input.chatConcurrency',
     });
+    // More decimals than posting takes: the preview refuses it too, rather than preview what posting would refuse.
+    expect(ok(await gql(h.url, op.PREVIEW_STAFFING, { input: { ...input, serviceLevelTarget: 0.8000001 } }, m.brand.key)).previewStaffing).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'input.serviceLevelTarget',
+    });
     expect(await rowCounts(h.orm)).toEqual(before);
   });
 });

@@ -75,8 +75,10 @@ describe('evidence bounds on ratings', () => {
     const kinds = ['CSAT', 'QA_SCORE', 'FCR', 'ESCALATION', 'COMPLAINT'];
     const r = await record(kinds.flatMap((k) => Array.from({ length: 5 }, () => rating(k, m.vendorA, contractId))));
     expect(codes(r.receipts)).toEqual(kinds.flatMap(() => ['ACCEPTED', 'ACCEPTED', 'ACCEPTED', 'ACCEPTED', 'EXCEEDS_CONTACTS_HANDLED']));
-    expect(r.receipts[4].rejection.message).toBe('The contract has 4 contacts handled and already 4 CSAT events');
-    expect(r.receipts[9].rejection.message).toBe('The contract has 4 contacts handled and already 4 QA evaluations (one per contact handled)');
+    expect(r.receipts[4].rejection.message).toBe('The contract has 4 contacts handled (as its vendor reported them) and already 4 CSAT events');
+    expect(r.receipts[9].rejection.message).toBe(
+      'The contract has 4 contacts handled (as its vendor reported them) and already 4 QA evaluations (one per contact handled)',
+    );
     // The bound is the contract's, not the submitter's: the operator cannot add a fifth survey either.
     const before = await written();
     expect(codes((await record([rating('CSAT', m.vendorA, contractId)], h.operatorKey)).receipts)).toEqual(['EXCEEDS_CONTACTS_HANDLED']);

@@ -232,7 +232,7 @@ describe('finance queries', () => {
   it('lists every open contract’s accrual, zero included, and drops a contract once it is settled', async () => {
     const [delivered, idle] = await contractsOf([m.vendorA, m.vendorB]);
     const accruals = async (key: string) =>
-      Object.fromEntries(ok(await gql(h.url, op.ACCRUALS, {}, key)).accruals.map((a: any) => [a.contractId, a.unsettledNet.amountMinor]));
+      Object.fromEntries(ok(await gql(h.url, op.ACCRUALS, {}, key)).accruals.nodes.map((a: any) => [a.contractId, a.unsettledNet.amountMinor]));
     expect(await accruals(m.brand.financeKey)).toEqual({ [delivered!]: '0', [idle!]: '0' });
     h.clock.advance(3 * DAY);
     ok(await report(delivered!, m.vendorA.key)); // 1 seat-hour at 25.00

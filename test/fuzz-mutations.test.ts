@@ -8,6 +8,7 @@ import { gql, ok } from './support/client.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import { hostileVariables } from './support/hostile-input.js';
 import * as op from './support/operations.js';
+import { ADVANCE_CLOCK, aSandbox, CREATE_SANDBOX, DELETE_SANDBOX, type SandboxWorld } from './support/sandbox.js';
 
 /**
  * Property-based fuzzing of every mutation in the schema. Each run takes a valid request, breaks
@@ -26,6 +27,9 @@ let endedContract: string;
 let invoiceId: string;
 let throwawayKeyId: string;
 let endpointId: string;
+let sandbox: SandboxWorld;
+let doomedSandbox: string;
+let advances = 0;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -54,8 +58,10 @@ beforeAll(async () => {
   invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContract }, m.brand.financeKey)).settleContract.invoice.id;
   throwawayKeyId = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: m.vendorC.id, role: 'FINANCE', label: 'to revoke' } }, h.operatorKey))
     .issueApiKey.apiKey.id;
-  endpointId = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/fuzz', eventTypes: ['bid.outcome'] } }, m.vendorB.key))
+  endpointId = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/fuzz', eventTypes: ['BID_OUTCOME'] } }, m.vendorB.key))
     .registerWebhookEndpoint.endpoint.id;
+  sandbox = await aSandbox(h.url, m.otherBrand.key, 'Fuzz');
+  doomedSandbox = (await aSandbox(h.url, m.otherBrand.key, 'Fuzz doomed')).id;
 }, 120_000);
 afterAll(async () => {
   await h.close();
@@ -138,10 +144,17 @@ const TARGETS: Record<string, Target> = {
   registerWebhookEndpoint: {
     document: op.REGISTER_WEBHOOK,
     key: () => m.vendorA.key,
-    valid: () => ({ input: { url: `https://hooks.example.com/fuzz/${++n}`, eventTypes: ['bid.outcome', 'demand_spike.posted'], description: 'fuzz' } }),
+    valid: () => ({ input: { url: `https://hooks.example.com/fuzz/${++n}`, eventTypes: ['BID_OUTCOME', 'DEMAND_SPIKE_POSTED'], description: 'fuzz' } }),
   },
   disableWebhookEndpoint: { document: op.DISABLE_WEBHOOK, key: () => m.vendorB.key, valid: () => ({ id: endpointId }) },
   createConsoleSignInLink: { document: op.SIGN_IN_LINK, key: () => m.vendorA.key, valid: () => ({}) },
+  createSandbox: { document: CREATE_SANDBOX, key: () => m.vendorC.key, valid: () => ({ input: { name: `Fuzz ${++n}` } }) },
+  advanceTestClock: {
+    document: ADVANCE_CLOCK,
+    key: () => sandbox.brand.key,
+    valid: () => ({ id: sandbox.id, to: new Date(sandbox.clock.now().getTime() + ++advances * 3_600_000).toISOString() }),
+  },
+  deleteSandbox: { document: DELETE_SANDBOX, key: () => m.otherBrand.key, valid: () => ({ id: doomedSandbox }) },
   setScoringPolicy: {
     document: op.SET_SCORING_POLICY,
     key: () => h.operatorKey,

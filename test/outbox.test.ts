@@ -154,10 +154,10 @@ describeNeeding(import.meta.url, ['redis'])('the relay', () => {
 
   it('enqueues one webhook job per matching endpoint, by a deterministic id', async () => {
     const registered = ok(
-      await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/a', eventTypes: ['demand_spike.posted'] } }, m.vendorA.key),
+      await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/a', eventTypes: ['DEMAND_SPIKE_POSTED'] } }, m.vendorA.key),
     ).registerWebhookEndpoint;
-    ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/b', eventTypes: ['bid.outcome'] } }, m.vendorB.key));
-    ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/c', eventTypes: ['contract.settled'] } }, m.otherBrand.key));
+    ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/b', eventTypes: ['BID_OUTCOME'] } }, m.vendorB.key));
+    ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/c', eventTypes: ['CONTRACT_SETTLED'] } }, m.otherBrand.key));
     await anOpenSpike(h.url, h.clock, m.brand.key);
     expect(await relayOnce(relayDeps(redis, webhooks))).toBe(1);
     const [event] = await events();

@@ -8,7 +8,7 @@ import { CREATE_ORG, OPEN_SPIKES } from './support/operations.js';
 import { raw } from './support/raw-http.js';
 
 /**
- * What production tells a client (docs/security.md): no introspection, no name suggestions, and
+ * What production tells a client (docs/security.md): no introspection without a key, no name suggestions, and
  * errors that never carry internals; development, on the same database, for comparison.
  */
 let h: Harness;
@@ -43,16 +43,17 @@ describe('production configuration', () => {
     await prod.close();
   });
 
-  it('refuses introspection, which development serves', async () => {
+  it('refuses introspection without a key, which development serves; a key is served (issue 16, test/introspection.test.ts)', async () => {
     await resetState(prod);
-    const asOperator = (url: string, query: string) => raw(url, JSON.stringify({ query }), { authorization: `Bearer ${prod.operatorKey}` });
+    const send = (url: string, query: string, key?: string) => raw(url, JSON.stringify({ query }), key ? { authorization: `Bearer ${key}` } : {});
     for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Query") { fields { name } } }']) {
-      const r = await asOperator(prod.url, query);
+      const r = await send(prod.url, query);
       expect(r.status).toBe(400);
       expect(r.body.data).toBeUndefined();
       expect(r.body.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', validationErrorCode: 'INTROSPECTION_DISABLED' });
-      // The same database, the development server: served.
-      expect((await asOperator(h.url, query)).status).toBe(200);
+      expect((await send(prod.url, query, prod.operatorKey)).status).toBe(200);
+      // The same database, the development server: served without a key too.
+      expect((await send(h.url, query)).status).toBe(200);
     }
   });
 

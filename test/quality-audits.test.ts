@@ -119,7 +119,7 @@ describe('audits', () => {
     expect(outcome.kind === 'AWARDED' || outcome.kind === 'SKIPPED').toBe(true);
     const result = await cleared(spikeId);
     expect(result.bids[0].score).toBeCloseTo(45, 9);
-    expect(result.bids[0].adjustedRate).toBeCloseTo(2000 / 0.45, 2);
+    expect(Number(result.bids[0].adjustedRate)).toBeCloseTo(2000 / 0.45, 2);
   });
 });
 

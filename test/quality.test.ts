@@ -40,7 +40,7 @@ describe('the loop: quality decides the next auction', () => {
     const result = await cleared(first.spikeId);
     const outcome = (r: any, bidId: string) => r.bids.find((b: any) => b.bidId === bidId);
     const byVendor = (vendorId: string) => result.bids.find((b: any) => b.vendorId === vendorId);
-    expect(byVendor(m.vendorA.id)).toMatchObject({ status: 'WON', score: 50, adjustedRate: 4000 });
+    expect(byVendor(m.vendorA.id)).toMatchObject({ status: 'WON', score: 50, adjustedRate: '4000.00' });
     expect(byVendor(m.vendorB.id)).toMatchObject({ status: 'PARTIAL' });
     // The delivery is scored first; the ratings arrive a minute later, so the history shows them apart.
     await qualityQueueIdle();
@@ -88,8 +88,8 @@ describe('the loop: quality decides the next auction', () => {
     expect(outcome(second.result, second.a.id)).toMatchObject({ status: 'LOST', reason: 'LOST_TO_LOWER_ADJUSTED_RATE' });
     expect(outcome(second.result, second.a.id).score).toBeCloseTo(scoreA, 9);
     expect(outcome(second.result, second.b.id).score).toBeCloseTo(scoreB, 9);
-    expect(outcome(second.result, second.a.id).adjustedRate).toBeCloseTo(2000 / (scoreA / 100), 2);
-    expect(outcome(second.result, second.b.id).adjustedRate).toBeCloseTo(2200 / (scoreB / 100), 2);
+    expect(Number(outcome(second.result, second.a.id).adjustedRate)).toBeCloseTo(2000 / (scoreA / 100), 2);
+    expect(Number(outcome(second.result, second.b.id).adjustedRate)).toBeCloseTo(2200 / (scoreB / 100), 2);
     expect(second.result.awards.every((a: any) => a.vendorId === m.vendorB.id && Math.abs(a.score - scoreB) < 1e-9)).toBe(true);
 
     // Rankings and history say the same.

@@ -1,3 +1,4 @@
+import { Client, fetchExchange } from '@urql/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY_LIMITS } from '../src/graphql/limits/query-protection.js';
 import { aMarket, type Market } from './support/builders.js';
@@ -27,15 +28,15 @@ beforeEach(async () => {
 const post = (query: string, key?: string, variables: Record<string, unknown> = {}) =>
   raw(h.url, JSON.stringify({ query, variables }), key ? { authorization: `Bearer ${key}` } : {});
 
-/** `ofType { ofType { ... } }` nested `levels` times under __type: introspection's unbounded chain. */
-const typeChain = (levels: number) => `{ __type(name: "Query") { fields { type ${'{ ofType '.repeat(levels)}{ name }${' }'.repeat(levels)} } } }`;
+/** `contracts { nodes { spike { ... } } }`-style nesting: `levels` × `fields { type { ... } }` under __type, the rest a name. */
+const typeChain = (levels: number) => `{ __type(name: "Query") { ${'fields { type { '.repeat(levels)}name${' } }'.repeat(levels)} } }`;
 const aliased = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: me { role }`).join(' ')} }`;
 const bigPage = (alias: string) => `${alias}: demandSpikes(first: 100) { nodes { id intervals { index requiredSeats } } }`;
 
 describe('depth', () => {
   it('refuses an operation deeper than the limit with QUERY_TOO_DEEP, the depth and the limit', async () => {
-    // __type > fields > type > 8 × ofType > name: 12 levels.
-    const r = await post(typeChain(8), h.operatorKey);
+    // __type > 5 × (fields > type) > name: 12 levels.
+    const r = await post(typeChain(5), h.operatorKey);
     expect(r.status).toBe(400);
     expect(r.body.data).toBeUndefined();
     expect(r.body.errors).toEqual([
@@ -43,15 +44,22 @@ describe('depth', () => {
     ]);
   });
 
-  it('admits exactly the limit', async () => {
-    const r = await post(typeChain(6), h.operatorKey);
-    expect(r.status).toBe(200);
-    expect(r.body.data.__type.fields.length).toBeGreaterThan(0);
+  it('admits exactly the limit past the depth check', async () => {
+    // __type > 4 × (fields > type) > name: 10 levels pass the depth check, and only then meet
+    // graphql-js's own rule against nested introspection lists, in validation.
+    const r = await post(typeChain(4), h.operatorKey);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0]).toMatchObject({ message: 'Maximum introspection depth exceeded', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   });
 
   it('sees depth hidden in fragments', async () => {
-    const query = `query { __type(name: "Query") { ...F } } fragment F on __Type { fields { type { ...G } } } fragment G on __Type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } }`;
+    const query = `query { __type(name: "Query") { ...F } } fragment F on __Type { fields { type { ...G } } } fragment G on __Type { fields { type { fields { type { fields { type { fields { name } } } } } } } }`;
     expect((await post(query, h.operatorKey)).body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_DEEP', depth: 11 });
+  });
+
+  it('does not count the ofType chain of introspection (a chain of single objects; the standard introspection query nests it nine deep)', async () => {
+    const query = `{ __type(name: "Query") { fields { type { ${'ofType { '.repeat(12)}name${' }'.repeat(12)} } } } }`;
+    expect((await post(query, h.operatorKey)).status).toBe(200);
   });
 });
 
@@ -148,20 +156,61 @@ describe('CSRF prevention', () => {
   it('refuses a simple cross-site POST (text/plain, no preflight header) and runs nothing', async () => {
     const before = await rowCounts(h.orm);
     const body = JSON.stringify({ query: CREATE_ORG, variables: { input: { name: 'Forged', kind: 'BRAND' } } });
-    const r = await raw(h.url, body, { 'content-type': 'text/plain', authorization: `Bearer ${h.operatorKey}` });
+    // What a cross-site form can send: a cookie at most, never a header of its own.
+    const r = await raw(h.url, body, { 'content-type': 'text/plain', cookie: 'bx_console=forged' });
     expect(r.status).toBe(400);
     expect(r.body.errors[0]).toMatchObject({ message: expect.stringMatching(/Cross-Site Request Forgery/), extensions: { code: 'BAD_REQUEST' } });
+    // With a key (which a browser would pre-flight) a text/plain body is still not JSON, and not run.
+    const keyed = await raw(h.url, body, { 'content-type': 'text/plain', authorization: `Bearer ${h.operatorKey}` });
+    expect(keyed.status).toBe(400);
+    expect(keyed.body.errors[0].extensions.code).toBe('BAD_REQUEST');
     expect(await rowCounts(h.orm)).toEqual(before);
   });
 
-  it('refuses a GET without a preflight header, and serves one with it', async () => {
+  it('refuses a GET without a key or a preflight header, and serves one with either', async () => {
     const url = `${h.url}?query=${encodeURIComponent('{ me { role } }')}`;
-    const refused = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}` }, 'GET');
+    const refused = await raw(url, undefined, {}, 'GET');
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
-    const served = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}`, 'apollo-require-preflight': 'true' }, 'GET');
-    expect(served.status).toBe(200);
-    expect(served.body.data.me.role).toBe('BRAND');
+    // A console cookie is not a preflight header: a cross-site GET with it stays refused.
+    const withCookie = await raw(url, undefined, { cookie: 'bx_console=forged', 'x-burst-console': '1' }, 'GET');
+    expect(withCookie.status).toBe(400);
+    expect(withCookie.body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
+    const preflighted = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}`, 'apollo-require-preflight': 'true' }, 'GET');
+    expect(preflighted.status).toBe(200);
+    expect(preflighted.body.data.me.role).toBe('BRAND');
+    // Authorization itself forces a browser's preflight, which the API never answers cross-site.
+    const withKey = await raw(url, undefined, { authorization: `Bearer ${m.brand.key}` }, 'GET');
+    expect(withKey.status).toBe(200);
+    expect(withKey.body.data.me.role).toBe('BRAND');
+    // Never stored by a shared cache: the answer is the key's own.
+    expect(withKey.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it("serves urql's default GET queries with a key, as the client sends them", async () => {
+    const methods: string[] = [];
+    const client = new Client({
+      url: h.url,
+      exchanges: [fetchExchange],
+      fetchOptions: { headers: { authorization: `Bearer ${m.brand.key}` } },
+      fetch: (input, init) => {
+        methods.push(init?.method ?? 'GET');
+        return fetch(input, init);
+      },
+    });
+    const result = await client.query<{ me: { role: string } }>('query Me { me { role } }', {}).toPromise();
+    expect(result.error).toBeUndefined();
+    expect(result.data?.me.role).toBe('BRAND');
+    expect(methods).toEqual(['GET']);
+  });
+
+  it('refuses a mutation over GET even with a key, and writes nothing', async () => {
+    const before = await rowCounts(h.orm);
+    const params = new URLSearchParams({ query: CREATE_ORG, variables: JSON.stringify({ input: { name: 'Over GET', kind: 'BRAND' } }) });
+    const r = await raw(`${h.url}?${params}`, undefined, { authorization: `Bearer ${h.operatorKey}` }, 'GET');
+    expect(r.status).toBe(405);
+    expect(r.body.data).toBeUndefined();
+    expect(await rowCounts(h.orm)).toEqual(before);
   });
 });
 

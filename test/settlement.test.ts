@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authenticate } from '../src/domain/access/api-keys.js';
 import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
-import { accruals } from '../src/domain/settlement/finance-queries.js';
+import { accruals, type Accrual } from '../src/domain/settlement/finance-queries.js';
 import { DEFAULT_POLICY, settleContract, settleContracts } from '../src/domain/settlement/settle-contract.js';
 import { aBid, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import {
@@ -68,9 +68,9 @@ describe('settlement', () => {
       ['BASE', 3, '5000'],
       ['FEE', null, '371'],
     ]);
-    const balances = ok(await gql(h.url, op.BALANCES, { currency: 'USD' }, m.brand.financeKey)).ledgerBalances;
+    const balances = ok(await gql(h.url, op.BALANCES, { currency: 'USD' }, m.brand.financeKey)).ledgerBalances.nodes;
     expect(balances).toEqual([expect.objectContaining({ organizationId: m.brand.id, kind: 'ORGANIZATION', balance: usd('18544') })]);
-    const vendorBalances = ok(await gql(h.url, op.BALANCES, {}, m.vendorA.financeKey)).ledgerBalances;
+    const vendorBalances = ok(await gql(h.url, op.BALANCES, {}, m.vendorA.financeKey)).ledgerBalances.nodes;
     expect(vendorBalances).toEqual([expect.objectContaining({ organizationId: m.vendorA.id, balance: usd('-18173') })]);
     const recon = ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation;
     expect(recon).toEqual({ balanced: true, discrepancies: [], sums: [usd('0')] });
@@ -145,7 +145,7 @@ describe('settlement', () => {
     expect(adjusted).toMatchObject({ outcome: 'ADJUSTED', invoice: { kind: 'DEBIT_NOTE', net: usd('2500'), fee: usd('50'), vendorPayout: usd('2450') } });
     const original = ok(await gql(h.url, op.INVOICE, { id: first.id }, m.brand.financeKey)).invoice;
     expect(original.status).toBe('ADJUSTED');
-    const brand = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0];
+    const brand = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances.nodes[0];
     expect(brand.balance).toEqual(usd('12500'));
     ok(await report(contractId, m.vendorA.key, [{ intervalIndex: 2, staffedSeatHours: 0, contactsHandled: 0, serviceLevelAchieved: null }]));
     const credit = ok(await gql(h.url, op.SETTLE, { id: contractId }, h.operatorKey)).settleContract;
@@ -166,7 +166,7 @@ describe('settlement', () => {
     expect(ok(await pay('4001', 'p2')).recordPayment).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.amountMinor' });
     expect(ok(await pay('100', 'p3', 'EUR')).recordPayment).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount.currency' });
     expect(ok(await pay('4000', 'p4')).recordPayment).toMatchObject({ status: 'PAID', paid: usd('5000') });
-    expect(ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].balance).toEqual(usd('0'));
+    expect(ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances.nodes[0].balance).toEqual(usd('0'));
     expect(ok(await gql(h.url, op.RECONCILIATION, {}, h.operatorKey)).reconciliation.balanced).toBe(true);
     expect(errorCode(await gql(h.url, op.PAY, { input: { invoiceId: invoice.id, amount: usd('1') }, key: 'x' }, m.vendorA.financeKey))).toBe('NOT_FOUND');
   });
@@ -174,11 +174,11 @@ describe('settlement', () => {
   it('reports accruals, statements with CSV, and invoices filtered and scoped', async () => {
     const contractId = await aContract();
     ok(await report(contractId, m.vendorA.key, [full(0)]));
-    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.brand.financeKey)).accruals).toEqual([{ contractId, unsettledNet: usd('5000') }]);
-    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.otherBrand.financeKey)).accruals).toEqual([]);
+    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.brand.financeKey)).accruals.nodes).toEqual([{ contractId, unsettledNet: usd('5000') }]);
+    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.otherBrand.financeKey)).accruals.nodes).toEqual([]);
     ok(await gql(h.url, op.SETTLE, { id: contractId }, m.brand.financeKey));
-    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.brand.financeKey)).accruals).toEqual([]);
-    const [account] = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances;
+    expect(ok(await gql(h.url, op.ACCRUALS, {}, m.brand.financeKey)).accruals.nodes).toEqual([]);
+    const [account] = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances.nodes;
     const statement = ok(
       await gql(
         h.url,
@@ -201,15 +201,35 @@ describe('settlement', () => {
 });
 
 describe('accruals across many contracts', () => {
-  it('lists every contract with unsettled value, across query batches, for each party', async () => {
+  it('lists every contract with unsettled value, page by page, for each party', async () => {
     const ids = [await aContract(), await aContract(), await aContract()];
     for (const id of ids) ok(await report(id, m.vendorA.key, [full(0)]));
     const brand = await authenticate(h.orm.em.fork() as never, m.brand.financeKey);
-    for (const batch of [1, 2, 3, 500]) {
-      const listed = await accruals(h.orm.em.fork() as never, brand, DEFAULT_POLICY, batch);
-      expect(listed.map((a) => a.contractId).sort(), `batch ${batch}`).toEqual([...ids].sort());
+    for (const first of [1, 2, 3, 100]) {
+      const listed: Accrual[] = [];
+      for (let after: string | null = null; ;) {
+        const page = await accruals(h.orm.em.fork() as never, brand, DEFAULT_POLICY, { first, after });
+        listed.push(...page.items);
+        if (!page.hasNextPage) break;
+        after = page.items.at(-1)!.contractId;
+      }
+      expect(
+        listed.map((a) => a.contractId),
+        `first ${first}`,
+      ).toEqual([...ids].sort());
       expect(listed.every((a) => a.unsettledNetMinor === 5000n)).toBe(true);
     }
+  });
+
+  it('pages accruals over GraphQL with cursors and PageInfo both ways', async () => {
+    const ids = [await aContract(), await aContract(), await aContract()].sort();
+    const page = (after?: string) => gql(h.url, op.ACCRUALS_PAGE, { first: 2, after }, m.brand.financeKey).then((r) => ok(r).accruals);
+    const one = await page();
+    expect(one.nodes.map((a: any) => a.contractId)).toEqual(ids.slice(0, 2));
+    expect(one.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: one.edges[0].cursor, endCursor: one.edges[1].cursor });
+    const two = await page(one.pageInfo.endCursor);
+    expect(two.nodes.map((a: any) => a.contractId)).toEqual(ids.slice(2));
+    expect(two.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true, startCursor: two.edges[0].cursor, endCursor: two.edges[0].cursor });
   });
 });
 

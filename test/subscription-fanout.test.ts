@@ -117,6 +117,11 @@ describe('an event fanned out to many subscriptions', () => {
     const after = await scrape(metricsUrl);
     // Vendor B is not in the first spike's audience at all (no read); two events, two classes for the second.
     expect(delta(before, after, 'bx_subscription_fanout_reads_total', { read: 'resource' })).toBe(3);
-    expect(delta(before, after, 'bx_subscription_fanout_reads_total', { read: 'api_keys' })).toBe(2);
+    // Key checks are batched per turn of the event loop and remembered per event and key: one read per
+    // event when every subscriber asks in the same turn, never more than one per distinct key (a
+    // subscriber still sending the previous message under load may ask a turn later).
+    const keyReads = delta(before, after, 'bx_subscription_fanout_reads_total', { read: 'api_keys' });
+    expect(keyReads).toBeGreaterThanOrEqual(2);
+    expect(keyReads).toBeLessThanOrEqual(3);
   });
 });

@@ -85,7 +85,7 @@ describe('bidOutcome', () => {
     expect(won).toMatchObject({ spikeId, contractId, outcome: { bidId: bidA.id, vendorId: m.vendorA.id, status: 'WON', reason: 'WON', awardedSeatHours: 20 } });
     const lost = (await b.waitFor((r) => !!r.data)).data!.bidOutcome;
     expect(lost).toMatchObject({ spikeId, contractId: null, outcome: { bidId: bidB.id, status: 'LOST', reason: 'LOST_TO_LOWER_ADJUSTED_RATE' } });
-    expect(lost.outcome.bidToBeat[0]).toEqual({ index: 0, ownAdjustedRate: 5800, highestWinningAdjustedRate: 4000, awardedSeats: 0 });
+    expect(lost.outcome.bidToBeat[0]).toEqual({ index: 0, ownAdjustedRate: '5800.00', highestWinningAdjustedRate: '4000.00', awardedSeats: 0 });
     // Sealed: A's outcome was written first; had B been sent it, it would be in B's stream before B's own.
     expect(b.received).toHaveLength(1);
     const text = JSON.stringify(b.received);

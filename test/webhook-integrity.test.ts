@@ -37,7 +37,7 @@ afterEach(async () => {
 
 let n = 0;
 const register = (key: string, url = `https://hooks.example.com/${++n}`) =>
-  gql(h.url, op.REGISTER_WEBHOOK, { input: { url, eventTypes: ['demand_spike.posted'] } }, key);
+  gql(h.url, op.REGISTER_WEBHOOK, { input: { url, eventTypes: ['DEMAND_SPIKE_POSTED'] } }, key);
 const activeCount = async (organizationId: string) =>
   (
     await h.orm.em

@@ -50,7 +50,7 @@ describeNeeding(import.meta.url, ['separate-processes'])('webhook worker killed 
     const receiver = await startReceiver((n) => (n === 1 ? 'hang' : 200));
     let worker = startWorker();
     try {
-      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['demand_spike.posted'] } }, m.vendorA.key))
+      const endpoint = ok(await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: receiver.url, eventTypes: ['DEMAND_SPIKE_POSTED'] } }, m.vendorA.key))
         .registerWebhookEndpoint.endpoint;
       await anOpenSpike(h.url, h.clock, m.brand.key);
       await eventually(async () => (receiver.requests.length === 1 ? true : null), 30_000);

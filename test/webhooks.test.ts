@@ -35,7 +35,7 @@ afterEach(async () => {
   receiver = null;
 });
 
-async function anEndpoint(key: string, url: string, eventTypes = ['demand_spike.posted'], organizationId?: string) {
+async function anEndpoint(key: string, url: string, eventTypes = ['DEMAND_SPIKE_POSTED'], organizationId?: string) {
   const r = ok(
     await gql(h.url, op.REGISTER_WEBHOOK, { input: { url, eventTypes, ...(organizationId ? { organizationId } : {}) } }, key),
   ).registerWebhookEndpoint;
@@ -51,7 +51,7 @@ describe('webhook delivery', () => {
   it('POSTs the event signed with the endpoint’s secret and logs the attempt', async () => {
     receiver = await startReceiver();
     const { id, secret, endpoint } = await anEndpoint(m.vendorA.key, receiver.url);
-    expect(endpoint).toMatchObject({ organizationId: m.vendorA.id, eventTypes: ['demand_spike.posted'], status: 'ACTIVE', secretHint: secret.slice(0, 10) });
+    expect(endpoint).toMatchObject({ organizationId: m.vendorA.id, eventTypes: ['DEMAND_SPIKE_POSTED'], status: 'ACTIVE', secretHint: secret.slice(0, 10) });
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await eventually(async () => (receiver!.requests.length ? true : null));
 
@@ -79,7 +79,7 @@ describe('webhook delivery', () => {
     expect(log).toEqual([
       expect.objectContaining({
         eventId: body.id,
-        eventType: 'demand_spike.posted',
+        eventType: 'DEMAND_SPIKE_POSTED',
         endpointId: id,
         attempt: 1,
         outcome: 'DELIVERED',
@@ -136,8 +136,8 @@ describe('webhook delivery', () => {
     receiver = await startReceiver();
     const active = await anEndpoint(m.vendorA.key, `${receiver.url}/active`);
     const disabled = await anEndpoint(m.vendorA.key, `${receiver.url}/disabled`);
-    const operator = await anEndpoint(h.operatorKey, `${receiver.url}/operator`, ['demand_spike.posted', 'contract.settled']);
-    const otherBrands = await anEndpoint(m.otherBrand.financeKey, `${receiver.url}/other-brand`, ['contract.settled']);
+    const operator = await anEndpoint(h.operatorKey, `${receiver.url}/operator`, ['DEMAND_SPIKE_POSTED', 'CONTRACT_SETTLED']);
+    const otherBrands = await anEndpoint(m.otherBrand.financeKey, `${receiver.url}/other-brand`, ['CONTRACT_SETTLED']);
     expect(ok(await gql(h.url, op.DISABLE_WEBHOOK, { id: disabled.id }, m.vendorA.financeKey)).disableWebhookEndpoint).toMatchObject({
       status: 'DISABLED',
       disabledAt: expect.any(String),
@@ -221,7 +221,7 @@ describe('the webhook HTTP client', () => {
 
 describe('webhook endpoints', () => {
   it('lists an organisation’s endpoints page by page and keeps other organisations out', async () => {
-    for (const n of [1, 2, 3]) await anEndpoint(m.brand.key, `https://hooks.example.com/${n}`, ['contract.settled']);
+    for (const n of [1, 2, 3]) await anEndpoint(m.brand.key, `https://hooks.example.com/${n}`, ['CONTRACT_SETTLED']);
     await anEndpoint(m.vendorA.key, 'https://hooks.example.com/vendor');
     const first = ok(await gql(h.url, op.WEBHOOK_ENDPOINTS, { first: 2 }, m.brand.financeKey)).webhookEndpoints;
     expect(first.nodes.map((e: any) => e.url)).toEqual(['https://hooks.example.com/1', 'https://hooks.example.com/2']);
@@ -233,14 +233,14 @@ describe('webhook endpoints', () => {
   });
 
   it('registers for another organisation only as the operator', async () => {
-    const made = await anEndpoint(h.operatorKey, 'https://hooks.example.com/for-brand', ['contract.settled'], m.brand.id);
+    const made = await anEndpoint(h.operatorKey, 'https://hooks.example.com/for-brand', ['CONTRACT_SETTLED'], m.brand.id);
     expect(made.endpoint.organizationId).toBe(m.brand.id);
     expect(
       errorCode(
         await gql(
           h.url,
           op.REGISTER_WEBHOOK,
-          { input: { organizationId: m.brand.id, url: 'https://x.example.com', eventTypes: ['contract.settled'] } },
+          { input: { organizationId: m.brand.id, url: 'https://x.example.com', eventTypes: ['CONTRACT_SETTLED'] } },
           m.vendorA.key,
         ),
       ),

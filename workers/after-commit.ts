@@ -11,6 +11,7 @@ import {
   SETTLE_CONTRACT,
   SETTLE_JOB_OPTIONS,
   settleJobId,
+  SWEEP,
   type ClearingJobData,
   type QualityJobData,
   type Queues,
@@ -66,6 +67,20 @@ export async function recomputeScoresSoon(queue: Queue<QualityJobData>, requestI
   await queue.add(RECOMPUTE_SCORES, {}, { ...RECOMPUTE_JOB_OPTIONS, jobId: recomputeJobId(requestId) });
 }
 
+/** Names the follow-up jobs of one advance of one sandbox's clock (a second relay of the event adds none). */
+export const advanceJobId = (sandboxId: string, advance: number) => `sandbox-advance-${sandboxId}-${advance}`;
+
+/** After a test clock advance: a clearing and a settlement sweep now, a rescore of the sandbox, and its webhook retries that fell due. */
+export async function afterAdvance(queues: AfterCommitQueues, sandboxId: string, jobId: string): Promise<void> {
+  const sweep = { sweep: true as const };
+  await Promise.all([
+    queues.webhooks?.add(SWEEP, { sweep: true, sandboxId }, { jobId, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 24 * 3_600 } }),
+    queues.clearing.add(SWEEP, sweep, { jobId, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 24 * 3_600 } }),
+    queues.settlement.add(SWEEP, sweep, { jobId, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 24 * 3_600 } }),
+    queues.quality.add(RECOMPUTE_SCORES, { sandboxId }, { ...RECOMPUTE_JOB_OPTIONS, jobId }),
+  ]);
+}
+
 export interface AfterCommitSettings {
   /** Settlement is due this long after a contract's last interval ends. */
   settlementGraceMs: number;
@@ -76,7 +91,10 @@ export interface AfterCommitSettings {
  * (a close moved twice, then closed early: clear now), so the jobs can be added in parallel; the
  * rescore requests of the whole batch make one job, named after the newest of them.
  */
-export function afterCommit(queues: Pick<Queues, 'clearing' | 'settlement' | 'quality'>, settings: AfterCommitSettings) {
+/** The queues after-commit work adds to (webhooks for a sandbox's retries after an advance). */
+export type AfterCommitQueues = Pick<Queues, 'clearing' | 'settlement' | 'quality'> & Partial<Pick<Queues, 'webhooks'>>;
+
+export function afterCommit(queues: AfterCommitQueues, settings: AfterCommitSettings) {
   return async (events: readonly AnyInternalEvent[]): Promise<void> => {
     const work = new Map<string, () => Promise<void>>();
     let rescore: string | null = null;
@@ -110,6 +128,14 @@ export function afterCommit(queues: Pick<Queues, 'clearing' | 'settlement' | 'qu
         case 'quality.policy_changed':
           rescore = event.id;
           break;
+        case 'sandbox.clock_advanced': {
+          // The sweeps find what fell due on the test clock (their queries read each row's world clock)
+          // and run it at once; the sandbox is rescored as of its new time (score decay).
+          const { sandboxId, advance } = event.data;
+          const id = advanceJobId(sandboxId, advance);
+          work.set(id, () => afterAdvance(queues, sandboxId, id));
+          break;
+        }
         default: {
           // A type this version does not know (written by a newer one): fail the batch rather than lose the work.
           const unknown: never = event;

@@ -5,6 +5,7 @@ import { describeFailure, recordClearingFailure } from '../src/domain/clearing/c
 import { dueSpikeIds } from '../src/domain/clearing/due-spikes.js';
 import type { ClearingInput, ClearingResult } from '../src/domain/clearing/solve-clearing.js';
 import type { Clock } from '../src/domain/shared/clock.js';
+import { clockFor } from '../src/domain/sandbox/world-clock.js';
 import type { QualityScores } from '../src/domain/quality/quality-scores.js';
 import type { Logger } from '../src/logger.js';
 import {
@@ -43,14 +44,17 @@ export function clearingProcessor(deps: ClearingDeps) {
     if (job.name === SWEEP) return sweep(deps);
     if (job.name !== CLEAR_SPIKE) throw new Error(`Unknown job ${job.name}`);
     const { spikeId } = job.data as ClearSpikeJob;
+    // The spike's world decides "now": a sandbox spike clears on its test clock.
+    const { clock } = await clockFor(deps.orm.em.fork(), deps.clock, { spikeId });
     let outcome: ClearSpikeOutcome;
     try {
-      outcome = await clearSpike(deps.orm.em.fork(), deps.clock, deps.scores, spikeId, deps.solve);
+      outcome = await clearSpike(deps.orm.em.fork(), clock, deps.scores, spikeId, deps.solve);
     } catch (error) {
-      throw await failed(deps, spikeId, error);
+      throw await failed({ ...deps, clock }, spikeId, error);
     }
     if (outcome.kind === 'NOT_DUE') {
-      await job.moveToDelayed(runAtTimestamp(deps.clock, outcome.closesAt), token);
+      // On a test clock this waits for wall time that may never pass; the sweep after an advance promotes it.
+      await job.moveToDelayed(runAtTimestamp(clock, outcome.closesAt), token);
       throw new DelayedError();
     }
     deps.logger.info({ spikeId, outcome: outcome.kind }, 'clearing job done');

@@ -86,7 +86,8 @@ export const SETTLE_JOB_OPTIONS: JobsOptions = {
 };
 export const QUALITY_QUEUE = 'quality';
 export const RECOMPUTE_SCORES = 'recompute-scores';
-export type QualityJobData = Record<string, never>;
+/** A rescore of every world, or (after a test clock advance) of one sandbox. */
+export type QualityJobData = { sandboxId?: string };
 
 /**
  * One recomputation per relay batch that asked for one, named after the newest event that asked:
@@ -108,11 +109,15 @@ export const DELIVER_WEBHOOK = 'deliver-webhook';
 export interface DeliverWebhookJob {
   eventId: string;
   endpointId: string;
+  /** A sandbox retry: the attempt it makes (retries of sandbox events follow the test clock, one job each). */
+  attempt?: number;
 }
-export type WebhookJobData = DeliverWebhookJob | { sweep: true };
+/** A sweep; with `sandboxId`, the retries of that sandbox's deliveries that fell due on its test clock. */
+export type WebhookJobData = DeliverWebhookJob | { sweep: true; sandboxId?: string };
 
-/** Deterministic: one job per (event, endpoint), so the relay and the sweeper never make two. */
-export const webhookJobId = (eventId: string, endpointId: string) => `webhook-${eventId}-${endpointId}`;
+/** Deterministic: one job per (event, endpoint), so the relay and the sweeper never make two; a sandbox retry per attempt. */
+export const webhookJobId = (eventId: string, endpointId: string, attempt?: number) =>
+  `webhook-${eventId}-${endpointId}${attempt && attempt > 1 ? `-a${attempt}` : ''}`;
 
 export interface WebhookRetryPolicy {
   attempts: number;

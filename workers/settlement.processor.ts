@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { settleContract, settleContracts, type SettleOutcome, type SettlementPolicy, type SettleRequest } from '../src/domain/settlement/settle-contract.js';
 import { dueContractIds } from '../src/domain/settlement/due-contracts.js';
 import type { Clock } from '../src/domain/shared/clock.js';
+import { clockFor } from '../src/domain/sandbox/world-clock.js';
 import type { Logger } from '../src/logger.js';
 import {
   FAILED_RETRY_COOL_DOWN_MS,
@@ -40,9 +41,13 @@ export function settlementProcessor(deps: SettlementDeps) {
     if (job.name === SWEEP) return sweepSettlements(deps);
     if (job.name !== SETTLE_CONTRACT) throw new Error(`Unknown job ${job.name}`);
     const { contractId, force } = job.data as SettleContractJob;
-    const outcome = await commits.settle({ contractId, force: force === true });
+    // A sandbox contract settles on its test clock, on its own (group commit shares one live "now").
+    const world = await clockFor(deps.orm.em.fork(), deps.clock, { contractId });
+    const outcome = world.sandboxId
+      ? await settleContract(deps.orm.em.fork(), world.clock, contractId, deps.policy, { force: force === true })
+      : await commits.settle({ contractId, force: force === true });
     if (outcome.kind === 'NOT_DUE') {
-      await job.moveToDelayed(runAtTimestamp(deps.clock, outcome.dueAt), token);
+      await job.moveToDelayed(runAtTimestamp(world.clock, outcome.dueAt), token);
       throw new DelayedError();
     }
     return outcome;

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { prepareDelivery, recordDeliveryAttempt, unfinishedDeliveries, type DeliveryTarget } from '../src/domain/webhooks/deliveries.js';
+import { dueSandboxRetries, prepareDelivery, recordDeliveryAttempt, unfinishedDeliveries, type DeliveryTarget } from '../src/domain/webhooks/deliveries.js';
 import type { SecretBox } from '../src/domain/webhooks/secret-box.js';
 import { signatureHeader } from '../src/domain/webhooks/signing.js';
 import type { Clock } from '../src/domain/shared/clock.js';
@@ -44,26 +44,32 @@ export async function enqueueDeliveries(queue: Queue<WebhookJobData>, targets: r
  */
 export function webhookProcessor(deps: WebhookDeps) {
   return async (job: Job<WebhookJobData>): Promise<unknown> => {
-    if (job.name === SWEEP) return sweepWebhooks(deps);
+    if (job.name === SWEEP) {
+      const sandboxId = (job.data as { sandboxId?: string }).sandboxId;
+      return sandboxId ? sweepSandboxRetries(deps, sandboxId) : sweepWebhooks(deps);
+    }
     if (job.name !== DELIVER_WEBHOOK) throw new Error(`Unknown job ${job.name}`);
     const target = job.data as DeliverWebhookJob;
     const em = deps.orm.em.fork();
     const prepared = await prepareDelivery(em, deps.secrets, target);
     if (prepared.kind === 'SKIP') return prepared;
 
-    const at = deps.clock.now();
+    // A sandbox event's attempt is dated on its test clock, and its retries wait for the clock (below).
+    const sandbox = prepared.sandboxClock !== null;
+    const at = prepared.sandboxClock ?? deps.clock.now();
     const result = await postWebhook(
       prepared.url,
       prepared.body,
       {
         'x-burst-event-id': prepared.eventId,
         'x-burst-event-type': prepared.eventType,
-        'x-burst-signature': signatureHeader(prepared.secret, prepared.body, Math.floor(at.getTime() / 1000)),
+        // Signed at real time even for a sandbox (as Stripe's test mode does): receivers check it against their own clock.
+        'x-burst-signature': signatureHeader(prepared.secret, prepared.body, Math.floor(deps.clock.now().getTime() / 1000)),
       },
       deps.http,
     );
     const delivered = result.error === null;
-    const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const isLastAttempt = sandbox ? (target.attempt ?? 1) >= deps.retry.attempts : job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const attempt = await recordDeliveryAttempt(em, target, {
       outcome: delivered ? 'DELIVERED' : isLastAttempt ? 'FAILED' : 'RETRYING',
       statusCode: result.statusCode,
@@ -71,9 +77,28 @@ export function webhookProcessor(deps: WebhookDeps) {
       durationMs: result.durationMs,
       at,
     });
+    // A sandbox's failed attempt ends its job: the next falls due on the test clock (sweepSandboxRetries after an advance).
+    if (!delivered && sandbox) return { delivered: false, attempt, retry: isLastAttempt ? 'NONE' : 'ON_TEST_CLOCK' };
     if (!delivered) throw new Error(`Webhook attempt ${attempt} failed: ${result.error}`);
     return { delivered: true, attempt, statusCode: result.statusCode };
   };
+}
+
+/**
+ * After a sandbox's clock advanced: one job per delivery whose retry fell due on the test clock,
+ * named after its attempt (so a second sweep adds nothing). Exported for tests.
+ */
+export async function sweepSandboxRetries(deps: WebhookDeps, sandboxId: string): Promise<{ enqueued: number }> {
+  const due = await dueSandboxRetries(deps.orm.em.fork(), sandboxId, deps.retry.backoffMs);
+  if (!due.length) return { enqueued: 0 };
+  await deps.queue.addBulk(
+    due.map((t) => ({
+      name: DELIVER_WEBHOOK,
+      data: { eventId: t.eventId, endpointId: t.endpointId, attempt: t.attempt },
+      opts: { ...webhookJobOptions(deps.retry), attempts: 1, jobId: webhookJobId(t.eventId, t.endpointId, t.attempt) },
+    })),
+  );
+  return { enqueued: due.length };
 }
 
 /** Re-enqueues deliveries of the last day that have neither succeeded nor given up. Exported for tests. */

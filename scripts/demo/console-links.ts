@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConsoleDir } from '../../src/http/console-static.js';
+import { distDir } from '../../src/http/console-static.js';
 
 const LINK = 'mutation { createConsoleSignInLink { path expiresAt } }';
 
@@ -16,7 +16,7 @@ export async function printConsoleLinks(
   say: (line: string) => void,
 ): Promise<void> {
   say('\nWeb console: one sign-in link per persona (each works once, within 15 minutes):');
-  if (!existsSync(join(defaultConsoleDir(), 'index.html'))) say('   (build it first in another terminal: npm run console:build)');
+  if (!existsSync(join(distDir('console'), 'index.html'))) say('   (build it first in another terminal: npm run console:build)');
   for (const p of personas) {
     const { path } = (await call(p.key, LINK)).createConsoleSignInLink;
     say(`   ${p.who.padEnd(24)}${base}${path}`);

@@ -4,6 +4,12 @@ import { money, pad, padEnd, say, step, time, waitFor } from './output.js';
 
 const HALF_HOUR = 30 * 60_000;
 
+/** A value-adjusted rate (a Decimal string in minor units per seat-hour) in major units, cut to cents, without a float. */
+function majorRate(minor: string): string {
+  const whole = minor.split('.')[0]!.padStart(3, '0');
+  return `${whole.slice(0, -2)}.${whole.slice(-2)}`;
+}
+
 /** What the first auction left: the spike, its clearing and contracts, and which vendors the brand rates. */
 export interface FirstAuction {
   spike1: Spike;
@@ -50,7 +56,7 @@ export async function auctionAndDelivery(demo: Demo, market: Market): Promise<Fi
     const c = contracts1.find((x) => x.vendorId === v.id);
     const value = c ? money({ amount: (c.totalSeatHours * Number(c.rate.amount)).toFixed(2), currency: 'USD' }) : '-';
     say(
-      `   ${padEnd(v.name, 22)}${pad(b.status, 9)}${pad(b.score.toFixed(1), 7)}${pad((b.adjustedRate / 100).toFixed(2), 11)}${pad(b.awardedSeatHours, 12)}${pad(value, 17)}`,
+      `   ${padEnd(v.name, 22)}${pad(b.status, 9)}${pad(b.score.toFixed(1), 7)}${pad(majorRate(b.adjustedRate), 11)}${pad(b.awardedSeatHours, 12)}${pad(value, 17)}`,
     );
   }
 
@@ -147,8 +153,9 @@ export async function settleAndRescore(demo: Demo, market: Market, auction: Firs
       `   ${padEnd(`#${inv.number}`, 9)}${padEnd(nameOf.get(inv.vendorId)!, 22)}${pad(m(sum('BASE')), 14)}${pad(m(sum('CREDIT')), 13)}${pad(money(inv.net), 14)}${pad(money(inv.fee), 12)}${pad(money(inv.vendorPayout), 14)}`,
     );
   }
-  const balances = (await call(operatorFinance, 'query { ledgerBalances(currency: "USD") { organizationId kind balance { amount currency } } }'))
-    .ledgerBalances as any[];
+  const balances = (
+    await call(operatorFinance, 'query { ledgerBalances(currency: "USD", first: 100) { nodes { organizationId kind balance { amount currency } } } }')
+  ).ledgerBalances.nodes as any[];
   say('\n   ledger balances (USD; debit positive: the brand owes, vendors and the operator are owed):');
   for (const b of balances.filter((x) => nameOf.has(x.organizationId) || x.kind !== 'ORGANIZATION')) {
     say(
@@ -189,7 +196,7 @@ export async function settleAndRescore(demo: Demo, market: Market, auction: Firs
     const a = first.result.bids.find((b: any) => b.vendorId === v.id);
     const b = second.result.bids.find((x: any) => x.vendorId === v.id);
     say(
-      `   ${padEnd(v.name, 22)}${pad((v.rate / 100).toFixed(2), 8)}${pad(a.score.toFixed(1), 9)}${pad((a.adjustedRate / 100).toFixed(2), 9)}${pad(a.awardedSeatHours, 10)}${pad(b.score.toFixed(1), 9)}${pad((b.adjustedRate / 100).toFixed(2), 9)}${pad(b.awardedSeatHours, 10)}`,
+      `   ${padEnd(v.name, 22)}${pad((v.rate / 100).toFixed(2), 8)}${pad(a.score.toFixed(1), 9)}${pad(majorRate(a.adjustedRate), 9)}${pad(a.awardedSeatHours, 10)}${pad(b.score.toFixed(1), 9)}${pad(majorRate(b.adjustedRate), 9)}${pad(b.awardedSeatHours, 10)}`,
     );
   }
   const northwind = vendors[0]!;

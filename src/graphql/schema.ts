@@ -11,12 +11,14 @@ import { trackUserErrors } from './metrics.plugin.js';
 import { RealtimeResolver } from './realtime/realtime.resolver.js';
 import { WebhooksResolver } from './webhooks/webhooks.resolver.js';
 import { refusingPubSub } from './realtime/refusing-pub-sub.js';
+import { DateTimeScalar } from './common/scalars.js';
 import { ConsoleResolver } from './access/console.resolver.js';
 import { BidFields } from './bidding/bid.fields.js';
 import { ClearingFailuresResolver } from './clearing/clearing-failures.resolver.js';
 import { AwardLineFields, BidOutcomeFields, ContractFields } from './clearing/contract.fields.js';
 import { PreviewStaffingResolver } from './demand/preview-staffing.resolver.js';
 import { AccountBalanceFields, AccrualFields, InvoiceFields } from './settlement/invoice.fields.js';
+import { SandboxResolver } from './sandbox/sandbox.resolver.js';
 
 export const resolvers = [
   AccessResolver,
@@ -38,6 +40,8 @@ export const resolvers = [
   AccountBalanceFields,
   AccrualFields,
   BidFields,
+  // Sandboxes and test clocks (issue 16).
+  SandboxResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
@@ -48,6 +52,8 @@ export function getSchema(): Promise<GraphQLSchema> {
     resolvers,
     validate: { forbidUnknownValues: false, stopAtFirstError: true },
     pubSub: refusingPubSub,
+    // Dates with @specifiedBy (type-graphql's default is the same scalar without it).
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
   }).then((schema) => {
     // type-graphql leaves the root types undescribed; clients read these first.
     const query = schema.getQueryType();

@@ -26,14 +26,18 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** dist/console under the package root, from src/http (tsx) or dist/src/http (built) alike. */
-export function defaultConsoleDir(): string {
+/** dist/<name> under the package root (dist/console, dist/graphiql), from src/http (tsx) or dist/src/http (built) alike. */
+export function distDir(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist', 'console');
+  return join(dir, 'dist', name);
 }
 
-export function consoleStatic(dir: string): Router {
+/** dist/console. */
+export const defaultConsoleDir = (): string => distDir('console');
+
+/** A single-page app built by Vite under `dir` (the console; GraphiQL, `what`, uses the same rules). */
+export function consoleStatic(dir: string, what = 'console'): Router {
   const router = Router();
   router.use((_req, res, next) => {
     res.setHeader('x-content-type-options', 'nosniff');
@@ -47,7 +51,7 @@ export function consoleStatic(dir: string): Router {
   router.get(/.*/, (_req, res) => {
     const index = join(dir, 'index.html');
     if (!existsSync(index)) {
-      res.status(404).type('text/plain').send('The console is not built: run `npm run build` (or `npm run dev` for development).');
+      res.status(404).type('text/plain').send(`The ${what} is not built: run \`npm run build\` (or \`npm run dev\` for development).`);
       return;
     }
     res.setHeader('cache-control', 'no-cache');

@@ -15,6 +15,15 @@ export function graphqlBody(
   return [express.json({ limit: bodyLimit }), oneOperationPerRequest, documentShape(limits), bodyErrors(bodyLimit)];
 }
 
+/**
+ * Apollo's CSRF prevention refuses a request a cross-site page could send without a CORS
+ * preflight (a GET, or a POST of a form content type) unless it carries one of these headers.
+ * `authorization` is one: browsers always pre-flight it and the API answers no preflight, so
+ * urql's default GET queries with a key are served while a forged GET (with a cookie at most) is
+ * not (issue 16). Mutations over GET are refused by Apollo whatever the headers.
+ */
+export const CSRF_PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] as const;
+
 const refusal = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
 
 /**

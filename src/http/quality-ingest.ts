@@ -4,6 +4,7 @@ import { MAX_EVENTS_PER_BATCH, recordQualityEvents, type QualityEventInput } fro
 import { verifySignedRequest } from '../domain/quality/ingest-signature.js';
 import { unstorableTextPath } from '../domain/shared/text.js';
 import type { Clock } from '../domain/shared/clock.js';
+import { clockOfSandbox } from '../domain/sandbox/world-clock.js';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnavailable } from '../persistence/db-errors.js';
 import { rateLimitHeaders, type RateDecision, type RateLimiter, type RateSubject } from './rate-limit.js';
@@ -78,7 +79,8 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
         }
         const decision = await charge(signer, events.length);
         if (decision && !decision.allowed) throw rateLimited(decision, events.length);
-        const r = await recordQualityEvents(em, deps.clock, check.principal, events, 'HTTP');
+        // The signature's freshness is on real time; the events themselves on the sender's world clock (a sandbox's test clock).
+        const r = await recordQualityEvents(em, await clockOfSandbox(em, deps.clock, check.principal.sandboxId ?? null), check.principal, events, 'HTTP');
         if (!r.ok) throw new Refusal(400, 'BAD_USER_INPUT', r.failure.message);
         return { outcome: r.value, budget: decision };
       });

@@ -81,7 +81,7 @@ export async function anAuthorizationWorld(): Promise<World> {
     ),
   );
   const invoiceId = ok(await gql(h.url, op.SETTLE, { id: endedContractId }, m.brand.financeKey)).settleContract.invoice.id;
-  const brandAccountId = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances[0].accountId;
+  const brandAccountId = ok(await gql(h.url, op.BALANCES, {}, m.brand.financeKey)).ledgerBalances.nodes[0].accountId;
   const brandEndpointId = (await aBrandEndpoint(h, m)).id;
   const auditor = ok(await gql(h.url, op.CREATE_ORG, { input: { name: 'Matrix auditor', kind: 'AUDITOR' } }, h.operatorKey)).createOrganization;
   const auditorKey = ok(await gql(h.url, op.ISSUE_KEY, { input: { organizationId: auditor.id, role: 'AUDITOR', label: 'matrix' } }, h.operatorKey)).issueApiKey
@@ -108,7 +108,7 @@ export async function anAuthorizationWorld(): Promise<World> {
 /** A webhook endpoint of the brand, for contract.settled. */
 export async function aBrandEndpoint(h: Harness, m: Market) {
   const r = ok(
-    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['contract.settled'] } }, m.brand.key),
+    await gql(h.url, op.REGISTER_WEBHOOK, { input: { url: 'https://hooks.example.com/brand', eventTypes: ['CONTRACT_SETTLED'] } }, m.brand.key),
   ).registerWebhookEndpoint;
   return r.endpoint as { id: string };
 }

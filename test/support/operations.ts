@@ -10,7 +10,7 @@ export const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(inpu
 export const REVOKE_KEY = `mutation($id: UUID!) { revokeApiKey(apiKeyId: $id) { id revokedAt } }`;
 export const UPDATE_VENDOR = `mutation($input: UpdateVendorProfileInput!) { updateVendorProfile(input: $input) { __typename ... on Organization { id skills certifications status } ${USER_ERROR} } }`;
 export const ME = `query { me { role apiKey { id prefix } organization { id name kind } } }`;
-export const API_KEYS = `query($org: UUID!) { apiKeys(organizationId: $org) { id prefix role revokedAt } }`;
+export const API_KEYS = `query($org: UUID!) { apiKeys(organizationId: $org, first: 100) { nodes { id prefix role revokedAt } } }`;
 
 export const POST_SPIKE = `mutation($input: PostDemandSpikeInput!, $key: String) { postDemandSpike(input: $input, idempotencyKey: $key) { __typename ... on DemandSpike { ${SPIKE_FIELDS} } ${USER_ERROR} } }`;
 const transition = (name: string) => `mutation($id: UUID!) { ${name}(spikeId: $id) { __typename ... on DemandSpike { id status } ${USER_ERROR} } }`;
@@ -46,9 +46,11 @@ export const SETTLE = `mutation($id: UUID!) { settleContract(contractId: $id) { 
 export const INVOICE = `query($id: UUID!) { invoice(id: $id) { id number kind status originalInvoiceId net { ${MONEY} } fee { ${MONEY} } vendorPayout { ${MONEY} } paid { ${MONEY} } lines { position kind intervalIndex billableSeatHours amount { ${MONEY} } } } }`;
 export const INVOICES = `query($filter: InvoiceFilterInput, $first: Int) { invoices(filter: $filter, first: $first) { nodes { id kind status brandId vendorId net { ${MONEY} } } pageInfo { hasNextPage } } }`;
 export const PAY = `mutation($input: RecordPaymentInput!, $key: String!) { recordPayment(input: $input, idempotencyKey: $key) { __typename ... on Invoice { id status paid { ${MONEY} } } ${USER_ERROR} } }`;
-export const BALANCES = `query($currency: String, $asOf: DateTimeISO) { ledgerBalances(currency: $currency, asOf: $asOf) { accountId organizationId kind balance { ${MONEY} } } }`;
+export const BALANCES = `query($currency: String, $asOf: DateTimeISO) { ledgerBalances(currency: $currency, asOf: $asOf, first: 100) { nodes { accountId organizationId kind balance { ${MONEY} } } } }`;
 export const STATEMENT = `query($id: UUID!, $from: DateTimeISO!, $to: DateTimeISO!) { accountStatement(accountId: $id, from: $from, to: $to) { opening { ${MONEY} } closing { ${MONEY} } entries { kind amount { ${MONEY} } balance { ${MONEY} } } csv } }`;
-export const ACCRUALS = `query { accruals { contractId unsettledNet { ${MONEY} } } }`;
+export const ACCRUALS = `query { accruals(first: 100) { nodes { contractId unsettledNet { ${MONEY} } } } }`;
+export const ACCRUALS_PAGE = `query($first: Int!, $after: String) { accruals(first: $first, after: $after) {
+  nodes { contractId } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
 export const RECONCILIATION = `query { reconciliation { balanced discrepancies sums { ${MONEY} } } }`;
 
 export const RECORD_EVENTS = `mutation($input: RecordQualityEventsInput!) { recordQualityEvents(input: $input) { __typename
@@ -89,5 +91,5 @@ export const CONTRACT_NAMES = `query($id: UUID!) { contract(id: $id) { id spike 
 export const INVOICE_NAMES = `query($id: UUID!) { invoice(id: $id) { id contract { id spikeId } brand { name } vendor { name } } }`;
 export const AWARD_NAMES = `query($id: UUID!) { clearingResult(spikeId: $id) { awards { vendorId vendor { name } } bids { vendorId vendor { name } } } }`;
 export const BID_WITH_SPIKE = `query($id: UUID!) { bid(id: $id) { id spike { id title } outcome { status reason bidToBeat { index awardedSeats } } } }`;
-export const BALANCE_NAMES = `query { ledgerBalances { accountId organization { name } } }`;
-export const ACCRUAL_NAMES = `query { accruals { contractId brand { name } vendor { name } } }`;
+export const BALANCE_NAMES = `query { ledgerBalances { nodes { accountId organization { name } } } }`;
+export const ACCRUAL_NAMES = `query { accruals { nodes { contractId brand { name } vendor { name } } } }`;

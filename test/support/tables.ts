@@ -36,6 +36,7 @@ export const TABLES = [
   'demand_spike',
   'api_key',
   'organization',
+  'sandbox',
 ];
 
 /**

@@ -49,7 +49,10 @@ export function createApiClient(onSessionEnded: () => void): { client: Client; c
       }),
     ],
   });
-  return { client, close: () => void ws.dispose() };
+  // dispose() awaits the pending connection and rejects with its CloseEvent when that connection had
+  // already failed (session ended, API restarted): nothing is left to close then, so the rejection is
+  // dropped here rather than surfacing as an unhandled rejection in the page.
+  return { client, close: () => void Promise.resolve(ws.dispose()).catch(() => undefined) };
 }
 
 /** Exchanges an API key or a sign-in link token for a session cookie; the error message to show, or null. */

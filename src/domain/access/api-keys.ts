@@ -7,30 +7,34 @@ import type { Clock } from '../shared/clock.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
+import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { ROLES_BY_KIND, type Principal, type Role } from './principal.js';
 
 /**
- * API keys look like `bx_<prefix>_<secret>`. The prefix (8 characters) identifies the key in
- * logs and lists; only the SHA-256 of the whole key is stored, and a presented key is compared
- * with it in constant time. The key is shown once, when issued.
+ * API keys look like `bx_<prefix>_<secret>`, and a sandbox organisation's like
+ * `bx_test_<prefix>_<secret>` (visibly different, as Stripe's test keys are). The prefix
+ * (8 characters) identifies the key in logs and lists; only the SHA-256 of the whole key is
+ * stored, and a presented key is compared with it in constant time. The key is shown once.
+ * A live-looking key of a sandbox organisation, or the reverse, never authenticates.
  */
-const KEY_PATTERN = /^bx_([a-z0-9]{8})_([A-Za-z0-9_-]{32,})$/;
+const KEY_PATTERN = /^bx_(test_)?([a-z0-9]{8})_([A-Za-z0-9_-]{32,})$/;
+export const TEST_KEY_PREFIX = 'bx_test_';
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-export function generateKey(): { key: string; prefix: string } {
+export function generateKey(sandbox = false): { key: string; prefix: string } {
   const bytes = randomBytes(8);
   const prefix = Array.from(bytes, (b) => PREFIX_ALPHABET[b % PREFIX_ALPHABET.length]).join('');
   const secret = randomBytes(32).toString('base64url');
-  return { key: `bx_${prefix}_${secret}`, prefix };
+  return { key: `${sandbox ? TEST_KEY_PREFIX : 'bx_'}${prefix}_${secret}`, prefix };
 }
 
-export function parseKey(key: string): { prefix: string } | null {
+export function parseKey(key: string): { prefix: string; test: boolean } | null {
   const m = KEY_PATTERN.exec(key);
-  return m ? { prefix: m[1]! } : null;
+  return m ? { prefix: m[2]!, test: m[1] !== undefined } : null;
 }
 
 interface KeyRow {
@@ -42,6 +46,9 @@ interface KeyRow {
   kind: Principal['organizationKind'];
   vendor_type: Principal['vendorType'];
   parent_brand_id: string | null;
+  sandbox_id: string | null;
+  clock_time: Date | string | null;
+  sandbox_deleted: boolean | null;
 }
 
 /**
@@ -54,8 +61,9 @@ export async function authenticate(em: EntityManager, presented: string): Promis
   // A prepared statement: every request runs it, so PostgreSQL plans it once per connection.
   const rows = await runStatement<KeyRow>(
     em,
-    `select k.id, k.hash, k.role, k.revoked_at, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id
-       from api_key k join organization o on o.id = k.organization_id
+    `select k.id, k.hash, k.role, k.revoked_at, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id,
+            o.sandbox_id, x.clock_time, x.deleted_at is not null as sandbox_deleted
+       from api_key k join organization o on o.id = k.organization_id left join sandbox x on x.id = o.sandbox_id
       where k.prefix = ?`,
     [parsed.prefix],
   );
@@ -64,6 +72,8 @@ export async function authenticate(em: EntityManager, presented: string): Promis
   const expected = Buffer.from(row.hash, 'hex');
   const actual = Buffer.from(hashKey(presented), 'hex');
   if (!timingSafeEqual(expected, actual) || row.revoked_at !== null) return null;
+  // A test key only for a sandbox organisation, a live key only for a live one, and never for a deleted sandbox.
+  if (parsed.test !== (row.sandbox_id !== null) || row.sandbox_deleted) return null;
   return {
     apiKeyId: row.id,
     organizationId: row.organization_id,
@@ -71,6 +81,8 @@ export async function authenticate(em: EntityManager, presented: string): Promis
     role: row.role,
     vendorType: row.vendor_type,
     parentBrandId: row.parent_brand_id,
+    sandboxId: row.sandbox_id,
+    sandboxClockTime: row.clock_time === null ? null : new Date(row.clock_time),
   };
 }
 
@@ -107,14 +119,15 @@ export async function issueApiKey(
     throw new AccessError('FORBIDDEN', 'Only the operator, or the organisation itself, may issue its keys');
   }
   const org = await em.findOne(OrganizationSchema, { id: cmd.organizationId });
-  if (!org) throw new AccessError('NOT_FOUND', `No organisation ${cmd.organizationId}`);
+  // An organisation of another world does not exist for the caller (a sandbox's operator view issues only its sandbox's keys).
+  if (!org || org.sandboxId !== (actor.sandboxId ?? null)) throw new AccessError('NOT_FOUND', `No organisation ${cmd.organizationId}`);
   if (!ROLES_BY_KIND[org.kind].includes(cmd.role)) {
     return fail('VALIDATION', `A ${org.kind} organisation cannot hold a ${cmd.role} key (allowed: ${ROLES_BY_KIND[org.kind].join(', ')})`, 'role');
   }
   // Counted here for the common case; under concurrent issues the database's trigger decides
   // (Migration20261207170000), and its refusal is answered the same way below.
   if ((await em.count(ApiKeySchema, { organizationId: org.id, revokedAt: null })) >= MAX_ACTIVE_API_KEYS) return tooManyKeys();
-  const generated = presetKey ? { key: presetKey, prefix: parseKey(presetKey)!.prefix } : generateKey();
+  const generated = presetKey ? { key: presetKey, prefix: parseKey(presetKey)!.prefix } : generateKey(org.sandboxId !== null);
   const apiKey = em.create(ApiKeySchema, {
     id: uuidv7(),
     organizationId: org.id,
@@ -142,7 +155,10 @@ function tooManyKeys<T>(): Result<T> {
 /** Revokes a key; the next request with it is UNAUTHENTICATED. Revoking twice is harmless. */
 export async function revokeApiKey(em: EntityManager, clock: Clock, actor: Principal, apiKeyId: string): Promise<ApiKey> {
   const key = await em.findOne(ApiKeySchema, { id: apiKeyId });
-  const mayRevoke = key && (actor.role === 'OPERATOR' || (KEY_ADMINS.includes(actor.role) && key.organizationId === actor.organizationId));
+  const mayRevoke =
+    key &&
+    ((actor.role === 'OPERATOR' && (await sameWorld(em, actor, key.organizationId))) ||
+      (KEY_ADMINS.includes(actor.role) && key.organizationId === actor.organizationId));
   if (!key || !mayRevoke) throw new AccessError('NOT_FOUND', `No API key ${apiKeyId} that this key may revoke`);
   if (!key.revokedAt) {
     key.revokedAt = clock.now();
@@ -151,12 +167,24 @@ export async function revokeApiKey(em: EntityManager, clock: Clock, actor: Princ
   return key;
 }
 
-/** Keys of the caller's organisation (the operator may name any organisation). Hashes are never returned. */
-export async function listApiKeys(em: EntityManager, actor: Principal, organizationId: string): Promise<ApiKey[]> {
+/** A page of the keys of the caller's organisation (the operator may name any), oldest first. Hashes are never returned. */
+export async function listApiKeys(em: EntityManager, actor: Principal, organizationId: string, page: PageRequest): Promise<Page<ApiKey>> {
   if (actor.role !== 'OPERATOR' && actor.organizationId !== organizationId) {
     throw new AccessError('FORBIDDEN', 'A key may only list its own organisation’s keys');
   }
-  return em.find(ApiKeySchema, { organizationId }, { orderBy: { id: 'asc' }, limit: 500 });
+  if (!(await sameWorld(em, actor, organizationId))) return { items: [], hasNextPage: false };
+  const rows = await em.find(
+    ApiKeySchema,
+    { organizationId, ...(page.after ? { id: { $gt: page.after } } : {}) },
+    { orderBy: { id: 'asc' }, limit: page.first + 1 },
+  );
+  return toPage(rows, page.first);
+}
+
+/** Whether the organisation is in the caller's world (live with live, a sandbox with itself). */
+async function sameWorld(em: EntityManager, actor: Principal, organizationId: string): Promise<boolean> {
+  const org = await em.findOne(OrganizationSchema, { id: organizationId });
+  return !!org && org.sandboxId === (actor.sandboxId ?? null);
 }
 
 /** Whether a key still works (exists, not revoked): long-lived subscriptions check it per event. */

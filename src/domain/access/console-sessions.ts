@@ -82,6 +82,8 @@ interface PrincipalRow {
   kind: Principal['organizationKind'];
   vendor_type: Principal['vendorType'];
   parent_brand_id: string | null;
+  sandbox_id: string | null;
+  clock_time: string | Date | null;
 }
 
 const toPrincipal = (r: PrincipalRow): Principal => ({
@@ -91,13 +93,15 @@ const toPrincipal = (r: PrincipalRow): Principal => ({
   role: r.role,
   vendorType: r.vendor_type,
   parentBrandId: r.parent_brand_id,
+  sandboxId: r.sandbox_id,
+  sandboxClockTime: r.clock_time === null ? null : new Date(r.clock_time),
 });
 
 async function principalOfKeyId(em: EntityManager, apiKeyId: string): Promise<Principal | null> {
   const rows = await em.execute<PrincipalRow[]>(
-    `select k.id as api_key_id, k.role, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id
-       from api_key k join organization o on o.id = k.organization_id
-      where k.id = ? and k.revoked_at is null`,
+    `select k.id as api_key_id, k.role, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id, o.sandbox_id, x.clock_time
+       from api_key k join organization o on o.id = k.organization_id left join sandbox x on x.id = o.sandbox_id
+      where k.id = ? and k.revoked_at is null and x.deleted_at is null`,
     [apiKeyId],
   );
   return rows[0] ? toPrincipal(rows[0]) : null;
@@ -110,11 +114,12 @@ async function principalOfKeyId(em: EntityManager, apiKeyId: string): Promise<Pr
 export async function sessionPrincipal(em: EntityManager, clock: Clock, token: string): Promise<Principal | null> {
   if (!SESSION_TOKEN.test(token)) return null;
   const rows = await em.execute<PrincipalRow[]>(
-    `select k.id as api_key_id, k.role, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id
+    `select k.id as api_key_id, k.role, k.organization_id, o.kind, o.vendor_type, o.parent_brand_id, o.sandbox_id, x.clock_time
        from console_session s
        join api_key k on k.id = s.api_key_id
        join organization o on o.id = k.organization_id
-      where s.token_hash = ? and s.ended_at is null and s.expires_at > ? and k.revoked_at is null`,
+       left join sandbox x on x.id = o.sandbox_id
+      where x.deleted_at is null and s.token_hash = ? and s.ended_at is null and s.expires_at > ? and k.revoked_at is null`,
     [tokenHash(token), clock.now()],
   );
   return rows[0] ? toPrincipal(rows[0]) : null;

@@ -10,10 +10,10 @@ export async function listOrganizations(
   filter: { kind?: OrganizationKind | null },
   page: PageRequest,
 ): Promise<Page<Organization>> {
-  requireRole(actor, 'OPERATOR');
+  const p = requireRole(actor, 'OPERATOR');
   const rows = await em.find(
     OrganizationSchema,
-    { ...(filter.kind ? { kind: filter.kind } : {}), ...(page.after ? { id: { $gt: page.after } } : {}) },
+    { sandboxId: p.sandboxId ?? null, ...(filter.kind ? { kind: filter.kind } : {}), ...(page.after ? { id: { $gt: page.after } } : {}) },
     { orderBy: { id: 'asc' }, limit: page.first + 1 },
   );
   return toPage(rows, page.first);
@@ -24,8 +24,9 @@ export async function listOrganizations(
  * them, so a name on a contract, an invoice or an award reveals nothing that query does not.
  */
 export async function organizationsByIds(em: EntityManager, actor: Principal | null, ids: readonly string[]): Promise<Map<string, Organization>> {
-  authenticated(actor);
+  const p = authenticated(actor);
   if (!ids.length) return new Map();
-  const rows = await em.find(OrganizationSchema, { id: { $in: [...new Set(ids)] } });
+  // Only the caller's world: an organisation of the other world has no profile for it.
+  const rows = await em.find(OrganizationSchema, { id: { $in: [...new Set(ids)] }, sandboxId: p.sandboxId ?? null });
   return new Map(rows.map((o) => [o.id, o]));
 }

@@ -29,7 +29,8 @@ export async function createOrganization(
   actor: Principal | null,
   cmd: CreateOrganizationCommand,
 ): Promise<Result<Organization>> {
-  requireRole(actor, 'OPERATOR');
+  const p = requireRole(actor, 'OPERATOR');
+  const sandboxId = p.sandboxId ?? null;
   const vendorType = cmd.vendorType ?? null;
   const parentBrandId = cmd.parentBrandId ?? null;
   if (cmd.kind === 'VENDOR' && !vendorType) return fail('VALIDATION', 'A vendor needs a vendorType: IN_HOUSE or OUTSOURCER', 'input.vendorType');
@@ -40,7 +41,7 @@ export async function createOrganization(
     return fail('VALIDATION', 'Only vendors have skills and certifications', 'input.skills');
   }
   if (parentBrandId) {
-    const brand = await em.findOne(OrganizationSchema, { id: parentBrandId });
+    const brand = await em.findOne(OrganizationSchema, { id: parentBrandId, sandboxId });
     if (!brand || brand.kind !== 'BRAND') return fail('VALIDATION', `No brand ${parentBrandId}`, 'input.parentBrandId');
   }
   const now = clock.now();
@@ -53,6 +54,8 @@ export async function createOrganization(
     skills: normaliseTags(cmd.skills),
     certifications: normaliseTags(cmd.certifications),
     status: 'ACTIVE',
+    // A sandbox's operator view onboards into its own sandbox; the live operator into the live world.
+    sandboxId,
     createdAt: now,
     updatedAt: now,
   });
@@ -92,7 +95,7 @@ export async function updateVendorProfile(
       throw new AccessError('FORBIDDEN', 'Certifications and status are set by the marketplace operator');
     }
   }
-  const vendor = await em.findOne(OrganizationSchema, { id: cmd.vendorId });
+  const vendor = await em.findOne(OrganizationSchema, { id: cmd.vendorId, sandboxId: p.sandboxId ?? null });
   if (!vendor || vendor.kind !== 'VENDOR') throw new AccessError('NOT_FOUND', `No vendor ${cmd.vendorId}`);
   if (cmd.skills != null) vendor.skills = normaliseTags(cmd.skills);
   if (cmd.certifications != null) vendor.certifications = normaliseTags(cmd.certifications);
@@ -102,9 +105,9 @@ export async function updateVendorProfile(
   return ok(vendor);
 }
 
-/** The caller's organisation, for any authenticated key. */
-export async function getOrganization(em: EntityManager, id: string): Promise<Organization | null> {
-  return em.findOne(OrganizationSchema, { id });
+/** An organisation of the caller's world (`sandboxId`, null for live); null if there is none such. */
+export async function getOrganization(em: EntityManager, id: string, sandboxId: string | null): Promise<Organization | null> {
+  return em.findOne(OrganizationSchema, { id, sandboxId });
 }
 
 export const OPERATOR_NAME = 'Burst Exchange operator';
@@ -122,7 +125,7 @@ export async function bootstrapOperator(em: EntityManager, clock: Clock, presetK
       const existing = await tem.execute<Pick<RowOf<typeof ApiKeySchema>, 'id'>[]>('select id from api_key where prefix = ?', [parseKey(presetKey)!.prefix]);
       if (existing.length) return null;
     }
-    let operator = await tem.findOne(OrganizationSchema, { kind: 'OPERATOR' }, { orderBy: { id: 'asc' } });
+    let operator = await tem.findOne(OrganizationSchema, { kind: 'OPERATOR', sandboxId: null }, { orderBy: { id: 'asc' } });
     if (!operator) {
       const now = clock.now();
       operator = tem.create(OrganizationSchema, {
@@ -134,6 +137,7 @@ export async function bootstrapOperator(em: EntityManager, clock: Clock, presetK
         skills: [],
         certifications: [],
         status: 'ACTIVE',
+        sandboxId: null,
         createdAt: now,
         updatedAt: now,
       });

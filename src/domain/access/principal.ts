@@ -17,7 +17,17 @@ export interface Principal {
   role: Role;
   vendorType: VendorType | null;
   parentBrandId: string | null;
+  /**
+   * The caller's world: null (or absent) for live, else its sandbox (PRODUCT.md section 13). Every
+   * read and write stays in the caller's world; PostgreSQL refuses rows that cross (world_boundary).
+   */
+  sandboxId?: string | null;
+  /** The sandbox's test clock when the request was authenticated (null for live): the request's "now". */
+  sandboxClockTime?: Date | null;
 }
+
+/** The caller's world as a column value: null for live. */
+export const worldOf = (p: Pick<Principal, 'sandboxId'> | null): string | null => p?.sandboxId ?? null;
 
 /**
  * Roles an API key may carry for each kind of organisation. FINANCE fits every kind that has

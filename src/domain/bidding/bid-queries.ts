@@ -6,6 +6,7 @@ import { biddingIsOver } from '../demand/spikes.js';
 import type { Clock } from '../shared/clock.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
+import { inWorld } from '../sandbox/world.js';
 
 /**
  * Bids are sealed. A vendor reads only its own bids. The spike's brand (and the operator) read
@@ -24,7 +25,7 @@ export async function getBid(em: EntityManager, clock: Clock, actor: Principal |
   if (bid) {
     if (bid.vendorId === p.organizationId && p.role === 'VENDOR') return bid;
     if (p.role === 'BRAND' || p.role === 'OPERATOR') {
-      const spike = await em.findOne(DemandSpikeSchema, { id: bid.spikeId });
+      const spike = await em.findOne(DemandSpikeSchema, { id: bid.spikeId, ...inWorld('brand_id', p) });
       if (spike && (p.role === 'OPERATOR' || spike.brandId === p.organizationId) && unsealedFor(p, spike, clock.now())) return bid;
     }
   }
@@ -62,7 +63,7 @@ export async function listMyBids(
 /** All bids on a spike, for its brand or the operator, once bidding is over (FORBIDDEN before: bids are sealed). */
 export async function listBidsForSpike(em: EntityManager, clock: Clock, actor: Principal | null, spikeId: string, page: PageRequest): Promise<Page<Bid>> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
-  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId });
+  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId, ...inWorld('brand_id', p) });
   if (!spike || (p.role !== 'OPERATOR' && spike.brandId !== p.organizationId)) throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
   if (!unsealedFor(p, spike, clock.now())) {
     throw new AccessError('FORBIDDEN', spike.status === 'CANCELLED' ? 'The bids of a cancelled spike stay sealed' : 'Bids are sealed until bidding closes');

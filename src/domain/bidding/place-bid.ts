@@ -43,7 +43,8 @@ function decide(facts: SpikeEligibility | null, vendorId: string, cmd: PlaceBidC
   if (!facts || facts.spike.status === 'DRAFT') return { ok: false, error: spikeNotFound(cmd.spikeId) };
   const { spike } = facts;
   const mine = facts.vendors.get(vendorId);
-  if (!mine) return { ok: false, error: new AccessError('UNAUTHENTICATED', 'The key’s organisation no longer exists') };
+  // The loader reads vendors of the spike's world only: to a vendor of another world the spike does not exist.
+  if (!mine) return { ok: false, error: spikeNotFound(cmd.spikeId) };
   if (!vendorSeesSpike(spike.status, { hasBid: mine.hasBid, eligible: mine.failures.length === 0 })) return { ok: false, error: spikeNotFound(cmd.spikeId) };
   if (biddingIsOver(spike, now)) return { ok: false, refusal: fail('BIDDING_CLOSED', `Bidding on this spike closed (status ${spike.status})`, 'spikeId') };
   if (mine.failures.length) return { ok: false, refusal: notEligible(mine.failures) };

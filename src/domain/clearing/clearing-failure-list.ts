@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClearingFailure } from '../../persistence/entities/clearing.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
+import { inWorldSql, worldParam } from '../sandbox/world.js';
 
 /**
  * Spikes whose last clearing attempt failed and that have not cleared since, oldest spike first:
@@ -16,6 +17,9 @@ export async function listClearingFailures(em: EntityManager, actor: Principal |
   if (p.role !== 'OPERATOR') {
     sql += ' and s.brand_id = ?';
     params.push(p.organizationId);
+  } else {
+    sql += ` and ${inWorldSql('s.brand_id')}`;
+    params.push(worldParam(p));
   }
   if (page.after) {
     sql += ' and f.spike_id > ?';

@@ -17,11 +17,12 @@ import { requireRole, type Principal } from '../access/principal.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import { routingPlan, routingPlanCsv, type RoutingInterval } from './routing-plan.js';
+import { inWorld } from '../sandbox/world.js';
 
 /** The spike, if the caller is its brand (any of the brand's keys but FINANCE) or the operator. */
 export async function spikeForBrand(em: EntityManager, actor: Principal | null, spikeId: string): Promise<DemandSpike> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
-  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId });
+  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId, ...inWorld('brand_id', p) });
   if (!spike || (p.role !== 'OPERATOR' && spike.brandId !== p.organizationId)) throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
   return spike;
 }
@@ -85,7 +86,8 @@ export async function getBidOutcome(em: EntityManager, actor: Principal | null, 
 export const CONTRACT_READERS = ['OPERATOR', 'BRAND', 'VENDOR', 'FINANCE'] as const;
 
 export function contractScope(p: Principal): Record<string, string> {
-  if (p.organizationKind === 'OPERATOR') return {};
+  // The operator reads every contract of its own world (live, or its sandbox), never another's.
+  if (p.organizationKind === 'OPERATOR') return inWorld('brand_id', p);
   return p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
 }
 

@@ -64,24 +64,44 @@ export function countedActuals(row: DeliveryFactsRow): Map<number, CountedActual
   return out;
 }
 
-/** Contacts handled on a contract so far: the sum of its intervals' counted contacts. */
-export function contactsHandled(row: DeliveryFactsRow): number {
+/**
+ * The contacts handled on a contract that bound the ratings filed about it (PRODUCT.md
+ * section 8): per interval, the contacts the vendor itself reported (capped at what its staffed
+ * seat-hours could handle), never more than the actuals that count (so under ENTERPRISE_ROUTED and
+ * VIRTUALIZED the brand's platform can lower it, not raise it), and 0 for an interval the vendor
+ * has not reported. The rating brand can therefore never widen the room for its own ratings by
+ * reporting contacts itself: only a figure the vendor reported and the actuals agree with counts.
+ */
+export function agreedContactsHandled(row: DeliveryFactsRow): number {
+  const counted = countedActuals(row);
   let total = 0;
-  for (const a of countedActuals(row).values()) total += a.countedContacts;
+  for (const r of row.reports) {
+    if (r.source !== 'VENDOR') continue;
+    const own = Math.min(
+      r.contacts_handled,
+      contactCapacity({
+        staffedUnits: BigInt(r.staffed_units),
+        ahtSeconds: row.intervals[r.interval_index]?.ahtSeconds ?? null,
+        channel: row.channel,
+        chatConcurrency: row.chat_concurrency,
+      }),
+    );
+    total += Math.min(own, counted.get(r.interval_index)?.countedContacts ?? 0);
+  }
   return total;
 }
 
 /**
- * Contacts handled per contract (every requested id present, 0 without reports): the bound on
- * the ratings a brand may file about the contract (PRODUCT.md section 8). One query.
+ * Agreed contacts handled per contract (`agreedContactsHandled`; every requested id present, 0
+ * without reports): the bound on the ratings a brand may file about the contract. One query.
  */
-export async function contactsHandledOn(em: EntityManager, contractIds: readonly string[]): Promise<Map<string, number>> {
+export async function agreedContactsHandledOn(em: EntityManager, contractIds: readonly string[]): Promise<Map<string, number>> {
   const out = new Map(contractIds.map((id) => [id, 0]));
   if (contractIds.length === 0) return out;
   const rows = await em.execute<(DeliveryFactsRow & { id: string })[]>(
     `select c.id, ${DELIVERY_FACTS_SQL} from ${CONTRACT_WITH_SPIKE_SQL} where c.id = any(?::uuid[])`,
     [pgArray(contractIds)],
   );
-  for (const row of rows) out.set(row.id, contactsHandled(row));
+  for (const row of rows) out.set(row.id, agreedContactsHandled(row));
   return out;
 }

@@ -58,6 +58,7 @@ interface VendorJson {
   parentBrandId: string | null;
   skills: string[];
   certifications: string[];
+  sandboxId: string | null;
   hasBid?: boolean;
   standing?: StandingFacts;
 }
@@ -82,7 +83,7 @@ interface SpikeRow {
 /** One vendor's columns as a JSON object, with its standing for the work at `work` when the source says it in SQL. */
 function vendorJsonSql(scores: QualityScores, work: { skills: string; channel: string }, spikeId: string | null): string {
   return `json_build_object('id', o.id, 'kind', o.kind, 'status', o.status, 'vendorType', o.vendor_type, 'parentBrandId', o.parent_brand_id,
-            'skills', o.skills, 'certifications', o.certifications
+            'skills', o.skills, 'certifications', o.certifications, 'sandboxId', o.sandbox_id
             ${spikeId ? `, 'hasBid', exists (select 1 from bid b where b.spike_id = ${spikeId} and b.vendor_id = o.id)` : ''}
             ${scores.standingSql ? `, 'standing', ${scores.standingSql({ vendorId: 'o.id', ...work })}` : ''})`;
 }
@@ -95,6 +96,7 @@ const vendorOf = (v: VendorJson): VendorFacts => ({
   parentBrandId: v.parentBrandId,
   skills: v.skills,
   certifications: v.certifications,
+  sandboxId: v.sandboxId,
 });
 
 /** Standings of the rows: from the statement itself, or (a source without SQL) in a second read. */
@@ -127,7 +129,9 @@ export async function loadEligibility(
     `select s.id, s.brand_id, s.status, s.channel, s.bidding_closes_at, s.currency, s.reserve_rate_minor::text as reserve_rate_minor,
             s.interval_minutes, s.intervals, s.required_skills, s.required_certifications, s.min_quality_score,
             (select coalesce(json_agg(${vendorJsonSql(scores, { skills: 's.required_skills', channel: 's.channel' }, 's.id')} order by o.id), '[]')
-               from organization o where ${one ? 'o.id = ?::uuid' : 'o.id = any(?::uuid[])'}) as vendors
+               from organization o where ${one ? 'o.id = ?::uuid' : 'o.id = any(?::uuid[])'}
+                -- Only vendors of the spike's world: for any other, the spike does not exist (live and sandboxes never touch).
+                and o.sandbox_id is not distinct from (select w.sandbox_id from organization w where w.id = s.brand_id)) as vendors
        from demand_spike s
       where s.id = ?::uuid${options.lock === 'share' ? ' for share of s' : ''}`,
     [one ? vendorIds[0] : pgArray(vendorIds), spikeId],

@@ -34,8 +34,16 @@ export function eligibleSpikesWhere(me: VendorOnly): SqlCondition | null {
     '(s.min_quality_score is null or s.min_quality_score <= ?::double precision)',
     // BRAND_AUDIT_FAILED
     'not (s.brand_id = any(?::uuid[]))',
+    // Not a rule but the wall between worlds: only spikes of the vendor's own world (live or its sandbox).
+    's.brand_id in (select w.id from organization w where w.sandbox_id is not distinct from ?::uuid)',
   ];
-  const params: unknown[] = [pgArray(vendor.skills), pgArray(vendor.certifications), standing.overall, pgArray(standing.excludedByBrands)];
+  const params: unknown[] = [
+    pgArray(vendor.skills),
+    pgArray(vendor.certifications),
+    standing.overall,
+    pgArray(standing.excludedByBrands),
+    vendor.sandboxId ?? null,
+  ];
   // IN_HOUSE_FOR_OTHER_BRAND
   if (vendor.vendorType === 'IN_HOUSE') {
     sql.push('s.brand_id = ?::uuid');
@@ -57,7 +65,9 @@ export function eligibleVendorsWhere(spike: SpikeRequirements): SqlCondition {
       'o.skills @> ?::text[] and o.certifications @> ?::text[]',
       // IN_HOUSE_FOR_OTHER_BRAND
       `(o.vendor_type is distinct from 'IN_HOUSE' or o.parent_brand_id = ?::uuid)`,
+      // The wall between worlds: only vendors of the spike's brand's world.
+      'o.sandbox_id is not distinct from (select w.sandbox_id from organization w where w.id = ?::uuid)',
     ].join(' and '),
-    params: [pgArray(spike.requiredSkills), pgArray(spike.requiredCertifications), spike.brandId],
+    params: [pgArray(spike.requiredSkills), pgArray(spike.requiredCertifications), spike.brandId, spike.brandId],
   };
 }

@@ -10,6 +10,8 @@ export interface VendorFacts {
   parentBrandId: string | null;
   skills: readonly string[];
   certifications: readonly string[];
+  /** The vendor's world (null: live). Not a rule: a vendor never sees another world's spikes at all (eligibility-facts.ts). */
+  sandboxId?: string | null;
 }
 
 export interface SpikeRequirements {

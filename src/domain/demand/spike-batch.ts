@@ -5,6 +5,7 @@ import { authenticated, type Principal } from '../access/principal.js';
 import { AccessError } from '../shared/result.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import { getDemandSpike, vendorSeesSpike } from './spike-queries.js';
+import { inWorld } from '../sandbox/world.js';
 
 /**
  * Spikes by id, each only if the caller may see it through `demandSpike(id)`: the others are
@@ -21,7 +22,7 @@ export async function spikesVisibleTo(
   const p = authenticated(actor);
   const out = new Map<string, DemandSpike>();
   if (!ids.length) return out;
-  const spikes = await em.find(DemandSpikeSchema, { id: { $in: [...new Set(ids)] } });
+  const spikes = await em.find(DemandSpikeSchema, { id: { $in: [...new Set(ids)] }, ...inWorld('brand_id', p) });
   const bidOn =
     p.role === 'VENDOR'
       ? new Set(

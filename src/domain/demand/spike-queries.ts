@@ -7,6 +7,7 @@ import { AccessError } from '../shared/result.js';
 import type { QualityScores } from '../quality/quality-scores.js';
 import { loadEligibility } from './eligibility-facts.js';
 import { eligibleVendorsWhere } from './eligibility-prefilters.js';
+import { inWorld } from '../sandbox/world.js';
 
 type SpikeStatus = DemandSpike['status'];
 
@@ -17,7 +18,8 @@ type SpikeStatus = DemandSpike['status'];
  */
 export async function getDemandSpike(em: EntityManager, scores: QualityScores, actor: Principal | null, spikeId: string): Promise<DemandSpike> {
   const p = authenticated(actor);
-  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId });
+  // Another world's spike does not exist for the caller (the operator included).
+  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId, ...inWorld('brand_id', p) });
   if (spike && (await maySee(em, scores, p, spike))) return spike;
   throw spikeNotFound(spikeId);
 }
@@ -61,6 +63,7 @@ export async function listDemandSpikes(
     DemandSpikeSchema,
     {
       ...(brandId ? { brandId } : {}),
+      ...inWorld('brand_id', p),
       ...(filter.status ? { status: filter.status } : {}),
       ...(page.after ? { id: { $gt: page.after } } : {}),
     },

@@ -5,6 +5,7 @@ import type { Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { recordTransition } from '../shared/transitions.js';
+import { inWorld } from '../sandbox/world.js';
 
 /**
  * What the demand context's use cases share: the spike's status and outsourcing models, when
@@ -18,7 +19,7 @@ export type SpikeStatus = DemandSpike['status'];
 
 /** Loads a spike for a lifecycle change by its brand (or the operator), locked against concurrent bids. */
 export async function lockOwnSpike(em: EntityManager, actor: Principal, spikeId: string): Promise<DemandSpike> {
-  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const spike = await em.findOne(DemandSpikeSchema, { id: spikeId, ...inWorld('brand_id', actor) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!spike || (actor.role !== 'OPERATOR' && spike.brandId !== actor.organizationId)) {
     throw new AccessError('NOT_FOUND', `No demand spike ${spikeId}`);
   }

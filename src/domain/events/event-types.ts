@@ -73,4 +73,6 @@ export interface DomainEvent<T extends EventType = EventType> {
   audience: string[];
   createdAt: string;
   data: EventData[T];
+  /** The world it happened in (null: live): the operator receives its own world's events only. */
+  sandboxId?: string | null;
 }

@@ -13,6 +13,7 @@ export const INTERNAL_EVENT_TYPES = [
   'delivery.reported',
   'quality.events_accepted',
   'quality.policy_changed',
+  'sandbox.clock_advanced',
 ] as const;
 export type InternalEventType = (typeof INTERNAL_EVENT_TYPES)[number];
 
@@ -31,6 +32,8 @@ export interface InternalEventData {
   'quality.events_accepted': { accepted: number };
   /** A new scoring policy version: scores are to be recomputed. */
   'quality.policy_changed': { version: number };
+  /** A sandbox's test clock moved to `clockTime`: what fell due on it runs now (sweeps and a rescore of that sandbox). */
+  'sandbox.clock_advanced': { sandboxId: string; advance: number; clockTime: string };
 }
 
 /** An internal event as the relay hands it to the workers. */

@@ -31,7 +31,8 @@ function outboxRow(kind: OutboxKind, type: OutboxRow['type'], audience: readonly
 }
 
 function record(em: EntityManager, row: OutboxRow): string {
-  em.create(DomainEventSchema, { ...row, publishedAt: null });
+  // sandbox_id is PostgreSQL's to set (from the payload's party), whatever is sent.
+  em.create(DomainEventSchema, { ...row, publishedAt: null, sandboxId: null });
   return row.id;
 }
 
@@ -66,6 +67,7 @@ interface EventRow {
   audience: string[] | string;
   payload: unknown;
   created_at: Date | string;
+  sandbox_id?: string | null;
 }
 
 /** pg returns uuid[] as a string literal unless a parser is registered; accept both. */
@@ -84,6 +86,7 @@ export function toDomainEvent(row: EventRow): DomainEvent {
     audience: parseUuidArray(row.audience),
     createdAt: new Date(row.created_at).toISOString(),
     data: payloadOf(row) as DomainEvent['data'],
+    sandboxId: row.sandbox_id ?? null,
   };
 }
 
@@ -107,7 +110,7 @@ async function relayKind<E>(
 ): Promise<number> {
   return em.transactional(async (tem) => {
     const rows = await tem.execute<EventRow[]>(
-      `select id, type, audience, payload, created_at from domain_event
+      `select id, type, audience, payload, created_at, sandbox_id from domain_event
         where published_at is null and kind = ? order by id limit ? for update skip locked`,
       [kind, limit],
     );
@@ -152,7 +155,7 @@ export async function relayInternalEvents(
 export async function eventsById(em: EntityManager, ids: readonly string[]): Promise<DomainEvent[]> {
   if (!ids.length) return [];
   const rows = await em.execute<EventRow[]>(
-    `select id, type, audience, payload, created_at from domain_event where id = any(?::uuid[]) and kind = 'PUBLIC' order by id`,
+    `select id, type, audience, payload, created_at, sandbox_id from domain_event where id = any(?::uuid[]) and kind = 'PUBLIC' order by id`,
     [pgArray(ids)],
   );
   return rows.map(toDomainEvent);

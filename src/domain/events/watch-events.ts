@@ -28,9 +28,13 @@ export interface Watched<T extends EventType, R> {
   resource: R;
 }
 
-/** The operator sees every event; anyone else only events whose audience names its organisation. */
+/**
+ * The operator sees every event of its own world (live, or its sandbox); anyone else only events
+ * whose audience names its organisation (always of its world: PostgreSQL keeps worlds apart).
+ */
 export function mayReceive(p: Principal, event: DomainEvent): boolean {
-  return p.organizationKind === 'OPERATOR' || event.audience.includes(p.organizationId);
+  if (p.organizationKind === 'OPERATOR') return (event.sandboxId ?? null) === (p.sandboxId ?? null);
+  return event.audience.includes(p.organizationId);
 }
 
 /**

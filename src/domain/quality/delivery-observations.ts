@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContractSchema } from '../../persistence/entities/contracts.js';
 import type { DemandSpikeSchema } from '../../persistence/entities/demand.js';
 import type { RowOf } from '../../persistence/rows.js';
-import { CONTRACT_WITH_SPIKE_SQL, contactsHandled, countedActuals, DELIVERY_FACTS_SQL, type DeliveryFactsRow } from '../delivery/delivery-facts.js';
+import { agreedContactsHandled, CONTRACT_WITH_SPIKE_SQL, countedActuals, DELIVERY_FACTS_SQL, type DeliveryFactsRow } from '../delivery/delivery-facts.js';
 import { unitsToSeatHours } from '../delivery/seat-hours.js';
 import { uuidv7 } from '../shared/ids.js';
 import { pgArray } from '../shared/sql.js';
@@ -53,5 +53,5 @@ export async function recordDeliveryObservations(em: EntityManager, contractId: 
       [row.vendor_id, pgArray(scopes), now, contractId, JSON.stringify(observations)],
     );
   }
-  await rebalanceRatingEvidence(em, contractId, contactsHandled(row));
+  await rebalanceRatingEvidence(em, contractId, agreedContactsHandled(row));
 }

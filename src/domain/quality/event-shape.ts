@@ -43,7 +43,8 @@ export type RejectionCode =
   | 'CONTRACT_REQUIRED'
   | 'IN_HOUSE_NOT_RATED'
   | 'OUTSIDE_CONTRACT_PERIOD'
-  | 'EXCEEDS_CONTACTS_HANDLED';
+  | 'EXCEEDS_CONTACTS_HANDLED'
+  | 'SKILL_NOT_IN_CONTRACT';
 
 export interface Rejection {
   code: RejectionCode;

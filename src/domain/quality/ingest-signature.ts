@@ -61,10 +61,11 @@ export async function verifySignedRequest(em: EntityManager, clock: Clock, req: 
   const unauthenticated = { ok: false, code: 'UNAUTHENTICATED', message: 'Missing or invalid signature' } as const;
   const match = HEX_SIGNATURE.exec(req.signature ?? '');
   if (!match || !req.organizationId || !UUID.test(req.organizationId) || !/^\d{1,12}$/.test(req.timestamp ?? '')) return unauthenticated;
-  const [row] = await em.execute<(Pick<RowOf<typeof IngestSecretSchema>, 'secret'> & Pick<RowOf<typeof OrganizationSchema>, 'kind' | 'status'>)[]>(
-    `select s.secret, o.kind, o.status from ingest_secret s join organization o on o.id = s.organization_id where s.organization_id = ?`,
-    [req.organizationId],
-  );
+  const [row] = await em.execute<
+    (Pick<RowOf<typeof IngestSecretSchema>, 'secret'> & Pick<RowOf<typeof OrganizationSchema>, 'kind' | 'status' | 'sandbox_id'>)[]
+  >(`select s.secret, o.kind, o.status, o.sandbox_id from ingest_secret s join organization o on o.id = s.organization_id where s.organization_id = ?`, [
+    req.organizationId,
+  ]);
   if (!row || row.kind === 'VENDOR') return unauthenticated;
   const expected = Buffer.from(signIngestBody(row.secret, req.timestamp!, req.body), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(match[1]!, 'hex'))) return unauthenticated;
@@ -81,6 +82,14 @@ export async function verifySignedRequest(em: EntityManager, clock: Clock, req: 
   if (inserted.length === 0) return { ok: false, code: 'REPLAYED', message: 'This request was already received' };
   return {
     ok: true,
-    principal: { apiKeyId: '', organizationId: req.organizationId, organizationKind: row.kind, role: row.kind, vendorType: null, parentBrandId: null },
+    principal: {
+      apiKeyId: '',
+      organizationId: req.organizationId,
+      organizationKind: row.kind,
+      role: row.kind,
+      vendorType: null,
+      parentBrandId: null,
+      sandboxId: row.sandbox_id,
+    },
   };
 }

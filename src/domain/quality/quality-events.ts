@@ -102,8 +102,9 @@ export async function recordQualityEvents(
     const [contracts, vendors, existing] = await Promise.all([
       loadRatingContracts(tem, contractIds),
       tem.execute<Pick<RowOf<typeof OrganizationSchema>, 'id' | 'vendor_type' | 'parent_brand_id'>[]>(
-        `select id, vendor_type, parent_brand_id from organization where kind = 'VENDOR' and id = any(?::uuid[])`,
-        [pgArray(vendorIds)],
+        // Vendors of the submitter's world only: another world's vendor is unknown here (PostgreSQL refuses the pair too).
+        `select id, vendor_type, parent_brand_id from organization where kind = 'VENDOR' and id = any(?::uuid[]) and sandbox_id is not distinct from ?::uuid`,
+        [pgArray(vendorIds), p.sandboxId ?? null],
       ),
       tem.execute<Pick<RowOf<typeof QualityEventSchema>, 'id' | 'external_id' | 'payload_hash'>[]>(
         `select id, external_id, payload_hash from quality_event where submitted_by = ? and external_id = any(?::text[])`,

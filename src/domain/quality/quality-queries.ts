@@ -36,9 +36,9 @@ const VENDORS_SQL = `
          (select json_object_agg(s.scope, s.samples) from vendor_score s where s.vendor_id = o.id) as samples,
          (select s.metrics from vendor_score s where s.vendor_id = o.id and s.scope = '') as metrics,
          (select s.computed_at from vendor_score s where s.vendor_id = o.id and s.scope = '') as computed_at,
-         (select market_composite from scoring_run order by computed_at desc limit 1) as market
+         (select r.market_composite from scoring_run r where r.sandbox_id is not distinct from o.sandbox_id order by r.computed_at desc limit 1) as market
     from organization o left join vendor_audit a on a.vendor_id = o.id
-   where o.kind = 'VENDOR'`;
+   where o.kind = 'VENDOR' and o.sandbox_id is not distinct from ?::uuid`;
 
 /** Brands see outsourcers and their own in-house teams, never another brand's internal team. */
 function visibleTo(p: Principal, v: Pick<VendorRow, 'vendor_type' | 'parent_brand_id' | 'id'>): boolean {
@@ -73,7 +73,8 @@ export async function vendorRankings(
   page: PageRequest,
 ): Promise<Page<RankingEntry>> {
   const p = requireRole(actor, 'BRAND', 'OPERATOR');
-  const params: unknown[] = [];
+  // Only the caller's world: a sandbox's rankings and prior never include live vendors, nor the reverse.
+  const params: unknown[] = [p.sandboxId ?? null];
   let sql = `${VENDORS_SQL} and o.status = 'ACTIVE'`;
   if (work.skill) {
     sql += ' and ? = any(o.skills)';
@@ -129,7 +130,7 @@ export interface Scorecard {
  */
 export async function vendorScorecard(em: EntityManager, actor: Principal | null, vendorId: string): Promise<Scorecard> {
   const p = requireRole(actor, 'VENDOR', 'BRAND', 'OPERATOR');
-  const [v] = await em.execute<VendorRow[]>(`${VENDORS_SQL} and o.id = ?`, [vendorId]);
+  const [v] = await em.execute<VendorRow[]>(`${VENDORS_SQL} and o.id = ?`, [p.sandboxId ?? null, vendorId]);
   if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
   const full = p.role !== 'BRAND';
   const base = v.scores?.[OVERALL_SCOPE] ?? v.market ?? NEUTRAL_SCORE;
@@ -184,8 +185,8 @@ export async function scoreHistory(
 ): Promise<Page<HistoryEntry>> {
   const p = requireRole(actor, 'VENDOR', 'BRAND', 'OPERATOR');
   const [v] = await em.execute<Pick<VendorRow, 'id' | 'vendor_type' | 'parent_brand_id'>[]>(
-    `select id, vendor_type, parent_brand_id from organization where id = ? and kind = 'VENDOR'`,
-    [vendorId],
+    `select id, vendor_type, parent_brand_id from organization where id = ? and kind = 'VENDOR' and sandbox_id is not distinct from ?::uuid`,
+    [vendorId, p.sandboxId ?? null],
   );
   if (!v || !visibleTo(p, v)) throw new AccessError('NOT_FOUND', `No vendor ${vendorId}`);
   const params: unknown[] = [vendorId, scope ?? OVERALL_SCOPE];

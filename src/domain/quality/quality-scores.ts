@@ -119,6 +119,8 @@ const storedStandingSql = (r: StandingRefs) => `json_build_object(
   'audit', (select q_a.state from vendor_audit q_a where q_a.vendor_id = ${r.vendorId}),
   'excludedBy', (select array_agg(q_b.brand_id order by q_b.brand_id) from brand_vendor_audit q_b where q_b.vendor_id = ${r.vendorId} and q_b.state = 'FAIL'),
   'scores', (select json_object_agg(q_s.scope, q_s.base_composite) from vendor_score q_s where q_s.vendor_id = ${r.vendorId} and q_s.scope = any(${scopesSql(r)})),
-  'market', (select q_r.market_composite from scoring_run q_r order by q_r.computed_at desc limit 1))`;
+  'market', (select q_r.market_composite from scoring_run q_r
+              where q_r.sandbox_id is not distinct from (select q_o.sandbox_id from organization q_o where q_o.id = ${r.vendorId})
+              order by q_r.computed_at desc limit 1))`;
 
 export const storedQualityScores: QualityScores = { standingSql: storedStandingSql, standingsOf: standingsFromSql(storedStandingSql) };

@@ -5,7 +5,7 @@ import type { ContractRatingTallySchema } from '../../persistence/entities/quali
 import type { SettlementSchema } from '../../persistence/entities/settlement.js';
 import type { RowOf } from '../../persistence/rows.js';
 import type { Principal } from '../access/principal.js';
-import { contactsHandledOn } from '../delivery/delivery-facts.js';
+import { agreedContactsHandledOn } from '../delivery/delivery-facts.js';
 import { pgArray } from '../shared/sql.js';
 import type { QualityEventInput, Rejection } from './event-shape.js';
 import type { QualityEventKind } from './scoring.js';
@@ -14,9 +14,10 @@ import type { QualityEventKind } from './scoring.js';
  * Evidence bounds on ratings (PRODUCT.md sections 6 and 8): who may say how much about a vendor.
  * A rating (CSAT, QA_SCORE, FCR, ESCALATION, COMPLAINT) names a contract of the rating brand (the
  * operator may name any contract); is about an outsourcer (an in-house team is scored from its
- * delivery data only); happened within the contract's delivery period plus the dispute window;
- * and, per contract and kind, there are at most as many as contacts handled on the contract
- * (QA evaluations: one per contact). Each bound holds per event: what is beyond it is rejected
+ * delivery data only); names, if any, a skill the contract covers; happened within the
+ * contract's delivery period plus the dispute window; and, per contract and kind, there are at
+ * most as many as contacts handled on the contract as its vendor reported them
+ * (`agreedContactsHandled`: the rating brand cannot raise it; QA evaluations: one per contact). Each bound holds per event: what is beyond it is rejected
  * with a typed reason, the rest of the batch is stored.
  *
  * The bound counts every rating of the kind stored about the contract, whoever filed it, and the
@@ -36,8 +37,12 @@ export interface RatingContract {
   brandId: string;
   vendorId: string;
   startsAt: Date;
-  /** The end of the dispute window (first settlement + 30 days); null while unsettled. */
-  windowEndsAt: Date | null;
+  /**
+   * The end of the dispute window: 30 days after the first settlement, or while the contract is
+   * unsettled 30 days after its last interval ends (settlement comes after that, so this is the
+   * earlier of the two and a contract that never settles does not take ratings for ever).
+   */
+  windowEndsAt: Date;
   requiredSkills: string[];
   channel: string;
   contactsHandled: number;
@@ -67,10 +72,10 @@ export async function lockContractEvidence(em: EntityManager, contractIds: reado
 export async function loadRatingContracts(em: EntityManager, contractIds: readonly string[]): Promise<Map<string, RatingContract>> {
   if (contractIds.length === 0) return new Map();
   const rows = await em.execute<
-    (Pick<RowOf<typeof ContractSchema>, 'id' | 'brand_id' | 'vendor_id' | 'starts_at'> &
+    (Pick<RowOf<typeof ContractSchema>, 'id' | 'brand_id' | 'vendor_id' | 'starts_at' | 'ends_at'> &
       Pick<RowOf<typeof DemandSpikeSchema>, 'required_skills' | 'channel'> & { settled_at: RowOf<typeof SettlementSchema>['created_at'] | null })[]
   >(
-    `select c.id, c.brand_id, c.vendor_id, c.starts_at, s.required_skills, s.channel,
+    `select c.id, c.brand_id, c.vendor_id, c.starts_at, c.ends_at, s.required_skills, s.channel,
             (select min(x.created_at) from settlement x where x.contract_id = c.id) as settled_at
        from contract c join demand_spike s on s.id = c.spike_id where c.id = any(?::uuid[])`,
     [pgArray(contractIds)],
@@ -83,7 +88,7 @@ export async function loadRatingContracts(em: EntityManager, contractIds: readon
         brandId: r.brand_id,
         vendorId: r.vendor_id,
         startsAt: new Date(r.starts_at),
-        windowEndsAt: r.settled_at ? new Date(new Date(r.settled_at).getTime() + DISPUTE_WINDOW_MS) : null,
+        windowEndsAt: new Date(Math.max(new Date(r.ends_at).getTime(), r.settled_at ? new Date(r.settled_at).getTime() : 0) + DISPUTE_WINDOW_MS),
         requiredSkills: r.required_skills,
         channel: r.channel,
         contactsHandled: 0,
@@ -104,7 +109,7 @@ export async function lockBounds(em: EntityManager, contracts: readonly RatingCo
   if (ids.length === 0) return;
   await lockContractEvidence(em, ids);
   const [contacts, filed] = await Promise.all([
-    contactsHandledOn(em, ids),
+    agreedContactsHandledOn(em, ids),
     em.execute<(Pick<RowOf<typeof ContractRatingTallySchema>, 'contract_id' | 'kind'> & { n: number })[]>(
       'select contract_id, kind, filed as n from contract_rating_tally where contract_id = any(?::uuid[])',
       [pgArray(ids)],
@@ -138,6 +143,13 @@ export function ratingProblem(
       ? { code: 'SELF_RATING', message: 'A brand does not rate its own in-house team: the team is scored from its delivery data only', field: 'vendorId' }
       : { code: 'IN_HOUSE_NOT_RATED', message: 'An in-house team is scored from its delivery data only', field: 'vendorId' };
   }
+  if (e.skill != null && !contract.requiredSkills.includes(e.skill)) {
+    return {
+      code: 'SKILL_NOT_IN_CONTRACT',
+      message: `The contract covers ${contract.requiredSkills.map((x) => `"${x}"`).join(', ') || 'no skills'}, not "${e.skill}"`,
+      field: 'skill',
+    };
+  }
   if (occurredAt.getTime() < contract.startsAt.getTime()) {
     return {
       code: 'OUTSIDE_CONTRACT_PERIOD',
@@ -145,7 +157,7 @@ export function ratingProblem(
       field: 'occurredAt',
     };
   }
-  if (contract.windowEndsAt && Math.max(occurredAt.getTime(), now.getTime()) > contract.windowEndsAt.getTime()) {
+  if (Math.max(occurredAt.getTime(), now.getTime()) > contract.windowEndsAt.getTime()) {
     return {
       code: 'OUTSIDE_CONTRACT_PERIOD',
       message: `Ratings of this contract closed with its dispute window at ${contract.windowEndsAt.toISOString()}`,
@@ -162,7 +174,7 @@ export function boundProblem(contract: RatingContract, kind: RatingKind): Reject
     const what = kind === 'QA_SCORE' ? 'QA evaluations (one per contact handled)' : `${kind} events`;
     return {
       code: 'EXCEEDS_CONTACTS_HANDLED',
-      message: `The contract has ${contract.contactsHandled} contacts handled and already ${filed} ${what}`,
+      message: `The contract has ${contract.contactsHandled} contacts handled (as its vendor reported them) and already ${filed} ${what}`,
       field: 'contractId',
     };
   }

@@ -35,13 +35,17 @@ const HISTORY_STEP = 0.01;
  * A history entry records each score that moved, with the observations that arrived since the
  * previous run, so anyone entitled can see why.
  */
-export async function recomputeScores(em: EntityManager, clock: Clock): Promise<RecomputeOutcome> {
+export async function recomputeScores(em: EntityManager, clock: Clock, sandboxId: string | null = null): Promise<RecomputeOutcome> {
+  // Each world (live, or one sandbox on its test clock) is scored on its own: its vendors, its
+  // observations, its own prior, its own runs. `w` is the world as a parameter.
+  const w = sandboxId;
   return em.transactional(async (tem) => {
-    await tem.execute(`select pg_advisory_xact_lock(hashtext('burst-exchange:quality-recompute'))`);
+    await tem.execute(`select pg_advisory_xact_lock(hashtext('burst-exchange:quality-recompute:' || coalesce(?::text, 'live')))`, [w]);
     const now = clock.now();
     const policy = await currentPolicy(tem);
     const [last] = await tem.execute<Pick<RowOf<typeof ScoringRunSchema>, 'computed_at'>[]>(
-      'select computed_at from scoring_run order by computed_at desc limit 1',
+      'select computed_at from scoring_run where sandbox_id is not distinct from ?::uuid order by computed_at desc limit 1',
+      [w],
     );
     const since = last?.computed_at ?? new Date(0);
     const halfLifeSeconds = policy.halfLifeDays * 86_400;
@@ -54,15 +58,21 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
            cross join lateral (select power(0.5::float8, least(1000, greatest(0, extract(epoch from (?::timestamptz - o.observed_at)) / ?))) as f) d
            cross join lateral unnest(array[''] || o.scopes) as sc(scope)
           where o.excluded_reason is null
+            and o.vendor_id in (select id from organization where sandbox_id is not distinct from ?::uuid)
           group by 1, 2, 3`,
-        [since, now, halfLifeSeconds],
+        [since, now, halfLifeSeconds, w],
       ),
       tem.execute<(Pick<RowOf<typeof OrganizationSchema>, 'id' | 'vendor_type'> & { audit: AuditState })[]>(
-        `select o.id, coalesce(a.state, 'NONE') as audit, o.vendor_type from organization o left join vendor_audit a on a.vendor_id = o.id where o.kind = 'VENDOR'`,
+        `select o.id, coalesce(a.state, 'NONE') as audit, o.vendor_type from organization o left join vendor_audit a on a.vendor_id = o.id
+          where o.kind = 'VENDOR' and o.sandbox_id is not distinct from ?::uuid`,
+        [w],
       ),
       tem.execute<Pick<RowOf<typeof VendorScoreHistorySchema>, 'vendor_id' | 'scope' | 'composite' | 'audit_state'>[]>(
         `select distinct on (vendor_id, scope) vendor_id, scope, composite, audit_state
-           from vendor_score_history order by vendor_id, scope, computed_at desc, id desc`,
+           from vendor_score_history
+          where vendor_id in (select id from organization where sandbox_id is not distinct from ?::uuid)
+          order by vendor_id, scope, computed_at desc, id desc`,
+        [w],
       ),
     ]);
 
@@ -113,21 +123,25 @@ export async function recomputeScores(em: EntityManager, clock: Clock): Promise<
     }
 
     const marketScore = scoreVendor(new Map(), market, policy);
-    await tem.execute(`insert into scoring_run (id, computed_at, policy_version, market, market_composite, observations) values (?, ?, ?, ?::jsonb, ?, ?)`, [
-      runId,
-      now,
-      policy.version,
-      JSON.stringify(
-        Object.fromEntries(
-          METRICS.map((m) => {
-            const samples = overall.reduce((a, o) => a + (o.vendorType === 'OUTSOURCER' ? (o.sums.get(m) ?? EMPTY_SUMS).count : 0), 0);
-            return [m, { mean: market.get(m)!.mean, vendors: market.get(m)!.vendors, samples }];
-          }),
+    await tem.execute(
+      `insert into scoring_run (id, computed_at, policy_version, market, market_composite, observations, sandbox_id) values (?, ?, ?, ?::jsonb, ?, ?, ?)`,
+      [
+        runId,
+        now,
+        policy.version,
+        JSON.stringify(
+          Object.fromEntries(
+            METRICS.map((m) => {
+              const samples = overall.reduce((a, o) => a + (o.vendorType === 'OUTSOURCER' ? (o.sums.get(m) ?? EMPTY_SUMS).count : 0), 0);
+              return [m, { mean: market.get(m)!.mean, vendors: market.get(m)!.vendors, samples }];
+            }),
+          ),
         ),
-      ),
-      marketScore.composite,
-      observations,
-    ]);
+        marketScore.composite,
+        observations,
+        w,
+      ],
+    );
     if (scoreRows.length) {
       await tem.execute(
         `insert into vendor_score (vendor_id, scope, base_composite, metrics, samples, run_id, computed_at)

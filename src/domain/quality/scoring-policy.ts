@@ -4,7 +4,7 @@ import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { recordInternalEvent } from '../events/outbox.js';
 import type { Clock } from '../shared/clock.js';
-import { fail, ok, type Result } from '../shared/result.js';
+import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { policyProblems, type ScoringPolicy } from './scoring.js';
 
 export interface VersionedPolicy extends ScoringPolicy {
@@ -37,6 +37,8 @@ export async function currentPolicy(em: EntityManager): Promise<VersionedPolicy>
  */
 export async function setScoringPolicy(em: EntityManager, clock: Clock, actor: Principal | null, policy: ScoringPolicy): Promise<Result<VersionedPolicy>> {
   const p = requireRole(actor, 'OPERATOR');
+  // One policy serves every world: a sandbox's operator view reads it but may not change it.
+  if (p.sandboxId) throw new AccessError('FORBIDDEN', 'The scoring policy is the live operator’s; a sandbox uses it as it is');
   const problems = policyProblems(policy);
   if (problems.length) return fail('VALIDATION', problems.map((x) => x.message).join('; '), `input.${problems[0]!.field}`);
   const now = clock.now();

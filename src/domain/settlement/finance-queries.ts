@@ -5,6 +5,7 @@ import { InvoiceLineSchema, InvoiceSchema, type Invoice, type InvoiceLine, type 
 import type { RowOf } from '../../persistence/rows.js';
 import { ACTUALS_SQL, CONTRACT_WITH_SPIKE_SQL, type ActualsFactsRow } from '../delivery/delivery-facts.js';
 import { requireRole, type Principal } from '../access/principal.js';
+import { inWorld, inWorldSql, worldParam } from '../sandbox/world.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import { amountsFromJson, CONTRACT_TERMS_SQL, currentAmounts, type ContractTermsRow, type SettlementPolicy } from './settlement-amounts.js';
@@ -21,7 +22,8 @@ function financeOf(actor: Principal | null): Principal {
 const seesAll = (p: Principal) => p.organizationKind === 'OPERATOR';
 
 function invoiceScope(p: Principal): Record<string, string> {
-  if (seesAll(p)) return {};
+  // The operator sees every invoice of its own world: live, or its sandbox (never across).
+  if (seesAll(p)) return inWorld('brand_id', p);
   return p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
 }
 
@@ -71,17 +73,32 @@ export interface AccountBalance {
   balanceMinor: bigint;
 }
 
-/** Balances as of a time (entries posted at or before it), for the caller's accounts (all for the operator). */
-export async function ledgerBalances(em: EntityManager, actor: Principal | null, asOf: Date, currency: string | null): Promise<AccountBalance[]> {
+/** A page of ledger accounts with their balances as of `asOf`, in account order (keyset on the account id). */
+export async function ledgerBalances(
+  em: EntityManager,
+  actor: Principal | null,
+  asOf: Date,
+  currency: string | null,
+  page: PageRequest,
+): Promise<Page<AccountBalance>> {
   const p = financeOf(actor);
+  const owner = seesAll(p) ? null : p.organizationId;
   const rows = await em.execute<(AccountRow & { balance: string })[]>(
     `select a.id, a.organization_id, a.kind, a.currency, coalesce(sum(e.amount_minor) filter (where e.posted_at <= ?), 0)::text as balance
        from ledger_account a left join ledger_entry e on e.account_id = a.id
-      where (?::uuid is null or a.organization_id = ?::uuid) and (?::text is null or a.currency = ?::text)
-      group by a.id order by a.currency, a.kind, a.organization_id`,
-    [asOf, seesAll(p) ? null : p.organizationId, seesAll(p) ? null : p.organizationId, currency, currency],
+      where (?::uuid is null or a.organization_id = ?::uuid) and (?::text is null or a.currency = ?::text) and (?::uuid is null or a.id > ?::uuid)
+        and ${inWorldSql('a.organization_id')}
+      group by a.id order by a.id limit ?`,
+    [asOf, owner, owner, currency, currency, page.after, page.after, worldParam(p), page.first + 1],
   );
-  return rows.map((r) => ({ accountId: r.id, organizationId: r.organization_id, kind: r.kind, currency: r.currency, balanceMinor: BigInt(r.balance) }));
+  const balances = rows.map((r) => ({
+    accountId: r.id,
+    organizationId: r.organization_id,
+    kind: r.kind,
+    currency: r.currency,
+    balanceMinor: BigInt(r.balance),
+  }));
+  return toPage(balances, page.first);
 }
 
 export interface StatementEntry {
@@ -106,7 +123,10 @@ export interface Statement {
 /** Statement of one account over [from, to): opening balance, entries with running balance, closing balance. */
 export async function accountStatement(em: EntityManager, actor: Principal | null, accountIdValue: string, from: Date, to: Date): Promise<Statement> {
   const p = financeOf(actor);
-  const [account] = await em.execute<AccountRow[]>('select id, organization_id, kind, currency from ledger_account where id = ?', [accountIdValue]);
+  const [account] = await em.execute<AccountRow[]>(
+    `select id, organization_id, kind, currency from ledger_account where id = ? and ${inWorldSql('organization_id')}`,
+    [accountIdValue, worldParam(p)],
+  );
   if (!account || (!seesAll(p) && account.organization_id !== p.organizationId)) throw new AccessError('NOT_FOUND', `No account ${accountIdValue}`);
   const [opening] = await em.execute<{ s: string }[]>(
     'select coalesce(sum(amount_minor), 0)::text as s from ledger_entry where account_id = ? and posted_at < ?',
@@ -164,25 +184,22 @@ export interface Accrual {
   unsettledNetMinor: bigint;
 }
 
-/** Contracts read per query by `accruals`. */
-const ACCRUAL_BATCH = 500;
-
 /**
  * Delivered-but-unsettled value per contract: every contract not yet settled, and settled ones
  * with late actuals, zero included (PRODUCT.md 7): a contract with nothing delivered yet is
  * listed with 0, so the list is the complete set of open contracts, not only those with value.
- * All of them (until 2026-11-25 the list stopped silently at 1,000 contracts; until 2026-12-07 it
- * left out zeros). `batch` is the number of contracts per query (a parameter for the test that
- * crosses batches).
+ * All of them, a page at a time in contract order (keyset on the contract id; until 2026-11-25 the
+ * list stopped silently at 1,000 contracts, until 2026-12-07 it left out zeros, and until issue 16
+ * it was one unpaginated list).
  */
-export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy, batch = ACCRUAL_BATCH): Promise<Accrual[]> {
+export async function accruals(em: EntityManager, actor: Principal | null, policy: SettlementPolicy, page: PageRequest): Promise<Page<Accrual>> {
   const p = financeOf(actor);
   const scope = seesAll(p) ? {} : p.organizationKind === 'BRAND' ? { brandId: p.organizationId } : { vendorId: p.organizationId };
-  const scopeSql = 'brandId' in scope ? 'and c.brand_id = ?' : 'vendorId' in scope ? 'and c.vendor_id = ?' : '';
-  const out: Accrual[] = [];
-  // Batches of ACCRUAL_BATCH contracts by id (keyset), each one query with its reports and last
-  // settlement (no query per contract), until a batch comes back short: every contract, bounded memory.
-  for (let after = ''; ;) {
+  // The operator's page covers its own world only.
+  const scopeSql = 'brandId' in scope ? 'and c.brand_id = ?' : 'vendorId' in scope ? 'and c.vendor_id = ?' : `and ${inWorldSql('c.brand_id')}`;
+  // One query for the page's contracts with their reports and last settlement (no query per contract).
+  const after = page.after;
+  {
     const rows = await em.execute<
       (Pick<RowOf<typeof ContractSchema>, 'id' | 'brand_id' | 'vendor_id'> &
         ContractTermsRow &
@@ -192,18 +209,16 @@ export async function accruals(em: EntityManager, actor: Principal | null, polic
               (select amounts from settlement where contract_id = c.id order by sequence desc limit 1) as last_amounts
          from ${CONTRACT_WITH_SPIKE_SQL}
         where (c.status in ('ACTIVE', 'DELIVERED') or c.needs_settlement) ${scopeSql} ${after ? 'and c.id > ?' : ''}
-        order by c.id limit ${batch}`,
-      [...(scopeSql ? [p.organizationId] : []), ...(after ? [after] : [])],
+        order by c.id limit ?`,
+      [seesAll(p) ? worldParam(p) : p.organizationId, ...(after ? [after] : []), page.first + 1],
     );
-    for (const c of rows) {
+    const out = rows.map((c): Accrual => {
       const current = currentAmounts(c, policy);
       const net = c.last_amounts ? settlementDelta(amountsFromJson(c.last_amounts), current).netDeltaMinor : current.netMinor;
-      out.push({ contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net });
-    }
-    if (rows.length < batch) break;
-    after = rows[rows.length - 1]!.id;
+      return { contractId: c.id, brandId: c.brand_id, vendorId: c.vendor_id, currency: c.currency, unsettledNetMinor: net };
+    });
+    return toPage(out, page.first);
   }
-  return out;
 }
 
 export interface Reconciliation {
@@ -220,14 +235,20 @@ export interface Reconciliation {
 export async function reconciliation(em: EntityManager, actor: Principal | null): Promise<Reconciliation> {
   const p = requireRole(actor, 'FINANCE', 'OPERATOR');
   if (!seesAll(p)) throw new AccessError('FORBIDDEN', 'Reconciliation covers every organisation: the operator’s keys only');
+  // One book: the live operator reconciles the live ledger; a sandbox's operator view its sandbox's.
+  const world = worldParam(p);
   const currencies = (
     await em.execute<(Pick<AccountRow, 'currency'> & { s: string })[]>(
-      `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id group by a.currency order by a.currency`,
+      `select a.currency, coalesce(sum(e.amount_minor), 0)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id
+        where ${inWorldSql('a.organization_id')} group by a.currency order by a.currency`,
+      [world],
     )
   ).map((r) => ({ currency: r.currency, sumMinor: BigInt(r.s) }));
   const discrepancies: string[] = currencies.filter((c) => c.sumMinor !== 0n).map((c) => `Ledger does not sum to zero in ${c.currency}: ${c.sumMinor}`);
   const unbalanced = await em.execute<{ id: string; s: string }[]>(
-    'select transaction_id as id, sum(amount_minor)::text as s from ledger_entry group by transaction_id having sum(amount_minor) <> 0',
+    `select e.transaction_id as id, sum(e.amount_minor)::text as s from ledger_entry e join ledger_account a on a.id = e.account_id
+      where ${inWorldSql('a.organization_id')} group by e.transaction_id having sum(e.amount_minor) <> 0`,
+    [world],
   );
   for (const u of unbalanced) discrepancies.push(`Transaction ${u.id} sums to ${u.s}`);
   const invoices = await em.execute<
@@ -253,7 +274,8 @@ export async function reconciliation(em: EntityManager, actor: Principal | null)
               where t.invoice_id = i.id and t.kind <> 'PAYMENT' and a.kind = 'OPERATOR_FEES')::text as fees,
             (select sum(e.amount_minor) from ledger_transaction t join ledger_entry e on e.transaction_id = t.id join ledger_account a on a.id = e.account_id
               where t.invoice_id = i.id and t.kind = 'PAYMENT' and a.kind = 'OPERATOR_CASH')::text as payments
-       from invoice i order by i.vendor_id, i.number`,
+       from invoice i where ${inWorldSql('i.brand_id')} order by i.vendor_id, i.number`,
+    [world],
   );
   const big = (s: string | null) => BigInt(s ?? '0');
   for (const inv of invoices) {

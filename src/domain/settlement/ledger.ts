@@ -13,9 +13,17 @@ import { uuidv7 } from '../shared/ids.js';
 
 export type AccountKind = RowOf<typeof LedgerAccountSchema>['kind'];
 
-/** The operator organisation, which holds the fee and cash accounts. */
-export async function operatorOrganizationId(em: EntityManager): Promise<string> {
-  const [row] = await em.execute<Pick<RowOf<typeof OrganizationSchema>, 'id'>[]>(`select id from organization where kind = 'OPERATOR' order by id limit 1`);
+/**
+ * The operator organisation of `organizationId`'s world, which holds that world's fee and cash
+ * accounts: the live operator for live organisations, a sandbox's operator view for the sandbox's
+ * (its own ledger book; PostgreSQL refuses a transaction that spans books).
+ */
+export async function operatorOrganizationId(em: EntityManager, organizationId: string): Promise<string> {
+  const [row] = await em.execute<Pick<RowOf<typeof OrganizationSchema>, 'id'>[]>(
+    `select id from organization where kind = 'OPERATOR'
+        and sandbox_id is not distinct from (select sandbox_id from organization where id = ?) order by id limit 1`,
+    [organizationId],
+  );
   if (!row) throw new Error('No operator organisation: run npm run bootstrap:operator');
   return row.id;
 }

@@ -8,6 +8,7 @@ import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
 import { accountId, operatorOrganizationId, postTransaction } from './ledger.js';
+import { sandboxOfOrganization } from '../sandbox/world-clock.js';
 
 export interface RecordPaymentCommand {
   invoiceId: string;
@@ -44,8 +45,11 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 async function payOnce(em: EntityManager, clock: Clock, p: Principal, cmd: RecordPaymentCommand): Promise<Result<Invoice>> {
   return em.transactional(async (tem) => {
     const invoice = await tem.findOne(InvoiceSchema, { id: cmd.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!invoice || (p.organizationKind !== 'OPERATOR' && invoice.brandId !== p.organizationId))
-      throw new AccessError('NOT_FOUND', `No invoice ${cmd.invoiceId} payable by this organisation`);
+    const payable =
+      invoice &&
+      (invoice.brandId === p.organizationId ||
+        (p.organizationKind === 'OPERATOR' && (await sandboxOfOrganization(tem, invoice.brandId)) === (p.sandboxId ?? null)));
+    if (!invoice || !payable) throw new AccessError('NOT_FOUND', `No invoice ${cmd.invoiceId} payable by this organisation`);
     const key = `payment:${p.organizationId}:${cmd.idempotencyKey}`;
     // The payment's payload is in the ledger: its invoice, currency and the cash account's debit.
     const [earlier] = await tem.execute<(Pick<RowOf<typeof LedgerTransactionSchema>, 'invoice_id' | 'currency'> & { amount_minor: string })[]>(
@@ -72,7 +76,7 @@ async function payOnce(em: EntityManager, clock: Clock, p: Principal, cmd: Recor
       return fail('VALIDATION', `The amount must be from 1 to the ${outstanding} minor units outstanding`, 'input.amount.amountMinor');
     }
     const now = clock.now();
-    const operatorId = await operatorOrganizationId(tem);
+    const operatorId = await operatorOrganizationId(tem, invoice.brandId);
     // Invoice numbers run per vendor: the statement line names the vendor too.
     const vendor = await tem.findOneOrFail(OrganizationSchema, { id: invoice.vendorId });
     const description = `Payment of ${vendor.name} invoice ${invoice.number}`;

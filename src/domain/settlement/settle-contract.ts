@@ -79,7 +79,9 @@ export async function settleContracts(em: EntityManager, clock: Clock, requests:
     await tem.execute('select id from contract where id = any(?::uuid[]) order by id for update', [pgArray(ids)]);
     const rows = await tem.execute<LockedContract[]>(
       `select c.id, c.brand_id, c.vendor_id, c.status, ${CONTRACT_TERMS_SQL}, c.starts_at, c.ends_at, c.needs_settlement,
-              (select id from organization where kind = 'OPERATOR' order by id limit 1) as operator_id,
+              -- The operator of the contract's world: a sandbox's money stays in its own book.
+              (select id from organization where kind = 'OPERATOR'
+                  and sandbox_id is not distinct from (select sandbox_id from organization where id = c.brand_id) order by id limit 1) as operator_id,
               l.sequence as last_sequence, l.amounts as last_amounts,
               (select invoice_id from settlement where contract_id = c.id and sequence = 1) as original_invoice_id,
               ${ACTUALS_SQL}

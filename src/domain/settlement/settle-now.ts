@@ -5,6 +5,7 @@ import { requireRole, type Principal } from '../access/principal.js';
 import type { Clock } from '../shared/clock.js';
 import { AccessError } from '../shared/result.js';
 import { settleContract, type SettlementPolicy } from './settle-contract.js';
+import { inWorld } from '../sandbox/world.js';
 
 /**
  * `settleContract` on demand, without waiting for the grace period: the brand's FINANCE keys for
@@ -19,7 +20,7 @@ export async function settleNow(
   policy: SettlementPolicy,
 ): Promise<{ outcome: string; invoice: Invoice | null }> {
   const p = requireRole(actor, 'FINANCE', 'OPERATOR');
-  const contract = await em.findOne(ContractSchema, { id: contractId });
+  const contract = await em.findOne(ContractSchema, { id: contractId, ...inWorld('brand_id', p) });
   const allowed = contract && (p.organizationKind === 'OPERATOR' || (p.role === 'FINANCE' && contract.brandId === p.organizationId));
   if (!contract || !allowed) throw new AccessError('NOT_FOUND', `No contract ${contractId} this key may settle`);
   const outcome = await settleContract(em, clock, contractId, policy, { force: true });

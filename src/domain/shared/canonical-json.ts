@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Canonical JSON: object keys sorted, no whitespace, bigints and Dates as strings. Two values
- * that mean the same serialise to the same bytes, so their hash can be compared (idempotency
- * keys) or published (audit records).
+ * Canonical JSON: the JSON Canonicalization Scheme, RFC 8785 (JCS). Object keys sorted by their
+ * UTF-16 code units, no whitespace, numbers as ECMAScript writes them (`1e+30`, `0.002`, `-0` as
+ * `0`), strings escaped as JSON.stringify does (only `"`, `\\` and control characters; `\u00xx`
+ * in lower case), the result hashed as UTF-8. Before that, values JSON has no type for are mapped
+ * to strings: bigints to their decimal digits, Dates to ISO 8601; undefined properties are left
+ * out. Two values that mean the same serialise to the same bytes, so their hash can be compared
+ * (idempotency keys) or published (audit records) and checked with any RFC 8785 library. Strings
+ * with lone surrogates are not I-JSON and so outside RFC 8785; they are escaped (`\ud800`) as
+ * JSON.stringify does. Test vectors from the RFC are in canonical-json.spec.ts.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';

@@ -32,3 +32,12 @@ export class SimulatedClock implements Clock {
     if (ms > 0) this.offsetMs += ms;
   }
 }
+
+/**
+ * A request's clock (PRODUCT.md section 13): the live clock, or the caller's sandbox test clock as
+ * read when its key was authenticated, standing still for the request. The one clock source of
+ * requests; jobs get theirs from domain/sandbox/world-clock.ts.
+ */
+export function clockForPrincipal(live: Clock, principal: { sandboxId?: string | null; sandboxClockTime?: Date | null } | null): Clock {
+  return principal?.sandboxId && principal.sandboxClockTime ? new ManualClock(principal.sandboxClockTime) : live;
+}

@@ -26,8 +26,10 @@ export interface DeliveryTarget {
  */
 export async function webhookTargets(em: EntityManager, events: readonly DomainEvent[]): Promise<DeliveryTarget[]> {
   if (!events.length) return [];
-  const endpoints = await em.execute<(Pick<EndpointRow, 'id' | 'organization_id' | 'event_types'> & Pick<RowOf<typeof OrganizationSchema>, 'kind'>)[]>(
-    `select w.id, w.organization_id, w.event_types, o.kind
+  const endpoints = await em.execute<
+    (Pick<EndpointRow, 'id' | 'organization_id' | 'event_types'> & Pick<RowOf<typeof OrganizationSchema>, 'kind' | 'sandbox_id'>)[]
+  >(
+    `select w.id, w.organization_id, w.event_types, o.kind, o.sandbox_id
        from webhook_endpoint w join organization o on o.id = w.organization_id
       where w.status = 'ACTIVE' and w.event_types && ?::text[]
         and (o.kind = 'OPERATOR' or w.organization_id = any(?::uuid[]))
@@ -36,7 +38,12 @@ export async function webhookTargets(em: EntityManager, events: readonly DomainE
   );
   return events.flatMap((event) =>
     endpoints
-      .filter((w) => w.event_types.includes(event.type) && (w.kind === 'OPERATOR' || event.audience.includes(w.organization_id)))
+      .filter(
+        (w) =>
+          w.event_types.includes(event.type) &&
+          // The operator's endpoints get every event of their own world, never another world's.
+          ((w.kind === 'OPERATOR' && (w.sandbox_id ?? null) === (event.sandboxId ?? null)) || event.audience.includes(w.organization_id)),
+      )
       .map((w) => ({ eventId: event.id, endpointId: w.id })),
   );
 }
@@ -53,7 +60,8 @@ export async function unfinishedDeliveries(em: EntityManager, since: Date, limit
        from domain_event e
        join webhook_endpoint w on w.status = 'ACTIVE' and e.type = any(w.event_types) and w.created_at <= e.published_at
        join organization o on o.id = w.organization_id
-      where e.published_at >= ? and e.kind = 'PUBLIC' and (o.kind = 'OPERATOR' or w.organization_id = any(e.audience))
+      where e.published_at >= ? and e.kind = 'PUBLIC'
+        and ((o.kind = 'OPERATOR' and o.sandbox_id is not distinct from e.sandbox_id) or w.organization_id = any(e.audience))
         and not exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome in ('DELIVERED', 'FAILED'))
       order by e.id, w.id limit ?`,
     [since, limit],
@@ -62,7 +70,16 @@ export async function unfinishedDeliveries(em: EntityManager, since: Date, limit
 }
 
 export type PreparedDelivery =
-  | { kind: 'SEND'; url: string; secret: string; body: string; eventId: string; eventType: EventType }
+  | {
+      kind: 'SEND';
+      url: string;
+      secret: string;
+      body: string;
+      eventId: string;
+      eventType: EventType;
+      /** A sandbox event's test clock (its attempts are dated, and its retries fall due, on it); null for live. */
+      sandboxClock: Date | null;
+    }
   | { kind: 'SKIP'; reason: 'MISSING' | 'ENDPOINT_DISABLED' | 'ALREADY_DELIVERED' };
 
 /**
@@ -80,9 +97,11 @@ export async function prepareDelivery(em: EntityManager, secrets: SecretBox, tar
       audience: string;
       payload: unknown;
       created_at: Date;
+      clock_time: Date | string | null;
     })[]
   >(
     `select w.url, w.status, w.secret_ciphertext, e.id, e.type, e.audience, e.payload, e.created_at,
+            (select x.clock_time from sandbox x where x.id = e.sandbox_id) as clock_time,
             exists (select 1 from webhook_delivery d where d.event_id = e.id and d.endpoint_id = w.id and d.outcome = 'DELIVERED') as delivered
        from webhook_endpoint w, domain_event e
       where w.id = ? and e.id = ? and e.kind = 'PUBLIC'`,
@@ -94,7 +113,41 @@ export async function prepareDelivery(em: EntityManager, secrets: SecretBox, tar
   const event = toDomainEvent(row);
   // The audience says who may see the event; it is routing, not content, and is not sent.
   const body = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt, data: event.data });
-  return { kind: 'SEND', url: row.url, secret: secrets.open(row.secret_ciphertext, target.endpointId), body, eventId: event.id, eventType: event.type };
+  return {
+    kind: 'SEND',
+    url: row.url,
+    secret: secrets.open(row.secret_ciphertext, target.endpointId),
+    body,
+    eventId: event.id,
+    eventType: event.type,
+    sandboxClock: row.clock_time === null ? null : new Date(row.clock_time),
+  };
+}
+
+/**
+ * A sandbox's deliveries whose retry fell due on its test clock: the last attempt RETRYING, made at
+ * least `backoffMs` × 2^(attempt − 1) before the clock (the live schedule, without jitter), to an
+ * endpoint still active. Each comes with the attempt it is to make.
+ */
+export async function dueSandboxRetries(
+  em: EntityManager,
+  sandboxId: string,
+  backoffMs: number,
+  limit = 1_000,
+): Promise<(DeliveryTarget & { attempt: number })[]> {
+  const rows = await em.execute<(Pick<DeliveryRow, 'event_id' | 'endpoint_id'> & { attempt: number })[]>(
+    `select d.event_id, d.endpoint_id, d.attempt + 1 as attempt
+       from webhook_delivery d
+       join domain_event e on e.id = d.event_id
+       join sandbox x on x.id = e.sandbox_id and x.deleted_at is null
+       join webhook_endpoint w on w.id = d.endpoint_id and w.status = 'ACTIVE'
+      where e.sandbox_id = ? and d.outcome = 'RETRYING'
+        and d.attempt = (select max(d2.attempt) from webhook_delivery d2 where d2.event_id = d.event_id and d2.endpoint_id = d.endpoint_id)
+        and d.attempted_at + (? * power(2, d.attempt - 1)) * interval '1 millisecond' <= x.clock_time
+      order by d.event_id, d.endpoint_id limit ?`,
+    [sandboxId, backoffMs, limit],
+  );
+  return rows.map((r) => ({ eventId: r.event_id, endpointId: r.endpoint_id, attempt: Number(r.attempt) }));
 }
 
 export interface DeliveryAttempt {

@@ -1,3 +1,4 @@
+import { inWorld } from '../sandbox/world.js';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OrganizationSchema } from '../../persistence/entities/access.js';
@@ -61,7 +62,7 @@ export async function registerWebhookEndpoint(
 ): Promise<Result<RegisteredEndpoint>> {
   const p = requireRole(actor, 'OPERATOR', 'BRAND', 'VENDOR', 'FINANCE');
   const organizationId = organizationFor(p, cmd.organizationId);
-  const org = await em.findOne(OrganizationSchema, { id: organizationId });
+  const org = await em.findOne(OrganizationSchema, { id: organizationId, sandboxId: p.sandboxId ?? null });
   if (!org) throw new AccessError('NOT_FOUND', `No organisation ${organizationId}`);
 
   const url = cmd.url.trim();
@@ -119,7 +120,7 @@ function isActiveLimitViolation(error: unknown): boolean {
 /** An endpoint the caller may manage: its own organisation's, or any for the operator; NOT_FOUND otherwise. */
 export async function getWebhookEndpoint(em: EntityManager, actor: Principal | null, endpointId: string): Promise<WebhookEndpoint> {
   const p = requireRole(actor, 'OPERATOR', 'BRAND', 'VENDOR', 'FINANCE');
-  const endpoint = await em.findOne(WebhookEndpointSchema, { id: endpointId });
+  const endpoint = await em.findOne(WebhookEndpointSchema, { id: endpointId, ...inWorld('organization_id', p) });
   if (!endpoint || (p.role !== 'OPERATOR' && endpoint.organizationId !== p.organizationId)) {
     throw new AccessError('NOT_FOUND', `No webhook endpoint ${endpointId}`);
   }
@@ -151,7 +152,7 @@ export async function listWebhookEndpoints(
   const scope = p.role === 'OPERATOR' && !organizationId ? {} : { organizationId: organizationFor(p, organizationId) };
   const rows = await em.find(
     WebhookEndpointSchema,
-    { ...scope, ...(page.after ? { id: { $gt: page.after } } : {}) },
+    { ...scope, ...inWorld('organization_id', p), ...(page.after ? { id: { $gt: page.after } } : {}) },
     { orderBy: { id: 'asc' }, limit: page.first + 1 },
   );
   return toPage(rows, page.first);

@@ -26,4 +26,13 @@ describe('webhook signatures', () => {
     expect(verifySignature(secret, body, header, 1_700_000_301)).toBe(false);
     expect(verifySignature(secret, body, header, 1_699_999_699)).toBe(false);
   });
+
+  it('parses the header as Stripe does: several v1 values (any may match), other schemes ignored', () => {
+    const header = signatureHeader(secret, body, 1_700_000_000);
+    const v1 = header.split(',v1=')[1]!;
+    const wrong = 'a'.repeat(64);
+    expect(verifySignature(secret, body, `t=1700000000,v1=${wrong},v1=${v1},v0=${wrong}`, 1_700_000_010)).toBe(true);
+    expect(verifySignature(secret, body, `t=1700000000, v0=${v1}`, 1_700_000_010)).toBe(false);
+    expect(verifySignature(secret, body, `t=1700000000,v1=${wrong}`, 1_700_000_010)).toBe(false);
+  });
 });

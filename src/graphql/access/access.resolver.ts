@@ -1,4 +1,5 @@
-import { Arg, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Query, Resolver, createUnionType } from 'type-graphql';
+import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { issueApiKey, listApiKeys, revokeApiKey } from '../../domain/access/api-keys.js';
 import { createOrganization, getOrganization, updateVendorProfile } from '../../domain/access/organizations.js';
 import { authenticated, requireRole } from '../../domain/access/principal.js';
@@ -8,6 +9,7 @@ import type { Context } from '../context.js';
 import { UuidScalar } from '../common/scalars.js';
 import { ConflictError, ValidationError, toUserError } from '../common/user-errors.js';
 import {
+  ApiKeyConnection,
   ApiKeyType,
   CreateOrganizationInput,
   IssueApiKeyInput,
@@ -34,26 +36,32 @@ export class AccessResolver {
   @Query(() => ViewerType, { description: 'The caller: its key, role and organisation. Any valid key.' })
   async me(@Ctx() ctx: Context): Promise<ViewerType> {
     const p = authenticated(ctx.principal);
-    const [org, key] = await Promise.all([getOrganization(ctx.em, p.organizationId), ctx.em.findOneOrFail(ApiKeySchema, { id: p.apiKeyId })]);
+    const [org, key] = await Promise.all([
+      getOrganization(ctx.em, p.organizationId, p.sandboxId ?? null),
+      ctx.em.findOneOrFail(ApiKeySchema, { id: p.apiKeyId }),
+    ]);
     if (!org) throw new AccessError('NOT_FOUND', 'Organisation not found');
     return Object.assign(new ViewerType(), { apiKey: ApiKeyType.from(key), organization: OrganizationType.from(org), role: p.role });
   }
 
   @Query(() => OrganizationType, { description: 'An organisation’s public profile. Any valid key.' })
   async organization(@Ctx() ctx: Context, @Arg('id', () => UuidScalar, { description: 'Organisation id.' }) id: string): Promise<OrganizationType> {
-    authenticated(ctx.principal);
-    const org = await getOrganization(ctx.em, id);
+    const p = authenticated(ctx.principal);
+    const org = await getOrganization(ctx.em, id, p.sandboxId ?? null);
     if (!org) throw new AccessError('NOT_FOUND', `No organisation ${id}`);
     return OrganizationType.from(org);
   }
 
-  @Query(() => [ApiKeyType], { description: 'Keys of an organisation: your own, or any for the operator. Secrets are never returned.' })
+  @Query(() => ApiKeyConnection, {
+    description: 'Keys of an organisation, oldest first, revoked ones included: your own, or any for the operator. Secrets are never returned.',
+  })
   async apiKeys(
     @Ctx() ctx: Context,
     @Arg('organizationId', () => UuidScalar, { description: 'Organisation id.' }) organizationId: string,
-  ): Promise<ApiKeyType[]> {
+    @Args(() => PageArgs) page: PageArgs,
+  ) {
     const p = requireRole(ctx.principal, 'OPERATOR', 'BRAND', 'VENDOR');
-    return (await listApiKeys(ctx.em, p, organizationId)).map(ApiKeyType.from);
+    return toConnection(await listApiKeys(ctx.em, p, organizationId, pageRequest(page)), ApiKeyType.from, page);
   }
 
   @Mutation(() => OrganizationResult, { description: 'Onboards a brand, vendor or operator organisation. Operator only.' })

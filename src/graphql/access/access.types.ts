@@ -1,3 +1,4 @@
+import { Connection } from '../common/pagination.js';
 import { ArrayMaxSize, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import type { ApiKey, Organization } from '../../persistence/entities/access.js';
@@ -35,8 +36,19 @@ registerEnumType(OrganizationKind, {
     AUDITOR: { description: 'An audit firm onboarded by the operator: records working-conditions audits with the operator’s authority, nothing else.' },
   },
 });
-registerEnumType(VendorType, { name: 'VendorType', description: 'IN_HOUSE: a brand’s own team; OUTSOURCER: an independent BPO or gig-agent provider.' });
-registerEnumType(OrganizationStatus, { name: 'OrganizationStatus', description: 'SUSPENDED vendors cannot bid.' });
+registerEnumType(VendorType, {
+  name: 'VendorType',
+  description: 'IN_HOUSE: a brand’s own team; OUTSOURCER: an independent BPO or gig-agent provider.',
+  valuesConfig: {
+    IN_HOUSE: { description: 'A brand’s own team: bids only on its own brand’s spikes and is not rated by it.' },
+    OUTSOURCER: { description: 'An independent BPO or gig-agent provider.' },
+  },
+});
+registerEnumType(OrganizationStatus, {
+  name: 'OrganizationStatus',
+  description: 'SUSPENDED vendors cannot bid.',
+  valuesConfig: { ACTIVE: { description: 'In good standing.' }, SUSPENDED: { description: 'Suspended by the operator: a suspended vendor cannot bid.' } },
+});
 registerEnumType(Role, {
   name: 'Role',
   description: 'What an API key may do. FINANCE reads settlement data of its organisation.',
@@ -63,6 +75,8 @@ export class OrganizationType {
   @Field(() => [String], { description: 'Vendor certifications, e.g. PCI_DSS (attested by the operator).' }) certifications!: string[];
   @Field(() => OrganizationStatus, { description: 'Active or suspended.' }) status!: OrganizationStatus;
   @Field(() => Date, { description: 'When the organisation was onboarded.' }) createdAt!: Date;
+  @Field(() => UuidScalar, { nullable: true, description: 'The sandbox it lives in (test mode, keys bx_test_…); null for a live organisation.' })
+  sandboxId!: string | null;
 
   static from(o: Organization): OrganizationType {
     return Object.assign(new OrganizationType(), {
@@ -75,6 +89,7 @@ export class OrganizationType {
       certifications: o.certifications,
       status: o.status,
       createdAt: o.createdAt,
+      sandboxId: o.sandboxId,
     });
   }
 }
@@ -101,6 +116,8 @@ export class ApiKeyType {
     });
   }
 }
+
+export const ApiKeyConnection = Connection(ApiKeyType, 'ApiKey', 'API key');
 
 @ObjectType('IssuedApiKey', { description: 'A newly issued key. Store `secret` now: it is never shown again.' })
 export class IssuedApiKeyType {

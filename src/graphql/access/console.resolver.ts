@@ -33,6 +33,6 @@ export class ConsoleResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('kind', () => OrganizationKind, { nullable: true, description: 'Only organisations of this kind.' }) kind?: OrganizationKind | null,
   ) {
-    return toConnection(await listOrganizations(ctx.em, ctx.principal, { kind }, pageRequest(page)), OrganizationType.from);
+    return toConnection(await listOrganizations(ctx.em, ctx.principal, { kind }, pageRequest(page)), OrganizationType.from, page);
   }
 }

@@ -108,7 +108,7 @@ export class BiddingResolver {
     @Arg('spikeId', () => UuidScalar, { nullable: true, description: 'Only bids on this spike.' }) spikeId?: string | null,
     @Arg('status', () => BidStatus, { nullable: true, description: 'Only bids in this status.' }) status?: BidStatus | null,
   ) {
-    return toConnection(await listMyBids(ctx.em, ctx.principal, { spikeId, status }, pageRequest(page)), BidType.from);
+    return toConnection(await listMyBids(ctx.em, ctx.principal, { spikeId, status }, pageRequest(page)), BidType.from, page);
   }
 
   @Query(() => BidConnection, { description: 'All bids on a spike, for its brand and the operator, only once bidding is over (FORBIDDEN before).' })
@@ -117,6 +117,6 @@ export class BiddingResolver {
     @Arg('spikeId', () => UuidScalar, { description: 'The spike.' }) spikeId: string,
     @Args(() => PageArgs) page: PageArgs,
   ) {
-    return toConnection(await listBidsForSpike(ctx.em, ctx.clock, ctx.principal, spikeId, pageRequest(page)), BidType.from);
+    return toConnection(await listBidsForSpike(ctx.em, ctx.clock, ctx.principal, spikeId, pageRequest(page)), BidType.from, page);
   }
 }

@@ -17,6 +17,13 @@ export enum BidStatus {
 registerEnumType(BidStatus, {
   name: 'BidStatus',
   description: 'ACTIVE until clearing, then WON, PARTIAL or LOST; WITHDRAWN by the vendor while the spike is open.',
+  valuesConfig: {
+    ACTIVE: { description: 'Submitted and in force: bidding is open or the spike has not cleared yet.' },
+    WON: { description: 'Clearing awarded every offered seat.' },
+    PARTIAL: { description: 'Clearing awarded some of the offered seats.' },
+    LOST: { description: 'Clearing awarded no seat.' },
+    WITHDRAWN: { description: 'Withdrawn by the vendor while the spike was open.' },
+  },
 });
 
 @ObjectType('SeatOffer', { description: 'Seats offered in one interval of the spike.' })

@@ -13,6 +13,6 @@ export class ClearingFailuresResolver {
   })
   async clearingFailures(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
     const result = await listClearingFailures(ctx.em, ctx.principal, pageRequest(page));
-    return toConnection({ ...result, items: result.items.map((f) => ({ ...f, id: f.spikeId })) }, ClearingFailureType.from);
+    return toConnection({ ...result, items: result.items.map((f) => ({ ...f, id: f.spikeId })) }, ClearingFailureType.from, page);
   }
 }

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import {
+  adjustedCostOf,
   AuditRecordType,
   AwardType,
   BidOutcomeType,
@@ -32,7 +33,7 @@ export class ClearingResolver {
       status: r.status,
       solver: r.solver,
       coveredSeatHours: r.coveredSeatHours,
-      adjustedCost: r.adjustedCost,
+      adjustedCost: adjustedCostOf(r.adjustedCost),
       clearedAt: r.createdAt,
       intervals: r.intervals.map(ClearedIntervalType.from),
       awards: view.awards.map(AwardType.from),
@@ -93,7 +94,7 @@ export class ClearingResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('spikeId', () => UuidScalar, { nullable: true, description: 'Only contracts of this spike.' }) spikeId?: string | null,
   ) {
-    return toConnection(await listContracts(ctx.em, ctx.principal, { spikeId }, pageRequest(page)), ContractType.from);
+    return toConnection(await listContracts(ctx.em, ctx.principal, { spikeId }, pageRequest(page)), ContractType.from, page);
   }
 
   @Query(() => ContractType, { description: 'A contract your organisation is party to.' })

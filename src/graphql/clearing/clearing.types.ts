@@ -3,9 +3,17 @@ import type { Award, BidOutcome, ClearedInterval, ClearingFailure } from '../../
 import type { Contract } from '../../persistence/entities/contracts.js';
 import type { RoutingInterval } from '../../domain/clearing/routing-plan.js';
 import { BidStatus } from '../bidding/bidding.types.js';
+import { BidOutcomeReason, ClearingStatus } from './clearing.enums.js';
 import { MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
-import { UuidScalar } from '../common/scalars.js';
+import { DecimalScalar, decimalOf, decimalOrNull, UuidScalar } from '../common/scalars.js';
+
+/** Value-adjusted rates are minor units per seat-hour to 0.01 (RATE_UNITS_PER_MINOR); costs Σ rate × quarter-hours, to 0.0001. */
+const RATE_SCALE = 2;
+const COST_SCALE = 4;
+const RATE = 'A decimal string with two decimals';
+/** The cost's decimal string (ClearingResult.adjustedCost). */
+export const adjustedCostOf = (cost: number): string => decimalOf(cost, COST_SCALE);
 
 export enum SolverKind {
   HIGHS = 'HIGHS',
@@ -15,6 +23,11 @@ export enum SolverKind {
 registerEnumType(SolverKind, {
   name: 'SolverKind',
   description: 'HIGHS: MIP solver (intervals coupled by minimums); GREEDY: exact per-interval greedy; TRIVIAL: nothing to award.',
+  valuesConfig: {
+    HIGHS: { description: 'The HiGHS MIP solver: intervals coupled by minimum seats or totals.' },
+    GREEDY: { description: 'The exact per-interval greedy: no coupling minimums.' },
+    TRIVIAL: { description: 'Nothing to award: no eligible bid or no demand.' },
+  },
 });
 
 export enum ContractStatus {
@@ -23,7 +36,16 @@ export enum ContractStatus {
   SETTLED = 'SETTLED',
   ADJUSTED = 'ADJUSTED',
 }
-registerEnumType(ContractStatus, { name: 'ContractStatus', description: 'ACTIVE → DELIVERED → SETTLED; ADJUSTED after a late-data settlement.' });
+registerEnumType(ContractStatus, {
+  name: 'ContractStatus',
+  description: 'ACTIVE → DELIVERED → SETTLED; ADJUSTED after a late-data settlement.',
+  valuesConfig: {
+    ACTIVE: { description: 'Awarded; the delivery period has not ended.' },
+    DELIVERED: { description: 'The delivery period has ended; settlement is due after the grace period.' },
+    SETTLED: { description: 'Settled: an invoice was issued.' },
+    ADJUSTED: { description: 'Settled, then adjusted by a credit or debit note after late actuals.' },
+  },
+});
 
 export enum ClearingFailureCode {
   SOLVER_TIMEOUT = 'SOLVER_TIMEOUT',
@@ -35,6 +57,12 @@ registerEnumType(ClearingFailureCode, {
   name: 'ClearingFailureCode',
   description:
     'SOLVER_TIMEOUT: no proven optimum within the time limit; SOLVER_FAILED: the solver gave no trustworthy answer; INVALID_INPUT: the spike or its bids cannot be cleared as they stand; INTERNAL: an unexpected error.',
+  valuesConfig: {
+    SOLVER_TIMEOUT: { description: 'No proven optimum within the time limit.' },
+    SOLVER_FAILED: { description: 'The solver gave no trustworthy answer.' },
+    INVALID_INPUT: { description: 'The spike or its bids cannot be cleared as they stand.' },
+    INTERNAL: { description: 'An unexpected error.' },
+  },
 });
 
 const ms = (minutes: number) => minutes * 60_000;
@@ -46,15 +74,19 @@ export class ClearedIntervalType {
   @Field(() => Int, { description: 'Seats the brand required.' }) requiredSeats!: number;
   @Field(() => Int, { description: 'Seats awarded.' }) awardedSeats!: number;
   @Field(() => Int, { description: 'Seats nobody was awarded.' }) unfilledSeats!: number;
-  @Field(() => Float, { nullable: true, description: 'Highest value-adjusted rate that won seats here (minor units per seat-hour).' })
-  highestWinningAdjustedRate!: number | null;
+  @Field(() => DecimalScalar, { nullable: true, description: `Highest value-adjusted rate that won seats here, in minor units per seat-hour. ${RATE}.` })
+  highestWinningAdjustedRate!: string | null;
   @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level (0–1) the awarded seats reach, by Erlang C.' })
   serviceLevelAtAwarded!: number | null;
   @Field(() => Float, { nullable: true, description: 'For forecast intervals: service level the required seats would reach.' }) serviceLevelAtRequired!:
     number | null;
 
   static from(i: ClearedInterval): ClearedIntervalType {
-    return Object.assign(new ClearedIntervalType(), { ...i, startsAt: new Date(i.startsAt) });
+    return Object.assign(new ClearedIntervalType(), {
+      ...i,
+      startsAt: new Date(i.startsAt),
+      highestWinningAdjustedRate: decimalOrNull(i.highestWinningAdjustedRate, RATE_SCALE),
+    });
   }
 }
 
@@ -72,9 +104,9 @@ export class IntervalSeatsType {
 })
 export class BidToBeatType {
   @Field(() => Int, { description: 'Interval index.' }) index!: number;
-  @Field(() => Float, { description: 'Your value-adjusted rate (minor units per seat-hour).' }) ownAdjustedRate!: number;
-  @Field(() => Float, { nullable: true, description: 'Highest adjusted rate awarded seats in this interval; null if none were.' }) highestWinningAdjustedRate!:
-    number | null;
+  @Field(() => DecimalScalar, { description: `Your value-adjusted rate, in minor units per seat-hour. ${RATE}.` }) ownAdjustedRate!: string;
+  @Field(() => DecimalScalar, { nullable: true, description: `Highest adjusted rate awarded seats in this interval; null if none were. ${RATE}.` })
+  highestWinningAdjustedRate!: string | null;
   @Field(() => Int, { description: 'Seats you were awarded here.' }) awardedSeats!: number;
 }
 
@@ -83,14 +115,11 @@ export class BidOutcomeType {
   @Field(() => UuidScalar, { description: 'The bid.' }) bidId!: string;
   @Field(() => UuidScalar, { description: 'The bidding vendor.' }) vendorId!: string;
   @Field(() => BidStatus, { description: 'WON, PARTIAL or LOST.' }) status!: BidStatus;
-  @Field(() => String, {
-    description:
-      'Why: WON, PARTIAL_SHARE_CAP, PARTIAL_DEMAND, PARTIAL_MIN_SEATS, LOST_TO_LOWER_ADJUSTED_RATE, LOST_MIN_TOTAL_NOT_REACHED, LOST_MIN_SEATS_NOT_REACHED, LOST_NO_DEMAND, LOST_TIE_BREAK, LOST_TO_COVERAGE, LOST_SHARE_CAP, LOST_NOTHING_OFFERED or INELIGIBLE (see docs/clearing.md).',
-  })
+  @Field(() => BidOutcomeReason, { description: 'Why (docs/clearing.md, "Reasons").' })
   reason!: string;
   @Field(() => String, { nullable: true, description: 'For INELIGIBLE: the rules the vendor failed at clearing time.' }) reasonDetail!: string | null;
   @Field(() => Float, { description: 'Quality score (0–100) used for this bid.' }) score!: number;
-  @Field(() => Float, { description: 'Value-adjusted rate used (minor units per seat-hour).' }) adjustedRate!: number;
+  @Field(() => DecimalScalar, { description: `Value-adjusted rate used, in minor units per seat-hour. ${RATE}.` }) adjustedRate!: string;
   @Field(() => Float, { description: 'Seat-hours awarded.' }) awardedSeatHours!: number;
   @Field(() => [BidToBeatType], { description: 'Per offered interval: own adjusted rate versus the highest winning one.' }) bidToBeat!: BidToBeatType[];
 
@@ -102,9 +131,13 @@ export class BidOutcomeType {
       reason: o.reason,
       reasonDetail: o.reasonDetail,
       score: o.score,
-      adjustedRate: o.adjustedRate,
+      adjustedRate: decimalOf(o.adjustedRate, RATE_SCALE),
       awardedSeatHours: o.awardedSeatHours,
-      bidToBeat: o.bidToBeat,
+      bidToBeat: o.bidToBeat.map((b) => ({
+        ...b,
+        ownAdjustedRate: decimalOf(b.ownAdjustedRate, RATE_SCALE),
+        highestWinningAdjustedRate: decimalOrNull(b.highestWinningAdjustedRate, RATE_SCALE),
+      })),
     });
   }
 }
@@ -116,7 +149,7 @@ export class AwardType {
   @Field(() => Int, { description: 'Interval index.' }) index!: number;
   @Field(() => Int, { description: 'Seats awarded.' }) seats!: number;
   @Field(() => Float, { description: 'Score the award used.' }) score!: number;
-  @Field(() => Float, { description: 'Adjusted rate the award used.' }) adjustedRate!: number;
+  @Field(() => DecimalScalar, { description: `Adjusted rate the award used, in minor units per seat-hour. ${RATE}.` }) adjustedRate!: string;
 
   static from(a: Award): AwardType {
     return Object.assign(new AwardType(), {
@@ -125,7 +158,7 @@ export class AwardType {
       index: a.intervalIndex,
       seats: a.seats,
       score: a.score,
-      adjustedRate: a.adjustedRate,
+      adjustedRate: decimalOf(a.adjustedRate, RATE_SCALE),
     });
   }
 }
@@ -133,10 +166,10 @@ export class AwardType {
 @ObjectType('ClearingResult', { description: 'The outcome of clearing a spike: optimal awards and why every bid got what it got.' })
 export class ClearingResultType {
   @Field(() => UuidScalar, { description: 'The spike.' }) spikeId!: string;
-  @Field(() => String, { description: 'Solver status; always OPTIMAL (anything else is an error, never a partial award).' }) status!: string;
+  @Field(() => ClearingStatus, { description: 'Solver status; always OPTIMAL (anything else is an error, never a partial award).' }) status!: string;
   @Field(() => SolverKind, { description: 'How the optimum was found.' }) solver!: SolverKind;
   @Field(() => Float, { description: 'Objective 1: seat-hours covered.' }) coveredSeatHours!: number;
-  @Field(() => Float, { description: 'Objective 2: value-adjusted cost, in minor units.' }) adjustedCost!: number;
+  @Field(() => DecimalScalar, { description: 'Objective 2: value-adjusted cost, in minor units. A decimal string with four decimals.' }) adjustedCost!: string;
   @Field(() => Date, { description: 'When clearing ran.' }) clearedAt!: Date;
   @Field(() => [ClearedIntervalType], { description: 'Per interval: required, awarded, unfilled, service level at risk.' }) intervals!: ClearedIntervalType[];
   @Field(() => [AwardType], { description: 'Every award line.' }) awards!: AwardType[];

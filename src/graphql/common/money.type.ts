@@ -1,7 +1,7 @@
 import { IsString, Length, Matches } from 'class-validator';
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { formatDecimal, type Money } from '../../domain/shared/money.js';
-import { MinorUnitsScalar } from './scalars.js';
+import { DecimalScalar, MinorUnitsScalar } from './scalars.js';
 
 @ObjectType('Money', { description: 'An amount of money: integer minor units and an ISO 4217 currency.' })
 export class MoneyType {
@@ -11,7 +11,9 @@ export class MoneyType {
   @Field(() => String, { description: 'ISO 4217 currency code.' })
   currency!: string;
 
-  @Field(() => String, { description: 'Exact decimal amount in major units, e.g. "12.50"; for display, never rounded.' })
+  @Field(() => DecimalScalar, {
+    description: 'Exact decimal amount in major units, with the currency’s number of decimals, e.g. "12.50" (USD) or "1250" (JPY); never rounded.',
+  })
   amount!: string;
 
   static of(amountMinor: bigint, currency: string): MoneyType {

@@ -4,10 +4,18 @@ import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { isUuid } from '../../domain/shared/ids.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../domain/shared/page.js';
 
-@ObjectType({ description: 'Where a page of a list ends and whether more follows.' })
+@ObjectType({ description: 'Where a page of a list starts and ends, and whether items come before or after it. Pages go forward: `first` and `after`.' })
 export class PageInfo {
   @Field(() => Boolean, { description: 'True when another page follows this one.' })
   hasNextPage!: boolean;
+
+  @Field(() => Boolean, {
+    description: 'True when this page was asked for `after` a cursor, so items come before it (at least the one the cursor names); false for the first page.',
+  })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item; null for an empty page.' })
+  startCursor!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Cursor of the last item; pass it as `after` to get the next page.' })
   endCursor!: string | null;
@@ -60,18 +68,33 @@ export function Connection<T extends object>(node: ClassType<T>, name: string, w
     @Field(() => [node], { description: 'Items without cursors, for convenience.' })
     nodes!: T[];
 
-    @Field(() => PageInfo, { description: 'How to fetch the next page.' })
+    @Field(() => PageInfo, { description: 'Where the page starts and ends, and how to fetch the next one.' })
     pageInfo!: PageInfo;
   }
   return ConnectionType;
 }
 
-/** Maps a domain page to a connection, converting each item with `map`. */
-export function toConnection<S extends { id: string }, T>(page: Page<S>, map: (item: S) => T): ConnectionShape<T> {
-  const edges = page.items.map((item) => ({ cursor: encodeCursor(item.id), node: map(item) }));
+/**
+ * Maps a domain page to a connection, converting each item with `map`; `args` are the page's
+ * arguments (a page asked for after a cursor has items before it). Cursors encode `idOf(item)`,
+ * the key the domain's keyset pages on (default: the item's id).
+ */
+export function toConnection<S, T>(
+  page: Page<S>,
+  map: (item: S) => T,
+  args: { after?: string | null },
+  ...[idOf]: S extends { id: string } ? [idOf?: (item: S) => string] : [idOf: (item: S) => string]
+): ConnectionShape<T> {
+  const id = idOf ?? ((item: S) => (item as { id: string }).id);
+  const edges = page.items.map((item) => ({ cursor: encodeCursor(id(item)), node: map(item) }));
   return {
     edges,
     nodes: edges.map((e) => e.node),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: args.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
   };
 }

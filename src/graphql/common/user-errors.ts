@@ -1,12 +1,42 @@
 import { Field, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import type { EligibilityRule, Failure, FailureKind } from '../../domain/shared/result.js';
 
+/** The stable codes of expected business failures; each belongs to one error type. */
+export enum UserErrorCode {
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  CONFLICT = 'CONFLICT',
+  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
+  BIDDING_CLOSED = 'BIDDING_CLOSED',
+  INVALID_STATE = 'INVALID_STATE',
+  ABOVE_RESERVE = 'ABOVE_RESERVE',
+  DUPLICATE_BID = 'DUPLICATE_BID',
+  CONTACTS_EXCEED_CAPACITY = 'CONTACTS_EXCEED_CAPACITY',
+  TEST_CLOCK_BACKWARDS = 'TEST_CLOCK_BACKWARDS',
+  SANDBOX_LIMIT_REACHED = 'SANDBOX_LIMIT_REACHED',
+}
+registerEnumType(UserErrorCode, {
+  name: 'UserErrorCode',
+  description: 'Why a request was refused as an expected business failure. New codes may be added; branch on the ones you handle.',
+  valuesConfig: {
+    BAD_USER_INPUT: { description: 'The input breaks a rule (ValidationError); `field` names it.' },
+    CONFLICT: { description: 'A stale version, or an idempotency key reused with another payload (ConflictError).' },
+    NOT_ELIGIBLE: { description: 'The vendor may not bid on the spike (NotEligibleError); `rules` lists why.' },
+    BIDDING_CLOSED: { description: 'Bidding on the spike is over (BiddingClosedError).' },
+    INVALID_STATE: { description: 'The object is not in a state that allows this (InvalidStateError).' },
+    ABOVE_RESERVE: { description: 'The rate is above the spike’s reserve rate (AboveReserveError).' },
+    DUPLICATE_BID: { description: 'The vendor already has an active bid on the spike (DuplicateBidError).' },
+    CONTACTS_EXCEED_CAPACITY: { description: 'More contacts than the staffed seat-hours could handle (ContactsExceedCapacityError).' },
+    TEST_CLOCK_BACKWARDS: { description: 'A sandbox’s test clock only moves forward (TestClockBackwardsError).' },
+    SANDBOX_LIMIT_REACHED: { description: 'The organisation holds as many sandboxes as it may (SandboxLimitError).' },
+  },
+});
+
 @InterfaceType('UserError', {
   description: 'An expected business failure: the request was understood and refused, and nothing was written. Branch on `code`.',
   resolveType: (value: { constructor: { name: string } }) => value.constructor.name,
 })
 export abstract class UserError {
-  @Field(() => String, { description: 'Stable machine-readable code, e.g. BAD_USER_INPUT, CONFLICT, NOT_ELIGIBLE.' })
+  @Field(() => UserErrorCode, { description: 'Stable machine-readable code; each error type has its own.' })
   code!: string;
 
   @Field(() => String, { description: 'Human-readable explanation.' })
@@ -31,6 +61,14 @@ export const ConflictError = errorType(
 export const BiddingClosedError = errorType('BiddingClosedError', 'Bidding on the spike is over (code BIDDING_CLOSED).');
 export const InvalidStateError = errorType('InvalidStateError', 'The object is not in a state that allows this (code INVALID_STATE).');
 export const AboveReserveError = errorType('AboveReserveError', 'The rate is above the spike’s reserve rate (code ABOVE_RESERVE).');
+export const TestClockBackwardsError = errorType(
+  'TestClockBackwardsError',
+  'A test clock only moves forward (code TEST_CLOCK_BACKWARDS): `to` must be later than the clock’s current time.',
+);
+export const SandboxLimitError = errorType(
+  'SandboxLimitError',
+  'The organisation already has as many sandboxes as it may (code SANDBOX_LIMIT_REACHED): delete one first.',
+);
 export const DuplicateBidError = errorType('DuplicateBidError', 'The vendor already has an active bid on this spike (code DUPLICATE_BID): revise it instead.');
 
 export enum EligibilityRuleEnum {
@@ -99,17 +137,21 @@ const CLASSES: Record<FailureKind, { new (): UserError }> = {
   ABOVE_RESERVE: AboveReserveError,
   DUPLICATE_BID: DuplicateBidError,
   CONTACTS_EXCEED_CAPACITY: ContactsExceedCapacityError,
+  CLOCK_BACKWARDS: TestClockBackwardsError,
+  SANDBOX_LIMIT: SandboxLimitError,
 };
 
-const CODES: Record<FailureKind, string> = {
-  VALIDATION: 'BAD_USER_INPUT',
-  CONFLICT: 'CONFLICT',
-  NOT_ELIGIBLE: 'NOT_ELIGIBLE',
-  BIDDING_CLOSED: 'BIDDING_CLOSED',
-  INVALID_STATE: 'INVALID_STATE',
-  ABOVE_RESERVE: 'ABOVE_RESERVE',
-  DUPLICATE_BID: 'DUPLICATE_BID',
-  CONTACTS_EXCEED_CAPACITY: 'CONTACTS_EXCEED_CAPACITY',
+const CODES: Record<FailureKind, UserErrorCode> = {
+  VALIDATION: UserErrorCode.BAD_USER_INPUT,
+  CONFLICT: UserErrorCode.CONFLICT,
+  NOT_ELIGIBLE: UserErrorCode.NOT_ELIGIBLE,
+  BIDDING_CLOSED: UserErrorCode.BIDDING_CLOSED,
+  INVALID_STATE: UserErrorCode.INVALID_STATE,
+  ABOVE_RESERVE: UserErrorCode.ABOVE_RESERVE,
+  DUPLICATE_BID: UserErrorCode.DUPLICATE_BID,
+  CONTACTS_EXCEED_CAPACITY: UserErrorCode.CONTACTS_EXCEED_CAPACITY,
+  CLOCK_BACKWARDS: UserErrorCode.TEST_CLOCK_BACKWARDS,
+  SANDBOX_LIMIT: UserErrorCode.SANDBOX_LIMIT_REACHED,
 };
 
 /** The schema object for a domain failure. Unions resolve it by its class. */

@@ -106,12 +106,12 @@ export class DemandResolver {
     @Arg('brandId', () => UuidScalar, { nullable: true, description: 'Operator only: one brand’s spikes.' }) brandId?: string | null,
   ) {
     const result = await listDemandSpikes(ctx.em, ctx.principal, { status, brandId }, pageRequest(page));
-    return toConnection(result, DemandSpikeType.from);
+    return toConnection(result, DemandSpikeType.from, page);
   }
 
   @Query(() => DemandSpikeConnection, { description: 'OPEN spikes the calling vendor is eligible to bid on, oldest first (VENDOR keys).' })
   async openDemandSpikes(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
     const result = await listOpenDemandSpikes(ctx.em, ctx.clock, ctx.scores, ctx.principal, pageRequest(page));
-    return toConnection(result, DemandSpikeType.from);
+    return toConnection(result, DemandSpikeType.from, page);
   }
 }

@@ -26,14 +26,37 @@ export enum SpikeStatus {
   SETTLED = 'SETTLED',
   CANCELLED = 'CANCELLED',
 }
-registerEnumType(Channel, { name: 'Channel', description: 'Contact channel of the work.' });
+registerEnumType(Channel, {
+  name: 'Channel',
+  description: 'Contact channel of the work.',
+  valuesConfig: {
+    VOICE: { description: 'Phone calls.' },
+    CHAT: { description: 'Chat: an agent handles several conversations at once (chat concurrency).' },
+    EMAIL: { description: 'Email and other deferred contacts.' },
+  },
+});
 registerEnumType(OutsourcingModel, {
   name: 'OutsourcingModel',
   description: 'How contacts reach the vendor: on the vendor’s network, routed by the brand’s platform, or on the brand’s virtualised desktop.',
+  valuesConfig: {
+    NETWORK_DELIVERED: { description: 'Contacts are delivered to the vendor’s own network and platform.' },
+    ENTERPRISE_ROUTED: { description: 'The brand’s platform routes contacts to the vendor’s agents.' },
+    VIRTUALIZED: { description: 'The vendor’s agents work on the brand’s virtualised desktop.' },
+  },
 });
 registerEnumType(SpikeStatus, {
   name: 'SpikeStatus',
   description: 'Lifecycle: DRAFT → OPEN → CLOSED → AWARDED → IN_DELIVERY → COMPLETED → SETTLED, or CANCELLED from DRAFT/OPEN.',
+  valuesConfig: {
+    DRAFT: { description: 'Created and not published: only its brand and the operator see it.' },
+    OPEN: { description: 'Published: eligible vendors bid until `biddingClosesAt`.' },
+    CLOSED: { description: 'Bidding is over; clearing is due or running.' },
+    AWARDED: { description: 'Cleared: contracts were awarded.' },
+    IN_DELIVERY: { description: 'Delivery is under way.' },
+    COMPLETED: { description: 'Delivery is over.' },
+    SETTLED: { description: 'Every contract is settled.' },
+    CANCELLED: { description: 'Cancelled by its brand while DRAFT or OPEN.' },
+  },
 });
 
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/;
@@ -145,24 +168,11 @@ export class SpikeIntervalInput {
   ahtSeconds?: number | null;
 }
 
-@InputType({ description: 'A new demand spike, posted as a DRAFT.' })
-export class PostDemandSpikeInput {
-  @Field(() => String, { description: 'Title.' })
-  @IsString()
-  @Length(1, 200)
-  title!: string;
-
+@InputType({
+  description: 'The staffing terms of a would-be spike: what its seats depend on (the same fields and rules as PostDemandSpikeInput, which extends it).',
+})
+export class PreviewStaffingInput {
   @Field(() => Channel, { description: 'Channel of the work.' }) channel!: Channel;
-
-  @Field(() => [String], { defaultValue: [], description: 'Skill tags a vendor must hold.' })
-  @ArrayMaxSize(50)
-  @Matches(TAG, { each: true, message: 'skills are tags such as billing or es-ES' })
-  requiredSkills!: string[];
-
-  @Field(() => [String], { defaultValue: [], description: 'Certifications a vendor must hold.' })
-  @ArrayMaxSize(50)
-  @Matches(TAG, { each: true, message: 'certifications are tags such as PCI_DSS' })
-  requiredCertifications!: string[];
 
   @Field(() => String, { description: 'IANA time zone, e.g. Europe/London.' })
   @IsString()
@@ -210,6 +220,24 @@ export class PostDemandSpikeInput {
   @Min(1)
   @Max(10)
   chatConcurrency?: number | null;
+}
+
+@InputType({ description: 'A new demand spike, posted as a DRAFT.' })
+export class PostDemandSpikeInput extends PreviewStaffingInput {
+  @Field(() => String, { description: 'Title.' })
+  @IsString()
+  @Length(1, 200)
+  title!: string;
+
+  @Field(() => [String], { defaultValue: [], description: 'Skill tags a vendor must hold.' })
+  @ArrayMaxSize(50)
+  @Matches(TAG, { each: true, message: 'skills are tags such as billing or es-ES' })
+  requiredSkills!: string[];
+
+  @Field(() => [String], { defaultValue: [], description: 'Certifications a vendor must hold.' })
+  @ArrayMaxSize(50)
+  @Matches(TAG, { each: true, message: 'certifications are tags such as PCI_DSS' })
+  requiredCertifications!: string[];
 
   @Field(() => MoneyInput, { description: 'Reserve rate per seat-hour; its currency is the spike’s currency.' })
   @ValidateNested()

@@ -1,62 +1,8 @@
-import { ArrayMaxSize, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
-import { Arg, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver, createUnionType } from 'type-graphql';
+import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver, createUnionType } from 'type-graphql';
 import { previewStaffing } from '../../domain/demand/preview-staffing.js';
-import { MAX_INTERVALS } from '../../domain/demand/spike-terms.js';
 import type { Context } from '../context.js';
 import { ValidationError, toUserError } from '../common/user-errors.js';
-import { Channel, SpikeIntervalInput, SpikeIntervalType } from './demand.types.js';
-
-@InputType({ description: 'The staffing terms of a would-be spike: what its seats depend on (the same fields and rules as PostDemandSpikeInput).' })
-export class PreviewStaffingInput {
-  @Field(() => Channel, { description: 'Channel of the work.' }) channel!: Channel;
-
-  @Field(() => String, { description: 'IANA time zone, e.g. Europe/London.' })
-  @IsString()
-  @Length(1, 64)
-  timeZone!: string;
-
-  @Field(() => Int, { description: 'Interval length in minutes: 15, 30 or 60.' })
-  @IsInt()
-  intervalMinutes!: number;
-
-  @Field(() => [SpikeIntervalInput], { description: `The intervals, in time order, at most ${MAX_INTERVALS}.` })
-  @ArrayMaxSize(MAX_INTERVALS)
-  @ValidateNested({ each: true })
-  intervals!: SpikeIntervalInput[];
-
-  @Field(() => Float, { description: 'Service-level target, e.g. 0.8 for 80%.' })
-  @IsNumber()
-  @Min(0.01)
-  @Max(0.999)
-  serviceLevelTarget!: number;
-
-  @Field(() => Int, { description: 'Answer-time threshold in seconds, e.g. 20.' })
-  @IsInt()
-  @Min(1)
-  @Max(3600)
-  serviceLevelSeconds!: number;
-
-  @Field(() => Float, { nullable: true, description: 'Highest occupancy for Erlang C (default 0.85).' })
-  @IsOptional()
-  @IsNumber()
-  @Min(0.1)
-  @Max(1)
-  maxOccupancy?: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'Shrinkage, 0 to 0.9 (default 0).' })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(0.9)
-  shrinkage?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Chats per agent at once, CHAT only (default 1).' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(10)
-  chatConcurrency?: number | null;
-}
+import { PreviewStaffingInput, SpikeIntervalType } from './demand.types.js';
 
 @ObjectType('StaffingPreview', { description: 'Per interval, the seats and service level posting these terms would derive. Nothing was written.' })
 export class StaffingPreviewType {

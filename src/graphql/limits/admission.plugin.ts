@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, validate } from 'graphql';
 import { rateLimitHeaders, type RateLimiter } from '../../http/rate-limit.js';
 import type { Context } from '../context.js';
 import { costWithinLimit, payFor, rateSubject } from './operation-admission.js';
@@ -19,8 +19,13 @@ import { costWithinLimit, payFor, rateSubject } from './operation-admission.js';
  * limits alike) and before anything executes, with 400 BAD_REQUEST: Apollo would run its root
  * field once without an event, which failed as an internal error. Subscriptions are served over
  * graphql-ws at the same path.
+ *
+ * With `introspection: 'authenticated'` (production), an operation that selects `__schema` or
+ * `__type` without a key or console session is refused as Apollo refuses introspection when it is
+ * off (GRAPHQL_VALIDATION_FAILED, INTROSPECTION_DISABLED), before its cost is charged; with a key
+ * it is served, so code generators and IDEs load the schema from the URL (issue 16).
  */
-export function admissionPlugin(options: { maxCost: number; limiter?: RateLimiter }): ApolloServerPlugin<Context> {
+export function admissionPlugin(options: { maxCost: number; limiter?: RateLimiter; introspection: 'anyone' | 'authenticated' }): ApolloServerPlugin<Context> {
   const { maxCost, limiter } = options;
   return {
     async requestDidStart() {
@@ -28,6 +33,15 @@ export function admissionPlugin(options: { maxCost: number; limiter?: RateLimite
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue, response }) {
           if (!operation) return;
+          if (
+            options.introspection === 'authenticated' &&
+            !contextValue.principal &&
+            validate(schema, document, [NoSchemaIntrospectionCustomRule]).length > 0
+          ) {
+            throw new GraphQLError(INTROSPECTION_NEEDS_KEY, {
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', validationErrorCode: 'INTROSPECTION_DISABLED', http: { status: 400 } },
+            });
+          }
           const priced = costWithinLimit(schema, document, operation, request.variables, maxCost);
           if ('error' in priced) throw priced.error;
           if (operation.operation === 'subscription') {
@@ -55,3 +69,5 @@ export function admissionPlugin(options: { maxCost: number; limiter?: RateLimite
 
 const SUBSCRIBE_OVER_WS =
   'Subscriptions are not served over HTTP: open a WebSocket to this same path (the graphql-transport-ws protocol of graphql-ws) and subscribe there';
+
+const INTROSPECTION_NEEDS_KEY = 'Introspection is served to authenticated callers only: send Authorization: Bearer <API key>';

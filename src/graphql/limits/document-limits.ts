@@ -8,7 +8,12 @@ import { Kind, visit, type DocumentNode, type FragmentDefinitionNode, type Selec
  * hide its size in spreads.
  */
 export interface DocumentShape {
-  /** Deepest field nesting of any operation (`{ me { role } }` is 2). */
+  /**
+   * Deepest field nesting of any operation (`{ me { role } }` is 2). Under `__schema` and
+   * `__type`, `ofType` adds no level: the standard introspection query follows a type's wrappers
+   * (list, non-null) nine `ofType`s deep, a chain of single objects that ends at the first named
+   * type, so it grows nothing but the text, which the field and token limits bound.
+   */
   depth: number;
   /** Most aliased fields in one operation. */
   aliases: number;
@@ -41,28 +46,33 @@ export function documentShape(document: DocumentNode): DocumentShape {
   const memo = new Map<string, Counts>();
   const active = new Set<string>();
 
-  const ofFragment = (name: string): Counts => {
-    const known = memo.get(name);
+  const ofFragment = (name: string, meta: boolean): Counts => {
+    const key = `${meta ? 'm' : 'd'}:${name}`;
+    const known = memo.get(key);
     if (known) return known;
     const fragment = fragments.get(name);
     // Unknown fragments and cycles are validation errors of their own; they count nothing here.
     if (!fragment || active.has(name)) return NONE;
     active.add(name);
-    const counts = ofSelections(fragment.selectionSet);
+    const counts = ofSelections(fragment.selectionSet, meta);
     active.delete(name);
-    memo.set(name, counts);
+    memo.set(key, counts);
     return counts;
   };
 
-  const ofSelections = (set: SelectionSetNode): Counts => {
+  // `meta`: inside `__schema` or `__type`, where `ofType` adds no depth.
+  const ofSelections = (set: SelectionSetNode, meta: boolean): Counts => {
     const total = { depth: 0, aliases: 0, fields: 0 };
     for (const s of set.selections) {
       let part: Counts;
       if (s.kind === Kind.FIELD) {
-        const inner = s.selectionSet ? ofSelections(s.selectionSet) : NONE;
-        part = { depth: 1 + inner.depth, aliases: (s.alias ? 1 : 0) + inner.aliases, fields: 1 + inner.fields };
+        const name = s.name.value;
+        const innerMeta = meta || name === '__schema' || name === '__type';
+        const inner = s.selectionSet ? ofSelections(s.selectionSet, innerMeta) : NONE;
+        const level = meta && name === 'ofType' ? 0 : 1;
+        part = { depth: level + inner.depth, aliases: (s.alias ? 1 : 0) + inner.aliases, fields: 1 + inner.fields };
       } else {
-        part = s.kind === Kind.INLINE_FRAGMENT ? ofSelections(s.selectionSet) : ofFragment(s.name.value);
+        part = s.kind === Kind.INLINE_FRAGMENT ? ofSelections(s.selectionSet, meta) : ofFragment(s.name.value, meta);
       }
       total.depth = Math.max(total.depth, part.depth);
       total.aliases += part.aliases;
@@ -80,7 +90,7 @@ export function documentShape(document: DocumentNode): DocumentShape {
   const shape: DocumentShape = { depth: 0, aliases: 0, fields: textFields };
   for (const d of document.definitions) {
     if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-    const counts = ofSelections(d.selectionSet);
+    const counts = ofSelections(d.selectionSet, false);
     shape.depth = Math.max(shape.depth, counts.depth);
     shape.aliases = Math.max(shape.aliases, counts.aliases);
     shape.fields = Math.max(shape.fields, counts.fields);

@@ -3,6 +3,7 @@ import { GraphQLError, parse, type DocumentNode, type GraphQLSchema, type Operat
 import type { Principal } from '../../domain/access/principal.js';
 import { rateLimitHeaders, type RateDecision, type RateLimiter, type RateSubject } from '../../http/rate-limit.js';
 import { shapeRefusal, type ShapeLimits } from './document-limits.js';
+import { INTROSPECTION_COST, introspectionRefusal, introspectionRoots } from './introspection-cost.js';
 import { operationCost, TooManyNodesError } from './query-cost.js';
 
 /**
@@ -29,7 +30,11 @@ export function parseWithinLimits(query: string, limits: ShapeLimits & { maxToke
   return refused ? { error: new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 400 } } }) } : { document };
 }
 
-/** The operation's cost with its variables (query-cost.ts), or QUERY_TOO_COMPLEX when it is over `maxCost` or too big to analyse. */
+/**
+ * The operation's cost with its variables (query-cost.ts), or QUERY_TOO_COMPLEX when it is over
+ * `maxCost` or too big to analyse. An introspection-only operation costs INTROSPECTION_COST per
+ * `__schema` or `__type` when it keeps to the type-reference rule (introspection-cost.ts).
+ */
 export function costWithinLimit(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -37,6 +42,13 @@ export function costWithinLimit(
   variables: Record<string, unknown> | undefined,
   maxCost: number,
 ): { cost: number } | { error: GraphQLError } {
+  const introspections = introspectionRoots(document, operation);
+  if (introspections > 0) {
+    const refusal = introspectionRefusal(document, operation, maxCost);
+    if (refusal) return { error: refusal };
+    const cost = introspections * INTROSPECTION_COST;
+    return cost > maxCost ? { error: tooComplex(cost, maxCost) } : { cost };
+  }
   let cost: number;
   try {
     cost = operationCost(schema, document, operation, variables);

@@ -46,9 +46,6 @@ export const LIST_SIZES: Readonly<Record<string, number>> = {
   'Invoice.lines': 100,
   'AccountStatement.entries': 100,
   'QualityEventBatchReceipt.receipts': 100,
-  'Query.apiKeys': 20,
-  'Query.ledgerBalances': 20,
-  'Query.accruals': 100,
   'StaffingPreview.intervals': 48,
 };
 

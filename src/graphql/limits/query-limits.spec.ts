@@ -1,7 +1,10 @@
-import { getNamedType, getNullableType, getOperationAST, isCompositeType, isListType, isObjectType, parse } from 'graphql';
+import { getIntrospectionQuery, getNamedType, getNullableType, getOperationAST, isCompositeType, isListType, isObjectType, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { getSchema } from '../schema.js';
 import { documentShape, shapeRefusal } from './document-limits.js';
+import { INTROSPECTION_COST } from './introspection-cost.js';
+import { costWithinLimit } from './operation-admission.js';
+import { DEFAULT_QUERY_LIMITS } from './query-protection.js';
 import { EXTRA_COST, LIST_SIZES, operationCost, TooManyNodesError } from './query-cost.js';
 
 const cost = async (query: string, variables: Record<string, unknown> = {}) => {
@@ -48,7 +51,7 @@ describe('operation cost', () => {
 
   it('adds the price of expensive reads once and of mutations, quality batches by size', async () => {
     expect(await cost('{ reconciliation { balanced } }')).toBe(51);
-    expect(await cost('{ accruals { contractId } }')).toBe(20 + 100);
+    expect(await cost('{ accruals(first: 100) { nodes { contractId } } }')).toBe(20 + 1 + 100);
     expect(await cost('mutation { rotateQualityIngestSecret { secret } }')).toBe(11);
     const events = Array.from({ length: 95 }, (_, i) => ({
       externalId: `e${i}`,
@@ -92,5 +95,38 @@ describe('document shape', () => {
     expect(shapeRefusal(parse('{ me { organization { id } } }'), limits)?.extensions).toEqual({ code: 'QUERY_TOO_DEEP', depth: 3, limit: 2 });
     expect(shapeRefusal(parse('{ a: me { role } b: me { role } }'), limits)?.extensions).toEqual({ code: 'TOO_MANY_ALIASES', aliases: 2, limit: 1 });
     expect(shapeRefusal(parse('{ me { role } x: me { role } me { role } }'), limits)?.extensions).toEqual({ code: 'TOO_MANY_FIELDS', fields: 6, limit: 4 });
+  });
+});
+
+describe('introspection', () => {
+  const admitted = async (query: string) => {
+    const document = parse(query);
+    return costWithinLimit(await getSchema(), document, getOperationAST(document)!, {}, DEFAULT_QUERY_LIMITS.maxCost);
+  };
+  const full = getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+    oneOf: true,
+  });
+
+  it('prices the standard introspection query at INTROSPECTION_COST, which the object model priced over the limit', async () => {
+    expect(await admitted(full)).toEqual({ cost: INTROSPECTION_COST });
+    expect(await cost(full)).toBeGreaterThan(DEFAULT_QUERY_LIMITS.maxCost);
+  });
+
+  it('fits the default shape limits: the ofType chain adds no depth', () => {
+    const shape = documentShape(parse(full));
+    expect(shape.depth).toBe(6);
+    expect(shape.fields).toBeLessThanOrEqual(DEFAULT_QUERY_LIMITS.maxFields);
+    expect(shapeRefusal(parse(full), DEFAULT_QUERY_LIMITS)).toBeNull();
+  });
+
+  it('refuses a referenced type’s lists, and prices mixed operations by objects', async () => {
+    const refused = await admitted('{ __schema { types { fields { type { fields { name } } } } } }');
+    expect('error' in refused && refused.error.extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(await admitted('{ me { role } __type(name: "Query") { name } }')).toEqual({ cost: 2 });
   });
 });

@@ -24,18 +24,19 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxAliases: 30,
 /**
  * The Apollo options that keep one request small and storable: the token cap while parsing,
  * then, before execution, the text check (no NUL or broken UTF-16) and the admission plugin
- * (cost and rate limit). The document's shape is checked earlier, in front of Apollo
+ * (who may introspect, cost and rate limit). The document's shape is checked earlier, in front of Apollo
  * (src/http/graphql-body.ts).
  */
 export function queryProtection(
   limits: QueryLimits,
-  limiter?: RateLimiter,
+  limiter: RateLimiter | undefined,
+  introspection: 'anyone' | 'authenticated',
 ): {
   parseOptions: ParseOptions;
   plugins: ApolloServerPlugin<Context>[];
 } {
   return {
     parseOptions: { maxTokens: limits.maxTokens },
-    plugins: [textInputPlugin, admissionPlugin({ maxCost: limits.maxCost, limiter })],
+    plugins: [textInputPlugin, admissionPlugin({ maxCost: limits.maxCost, limiter, introspection })],
   };
 }

@@ -38,15 +38,40 @@ export enum EventRejectionCode {
   IN_HOUSE_NOT_RATED = 'IN_HOUSE_NOT_RATED',
   OUTSIDE_CONTRACT_PERIOD = 'OUTSIDE_CONTRACT_PERIOD',
   EXCEEDS_CONTACTS_HANDLED = 'EXCEEDS_CONTACTS_HANDLED',
+  SKILL_NOT_IN_CONTRACT = 'SKILL_NOT_IN_CONTRACT',
 }
 registerEnumType(QualityEventKind, {
   name: 'QualityEventKind',
   description: 'CSAT (score 1–5), QA_SCORE (score 0–100), FCR (resolved), ESCALATION, COMPLAINT (occurrences), AUDIT (auditResult).',
+  valuesConfig: {
+    CSAT: { description: 'A customer satisfaction rating: `score` 1–5.' },
+    QA_SCORE: { description: 'A QA review: `score` 0–100.' },
+    FCR: { description: 'Whether a contact was resolved at first contact: `resolved`.' },
+    ESCALATION: { description: 'One escalated contact (an occurrence).' },
+    COMPLAINT: { description: 'One complaint (an occurrence).' },
+    AUDIT: { description: 'A working-conditions and compliance audit: `auditResult`.' },
+  },
 });
-registerEnumType(AuditResult, { name: 'AuditResult', description: 'Outcome of a working-conditions and compliance audit.' });
+registerEnumType(AuditResult, {
+  name: 'AuditResult',
+  description: 'Outcome of a working-conditions and compliance audit.',
+  valuesConfig: {
+    PASS: { description: 'Passed.' },
+    CONDITIONAL: { description: 'Passed with conditions: the composite is multiplied by the conditional multiplier until a later audit.' },
+    FAIL: {
+      description:
+        'Failed: the operator’s (or an appointed auditor’s) FAIL suspends the vendor from bidding, a brand’s excludes it from that brand’s spikes, until a later PASS by the same authority.',
+    },
+  },
+});
 registerEnumType(EventStatus, {
   name: 'QualityEventStatus',
   description: 'ACCEPTED (stored now), DUPLICATE (this external id was stored before with the same content), REJECTED (see the rejection).',
+  valuesConfig: {
+    ACCEPTED: { description: 'Stored now.' },
+    DUPLICATE: { description: 'This external id was stored before with the same content: nothing changed.' },
+    REJECTED: { description: 'Refused: `rejection` says why; nothing was stored for it.' },
+  },
 });
 registerEnumType(EventRejectionCode, {
   name: 'QualityEventRejectionCode',
@@ -69,9 +94,12 @@ registerEnumType(EventRejectionCode, {
     IN_HOUSE_NOT_RATED: { description: 'An in-house team is scored from its delivery data only.' },
     OUTSIDE_CONTRACT_PERIOD: {
       description:
-        'The rating is dated before the contract’s delivery started, or after its dispute window (30 days after settlement), or is sent after that window.',
+        'The rating is dated before the contract’s delivery started, or after its dispute window (30 days after settlement, or after the last interval while unsettled), or is sent after that window.',
     },
-    EXCEEDS_CONTACTS_HANDLED: { description: 'The contract already has as many ratings of this kind as contacts handled (QA: one evaluation per contact).' },
+    EXCEEDS_CONTACTS_HANDLED: {
+      description: 'The contract already has as many ratings of this kind as contacts handled, as the vendor reported them (QA: one evaluation per contact).',
+    },
+    SKILL_NOT_IN_CONTRACT: { description: 'The rating names a skill its contract does not cover (one of the spike’s required skills).' },
   },
 });
 

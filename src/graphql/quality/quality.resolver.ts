@@ -80,7 +80,11 @@ export class QualityResolver {
     @Arg('skill', () => String, { nullable: true, description: 'Only vendors with this skill, scored in it where they have data.' }) skill?: string | null,
     @Arg('channel', () => Channel, { nullable: true, description: 'Score in this channel where the vendor has data.' }) channel?: Channel | null,
   ) {
-    return toConnection(await vendorRankings(ctx.em, ctx.principal, { skill: skill ?? null, channel: channel ?? null }, pageRequest(page)), RankingType.from);
+    return toConnection(
+      await vendorRankings(ctx.em, ctx.principal, { skill: skill ?? null, channel: channel ?? null }, pageRequest(page)),
+      RankingType.from,
+      page,
+    );
   }
 
   @Query(() => ScorecardType, {
@@ -99,6 +103,6 @@ export class QualityResolver {
     scope?: string | null,
   ) {
     const full = ctx.principal?.role !== 'BRAND';
-    return toConnection(await scoreHistory(ctx.em, ctx.principal, vendorId, scope ?? null, pageRequest(page)), (h) => ScoreChangeType.from(h, full));
+    return toConnection(await scoreHistory(ctx.em, ctx.principal, vendorId, scope ?? null, pageRequest(page)), (h) => ScoreChangeType.from(h, full), page);
   }
 }

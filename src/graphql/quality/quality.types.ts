@@ -24,8 +24,26 @@ export enum QualityMetric {
 registerEnumType(AuditState, {
   name: 'AuditState',
   description: 'The latest audit: FAIL suspends the vendor until a later PASS; CONDITIONAL multiplies its score by 0.9.',
+  valuesConfig: {
+    NONE: { description: 'No audit recorded.' },
+    PASS: { description: 'The latest audit passed.' },
+    CONDITIONAL: { description: 'The latest audit passed with conditions: the composite is multiplied by the scoring policy’s conditional multiplier.' },
+    FAIL: { description: 'The latest audit failed: the vendor may not bid until a later PASS.' },
+  },
 });
-registerEnumType(QualityMetric, { name: 'QualityMetric', description: 'A metric of the composite score (PRODUCT.md section 9).' });
+registerEnumType(QualityMetric, {
+  name: 'QualityMetric',
+  description: 'A metric of the composite score (PRODUCT.md section 9).',
+  valuesConfig: {
+    CSAT: { description: 'Customer satisfaction, from CSAT ratings (1–5).' },
+    QA: { description: 'Quality assurance, from QA review scores (0–100).' },
+    FCR: { description: 'First-contact resolution rate.' },
+    ADHERENCE: { description: 'Schedule adherence: staffed seat-hours ÷ awarded seat-hours.' },
+    SERVICE_LEVEL: { description: 'Service-level attainment against each contract’s target.' },
+    ESCALATION: { description: '1 − escalation rate.' },
+    COMPLAINT: { description: '1 − complaint rate.' },
+  },
+});
 
 @ObjectType('MetricScore', { description: 'One metric of a score.' })
 export class MetricScoreType {
@@ -39,7 +57,7 @@ export class MetricScoreType {
   @Field(() => Float, {
     nullable: true,
     description:
-      'The marketplace prior it was smoothed toward: the mean of the outsourcers’ own means, each counting once (the vendor itself and the operator only).',
+      'The marketplace prior it was smoothed toward: the mean of the outsourcers’ own means, each counting once at most (a tenth per decayed observation below ten; the vendor itself and the operator only).',
   })
   priorMean!: number | null;
   @Field(() => Float, { nullable: true, description: 'Decayed weight of the observations (the vendor itself and the operator only).' }) effectiveWeight!:

@@ -16,6 +16,10 @@ export enum SettlementKind {
 registerEnumType(SettlementKind, {
   name: 'SettlementKind',
   description: 'INITIAL: the first settlement of a contract; ADJUSTMENT: a later one posting the difference after late actuals.',
+  valuesConfig: {
+    INITIAL: { description: 'The first settlement of a contract: its invoice.' },
+    ADJUSTMENT: { description: 'A later settlement posting the difference after late actuals: a credit or debit note.' },
+  },
 });
 
 const EVENT_ID = 'Event id (UUIDv7). Delivery is at least once: drop an id you have already handled. Webhooks carry the same id.';

@@ -11,8 +11,10 @@ import { PageArgs, pageRequest, toConnection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
 import { ConflictError, ContactsExceedCapacityError, ValidationError, toUserError } from '../common/user-errors.js';
 import {
+  AccountBalanceConnection,
   AccountBalanceType,
   AccountStatementType,
+  AccrualConnection,
   AccrualType,
   DeliveryReceiptType,
   InvoiceConnection,
@@ -94,7 +96,7 @@ export class SettlementResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => InvoiceFilterInput, { nullable: true, description: 'Filters.' }) filter?: InvoiceFilterInput | null,
   ) {
-    return toConnection(await listInvoices(ctx.em, ctx.principal, filter ?? {}, pageRequest(page)), (i) => InvoiceType.from(i));
+    return toConnection(await listInvoices(ctx.em, ctx.principal, filter ?? {}, pageRequest(page)), (i) => InvoiceType.from(i), page);
   }
 
   @Query(() => InvoiceType, { description: 'An invoice with its lines (FINANCE keys of a party, or the operator’s).' })
@@ -103,14 +105,18 @@ export class SettlementResolver {
     return InvoiceType.from(r.invoice, r.lines);
   }
 
-  @Query(() => [AccountBalanceType], { description: 'Ledger balances as of a time (FINANCE keys: your accounts; the operator’s: all).' })
+  @Query(() => AccountBalanceConnection, {
+    description: 'Ledger accounts with their balances as of a time, oldest account first (FINANCE keys: your accounts; the operator’s: all).',
+  })
   async ledgerBalances(
     @Ctx() ctx: Context,
-    @Arg('asOf', () => Date, { nullable: true, description: 'Include entries posted at or before this time (default: now).' }) asOf?: Date | null,
-    @Arg('currency', () => String, { nullable: true, description: 'Only accounts in this currency.' }) currency?: string | null,
-  ): Promise<AccountBalanceType[]> {
+    @Arg('asOf', () => Date, { nullable: true, description: 'Include entries posted at or before this time (default: now).' }) asOf: Date | null | undefined,
+    @Arg('currency', () => String, { nullable: true, description: 'Only accounts in this currency.' }) currency: string | null | undefined,
+    @Args(() => PageArgs) page: PageArgs,
+  ) {
     if (currency != null && !isCurrency(currency)) throw badInput('currency', `Unknown currency ${currency}`);
-    return (await ledgerBalances(ctx.em, ctx.principal, asOf ?? ctx.clock.now(), currency ?? null)).map(AccountBalanceType.from);
+    const balances = await ledgerBalances(ctx.em, ctx.principal, asOf ?? ctx.clock.now(), currency ?? null, pageRequest(page));
+    return toConnection(balances, AccountBalanceType.from, page, (b) => b.accountId);
   }
 
   @Query(() => AccountStatementType, { description: 'Statement of one account over [from, to), with CSV (FINANCE keys of its owner, or the operator’s).' })
@@ -125,12 +131,12 @@ export class SettlementResolver {
     return AccountStatementType.from(s, statementCsv(s));
   }
 
-  @Query(() => [AccrualType], {
+  @Query(() => AccrualConnection, {
     description:
-      'Delivered but unsettled value of every open contract, zero included: not yet settled, or settled with late actuals to adjust (FINANCE keys: your contracts; the operator’s: all).',
+      'Delivered but unsettled value of every open contract, zero included, oldest contract first: not yet settled, or settled with late actuals to adjust (FINANCE keys: your contracts; the operator’s: all).',
   })
-  async accruals(@Ctx() ctx: Context): Promise<AccrualType[]> {
-    return (await accruals(ctx.em, ctx.principal, ctx.settlementPolicy)).map(AccrualType.from);
+  async accruals(@Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs) {
+    return toConnection(await accruals(ctx.em, ctx.principal, ctx.settlementPolicy, pageRequest(page)), AccrualType.from, page, (a) => a.contractId);
   }
 
   @Query(() => ReconciliationType, { description: 'Checks the books: ledger balances to zero per currency, invoices equal postings (operator keys only).' })

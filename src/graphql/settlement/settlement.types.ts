@@ -6,6 +6,7 @@ import { MAX_REPORTS_PER_BATCH } from '../../domain/delivery/report-delivery.js'
 import { MoneyInput, MoneyType } from '../common/money.type.js';
 import { Connection } from '../common/pagination.js';
 import { UuidScalar } from '../common/scalars.js';
+import { AccountKind, DeliverySource, SettlementOutcome, StatementEntryKind } from './settlement.enums.js';
 
 export enum InvoiceKind {
   INVOICE = 'INVOICE',
@@ -23,11 +24,33 @@ export enum InvoiceLineKind {
   CREDIT = 'CREDIT',
   FEE = 'FEE',
 }
-registerEnumType(InvoiceKind, { name: 'InvoiceKind', description: 'An invoice, or a credit/debit note posting a later adjustment against it.' });
-registerEnumType(InvoiceStatus, { name: 'InvoiceStatus', description: 'ADJUSTED: notes were issued against this invoice.' });
+registerEnumType(InvoiceKind, {
+  name: 'InvoiceKind',
+  description: 'An invoice, or a credit/debit note posting a later adjustment against it.',
+  valuesConfig: {
+    INVOICE: { description: 'The invoice of a contract’s first settlement.' },
+    CREDIT_NOTE: { description: 'A note lowering what the brand owes, after late actuals.' },
+    DEBIT_NOTE: { description: 'A note raising what the brand owes, after late actuals.' },
+  },
+});
+registerEnumType(InvoiceStatus, {
+  name: 'InvoiceStatus',
+  description: 'ADJUSTED: notes were issued against this invoice.',
+  valuesConfig: {
+    ISSUED: { description: 'Issued; nothing paid yet.' },
+    PARTIALLY_PAID: { description: 'Paid in part.' },
+    PAID: { description: 'Paid in full.' },
+    ADJUSTED: { description: 'Credit or debit notes were issued against it.' },
+  },
+});
 registerEnumType(InvoiceLineKind, {
   name: 'InvoiceLineKind',
   description: 'BASE per interval, CREDIT (service credit, negative) per interval, FEE (marketplace fee, paid by the vendor).',
+  valuesConfig: {
+    BASE: { description: 'Seat-hours of one interval at the contract rate.' },
+    CREDIT: { description: 'Service credit for one interval below its service-level target (negative).' },
+    FEE: { description: 'The marketplace fee, paid by the vendor.' },
+  },
 });
 
 @ObjectType('InvoiceLine', { description: 'One rounded line of an invoice.' })
@@ -103,7 +126,7 @@ export const InvoiceConnection = Connection(InvoiceType, 'Invoice', 'invoice');
 export class AccountBalanceType {
   @Field(() => UuidScalar, { description: 'Account id.' }) accountId!: string;
   @Field(() => UuidScalar, { description: 'Owning organisation.' }) organizationId!: string;
-  @Field(() => String, { description: 'ORGANIZATION, OPERATOR_FEES or OPERATOR_CASH.' }) kind!: string;
+  @Field(() => AccountKind, { description: 'What the account holds.' }) kind!: string;
   @Field(() => MoneyType, { description: 'Balance.' }) balance!: MoneyType;
 
   static from(b: AccountBalance): AccountBalanceType {
@@ -116,10 +139,12 @@ export class AccountBalanceType {
   }
 }
 
+export const AccountBalanceConnection = Connection(AccountBalanceType, 'AccountBalance', 'ledger account with its balance');
+
 @ObjectType('StatementEntry', { description: 'One posting on an account statement.' })
 export class StatementEntryType {
   @Field(() => UuidScalar, { description: 'Ledger transaction.' }) transactionId!: string;
-  @Field(() => String, { description: 'SETTLEMENT, ADJUSTMENT or PAYMENT.' }) kind!: string;
+  @Field(() => StatementEntryKind, { description: 'The transaction behind the line.' }) kind!: string;
   @Field(() => String, { description: 'Description.' }) description!: string;
   @Field(() => Date, { description: 'When it was posted.' }) postedAt!: Date;
   @Field(() => MoneyType, { description: 'Amount (positive = debit).' }) amount!: MoneyType;
@@ -174,6 +199,8 @@ export class AccrualType {
   }
 }
 
+export const AccrualConnection = Connection(AccrualType, 'Accrual', 'accrual');
+
 @ObjectType('Reconciliation', { description: 'Whether the books agree: ledger sums to zero per currency, and invoices equal their postings and payments.' })
 export class ReconciliationType {
   @Field(() => Boolean, { description: 'True when there is no discrepancy.' }) balanced!: boolean;
@@ -184,7 +211,7 @@ export class ReconciliationType {
 @ObjectType('DeliveryReceipt', { description: 'Actuals accepted for a contract.' })
 export class DeliveryReceiptType {
   @Field(() => UuidScalar, { description: 'The contract.' }) contractId!: string;
-  @Field(() => String, { description: 'VENDOR or BRAND: whose report this is.' }) source!: string;
+  @Field(() => DeliverySource, { description: 'Whose report this is.' }) source!: string;
   @Field(() => Int, { description: 'Interval reports accepted (each replaced any earlier one from the same source).' }) accepted!: number;
   @Field(() => Boolean, { description: 'True when the contract was already settled: an adjustment settlement will post the difference.' })
   adjustmentDue!: boolean;
@@ -192,7 +219,7 @@ export class DeliveryReceiptType {
 
 @ObjectType('SettleContractPayload', { description: 'What settling did.' })
 export class SettleContractPayloadType {
-  @Field(() => String, { description: 'SETTLED, ADJUSTED, NOTHING_TO_ADJUST or ALREADY_SETTLED.' }) outcome!: string;
+  @Field(() => SettlementOutcome, { description: 'What settling did.' }) outcome!: string;
   @Field(() => InvoiceType, { nullable: true, description: 'The invoice or note issued now, if any.' }) invoice!: InvoiceType | null;
 }
 

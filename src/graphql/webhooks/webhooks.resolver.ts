@@ -52,7 +52,7 @@ export class WebhooksResolver {
     @Arg('organizationId', () => UuidScalar, { nullable: true, description: 'The organisation; defaults to yours. Only the operator may name another.' })
     organizationId?: string | null,
   ) {
-    return toConnection(await listWebhookEndpoints(ctx.em, ctx.principal, organizationId ?? null, pageRequest(page)), WebhookEndpointType.from);
+    return toConnection(await listWebhookEndpoints(ctx.em, ctx.principal, organizationId ?? null, pageRequest(page)), WebhookEndpointType.from, page);
   }
 
   @Query(() => WebhookDeliveryConnection, {
@@ -64,6 +64,6 @@ export class WebhooksResolver {
     @Arg('endpointId', () => UuidScalar, { description: 'The endpoint.' }) endpointId: string,
     @Arg('eventId', () => UuidScalar, { nullable: true, description: 'Only the attempts for this event.' }) eventId?: string | null,
   ) {
-    return toConnection(await listDeliveries(ctx.em, ctx.principal, { endpointId, eventId }, pageRequest(page)), WebhookDeliveryType.from);
+    return toConnection(await listDeliveries(ctx.em, ctx.principal, { endpointId, eventId }, pageRequest(page)), WebhookDeliveryType.from, page);
   }
 }

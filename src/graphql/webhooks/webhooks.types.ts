@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { EVENT_TYPES } from '../../domain/events/event-types.js';
+import type { EventType } from '../../domain/events/event-types.js';
 import type { DeliveryLogEntry } from '../../domain/webhooks/deliveries.js';
 import type { WebhookEndpoint } from '../../persistence/entities/webhooks.js';
 import { Connection } from '../common/pagination.js';
@@ -13,6 +13,7 @@ export enum WebhookEndpointStatus {
 registerEnumType(WebhookEndpointStatus, {
   name: 'WebhookEndpointStatus',
   description: 'ACTIVE endpoints receive events; DISABLED ones receive nothing more, retries included.',
+  valuesConfig: { ACTIVE: { description: 'Receives events.' }, DISABLED: { description: 'Receives nothing more, retries included; disabling is final.' } },
 });
 
 export enum WebhookDeliveryOutcome {
@@ -24,16 +25,42 @@ registerEnumType(WebhookDeliveryOutcome, {
   name: 'WebhookDeliveryOutcome',
   description:
     'DELIVERED: the endpoint answered 2xx. RETRYING: it did not (or timed out) and another attempt follows with backoff. FAILED: the last attempt failed too; no more follow.',
+  valuesConfig: {
+    DELIVERED: { description: 'The endpoint answered 2xx.' },
+    RETRYING: { description: 'It did not (or timed out); another attempt follows with backoff.' },
+    FAILED: { description: 'The last attempt failed too; no more follow.' },
+  },
 });
 
-const EVENT_TYPE_LIST = EVENT_TYPES.join(', ');
+/**
+ * The event types as GraphQL enum values. GraphQL names cannot hold dots, so the value's name is
+ * the type in capitals (BID_OUTCOME) and its internal value the type itself (`bid.outcome`), which
+ * the webhook payloads and the domain keep.
+ */
+export enum WebhookEventType {
+  DEMAND_SPIKE_POSTED = 'demand_spike.posted',
+  BID_OUTCOME = 'bid.outcome',
+  CONTRACT_SETTLED = 'contract.settled',
+}
+/** The enum's values are exactly the domain's event types: a compile error here when either changes alone. */
+type SameTypes = [EventType] extends [`${WebhookEventType}`] ? ([`${WebhookEventType}`] extends [EventType] ? true : false) : false;
+export const WEBHOOK_EVENT_TYPES_MATCH: SameTypes = true;
+registerEnumType(WebhookEventType, {
+  name: 'WebhookEventType',
+  description: 'An event type that webhooks and subscriptions deliver. The payload’s `type` field carries the dotted form (e.g. `bid.outcome`).',
+  valuesConfig: {
+    DEMAND_SPIKE_POSTED: { description: '`demand_spike.posted`: a spike was published; sent to the vendors eligible to bid on it.' },
+    BID_OUTCOME: { description: '`bid.outcome`: clearing decided a bid; sent to the bidding vendor only.' },
+    CONTRACT_SETTLED: { description: '`contract.settled`: a contract was settled or adjusted; sent to its brand and vendor.' },
+  },
+});
 
 @ObjectType('WebhookEndpoint', { description: 'Where an organisation receives signed event deliveries. The signing secret is shown once, at registration.' })
 export class WebhookEndpointType {
   @Field(() => UuidScalar, { description: 'Endpoint id.' }) id!: string;
   @Field(() => UuidScalar, { description: 'The organisation receiving the events.' }) organizationId!: string;
   @Field(() => String, { description: 'URL events are POSTed to.' }) url!: string;
-  @Field(() => [String], { description: `Event types delivered: ${EVENT_TYPE_LIST}.` }) eventTypes!: string[];
+  @Field(() => [WebhookEventType], { description: 'Event types delivered.' }) eventTypes!: string[];
   @Field(() => String, { nullable: true, description: 'Free-text description.' }) description!: string | null;
   @Field(() => String, { description: 'The first characters of the signing secret, to tell which one this is (e.g. "whsec_AbCd").' }) secretHint!: string;
   @Field(() => WebhookEndpointStatus, { description: 'Active or disabled.' }) status!: WebhookEndpointStatus;
@@ -67,7 +94,7 @@ export class RegisteredWebhookEndpointType {
 export class WebhookDeliveryType {
   @Field(() => UuidScalar, { description: 'Attempt id.' }) id!: string;
   @Field(() => UuidScalar, { description: 'The event (also sent as `x-burst-event-id` and the body’s `id`).' }) eventId!: string;
-  @Field(() => String, { description: `The event type: ${EVENT_TYPE_LIST}.` }) eventType!: string;
+  @Field(() => WebhookEventType, { description: 'The event type.' }) eventType!: string;
   @Field(() => UuidScalar, { description: 'The endpoint.' }) endpointId!: string;
   @Field(() => Int, { description: 'Attempt number for this event and endpoint, from 1.' }) attempt!: number;
   @Field(() => WebhookDeliveryOutcome, { description: 'Delivered, will be retried, or given up.' }) outcome!: WebhookDeliveryOutcome;
@@ -95,7 +122,7 @@ export class RegisterWebhookEndpointInput {
   @IsString()
   url!: string;
 
-  @Field(() => [String], { description: `Event types to receive, from: ${EVENT_TYPE_LIST}.` })
+  @Field(() => [WebhookEventType], { description: `Event types to receive (at least one; each must be one the organisation can receive).` })
   @ArrayMaxSize(10)
   @IsString({ each: true })
   @MaxLength(100, { each: true })

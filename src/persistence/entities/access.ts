@@ -14,11 +14,32 @@ export const OrganizationSchema = defineEntity({
     skills: p.array().columnType('text[]'),
     certifications: p.array().columnType('text[]'),
     status: p.enum(['ACTIVE', 'SUSPENDED'] as const),
+    /** The sandbox this organisation lives in; null for the live world (fixed at creation). */
+    sandboxId: p.uuid().strictNullable(),
     ...timestamps,
   },
 });
 
 export type Organization = InferEntity<typeof OrganizationSchema>;
+
+/** A sandbox (PRODUCT.md section 13): a world of its own organisations on a test clock. */
+export const SandboxSchema = defineEntity({
+  name: 'Sandbox',
+  tableName: 'sandbox',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(200),
+    createdByOrganizationId: p.uuid(),
+    /** The test clock: the sandbox's "now", which only moves forward (advanceTestClock). */
+    clockTime: p.datetime().columnType('timestamptz'),
+    /** How many times the clock was advanced (names the advance's follow-up work). */
+    advanceCount: p.integer(),
+    createdAt: p.datetime().columnType('timestamptz'),
+    deletedAt: p.datetime().columnType('timestamptz').strictNullable(),
+  },
+});
+
+export type Sandbox = InferEntity<typeof SandboxSchema>;
 
 export const ApiKeySchema = defineEntity({
   name: 'ApiKey',

@@ -20,6 +20,7 @@ export const DomainEventSchema = defineEntity({
       'delivery.reported',
       'quality.events_accepted',
       'quality.policy_changed',
+      'sandbox.clock_advanced',
     ] as const),
     /** Organisations that may see a public event (the operator sees every event); empty for an internal one. */
     audience: p.array().columnType('uuid[]'),
@@ -27,6 +28,8 @@ export const DomainEventSchema = defineEntity({
     createdAt: p.datetime().columnType('timestamptz'),
     /** Set by the relay once a public event is on Redis pub/sub with its webhook jobs enqueued, or an internal one's jobs are. */
     publishedAt: p.datetime().columnType('timestamptz').strictNullable(),
+    /** The world the event happened in (null: live); set by PostgreSQL from the payload's party (Migration20261207190000). */
+    sandboxId: p.uuid().strictNullable(),
   },
 });
 

@@ -4,7 +4,7 @@
  * columns (with real FK constraints in the migrations); contexts read each other through use
  * cases, not joins. Code imports the shapes of its own context from that context's file.
  */
-import { OrganizationSchema, ApiKeySchema } from './access.js';
+import { OrganizationSchema, ApiKeySchema, SandboxSchema } from './access.js';
 import { DemandSpikeSchema } from './demand.js';
 import { BidSchema } from './bidding.js';
 import { StateTransitionSchema } from './transitions.js';
@@ -33,6 +33,7 @@ import { ConsoleSessionSchema, ConsoleSignInLinkSchema } from './console.js';
 export const entities = [
   ConsoleSessionSchema,
   ConsoleSignInLinkSchema,
+  SandboxSchema,
   OrganizationSchema,
   ApiKeySchema,
   DemandSpikeSchema,

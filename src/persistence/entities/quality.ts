@@ -57,7 +57,9 @@ export const QualityObservationSchema = defineEntity({
     contractId: p.uuid().strictNullable(),
     intervalIndex: p.integer().strictNullable(),
     /** Set when the observation no longer counts (kept for history). */
-    excludedReason: p.enum(['NO_CONTRACT', 'IN_HOUSE', 'OUTSIDE_CONTRACT_PERIOD', 'EXCEEDS_CONTACTS_HANDLED'] as const).strictNullable(),
+    excludedReason: p
+      .enum(['NO_CONTRACT', 'IN_HOUSE', 'OUTSIDE_CONTRACT_PERIOD', 'EXCEEDS_CONTACTS_HANDLED', 'SKILL_NOT_IN_CONTRACT'] as const)
+      .strictNullable(),
   },
 });
 
@@ -129,6 +131,8 @@ export const ScoringRunSchema = defineEntity({
     market: p.json<Partial<Record<Metric, { mean: number; vendors: number; samples: number }>>>().columnType('jsonb'),
     marketComposite: p.double().$type<number>(),
     observations: p.bigint('bigint'),
+    /** The world scored: null for live, else the sandbox (each world has its own prior). */
+    sandboxId: p.uuid().strictNullable(),
   },
 });
 

@@ -11,6 +11,9 @@ import { Migration20261207130000 } from './Migration20261207130000.js';
 import { Migration20261207140000 } from './Migration20261207140000.js';
 import { Migration20261207160000 } from './Migration20261207160000.js';
 import { Migration20261207170000 } from './Migration20261207170000.js';
+import { Migration20261207190000 } from './Migration20261207190000.js';
+import { Migration20261207191000 } from './Migration20261207191000.js';
+import { Migration20261207210000 } from './Migration20261207210000.js';
 
 /** Every committed migration, in order. Listed explicitly so that tsx and compiled builds agree. */
 export const migrations = [
@@ -27,4 +30,7 @@ export const migrations = [
   { name: 'Migration20261207140000', class: Migration20261207140000 },
   { name: 'Migration20261207160000', class: Migration20261207160000 },
   { name: 'Migration20261207170000', class: Migration20261207170000 },
+  { name: 'Migration20261207190000', class: Migration20261207190000 },
+  { name: 'Migration20261207191000', class: Migration20261207191000 },
+  { name: 'Migration20261207210000', class: Migration20261207210000 },
 ];

@@ -7,17 +7,22 @@ import { PageHeader } from '../../components/status';
 
 const AccrualsQuery = graphql(`
   query Accruals {
-    accruals {
-      contractId
-      brand {
-        name
+    accruals(first: 100) {
+      pageInfo {
+        hasNextPage
       }
-      vendor {
-        name
-      }
-      unsettledNet {
-        amountMinor
-        currency
+      nodes {
+        contractId
+        brand {
+          name
+        }
+        vendor {
+          name
+        }
+        unsettledNet {
+          amountMinor
+          currency
+        }
       }
     }
   }
@@ -30,7 +35,12 @@ export function Accruals() {
   return (
     <section>
       <PageHeader title="Accruals" sub="Value delivered on open contracts and not invoiced yet (zero until actuals are reported)." />
-      <QueryState result={result} retry={() => refetch({ requestPolicy: 'network-only' })} isEmpty={(d) => d.accruals.length === 0} empty="No open contracts.">
+      <QueryState
+        result={result}
+        retry={() => refetch({ requestPolicy: 'network-only' })}
+        isEmpty={(d) => d.accruals.nodes.length === 0}
+        empty="No open contracts."
+      >
         {(d) => (
           <div className="table-wrap" tabIndex={0}>
             <table>
@@ -45,7 +55,7 @@ export function Accruals() {
                 </tr>
               </thead>
               <tbody>
-                {d.accruals.map((a) => (
+                {d.accruals.nodes.map((a) => (
                   <tr key={a.contractId}>
                     <th scope="row">{a.contractId.slice(0, 8)}</th>
                     <td>{a.brand.name}</td>

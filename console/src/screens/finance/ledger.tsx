@@ -9,16 +9,21 @@ import { PageHeader } from '../../components/status';
 
 export const Balances = graphql(`
   query Balances($asOf: DateTimeISO) {
-    ledgerBalances(asOf: $asOf) {
-      accountId
-      kind
-      organizationId
-      organization {
-        name
+    ledgerBalances(asOf: $asOf, first: 100) {
+      pageInfo {
+        hasNextPage
       }
-      balance {
-        amountMinor
-        currency
+      nodes {
+        accountId
+        kind
+        organizationId
+        organization {
+          name
+        }
+        balance {
+          amountMinor
+          currency
+        }
       }
     }
   }
@@ -40,7 +45,7 @@ export function Ledger() {
       <QueryState
         result={result}
         retry={() => refetch({ requestPolicy: 'network-only' })}
-        isEmpty={(d) => d.ledgerBalances.length === 0}
+        isEmpty={(d) => d.ledgerBalances.nodes.length === 0}
         empty="No ledger accounts yet: they open with the first settlement."
       >
         {(d) => (
@@ -58,7 +63,7 @@ export function Ledger() {
                 </tr>
               </thead>
               <tbody>
-                {d.ledgerBalances.map((b) => (
+                {d.ledgerBalances.nodes.map((b) => (
                   <tr key={b.accountId}>
                     <th scope="row">{b.organization.name}</th>
                     <td>{b.kind.replace(/_/g, ' ').toLowerCase()}</td>

@@ -93,7 +93,7 @@ export function Statements() {
     pause: !account || !fromAt || !toAt,
     requestPolicy: 'cache-and-network',
   });
-  const accounts = balances.data?.ledgerBalances ?? [];
+  const accounts = balances.data?.ledgerBalances.nodes ?? [];
   return (
     <section>
       <PageHeader title="Statements" sub={`Postings on one account over [from, to). Times in ${zone}.`} />

@@ -20,13 +20,18 @@ const OrganizationKeys = graphql(`
       skills
       certifications
     }
-    apiKeys(organizationId: $id) {
-      id
-      prefix
-      label
-      role
-      createdAt
-      revokedAt
+    apiKeys(organizationId: $id, first: 100) {
+      pageInfo {
+        hasNextPage
+      }
+      nodes {
+        id
+        prefix
+        label
+        role
+        createdAt
+        revokedAt
+      }
     }
   }
 `);
@@ -136,7 +141,7 @@ export function OrganizationPage({ id }: { id: string }) {
               </div>
             )}
             <h2>API keys</h2>
-            {d.apiKeys.length === 0 ? (
+            {d.apiKeys.nodes.length === 0 ? (
               <p className="state empty">No keys yet.</p>
             ) : (
               <div className="table-wrap" tabIndex={0}>
@@ -151,7 +156,7 @@ export function OrganizationPage({ id }: { id: string }) {
                     </tr>
                   </thead>
                   <tbody>
-                    {d.apiKeys.map((k) => (
+                    {d.apiKeys.nodes.map((k) => (
                       <tr key={k.id} data-key={k.prefix}>
                         <th scope="row">
                           <code>{k.prefix}</code>
