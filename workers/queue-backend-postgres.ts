@@ -32,11 +32,12 @@ export async function migratePostgresQueues(pool: PgPool, schema: string): Promi
  * into the queue names instead, as Redis puts it into the keys: tests and the demo stay apart from
  * each other and from a server on the same database. The default prefix keeps the plain names.
  */
-export const queueName = (prefix: string, name: string) => (prefix === 'bx' ? name : `${prefix}.${name}`);
+export const queueName = (prefix: string | undefined, name: string) => (prefix === undefined || prefix === 'bx' ? name : `${prefix}.${name}`);
 
 export function postgresQueueBackend(options: {
   pool: PgPool;
-  prefix: string;
+  /** Goes into the queue names (none in the embedded profile, whose database is the process's own). */
+  prefix?: string;
   logger: Logger;
   publisher: EventPublisher;
   /** Closes the pool, when the backend owns it. */

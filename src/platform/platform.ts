@@ -97,7 +97,7 @@ async function embeddedPlatform(options: PlatformOptions, orm: MikroORM): Promis
   const embedded = await openEmbedded(options.databaseUrl);
   await migratePostgresQueues(embedded.pool as unknown as PgPool, EMBEDDED_QUEUE_SCHEMA);
   const bus = createLocalEventBus(options.logger);
-  const backend = postgresQueueBackend({ pool: embedded.pool as unknown as PgPool, prefix: options.prefix, logger: options.logger, publisher: bus.publisher });
+  const backend = postgresQueueBackend({ pool: embedded.pool as unknown as PgPool, logger: options.logger, publisher: bus.publisher });
   const dataLocation = embeddedDataDir(options.databaseUrl) ?? 'memory';
   return {
     profile: 'embedded',
