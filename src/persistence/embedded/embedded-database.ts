@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { embeddedDataDir, EMBEDDED_QUEUE_SCHEMA } from './embedded-url.js';
+import { initialiseDataFolder } from './initialise-folder.js';
 import { PgliteBridge, type PglitePool } from './pglite-pool.js';
 
 export { embeddedDataDir, embeddedUrl, EMBEDDED_QUEUE_SCHEMA, isEmbeddedUrl } from './embedded-url.js';
@@ -31,6 +32,7 @@ async function start(url: string): Promise<Open> {
   let db: PGlite;
   if (dir) {
     mkdirSync(dir, { recursive: true });
+    await initialiseDataFolder(dir);
     db = await PGlite.create(dir, { relaxedDurability: false });
   } else if (template) {
     db = await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), relaxedDurability: true });
