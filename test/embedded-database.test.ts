@@ -1,3 +1,6 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../src/persistence/embedded/embedded-database.js';
 import { createOrm, type MikroORM } from '../src/persistence/orm.js';
@@ -102,4 +105,25 @@ describe('the embedded database', () => {
       await release();
     }
   });
+});
+
+describe('a data folder', () => {
+  it('is created by a child process, keeps what was written across a reopen, and is left alone once it exists', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'burst-folder-'));
+    try {
+      const url = `pglite:${dir}`;
+      const first = await openEmbedded(url);
+      await first.pool.query('create table kept (n int)');
+      await first.pool.query('insert into kept values (42)');
+      await first.close();
+      const created = (await stat(join(dir, 'PG_VERSION'))).mtimeMs;
+
+      const again = await openEmbedded(url);
+      expect((await again.pool.query('select n from kept')).rows).toEqual([{ n: 42 }]);
+      await again.close();
+      expect((await stat(join(dir, 'PG_VERSION'))).mtimeMs).toBe(created);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
