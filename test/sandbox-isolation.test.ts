@@ -8,7 +8,7 @@ import { gql, ok } from './support/client.js';
 import { eventually, outboxRelayed, resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import { subscribe } from './support/ws-client.js';
 import * as op from './support/operations.js';
-import { aSandbox, aWorldCycle as cycle, settledRowCounts, type SandboxWorld, type WorldObjects } from './support/sandbox.js';
+import { aSandbox, aWorldCycle as cycle, settledRowCounts, withoutRetries, type SandboxWorld, type WorldObjects } from './support/sandbox.js';
 
 /**
  * Live and sandbox worlds never touch (PRODUCT.md section 13): every cross-world read, by id and
@@ -159,17 +159,6 @@ describe('subscriptions over graphql-ws', () => {
     }
   });
 });
-
-/**
- * Row counts without webhook delivery attempts: the earlier tests' events keep being retried to
- * their unreachable endpoints on the retry schedule, whenever the worker polls (every half second on
- * the PostgreSQL backends). A refused write cannot add one: every delivery is of an event, and
- * `domain_event` is compared exactly.
- */
-function withoutRetries(counts: Record<string, number>): Record<string, number> {
-  const { webhook_delivery: _attempts, ...rest } = counts;
-  return rest;
-}
 
 describe('writes never cross worlds', () => {
   it('bids, closes, payments, ratings, keys, profiles and onboarding across worlds are refused, and write nothing', async () => {
