@@ -3,6 +3,7 @@ import type { LedgerAccountSchema, LedgerEntrySchema, LedgerTransactionSchema } 
 import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { inWorldSql, worldParam } from '../sandbox/world.js';
+import { csvText } from '../shared/csv.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import type { AccountBalance } from './finance-queries.js';
@@ -91,9 +92,14 @@ export function statementCsv(s: Statement): string {
   lines.push(`${s.from.toISOString()},,OPENING,Opening balance,0,${s.openingMinor}`);
   for (const e of s.entries)
     lines.push(
-      [e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(
-        ',',
-      ),
+      [
+        e.postedAt.toISOString(),
+        e.transactionId,
+        e.kind,
+        `"${csvText(e.description).replace(/"/g, '""')}"`,
+        e.amountMinor.toString(),
+        e.balanceMinor.toString(),
+      ].join(','),
     );
   lines.push(`${s.to.toISOString()},,CLOSING,Closing balance,0,${s.closingMinor}`);
   return `${lines.join('\n')}\n`;
