@@ -4,6 +4,7 @@
  * processes running a no-op BullMQ worker at the same concurrency over the same number of jobs.
  *
  *   npm run bench:settlement            CONTRACTS=10000 CONCURRENCY=8 npm run bench:settlement
+ *   BURST_PROFILE=postgres npm run bench:settlement   (BullMQ's PostgreSQL backend, no Redis)
  *
  * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
  * Prints figures; asserts nothing.
@@ -11,12 +12,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
-import { Queue, type JobsOptions } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import { bootstrapOperator, createOrganization } from '../src/domain/access/organizations.js';
 import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
-import { redisConnection, SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId } from '../workers/queues.js';
+import { SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId } from '../workers/queues.js';
+import { BENCH_PROFILE, benchQueue, closeBenchQueues } from './support/bench-queues.js';
 
 const CONTRACTS = Number(process.env.CONTRACTS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
@@ -96,7 +98,7 @@ function spawnProcess(script: string, env: Record<string, string>): ChildProcess
     env: {
       ...process.env,
       DATABASE_URL: DB,
-      REDIS_URL: REDIS,
+      ...(BENCH_PROFILE === 'postgres' ? { BURST_PROFILE: 'postgres', REDIS_URL: '' } : { REDIS_URL: REDIS }),
       QUEUE_PREFIX: PREFIX,
       LOG_LEVEL: 'warn',
       WORKER_CONCURRENCY: String(CONCURRENCY),
@@ -114,7 +116,7 @@ async function drain(
   count: () => Promise<number>,
   processes: ChildProcess[],
 ): Promise<number> {
-  const queue = new Queue(queueName, { connection: redisConnection(REDIS, true), prefix: PREFIX });
+  const queue = await benchQueue(queueName, PREFIX, DB);
   await queue.obliterate({ force: true });
   await new Promise((r) => setTimeout(r, 3000)); // let the workers connect
   const start = performance.now();
@@ -130,7 +132,7 @@ async function drain(
 
 // Baseline: no-op jobs through two processes at the same concurrency.
 const noopWorkers = [spawnProcess('bench/support/noop-worker.ts', {}), spawnProcess('bench/support/noop-worker.ts', {})];
-const noopQueue = new Queue('noop', { connection: redisConnection(REDIS, true), prefix: PREFIX });
+const noopQueue = await benchQueue('noop', PREFIX, DB);
 const noopSeconds = await drain(
   'noop',
   contractIds.map((id) => ({ name: 'noop', data: { id }, opts: { removeOnComplete: { count: CONTRACTS * 2 } } })),
@@ -167,10 +169,11 @@ const stats = (
   (select coalesce(sum(amount_minor), 0)::text from ledger_entry) as ledger_sum from settlement`)
 ).rows[0];
 await db.end();
+await closeBenchQueues();
 
 const noopRate = CONTRACTS / noopSeconds;
 const settleRate = CONTRACTS / settleSeconds;
-console.log(`\n2 processes × concurrency ${CONCURRENCY}, ${CONTRACTS} jobs each\n`);
+console.log(`\nprofile ${BENCH_PROFILE}: 2 processes × concurrency ${CONCURRENCY}, ${CONTRACTS} jobs each\n`);
 console.log(`baseline (no-op BullMQ jobs)   ${noopRate.toFixed(0).padStart(6)} jobs/s        (${noopSeconds.toFixed(1)} s)`);
 console.log(`settlement (48 intervals each) ${settleRate.toFixed(0).padStart(6)} contracts/s   (${settleSeconds.toFixed(1)} s)`);
 console.log(`ratio settlement / baseline: ${(settleRate / noopRate).toFixed(3)}`);

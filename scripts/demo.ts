@@ -2,7 +2,9 @@
  * `npm run demo [-- --keep-running]`: one whole market cycle through the real API over HTTP.
  *
  * Starts the API and the worker stack (clearing, settlement, quality and webhook workers and the
- * outbox relay, as workers/main.ts composes them) in this process on DATABASE_URL and REDIS_URL,
+ * outbox relay, as workers/main.ts composes them) in this process on the profile's platform
+ * (src/platform/platform.ts): with no DATABASE_URL or REDIS_URL, an embedded PostgreSQL in a fresh
+ * temporary folder (BURST_DATA_DIR to keep one); otherwise DATABASE_URL and REDIS_URL,
  * onboards a brand, three outsourcers and the brand's in-house team, posts a day of 30-minute chat
  * intervals shaped like a peak day, has every vendor bid with its own key, clears, lives through
  * the delivery day (a simulated clock jumps forward), reports actuals (one vendor under-delivers,
@@ -13,14 +15,17 @@
  * already holds data; its queues live under their own prefix and are removed at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config.js';
 import { bootstrapOperator } from '../src/domain/access/organizations.js';
 import { SimulatedClock } from '../src/domain/shared/clock.js';
 import { createSecretBox } from '../src/domain/webhooks/secret-box.js';
 import { createLogger } from '../src/logger.js';
-import { createOrm } from '../src/persistence/orm.js';
+import { embeddedUrl } from '../src/persistence/embedded/embedded-database.js';
+import { createPlatform } from '../src/platform/platform.js';
 import { createApiServer } from '../src/server.js';
-import { redisQueueBackend } from '../workers/queue-backend.js';
 import { startWorkerStack } from '../workers/worker-stack.js';
 import { graphqlClient } from './demo/client.js';
 import { auctionAndDelivery, settleAndRescore } from './demo/cycle.js';
@@ -30,21 +35,24 @@ import { checkServices } from './demo/services.js';
 import { printConsoleLinks } from './demo/console-links.js';
 import { liveServices, whereThingsAre } from './demo/live-api.js';
 
+const startedAt = Date.now();
 const keepRunning = process.argv.includes('--keep-running');
 const config = loadConfigOrExit({ LOG_LEVEL: 'warn', ...process.env });
+// Embedded without BURST_DATA_DIR: a fresh folder of its own, removed at the end.
+const scratch =
+  config.profile === 'embedded' && !process.env.BURST_DATA_DIR?.trim() && !process.env.DATABASE_URL ? mkdtempSync(join(tmpdir(), 'burst-demo-')) : null;
+const databaseUrl = scratch ? embeddedUrl(scratch) : config.databaseUrl;
 
-await checkServices(config);
+if (config.profile !== 'embedded') await checkServices(config, config.profile === 'redis');
 const logger = createLogger(config.logLevel, 'demo');
-const orm = await createOrm(config.databaseUrl, 10);
-orm.config.set('logger', () => {});
-await orm.migrator.up();
-const clock = new SimulatedClock();
 // QUEUE_PREFIX, when given, is used as it is (and its queues are left alone at the end); otherwise a prefix of this run's own.
 const ownPrefix = !process.env.QUEUE_PREFIX?.trim();
 const prefix = ownPrefix ? `bx-demo-${randomBytes(3).toString('hex')}` : config.queuePrefix;
+const platform = await createPlatform({ profile: config.profile, databaseUrl, redisUrl: config.redisUrl, prefix, logger, migrate: true });
+const { orm, backend } = platform;
+const clock = new SimulatedClock();
 const policy = { feePpm: config.feePpm, graceMs: config.settlementGraceMs };
 const secrets = createSecretBox(config.webhookSecretKey);
-const backend = redisQueueBackend({ url: config.redisUrl, prefix, logger });
 // The workers as production composes them, on the demo's clock; no sweeper schedules (nothing here is lost).
 const stack = await startWorkerStack({
   orm,
@@ -67,7 +75,7 @@ const stack = await startWorkerStack({
   run: { schedules: false },
 });
 // A full API: subscriptions (the relay's events), per-key rate limits, the queue board, GraphiQL.
-const live = await liveServices(config, prefix, logger);
+const live = await liveServices(platform, config, prefix);
 const api = await createApiServer({
   webhooks: { secrets, urlPolicy: config.webhookUrlPolicy },
   orm,
@@ -101,8 +109,8 @@ async function shutdown(code: number): Promise<void> {
   await stack.close();
   if (ownPrefix) for (const q of stack.queues.all) await q.obliterate({ force: true }).catch(() => {});
   await live.close();
-  await backend.close();
-  await orm.close();
+  await platform.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
   process.exit(code);
 }
 
@@ -110,14 +118,13 @@ try {
   const run = randomBytes(2).toString('hex');
   const demo = { call: graphqlClient(graphqlUrl), clock, run };
   say(bold(`Burst Exchange demo (run ${run})`));
-  say(
-    `API ${graphqlUrl}   PostgreSQL ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}   Redis ${new URL(config.redisUrl).host} (queues under "${prefix}")`,
-  );
+  say(`API ${graphqlUrl}   ${platform.describe}`);
   const operatorKey = (await bootstrapOperator(orm.em.fork(), clock))!.secret;
   const market = await onboard(demo, operatorKey);
   await settleAndRescore(demo, market, await auctionAndDelivery(demo, market));
 
   say(`\n${bold('Done.')} Every step above went through the public GraphQL API at ${graphqlUrl}.`);
+  say(`Demo took ${((Date.now() - startedAt) / 1000).toFixed(1)} s; RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB (profile ${platform.profile}).`);
   if (keepRunning) {
     const keys = [
       { who: 'operator', key: operatorKey },
@@ -125,7 +132,7 @@ try {
       { who: 'brand finance', key: market.brandFinance },
       ...market.vendors.map((v) => ({ who: v.name, key: v.key })),
     ];
-    for (const line of whereThingsAre(base, api.metricsUrl(), prefix, config, keys)) say(line);
+    for (const line of whereThingsAre(base, api.metricsUrl(), prefix, config, platform.describe, keys)) say(line);
     say(
       `   e.g. curl -si ${graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${market.brandKey}' -d '{"query":"{ vendorRankings(skill: \\"billing\\") { nodes { rank vendorName composite } } }"}'`,
     );

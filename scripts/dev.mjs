@@ -11,9 +11,12 @@ codegen();
 // GraphiQL (/graphiql) is served by the API from dist/graphiql: built once here, in about two seconds.
 spawnSync(process.execPath, [bin('vite/bin/vite.js'), 'build', '--config', 'graphiql/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
 
+// The embedded profile (no DATABASE_URL or REDIS_URL) keeps its database in the API process, which
+// then runs the workers itself (src/main.ts); the other profiles run them in a process of their own.
+const profile = process.env.BURST_PROFILE?.trim() || (process.env.DATABASE_URL?.trim() || process.env.REDIS_URL?.trim() ? 'redis' : 'embedded');
 const children = [
   ['api', [bin('tsx/dist/cli.mjs'), 'watch', '--clear-screen=false', 'src/main.ts']],
-  ['workers', [bin('tsx/dist/cli.mjs'), 'watch', '--clear-screen=false', 'workers/main.ts']],
+  ...(profile === 'embedded' ? [] : [['workers', [bin('tsx/dist/cli.mjs'), 'watch', '--clear-screen=false', 'workers/main.ts']]]),
   ['console', [bin('vite/bin/vite.js'), '--config', 'console/vite.config.ts']],
 ].map(([name, args]) => {
   const child = spawn(process.execPath, args, { stdio: 'inherit' });

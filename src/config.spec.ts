@@ -3,8 +3,18 @@ import { checkApiConfig, ConfigError, DEVELOPMENT_WEBHOOK_KEY, loadConfig } from
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits/query-protection.js';
 
 describe('configuration', () => {
+  it('runs embedded when neither DATABASE_URL nor REDIS_URL is set, on .burst/data or BURST_DATA_DIR', () => {
+    expect(loadConfig({})).toMatchObject({ profile: 'embedded', databaseUrl: expect.stringMatching(/^pglite:\/.*\/\.burst\/data$/) });
+    expect(loadConfig({ BURST_DATA_DIR: '/tmp/x' }).databaseUrl).toBe('pglite:/tmp/x');
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' }).profile).toBe('redis');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).profile).toBe('redis');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x', BURST_PROFILE: 'postgres' }).profile).toBe('postgres');
+    expect(() => loadConfig({ BURST_PROFILE: 'sqlite' })).toThrow(/BURST_PROFILE/);
+    expect(() => loadConfig({ BURST_PROFILE: 'embedded', DATABASE_URL: 'postgres://db/x' })).toThrow(/DATABASE_URL/);
+  });
+
   it('has local defaults for every variable', () => {
-    expect(loadConfig({})).toMatchObject({
+    expect(loadConfig({ BURST_PROFILE: 'redis' })).toMatchObject({
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/burst_exchange',
       redisUrl: 'redis://127.0.0.1:6379',
       port: 4000,

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_BATCH } from './domain/quality/quality-events.js';
+import { boolean, ConfigError, integer, oneOf, url, type Env } from './config-values.js';
+import { embeddedUrl, isEmbeddedUrl } from './persistence/embedded/embedded-url.js';
+import { DEFAULT_DATA_DIR, PROFILES, type Profile } from './platform/profile.js';
+
+export { ConfigError } from './config-values.js';
+export type { Profile } from './platform/profile.js';
 
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops
@@ -9,6 +15,9 @@ import { MAX_EVENTS_PER_BATCH } from './domain/quality/quality-events.js';
 
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
+  /** BURST_PROFILE, or detected: `embedded` when neither DATABASE_URL nor REDIS_URL is set, else `redis`. */
+  profile: Profile;
+  /** The database: a PostgreSQL URL, or `pglite:<folder>` / `pglite:memory` in the embedded profile. */
   databaseUrl: string;
   redisUrl: string;
   port: number;
@@ -80,59 +89,6 @@ export interface Config {
   graphiqlEnabled: boolean;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function url(env: Env, name: string, fallback: string, protocols: string[]): string {
-  const value = env[name]?.trim() || fallback;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(name, `must be a URL such as ${fallback}, got "${value}"`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
-  }
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
-  }
-  return raw as T;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
 /** Public and therefore insecure: only so that development and tests run without setup. */
 export const DEVELOPMENT_WEBHOOK_KEY = createHash('sha256').update('burst-exchange development webhook key, never for production').digest();
 
@@ -197,6 +153,16 @@ function metricsToken(env: Env): string | null {
   return raw;
 }
 
+/** The embedded profile takes a `pglite:` DATABASE_URL or its data folder (BURST_DATA_DIR); the others a PostgreSQL URL. */
+function databaseUrl(env: Env, profile: Profile): string {
+  if (profile !== 'embedded') return url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/burst_exchange', ['postgres:', 'postgresql:']);
+  const raw = env.DATABASE_URL?.trim();
+  if (raw && isEmbeddedUrl(raw)) return raw;
+  if (raw)
+    throw new ConfigError('DATABASE_URL', `must be unset or a pglite: location in the embedded profile, got "${raw}" (set BURST_PROFILE=redis or postgres)`);
+  return embeddedUrl(env.BURST_DATA_DIR?.trim() || DEFAULT_DATA_DIR);
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
@@ -217,9 +183,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('BOOTSTRAP_OPERATOR_KEY', 'must look like bx_<8 lowercase letters or digits>_<at least 32 url-safe characters>');
   }
   const secretKey = webhookKey(env, nodeEnv);
+  const profile = oneOf(env, 'BURST_PROFILE', env.DATABASE_URL?.trim() || env.REDIS_URL?.trim() ? 'redis' : 'embedded', PROFILES);
   return {
     nodeEnv,
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/burst_exchange', ['postgres:', 'postgresql:']),
+    profile,
+    databaseUrl: databaseUrl(env, profile),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     port: integer(env, 'PORT', 4000, 0, 65535),
     logLevel: oneOf(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

@@ -1,28 +1,37 @@
-/** API process entry point: `npm start` (built) or `npm run dev`. */
-import { Redis } from 'ioredis';
+/**
+ * API process entry point: `npm start` (built) or `npm run dev`. In the embedded profile (no
+ * DATABASE_URL or REDIS_URL) the database lives in this process, so the worker stack runs here
+ * too; the other profiles run it in workers/main.ts.
+ */
 import { checkApiConfig, loadConfigOrExit } from './config.js';
 import { bootstrapOperator } from './domain/access/organizations.js';
 import { systemClock } from './domain/shared/clock.js';
 import { createSecretBox } from './domain/webhooks/secret-box.js';
 import { createLogger } from './logger.js';
-import { createOrm } from './persistence/orm.js';
-import { createRedisConnectionSlots } from './realtime/connection-slots.js';
-import { createEventSubscriber } from './realtime/event-bus.js';
+import { createPlatform } from './platform/platform.js';
 import { createApiServer } from './server.js';
-import { createRedisRateLimiter } from './http/rate-limit.js';
-import { redisQueueBackend } from '../workers/queue-backend.js';
+import { createSolverThread } from '../workers/solver.js';
+import { workerSettings } from '../workers/worker-settings.js';
+import { startWorkerStack } from '../workers/worker-stack.js';
 
 const config = loadConfigOrExit(process.env, checkApiConfig);
 const logger = createLogger(config.logLevel, 'api');
-const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
-const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-redis.on('error', () => {}); // /readyz reports it; the producers' connection logs the outage
+const platform = await createPlatform({
+  profile: config.profile,
+  databaseUrl: config.databaseUrl,
+  redisUrl: config.redisUrl,
+  prefix: config.queuePrefix,
+  logger,
+  poolMax: config.dbPoolMax,
+});
+logger.info({ profile: platform.profile, data: platform.dataLocation }, platform.describe);
+const { orm } = platform;
+const secrets = createSecretBox(config.webhookSecretKey);
 // The API enqueues nothing (use cases write outbox events; the workers' relay makes the jobs): its
-// queues are for the operator dashboard, and fail at once while Redis is down.
-const backend = redisQueueBackend({ url: config.redisUrl, prefix: config.queuePrefix, logger });
-const queues = backend.queues('api');
+// queues are for the operator dashboard, and fail at once while the backend is down.
+const queues = platform.backend.queues('api');
 // Domain events from the workers' outbox relay, for this instance's subscriptions.
-const events = createEventSubscriber(config.redisUrl, config.queuePrefix, logger);
+const events = platform.events();
 if (config.webhookSecretKeyIsDevelopmentDefault) logger.warn('WEBHOOK_SECRET_KEY is not set: webhook secrets are sealed with the public development key');
 
 if (config.bootstrapOperatorKey) {
@@ -30,15 +39,17 @@ if (config.bootstrapOperatorKey) {
   logger.info({ created: issued !== null }, 'bootstrap operator key from BOOTSTRAP_OPERATOR_KEY');
 }
 
-// Rate-limit buckets share the readiness connection; if Redis is down the limiter fails open.
-const rateLimiter = config.rateLimit ? createRedisRateLimiter({ redis, prefix: `${config.queuePrefix}:rl`, logger, ...config.rateLimit }) : undefined;
-// So do the subscription connection counts of every replica; they fail open too.
-const connectionSlots = createRedisConnectionSlots({
-  redis,
+const solver = config.profile === 'embedded' ? createSolverThread(logger) : null;
+const stack = solver
+  ? await startWorkerStack({ orm, clock: systemClock, logger, backend: platform.backend, secrets, solve: solver.solve, settings: workerSettings(config) })
+  : null;
+
+// Both fail open when their store does not answer.
+const rateLimiter = config.rateLimit ? platform.rateLimiter({ prefix: `${config.queuePrefix}:rl`, ...config.rateLimit }) : undefined;
+const connectionSlots = platform.connectionSlots({
   prefix: `${config.queuePrefix}:ws`,
   limit: config.subscriptionLimits.connectionsPerKey,
   organizationLimit: config.subscriptionLimits.connectionsPerOrganization,
-  logger,
 });
 
 const api = await createApiServer({
@@ -47,13 +58,13 @@ const api = await createApiServer({
   logger,
   production: config.nodeEnv === 'production',
   settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
-  readiness: { redis: () => redis.ping() },
+  readiness: platform.readiness,
   queues: queues.all,
   metricsToken: config.metricsToken,
   metricsPort: config.metricsPort,
   metricsHost: config.metricsHost,
   events,
-  webhooks: { secrets: createSecretBox(config.webhookSecretKey), urlPolicy: config.webhookUrlPolicy },
+  webhooks: { secrets, urlPolicy: config.webhookUrlPolicy },
   queryLimits: config.queryLimits,
   trustProxyHops: config.trustProxyHops,
   rateLimiter,
@@ -66,7 +77,7 @@ const api = await createApiServer({
   graphiql: { enabled: config.graphiqlEnabled },
 });
 const url = await api.listen(config.port);
-logger.info({ url: `${url}/graphql`, metrics: api.metricsUrl() }, 'API listening');
+logger.info({ url: `${url}/graphql`, metrics: api.metricsUrl(), workers: stack ? 'in this process' : 'workers/main.ts' }, 'API listening');
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -74,10 +85,10 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down: closing subscriptions, no new requests, finishing in-flight ones');
   await api.close();
+  await stack?.close();
+  await solver?.close();
   await events.close();
-  await backend.close();
-  await orm.close();
-  redis.disconnect();
+  await platform.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -7,6 +7,7 @@ import { errorCode, gql, ok } from './support/client.js';
 import { TEST_DATABASE_URL } from './support/env.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import { API_KEYS, CREATE_ORG, ISSUE_KEY, ME, UPDATE_VENDOR } from './support/operations.js';
+import { itNeeding } from './support/requires.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -68,7 +69,12 @@ describe('organisations and API keys', () => {
     expect(suspended).toMatchObject({ status: 'SUSPENDED', certifications: ['PCI_DSS'] });
   });
 
-  it('bootstraps the first operator key from the CLI, and prints it once', async () => {
+  const cli = 'bootstraps the first operator key from the CLI, and prints it once';
+  itNeeding(
+    import.meta.url,
+    ['separate-processes'],
+    cli,
+  )(cli, async () => {
     await h.orm.em.getConnection().execute('truncate state_transition, bid, demand_spike, api_key, organization cascade');
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/bootstrap-operator.ts'], {
       env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, LOG_LEVEL: 'silent' },

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Principal } from '../src/domain/access/principal.js';
 import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { closeBidding } from '../src/domain/demand/close-bidding.js';
@@ -16,6 +16,7 @@ import { gql, ok } from './support/client.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * After-commit work (issue 13): each use case writes its internal outbox event in its own
@@ -88,7 +89,7 @@ async function aContract(): Promise<{ spikeId: string; contractId: string }> {
   return { spikeId, contractId: cleared.contractIds[0]! };
 }
 
-describe('use cases write their internal events in their own transaction', () => {
+describeNeeding(import.meta.url, ['redis'])('use cases write their internal events in their own transaction', () => {
   it('publishing, moving the close and closing early write one each; a draft or a refused change writes none', async () => {
     const draft = ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key)).postDemandSpike;
     expect(await internal()).toEqual([]);
@@ -159,7 +160,7 @@ describe('use cases write their internal events in their own transaction', () =>
   });
 });
 
-describe('the relay turns each internal event into its job', () => {
+describeNeeding(import.meta.url, ['redis'])('the relay turns each internal event into its job', () => {
   it('clears at the close time, follows a moved close, and clears at once after an early close, under one job id', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     const closesAt = Date.parse(ok(await gql(h.url, op.SPIKE, { id: spikeId }, m.brand.key)).demandSpike.biddingClosesAt);

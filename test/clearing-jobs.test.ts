@@ -22,6 +22,7 @@ import { errorCode, gql, ok } from './support/client.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { eventually, outboxRelayed, resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
+import { describeNeeding } from './support/requires.js';
 
 let h: Harness;
 let m: Market;
@@ -122,7 +123,7 @@ describe('failed clearings', () => {
   });
 });
 
-describe('exactly once', () => {
+describeNeeding(import.meta.url, ['redis'])('exactly once', () => {
   it('leaves one result when the processor runs twice', async () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createRedisConnectionSlots, type SlotDecision } from '../src/realtime/connection-slots.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { eventually } from './support/harness.js';
 import { deleteKeys } from './support/redis-keys.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Connection slots (src/realtime/connection-slots.ts) against the real Redis: counts per key and
@@ -23,7 +24,7 @@ afterAll(() => {
   redis.disconnect();
 });
 
-describe('Redis connection slots', () => {
+describeNeeding(import.meta.url, ['redis'])('Redis connection slots', () => {
   const prefix = `bx-test-ws-${randomBytes(4).toString('hex')}`;
   let n = 0;
   const aKeyId = () => `key-${++n}`;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { aMarket, type Market } from './support/builders.js';
@@ -8,6 +8,7 @@ import { resetState, rowCounts, startHarness, type Harness } from './support/har
 import * as op from './support/operations.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { deleteKeys } from './support/redis-keys.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Console sessions (issue 14): an API key or a single-use link exchanged for an HttpOnly cookie,
@@ -37,7 +38,7 @@ afterAll(async () => {
 
 const outcome = (r: GqlResponse, field: string) => (r.errors?.length ? (r.errors[0]!.extensions?.code ?? 'NO_CODE') : r.data?.[field] ? 'OK' : 'NO_DATA');
 
-describe('signing in with a key', () => {
+describeNeeding(import.meta.url, ['redis'])('signing in with a key', () => {
   it('sets an HttpOnly, SameSite=Strict session cookie and never echoes the key', async () => {
     const s = await signIn(base, { apiKey: m.brand.key });
     expect(s.status).toBe(200);
@@ -70,7 +71,7 @@ describe('signing in with a key', () => {
   });
 });
 
-describe('requests with the cookie', () => {
+describeNeeding(import.meta.url, ['redis'])('requests with the cookie', () => {
   it('are refused without the console header or from another origin, with nothing run', async () => {
     const { cookie } = await signIn(base, { apiKey: m.brand.key });
     const noHeader = await cookieGql(base, cookie!, op.ME, {}, { 'content-type': 'application/json' });
@@ -133,7 +134,7 @@ describe('requests with the cookie', () => {
   });
 });
 
-describe('sign-in links', () => {
+describeNeeding(import.meta.url, ['redis'])('sign-in links', () => {
   it('start a session once, as the key that made them, and never again', async () => {
     const link = ok(await gql(h.url, LINK, {}, m.vendorA.key)).createConsoleSignInLink;
     expect(link.path).toMatch(/^\/console\/sign-in#link=bxl_[A-Za-z0-9_-]{43}$/);
@@ -164,7 +165,7 @@ describe('sign-in links', () => {
   });
 });
 
-describe('open graphql-ws connections when the session ends', () => {
+describeNeeding(import.meta.url, ['redis'])('open graphql-ws connections when the session ends', () => {
   const origin = () => `http://${new URL(base).host}`;
 
   it('are closed with 4401 promptly at sign-out, while another session of the same key stays open', async () => {
@@ -227,7 +228,7 @@ function wsHandshake(headers: Record<string, string>): Promise<string> {
   });
 }
 
-describe('graphql-ws with the cookie', () => {
+describeNeeding(import.meta.url, ['redis'])('graphql-ws with the cookie', () => {
   it('is admitted from the API’s own origin only', async () => {
     const { cookie } = await signIn(base, { apiKey: m.vendorA.key });
     const host = new URL(base).host;

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 import { deleteKeys } from './support/redis-keys.js';
 import { subscribe } from './support/ws-client.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * `npm run demo -- --keep-running` (issue 16, item 7): after the report the API stays up on PORT
@@ -13,7 +14,7 @@ import { subscribe } from './support/ws-client.js';
  * queue board on QUEUE_PREFIX, metrics), prints where each is, and stops cleanly on SIGTERM.
  */
 const prefix = `bx-demo-test-${randomBytes(3).toString('hex')}`;
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
 let child: ChildProcess | null = null;
 
 afterAll(async () => {
@@ -31,7 +32,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('npm run demo -- --keep-running', () => {
+describeNeeding(import.meta.url, ['redis'])('npm run demo -- --keep-running', () => {
   it('leaves a full API up on PORT and QUEUE_PREFIX, says where everything is, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--keep-running'], {

@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
+import { TEST_DATABASE_URL, TEST_PROFILE, TEST_REDIS_URL } from './support/env.js';
+
+/** The services of this run; none on the embedded profile, where the demo makes its own database. */
+const services: Record<string, string> = TEST_PROFILE === 'embedded' ? {} : { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL };
 
 /** Runs `npm run demo`'s script as a user would, and returns its exit code and output. */
 function runDemo(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
-      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, PORT: '0', LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, ...services, PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

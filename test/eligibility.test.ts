@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { PgliteClient } from '../src/persistence/embedded/pglite-pool.js';
+import { TEST_PROFILE } from './support/env.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { placeBid } from '../src/domain/bidding/place-bid.js';
 import { loadEligibility } from '../src/domain/demand/eligibility-facts.js';
@@ -45,7 +47,8 @@ const record = async (events: unknown[], key: string) =>
 
 /** Statements sent to PostgreSQL by any pg client of this process while `run` runs. */
 async function statementsOf<T>(run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
-  const spy = vi.spyOn(pg.Client.prototype, 'query');
+  // The embedded profile's clients (PGlite) or node-postgres's: every statement goes through one of them.
+  const spy = vi.spyOn((TEST_PROFILE === 'embedded' ? PgliteClient.prototype : pg.Client.prototype) as typeof pg.Client.prototype, 'query');
   try {
     const result = await run();
     return { result, statements: spy.mock.calls.map((c) => String(typeof c[0] === 'string' ? c[0] : (c[0] as { text: string }).text)) };

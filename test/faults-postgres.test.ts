@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reconciliation } from '../src/domain/settlement/finance-queries.js';
 import { DEFAULT_POLICY } from '../src/domain/settlement/settle-contract.js';
 import { systemClock } from '../src/domain/shared/clock.js';
@@ -17,6 +17,7 @@ import { freshOperator, startApi, type FaultApi } from './support/fault-stack.js
 import { PgProxy, sleep } from './support/faults.js';
 import { eventually, TEST_WEBHOOK_KEY } from './support/harness.js';
 import * as op from './support/operations.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Fault injection: PostgreSQL connections cut, silenced and refused by a TCP proxy the test runs
@@ -34,7 +35,7 @@ const FAULT_WORKER_SETTINGS: WorkerSettings = {
   webhooks: { retry: { attempts: 3, backoffMs: 50 }, timeoutMs: 2_000, allowPrivateNetworks: true },
 };
 
-describe('PostgreSQL connections dropped', () => {
+describeNeeding(import.meta.url, ['tcp-proxy', 'separate-processes'])('PostgreSQL connections dropped', () => {
   let proxy: PgProxy;
   let api: FaultApi;
   let db: MikroORM; // straight to PostgreSQL, for setup and assertions

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clearJobId } from '../workers/queues.js';
 import { aMarket, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';
@@ -8,13 +8,14 @@ import { aLargeSpike, count, expectClearedOnce, prefix, rows, spikeRow } from '.
 import { freshOperator, startApi, startWorkerProcess, type FaultApi, type WorkerProcess } from './support/fault-stack.js';
 import { eventually } from './support/harness.js';
 import * as op from './support/operations.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Fault injection: a worker process killed with SIGKILL in the middle of a solve, and started
  * again. See README, "Fault injection".
  */
 
-describe('a worker killed with SIGKILL in the middle of a clearing', () => {
+describeNeeding(import.meta.url, ['redis', 'separate-processes'])('a worker killed with SIGKILL in the middle of a clearing', () => {
   let api: FaultApi;
   let worker: WorkerProcess | undefined;
   let m: Market;

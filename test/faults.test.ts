@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { aBidInput, aMarket, anOpenSpike, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';
@@ -9,6 +9,7 @@ import { freshOperator, startApi, startWorkerProcess, type FaultApi, type Worker
 import { freePort, removeRedisData, sleep, startRedis, stopRedis, type RedisServer } from './support/faults.js';
 import { eventually } from './support/harness.js';
 import * as op from './support/operations.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Fault injection: Redis. Each scenario breaks something the test started itself (its own
@@ -17,7 +18,7 @@ import * as op from './support/operations.js';
  * faults-worker-kill.test.ts.
  */
 
-describe('Redis stopped and started again during bidding and clearing', () => {
+describeNeeding(import.meta.url, ['redis', 'separate-processes'])('Redis stopped and started again during bidding and clearing', () => {
   let redis: RedisServer;
   let api: FaultApi;
   let worker: WorkerProcess;

@@ -9,6 +9,7 @@ import { errorCode, gql, ok } from './support/client.js';
 import { TEST_DATABASE_URL } from './support/env.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Finance that tells no tenant the market's volume: invoice numbers run per issuing vendor, held
@@ -140,7 +141,7 @@ describe('invoice numbers', () => {
   });
 });
 
-describe('the invoice numbering migration', () => {
+describeNeeding(import.meta.url, ['postgres-server'])('the invoice numbering migration', () => {
   const scratch = new URL(TEST_DATABASE_URL);
   scratch.pathname = `${scratch.pathname}_invoice_numbers`;
   const admin = new URL(TEST_DATABASE_URL);

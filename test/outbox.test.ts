@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import type { DomainEvent } from '../src/domain/events/event-types.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
@@ -14,6 +14,7 @@ import { gql, ok } from './support/client.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * The outbox without a running relay: which changes write which events, in their own
@@ -59,7 +60,7 @@ const relayDeps = (publisherRedis: Redis, queue: Queue<WebhookJobData>): RelayDe
   intervalMs: 20,
 });
 
-describe('events written with the change', () => {
+describeNeeding(import.meta.url, ['redis'])('events written with the change', () => {
   it('publishing a spike writes one event for the vendors eligible now, and a draft writes none', async () => {
     ok(await gql(h.url, op.POST_SPIKE, { input: aSpikeInput(h.clock) }, m.brand.key));
     expect(await events()).toEqual([]);
@@ -112,7 +113,7 @@ describe('events written with the change', () => {
   });
 });
 
-describe('the relay', () => {
+describeNeeding(import.meta.url, ['redis'])('the relay', () => {
   it('leaves events in the outbox while Redis is unreachable, then publishes each exactly once', async () => {
     const spikeIds = [await anOpenSpike(h.url, h.clock, m.brand.key), await anOpenSpike(h.url, h.clock, m.brand.key)];
     // Nothing listens on port 1: publishing fails as it does when Redis is down.

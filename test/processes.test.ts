@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEVELOPMENT_WEBHOOK_KEY } from '../src/config.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
+import { describeNeeding } from './support/requires.js';
 
 /** The two entry points as real processes: they start, answer health checks and stop cleanly. */
 function startProcess(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
@@ -31,7 +32,7 @@ async function waitFor(url: string, ms = 20_000): Promise<Response> {
   }
 }
 
-describe('processes', () => {
+describeNeeding(import.meta.url, ['separate-processes'])('processes', () => {
   it('the API reports ready and shuts down gracefully on SIGTERM, finishing the request in flight', async () => {
     const port = 4700 + (process.pid % 200);
     const { child, output } = startProcess('src/main.ts', { PORT: String(port) });

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { bootstrapOperator } from '../src/domain/access/organizations.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
@@ -8,6 +8,7 @@ import { gql, ok } from './support/client.js';
 import { postIngest, signedHeaders } from './support/ingest.js';
 import { CREATE_ORG, ME, ROTATE_INGEST_SECRET } from './support/operations.js';
 import { deleteKeys } from './support/redis-keys.js';
+import { describeNeeding } from './support/requires.js';
 
 /** The API with rate limiting on: GraphQL over HTTP and signed quality ingestion (the bucket itself: rate-limit.test.ts). */
 let redis: Redis;
@@ -18,7 +19,7 @@ afterAll(() => {
   redis.disconnect();
 });
 
-describe('rate limiting over HTTP', () => {
+describeNeeding(import.meta.url, ['redis'])('rate limiting over HTTP', () => {
   let h: Harness;
   // 30 points, 2.5 per second (slow enough that the refill between two requests stays below a
   // point even on a loaded machine: 400 ms); callers without a valid key get 4.
@@ -118,7 +119,7 @@ describe('rate limiting over HTTP', () => {
   });
 });
 
-describe('rate limiting signed quality ingestion', () => {
+describeNeeding(import.meta.url, ['redis'])('rate limiting signed quality ingestion', () => {
   let h: Harness;
   // A GraphQL budget large enough for the set-up; 10 events per organisation and 3 failed
   // signatures per address, both refilled over 10 s (1 event per second).

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisRateLimiter, rateLimitHeaders, type RateLimiter } from '../src/http/rate-limit.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { deleteKeys } from './support/redis-keys.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * The token bucket's Lua script against the real Redis, on a key prefix of this file's own. (The
@@ -27,7 +28,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-describe('Redis token bucket', () => {
+describeNeeding(import.meta.url, ['redis'])('Redis token bucket', () => {
   it('starts full and charges each request its cost', async () => {
     const l = limiter(100, 60_000);
     const key = aKey();

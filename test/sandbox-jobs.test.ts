@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { relayInternalEvents } from '../src/domain/events/outbox.js';
 import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
 import { clockOfSandbox } from '../src/domain/sandbox/world-clock.js';
@@ -15,6 +15,7 @@ import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { ADVANCE_CLOCK, aSandbox, CREATE_SANDBOX, type SandboxWorld } from './support/sandbox.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * The work an advance of a test clock asks for, relayed by hand into queues nobody consumes (as in
@@ -66,7 +67,7 @@ const advance = async (to: Date) => {
 const jobIds = async (queue: 'clearing' | 'settlement' | 'quality' | 'webhooks') =>
   (await queues[queue].getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'])).map((j) => j.id).sort();
 
-describe('the work of an advance', () => {
+describeNeeding(import.meta.url, ['redis'])('the work of an advance', () => {
   it('makes one set of jobs per advance when the relay crashes after adding them, and when it relays twice', async () => {
     await advance(new Date(s.clock.now().getTime() + 60_000));
     const crash = relayInternalEvents(h.orm.em.fork(), h.clock, 100, async (events) => {
@@ -102,7 +103,7 @@ describe('the work of an advance', () => {
   });
 });
 
-describe('bad input to the sandbox mutations', () => {
+describeNeeding(import.meta.url, ['redis'])('bad input to the sandbox mutations', () => {
   it('is typed and writes nothing', async () => {
     // The creator's other four places filled first: it holds the limit of 5.
     for (let i = 0; i < 4; i++) await aSandbox(h.url, creatorKey, `Filler ${i}`);

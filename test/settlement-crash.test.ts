@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clearSpike } from '../src/domain/clearing/clear-spike.js';
 import { neutralQualityScores } from '../src/domain/quality/quality-scores.js';
 import { reconciliation } from '../src/domain/settlement/finance-queries.js';
@@ -13,6 +13,7 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
 import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { startWorkerProcess } from './support/fault-stack.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Exactly once under a crash: a worker process is killed with SIGKILL in the middle of a batch
@@ -43,7 +44,7 @@ function startWorker(): ChildProcess {
 
 const count = async (sql: string) => Number((await h.orm.em.getConnection().execute(sql))[0]!.n);
 
-describe('settlement workers killed mid-batch', () => {
+describeNeeding(import.meta.url, ['separate-processes'])('settlement workers killed mid-batch', () => {
   it('settles 200 contracts exactly once across a SIGKILL and a restart', async () => {
     await resetState(h);
     const m = await aMarket(h.url, h.operatorKey);

@@ -22,6 +22,7 @@ import { TEST_REDIS_URL } from './support/env.js';
 import { resetState, rowCounts, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 import { aDeliveredContract, DAY, fullInterval, reportDelivery, usd } from './support/settlement-fixtures.js';
+import { describeNeeding } from './support/requires.js';
 
 let h: Harness;
 let m: Market;
@@ -234,7 +235,7 @@ describe('accruals across many contracts', () => {
   });
 });
 
-describe('settlement sweeper', () => {
+describeNeeding(import.meta.url, ['redis'])('settlement sweeper', () => {
   it('settles a due contract whose job failed for good, once the cool-down has passed', async () => {
     const contractId = await aContract();
     // Due whatever the clock says (as after late actuals), so the test can set the clock by the job's real failure time.

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EventType } from '../src/domain/events/event-types.js';
 import { createRedisConnectionSlots } from '../src/realtime/connection-slots.js';
@@ -14,6 +14,7 @@ import { eventually, resetState, startHarness, type Harness } from './support/ha
 import * as op from './support/operations.js';
 import { deleteKeys } from './support/redis-keys.js';
 import { subscribe, subscribeOn, wsClient, type Subscribed } from './support/ws-client.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * Limits on graphql-ws: connections per API key, counted in the real Redis (so across replicas),
@@ -40,7 +41,7 @@ async function rawConnect(url: string, key: string): Promise<{ ws: WebSocket; ac
   return { ws, acked: false, ...outcome };
 }
 
-describe('limits over graphql-ws', () => {
+describeNeeding(import.meta.url, ['redis'])('limits over graphql-ws', () => {
   let h: Harness;
   let m: Market;
   const open: Subscribed[] = [];

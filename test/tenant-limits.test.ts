@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { MAX_ACTIVE_API_KEYS } from '../src/domain/access/api-keys.js';
 import { createRedisRateLimiter } from '../src/http/rate-limit.js';
 import { aMarket, anOpenSpike, type Market } from './support/builders.js';
@@ -10,6 +10,7 @@ import { eventually, resetState, rowCounts, startHarness, type Harness } from '.
 import * as op from './support/operations.js';
 import { deleteKeys } from './support/redis-keys.js';
 import { rawSocket, subscribe, type RawSocket, type Subscribed } from './support/ws-client.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * One tenant cannot multiply its share of the API by issuing itself keys, holding sockets without
@@ -46,7 +47,7 @@ const activeKeys = async (h: Harness, organizationId: string) =>
       .execute<{ n: number }[]>('select count(*)::int as n from api_key where organization_id = ? and revoked_at is null', [organizationId])
   )[0]!.n;
 
-describe(`active API keys per organisation (at most ${MAX_ACTIVE_API_KEYS})`, () => {
+describeNeeding(import.meta.url, ['redis'])(`active API keys per organisation (at most ${MAX_ACTIVE_API_KEYS})`, () => {
   let h: Harness;
   let m: Market;
   beforeAll(async () => {
@@ -118,7 +119,7 @@ describe(`active API keys per organisation (at most ${MAX_ACTIVE_API_KEYS})`, ()
   });
 });
 
-describe('graphql-ws connections per organisation', () => {
+describeNeeding(import.meta.url, ['redis'])('graphql-ws connections per organisation', () => {
   let h: Harness;
   let m: Market;
   beforeAll(async () => {
@@ -169,7 +170,7 @@ describe('graphql-ws connections per organisation', () => {
   });
 });
 
-describe('a key without budget, over graphql-ws', () => {
+describeNeeding(import.meta.url, ['redis'])('a key without budget, over graphql-ws', () => {
   const POINTS = 1_000;
   let h: Harness;
   let m: Market;
@@ -256,7 +257,7 @@ describe('a key without budget, over graphql-ws', () => {
   });
 });
 
-describe('graphql-ws sockets waiting to initialise, per client address', () => {
+describeNeeding(import.meta.url, ['redis'])('graphql-ws sockets waiting to initialise, per client address', () => {
   let h: Harness;
   let m: Market;
   beforeAll(async () => {

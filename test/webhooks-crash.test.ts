@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aMarket, anOpenSpike } from './support/builders.js';
 import { gql, ok } from './support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/env.js';
@@ -10,6 +10,7 @@ import { startWorkerProcess } from './support/fault-stack.js';
 import { pino } from 'pino';
 import { redisQueueBackend } from '../workers/queue-backend.js';
 import { startReceiver } from './support/webhook-receiver.js';
+import { describeNeeding } from './support/requires.js';
 
 /**
  * A webhook delivery survives a worker killed with SIGKILL in the middle of it: the relay and
@@ -42,7 +43,7 @@ function startWorker(): ChildProcess {
   }).child;
 }
 
-describe('webhook worker killed mid-delivery', () => {
+describeNeeding(import.meta.url, ['separate-processes'])('webhook worker killed mid-delivery', () => {
   it('delivers the event after a restart, and logs one delivery', async () => {
     await resetState(h);
     const m = await aMarket(h.url, h.operatorKey);

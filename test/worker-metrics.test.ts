@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createRegistry } from '../src/metrics/registry.js';
 import { createHealthServer, type HealthServer } from '../workers/health.js';
 import { clearSpikeAt, settleContractAt } from '../workers/after-commit.js';
@@ -8,6 +8,7 @@ import { redisConnection, SWEEP } from '../workers/queues.js';
 import { TEST_REDIS_URL } from './support/env.js';
 import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
 import { scrape, valueOf } from './support/metrics.js';
+import { describeNeeding } from './support/requires.js';
 
 let h: Harness;
 let health: HealthServer;
@@ -33,7 +34,7 @@ beforeEach(async () => {
   }
 });
 
-describe('worker /metrics', () => {
+describeNeeding(import.meta.url, ['redis'])('worker /metrics', () => {
   it('reports queue depth per queue and state, read from Redis at scrape time', async () => {
     const depth = async (queue: string, state: string) => valueOf(await scrape(`${url}/metrics`), 'bx_queue_jobs', { queue, state });
     expect(await depth('clearing', 'delayed')).toBe(0);

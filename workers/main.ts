@@ -1,7 +1,7 @@
 /**
  * Worker process entry point (`npm run start:workers`, or `npm run dev`): the worker stack
  * (worker-stack.ts: consumers of the clearing, settlement, quality and webhooks queues, the
- * sweepers on a schedule, the outbox relay in a loop) on BullMQ over Redis, plus /healthz and
+ * sweepers on a schedule, the outbox relay in a loop) on the profile's queue backend, plus /healthz and
  * /metrics on WORKER_HEALTH_PORT. On SIGTERM it stops relaying and taking jobs, lets running ones
  * finish, then closes its connections.
  */
@@ -10,17 +10,32 @@ import { systemClock } from '../src/domain/shared/clock.js';
 import { createSecretBox } from '../src/domain/webhooks/secret-box.js';
 import { createLogger } from '../src/logger.js';
 import { createRegistry } from '../src/metrics/registry.js';
-import { createOrm } from '../src/persistence/orm.js';
+import { createPlatform } from '../src/platform/platform.js';
 import { createHealthServer } from './health.js';
 import { createWorkerMetrics } from './metrics.js';
-import { redisQueueBackend } from './queue-backend.js';
 import { createSolverThread } from './solver.js';
+import { workerSettings } from './worker-settings.js';
 import { QUEUE_NAMES, startWorkerStack } from './worker-stack.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'workers');
-const orm = await createOrm(config.databaseUrl, config.dbPoolMax);
-const backend = redisQueueBackend({ url: config.redisUrl, prefix: config.queuePrefix, logger });
+if (config.profile === 'embedded') {
+  // PGlite lives in one process: the API process (npm start / npm run dev) runs the workers itself.
+  console.error(
+    'The embedded profile runs the workers inside the API process (npm start); set DATABASE_URL (and REDIS_URL or BURST_PROFILE=postgres) to run them apart.',
+  );
+  process.exit(1);
+}
+const platform = await createPlatform({
+  profile: config.profile,
+  databaseUrl: config.databaseUrl,
+  redisUrl: config.redisUrl,
+  prefix: config.queuePrefix,
+  logger,
+  poolMax: config.dbPoolMax,
+});
+logger.info({ profile: platform.profile, data: platform.dataLocation }, platform.describe);
+const { orm, backend } = platform;
 // Solves off the event loop, so a long clearing does not stop lock renewals, other jobs or /healthz.
 const solver = createSolverThread(logger);
 const stack = await startWorkerStack({
@@ -30,19 +45,7 @@ const stack = await startWorkerStack({
   backend,
   secrets: createSecretBox(config.webhookSecretKey),
   solve: solver.solve,
-  settings: {
-    concurrency: config.workerConcurrency,
-    lockMs: config.workerLockMs,
-    sweepIntervalMs: config.sweepIntervalMs,
-    scoreRefreshMs: config.scoreRefreshMs,
-    outboxPollMs: config.outboxPollMs,
-    settlementPolicy: { feePpm: config.feePpm, graceMs: config.settlementGraceMs },
-    webhooks: {
-      retry: { attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs },
-      timeoutMs: config.webhookTimeoutMs,
-      allowPrivateNetworks: config.webhookUrlPolicy.allowPrivateNetworks,
-    },
-  },
+  settings: workerSettings(config),
 });
 const metrics = createWorkerMetrics(createRegistry(), stack.queues.all);
 for (const worker of stack.workers) metrics.observe(worker);
@@ -58,9 +61,8 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down: finishing running jobs');
   await stack.close();
   await solver.close();
-  await backend.close();
   await health.close();
-  await orm.close();
+  await platform.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

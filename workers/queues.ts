@@ -205,16 +205,24 @@ export async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>, s
   return results;
 }
 
+/** Builds one queue; the PostgreSQL backend passes its own (queue-backend-postgres.ts). */
+export type QueueFactory = (name: string) => Queue;
+
 /**
  * The five queues over one connection, under `prefix` (which isolates deployments and tests);
  * `onError` receives their connection errors (see logRedisOutages). Built by the queue backend.
  */
 export function createQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
-  const clearing = new Queue<ClearingJobData>(CLEARING_QUEUE, { connection, prefix });
-  const settlement = new Queue<SettlementJobData>(SETTLEMENT_QUEUE, { connection, prefix });
-  const quality = new Queue<QualityJobData>(QUALITY_QUEUE, { connection, prefix });
-  const webhooks = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, { connection, prefix });
-  const maintenance = new Queue<MaintenanceJobData>(MAINTENANCE_QUEUE, { connection, prefix });
+  return queuesFrom((name) => new Queue(name, { connection, prefix }), onError);
+}
+
+/** The five queues, each made by `make`. */
+export function queuesFrom(make: QueueFactory, onError?: (err: Error) => void): Queues {
+  const clearing = make(CLEARING_QUEUE) as Queue<ClearingJobData>;
+  const settlement = make(SETTLEMENT_QUEUE) as Queue<SettlementJobData>;
+  const quality = make(QUALITY_QUEUE) as Queue<QualityJobData>;
+  const webhooks = make(WEBHOOKS_QUEUE) as Queue<WebhookJobData>;
+  const maintenance = make(MAINTENANCE_QUEUE) as Queue<MaintenanceJobData>;
   const all: Queue[] = [clearing, settlement, quality, webhooks, maintenance];
   if (onError) for (const queue of all) queue.on('error', onError);
   return {

@@ -1,13 +1,15 @@
-/** Baseline for the settlement benchmark: a BullMQ worker whose processor does nothing. */
-import { Worker } from 'bullmq';
-import { redisConnection } from '../../workers/queues.js';
+/** Baseline for the settlement benchmark: a BullMQ worker whose processor does nothing (on the benchmark's profile). */
+import { benchWorker, closeBenchQueues } from './bench-queues.js';
 
-const worker = new Worker('noop', async () => null, {
-  connection: redisConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', true),
-  prefix: process.env.QUEUE_PREFIX ?? 'bx-bench',
-  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 8),
-});
+const worker = await benchWorker(
+  'noop',
+  process.env.QUEUE_PREFIX ?? 'bx-bench',
+  process.env.DATABASE_URL ?? '',
+  async () => null,
+  Number(process.env.WORKER_CONCURRENCY ?? 8),
+);
 process.on('SIGTERM', async () => {
   await worker.close();
+  await closeBenchQueues();
   process.exit(0);
 });

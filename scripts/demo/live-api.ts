@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/config.js';
 import { distDir } from '../../src/http/console-static.js';
-import { createRedisRateLimiter, type RateLimiter } from '../../src/http/rate-limit.js';
-import type { Logger } from '../../src/logger.js';
-import { createEventSubscriber, type EventSubscriber } from '../../src/realtime/event-bus.js';
+import type { RateLimiter } from '../../src/http/rate-limit.js';
+import type { Platform } from '../../src/platform/platform.js';
+import type { EventSubscriber } from '../../src/realtime/event-bus.js';
 import { bold, padEnd } from './output.js';
 
 export interface LiveServices {
@@ -19,13 +19,14 @@ export interface LiveServices {
   close(): Promise<void>;
 }
 
-/** The event subscriber on the demo's prefix and, unless RATE_LIMIT_POINTS=0, the Redis rate limiter under `<prefix>:rl`. */
-export async function liveServices(config: Config, prefix: string, logger: Logger): Promise<LiveServices> {
-  const events = createEventSubscriber(config.redisUrl, prefix, logger);
+/** The platform's event subscriber on the demo's prefix and, unless RATE_LIMIT_POINTS=0, its rate limiter under `<prefix>:rl`. */
+export async function liveServices(platform: Platform, config: Config, prefix: string): Promise<LiveServices> {
+  const events = platform.events();
   await events.ready;
-  const redis = config.rateLimit ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
+  const rateLimiter = config.rateLimit ? platform.rateLimiter({ prefix: `${prefix}:rl`, ...config.rateLimit }) : undefined;
+  // The Redis profile's buckets are removed at the end; the other profiles' go with their process or are throwaway rows.
+  const redis = config.rateLimit && platform.profile === 'redis' ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
   redis?.on('error', () => {});
-  const rateLimiter = redis && config.rateLimit ? createRedisRateLimiter({ redis, prefix: `${prefix}:rl`, logger, ...config.rateLimit }) : undefined;
   return {
     events,
     ...(rateLimiter ? { rateLimiter } : {}),
@@ -51,6 +52,7 @@ export function whereThingsAre(
   metricsUrl: string | null,
   prefix: string,
   config: Config,
+  platform: string,
   keys: readonly { who: string; key: string }[],
 ): string[] {
   const ws = base.replace(/^http/, 'ws');
@@ -69,7 +71,7 @@ export function whereThingsAre(
         ? `${config.rateLimit.points} points per key per ${config.rateLimit.windowMs / 1000} s (X-RateLimit-* headers)`
         : 'off (RATE_LIMIT_POINTS=0)',
     ],
-    ['Queues', `Redis ${new URL(config.redisUrl).host}, prefix "${prefix}"`],
+    ['Queues', `${platform}, prefix "${prefix}"`],
   ];
   return [
     `\n${bold('The API stays up')} (Ctrl-C or SIGTERM to stop):`,

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config.js';
  * Checks that PostgreSQL and Redis answer (creating the demo's database if it is missing), and
  * otherwise says how to start them and exits 1.
  */
-export async function checkServices(config: Pick<Config, 'databaseUrl' | 'redisUrl'>): Promise<void> {
+export async function checkServices(config: Pick<Config, 'databaseUrl' | 'redisUrl'>, redisToo = true): Promise<void> {
   const problems: string[] = [];
   const db = new URL(config.databaseUrl);
   const admin = new URL(config.databaseUrl);
@@ -22,19 +22,25 @@ export async function checkServices(config: Pick<Config, 'databaseUrl' | 'redisU
   } finally {
     await client.end().catch(() => {});
   }
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  if (redisToo) await checkRedis(config.redisUrl, problems);
+  if (problems.length) {
+    console.error(problems.join('\n'));
+    console.error(
+      '\nStart them with:  docker compose up -d postgres redis\n(or set DATABASE_URL / REDIS_URL to running ones, or unset both for the embedded profile), then run the demo again.',
+    );
+    process.exit(1);
+  }
+}
+
+async function checkRedis(redisUrl: string, problems: string[]): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    problems.push(`Redis is not reachable at ${new URL(config.redisUrl).host} (REDIS_URL): ${(error as Error).message}`);
+    problems.push(`Redis is not reachable at ${new URL(redisUrl).host} (REDIS_URL): ${(error as Error).message}`);
   } finally {
     redis.disconnect();
-  }
-  if (problems.length) {
-    console.error(problems.join('\n'));
-    console.error('\nStart them with:  docker compose up -d postgres redis\n(or set DATABASE_URL / REDIS_URL to running ones), then run the demo again.');
-    process.exit(1);
   }
 }

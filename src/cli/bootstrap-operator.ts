@@ -10,6 +10,8 @@ import { createOrm } from '../persistence/orm.js';
 const config = loadConfigOrExit();
 const orm = await createOrm(config.databaseUrl, 2);
 try {
+  // The embedded profile migrates at start; a data folder the API never opened is migrated here.
+  if (config.profile === 'embedded') await orm.migrator.up();
   const issued = await bootstrapOperator(orm.em.fork(), systemClock);
   console.log(`Operator API key (shown once, store it now):\n${issued!.secret}`);
 } finally {

@@ -3,6 +3,8 @@ import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { reclaimDeadConnections } from './pool-guard.js';
+import { isEmbeddedUrl } from './embedded/embedded-url.js';
+import { PgliteDriver } from './embedded/pglite-driver.js';
 
 /**
  * How long a request waits for a connection (a free one from the pool, or a new one) before it
@@ -13,17 +15,23 @@ export const DB_CONNECT_TIMEOUT_MS = 10_000;
 
 /** ORM options for a database URL. Schema changes only through the committed migrations. */
 export function ormOptions(databaseUrl: string, poolMax = 10, connectTimeoutMs = DB_CONNECT_TIMEOUT_MS): Options {
+  // `pglite:<folder>` or `pglite:memory`: the embedded database in this process (embedded/).
+  const embedded = isEmbeddedUrl(databaseUrl);
   return defineConfig({
     clientUrl: databaseUrl,
+    // PGlite has its one database: nothing to create.
+    ...(embedded ? { driver: PgliteDriver, ensureDatabase: false } : {}),
     entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolMax },
     // A connection lost inside a transaction must not stay checked out forever (see pool-guard.ts).
-    driverOptions: { onPoolCreated: reclaimDeadConnections, connectionTimeoutMillis: connectTimeoutMs },
+    driverOptions: embedded ? {} : { onPoolCreated: reclaimDeadConnections, connectionTimeoutMillis: connectTimeoutMs },
     migrations: {
       migrationsList: migrations,
       transactional: true,
       allOrNothing: true,
+      // The callers say what they applied (db:migrate prints the list; the embedded profile migrates at every start).
+      silent: true,
       snapshot: false,
       path: 'src/persistence/migrations',
       emit: 'ts',

@@ -44,35 +44,27 @@ export interface EventSubscriber extends EventSource {
   close(): Promise<void>;
 }
 
-/**
- * Subscribes one dedicated Redis connection to the event channel (ioredis re-subscribes after a
- * reconnect) and fans each message out to the local listeners of its type. Each `subscribe`
- * is a Repeater whose `return()` removes its listener at once.
- */
-export function createEventSubscriber(redisUrl: string, prefix: string, logger: Logger): EventSubscriber {
-  const channel = eventChannel(prefix);
-  const listeners = new Map<EventType, Set<(event: DomainEvent) => void>>();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'event subscriber: Redis error'));
-  redis.on('message', (from: string, message: string) => {
-    if (from !== channel) return;
-    let event: DomainEvent;
-    try {
-      event = JSON.parse(message) as DomainEvent;
-    } catch {
-      logger.warn({ channel }, 'event subscriber: ignored a message that is not JSON');
-      return;
-    }
-    for (const listener of listeners.get(event.type) ?? []) listener(event);
-  });
-  const ready = redis
-    .connect()
-    .then(() => redis.subscribe(channel))
-    .then(() => undefined);
-  ready.catch((err: Error) => logger.error({ err: err.message }, 'event subscriber: could not subscribe; subscriptions get no events until Redis answers'));
+/** Local subscriptions by event type, fed by whatever carries the events to this process. */
+export interface EventListeners {
+  subscribe: EventSubscriber['subscribe'];
+  listenerCount: EventSubscriber['listenerCount'];
+  /** Hands one published message (JSON of a DomainEvent) to the listeners of its type. */
+  dispatch(message: string): void;
+}
 
+export function createEventListeners(logger: Logger, source: string): EventListeners {
+  const listeners = new Map<EventType, Set<(event: DomainEvent) => void>>();
   return {
-    ready,
+    dispatch(message) {
+      let event: DomainEvent;
+      try {
+        event = JSON.parse(message) as DomainEvent;
+      } catch {
+        logger.warn({ source }, 'event subscriber: ignored a message that is not JSON');
+        return;
+      }
+      for (const listener of listeners.get(event.type) ?? []) listener(event);
+    },
     subscribe(type) {
       return new Repeater<DomainEvent>(async (push, stop) => {
         const listener = (event: DomainEvent) => {
@@ -99,6 +91,32 @@ export function createEventSubscriber(redisUrl: string, prefix: string, logger: 
     listenerCount(type) {
       return listeners.get(type)?.size ?? 0;
     },
+  };
+}
+
+/**
+ * Subscribes one dedicated Redis connection to the event channel (ioredis re-subscribes after a
+ * reconnect) and fans each message out to the local listeners of its type. Each `subscribe`
+ * is a Repeater whose `return()` removes its listener at once.
+ */
+export function createEventSubscriber(redisUrl: string, prefix: string, logger: Logger): EventSubscriber {
+  const channel = eventChannel(prefix);
+  const listeners = createEventListeners(logger, channel);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'event subscriber: Redis error'));
+  redis.on('message', (from: string, message: string) => {
+    if (from === channel) listeners.dispatch(message);
+  });
+  const ready = redis
+    .connect()
+    .then(() => redis.subscribe(channel))
+    .then(() => undefined);
+  ready.catch((err: Error) => logger.error({ err: err.message }, 'event subscriber: could not subscribe; subscriptions get no events until Redis answers'));
+
+  return {
+    ready,
+    subscribe: listeners.subscribe,
+    listenerCount: listeners.listenerCount,
     async close() {
       redis.disconnect();
     },

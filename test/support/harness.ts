@@ -3,22 +3,20 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { QueryLimits } from '../../src/graphql/limits/query-protection.js';
-import { createRedisRateLimiter } from '../../src/http/rate-limit.js';
-import { createRedisConnectionSlots } from '../../src/realtime/connection-slots.js';
 import { deleteKeys } from './redis-keys.js';
-import { redisQueueBackend } from '../../workers/queue-backend.js';
+import { createPlatform } from '../../src/platform/platform.js';
 import type { Queues, WebhookRetryPolicy } from '../../workers/queues.js';
 import { startWorkerStack, type WorkerStack } from '../../workers/worker-stack.js';
 import { createSecretBox, type SecretBox } from '../../src/domain/webhooks/secret-box.js';
 import type { WebhookUrlPolicy } from '../../src/domain/webhooks/url-policy.js';
-import { createEventSubscriber, type EventSubscriber } from '../../src/realtime/event-bus.js';
+import type { EventSubscriber } from '../../src/realtime/event-bus.js';
 import { DEFAULT_POLICY } from '../../src/domain/settlement/settle-contract.js';
 import type { QualityScores } from '../../src/domain/quality/quality-scores.js';
 import { bootstrapOperator } from '../../src/domain/access/organizations.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
-import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
+import type { MikroORM } from '../../src/persistence/orm.js';
 import { createApiServer, type ApiServer } from '../../src/server.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
+import { TEST_DATABASE_URL, TEST_PROFILE, TEST_REDIS_URL } from './env.js';
 import { truncateAll } from './tables.js';
 
 export { rowCounts, truncateAll } from './tables.js';
@@ -90,39 +88,30 @@ export interface Harness {
 export const TEST_WEBHOOK_KEY = Buffer.alloc(32, 0x42);
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const orm = await createOrm(TEST_DATABASE_URL, 20);
   const clock = new ManualClock(new Date());
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const prefix = `bx-test-${randomBytes(4).toString('hex')}`;
+  // The one place the test profile is chosen: database, queues, fan-out, buckets and connection slots.
+  const platform = await createPlatform({ profile: TEST_PROFILE, databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL, prefix, logger, poolMax: 20 });
+  const { orm } = platform;
   const rateLimitPrefix = `${prefix}:rl`;
-  const limiterRedis = options.rateLimit ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
-  const rateLimiter =
-    limiterRedis && options.rateLimit
-      ? createRedisRateLimiter({
-          redis: limiterRedis,
-          prefix: rateLimitPrefix,
-          logger,
-          anonymousPoints: options.rateLimit.points,
-          ingestPoints: options.rateLimit.points,
-          ...options.rateLimit,
-        })
-      : undefined;
+  const rateLimiter = options.rateLimit
+    ? platform.rateLimiter({ prefix: rateLimitPrefix, anonymousPoints: options.rateLimit.points, ingestPoints: options.rateLimit.points, ...options.rateLimit })
+    : undefined;
   const slotLimits = options.subscriptionLimits;
   const connectionSlotsPrefix = `${prefix}:ws`;
-  const slotsRedis = slotLimits?.connectionsPerKey ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
-  const connectionSlots =
-    slotsRedis && slotLimits?.connectionsPerKey
-      ? createRedisConnectionSlots({
-          redis: slotsRedis,
-          prefix: connectionSlotsPrefix,
-          limit: slotLimits.connectionsPerKey,
-          ...(slotLimits.connectionsPerOrganization ? { organizationLimit: slotLimits.connectionsPerOrganization } : {}),
-          logger,
-          ...(slotLimits.leaseMs ? { leaseMs: slotLimits.leaseMs } : {}),
-        })
-      : undefined;
+  const connectionSlots = slotLimits?.connectionsPerKey
+    ? platform.connectionSlots({
+        prefix: connectionSlotsPrefix,
+        limit: slotLimits.connectionsPerKey,
+        ...(slotLimits.connectionsPerOrganization ? { organizationLimit: slotLimits.connectionsPerOrganization } : {}),
+        ...(slotLimits.leaseMs ? { leaseMs: slotLimits.leaseMs } : {}),
+      })
+    : undefined;
+  // Keys the Redis profile leaves behind under this harness's prefix, removed at close.
+  const redisKeys = TEST_PROFILE === 'redis' && (rateLimiter || connectionSlots) ? new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   const secrets = createSecretBox(TEST_WEBHOOK_KEY);
-  const backend = options.workers || options.realtime ? redisQueueBackend({ url: TEST_REDIS_URL, prefix, logger }) : undefined;
+  const backend = options.workers || options.realtime ? platform.backend : undefined;
   // What workers/main.ts runs, but with the harness's clock, a fast relay and no sweeper schedules
   // (tests run the sweepers by hand); `realtime` consumes only the webhooks queue.
   const stack = backend
@@ -147,7 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         run: { consume: options.workers ? undefined : ['webhooks'], schedules: false },
       })
     : undefined;
-  const events = createEventSubscriber(TEST_REDIS_URL, prefix, logger);
+  const events = platform.events();
   await events.ready;
   const api = await createApiServer({
     orm,
@@ -178,25 +167,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     api,
     operatorKey: '',
     ...(stack ? { stack, queues: stack.queues, workers: stack.workers } : {}),
-    ...(limiterRedis ? { rateLimitPrefix } : {}),
-    ...(slotsRedis ? { connectionSlotsPrefix } : {}),
+    ...(rateLimiter ? { rateLimitPrefix } : {}),
+    ...(connectionSlots ? { connectionSlotsPrefix } : {}),
     async close() {
       await stack?.close();
       await api.close();
-      if (slotsRedis) {
-        await deleteKeys(slotsRedis, `${connectionSlotsPrefix}:*`);
-        slotsRedis.disconnect();
+      if (redisKeys) {
+        if (connectionSlots) await deleteKeys(redisKeys, `${connectionSlotsPrefix}:*`);
+        if (rateLimiter) await deleteKeys(redisKeys, `${rateLimitPrefix}:*`);
+        redisKeys.disconnect();
       }
-      if (limiterRedis) {
-        await deleteKeys(limiterRedis, `${rateLimitPrefix}:*`);
-        limiterRedis.disconnect();
-      }
-      if (stack && backend) {
-        for (const queue of stack.queues.all) await queue.obliterate({ force: true });
-        await backend.close();
-      }
+      if (stack) for (const queue of stack.queues.all) await queue.obliterate({ force: true });
       await events.close();
-      await orm.close();
+      await platform.close();
     },
   };
 }
