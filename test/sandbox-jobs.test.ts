@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { relayInternalEvents } from '../src/domain/events/outbox.js';
+import { recomputeScores } from '../src/domain/quality/recompute-scores.js';
+import { clockOfSandbox } from '../src/domain/sandbox/world-clock.js';
 import { DEFAULT_POLICY } from '../src/domain/settlement/settle-contract.js';
 import { advanceJobId, afterCommit } from '../workers/after-commit.js';
 import { sweep } from '../workers/clearing.processor.js';
@@ -78,7 +80,8 @@ describeNeeding(import.meta.url, ['redis'])('the work of an advance', () => {
     const id = advanceJobId(s.id, 1);
     for (const queue of ['clearing', 'settlement', 'quality', 'webhooks'] as const) expect(await jobIds(queue)).toEqual([id]);
     expect((await queues.quality.getJob(id))!.data).toEqual({ sandboxId: s.id });
-    // A second advance asks for a second set.
+    // Its rescore runs (the quality job above, as a worker would), so the clock is applied; a second advance asks for a second set.
+    await recomputeScores(h.orm.em.fork(), await clockOfSandbox(h.orm.em.fork(), h.clock, s.id), s.id);
     await advance(new Date(s.clock.now().getTime() + 60_000));
     await dispatchOnce(deps);
     expect(await jobIds('clearing')).toEqual([id, advanceJobId(s.id, 2)].sort());

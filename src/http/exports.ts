@@ -22,7 +22,13 @@ import { awardsCsv, routingPlanDownloadCsv } from '../domain/clearing/clearing-c
 import { getClearingResult, getRoutingPlan, listContracts, spikeForBrand } from '../domain/clearing/clearing-queries.js';
 import { invoiceDownloadCsv, statementDownloadCsv } from '../domain/settlement/finance-csv.js';
 import { getInvoice } from '../domain/settlement/finance-queries.js';
-import { accountStatement } from '../domain/settlement/statement-queries.js';
+import {
+  accountStatement,
+  MAX_STATEMENT_ENTRIES,
+  statementEntryCount,
+  statementSummary,
+  StatementTooLongError,
+} from '../domain/settlement/statement-queries.js';
 import { isUuid } from '../domain/shared/ids.js';
 import { AccessError } from '../domain/shared/result.js';
 import { payFor, rateSubject } from '../graphql/limits/operation-admission.js';
@@ -34,6 +40,8 @@ import { requestLocals } from './request-log.js';
 export const EXPORTS_PATH = '/exports';
 /** Points of the rate budget one download costs: about a page of 100 rows of the GraphQL field. */
 export const EXPORT_COST = 100;
+/** A statement download pays EXPORT_COST per started STATEMENT_ROWS_PER_COST entries: its work grows with the period. */
+export const STATEMENT_ROWS_PER_COST = 1_000;
 
 export interface ExportDeps {
   fork: () => EntityManager;
@@ -71,19 +79,23 @@ function fileName(value: string): string {
 /** A route: authenticate, charge, build the CSV, and answer errors as the GraphQL endpoint would. */
 function download(
   deps: ExportDeps,
-  build: (em: EntityManager, principal: Principal | null, req: Request) => Promise<{ name: string; csv: string }>,
+  build: (em: EntityManager, principal: Principal | null, req: Request, charge: (points: number) => Promise<void>) => Promise<{ name: string; csv: string }>,
 ): RequestHandler {
   return async (req: Request, res: Response) => {
+    // Refusals too: a 401/404 answer is the caller's own, never for a shared cache.
+    res.setHeader('cache-control', 'private, no-store');
     try {
       const em = deps.fork();
       const principal = await deps.principalFor(em, req);
       if (principal) requestLocals(res).apiKeyId = principal.apiKeyId;
+      const charge = async (points: number) => {
+        const { decision, refusal } = await payFor(deps.rateLimiter, rateSubject(principal, req.ip), points);
+        if (decision) res.set(Object.fromEntries(rateLimitHeaders(decision)));
+        if (refusal) throw refusal;
+      };
       // Without credentials the answer is 401, paid for by the client address as a wrong key is.
-      const { decision, refusal } = await payFor(deps.rateLimiter, rateSubject(principal, req.ip), principal ? EXPORT_COST : 1);
-      if (decision) res.set(Object.fromEntries(rateLimitHeaders(decision)));
-      if (refusal) throw refusal;
-      const { name, csv } = await build(em, principal, req);
-      res.setHeader('cache-control', 'private, no-store');
+      await charge(principal ? EXPORT_COST : 1);
+      const { name, csv } = await build(em, principal, req, charge);
       res.setHeader('x-content-type-options', 'nosniff');
       res.setHeader('content-disposition', `attachment; filename="${fileName(name)}.csv"`);
       res.type('text/csv; charset=utf-8').send(csv);
@@ -95,8 +107,9 @@ function download(
 
 function answerError(res: Response, error: unknown): void {
   if (error instanceof AccessError) return sendError(res, STATUS[error.code], error.code, error.message);
-  if (error instanceof BadInput) {
-    res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'BAD_USER_INPUT', field: error.field } }] });
+  const bad = error instanceof StatementTooLongError ? new BadInput('to', error.message) : error;
+  if (bad instanceof BadInput) {
+    res.status(400).json({ errors: [{ message: bad.message, extensions: { code: 'BAD_USER_INPUT', field: bad.field } }] });
     return;
   }
   if (error instanceof GraphQLError) {
@@ -160,11 +173,16 @@ export function exportRoutes(deps: ExportDeps): Router {
   );
   router.get(
     '/statement.csv',
-    download(deps, async (em, principal, req) => {
+    download(deps, async (em, principal, req, charge) => {
       const accountId = uuidParam(req.query.accountId, 'accountId');
       const from = instantParam(req.query.from, 'from');
       const to = instantParam(req.query.to, 'to');
       if (to.getTime() <= from.getTime()) throw new BadInput('to', '`to` must be after `from`');
+      // Priced by its length (the first EXPORT_COST is paid), and bounded: a longer period is asked for in parts.
+      const entries = await statementEntryCount(em, await statementSummary(em, principal, accountId, from, to));
+      if (entries > MAX_STATEMENT_ENTRIES) throw new BadInput('to', new StatementTooLongError(entries).message);
+      const more = Math.ceil(entries / STATEMENT_ROWS_PER_COST) - 1;
+      if (more > 0) await charge(more * EXPORT_COST);
       const statement = await accountStatement(em, principal, accountId, from, to);
       const owner = (await organizationsByIds(em, principal, [statement.account.organizationId])).get(statement.account.organizationId);
       const day = (d: Date) => d.toISOString().slice(0, 10);

@@ -68,7 +68,9 @@ export function qualityIngestRoute(deps: QualityIngestDeps): [RequestHandler, Re
           body,
         });
         if (!check.ok) throw new SignatureRefusal(check.code === 'REPLAYED' ? 409 : 401, check.code, check.message);
-        const signer: RateSubject = { kind: 'ingest', organizationId: check.principal.organizationId };
+        // A sandbox's brands share one budget: its operator view makes organisations at will.
+        const { sandboxId, organizationId } = check.principal;
+        const signer: RateSubject = { kind: 'ingest', organizationId: sandboxId ? `sandbox:${sandboxId}` : organizationId };
         let events: QualityEventInput[];
         try {
           events = parseEvents(body);

@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import { Router, type Express, type RequestHandler } from 'express';
-import type { Principal } from '../domain/access/principal.js';
+import { isPlatformOperator, type Principal } from '../domain/access/principal.js';
 import { chargeFailedAuthentication } from '../graphql/limits/operation-admission.js';
 import { sendError } from './http-errors.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
@@ -73,8 +73,9 @@ export function operatorsOnly(authenticate: QueueBoardDeps['authenticate'], rate
       return;
     }
     requestLocals(res).apiKeyId = principal.apiKeyId;
-    if (principal.role !== 'OPERATOR') {
-      sendError(res, 403, 'FORBIDDEN', `The queue dashboard is for OPERATOR keys; this key has ${principal.role}`);
+    if (!isPlatformOperator(principal)) {
+      const why = principal.sandboxId ? 'this is a sandbox key, which acts in its sandbox only' : `this key has ${principal.role}`;
+      sendError(res, 403, 'FORBIDDEN', `The queue dashboard is for the live operator's OPERATOR keys; ${why}`);
       return;
     }
     next();

@@ -19,7 +19,9 @@ import type { Logger } from '../logger.js';
  * Who pays: a key by its id (never its secret); an organisation for the batches it signs (a
  * budget of its own, apart from its keys'); a client address for everyone else.
  */
-export type RateSubject = { kind: 'key'; apiKeyId: string } | { kind: 'ingest'; organizationId: string } | { kind: 'ip'; address: string };
+/** Whose bucket pays: a live key's own; a sandbox's, shared by all its keys; signed ingestion's per organisation; a client address's. */
+export type RateSubject =
+  { kind: 'key'; apiKeyId: string } | { kind: 'sandbox'; sandboxId: string } | { kind: 'ingest'; organizationId: string } | { kind: 'ip'; address: string };
 
 export interface RateDecision {
   allowed: boolean;
@@ -132,6 +134,8 @@ export function createRedisRateLimiter(options: RateLimitOptions): RateLimiter {
     switch (subject.kind) {
       case 'key':
         return [points, `${prefix}:key:${subject.apiKeyId}`];
+      case 'sandbox':
+        return [points, `${prefix}:sandbox:${subject.sandboxId}`];
       case 'ingest':
         return [ingestPoints, `${prefix}:ingest:${subject.organizationId}`];
       case 'ip':

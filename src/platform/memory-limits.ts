@@ -19,6 +19,8 @@ export function capacityOf(limits: BucketLimits, subject: RateSubject): [number,
   switch (subject.kind) {
     case 'key':
       return [limits.points, `key:${subject.apiKeyId}`];
+    case 'sandbox':
+      return [limits.points, `sandbox:${subject.sandboxId}`];
     case 'ingest':
       return [limits.ingestPoints, `ingest:${subject.organizationId}`];
     case 'ip':

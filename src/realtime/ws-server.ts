@@ -170,9 +170,15 @@ export function attachSubscriptionServer(httpServer: Server, deps: SubscriptionS
     }
     connections.set(ctx, { principal, rateLimitedInARow: 0 });
     if (!slots) return true;
-    const slot = await slots.acquire(principal.apiKeyId, principal.organizationId);
+    // A sandbox's connections are counted together, as one organisation's: its organisations' keys would otherwise multiply them.
+    const slot = await slots.acquire(principal.apiKeyId, principal.sandboxId ? `sandbox:${principal.sandboxId}` : principal.organizationId);
     if (!slot.admitted) {
-      const holder = slot.scope === 'organization' ? 'this organisation (all its API keys together)' : 'this API key';
+      const holder =
+        slot.scope !== 'organization'
+          ? 'this API key'
+          : principal.sandboxId
+            ? 'this sandbox (all its API keys together)'
+            : 'this organisation (all its API keys together)';
       socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `TOO_MANY_CONNECTIONS: ${holder} already has ${slot.limit} open connections`);
       return false;
     }

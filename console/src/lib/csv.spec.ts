@@ -87,4 +87,8 @@ describe('other CSV', () => {
       ]),
     ).toBe('a,"b,c"\r\n1,\r\n"say ""hi""",-2\r\n');
   });
+
+  it('neutralises text a spreadsheet would run as a formula, and leaves numbers alone', () => {
+    expect(toCsv([['=1+1', '+A1', '-2+3', '@cmd', '\t=1', '-4.00', -3, 'a=b']])).toBe("'=1+1,'+A1,'-2+3,'@cmd,'\t=1,-4.00,-3,a=b\r\n");
+  });
 });

@@ -209,10 +209,16 @@ export function parseDeliveryCsv(text: string): Parsed<DeliveryRow> {
   return problems.length ? { ok: false, problems } : { ok: true, rows };
 }
 
-/** One CSV line per row, quoted where needed (RFC 4180), with CRLF line ends. */
+/**
+ * One CSV line per row, quoted where needed (RFC 4180), with CRLF line ends. A text cell a
+ * spreadsheet would run as a formula (starting with = + - @, TAB or CR) gets a leading quote:
+ * names and titles come from other tenants. Plain numbers (-2, -4.00) stay numbers. The same
+ * rules as the API's downloads (src/domain/shared/csv.ts).
+ */
 export function toCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string {
   const quote = (v: string | number | null | undefined) => {
-    const s = v === null || v === undefined ? '' : String(v);
+    const text = v === null || v === undefined ? '' : String(v);
+    const s = /^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text) ? `'${text}` : text;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return rows.map((r) => r.map(quote).join(',')).join('\r\n') + '\r\n';

@@ -32,6 +32,13 @@ export interface Principal {
 export const worldOf = (p: Pick<Principal, 'sandboxId'> | null): string | null => p?.sandboxId ?? null;
 
 /**
+ * The platform's own operator: an OPERATOR key of the live world. A sandbox's "Operator view"
+ * keys have the OPERATOR role too, but any live brand or vendor can make one: anything of the
+ * platform outside the worlds (the queue dashboard) asks for this, never for the role alone.
+ */
+export const isPlatformOperator = (p: Pick<Principal, 'role' | 'sandboxId'>): boolean => p.role === 'OPERATOR' && !p.sandboxId;
+
+/**
  * Roles an API key may carry for each kind of organisation. FINANCE fits every kind that has
  * money; an AUDITOR organisation holds AUDITOR keys only, so (as its keys cannot issue keys)
  * only the operator ever issues one.

@@ -9,6 +9,8 @@
  * Those points come first from the rounding, then from the shares furthest above their exact
  * value; a share is off its exact value by less than 1 point plus the number of such vendors.
  */
+import { csvCell } from '../shared/csv.js';
+
 export interface RoutingShare {
   vendorId: string;
   seats: number;
@@ -57,13 +59,12 @@ export function routingPlan(
 
 /** CSV for loading into an ACD: one row per interval and vendor. */
 export function routingPlanCsv(plan: RoutingInterval[], intervalMinutes: number, vendorNames: ReadonlyMap<string, string>): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = ['interval_index,interval_start,interval_end,vendor_id,vendor_name,seats,share_percent'];
   for (const i of plan) {
     const end = new Date(Date.parse(i.startsAt) + intervalMinutes * 60_000).toISOString();
     for (const s of i.shares) {
       const percent = `${Math.floor(s.basisPoints / 100)}.${String(s.basisPoints % 100).padStart(2, '0')}`;
-      lines.push([String(i.index), i.startsAt, end, s.vendorId, quote(vendorNames.get(s.vendorId) ?? ''), String(s.seats), percent].join(','));
+      lines.push([String(i.index), i.startsAt, end, s.vendorId, csvCell(vendorNames.get(s.vendorId) ?? ''), String(s.seats), percent].join(','));
     }
   }
   return `${lines.join('\n')}\n`;

@@ -4,6 +4,7 @@ import { SandboxSchema, type Sandbox } from '../../persistence/entities/access.j
 import { authenticated, type Principal } from '../access/principal.js';
 import { recordInternalEvent } from '../events/outbox.js';
 import { AccessError, fail, ok, type Result } from '../shared/result.js';
+import { lastAdvanceApplied } from './test-clock.js';
 
 /** The furthest one advance may move a test clock: a year covers any spike's life, with room for disputes. */
 export const MAX_ADVANCE_MS = 366 * 86_400_000;
@@ -28,6 +29,11 @@ export async function advanceTestClock(em: EntityManager, actor: Principal | nul
     }
     if (to.getTime() - sandbox.clockTime.getTime() > MAX_ADVANCE_MS) {
       return fail<Sandbox>('VALIDATION', 'One advance moves the clock at most 366 days', 'to');
+    }
+    // One advance's work at a time per sandbox (as Stripe's test clocks): each advance queues
+    // sweeps and a rescore on the queues the live market shares.
+    if (!(await lastAdvanceApplied(tem, sandboxId))) {
+      return fail<Sandbox>('VALIDATION', 'The previous advance is still being applied: advance again when testClock.status is READY', 'to');
     }
     sandbox.clockTime = to;
     sandbox.advanceCount += 1;

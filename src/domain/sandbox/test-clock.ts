@@ -21,19 +21,28 @@ export interface TestClock {
  */
 export async function testClock(em: EntityManager, actor: Principal | null, sandboxId: string, graceMs: number): Promise<TestClock> {
   const sandbox = await visibleSandbox(em, actor, sandboxId);
-  const [pending] = await em.execute<{ relayed: boolean; scored: boolean }[]>(
+  const [applied, spikes, contracts] = await Promise.all([
+    lastAdvanceApplied(em, sandboxId),
+    dueSpikeIds(em, sandbox.clockTime, 1, sandboxId),
+    dueContractIds(em, sandbox.clockTime, graceMs, 1, sandboxId),
+  ]);
+  const ready = applied && spikes.length === 0 && contracts.length === 0;
+  return { sandbox, status: ready ? 'READY' : 'ADVANCING' };
+}
+
+/**
+ * Whether the sandbox's last advance has been applied: its event relayed (its jobs queued) and
+ * the sandbox scored at the clock's time. True before any advance.
+ */
+export async function lastAdvanceApplied(em: EntityManager, sandboxId: string): Promise<boolean> {
+  const [row] = await em.execute<{ relayed: boolean; scored: boolean }[]>(
     `select not exists (select 1 from domain_event e where e.type = 'sandbox.clock_advanced' and e.published_at is null
                           and e.payload->>'sandboxId' = ?) as relayed,
             (x.advance_count = 0 or exists (select 1 from scoring_run r where r.sandbox_id = x.id and r.computed_at >= x.clock_time)) as scored
        from sandbox x where x.id = ?`,
     [sandboxId, sandboxId],
   );
-  const [spikes, contracts] = await Promise.all([
-    dueSpikeIds(em, sandbox.clockTime, 1, sandboxId),
-    dueContractIds(em, sandbox.clockTime, graceMs, 1, sandboxId),
-  ]);
-  const ready = !!pending?.relayed && !!pending.scored && spikes.length === 0 && contracts.length === 0;
-  return { sandbox, status: ready ? 'READY' : 'ADVANCING' };
+  return !!row?.relayed && !!row.scored;
 }
 
 /** The sandbox if the caller is one of its keys or its creator's (live) keys; NOT_FOUND otherwise, deleted ones included. */

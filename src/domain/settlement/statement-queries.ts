@@ -3,6 +3,7 @@ import type { LedgerAccountSchema, LedgerEntrySchema, LedgerTransactionSchema } 
 import type { RowOf } from '../../persistence/rows.js';
 import { requireRole, type Principal } from '../access/principal.js';
 import { inWorldSql, worldParam } from '../sandbox/world.js';
+import { csvText } from '../shared/csv.js';
 import { toPage, type Page, type PageRequest } from '../shared/page.js';
 import { AccessError } from '../shared/result.js';
 import type { AccountBalance } from './finance-queries.js';
@@ -61,9 +62,38 @@ export async function statementSummary(em: EntityManager, actor: Principal | nul
   };
 }
 
-/** The whole statement, every entry of the period (the CSV download and the deprecated `csv` field): the same check as statementSummary. */
+/**
+ * Most entries one whole statement holds (the CSV download, the deprecated `csv` field): it is
+ * built in memory, so without a bound one request for a busy account over a long period holds
+ * every posting it ever had. A longer period is asked for in parts, or paged (`entries`).
+ */
+export const MAX_STATEMENT_ENTRIES = 100_000;
+
+/** A whole statement asked for over a period with more than MAX_STATEMENT_ENTRIES entries. */
+export class StatementTooLongError extends Error {
+  constructor(readonly entries: number) {
+    super(`The period has ${entries} entries; one statement download holds at most ${MAX_STATEMENT_ENTRIES}: ask for a shorter period, or page \`entries\``);
+  }
+}
+
+/** How many entries the statement's period has: an index-only count (ledger_entry_account_posted_index). */
+export async function statementEntryCount(em: EntityManager, s: Pick<StatementSummary, 'account' | 'from' | 'to'>): Promise<number> {
+  const [row] = await em.execute<{ n: string }[]>(`select count(*)::text as n from ledger_entry where account_id = ? and posted_at >= ? and posted_at < ?`, [
+    s.account.accountId,
+    s.from,
+    s.to,
+  ]);
+  return Number(row!.n);
+}
+
+/**
+ * The whole statement, every entry of the period (the CSV download and the deprecated `csv` field): the same check as statementSummary,
+ * and StatementTooLongError over MAX_STATEMENT_ENTRIES.
+ */
 export async function accountStatement(em: EntityManager, actor: Principal | null, accountId: string, from: Date, to: Date): Promise<Statement> {
   const summary = await statementSummary(em, actor, accountId, from, to);
+  const count = await statementEntryCount(em, summary);
+  if (count > MAX_STATEMENT_ENTRIES) throw new StatementTooLongError(count);
   const rows = await em.execute<Omit<EntryRow, 'balance'>[]>(
     `select e.id, e.transaction_id, t.kind, t.description, e.posted_at, e.amount_minor::text as amount_minor
        from ledger_entry e join ledger_transaction t on t.id = e.transaction_id
@@ -91,9 +121,14 @@ export function statementCsv(s: Statement): string {
   lines.push(`${s.from.toISOString()},,OPENING,Opening balance,0,${s.openingMinor}`);
   for (const e of s.entries)
     lines.push(
-      [e.postedAt.toISOString(), e.transactionId, e.kind, `"${e.description.replace(/"/g, '""')}"`, e.amountMinor.toString(), e.balanceMinor.toString()].join(
-        ',',
-      ),
+      [
+        e.postedAt.toISOString(),
+        e.transactionId,
+        e.kind,
+        `"${csvText(e.description).replace(/"/g, '""')}"`,
+        e.amountMinor.toString(),
+        e.balanceMinor.toString(),
+      ].join(','),
     );
   lines.push(`${s.to.toISOString()},,CLOSING,Closing balance,0,${s.closingMinor}`);
   return `${lines.join('\n')}\n`;

@@ -18,12 +18,24 @@ function random16(): Buffer {
   return out;
 }
 
+/** How far from real time an id's time may be and still belong to the process's real-time sequence. */
+const REAL_TIME_TOLERANCE_MS = 60_000;
+/** Other timelines (sandbox test clocks, frozen between advances): the last counter used per millisecond, the newest few only. */
+const elsewhere = new Map<number, number>();
+const ELSEWHERE_KEPT = 1_024;
+
 /**
  * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then randomness. Ids sort by creation time,
  * which makes them usable as keyset-pagination cursors. Within one millisecond a 12-bit
  * counter keeps ids from one process strictly increasing.
+ *
+ * An id at a time far from real time (a sandbox's test clock: a year ahead after an advance)
+ * belongs to another timeline: it takes its own per-millisecond counter and leaves the
+ * process's real-time sequence alone. Before that, one such id moved the sequence to the
+ * sandbox's time and every live id made after it carried that time (review of issue 16).
  */
 export function uuidv7(now: number = Date.now()): string {
+  if (Math.abs(now - Date.now()) > REAL_TIME_TOLERANCE_MS) return onOtherTimeline(now);
   if (now <= lastMs) {
     counter += 1;
     if (counter > 0xfff) {
@@ -34,8 +46,24 @@ export function uuidv7(now: number = Date.now()): string {
     lastMs = now;
     counter = 0;
   }
+  return format(lastMs, counter);
+}
+
+function onOtherTimeline(now: number): string {
+  let ms = now;
+  let next = (elsewhere.get(ms) ?? -1) + 1;
+  while (next > 0xfff) {
+    ms += 1;
+    next = (elsewhere.get(ms) ?? -1) + 1;
+  }
+  elsewhere.delete(ms); // re-inserted last: the map keeps the most recently used
+  elsewhere.set(ms, next);
+  if (elsewhere.size > ELSEWHERE_KEPT) elsewhere.delete(elsewhere.keys().next().value!);
+  return format(ms, next);
+}
+
+function format(ms: number, counter: number): string {
   const bytes = random16();
-  const ms = lastMs;
   bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
   bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
   bytes[2] = Math.floor(ms / 2 ** 24) & 0xff;

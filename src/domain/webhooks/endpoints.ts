@@ -76,9 +76,9 @@ export async function registerWebhookEndpoint(
       return fail('VALIDATION', `${type} events never reach a ${org.kind} organisation (possible: ${allowed.join(', ')})`, `input.eventTypes[${i}]`);
   }
   // Counted here for the common case; the guarantee under concurrent registrations is the
-  // database's (Migration20261207121000), whose refusal is answered the same way below.
-  const active = await em.count(WebhookEndpointSchema, { organizationId, status: 'ACTIVE' });
-  if (active >= MAX_ACTIVE_ENDPOINTS) return tooManyEndpoints();
+  // database's (Migration20261207121000, 240000), whose refusal is answered the same way below.
+  // A sandbox's organisations share one count: six organisations must not bring six caps.
+  if ((await activeEndpoints(em, org)) >= MAX_ACTIVE_ENDPOINTS) return tooManyEndpoints();
 
   const id = uuidv7();
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
@@ -105,8 +105,21 @@ export async function registerWebhookEndpoint(
   return ok({ endpoint, secret });
 }
 
+async function activeEndpoints(em: EntityManager, org: { id: string; sandboxId: string | null }): Promise<number> {
+  if (!org.sandboxId) return em.count(WebhookEndpointSchema, { organizationId: org.id, status: 'ACTIVE' });
+  const [row] = await em.execute<{ n: string }[]>(
+    `select count(*)::text as n from webhook_endpoint e join organization o on o.id = e.organization_id where o.sandbox_id = ? and e.status = 'ACTIVE'`,
+    [org.sandboxId],
+  );
+  return Number(row!.n);
+}
+
 function tooManyEndpoints<T>(): Result<T> {
-  return fail('VALIDATION', `An organisation has at most ${MAX_ACTIVE_ENDPOINTS} active endpoints; disable one first`, 'input.url');
+  return fail(
+    'VALIDATION',
+    `An organisation (a sandbox: all its organisations together) has at most ${MAX_ACTIVE_ENDPOINTS} active endpoints; disable one first`,
+    'input.url',
+  );
 }
 
 /** The database's refusal of an endpoint beyond the limit (the trigger names this constraint). */

@@ -59,9 +59,15 @@ export function costWithinLimit(
   return cost > maxCost ? { error: tooComplex(cost, maxCost) } : { cost };
 }
 
-/** Keys pay from their own bucket; callers without a valid key from their client address's. */
+/**
+ * Live keys pay from their own bucket; a sandbox's keys from one bucket of the sandbox, whichever
+ * of its organisations they belong to (else its 6 organisations × 50 keys would each bring a
+ * budget: 30 times the key cap per sandbox); callers without a valid key from their client
+ * address's.
+ */
 export function rateSubject(principal: Principal | null, clientIp: string | undefined): RateSubject {
-  return principal ? { kind: 'key', apiKeyId: principal.apiKeyId } : { kind: 'ip', address: clientIp ?? 'unknown' };
+  if (!principal) return { kind: 'ip', address: clientIp ?? 'unknown' };
+  return principal.sandboxId ? { kind: 'sandbox', sandboxId: principal.sandboxId } : { kind: 'key', apiKeyId: principal.apiKeyId };
 }
 
 /**

@@ -39,7 +39,7 @@ export class SandboxResolver {
 
   @Mutation(() => AdvanceTestClockResult, {
     description:
-      'Moves a sandbox’s test clock forward to `to` (never back, at most 366 days at once). Only that sandbox’s keys. What falls due runs at once; poll testClock until READY.',
+      'Moves a sandbox’s test clock forward to `to` (never back, at most 366 days at once). Only that sandbox’s keys. What falls due runs at once; poll testClock until READY: a ValidationError on `to` refuses the next advance until then.',
   })
   async advanceTestClock(
     @Ctx() ctx: Context,

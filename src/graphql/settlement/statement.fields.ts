@@ -1,5 +1,6 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { accountStatement, statementCsv, statementEntries } from '../../domain/settlement/statement-queries.js';
+import { GraphQLError } from 'graphql';
+import { accountStatement, statementCsv, statementEntries, StatementTooLongError, MAX_STATEMENT_ENTRIES } from '../../domain/settlement/statement-queries.js';
 
 import type { Context } from '../context.js';
 import { MoneyType } from '../common/money.type.js';
@@ -36,12 +37,17 @@ export class StatementFields {
   }
 
   @FieldResolver(() => String, {
-    description: 'The whole statement as CSV, however long the period.',
+    description: `The whole statement as CSV: at most ${MAX_STATEMENT_ENTRIES} entries (BAD_USER_INPUT on \`to\` over that; ask for a shorter period).`,
     deprecationReason:
       'Grows with the period: download GET /exports/statement.csv?accountId=&from=&to= (docs/integrating.md, "CSV downloads") or page `entries`.',
   })
   async csv(@Root() statement: AccountStatementType, @Ctx() ctx: Context): Promise<string> {
     const s = statement.summary;
-    return statementCsv(await accountStatement(ctx.em, ctx.principal, s.account.accountId, s.from, s.to));
+    try {
+      return statementCsv(await accountStatement(ctx.em, ctx.principal, s.account.accountId, s.from, s.to));
+    } catch (error) {
+      if (error instanceof StatementTooLongError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', field: 'to' } });
+      throw error;
+    }
   }
 }

@@ -15,6 +15,7 @@ import { Migration20261207190000 } from './Migration20261207190000.js';
 import { Migration20261207191000 } from './Migration20261207191000.js';
 import { Migration20261207210000 } from './Migration20261207210000.js';
 import { Migration20261207220000 } from './Migration20261207220000.js';
+import { Migration20261207240000 } from './Migration20261207240000.js';
 
 /** Every committed migration, in order. Listed explicitly so that tsx and compiled builds agree. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   { name: 'Migration20261207191000', class: Migration20261207191000 },
   { name: 'Migration20261207210000', class: Migration20261207210000 },
   { name: 'Migration20261207220000', class: Migration20261207220000 },
+  { name: 'Migration20261207240000', class: Migration20261207240000 },
 ];
