@@ -23,9 +23,14 @@ export class NoDataFolderError extends Error {}
  */
 const NEWER_THAN_15 = [/^SET transaction_timeout = .*;\n/gm];
 
-/** The dump, adapted to load on PostgreSQL 15 and newer. */
+/**
+ * The dump, adapted to load on PostgreSQL 15 and newer. Only the preamble (before the first
+ * object) is touched: a row's text that happens to hold such a line stays as it is.
+ */
 export function forPostgres15(dump: string): string {
-  return NEWER_THAN_15.reduce((sql, pattern) => sql.replace(pattern, ''), dump);
+  const firstObject = dump.indexOf('\n-- Name: ');
+  const end = firstObject === -1 ? dump.length : firstObject;
+  return NEWER_THAN_15.reduce((sql, pattern) => sql.replace(pattern, ''), dump.slice(0, end)) + dump.slice(end);
 }
 
 /** Refuses a folder that is missing, not a cluster, or open in a process (`force` for a stale lock after a crash). */
