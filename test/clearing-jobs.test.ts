@@ -156,7 +156,10 @@ describeNeeding(import.meta.url, ['redis'])('exactly once', () => {
     const spikeId = await anOpenSpike(h.url, h.clock, m.brand.key);
     await aBid(h.url, m.vendorA.key, spikeId);
     expect(await clearSpike(h.orm.em.fork() as never, h.clock, neutralQualityScores, spikeId)).toMatchObject({ kind: 'NOT_DUE' });
-    // Simulate a job lost with Redis: remove whatever was scheduled, then let time pass.
+    // Simulate a job lost with Redis: once the relay has scheduled the job (it does so after the
+    // publish commits, so it could otherwise land after the wipe), remove whatever was scheduled,
+    // then let time pass.
+    await outboxRelayed(h);
     await h.queues!.clearing.obliterate({ force: true });
     h.clock.advance(3_600_000);
     const deps = { orm: h.orm, clock: h.clock, scores: neutralQualityScores, logger: pino({ level: 'silent' }), queue: h.queues!.clearing };
