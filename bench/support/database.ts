@@ -1,18 +1,29 @@
 import pg from 'pg';
 import { createOrm, type MikroORM } from '../../src/persistence/orm.js';
+import { EMBEDDED } from './profile.js';
 
-export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench';
+/**
+ * The benchmarks' own database: BENCH_DATABASE_URL, by default a PostgreSQL database of its own,
+ * or in the embedded profile a PGlite data folder of its own (`.burst/bench`: created once by a
+ * child process, as the API creates its folder, so PGlite's initdb peak is not in the measured
+ * process's RSS).
+ */
+export const BENCH_DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? (EMBEDDED ? 'pglite:.burst/bench' : 'postgres://postgres@127.0.0.1:5432/burst_exchange_bench');
+if (EMBEDDED && !BENCH_DATABASE_URL.startsWith('pglite:')) throw new Error(`The embedded profile benchmarks a pglite: database, got ${BENCH_DATABASE_URL}`);
 
 /**
  * The benchmarks' own database, created if missing, migrated, and emptied (every table but the
  * migration log and the scoring policy, which goes back to its default version).
  */
 export async function freshBenchDatabase(poolSize = 4): Promise<MikroORM> {
-  const name = new URL(BENCH_DATABASE_URL).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL.replace(/\/[^/]+$/, '/postgres') });
-  await admin.connect();
-  if (!(await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) await admin.query(`create database "${name.replace(/"/g, '')}"`);
-  await admin.end();
+  if (!EMBEDDED) {
+    const name = new URL(BENCH_DATABASE_URL).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL.replace(/\/[^/]+$/, '/postgres') });
+    await admin.connect();
+    if (!(await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) await admin.query(`create database "${name.replace(/"/g, '')}"`);
+    await admin.end();
+  }
 
   const orm = await createOrm(BENCH_DATABASE_URL, poolSize);
   orm.config.set('logger', () => {});
