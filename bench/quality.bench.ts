@@ -7,7 +7,14 @@
  *   RATE=2000 BATCH=200 BENCH_SECONDS=30 npm run bench:quality
  *
  * The delay of a batch runs from the moment its request is sent to the moment a scoring run that
- * started after the API acknowledged it has committed (the scores then reflect it). Uses its own
+ * started after the API acknowledged it has committed (the scores then reflect it).
+ *
+ * Embedded profile (BURST_PROFILE=embedded, or no DATABASE_URL/REDIS_URL): one PGlite serves one
+ * process, so the API with its workers (as `npm start` runs there) runs in this process, and the
+ * baseline inserts through a pool on the same PGlite; the figures add this process's RSS. PGlite
+ * runs one transaction at a time on one connection (not for load): the defaults there are
+ * RATE=200 BATCH=50 BENCH_SECONDS=10.
+ * Uses its own
  * database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first. Prints figures;
  * asserts nothing.
  */
@@ -20,10 +27,13 @@ import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
 import { percentile } from './support/load.js';
+import { startEmbeddedStack } from './support/embedded-stack.js';
+import { EMBEDDED, memoryLine, sampleRss } from './support/profile.js';
+import { openEmbedded } from '../src/persistence/embedded/embedded-database.js';
 
-const RATE = Number(process.env.RATE ?? 2_000);
-const BATCH = Number(process.env.BATCH ?? 200);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const RATE = Number(process.env.RATE ?? (EMBEDDED ? 200 : 2_000));
+const BATCH = Number(process.env.BATCH ?? (EMBEDDED ? 50 : 200));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (EMBEDDED ? 10 : 30));
 const VENDORS = 50;
 const DB = BENCH_DATABASE_URL;
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -87,7 +97,8 @@ await seed.execute(
   [contactsPerInterval],
 );
 const contractOf = new Map((await seed.execute<{ id: string; vendor_id: string }[]>('select id, vendor_id from contract')).map((c) => [c.vendor_id, c.id]));
-await orm.close();
+if (!EMBEDDED) await orm.close(); // embedded: the database stays open in this process
+const memory = EMBEDDED ? [memoryLine('after seeding')] : [];
 
 let n = 0;
 const KINDS = ['CSAT', 'QA_SCORE', 'FCR', 'ESCALATION'] as const;
@@ -102,8 +113,10 @@ function aBatch(): Record<string, unknown>[] {
 }
 
 // Baseline: the same batches straight into quality_event.
-const db = new pg.Client({ connectionString: DB });
-await db.connect();
+const embeddedDb = EMBEDDED ? await openEmbedded(DB) : null;
+const db = embeddedDb?.pool ?? new pg.Client({ connectionString: DB });
+if (db instanceof pg.Client) await db.connect();
+const baselineRss = sampleRss();
 const baselineEvents = RATE * 10;
 const b0 = performance.now();
 for (let sent = 0; sent < baselineEvents; sent += BATCH) {
@@ -115,6 +128,8 @@ for (let sent = 0; sent < baselineEvents; sent += BATCH) {
   );
 }
 const baselineRate = baselineEvents / ((performance.now() - b0) / 1000);
+if (EMBEDDED) memory.push(`baseline: peak RSS sampled while it ran ${baselineRss.stop().toFixed(0)} MiB`);
+else baselineRss.stop();
 await db.query(`delete from quality_event where external_id like 'baseline-%'`);
 n = 0;
 
@@ -125,14 +140,10 @@ function start(script: string, env: Record<string, string>): ChildProcess {
   });
 }
 // Rate limiting off: the benchmark measures the API, not one key's budget.
-const api = start('src/main.ts', {
-  PORT: String(API_PORT),
-  NODE_ENV: 'production',
-  RATE_LIMIT_POINTS: '0',
-  WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
-  METRICS_TOKEN: randomBytes(16).toString('hex'),
-});
-const workers = start('workers/main.ts', { WORKER_HEALTH_PORT: '0' });
+const apiEnv = { PORT: String(API_PORT), NODE_ENV: 'production', RATE_LIMIT_POINTS: '0' };
+const secrets = { WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'), METRICS_TOKEN: randomBytes(16).toString('hex') };
+const processes = EMBEDDED ? [] : [start('src/main.ts', { ...apiEnv, ...secrets }), start('workers/main.ts', { WORKER_HEALTH_PORT: '0' })];
+const stack = EMBEDDED ? await startEmbeddedStack(DB, { port: API_PORT }) : null;
 for (;;) {
   try {
     if ((await fetch(`http://127.0.0.1:${API_PORT}/healthz`)).ok) break;
@@ -152,13 +163,15 @@ interface Sent {
 }
 const sent: Sent[] = [];
 const runs: { computedAt: number; seenAt: number }[] = [];
-let lastRun = new Date(0);
+let lastRun: Date | string = new Date(0);
 let polling = true;
 const poller = (async () => {
   while (polling) {
-    const rows = (await db.query<{ computed_at: Date }>('select computed_at from scoring_run where computed_at > $1 order by computed_at', [lastRun])).rows;
+    const rows = (await db.query('select computed_at from scoring_run where computed_at > $1 order by computed_at', [lastRun])).rows as {
+      computed_at: Date | string;
+    }[]; // a string from PGlite
     const seenAt = Date.now();
-    for (const r of rows) runs.push({ computedAt: r.computed_at.getTime(), seenAt });
+    for (const r of rows) runs.push({ computedAt: new Date(r.computed_at).getTime(), seenAt });
     if (rows.length) lastRun = rows.at(-1)!.computed_at;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -168,6 +181,7 @@ console.log(`\nIngesting ${RATE} events/s in batches of ${BATCH} for ${SECONDS} 
 const interval = (BATCH / RATE) * 1000;
 const inFlight: Promise<void>[] = [];
 const t0 = Date.now();
+const runRss = sampleRss();
 for (let i = 0; Date.now() - t0 < SECONDS * 1000; i++) {
   const due = t0 + i * interval;
   if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
@@ -192,6 +206,8 @@ const deadline = Date.now() + 30_000;
 while (!runs.some((r) => r.computedAt >= lastAck) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 polling = false;
 await poller;
+if (EMBEDDED) memory.push(`API and workers: peak RSS sampled while ingesting ${runRss.stop().toFixed(0)} MiB`, memoryLine('whole run'));
+else runRss.stop();
 
 const delays = sent
   .flatMap((s) => {
@@ -206,7 +222,8 @@ const stats = (
     'select (select count(*)::int from quality_event) as events, (select count(*)::int from quality_observation) as observations, (select count(*)::int from scoring_run) as runs',
   )
 ).rows[0];
-await db.end();
+if (db instanceof pg.Client) await db.end();
+else await embeddedDb?.close();
 
 console.log(`\nbaseline (bare INSERT of the same batches)  ${baselineRate.toFixed(0).padStart(7)} events/s`);
 console.log(
@@ -217,9 +234,11 @@ console.log(`batch request latency   p50 ${percentile(acks, 50).toFixed(0)} ms  
 console.log(
   `ingestion → score delay p50 ${percentile(delays, 50).toFixed(0)} ms   p95 ${percentile(delays, 95).toFixed(0)} ms   p99 ${percentile(delays, 99).toFixed(0)} ms   (${delays.length} of ${sent.length} batches matched)`,
 );
+for (const line of memory) console.log(line);
 console.log(`check: ${stats.events} events, ${stats.observations} observations, ${stats.runs} scoring runs`);
 
-api.kill('SIGTERM');
-workers.kill('SIGTERM');
-await Promise.all([once(api, 'exit'), once(workers, 'exit')]);
+for (const p of processes) p.kill('SIGTERM');
+await Promise.all(processes.map((p) => once(p, 'exit')));
+await stack?.close();
+if (EMBEDDED) await orm.close();
 process.exit(0);

@@ -5,6 +5,12 @@
  *
  *   npm run bench:settlement            CONTRACTS=10000 CONCURRENCY=8 npm run bench:settlement
  *   BURST_PROFILE=postgres npm run bench:settlement   (BullMQ's PostgreSQL backend, no Redis)
+ *   BURST_PROFILE=embedded npm run bench:settlement   (PGlite; also with no DATABASE_URL/REDIS_URL)
+ *
+ * Embedded: one PGlite serves one process, so the worker stack (and the no-op baseline worker, on
+ * the same PGlite pool) run in this process, one at a time, and the figures include its peak RSS.
+ * It runs one transaction at a time on one connection: it is not for load, so the defaults are
+ * small there (CONTRACTS=200, CONCURRENCY=4).
  *
  * Uses its own database (BENCH_DATABASE_URL, default .../burst_exchange_bench), emptied first.
  * Prints figures; asserts nothing.
@@ -18,10 +24,13 @@ import type { Principal } from '../src/domain/access/principal.js';
 import { systemClock } from '../src/domain/shared/clock.js';
 import { BENCH_DATABASE_URL, freshBenchDatabase } from './support/database.js';
 import { SETTLE_CONTRACT, SETTLE_JOB_OPTIONS, SETTLEMENT_QUEUE, settleJobId } from '../workers/queues.js';
-import { BENCH_PROFILE, benchQueue, closeBenchQueues } from './support/bench-queues.js';
+import { BENCH_PROFILE, benchQueue, benchWorker, closeBenchQueues } from './support/bench-queues.js';
+import { openEmbedded } from '../src/persistence/embedded/embedded-database.js';
+import { startEmbeddedStack } from './support/embedded-stack.js';
+import { EMBEDDED, memoryLine, sampleRss } from './support/profile.js';
 
-const CONTRACTS = Number(process.env.CONTRACTS ?? 10_000);
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
+const CONTRACTS = Number(process.env.CONTRACTS ?? (EMBEDDED ? 200 : 10_000));
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? (EMBEDDED ? 4 : 8));
 const VENDORS = 100;
 const SPIKES = Math.ceil(CONTRACTS / VENDORS);
 const DB = BENCH_DATABASE_URL;
@@ -87,10 +96,14 @@ await sql.execute(`
   insert into delivery_report (id, contract_id, interval_index, source, staffed_units, contacts_handled, service_level_ppm, reported_at)
   select gen_random_uuid(), c.id, i, 'VENDOR', 7500 + (i % 3) * 1250, 20, 740000 + (i % 8) * 10000, now()
   from contract c cross join generate_series(0, 47) i`);
-await sql.execute('analyze');
+// Embedded: the seeded tables only (a whole-database ANALYZE grows PGlite's heap, which never shrinks, by about 250 MiB).
+await sql.execute(EMBEDDED ? 'analyze demand_spike, clearing_result, bid, contract, delivery_report, organization' : 'analyze');
 const contractIds = (await sql.execute<{ id: string }[]>('select id from contract order by id')).map((r) => r.id);
 console.log(`Seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-await orm.close();
+const memory: string[] = [];
+if (EMBEDDED) memory.push(memoryLine('after seeding'));
+// The embedded database stays open in this process (closed with the last pool on it).
+if (!EMBEDDED) await orm.close();
 
 function spawnProcess(script: string, env: Record<string, string>): ChildProcess {
   // WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results" profiles the worker processes.
@@ -114,7 +127,7 @@ async function drain(
   queueName: string,
   jobs: { name: string; data: object; opts: JobsOptions }[],
   count: () => Promise<number>,
-  processes: ChildProcess[],
+  stop: () => Promise<void>,
 ): Promise<number> {
   const queue = await benchQueue(queueName, PREFIX, DB);
   await queue.obliterate({ force: true });
@@ -123,27 +136,38 @@ async function drain(
   for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
   while ((await count()) < jobs.length) await new Promise((r) => setTimeout(r, 100));
   const seconds = (performance.now() - start) / 1000;
-  for (const p of processes) p.kill('SIGTERM');
-  await Promise.all(processes.map((p) => once(p, 'exit')));
+  await stop();
   await queue.obliterate({ force: true });
   await queue.close();
   return seconds;
 }
 
-// Baseline: no-op jobs through two processes at the same concurrency.
-const noopWorkers = [spawnProcess('bench/support/noop-worker.ts', {}), spawnProcess('bench/support/noop-worker.ts', {})];
+const stopProcesses = (processes: ChildProcess[]) => async () => {
+  for (const p of processes) p.kill('SIGTERM');
+  await Promise.all(processes.map((p) => once(p, 'exit')));
+};
+
+// Baseline: no-op jobs through two processes at the same concurrency (embedded: one worker in this process).
+const noopWorker = EMBEDDED ? await benchWorker('noop', PREFIX, DB, async () => null, CONCURRENCY) : null;
+const noopStop = noopWorker
+  ? () => noopWorker.close()
+  : stopProcesses([spawnProcess('bench/support/noop-worker.ts', {}), spawnProcess('bench/support/noop-worker.ts', {})]);
 const noopQueue = await benchQueue('noop', PREFIX, DB);
+const noopRss = sampleRss();
 const noopSeconds = await drain(
   'noop',
   contractIds.map((id) => ({ name: 'noop', data: { id }, opts: { removeOnComplete: { count: CONTRACTS * 2 } } })),
   () => noopQueue.getCompletedCount(),
-  noopWorkers,
+  noopStop,
 );
 await noopQueue.close();
+if (EMBEDDED) memory.push(`baseline: peak RSS sampled while it ran ${noopRss.stop().toFixed(0)} MiB`);
+else noopRss.stop();
 
-// Settlement through the real worker entry point.
-const db = new pg.Client({ connectionString: DB });
-await db.connect();
+// Settlement through the real worker entry point (embedded: the worker stack in this process).
+const embeddedDb = EMBEDDED ? await openEmbedded(DB) : null;
+const db = embeddedDb?.pool ?? new pg.Client({ connectionString: DB });
+if (db instanceof pg.Client) await db.connect();
 const settled = async () => Number((await db.query('select count(*)::int as n from settlement')).rows[0].n);
 // The settlement tables grow from empty to a million rows within a minute; autovacuum would
 // re-analyze them only much later, and plans made on empty-table statistics degrade as they grow.
@@ -156,26 +180,40 @@ const analyzer =
         analyzeEvery,
       )
     : null;
-const workers = [spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' }), spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' })];
+const stack = EMBEDDED
+  ? await startEmbeddedStack(DB, {
+      schedules: false,
+      env: { WORKER_CONCURRENCY: String(CONCURRENCY), SWEEP_INTERVAL_MS: '3600000', DB_POOL_MAX: String(CONCURRENCY + 2) },
+    })
+  : null;
+const settleRss = sampleRss();
 const settleSeconds = await drain(
   SETTLEMENT_QUEUE,
   contractIds.map((contractId) => ({ name: SETTLE_CONTRACT, data: { contractId }, opts: { ...SETTLE_JOB_OPTIONS, jobId: settleJobId(contractId) } })),
   settled,
-  workers,
+  stack
+    ? () => stack.close()
+    : stopProcesses([spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' }), spawnProcess('workers/main.ts', { WORKER_HEALTH_PORT: '0' })]),
 );
+if (EMBEDDED) memory.push(`settlement: peak RSS sampled while it ran ${settleRss.stop().toFixed(0)} MiB`, memoryLine('whole run'));
+else settleRss.stop();
 if (analyzer) clearInterval(analyzer);
 const stats = (
   await db.query(`select count(*)::int as settlements, (select count(*)::int from invoice_line) as lines, (select count(*)::int from ledger_entry) as entries,
   (select coalesce(sum(amount_minor), 0)::text from ledger_entry) as ledger_sum from settlement`)
 ).rows[0];
-await db.end();
+if (db instanceof pg.Client) await db.end();
 await closeBenchQueues();
+await embeddedDb?.close();
+if (EMBEDDED) await orm.close();
 
 const noopRate = CONTRACTS / noopSeconds;
 const settleRate = CONTRACTS / settleSeconds;
-console.log(`\nprofile ${BENCH_PROFILE}: 2 processes × concurrency ${CONCURRENCY}, ${CONTRACTS} jobs each\n`);
+const processes = EMBEDDED ? '1 process (PGlite, one connection)' : '2 processes';
+console.log(`\nprofile ${BENCH_PROFILE}: ${processes} × concurrency ${CONCURRENCY}, ${CONTRACTS} jobs each\n`);
 console.log(`baseline (no-op BullMQ jobs)   ${noopRate.toFixed(0).padStart(6)} jobs/s        (${noopSeconds.toFixed(1)} s)`);
 console.log(`settlement (48 intervals each) ${settleRate.toFixed(0).padStart(6)} contracts/s   (${settleSeconds.toFixed(1)} s)`);
 console.log(`ratio settlement / baseline: ${(settleRate / noopRate).toFixed(3)}`);
+for (const line of memory) console.log(line);
 console.log(`check: ${stats.settlements} settlements, ${stats.lines} invoice lines, ${stats.entries} ledger entries, ledger sum ${stats.ledger_sum}`);
 process.exit(0);
