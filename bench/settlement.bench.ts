@@ -198,6 +198,12 @@ const settleSeconds = await drain(
 if (EMBEDDED) memory.push(`settlement: peak RSS sampled while it ran ${settleRss.stop().toFixed(0)} MiB`, memoryLine('whole run'));
 else settleRss.stop();
 if (analyzer) clearInterval(analyzer);
+// The settling period as the database recorded it, first settlement to last: the workers'
+// settlement sweeper (a job scheduler, whose first run is immediate) may enqueue the seeded,
+// already-due contracts before the benchmark adds their jobs, so the time from adding them
+// understates the work's duration. The wider of the two is reported.
+const span = Number((await db.query(`select extract(epoch from max(created_at) - min(created_at))::float8 as s from settlement`)).rows[0].s);
+const settleSpan = Math.max(settleSeconds, span);
 const stats = (
   await db.query(`select count(*)::int as settlements, (select count(*)::int from invoice_line) as lines, (select count(*)::int from ledger_entry) as entries,
   (select coalesce(sum(amount_minor), 0)::text from ledger_entry) as ledger_sum from settlement`)
@@ -208,11 +214,13 @@ await embeddedDb?.close();
 if (EMBEDDED) await orm.close();
 
 const noopRate = CONTRACTS / noopSeconds;
-const settleRate = CONTRACTS / settleSeconds;
+const settleRate = CONTRACTS / settleSpan;
 const processes = EMBEDDED ? '1 process (PGlite, one connection)' : '2 processes';
 console.log(`\nprofile ${BENCH_PROFILE}: ${processes} × concurrency ${CONCURRENCY}, ${CONTRACTS} jobs each\n`);
 console.log(`baseline (no-op BullMQ jobs)   ${noopRate.toFixed(0).padStart(6)} jobs/s        (${noopSeconds.toFixed(1)} s)`);
-console.log(`settlement (48 intervals each) ${settleRate.toFixed(0).padStart(6)} contracts/s   (${settleSeconds.toFixed(1)} s)`);
+console.log(
+  `settlement (48 intervals each) ${settleRate.toFixed(0).padStart(6)} contracts/s   (${settleSpan.toFixed(1)} s: first to last settlement in the database; ${settleSeconds.toFixed(1)} s from adding the jobs)`,
+);
 console.log(`ratio settlement / baseline: ${(settleRate / noopRate).toFixed(3)}`);
 for (const line of memory) console.log(line);
 console.log(`check: ${stats.settlements} settlements, ${stats.lines} invoice lines, ${stats.entries} ledger entries, ledger sum ${stats.ledger_sum}`);
