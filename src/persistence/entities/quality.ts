@@ -76,17 +76,22 @@ export const ContractRatingTallySchema = defineEntity({
   },
 });
 
+/** The folded audit state both audit tables keep: the latest audit's result, event and time (fresh builders per table). */
+const auditStateColumns = () => ({
+  state: p.enum(AUDIT_RESULTS),
+  eventId: p.uuid(),
+  occurredAt: p.datetime().columnType('timestamptz'),
+  notes: p.text().strictNullable(),
+  updatedAt: p.datetime().columnType('timestamptz'),
+});
+
 /** The marketplace audit state of a vendor (operator and auditor audits, folded). */
 export const VendorAuditSchema = defineEntity({
   name: 'VendorAudit',
   tableName: 'vendor_audit',
   properties: {
     vendorId: p.uuid().primary(),
-    state: p.enum(AUDIT_RESULTS),
-    eventId: p.uuid(),
-    occurredAt: p.datetime().columnType('timestamptz'),
-    notes: p.text().strictNullable(),
-    updatedAt: p.datetime().columnType('timestamptz'),
+    ...auditStateColumns(),
   },
 });
 
@@ -97,11 +102,7 @@ export const BrandVendorAuditSchema = defineEntity({
   properties: {
     brandId: p.uuid().primary(),
     vendorId: p.uuid().primary(),
-    state: p.enum(AUDIT_RESULTS),
-    eventId: p.uuid(),
-    occurredAt: p.datetime().columnType('timestamptz'),
-    notes: p.text().strictNullable(),
-    updatedAt: p.datetime().columnType('timestamptz'),
+    ...auditStateColumns(),
   },
 });
 
