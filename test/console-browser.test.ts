@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aBid, aMarket, aSpikeInput, type Market } from './support/builders.js';
 import { gql, ok } from './support/client.js';
-import { fitsWidth, launchChromium, persona, screenshot, seriousViolations, type Persona } from './support/browser.js';
+import { checkScreen, launchChromium, persona, screenshot, signInWithKey, type Persona } from './support/browser.js';
 import { eventually, resetState, startHarness, type Harness } from './support/harness.js';
 import * as op from './support/operations.js';
 
@@ -38,26 +38,6 @@ async function open(): Promise<Persona> {
   const p = await persona(browser, base);
   personas.push(p);
   return p;
-}
-
-async function signInWithKey(page: Page, key: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
-
-/** The checks every main screen passes: accessibility, a screenshot, and at a phone's width both again. */
-async function checkScreen(page: Page, name: string, phone = false): Promise<void> {
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
-  expect(await seriousViolations(page), name).toEqual([]);
-  await screenshot(page, name);
-  if (!phone) return;
-  await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, `${name}-phone`);
-  expect(await fitsWidth(page), `${name} at 390 px`).toBe(true);
-  expect(await seriousViolations(page), `${name} at 390 px`).toEqual([]);
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 async function downloadText(page: Page, click: () => Promise<void>): Promise<{ name: string; text: string }> {
@@ -137,7 +117,7 @@ describe('the console in a real browser', { timeout: 120_000 }, () => {
 
   it('vendor: a new spike appears live, the vendor bids with seats pasted from CSV, and its outcome arrives without a reload', async () => {
     const { page } = await open();
-    await signInWithKey(page, m.vendorC.key);
+    await signInWithKey(page, base, m.vendorC.key);
     await page.getByRole('heading', { name: 'Open spikes' }).waitFor();
     await eventually(async () => (h.events.listenerCount('demand_spike.posted') > 0 ? true : null));
     const posted = ok(await gql(h.url, op.POST_SPIKE, { input: aNearSpike('Cyber Monday chat') }, m.brand.key)).postDemandSpike;
@@ -184,7 +164,7 @@ describe('the console in a real browser', { timeout: 120_000 }, () => {
 
   it('finance: a settlement appears live, an invoice opens with lines, credits and fee, and a statement downloads as CSV', async () => {
     const { page } = await open();
-    await signInWithKey(page, m.brand.financeKey);
+    await signInWithKey(page, base, m.brand.financeKey);
     await page.getByRole('heading', { name: 'Invoices' }).waitFor();
     await page.getByText('No invoices match').waitFor();
     await eventually(async () => (h.events.listenerCount('contract.settled') > 0 ? true : null));
@@ -218,7 +198,7 @@ describe('the console in a real browser', { timeout: 120_000 }, () => {
 
   it('operator: issues a key whose secret shows once, revokes it, and the revoked key’s console session ends', async () => {
     const { page } = await open();
-    await signInWithKey(page, h.operatorKey);
+    await signInWithKey(page, base, h.operatorKey);
     await page.getByRole('heading', { name: 'Organisations' }).waitFor();
     await checkScreen(page, 'operator-organizations', true);
     const vendorName = ok(await gql(h.url, 'query($id: UUID!) { organization(id: $id) { name } }', { id: m.vendorA.id }, h.operatorKey)).organization.name;
@@ -231,7 +211,7 @@ describe('the console in a real browser', { timeout: 120_000 }, () => {
 
     // The new key signs in elsewhere; then the operator revokes it.
     const other = await open();
-    await signInWithKey(other.page, secret);
+    await signInWithKey(other.page, base, secret);
     await other.page.getByRole('heading', { name: 'Open spikes' }).waitFor();
     await page.getByRole('button', { name: 'I have stored it' }).click();
     await page.getByRole('button', { name: `Revoke key ${secret.slice(3, 11)}` }).click();

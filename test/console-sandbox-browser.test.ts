@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anOrganization, type Party } from './support/builders.js';
 import { gql } from './support/client.js';
-import { fitsWidth, launchChromium, persona, screenshot, seriousViolations, type Persona } from './support/browser.js';
+import { checkScreen, launchChromium, persona, signInWithKey, type Persona } from './support/browser.js';
 import { resetState, startHarness, type Harness } from './support/harness.js';
 import { SANDBOXES } from './support/sandbox.js';
 
@@ -34,31 +34,12 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function signInWithKey(page: Page, key: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
-
-async function checkScreen(page: Page, name: string, phone = false): Promise<void> {
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
-  expect(await seriousViolations(page), name).toEqual([]);
-  await screenshot(page, name);
-  if (!phone) return;
-  await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, `${name}-phone`);
-  expect(await fitsWidth(page), `${name} at 390 px`).toBe(true);
-  expect(await seriousViolations(page), `${name} at 390 px`).toEqual([]);
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
 describe('the console’s sandboxes', () => {
   it('creates a sandbox, opens the console as its brand, advances its clock, and deletes it', async () => {
     const p = await persona(browser, base);
     personas.push(p);
     const { page } = p;
-    await signInWithKey(page, creator.key);
+    await signInWithKey(page, base, creator.key);
     await page.getByRole('link', { name: 'Sandboxes' }).click();
     await page.getByText(/No sandboxes yet/).waitFor();
     await checkScreen(page, 'sandbox-empty', true);
@@ -106,7 +87,7 @@ describe('the console’s sandboxes', () => {
 
     // Back to the live brand: delete the sandbox, confirmed first; its keys stop working.
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signInWithKey(page, creator.key);
+    await signInWithKey(page, base, creator.key);
     await page.getByRole('link', { name: 'Sandboxes' }).click();
     await page.getByRole('button', { name: 'Delete sandbox Console journey' }).click();
     await page.getByRole('button', { name: 'Yes, delete Console journey' }).click();

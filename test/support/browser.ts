@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 const require = createRequire(import.meta.url);
 
@@ -118,4 +119,25 @@ export async function fitsWidth(page: Page): Promise<boolean> {
     const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
     return w.document.documentElement.scrollWidth <= w.innerWidth + 1;
   });
+}
+
+/** Signs in on the console's sign-in screen with an API key and waits for the main navigation. */
+export async function signInWithKey(page: Page, base: string, key: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** The checks every main screen passes: accessibility, a screenshot, and at a phone's width both again. */
+export async function checkScreen(page: Page, name: string, phone = false): Promise<void> {
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  expect(await seriousViolations(page), name).toEqual([]);
+  await screenshot(page, name);
+  if (!phone) return;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, `${name}-phone`);
+  expect(await fitsWidth(page), `${name} at 390 px`).toBe(true);
+  expect(await seriousViolations(page), `${name} at 390 px`).toEqual([]);
+  await page.setViewportSize({ width: 1280, height: 800 });
 }
